@@ -1,0 +1,311 @@
+"""Activation functions: each owns its value, its derivative and its formulas.
+
+``forward``/``derivative`` work on a whole layer (numpy, numerically stable);
+``out_op``/``dact_op`` give the per-neuron operations the trace log records.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import sympy
+
+from .ops import Op
+
+
+def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ(x) without overflow: σ(1000) = 1 and σ(-1000) = e^-1000 ≈ 0, never nan."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _cases(when_positive: str, otherwise: str, net: str) -> str:
+    return (f"\\begin{{cases}} {when_positive} & \\text{{if }} {net} > 0 \\\\ "
+            f"{otherwise} & \\text{{otherwise}} \\end{{cases}}")
+
+
+def _branch(value: str, net_text: str, net_value: float) -> str:
+    """The case that applies, with the reason: ``1 \\quad (0.0197 > 0)``."""
+    relation = ">" if net_value > 0 else "\\le"
+    return f"{value} \\quad ({net_text} {relation} 0)"
+
+
+@dataclass(frozen=True)
+class ElementwiseOp(Op):
+    """An op defined by one activation method triple; operands are (net,) or (net, out)."""
+
+    activation: "Activation"
+    derivative: bool = False
+
+    def render(self, texts, max_terms=None):
+        a = self.activation
+        return a.dact_latex(*texts) if self.derivative else a.out_latex(texts[0])
+
+    def substitute(self, texts, values, max_terms=None):
+        a = self.activation
+        return a.dact_substitution(texts, values) if self.derivative else a.out_substitution(texts, values)
+
+    def sympy(self, symbols):
+        a = self.activation
+        return a.dact_sympy(*symbols) if self.derivative else a.out_sympy(symbols[0])
+
+    def evaluate(self, values):
+        a = self.activation
+        net = np.array([values[0]])
+        if self.derivative:
+            return float(a.derivative(net, np.array([values[1]]))[0])
+        return float(a.forward(net)[0])
+
+
+@dataclass(frozen=True)
+class Activation:
+    """Base: elementwise activation. Subclasses fill in the maths and the formulas."""
+
+    name: ClassVar[str] = ""
+    layerwise: ClassVar[bool] = False  # softmax needs the whole layer
+
+    def forward(self, net: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def derivative(self, net: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """∂out_j/∂net_j, the diagonal of the Jacobian."""
+        raise NotImplementedError
+
+    def out_op(self, j: int) -> Op:
+        return ElementwiseOp(self)
+
+    def dact_op(self) -> Op:
+        return ElementwiseOp(self, derivative=True)
+
+    # formula pieces; operand texts are symbols (formula) or shown values (substitution)
+    def out_latex(self, net: str) -> str:
+        raise NotImplementedError
+
+    def out_substitution(self, texts, values) -> str:
+        return self.out_latex(texts[0])
+
+    def out_sympy(self, net: sympy.Expr) -> sympy.Expr:
+        raise NotImplementedError
+
+    def dact_latex(self, net: str, out: str) -> str:
+        raise NotImplementedError
+
+    def dact_substitution(self, texts, values) -> str:
+        return self.dact_latex(*texts)
+
+    def dact_sympy(self, net: sympy.Expr, out: sympy.Expr) -> sympy.Expr:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """The formula a setup section prints, in x."""
+        return self.out_latex("x")
+
+    def spec(self) -> dict | str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Sigmoid(Activation):
+    name: ClassVar[str] = "sigmoid"
+
+    def forward(self, net):
+        return stable_sigmoid(net)
+
+    def derivative(self, net, out):
+        return out * (1.0 - out)
+
+    def out_latex(self, net):
+        return f"\\frac{{1}}{{1 + e^{{-{net}}}}}"
+
+    def out_sympy(self, net):
+        return 1 / (1 + sympy.exp(-net))
+
+    def dact_latex(self, net, out):
+        return f"{out}(1 - {out})"
+
+    def dact_sympy(self, net, out):
+        return out * (1 - out)
+
+
+@dataclass(frozen=True)
+class Tanh(Activation):
+    name: ClassVar[str] = "tanh"
+
+    def forward(self, net):
+        return np.tanh(net)
+
+    def derivative(self, net, out):
+        return 1.0 - out * out
+
+    def out_latex(self, net):
+        return f"\\tanh({net})"
+
+    def out_sympy(self, net):
+        return sympy.tanh(net)
+
+    def dact_latex(self, net, out):
+        return f"1 - {out}^{{2}}"
+
+    def dact_sympy(self, net, out):
+        return 1 - out**2
+
+
+@dataclass(frozen=True)
+class Linear(Activation):
+    name: ClassVar[str] = "linear"
+
+    def forward(self, net):
+        return np.array(net, dtype=float)
+
+    def derivative(self, net, out):
+        return np.ones_like(net, dtype=float)
+
+    def out_latex(self, net):
+        return net
+
+    def out_sympy(self, net):
+        return net
+
+    def dact_latex(self, net, out):
+        return "1"
+
+    def dact_sympy(self, net, out):
+        return sympy.Integer(1)
+
+
+@dataclass(frozen=True)
+class LeakyReLU(Activation):
+    """max-like with a slope alpha below zero; alpha 0 is plain ReLU (derivative 0 at 0)."""
+
+    alpha: float = 0.01
+    name: ClassVar[str] = "leaky_relu"
+
+    def forward(self, net):
+        return np.where(net > 0, net, self.alpha * net)
+
+    def derivative(self, net, out):
+        return np.where(net > 0, 1.0, self.alpha)
+
+    def _alpha(self) -> str:
+        return repr(float(self.alpha)).rstrip("0").rstrip(".")
+
+    def out_latex(self, net):
+        return _cases(net, f"{self._alpha()} \\cdot {net}", net)
+
+    def out_substitution(self, texts, values):
+        net = texts[0]
+        return net if values[0] > 0 else f"{self._alpha()} \\cdot {net}"
+
+    def out_sympy(self, net):
+        return sympy.Piecewise((net, net > 0), (self.alpha * net, True))
+
+    def dact_latex(self, net, out):
+        return _cases("1", self._alpha(), net)
+
+    def dact_substitution(self, texts, values):
+        return _branch("1" if values[0] > 0 else self._alpha(), texts[0], values[0])
+
+    def dact_sympy(self, net, out):
+        return sympy.Piecewise((1, net > 0), (self.alpha, True))
+
+    def spec(self):
+        return {"name": self.name, "alpha": self.alpha}
+
+
+@dataclass(frozen=True)
+class ReLU(LeakyReLU):
+    alpha: float = 0.0
+    name: ClassVar[str] = "relu"
+
+    def out_latex(self, net):
+        return f"\\max(0, {net})"
+
+    def out_substitution(self, texts, values):
+        return self.out_latex(texts[0])
+
+    def out_sympy(self, net):
+        return sympy.Max(0, net)
+
+    def dact_latex(self, net, out):
+        return _cases("1", "0", net)
+
+    def dact_sympy(self, net, out):
+        return sympy.Piecewise((1, net > 0), (0, True))
+
+    def spec(self):
+        return self.name
+
+
+@dataclass(frozen=True)
+class SoftmaxOut(Op):
+    """out_j = e^{net_j} / Σ_k e^{net_k}; operands are all the layer's nets."""
+
+    j: int  # 0-based
+
+    def render(self, texts, max_terms=None):
+        from .ops import elide
+        denominator = " + ".join(elide([f"e^{{{t}}}" for t in texts], max_terms))
+        return f"\\frac{{e^{{{texts[self.j]}}}}}{{{denominator}}}"
+
+    def sympy(self, symbols):
+        return sympy.exp(symbols[self.j]) / sympy.Add(*[sympy.exp(s) for s in symbols])
+
+    def evaluate(self, values):
+        return float(Softmax().forward(np.array(values))[self.j])
+
+
+@dataclass(frozen=True)
+class Softmax(Activation):
+    """Output layer only. Its dact entries hold the Jacobian's diagonal out_j(1 - out_j)."""
+
+    name: ClassVar[str] = "softmax"
+    layerwise: ClassVar[bool] = True
+
+    def forward(self, net):
+        shifted = np.exp(net - np.max(net))  # log-sum-exp shift: no overflow at net = 1000
+        return shifted / shifted.sum()
+
+    def derivative(self, net, out):
+        return out * (1.0 - out)
+
+    def out_op(self, j):
+        return SoftmaxOut(j)
+
+    def out_latex(self, net):
+        return f"\\frac{{e^{{{net}}}}}{{\\sum_k e^{{net_k}}}}"
+
+    def dact_latex(self, net, out):
+        return f"{out}(1 - {out})"
+
+    def dact_sympy(self, net, out):
+        return out * (1 - out)
+
+    def describe(self):
+        return "\\frac{e^{x_j}}{\\sum_k e^{x_k}}"
+
+
+ACTIVATIONS: dict[str, type[Activation]] = {
+    cls.name: cls for cls in (Sigmoid, ReLU, Tanh, Linear, LeakyReLU, Softmax)
+}
+
+
+@dataclass(frozen=True)
+class SoftmaxDelta(Op):
+    """δ_j = out_j (∂E/∂out_j - Σ_k out_k ∂E/∂out_k): softmax under a loss other than cross-entropy.
+
+    Operands: out_j, dout_j, then (out_k, dout_k) for every k of the layer.
+    """
+
+    def render(self, texts, max_terms=None):
+        from .ops import elide
+        pairs = [f"{texts[k]} \\cdot {texts[k + 1]}" for k in range(2, len(texts), 2)]
+        return f"{texts[0]} \\left({texts[1]} - ({' + '.join(elide(pairs, max_terms))})\\right)"
+
+    def sympy(self, symbols):
+        pairs = [symbols[k] * symbols[k + 1] for k in range(2, len(symbols), 2)]
+        return symbols[0] * (symbols[1] - sympy.Add(*pairs))
+
+    def evaluate(self, values):
+        pairs = [values[k] * values[k + 1] for k in range(2, len(values), 2)]
+        return values[0] * (values[1] - sum(pairs))

@@ -1,0 +1,131 @@
+"""The trace log: every quantity of a training run, the single source of truth.
+
+An Entry is ``op(operands)`` plus where it sits in the network and how it is shown.
+Formulas (LaTeX and sympy) are derived from the op on demand, so recording tens of
+thousands of entries stays cheap; renderers and the checker read only this log.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
+
+import sympy
+
+from .ops import Op, Operand, paren
+
+if TYPE_CHECKING:
+    from .notation import Notation
+    from .problem import Problem
+
+KINDS = ("net", "out", "loss", "error", "dout", "dact", "dnet", "dw", "db", "new_w", "new_b")
+FORMAT_NAME = "tracer-trace"
+FORMAT_VERSION = 1
+
+
+@dataclass(slots=True)
+class Entry:
+    """One recorded quantity: symbol, formula, substitution, value and shown string."""
+
+    index: int
+    kind: str
+    step: int
+    epoch: int
+    example: int | None
+    layer: int
+    neuron: int | None
+    source: int | None
+    name: str
+    latex: str
+    op: Op
+    operands: tuple[Operand, ...]
+    value: float
+    shown: str
+
+    @property
+    def depends_on(self) -> list[int]:
+        return [o.entry for o in self.operands if o.entry is not None]
+
+    def formula_latex(self, max_terms: int | None = None) -> str:
+        return self.op.render([o.latex for o in self.operands], max_terms)
+
+    def substitution_latex(self, max_terms: int | None = None) -> str:
+        texts = [paren(o.shown) for o in self.operands]
+        return self.op.substitute(texts, [o.value for o in self.operands], max_terms)
+
+    @property
+    def formula(self) -> sympy.Expr:
+        """The general formula as a sympy expression in the operands' symbols."""
+        return self.op.sympy([sympy.Symbol(o.name) for o in self.operands])
+
+    @property
+    def substituted(self) -> sympy.Expr:
+        """The formula with the operand values put in, unevaluated (``.doit()`` evaluates)."""
+        return self.op.sympy([sympy.UnevaluatedExpr(sympy.Float(o.value, 17)) for o in self.operands])
+
+    def recompute(self, values: Sequence[float]) -> float:
+        """This entry's op on other operand values (the checker's error carried forward)."""
+        return self.op.evaluate(values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "step": self.step, "epoch": self.epoch, "example": self.example,
+            "layer": self.layer, "neuron": self.neuron, "source": self.source,
+            "name": self.name, "latex": self.latex, "formula": self.formula_latex(),
+            "substitution": self.substitution_latex(), "value": self.value, "shown": self.shown,
+            "depends_on": self.depends_on,
+        }
+
+
+@dataclass
+class TraceLog:
+    """The entries of the recorded steps, the loss of every step, and the final parameters."""
+
+    problem: "Problem"
+    notation: "Notation"
+    entries: list[Entry] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    final_weights: list[list[list[float]]] = field(default_factory=list)
+    final_biases: list[list[float]] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, key: str | int) -> Entry:
+        """``log["out_h1"]`` (first recorded step) or ``log["out_h1@2"]`` (step 2)."""
+        if isinstance(key, int):
+            return self.entries[key]
+        name, _, step = key.partition("@")
+        wanted = int(step) if step else None
+        for e in self.entries:
+            if e.name == name and (wanted is None or e.step == wanted):
+                return e
+        raise KeyError(key)
+
+    def select(self, kind: str | None = None, layer: int | None = None, step: int | None = None,
+               example: int | None | str = "any", neuron: int | None | str = "any") -> list[Entry]:
+        """Entries matching every given criterion (``example=None`` means batch averages)."""
+        return [e for e in self.entries
+                if (kind is None or e.kind == kind) and (layer is None or e.layer == layer)
+                and (step is None or e.step == step)
+                and (example == "any" or e.example == example)
+                and (neuron == "any" or e.neuron == neuron)]
+
+    @property
+    def steps(self) -> list[int]:
+        return sorted({e.step for e in self.entries})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_NAME, "version": FORMAT_VERSION,
+            "problem": self.problem.to_dict(),
+            "entries": [e.to_dict() for e in self.entries],
+            "history": self.history,
+            "final": {"weights": self.final_weights, "biases": self.final_biases},
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n"

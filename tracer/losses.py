@@ -1,0 +1,218 @@
+"""Loss functions: each owns its per-output value, its derivative ∂E/∂out and formulas.
+
+The per-output loss E_j = loss(t_j, out_j); the total is their sum (mean_squared_error
+puts its 1/n inside every E_j, so the total is still a plain sum).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import sympy
+
+from .ops import Op
+
+
+@dataclass(frozen=True)
+class LossOp(Op):
+    """E_j (or ∂E/∂out_j) from operands (t_j, out_j)."""
+
+    loss: "Loss"
+    derivative: bool = False
+
+    def render(self, texts, max_terms=None):
+        t, o = texts
+        return self.loss.dout_latex(t, o) if self.derivative else self.loss.latex(t, o)
+
+    def sympy(self, symbols):
+        t, o = symbols
+        return self.loss.dout_sympy(t, o) if self.derivative else self.loss.sympy(t, o)
+
+    def evaluate(self, values):
+        t, o = (np.array([v]) for v in values)
+        fn = self.loss.dout if self.derivative else self.loss.value
+        return float(fn(o, t)[0])
+
+
+@dataclass(frozen=True)
+class Loss:
+    """Base loss over n output neurons."""
+
+    n: int = 1
+    name: ClassVar[str] = ""
+    needs_softmax: ClassVar[bool] = False
+
+    def value(self, out: np.ndarray, target: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def dout(self, out: np.ndarray, target: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def stable_value(self, net: np.ndarray, out: np.ndarray, target: np.ndarray,
+                     activation_name: str) -> np.ndarray:
+        """Per-output loss computed from net where that avoids ln(0) (sigmoid/softmax outputs)."""
+        return self.value(out, target)
+
+    def op(self) -> Op:
+        return LossOp(self)
+
+    def dout_op(self) -> Op:
+        return LossOp(self, derivative=True)
+
+    def latex(self, t: str, o: str) -> str:
+        raise NotImplementedError
+
+    def dout_latex(self, t: str, o: str) -> str:
+        raise NotImplementedError
+
+    def sympy(self, t: sympy.Expr, o: sympy.Expr) -> sympy.Expr:
+        raise NotImplementedError
+
+    def dout_sympy(self, t: sympy.Expr, o: sympy.Expr) -> sympy.Expr:
+        raise NotImplementedError
+
+    def total_latex(self) -> str:
+        """The setup section's summary formula over all outputs."""
+        return self.latex("t_j", "o_j").join(["\\sum_j ", ""])
+
+
+@dataclass(frozen=True)
+class HalfSquaredError(Loss):
+    name: ClassVar[str] = "half_squared_error"
+
+    def value(self, out, target):
+        return 0.5 * (target - out) ** 2
+
+    def dout(self, out, target):
+        return out - target
+
+    def latex(self, t, o):
+        return f"\\frac{{1}}{{2}}({t} - {o})^{{2}}"
+
+    def dout_latex(self, t, o):
+        return f"{o} - {t}"
+
+    def sympy(self, t, o):
+        return sympy.Rational(1, 2) * (t - o) ** 2
+
+    def dout_sympy(self, t, o):
+        return o - t
+
+
+@dataclass(frozen=True)
+class SquaredError(Loss):
+    name: ClassVar[str] = "squared_error"
+
+    def value(self, out, target):
+        return (target - out) ** 2
+
+    def dout(self, out, target):
+        return 2.0 * (out - target)
+
+    def latex(self, t, o):
+        return f"({t} - {o})^{{2}}"
+
+    def dout_latex(self, t, o):
+        return f"2({o} - {t})"
+
+    def sympy(self, t, o):
+        return (t - o) ** 2
+
+    def dout_sympy(self, t, o):
+        return 2 * (o - t)
+
+
+@dataclass(frozen=True)
+class MeanSquaredError(Loss):
+    name: ClassVar[str] = "mean_squared_error"
+
+    def value(self, out, target):
+        return (target - out) ** 2 / self.n
+
+    def dout(self, out, target):
+        return 2.0 * (out - target) / self.n
+
+    def latex(self, t, o):
+        return f"\\frac{{1}}{{{self.n}}}({t} - {o})^{{2}}"
+
+    def dout_latex(self, t, o):
+        return f"\\frac{{2}}{{{self.n}}}({o} - {t})"
+
+    def sympy(self, t, o):
+        return (t - o) ** 2 / self.n
+
+    def dout_sympy(self, t, o):
+        return 2 * (o - t) / self.n
+
+
+@dataclass(frozen=True)
+class BinaryCrossEntropy(Loss):
+    name: ClassVar[str] = "binary_cross_entropy"
+
+    def value(self, out, target):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a = np.where(target > 0, target * np.log(out), 0.0)
+            b = np.where(target < 1, (1 - target) * np.log1p(-out), 0.0)
+        return -(a + b)
+
+    def stable_value(self, net, out, target, activation_name):
+        if activation_name != "sigmoid":
+            return self.value(out, target)
+        # -[t ln σ(z) + (1-t) ln(1-σ(z))] = t·softplus(-z) + (1-t)·softplus(z)
+        return target * np.logaddexp(0.0, -net) + (1 - target) * np.logaddexp(0.0, net)
+
+    def dout(self, out, target):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (out - target) / (out * (1.0 - out))
+
+    def latex(self, t, o):
+        return f"-\\left({t} \\ln {o} + (1 - {t}) \\ln(1 - {o})\\right)"
+
+    def dout_latex(self, t, o):
+        return f"\\frac{{{o} - {t}}}{{{o}(1 - {o})}}"
+
+    def sympy(self, t, o):
+        return -(t * sympy.log(o) + (1 - t) * sympy.log(1 - o))
+
+    def dout_sympy(self, t, o):
+        return (o - t) / (o * (1 - o))
+
+
+@dataclass(frozen=True)
+class CrossEntropy(Loss):
+    """-Σ t ln o over a softmax output; targets are a distribution (one-hot or soft)."""
+
+    name: ClassVar[str] = "cross_entropy"
+    needs_softmax: ClassVar[bool] = True
+
+    def value(self, out, target):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(target > 0, -target * np.log(out), 0.0)
+
+    def stable_value(self, net, out, target, activation_name):
+        shifted = net - np.max(net)
+        log_softmax = shifted - np.log(np.sum(np.exp(shifted)))
+        return np.where(target > 0, -target * log_softmax, 0.0)
+
+    def dout(self, out, target):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(target > 0, -target / out, 0.0)
+
+    def latex(self, t, o):
+        return f"-{t} \\ln {o}"
+
+    def dout_latex(self, t, o):
+        return f"-\\frac{{{t}}}{{{o}}}"
+
+    def sympy(self, t, o):
+        return -t * sympy.log(o)
+
+    def dout_sympy(self, t, o):
+        return -t / o
+
+
+LOSSES: dict[str, type[Loss]] = {
+    cls.name: cls
+    for cls in (HalfSquaredError, SquaredError, MeanSquaredError, BinaryCrossEntropy, CrossEntropy)
+}

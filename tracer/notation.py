@@ -1,0 +1,338 @@
+"""Symbol names for every quantity in a worked back-propagation solution.
+
+Teachers write the same arithmetic with very different symbols (``w5``,
+``w_{31}``, ``W^{[2]}_{13}``, ``hidden_to_output_3``), and a worked solution
+helps a student only if it uses the symbols of their course. So names are
+data: ``notation_presets.yaml`` holds tables of name patterns, and a problem
+file may override any pattern. This module only computes the index variables a
+pattern may use, picks the pattern that fits a neuron's position, and composes
+derived names (gradients, updates) from base names, so overriding ``net`` also
+renames ``dact``. The YAML file documents the key grammar and the variables.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+KINDS = ("input", "target", "net", "out", "loss", "error", "dout", "dact", "dnet",
+         "weight", "dw", "new_w", "bias", "db", "new_b")
+HELPERS = ("node", "tag", "layer", "total")
+POSITIONS = ("input", "hidden", "deep", "output", "single", "shared", "matrix")
+FLAVOURS = ("plain", "latex")
+BIAS_MODES = ("per_neuron", "per_layer", "none")
+INDEX_VARS = ("l", "j", "i", "g", "gi", "b", "wr", "ws", "wl", "sep", "gsep")
+NAME_VARS = KINDS + HELPERS + ("src", "src_layer")
+
+_WEIGHTS = frozenset({"weight", "dw", "new_w"})
+_BIASES = frozenset({"bias", "db", "new_b"})
+_NEEDS_J = frozenset({"j", "g", "node", "tag", "i", "gi", "wr", "ws", "wl", "src"})
+_NEEDS_I = frozenset({"i", "gi", "wr", "ws", "wl", "src"})
+# A key set in a higher layer (preset over defaults, overrides over preset)
+# hides the inherited keys more specific than it; otherwise those would win
+# the lookup and the new pattern would be silently ignored.
+_REFINES = {"": POSITIONS[:-1], "hidden": ("deep",), "output": ("single",)}
+_VAR = re.compile(r"\$(?:(\$)|\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))")
+_ALL_KEYS = tuple(b + (p and "@" + p) + (f and "." + f) for b in KINDS + HELPERS
+                  for p in ("",) + POSITIONS for f in ("",) + FLAVOURS)
+_KEY_GRAMMAR = (", ".join(KINDS + HELPERS) + " (optionally followed by "
+                + "|".join("@" + p for p in POSITIONS) + ", then .plain|.latex)")
+
+Table = dict[tuple[str, int], str]          # (key, flavour index) -> pattern
+Compiled = tuple[str, ...]                  # literal, variable, literal, ..., literal
+Getter = Callable[[Any, Any], object]       # (neuron j, source i) -> value
+Filler = str | Getter                       # a constant, or a name to fill per neuron
+
+
+@dataclass(frozen=True)
+class Names:
+    """One quantity's name, as a student types it and as LaTeX prints it."""
+
+    plain: str
+    latex: str
+
+
+def _unknown(what: str, got: object, valid: Sequence[str], shown: str = "") -> ValueError:
+    """Build the error for a misspelt name, suggesting the closest valid one."""
+    close = difflib.get_close_matches(str(got), valid, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ";"
+    return ValueError(f"unknown {what} {got!r}{hint} expected one of: {shown or ', '.join(valid)}")
+
+
+@cache
+def _presets() -> dict[str, Any]:
+    """The shipped YAML, read once per process."""
+    text = (files("tracer") / "notation_presets.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def preset_names() -> tuple[str, ...]:
+    """Names of the shipped presets, for help texts and error messages."""
+    return tuple(sorted(_presets()["presets"]))
+
+
+def _flatten(raw: Mapping[str, Any]) -> Table:
+    """Turn one layer of YAML-ish patterns into {(key, flavour): pattern}."""
+    table: Table = {}
+    for full, value in raw.items():
+        if full not in _ALL_KEYS:
+            raise _unknown("pattern key", full, _ALL_KEYS, _KEY_GRAMMAR)
+        key, _, flav = str(full).partition(".")
+        if isinstance(value, str):
+            pair: Sequence[Any] = (value, value)
+        elif isinstance(value, Mapping) and not flav and set(value) <= set(FLAVOURS):
+            pair = (value.get("plain"), value.get("latex"))
+        elif isinstance(value, Sequence) and not flav and len(value) == 2:
+            pair = value
+        else:
+            raise ValueError(f"pattern {full!r} must be a string, [plain, latex] or "
+                             f"{{plain: ..., latex: ...}}, not {value!r}")
+        for f, text in enumerate(pair):
+            if text is not None and (not flav or FLAVOURS[f] == flav):
+                if not isinstance(text, str):
+                    raise ValueError(f"pattern {full!r}: {text!r} is not a string")
+                table[(key, f)] = text
+    return table
+
+
+def _merge(table: Table, layer: Table) -> None:
+    """Lay `layer` over `table`, dropping the more specific keys it supersedes."""
+    for key, f in layer:
+        base, _, pos = key.partition("@")
+        for finer in _REFINES.get(pos, ()):
+            table.pop((f"{base}@{finer}", f), None)
+    table.update(layer)
+
+
+def _compile(key: str, text: str) -> Compiled:
+    """Split a ``$var`` pattern once into literals (even slots) and variables (odd)."""
+    if "$" in _VAR.sub("", text):
+        raise ValueError(f"pattern {key!r} = {text!r}: stray '$' (write $$ for a dollar)")
+    parts, pos = [""], 0
+    for m in _VAR.finditer(text):
+        parts[-1] += text[pos:m.start()]
+        pos, name = m.end(), m.group(2) or m.group(3)
+        if name is None:
+            parts[-1] += "$"
+        elif name not in INDEX_VARS + NAME_VARS:
+            raise _unknown(f"variable in pattern {key!r}:", name, INDEX_VARS + NAME_VARS)
+        else:
+            parts += [name, ""]
+    parts[-1] += text[pos:]
+    return tuple(parts)
+
+
+class Notation:
+    """Names every quantity of one network under one preset plus overrides.
+
+    Patterns are compiled once, and for each (pattern, layer) a filler closure
+    with the layer's offsets baked in is built on first use, so naming the
+    ~24,000 weights of a 784-30-10 network costs one str.format per name."""
+
+    def __init__(self, layers: Sequence[int], bias_mode: str = "per_neuron",
+                 preset: str = "letters", overrides: Mapping[str, Any] | None = None) -> None:
+        """Resolve and check the pattern table; fail here, not mid-solution."""
+        self.layers = tuple(int(n) for n in layers)
+        if len(self.layers) < 2 or min(self.layers) < 1:
+            raise ValueError(f"layers must be 2+ positive neuron counts, not {tuple(layers)!r}")
+        if bias_mode not in BIAS_MODES:
+            raise _unknown("bias_mode", bias_mode, BIAS_MODES)
+        if not isinstance(preset, str) or preset not in _presets()["presets"]:
+            raise _unknown("notation preset", preset, preset_names())
+        self.bias_mode, self.preset = bias_mode, preset
+        table = _flatten(_presets()["defaults"])
+        _merge(table, _flatten(_presets()["presets"][preset] or {}))
+        _merge(table, _flatten(overrides or {}))
+        self._patterns = {k: _compile(k[0], text) for k, text in table.items()}
+        self._check_cycles()
+        n = self.layers
+        self.last = last = len(n) - 1
+        self._first = [sum(n[:l]) for l in range(last + 1)]       # neurons before layer l
+        self._woff = [sum(n[m] * n[m - 1] for m in range(1, l)) for l in range(last + 1)]
+        self._sep = "," if max(last, *n) >= 10 else ""
+        self._gsep = "," if sum(n) >= 10 else ""
+        role = ["input"] + ["deep" if last > 2 else "hidden"] * (last - 1) + ["output"]
+        self._lchain = [(r, "hidden", "") if r == "deep" else (r, "") for r in role]
+        self._nchain = list(self._lchain)
+        if n[last] == 1:
+            self._nchain[last] = ("single", "output", "")
+        self._fillers: dict[tuple[str, int, int, bool, bool, bool], Filler] = {}
+        self._memo: dict[tuple[str, int, int | None, int | None, bool], Names] = {}
+
+    @classmethod
+    def from_spec(cls, layers: Sequence[int], bias_mode: str,
+                  spec: str | Mapping[str, Any] | None) -> Notation:
+        """Build from a problem file's ``notation:`` entry: None (letters), a
+        preset name, or ``{preset: ..., <pattern key>: <pattern>, ...}``."""
+        if spec is None or isinstance(spec, str):
+            return cls(layers, bias_mode, spec or "letters")
+        if not isinstance(spec, Mapping):
+            raise ValueError(f"notation must be a preset name or a mapping, not {spec!r}; "
+                             f"expected one of: {', '.join(preset_names())}")
+        overrides = {k: v for k, v in spec.items() if k != "preset"}
+        return cls(layers, bias_mode, spec.get("preset") or "letters", overrides)
+
+    def pattern_keys(self) -> tuple[str, ...]:
+        """The keys set in this notation (defaults + preset + overrides)."""
+        return tuple(sorted({key for key, _ in self._patterns}))
+
+    def neuron(self, layer: int, j: int) -> Names:
+        """The label of neuron j (1-based) of a layer, e.g. h1."""
+        l = self._layer("node", layer)
+        self._check(l, j, "neuron")
+        return self._names("node", l, j, None, False)
+
+    def quantity(self, kind: str, layer: int, neuron: int | None = None,
+                 source: int | None = None) -> Names:
+        """The name of one scalar; `neuron` is the (receiving) neuron and
+        `source` the sending neuron of a weight. Loss with neuron None is the
+        total loss; with per-layer biases a bias's neuron is ignored. Negative
+        layers count back from the output layer, like Python indices."""
+        if kind not in KINDS:
+            raise _unknown("quantity kind", kind, KINDS)
+        l = self._layer(kind, layer)
+        if kind == "loss" and neuron is None:
+            return self._names("total", l, None, None, False)
+        if kind in _BIASES and self.bias_mode == "per_layer":
+            neuron = None
+        elif neuron is None:
+            raise ValueError(f"{kind!r} needs a neuron")
+        else:
+            self._check(l, neuron, "neuron")
+        if kind not in _WEIGHTS:
+            source = None
+        elif source is None:
+            raise ValueError(f"{kind!r} needs a source neuron")
+        else:
+            self._check(l - 1, source, "source")
+        return self._names(kind, l, neuron, source, False)
+
+    def matrix(self, kind: str, layer: int) -> Names:
+        """The whole-layer symbol of a kind, e.g. Z1, W2, dW2 (matrix style)."""
+        if kind not in KINDS:
+            raise _unknown("quantity kind", kind, KINDS)
+        return self._names(kind, self._layer(kind, layer), None, None, True)
+
+    # ------------------------------------------------------------ internals
+    def _layer(self, kind: str, layer: int) -> int:
+        """Normalise a layer index and check the kind exists on that layer."""
+        if kind in _BIASES and self.bias_mode == "none":
+            raise ValueError(f"{kind!r}: this network has no biases (bias_mode 'none')")
+        l = layer + self.last + 1 if layer < 0 else layer
+        lo = 0 if kind in ("input", "out", "node") else self.last if kind in ("target", "loss", "error") else 1
+        hi = 0 if kind == "input" else self.last
+        if not lo <= l <= hi:
+            raise ValueError(f"{kind!r} exists on layers {lo}..{hi} of {self.layers}, not layer {layer}")
+        return l
+
+    def _check(self, l: int, j: int, what: str) -> None:
+        """Reject a neuron index outside 1..size of its layer."""
+        if not 1 <= j <= self.layers[l]:
+            raise ValueError(f"{what} {j} is not in 1..{self.layers[l]} (layer {l})")
+
+    def _names(self, name: str, l: int, j: int | None, i: int | None, mat: bool) -> Names:
+        """Both spellings of one name, memoised (solutions ask for names often)."""
+        key = (name, l, j, i, mat)
+        if (hit := self._memo.get(key)) is not None:
+            return hit
+        has_j, has_i = j is not None, i is not None
+        plain = self._filler(name, 0, l, has_j, has_i, mat)
+        latex = self._filler(name, 1, l, has_j, has_i, mat)
+        names = self._memo[key] = Names(plain if isinstance(plain, str) else str(plain(j, i)),
+                                        latex if isinstance(latex, str) else str(latex(j, i)))
+        return names
+
+    def _filler(self, name: str, f: int, l: int, has_j: bool, has_i: bool, mat: bool) -> Filler:
+        """Pick the most specific pattern for this position and bake the
+        layer's constants into a format string; name variables become nested
+        fillers, which is how derived names compose."""
+        ck = (name, f, l, has_j, has_i, mat)
+        if (hit := self._fillers.get(ck)) is not None:
+            return hit
+        if name == "out" and l == 0 and not mat:
+            name = "input"                        # an input neuron's output is the input
+        quals = (("matrix",) if mat else ("",) if name == "total" else self._lchain[l]
+                 if name == "layer" else self._nchain[l] if has_j else ("shared", ""))
+        keys = [f"{name}@{q}" if q else name for q in quals]
+        key = next((k for k in keys if (k, f) in self._patterns), None)
+        if key is None:
+            raise ValueError(f"notation {self.preset!r} has no {FLAVOURS[f]} pattern for {name!r}"
+                             f" on layer {l}; set one of: {', '.join(keys)}")
+        parts = self._patterns[(key, f)]
+        needs_j = _NEEDS_J | ({"b"} if self.bias_mode != "per_layer" else set())
+        missing = [v for v in parts[1::2] if (v in needs_j and not has_j) or (v in _NEEDS_I and not has_i)]
+        if missing:
+            raise ValueError(f"pattern {key!r} uses ${missing[0]}, which {name!r} does not have "
+                             f"{'as a whole-layer matrix' if mat else 'here'}")
+        fmt, dynamic = "", list[Getter]()
+        for k, part in enumerate(parts):
+            value = part if k % 2 == 0 else self._variable(part, f, l, has_j, has_i, mat)
+            if isinstance(value, str):
+                fmt += value.replace("{", "{{").replace("}", "}}")
+            else:
+                fmt += "{%d}" % len(dynamic)
+                dynamic.append(value)
+        filler: Filler
+        if not dynamic:
+            filler = fmt.format()
+        elif len(dynamic) == 1:
+            one = dynamic[0]
+            filler = lambda j, i: fmt.format(one(j, i))  # noqa: E731
+        elif len(dynamic) == 2:
+            one, two = dynamic
+            filler = lambda j, i: fmt.format(one(j, i), two(j, i))  # noqa: E731
+        else:
+            filler = lambda j, i: fmt.format(*[g(j, i) for g in dynamic])  # noqa: E731
+        self._fillers[ck] = filler
+        return filler
+
+    def _variable(self, ref: str, f: int, l: int, has_j: bool, has_i: bool, mat: bool) -> Filler:
+        """One variable on layer l: a constant string, or a function of (j, i)."""
+        n, first, woff = self.layers, self._first[l], self._woff[l]
+        prev = n[l - 1] if l else 0
+        if ref in ("l", "sep", "gsep") or (ref == "b" and self.bias_mode == "per_layer"):
+            return {"sep": self._sep, "gsep": self._gsep}.get(ref, str(l))
+        index: dict[str, Getter] = {
+            "j": lambda j, i: j, "i": lambda j, i: i,
+            "g": lambda j, i: first + j, "gi": lambda j, i: first - prev + i,
+            "b": lambda j, i: first - n[0] + j,
+            "wr": lambda j, i: woff + (j - 1) * prev + i,
+            "ws": lambda j, i: woff + (i - 1) * n[l] + j,
+            "wl": lambda j, i: (j - 1) * prev + i}
+        if ref in index:
+            return index[ref]
+        if ref == "src":
+            node = self._filler("node", f, l - 1, True, False, False)
+            return node if isinstance(node, str) else (lambda j, i: node(i, None))
+        if ref in ("layer", "src_layer", "total"):
+            return self._filler(ref.removeprefix("src_"), f, l - (ref == "src_layer"), False, False, False)
+        return self._filler(ref, f, l, has_j, has_i and ref in _WEIGHTS, mat)
+
+    def _check_cycles(self) -> None:
+        """Fail at load time if patterns refer to each other in a loop."""
+        graph: dict[str, set[str]] = {}
+        alias = {"src": "node", "src_layer": "layer"}
+        for (key, _), parts in self._patterns.items():
+            graph.setdefault(key.partition("@")[0], set()).update(
+                alias.get(v, v) for v in parts[1::2] if v not in INDEX_VARS)
+        done: set[str] = set()
+
+        def visit(name: str, path: tuple[str, ...]) -> None:
+            if name in path:
+                raise ValueError("patterns refer to each other in a loop: "
+                                 + " -> ".join(path[path.index(name):] + (name,)))
+            if name not in done:
+                for nxt in sorted(graph.get(name, ())):
+                    visit(nxt, path + (name,))
+                done.add(name)
+
+        for name in sorted(graph):
+            visit(name, ())

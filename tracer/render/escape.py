@@ -1,0 +1,210 @@
+"""Escaping of user-supplied text (titles, custom names) for every output format.
+
+Anything a user types (a run title, a neuron label, a notation override) ends up
+inside LaTeX, Markdown/HTML or SVG that tracer writes.  Such text must never be
+able to inject commands (``\\input{/etc/passwd}``, ``\\write18``), markup
+(``<script>``) or math (``$x$``): it must print literally.  Each function here
+turns arbitrary text into a fragment that is inert in one target language.
+
+All functions are pure and deterministic: same input, same bytes out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "SAFE_MATH_MACROS",
+    "latex_math_name",
+    "latex_text",
+    "markdown_text",
+    "xml_text",
+]
+
+_LINE_BREAKS = "\r\n\t\v\f\u2028\u2029\x85"
+
+
+def _clean_controls(s: str) -> str:
+    """Turn line breaks/tabs into spaces and drop other control characters.
+
+    Line breaks would start a new paragraph (LaTeX) or block (Markdown) inside
+    what is meant to be one inline title; other control characters are invalid
+    input for TeX.
+    """
+    out: list[str] = []
+    for ch in s:
+        if ch in _LINE_BREAKS:
+            out.append(" ")
+        elif unicodedata.category(ch) != "Cc":
+            out.append(ch)
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- LaTeX text
+
+_LATEX_TEXT_MAP: dict[str, str] = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "^": r"\textasciicircum{}",
+    "_": r"\_",
+    "%": r"\%",
+    "~": r"\textasciitilde{}",
+    # In the default OT1 font encoding these print as other glyphs (¡ ¿ —).
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+
+
+def latex_text(s: str) -> str:
+    r"""Escape ``s`` so LaTeX typesets it literally in text mode.
+
+    Every character with a special category code (``\ { } $ & # ^ _ % ~``) is
+    replaced by a command that prints it, so no user text can start a command
+    (``\input``), math (``$``), a comment (``%``) or an alignment cell (``&``).
+    ``<``, ``>`` and ``|`` are replaced too because OT1 fonts print other glyphs
+    for them.  Line breaks become spaces (a blank line would end the paragraph
+    inside e.g. a ``\section{...}`` argument) and other control characters are
+    dropped (TeX rejects them).  Non-ASCII text is left as is (UTF-8 input).
+
+    Single pass, so the backslashes this function inserts are never re-escaped.
+    """
+    cleaned = _clean_controls(s)
+    return "".join(_LATEX_TEXT_MAP.get(ch, ch) for ch in cleaned)
+
+
+# --------------------------------------------------------------------------- LaTeX math names
+
+_GREEK: frozenset[str] = frozenset(
+    """alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa
+    lambda mu nu xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi
+    psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega""".split()
+)
+
+SAFE_MATH_MACROS: frozenset[str] = _GREEK | frozenset(
+    "delta sigma hat partial frac text mathrm cdot".split()
+)
+"""Macro names (without backslash) allowed in :func:`latex_math_name`.
+
+Each only typesets symbols or decorations; none reads files, writes files,
+defines macros or changes category codes.  ``\\text`` needs amsmath.
+"""
+
+_MATH_NAME_PLAIN = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    "_^{}()[],+-' "
+)
+_MATH_TOKEN = re.compile(r"\\[A-Za-z]+|\\.?|.", re.DOTALL)
+
+
+def _check_math_token(token: str, s: str) -> None:
+    """Raise ValueError unless ``token`` is a whitelisted macro or plain character."""
+    if token == "\\_":  # an escaped underscore prints "_" and nothing else
+        return
+    if token.startswith("\\"):
+        if token[1:] not in SAFE_MATH_MACROS:
+            raise ValueError(f"macro {token!r} is not allowed in math name {s!r}")
+    elif token not in _MATH_NAME_PLAIN:
+        raise ValueError(f"character {token!r} is not allowed in math name {s!r}")
+
+
+def _check_braces(s: str) -> None:
+    """Raise ValueError unless every ``{`` has a matching ``}``.
+
+    An unbalanced brace would close or leave open a group of the surrounding
+    document, so the name could change what follows it.
+    """
+    depth = 0
+    for ch in s:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            raise ValueError(f"unbalanced '}}' in math name {s!r}")
+    if depth:
+        raise ValueError(f"unbalanced '{{' in math name {s!r}")
+
+
+def latex_math_name(s: str) -> str:
+    r"""Validate a user-chosen symbol name for math mode; return it unchanged.
+
+    Names such as ``net_{h1}``, ``\hat{y}_{o1}`` or ``\frac{\partial E}{\partial w}``
+    come from notation overrides and must keep their math meaning, so they are
+    validated rather than escaped.  Allowed: ASCII letters, digits, spaces,
+    ``_ ^ { } ( ) [ ] , + - '`` and the macros in :data:`SAFE_MATH_MACROS`.
+
+    Policy: anything else (another macro such as ``\input`` or ``\def``, a
+    control symbol such as ``\\`` or ``\,``, ``$ % # & ~``, non-ASCII) raises
+    ``ValueError`` naming the offending token, so a bad notation override fails
+    loudly at load time instead of silently printing something else.  Also
+    rejected: unbalanced braces, and ``^^``, which TeX reads as a character
+    code (``^^5c`` is a backslash) and would smuggle in any command.
+    """
+    if not s.strip():
+        raise ValueError("math name must not be empty")
+    if "^^" in s:
+        raise ValueError(f"'^^' is not allowed in math name {s!r}")
+    for token in _MATH_TOKEN.findall(s):
+        _check_math_token(token, s)
+    _check_braces(s)
+    return s
+
+
+# --------------------------------------------------------------------------- Markdown
+
+_MARKDOWN_MAP: dict[str, str] = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    **{ch: "\\" + ch for ch in "\\*_[]#`|$"},
+}
+
+
+def markdown_text(s: str) -> str:
+    r"""Escape ``s`` for inline Markdown (GitHub, MkDocs, Jupyter) and the HTML it becomes.
+
+    ``& < >`` become entities, so ``<script>`` is text and not a tag.  The
+    Markdown specials ``\ * _ [ ] # ` |`` are backslash-escaped so they do not
+    make emphasis, links, headings, code spans or table cells, and ``$`` is
+    backslash-escaped so math renderers do not see ``$x$`` as math.  Line
+    breaks become spaces so the text cannot open a new block (list, heading).
+
+    Meant for inline positions (titles, table cells).  Note: plain
+    Python-Markdown (MkDocs without the tables/arithmatex extensions) does not
+    treat ``\|`` and ``\$`` as escapes and shows the backslash; it is still inert.
+    """
+    cleaned = _clean_controls(s)
+    return "".join(_MARKDOWN_MAP.get(ch, ch) for ch in cleaned)
+
+
+# --------------------------------------------------------------------------- XML / SVG
+
+_XML_MAP: dict[str, str] = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "'": "&apos;",
+}
+
+
+def _xml_allowed(ch: str) -> bool:
+    """True if XML 1.0 allows ``ch`` in a document (the spec's ``Char`` production)."""
+    code = ord(ch)
+    if code < 0x20:
+        return ch in "\t\n\r"
+    return not (0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF))
+
+
+def xml_text(s: str) -> str:
+    """Escape ``s`` for an XML/SVG text node or a double- or single-quoted attribute.
+
+    ``& < > " '`` become entities, so text can neither open an element
+    (``<script>``) nor end an attribute.  Characters XML 1.0 forbids (most
+    control characters, lone surrogates, U+FFFE/U+FFFF) are dropped, since a
+    single one makes the whole document unparsable.
+    """
+    return "".join(_XML_MAP.get(ch, ch) for ch in s if _xml_allowed(ch))

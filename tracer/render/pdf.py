@@ -1,0 +1,35 @@
+"""PDF through latexmk (or pdflatex), with a clear error when no TeX is installed."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import ProblemError
+
+
+def tex_command() -> list[str]:
+    if shutil.which("latexmk"):
+        return ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-quiet"]
+    if shutil.which("pdflatex"):
+        return ["pdflatex", "-interaction=nonstopmode", "-halt-on-error"]
+    raise ProblemError("--format pdf: no TeX installation found (latexmk or pdflatex); expected TeX Live, "
+                       "e.g. apt-get install latexmk texlive-latex-base texlive-latex-recommended texlive-pictures")
+
+
+def compile_pdf(tex: str) -> bytes:
+    """Compile in a private temporary folder; return the PDF bytes."""
+    command = tex_command()
+    with tempfile.TemporaryDirectory(prefix="tracer-pdf-") as tmp:
+        source = Path(tmp) / "walkthrough.tex"
+        source.write_text(tex, encoding="utf-8")
+        result = subprocess.run([*command, source.name], cwd=tmp, capture_output=True, text=True,
+                                timeout=600, stdin=subprocess.DEVNULL)
+        pdf = source.with_suffix(".pdf")
+        if result.returncode != 0 or not pdf.is_file():
+            log = source.with_suffix(".log")
+            first = next((line for line in (log.read_text(errors="replace").splitlines() if log.is_file() else [])
+                          if line.startswith("!")), "see the LaTeX log")
+            raise ProblemError(f"--format pdf: LaTeX failed: {first.lstrip('! ')}")
+        return pdf.read_bytes()
