@@ -225,7 +225,9 @@ class ReLU(LeakyReLU):
         return self.out_latex(texts[0])
 
     def out_sympy(self, net):
-        return sympy.Max(0, net)
+        # evaluate=False: Max rejects an UnevaluatedExpr number (the substituted form) as
+        # "not comparable"; .doit() still evaluates it
+        return sympy.Max(0, net, evaluate=False)
 
     def dact_latex(self, net, out):
         return _cases("1", "0", net)

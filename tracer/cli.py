@@ -1,38 +1,89 @@
 """The ``tracer`` command: run, examples (and, as they land, check and variants).
 
-Every user error ends as one line on stderr and exit status 2, with nothing written.
+Every user error ends as one line on stderr, ``tracer: <where>: found <what>; expected
+<what>``, and exit status 2, with nothing written: options are checked before any work,
+and outputs are written whole at the end (outputs.py).
 """
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
-from pathlib import Path
 from dataclasses import replace
-from typing import Sequence
+from pathlib import Path
+from typing import Callable, NoReturn, Sequence
 
 from . import examples
+from .check import command as check_command
 from .errors import ProblemError
-from .outputs import emit, write_atomic
+from .outputs import emit, write_files, write_stdout
+from .problem import Problem
+from .schema import closest, one_of
 
 FORMATS = ("json", "md", "tex", "pdf")
+MAX_DIGITS = 15
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with tracer's one-line errors (no usage block): ``tracer: --digits: found ...``."""
+
+    def error(self, message: str) -> NoReturn:
+        where, sep, rest = message.partition(": ")
+        if sep and where.startswith("argument "):
+            choice = re.fullmatch(r"invalid choice: '(.*)' \(choose from (.*)\)", rest)
+            if choice:
+                names = [name.strip(" '") for name in choice[2].split(",")]
+                rest = f"found '{choice[1]}'{closest(choice[1], names)}; expected {one_of(names)}"
+            message = f"{where.removeprefix('argument ').split('/')[-1]}: {rest}"
+        self.exit(2, f"tracer: {' '.join(message.split())}\n")
+
+
+def _option(check: Callable[[str], object], expected: str, names: Sequence[str] = ()) -> Callable[[str], object]:
+    """An argparse type whose error reads 'found X; expected Y' like every other error."""
+    def parse(text: str) -> object:
+        try:
+            value = check(text)
+        except ValueError:
+            value = None
+        if value is None:
+            raise argparse.ArgumentTypeError(f"found '{text}'{closest(text, names)}; expected {expected}")
+        return value
+    return parse
+
+
+def _int_in(low: int, high: int | None = None) -> Callable[[str], int | None]:
+    def check(text: str) -> int | None:
+        n = int(text)
+        return n if n >= low and (high is None or n <= high) else None
+    return check
+
+
+def _folder(text: str) -> str | None:
+    return text if Path(text).is_dir() else None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tracer", description="Worked solutions of neural-network training, step by step.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="tracer", description="Worked solutions of neural-network training, step by step.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="trace a problem and write its log or walkthrough")
     run.add_argument("problem", nargs="?", help=f"a problem file or built-in example (default: {examples.DEFAULT_EXAMPLE})")
-    run.add_argument("--format", choices=FORMATS, default="md")
+    run.add_argument("--format", default="md", metavar="{" + ",".join(FORMATS) + "}",
+                     type=_option(lambda t: t if t in FORMATS else None, one_of(FORMATS), FORMATS))
     run.add_argument("--style", default=None, help="narrative | chain-rule | matrix | symbolic")
     run.add_argument("-o", "--output", default=None, help="output file (default: standard output)")
-    run.add_argument("--digits", type=int, default=None, help="digits to show, overriding the problem's rounding")
-    run.add_argument("--max-terms", type=int, default=None, help="elide sums and matrices longer than this")
+    run.add_argument("--digits", default=None, help="digits to show, overriding the problem's rounding",
+                     type=_option(_int_in(1, MAX_DIGITS), f"a number of digits from 1 to {MAX_DIGITS}"))
+    run.add_argument("--max-terms", default=None, help="elide sums and matrices longer than this",
+                     type=_option(_int_in(1), "a whole number of terms of at least 1"))
     run.add_argument("--weights", default=None, help="weights to work in full, e.g. w5,w1 or layer:2")
     run.add_argument("--fragment", action="store_true", help="LaTeX body only, to \\input into notes")
-    run.add_argument("--templates", default=None, help="a folder of templates overriding the built-ins")
+    run.add_argument("--templates", default=None, help="a folder of templates overriding the built-ins",
+                     type=_option(_folder, "an existing folder of templates"))
     run.add_argument("--exercise", action="store_true", help="the statement only: what to compute")
     run.add_argument("--answer-key", action="store_true", help="the worked solution of what the exercise asks")
-    sub.add_parser("examples", help="list the built-in worked examples")
+    sub.add_parser("examples", help="list the built-in worked examples, one a line: name, then summary")
+    check_command.add_arguments(sub.add_parser("check", help="check answers worked by hand: what is right, where it went wrong"))
     return parser
 
 
@@ -41,24 +92,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except ProblemError as exc:
-        print(f"tracer: {exc}", file=sys.stderr)
+        print(f"tracer: {' '.join(str(exc).splitlines())}", file=sys.stderr)
         return 2
     except BrokenPipeError:
+        # The reader (``| head``) left: stop quietly, and keep Python's exit flush from complaining.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
-    for name in examples.example_names():
-        print(f"{name}\t{examples.describe(name)}")
+    write_stdout("".join(f"{name}\t{examples.describe(name)}\n" for name in examples.example_names()))
     return 0
+
+
+def check_run_options(args: argparse.Namespace) -> None:
+    """Refuse a useless or harmful request before any work is done."""
+    if args.format == "pdf" and args.output is None and sys.stdout.isatty():
+        raise ProblemError("--format pdf: found no -o FILE and standard output is a terminal; "
+                           "expected -o FILE.pdf (or a redirect: a PDF is binary)")
+    if args.style is not None:
+        from .render import STYLES
+        if args.style not in STYLES:
+            raise ProblemError(f"--style: found '{args.style}'{closest(args.style, STYLES)}; "
+                               f"expected {one_of(STYLES)}")
+    if args.output is not None:
+        output = Path(args.output)
+        if output.is_dir() or not output.parent.is_dir():
+            raise ProblemError(f"-o: found '{output}', {'a folder' if output.is_dir() else 'in no existing folder'}; "
+                               "expected a file path in an existing folder")
+
+
+def _not_the_input(output: Path, problem_file: Path) -> None:
+    """``tracer run p.yaml -o p.yaml`` must not destroy the problem it reads."""
+    if output.exists() and output.resolve() == problem_file.resolve():
+        raise ProblemError(f"-o: found '{output}', the problem file itself; expected another file")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .engine import trace
-    problem = examples.load(args.problem)
+    check_run_options(args)
+    problem_file = examples.resolve(args.problem)
+    if args.output is not None:
+        _not_the_input(Path(args.output), problem_file)
+    problem = Problem.from_file(problem_file)
     if args.digits is not None:
-        if args.digits < 1:
-            raise ProblemError(f"--digits: found {args.digits}; expected a number of digits of at least 1")
         problem = replace(problem, rounding=replace(problem.rounding, digits=args.digits))
     log = trace(problem)
     if args.format == "json":
@@ -70,13 +147,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         emit(render(log, "pdf", options), args.output)
         return 0
     rendered = render_text(log, args.format, options)
+    if args.output is None:
+        write_stdout(rendered.text)
+        return 0
+    output = Path(args.output)
+    files: dict[Path, str | bytes] = {output: rendered.text}
     for name, content in rendered.attachments.items():
-        write_atomic(Path(args.output).parent / name, content)
-    emit(rendered.text, args.output)
+        attachment = output.parent / name
+        if attachment.resolve() == output.resolve():
+            raise ProblemError(f"-o: found '{output}', the name of the diagram written beside it; "
+                               f"expected a file name not ending in {attachment.suffix}")
+        files[attachment] = content
+    write_files(files)
     return 0
 
 
-COMMANDS = {"run": cmd_run, "examples": cmd_examples}
+COMMANDS = {"run": cmd_run, "examples": cmd_examples, "check": check_command.run}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,7 +11,7 @@ import numpy as np
 
 from .activations import Activation, SoftmaxDelta
 from .log import Entry, TraceLog
-from .notation import Notation
+from .notation import Names, Notation
 from .numeric import Params, Pass, mean_gradients, run_example, updated
 from .ops import Difference, Identity, Mean, Op, Operand, Product, Sum, Update, WeightedSum
 from .problem import Problem
@@ -29,18 +29,20 @@ def trace(problem: Problem) -> TraceLog:
     stable = not problem.rounding.carry
     recorded = problem.recorded_steps()
     acts, loss = problem.activations, problem.loss
+    labels = Labels(notation, problem.rounding)
+    xs = [np.array(e.input) for e in problem.data]  # once, not once per step
+    ts = [np.array(e.target) for e in problem.data]
     step = 0
     for epoch in range(1, problem.training.epochs + 1):
         for start in range(0, len(problem.data), problem.training.batch_size):
             step += 1
             batch = range(start, min(start + problem.training.batch_size, len(problem.data)))
-            passes = [run_example(params, acts, loss, np.array(problem.data[k].input),
-                                  np.array(problem.data[k].target), rnd, stable) for k in batch]
+            passes = [run_example(params, acts, loss, xs[k], ts[k], rnd, stable) for k in batch]
             dws, dbs = mean_gradients(passes, rnd)
             new = updated(params, dws, dbs, problem.training.learning_rate,
                           problem.training.update_biases)
             if step in recorded:
-                Recorder(log, problem, notation, step, epoch).record(params, new, batch, passes, dws, dbs)
+                Recorder(log, problem, labels, step, epoch).record(params, new, batch, passes, dws, dbs)
             log.history.append(_history(step, epoch, batch, passes))
             params = new
     log.final_weights = [params.weights[l].tolist() for l in range(1, len(params.weights))]
@@ -61,51 +63,86 @@ def _rounder(rounding: Rounding):
 
 
 def _history(step: int, epoch: int, batch: range, passes: list[Pass]) -> dict:
-    losses = [p.total for p in passes]
-    return {"step": step, "epoch": epoch, "example": batch[0] + 1 if len(batch) == 1 else None,
-            "loss": float(np.mean(losses))}
+    """The step's mean loss; one example's own loss skips np.mean (the same float, 10x cheaper)."""
+    if len(passes) == 1:
+        return {"step": step, "epoch": epoch, "example": batch[0] + 1, "loss": float(passes[0].total)}
+    return {"step": step, "epoch": epoch, "example": None,
+            "loss": float(np.mean([p.total for p in passes]))}
+
+
+class Labels:
+    """The names and printed values of one trace, memoised.
+
+    A recorded step asks for the same name or printed value many times (each input of a
+    784-30-10 network feeds 30 neurons; every weight is printed in its net and again in
+    its update), and both are pure functions of their arguments, while a notation lookup
+    validates its arguments and ``Rounding.show`` goes through Decimal every time.
+    """
+
+    def __init__(self, notation: Notation, rounding: Rounding) -> None:
+        self.notation = notation
+        self.rounding = rounding
+        self._names: dict[tuple[str, int, int | None, int | None], Names] = {}
+        self._shown: dict[float, str] = {}
+
+    def names(self, kind: str, layer: int, neuron: int | None, source: int | None = None) -> Names:
+        key = (kind, layer, neuron, source)
+        names = self._names.get(key)
+        if names is None:
+            names = self._names[key] = self.notation.quantity(kind, layer, neuron, source)
+        return names
+
+    def show(self, value: float) -> str:
+        """``rounding.show(value)``; keyed by the float, which is all that show reads of it."""
+        shown = self._shown.get(value)
+        if shown is None:
+            shown = self._shown[value] = self.rounding.show(value)
+        return shown
 
 
 @dataclass
 class Recorder:
-    """Appends one step's entries to the log, remembering each quantity's entry index."""
+    """Appends one step's entries to the log, remembering each quantity's operand.
+
+    Numpy arrays are read through ``tolist()`` once per layer: indexing an array element
+    by element builds a numpy scalar per read, and a 784-30-10 step reads ~100,000.
+    """
 
     log: TraceLog
     problem: Problem
-    notation: Notation
+    labels: Labels
     step: int
     epoch: int
     example: int | None = None
-    index: dict[tuple, int] = field(default_factory=dict)
+    index: dict[tuple, Operand] = field(default_factory=dict)
 
     # --- plumbing -----------------------------------------------------------
     def add(self, kind: str, layer: int, neuron: int | None, source: int | None, op: Op,
             operands: list[Operand], value: float, shown: str | None = None,
             key_extra: tuple = ()) -> Operand:
-        names = self.notation.quantity(kind, layer, neuron, source)
-        entry = Entry(len(self.log.entries), kind, self.step, self.epoch, self.example, layer,
-                      neuron, source, names.plain, names.latex, op, tuple(operands), float(value),
-                      shown if shown is not None else self.problem.rounding.show(value))
-        self.log.entries.append(entry)
-        self.index[(kind, layer, neuron, source, self.example) + key_extra] = entry.index
-        return self.operand(entry.index)
-
-    def operand(self, index: int) -> Operand:
-        e = self.log.entries[index]
-        return Operand(e.name, e.latex, e.value, e.shown, index)
+        names = self.labels.names(kind, layer, neuron, source)
+        value = float(value)
+        shown = shown if shown is not None else self.labels.show(value)
+        entries = self.log.entries
+        entries.append(Entry(len(entries), kind, self.step, self.epoch, self.example, layer, neuron,
+                             source, names.plain, names.latex, op, tuple(operands), value, shown))
+        operand = Operand(names.plain, names.latex, value, shown, len(entries) - 1)
+        self.index[(kind, layer, neuron, source, self.example) + key_extra] = operand
+        return operand
 
     def get(self, kind: str, layer: int, neuron: int | None, source: int | None = None) -> Operand:
-        return self.operand(self.index[(kind, layer, neuron, source, self.example)])
+        return self.index[(kind, layer, neuron, source, self.example)]
 
     def given(self, kind: str, layer: int, neuron: int | None, value: float,
               source: int | None = None) -> Operand:
         """A number that is data, not computed here: an input, a target, a weight."""
-        names = self.notation.quantity(kind, layer, neuron, source)
-        return Operand(names.plain, names.latex, float(value), self.problem.rounding.show(value))
+        names = self.labels.names(kind, layer, neuron, source)
+        value = float(value)
+        return Operand(names.plain, names.latex, value, self.labels.show(value))
 
     def eta(self) -> Operand:
         lr = self.problem.training.learning_rate
-        return Operand(_ETA[0], _ETA[1], lr, self.problem.rounding.show(lr))
+        return Operand(_ETA[0], _ETA[1], lr, self.labels.show(lr))
 
     def bias_neuron(self, j: int) -> int | None:
         return None if self.problem.bias == "per_layer" else j
@@ -125,24 +162,27 @@ class Recorder:
 
     def forward(self, params: Params, p: Pass) -> None:
         acts = self.problem.activations
+        net_op = WeightedSum(self.problem.bias != "none")
         for l in range(1, len(acts) + 1):
-            for j in range(1, len(p.nets[l]) + 1):
-                self.add("net", l, j, None, WeightedSum(self.problem.bias != "none"),
-                         self.net_operands(params, p, l, j), p.nets[l][j - 1])
-            for j in range(1, len(p.nets[l]) + 1):
+            nets, outs, n = p.nets[l].tolist(), p.outs[l].tolist(), len(p.nets[l])
+            senders = self.senders(p, l - 1)
+            for j in range(1, n + 1):
+                self.add("net", l, j, None, net_op, self.net_operands(params, senders, l, j), nets[j - 1])
+            for j in range(1, n + 1):
                 self.add("out", l, j, None, acts[l - 1].out_op(j - 1),
-                         self.out_operands(acts[l - 1], l, j, len(p.nets[l])), p.outs[l][j - 1])
+                         self.out_operands(acts[l - 1], l, j, n), outs[j - 1])
 
-    def input_or_out(self, p: Pass, l: int, i: int) -> Operand:
+    def senders(self, p: Pass, l: int) -> list[Operand]:
+        """The outputs of layer l as operands: the inputs (given data) or logged out entries."""
         if l == 0:
-            return self.given("input", 0, i, p.outs[0][i - 1])
-        return self.get("out", l, i)
+            return [self.given("input", 0, i, x) for i, x in enumerate(p.outs[0].tolist(), 1)]
+        return [self.get("out", l, i) for i in range(1, len(p.outs[l]) + 1)]
 
-    def net_operands(self, params: Params, p: Pass, l: int, j: int) -> list[Operand]:
-        W = params.weights[l]
+    def net_operands(self, params: Params, senders: list[Operand], l: int, j: int) -> list[Operand]:
+        row = params.weights[l][j - 1].tolist()
         ops: list[Operand] = []
-        for i in range(1, W.shape[1] + 1):
-            ops += [self.given("weight", l, j, W[j - 1, i - 1], source=i), self.input_or_out(p, l - 1, i)]
+        for i, (w, sender) in enumerate(zip(row, senders), 1):
+            ops += [self.given("weight", l, j, w, source=i), sender]
         if self.problem.bias != "none":
             b = params.biases[l]
             ops.append(self.given("bias", l, self.bias_neuron(j), b[j - 1] if b.size > 1 else b[0]))
@@ -156,13 +196,14 @@ class Recorder:
     def loss(self, p: Pass) -> None:
         L = len(self.problem.activations)
         loss = self.problem.loss
+        losses, errors = p.losses.tolist(), p.errors.tolist()
         targets = [self.given("target", L, j, t) for j, t in enumerate(self.targets(p), 1)]
         per_output = [self.add("loss", L, j, None, loss.op(), [targets[j - 1], self.get("out", L, j)],
-                               p.losses[j - 1]) for j in range(1, len(targets) + 1)]
+                               losses[j - 1]) for j in range(1, len(targets) + 1)]
         self.add("loss", L, None, None, Sum(), per_output, p.total)
         for j in range(1, len(targets) + 1):
             self.add("error", L, j, None, Difference(), [targets[j - 1], self.get("out", L, j)],
-                     p.errors[j - 1])
+                     errors[j - 1])
 
     def targets(self, p: Pass) -> list[float]:
         return list(self.problem.data[self.example - 1].target)
@@ -171,32 +212,36 @@ class Recorder:
         L = len(self.problem.activations)
         for l in range(L, 0, -1):
             n = len(p.nets[l])
+            douts, dacts, dnets = p.douts[l].tolist(), p.dacts[l].tolist(), p.dnets[l].tolist()
+            above = params.weights[l + 1].T.tolist() if l < L else []  # above[j-1][k-1]: j -> k
             for j in range(1, n + 1):
-                self.add("dout", l, j, None, *self.dout_parts(params, p, l, j), p.douts[l][j - 1])
+                self.add("dout", l, j, None, *self.dout_parts(above, p, l, j), douts[j - 1])
+            dact_op = self.problem.activations[l - 1].dact_op()
             for j in range(1, n + 1):
-                self.add("dact", l, j, None, self.problem.activations[l - 1].dact_op(),
-                         [self.get("net", l, j), self.get("out", l, j)], p.dacts[l][j - 1])
+                self.add("dact", l, j, None, dact_op, [self.get("net", l, j), self.get("out", l, j)],
+                         dacts[j - 1])
             for j in range(1, n + 1):
-                self.add("dnet", l, j, None, *self.dnet_parts(p, l, j), p.dnets[l][j - 1])
+                self.add("dnet", l, j, None, *self.dnet_parts(p, l, j), dnets[j - 1])
             self.gradients(p, l, p.dws[l], p.dbs[l])
 
-    def dout_parts(self, params: Params, p: Pass, l: int, j: int) -> tuple[Op, list[Operand]]:
+    def dout_parts(self, above: list[list[float]], p: Pass, l: int, j: int) -> tuple[Op, list[Operand]]:
+        """∂E/∂out: the loss's derivative at the output; else the δs above, weighted."""
         L = len(self.problem.activations)
         if l == L:
             t = self.given("target", L, j, self.targets(p)[j - 1])
             return self.problem.loss.dout_op(), [t, self.get("out", L, j)]
-        W = params.weights[l + 1]
         ops: list[Operand] = []
-        for k in range(1, W.shape[0] + 1):
-            ops += [self.get("dnet", l + 1, k), self.given("weight", l + 1, k, W[k - 1, j - 1], source=j)]
+        for k, w in enumerate(above[j - 1], 1):
+            ops += [self.get("dnet", l + 1, k), self.given("weight", l + 1, k, w, source=j)]
         return WeightedSum(False), ops
 
     def dnet_parts(self, p: Pass, l: int, j: int) -> tuple[Op, list[Operand]]:
         L = len(self.problem.activations)
         act, loss = self.problem.activations[l - 1], self.problem.loss
+        closed_form = (act.name, loss.name) in (("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"))
+        if l == L and closed_form:  # δ = o - t, as numeric.output_delta computes it
+            return Difference(), [self.get("out", l, j), self.given("target", l, j, self.targets(p)[j - 1])]
         if l == L and act.name == "softmax":
-            if loss.name == "cross_entropy":
-                return Difference(), [self.get("out", l, j), self.given("target", l, j, self.targets(p)[j - 1])]
             n = len(p.nets[l])
             ops = [self.get("out", l, j), self.get("dout", l, j)]
             for k in range(1, n + 1):
@@ -205,46 +250,51 @@ class Recorder:
         return Product(), [self.get("dout", l, j), self.get("dact", l, j)]
 
     def gradients(self, p: Pass, l: int, dw: np.ndarray, db: np.ndarray) -> None:
-        for j in range(1, dw.shape[0] + 1):
-            for i in range(1, dw.shape[1] + 1):
-                self.add("dw", l, j, i, Product(), [self.get("dnet", l, j), self.input_or_out(p, l - 1, i)],
-                         dw[j - 1, i - 1])
+        senders = self.senders(p, l - 1)
+        product = Product()
+        for j, row in enumerate(dw.tolist(), 1):
+            delta = self.get("dnet", l, j)
+            for i, (g, sender) in enumerate(zip(row, senders), 1):
+                self.add("dw", l, j, i, product, [delta, sender], g)
         if db.size == 0:
             return
         if self.problem.bias == "per_layer":
             deltas = [self.get("dnet", l, j) for j in range(1, dw.shape[0] + 1)]
             self.add("db", l, None, None, Sum() if len(deltas) > 1 else Identity(), deltas, db[0])
             return
-        for j in range(1, dw.shape[0] + 1):
-            self.add("db", l, j, None, Identity(), [self.get("dnet", l, j)], db[j - 1])
+        for j, g in enumerate(db.tolist(), 1):
+            self.add("db", l, j, None, Identity(), [self.get("dnet", l, j)], g)
 
     def averages(self, batch: range, dws, dbs) -> None:
         """Mini-batch: the gradient the update uses is the mean of the examples' gradients."""
+        mean = Mean()
         for l in range(len(dws) - 1, 0, -1):
-            for (j, i), g in np.ndenumerate(dws[l]):
-                self.add("dw", l, j + 1, i + 1, Mean(), self.per_example("dw", l, j + 1, i + 1, batch), g)
-            for j, g in enumerate(dbs[l]):
-                neuron = self.bias_neuron(j + 1)
-                self.add("db", l, neuron, None, Mean(), self.per_example("db", l, neuron, None, batch), g)
+            for j, row in enumerate(dws[l].tolist(), 1):
+                for i, g in enumerate(row, 1):
+                    self.add("dw", l, j, i, mean, self.per_example("dw", l, j, i, batch), g)
+            for j, g in enumerate(dbs[l].tolist(), 1):
+                neuron = self.bias_neuron(j)
+                self.add("db", l, neuron, None, mean, self.per_example("db", l, neuron, None, batch), g)
 
     def per_example(self, kind: str, l: int, j: int | None, i: int | None, batch: range) -> list[Operand]:
         ops = []
         for k in batch:
-            o = self.operand(self.index[(kind, l, j, i, k + 1)])
+            o = self.index[(kind, l, j, i, k + 1)]
             ops.append(o._replace(name=f"{o.name}#{k + 1}", latex=f"\\left.{o.latex}\\right|_{{{k + 1}}}"))
         return ops
 
     def updates(self, old: Params, new: Params, dws, dbs) -> None:
-        rounding = self.problem.rounding
+        rounding, eta, update = self.problem.rounding, self.eta(), Update()
         for l in range(len(dws) - 1, 0, -1):
-            for (j, i), w in np.ndenumerate(new.weights[l]):
-                before = old.weights[l][j, i]
-                operands = [self.given("weight", l, j + 1, before, source=i + 1), self.eta(),
-                            self.get("dw", l, j + 1, i + 1)]
-                self.add("new_w", l, j + 1, i + 1, Update(), operands, w, rounding.show_change(w, before))
+            olds = old.weights[l].tolist()
+            for j, row in enumerate(new.weights[l].tolist(), 1):
+                for i, (w, before) in enumerate(zip(row, olds[j - 1]), 1):
+                    operands = [self.given("weight", l, j, before, source=i), eta, self.get("dw", l, j, i)]
+                    self.add("new_w", l, j, i, update, operands, w, rounding.show_change(w, before))
             if not self.problem.training.update_biases:
                 continue
-            for j, b in enumerate(new.biases[l]):
-                neuron, before = self.bias_neuron(j + 1), old.biases[l][j]
-                operands = [self.given("bias", l, neuron, before), self.eta(), self.get("db", l, neuron)]
-                self.add("new_b", l, neuron, None, Update(), operands, b, rounding.show_change(b, before))
+            befores = old.biases[l].tolist()
+            for j, (b, before) in enumerate(zip(new.biases[l].tolist(), befores), 1):
+                neuron = self.bias_neuron(j)
+                operands = [self.given("bias", l, neuron, before), eta, self.get("db", l, neuron)]
+                self.add("new_b", l, neuron, None, update, operands, b, rounding.show_change(b, before))

@@ -6,33 +6,42 @@ from pathlib import Path
 from .errors import ProblemError
 from .problem import Problem
 from .resources import examples_dir
+from .schema import closest
 
 DEFAULT_EXAMPLE = "classic-2-2-2"
+PROBLEM_FILE = "problem.yaml"
 
 
 def example_names() -> list[str]:
-    root = examples_dir()
-    return sorted(p.parent.name for p in root.glob("*/problem.yaml"))
+    return sorted(p.parent.name for p in examples_dir().glob(f"*/{PROBLEM_FILE}"))
 
 
 def example_path(name: str) -> Path:
-    return examples_dir() / name / "problem.yaml"
+    return examples_dir() / name / PROBLEM_FILE
 
 
 def resolve(spec: str | None) -> Path:
-    """A path to a problem file, or the name of a built-in example (the default when None)."""
+    """A path to a problem file, or the name of a built-in example (the default when None).
+
+    A file on disk wins over a built-in of the same name: what the user can see is what runs.
+    """
     if spec is None:
         return example_path(DEFAULT_EXAMPLE)
     path = Path(spec)
     if path.is_file():
         return path
-    if spec in example_names():
+    if path.is_dir():
+        if (path / PROBLEM_FILE).is_file():
+            return path / PROBLEM_FILE
+        raise ProblemError(f"{spec}: found a folder without {PROBLEM_FILE}; expected a problem file "
+                           "(YAML or JSON) or a folder holding problem.yaml")
+    names = example_names()
+    if spec in names:
         return example_path(spec)
-    if path.is_dir() and (path / "problem.yaml").is_file():
-        return path / "problem.yaml"
-    from .schema import closest
-    raise ProblemError(f"{spec}: no such problem file or built-in example{closest(spec, example_names())}; "
-                       f"expected a path or one of: {', '.join(example_names())}")
+    looks_like_path = path.suffix in (".yaml", ".yml", ".json") or len(path.parts) > 1
+    found = "no such file" if looks_like_path else f"no such file or built-in example{closest(spec, names)}"
+    raise ProblemError(f"{spec}: found {found}; expected a problem file (YAML or JSON) "
+                       f"or a built-in example, one of: {', '.join(names)}")
 
 
 def load(spec: str | None) -> Problem:
@@ -40,8 +49,9 @@ def load(spec: str | None) -> Problem:
 
 
 def describe(name: str) -> str:
-    """The example's one-line summary (its problem file's ``description``)."""
+    """The example's one-line summary (its ``description``, else its title)."""
     try:
-        return load(name).description or load(name).title
+        problem = load(name)
     except ProblemError:
         return ""
+    return " ".join((problem.description or problem.title).split())

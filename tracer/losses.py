@@ -163,8 +163,11 @@ class BinaryCrossEntropy(Loss):
         return target * np.logaddexp(0.0, -net) + (1 - target) * np.logaddexp(0.0, net)
 
     def dout(self, out, target):
+        # (o - t)/(o(1 - o)) written as (1 - t)/(1 - o) - t/o, each term only where its target
+        # weight is nonzero: a saturated o = 1 with t = 1 gives -1, not 0/0 = nan
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (out - target) / (out * (1.0 - out))
+            return (np.where(target < 1, (1 - target) / (1.0 - out), 0.0)
+                    - np.where(target > 0, target / out, 0.0))
 
     def latex(self, t, o):
         return f"-\\left({t} \\ln {o} + (1 - {t}) \\ln(1 - {o})\\right)"

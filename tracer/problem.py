@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 import yaml
@@ -17,8 +18,9 @@ import yaml
 from .activations import ACTIVATIONS, Activation
 from .errors import ProblemError
 from .losses import LOSSES, Loss
+from .notation import KINDS, Names, Notation, preset_names
 from .rounding import MODES, Rounding
-from .schema import MISSING, Reader
+from .schema import MISSING, Reader, one_of, short
 
 Matrix = tuple[tuple[float, ...], ...]
 BIAS_MODES = ("per_neuron", "per_layer", "none")
@@ -27,6 +29,7 @@ TOP_FIELDS = ("title", "network", "loss", "training", "data", "show_steps", "not
 NETWORK_FIELDS = ("layers", "activation", "bias", "weights", "biases", "init")
 TRAINING_FIELDS = ("learning_rate", "epochs", "batch_size", "update_biases")
 INIT_FIELDS = ("distribution", "low", "high", "mean", "std", "seed", "decimals")
+DISTRIBUTION_FIELDS = {"uniform": ("low", "high"), "normal": ("mean", "std")}
 DEFAULT_TITLE = "Backpropagation, step by step"
 
 
@@ -68,22 +71,18 @@ class Problem:
     @classmethod
     def from_file(cls, path: str | Path) -> "Problem":
         path = Path(path)
+        if path.is_dir():
+            raise ProblemError(f"{path}: found a folder; expected a problem file (YAML or JSON)")
         try:
-            text = path.read_text(encoding="utf-8")
+            data = path.read_bytes()
         except OSError as exc:
-            raise ProblemError(f"{path}: cannot read the problem file ({exc.strerror or exc})") from None
-        return cls.from_text(text, source=str(path))
+            raise ProblemError(f"{path}: found no readable file ({exc.strerror or exc}); "
+                               "expected a problem file (YAML or JSON)") from None
+        return cls.from_text(_decode(data, str(path)), source=str(path))
 
     @classmethod
     def from_text(cls, text: str, source: str = "<problem>") -> "Problem":
-        try:
-            raw = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
-        except (yaml.YAMLError, json.JSONDecodeError) as exc:
-            line = getattr(getattr(exc, "problem_mark", None), "line", getattr(exc, "lineno", None))
-            where = f" at line {line + 1 if hasattr(exc, 'problem_mark') else line}" if line is not None else ""
-            reason = getattr(exc, "problem", None) or getattr(exc, "msg", None) or "invalid syntax"
-            raise ProblemError(f"{source}: not valid YAML or JSON{where}: {reason}") from None
-        return cls.from_dict(raw, source=source)
+        return cls.from_dict(_load(text, source), source=source)
 
     @classmethod
     def from_dict(cls, raw: Any, source: str = "<problem>") -> "Problem":
@@ -144,16 +143,86 @@ class Problem:
         return out
 
 
+# --- reading --------------------------------------------------------------------
+SYNTAX_HELP = "a well-formed YAML or JSON problem file"
+PROBLEM_HELP = "a problem: a mapping with network, training and data"
+REQUIRED_TOP = {"network": "a mapping with layers, activation, weights and biases (or init)",
+                "training": "a mapping with learning_rate (and epochs, batch_size, update_biases)",
+                "data": "a non-empty list of examples {input: [...], target: [...]}"}
+
+
+def _decode(data: bytes, source: str) -> str:
+    """UTF-8 (a leading byte-order mark is dropped); anything else is named by its line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ProblemError(f"{source}: line {line}: found the byte 0x{data[exc.start]:02x}, which is not "
+                           "UTF-8; expected a UTF-8 text file") from None
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """YAML with 1.2's numbers: ``1e-3`` is a float (PyYAML's 1.1 rules make it a string).
+
+    libyaml's parser when PyYAML has it: ten times faster than the pure-Python one."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"), list("-+0123456789."))
+
+
+def _load(text: str, source: str) -> Any:
+    """JSON when it says so (the fast path), YAML otherwise; syntax errors name their line."""
+    as_json = source.endswith(".json") or text.lstrip().startswith("{")
+    try:
+        return json.loads(text) if as_json else yaml.load(text, Loader=_Loader)
+    except json.JSONDecodeError as exc:
+        if not source.endswith(".json"):
+            return _load_yaml_or(text, source, exc)
+        raise _syntax(source, "JSON", exc.lineno, exc.colno, exc.msg) from None
+    except yaml.YAMLError as exc:
+        raise _yaml_syntax(text, source, exc) from None
+
+
+def _load_yaml_or(text: str, source: str, first: json.JSONDecodeError) -> Any:
+    """A '{' file that is not JSON may be a YAML flow mapping; if neither, report the JSON error."""
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError:
+        raise _syntax(source, "JSON", first.lineno, first.colno, first.msg) from None
+
+
+def _yaml_syntax(text: str, source: str, exc: yaml.YAMLError) -> ProblemError:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        reason = getattr(exc, "problem", None) or getattr(exc, "context", None) or "invalid syntax"
+        return _syntax(source, "YAML", mark.line + 1, mark.column + 1, reason)
+    position = getattr(exc, "position", 0) or 0                      # yaml.reader.ReaderError
+    line = text[:position].count("\n") + 1
+    reason = getattr(exc, "reason", None) or "invalid characters"
+    character = getattr(exc, "character", None)
+    return _syntax(source, "YAML", line, None, f"character {character!r}: {reason}" if character else reason)
+
+
+def _syntax(source: str, language: str, line: int, column: int | None, reason: str) -> ProblemError:
+    where = f"line {line}" + (f", column {column}" if column else "")
+    reason = " ".join(str(reason).split())
+    return ProblemError(f"{source}: {where}: found invalid {language} ({reason}); expected {SYNTAX_HELP}")
+
+
 # --- parsing ------------------------------------------------------------------
 def _parse(raw: Any, r: Reader) -> Problem:
     if raw is None:
-        raise r.fail("the problem file is empty; expected a mapping with network, training and data")
-    top = r.mapping(raw, TOP_FIELDS, required=("network", "training", "data"))
-    net = r.at("network").mapping(top["network"], NETWORK_FIELDS, required=("layers",))
-    layers = _layers(net["layers"], r.at("network").at("layers"))
-    activations = _activations(net.get("activation", "sigmoid"), layers, r.at("network").at("activation"))
-    bias = r.at("network").at("bias").choice(net.get("bias", "per_neuron"), BIAS_MODES)
-    weights, biases = _parameters(net, layers, bias, r.at("network"))
+        raise r.fail(f"found an empty file; expected {PROBLEM_HELP}")
+    top = r.mapping(raw, TOP_FIELDS, required=REQUIRED_TOP, what=PROBLEM_HELP)
+    rn = r.at("network")
+    net = rn.mapping(top["network"], NETWORK_FIELDS, what=REQUIRED_TOP["network"],
+                     required={"layers": "a list of at least 2 layer sizes, input layer first"})
+    layers = _layers(net["layers"], rn.at("layers"))
+    activations = _activations(net.get("activation", "sigmoid"), layers, rn.at("activation"))
+    bias = rn.at("bias").choice(net.get("bias", "per_neuron"), BIAS_MODES)
+    weights, biases = _parameters(net, layers, bias, rn)
     loss_name = r.at("loss").choice(top.get("loss", "half_squared_error"), LOSSES)
     training = _training(top["training"], r.at("training"))
     data = _data(top["data"], layers, r.at("data"))
@@ -161,37 +230,35 @@ def _parse(raw: Any, r: Reader) -> Problem:
     if training.batch_size > len(data):
         raise r.at("training").at("batch_size").expected(
             training.batch_size, f"at most the number of examples ({len(data)})")
-    problem = Problem(
+    total_steps = math.ceil(len(data) / training.batch_size) * training.epochs
+    ra = r.at("ask")
+    return Problem(
         layers=layers, activations=activations, weights=weights, biases=biases,
         loss_name=loss_name, training=training, data=data,
         title=r.at("title").text(top.get("title", DEFAULT_TITLE)), bias=bias,
-        show_steps=None, notation=_notation(top.get("notation", "letters"), r.at("notation")),
+        show_steps=_show_steps(top.get("show_steps", MISSING), total_steps, r.at("show_steps")),
+        notation=_notation(top.get("notation", "letters"), layers, bias, r.at("notation")),
         rounding=_rounding(top.get("rounding", {}), r.at("rounding")),
-        ask=tuple(r.at("ask").text(a) for a in r.at("ask").sequence(top.get("ask", []), "a list of names")),
+        ask=tuple(ra.at(k).text(a) for k, a in enumerate(ra.sequence(top.get("ask", []), "a list of names"))),
         description=r.at("description").text(top.get("description", "")),
         source=r.source,
     )
-    steps = _show_steps(top.get("show_steps", MISSING), problem.total_steps, r.at("show_steps"))
-    return _replace_show_steps(problem, steps)
-
-
-def _replace_show_steps(problem: Problem, steps) -> Problem:
-    from dataclasses import replace
-    return replace(problem, show_steps=steps)
 
 
 def _layers(value: Any, r: Reader) -> tuple[int, ...]:
     items = r.sequence(value, "a list of at least 2 layer sizes, input layer first", min_len=2)
-    return tuple(r.at(k).integer(v, "a layer size of at least 1", minimum=1) for k, v in enumerate(items))
+    return tuple(r.at(k).integer(v, "a layer size: a whole number of at least 1", minimum=1)
+                 for k, v in enumerate(items))
 
 
 def _activation(value: Any, r: Reader) -> Activation:
     if isinstance(value, Mapping):
-        spec = r.mapping(value, ("name", "alpha"), required=("name",))
+        spec = r.mapping(value, ("name", "alpha"), required={"name": f"an activation, {one_of(ACTIVATIONS)}"})
         cls = ACTIVATIONS[r.at("name").choice(spec["name"], ACTIVATIONS)]
         if "alpha" in spec:
             if cls.__name__ != "LeakyReLU":
-                raise r.at("alpha").fail(f"'{cls.name}' takes no parameters; expected only 'name'")
+                raise r.at("alpha").fail(f"found alpha for {cls.name}, which takes no parameters; "
+                                         "expected only 'name' (alpha is for leaky_relu)")
             return cls(alpha=r.at("alpha").number(spec["alpha"], "a slope between 0 and 1", low=0, high=1))
         return cls()
     return ACTIVATIONS[r.choice(value, ACTIVATIONS)]()
@@ -201,24 +268,37 @@ def _activations(value: Any, layers: tuple[int, ...], r: Reader) -> tuple[Activa
     n = len(layers) - 1
     if isinstance(value, list):
         if len(value) != n:
-            raise r.fail(f"found {len(value)} activations; expected {n}, one per non-input layer")
+            raise r.fail(f"found {short(value)} ({len(value)} activations); "
+                         f"expected {n}, one per non-input layer")
         acts = tuple(_activation(v, r.at(k)) for k, v in enumerate(value))
     else:
         acts = (_activation(value, r),) * n
     for k, act in enumerate(acts[:-1]):
         if act.layerwise:
             where = r.at(k) if isinstance(value, list) else r
-            raise where.fail("softmax is allowed on the output layer only; expected another activation "
-                             f"for hidden layer {k + 1}")
+            raise where.fail(f"found {act.name} on hidden layer {k + 1}; expected {act.name} on the "
+                             "output layer only (another activation for the hidden layers)")
     return acts
 
 
+def _shape(items: list) -> str:
+    """What a user's would-be matrix looks like: '2×3', or '2 rows of 3/2 numbers'."""
+    lengths = [len(row) for row in items]
+    if not lengths:
+        return "an empty list"
+    if len(set(lengths)) == 1:
+        return f"a {len(items)}×{lengths[0]} matrix"
+    return f"{len(items)} rows of {'/'.join(map(str, lengths))} numbers"
+
+
 def _matrix(value: Any, rows: int, cols: int, layer: int, r: Reader) -> Matrix:
-    shape = f"{rows}×{cols} ({rows} receiving neurons of layer {layer} × {cols} sending neurons of layer {layer - 1})"
-    items = r.sequence(value, f"a {shape} matrix")
-    if len(items) != rows or any(not isinstance(row, (list, tuple)) or len(row) != cols for row in items):
-        found = f"{len(items)}×{'/'.join(str(len(x)) if isinstance(x, (list, tuple)) else '?' for x in items)}"
-        raise r.fail(f"weight matrix of layer {layer} has shape {found}; expected {shape}")
+    what = (f"a {rows}×{cols} matrix for layer {layer}: {rows} row{'s' * (rows != 1)} (one per neuron of "
+            f"layer {layer}) of {cols} weight{'s' * (cols != 1)} (one per neuron of layer {layer - 1})")
+    items = r.sequence(value, what)
+    if not all(isinstance(row, (list, tuple)) for row in items):
+        raise r.expected(value, what)
+    if len(items) != rows or any(len(row) != cols for row in items):
+        raise r.fail(f"found {_shape(items)}; expected {what}")
     return tuple(tuple(r.at(j).at(i).number(x) for i, x in enumerate(row)) for j, row in enumerate(items))
 
 
@@ -226,16 +306,18 @@ def _parameters(net: Mapping, layers: tuple[int, ...], bias: str, r: Reader):
     if "init" in net:
         for name in ("weights", "biases"):
             if name in net:
-                raise r.at(name).fail("given together with init; expected one of the two")
+                raise r.at(name).fail(f"found {name} together with init; expected one of the two "
+                                      "(explicit weights and biases, or init)")
         return _initialise(net["init"], layers, bias, r.at("init"))
+    n = len(layers) - 1
     if "weights" not in net:
-        raise r.at("weights").fail("missing required field; expected weights (and biases) or init")
-    mats = r.at("weights").sequence(net["weights"], f"{len(layers) - 1} weight matrices")
-    if len(mats) != len(layers) - 1:
-        raise r.at("weights").fail(f"found {len(mats)} weight matrices; expected {len(layers) - 1}, "
-                                   "one per non-input layer")
-    weights = tuple(_matrix(m, layers[l + 1], layers[l], l + 1, r.at("weights").at(l))
-                    for l, m in enumerate(mats))
+        raise r.at("weights").missing(f"{n} weight matrices (and biases), or init")
+    rw = r.at("weights")
+    mats = rw.sequence(net["weights"], f"a list of {n} weight matrices, one per non-input layer")
+    if len(mats) != n:
+        raise rw.fail(f"found {len(mats)} weight matri{'ces' if len(mats) != 1 else 'x'}; "
+                      f"expected {n}, one per non-input layer")
+    weights = tuple(_matrix(m, layers[l + 1], layers[l], l + 1, rw.at(l)) for l, m in enumerate(mats))
     return weights, _biases(net.get("biases", MISSING), layers, bias, r.at("biases"))
 
 
@@ -243,34 +325,44 @@ def _biases(value: Any, layers: tuple[int, ...], bias: str, r: Reader):
     n = len(layers) - 1
     if bias == "none":
         if value is not MISSING:
-            raise r.fail("given with bias: none; expected no biases")
+            raise r.expected(value, "no biases with bias: none (remove biases, or choose another bias mode)")
         return ((),) * n
+    each = "one number per layer" if bias == "per_layer" else "one list per layer, a number per neuron"
+    expected = f"a list of {n} entries for bias: {bias} ({each})"
     if value is MISSING:
-        raise r.fail(f"missing required field; expected biases for bias: {bias}")
-    items = r.sequence(value, f"a list of {n} biases, one per non-input layer")
+        raise r.missing(expected)
+    items = r.sequence(value, expected)
     if len(items) != n:
-        raise r.fail(f"found {len(items)} entries; expected {n}, one per non-input layer")
+        raise r.fail(f"found {short(value)} ({len(items)} entries); expected {expected}")
     if bias == "per_layer":
-        return tuple((r.at(l).number(v, "one number (a shared bias per layer)"),) for l, v in enumerate(items))
-    return tuple(r.at(l).numbers(v, layers[l + 1], f"one bias per neuron of layer {l + 1}")
+        return tuple((r.at(l).number(v, "one number (bias: per_layer shares one bias per layer)"),)
+                     for l, v in enumerate(items))
+    return tuple(r.at(l).numbers(v, layers[l + 1], f"one bias per neuron of layer {l + 1} "
+                                 "(or bias: per_layer for one shared number)")
                  for l, v in enumerate(items))
 
 
 def _initialise(value: Any, layers: tuple[int, ...], bias: str, r: Reader):
-    spec = r.mapping(value, INIT_FIELDS)
+    spec = r.mapping(value, INIT_FIELDS, what="a mapping {distribution: uniform|normal, seed: ..., ...}")
     dist = r.at("distribution").choice(spec.get("distribution", "uniform"), ("uniform", "normal"))
-    seed = r.at("seed").integer(spec.get("seed", 0), "a whole number seed")
-    decimals = r.at("decimals").integer(spec.get("decimals", 2), "a number of decimals from 0 to 10")
+    allowed = ("distribution", *DISTRIBUTION_FIELDS[dist], "seed", "decimals")
+    for other, fields in DISTRIBUTION_FIELDS.items():
+        for key in set(fields) & set(spec) - set(allowed):
+            raise r.at(key).fail(f"found {key}, which belongs to distribution: {other}; expected the fields "
+                                 f"of distribution: {dist}, {one_of(allowed)}")
+    seed = r.at("seed").integer(spec.get("seed", 0), "a seed: a whole number of at least 0")
+    decimals = r.at("decimals").integer(spec.get("decimals", 2), "a number of decimals from 0 to 10",
+                                        maximum=10)
     rng = np.random.default_rng(seed)
     if dist == "uniform":
         low = r.at("low").number(spec.get("low", 0.0))
         high = r.at("high").number(spec.get("high", 1.0))
         if high <= low:
-            raise r.at("high").expected(high, f"a number greater than low ({low})")
+            raise r.at("high").expected(spec.get("high", 1.0), f"a number greater than low ({short(spec.get('low', 0.0))})")
         draw = lambda shape: rng.uniform(low, high, shape)  # noqa: E731
     else:
         mean = r.at("mean").number(spec.get("mean", 0.0))
-        std = r.at("std").number(spec.get("std", 1.0), positive=True)
+        std = r.at("std").number(spec.get("std", 1.0), "a standard deviation", positive=True)
         draw = lambda shape: rng.normal(mean, std, shape)  # noqa: E731
 
     def rounded(shape) -> np.ndarray:
@@ -284,7 +376,8 @@ def _initialise(value: Any, layers: tuple[int, ...], bias: str, r: Reader):
 
 
 def _training(value: Any, r: Reader) -> Training:
-    spec = r.mapping(value, TRAINING_FIELDS, required=("learning_rate",))
+    spec = r.mapping(value, TRAINING_FIELDS, what=REQUIRED_TOP["training"],
+                     required={"learning_rate": "a learning rate: a number greater than 0"})
     return Training(
         learning_rate=r.at("learning_rate").number(spec["learning_rate"], "a learning rate", positive=True),
         epochs=r.at("epochs").integer(spec.get("epochs", 1), "a whole number of epochs of at least 1", minimum=1),
@@ -294,22 +387,28 @@ def _training(value: Any, r: Reader) -> Training:
 
 
 def _data(value: Any, layers: tuple[int, ...], r: Reader) -> tuple[Example, ...]:
-    items = r.sequence(value, "a non-empty list of examples {input: [...], target: [...]}", min_len=1)
+    items = r.sequence(value, REQUIRED_TOP["data"], min_len=1)
     examples = []
     for k, item in enumerate(items):
-        e = r.at(k).mapping(item, ("input", "target"), required=("input", "target"))
+        rk = r.at(k)
+        e = rk.mapping(item, ("input", "target"), what="an example {input: [...], target: [...]}",
+                       required={"input": f"{layers[0]} input numbers", "target": f"{layers[-1]} target numbers"})
         examples.append(Example(
-            input=r.at(k).at("input").numbers(e["input"], layers[0], "one per input neuron"),
-            target=r.at(k).at("target").numbers(e["target"], layers[-1], "one per output neuron"),
+            input=rk.at("input").numbers(e["input"], layers[0], "one per input neuron"),
+            target=rk.at("target").numbers(e["target"], layers[-1], "one per output neuron"),
         ))
     return tuple(examples)
 
 
 def _check_combination(activations, loss_cls: type[Loss], data, r: Reader) -> None:
-    output = activations[-1]
-    if loss_cls.needs_softmax and output.name != "softmax":
-        raise r.at("loss").fail(f"cross_entropy needs a softmax output layer, found '{output.name}'; "
-                                "expected activation softmax on the last layer (or binary_cross_entropy)")
+    """Losses that only make sense with certain outputs and targets."""
+    output = activations[-1].name
+    if loss_cls.needs_softmax and output != "softmax":
+        raise r.at("loss").fail(f"found {loss_cls.name} with a {output} output layer; expected softmax "
+                                f"on the output layer for {loss_cls.name} (or another loss)")
+    if loss_cls.name == "binary_cross_entropy" and output != "sigmoid":
+        raise r.at("loss").fail(f"found {loss_cls.name} with a {output} output layer; expected sigmoid "
+                                f"on the output layer, whose outputs lie in (0, 1) (or another loss)")
     if loss_cls.name in ("binary_cross_entropy", "cross_entropy"):
         for k, e in enumerate(data):
             for j, t in enumerate(e.target):
@@ -321,42 +420,99 @@ def _check_combination(activations, loss_cls: type[Loss], data, r: Reader) -> No
             if abs(math.fsum(e.target) - 1) > 1e-9:
                 raise r.at("data").at(k).at("target").expected(
                     list(e.target), "targets that add up to 1 (a class distribution) for cross_entropy")
-    if loss_cls.name == "binary_cross_entropy" and output.name not in ("sigmoid",):
-        raise r.at("loss").fail(f"binary_cross_entropy needs outputs in (0, 1), found activation "
-                                f"'{output.name}'; expected sigmoid on the last layer")
 
 
 def _show_steps(value: Any, total: int, r: Reader):
     if value is MISSING or value is None:
         return None
-    if value == "all" or value == "last":
+    if value in ("all", "last"):
         return value if value == "all" else ("last",)
     items = r.sequence(value, "all, or a list of step numbers ('last' allowed)", min_len=1)
     steps: list[int | str] = []
+    what = f"a step number from 1 to {total} (the run has {total} step{'s' * (total != 1)}), or 'last'"
     for k, s in enumerate(items):
         if s == "last":
             steps.append("last")
-            continue
-        n = r.at(k).integer(s, f"a step number from 1 to {total}, or 'last'", minimum=1)
-        if n > total:
-            raise r.at(k).expected(s, f"a step number from 1 to {total} (the run has {total} steps), or 'last'")
-        steps.append(n)
+        else:
+            steps.append(r.at(k).integer(s, what, minimum=1, maximum=total))
     return tuple(steps)
 
 
-def _notation(value: Any, r: Reader) -> str | Mapping[str, str]:
-    from .notation import Notation
+def _notation(value: Any, layers: tuple[int, ...], bias: str, r: Reader) -> str | Mapping[str, str]:
+    """A preset name, or a mapping of overrides, checked against this very network.
+
+    Each override is tried alone first so the error names its key; every LaTeX name the
+    result produces must pass ``latex_math_name``, so a pattern cannot inject LaTeX.
+    """
+    value = "letters" if value is None else value
+    if not isinstance(value, (str, Mapping)):
+        raise r.expected(value, f"a preset name ({', '.join(preset_names())}) or a mapping "
+                                "{preset: ..., <pattern key>: <pattern>, ...}")
+    spec = {"preset": value} if isinstance(value, str) else dict(value)
+    preset = (r if isinstance(value, str) else r.at("preset")).choice(spec.get("preset", "letters"),
+                                                                       preset_names())
+    overrides = {k: v for k, v in spec.items() if k != "preset"}
+    for key, pattern in overrides.items():
+        _check_notation(layers, bias, preset, {key: pattern}, r.at(str(key)), pattern)
+    _check_notation(layers, bias, preset, overrides, r, value)
+    return value if isinstance(value, str) else spec
+
+
+def _check_notation(layers: tuple[int, ...], bias: str, preset: str, overrides: dict, r: Reader,
+                    value: Any) -> None:
+    from .render.escape import latex_math_name
     try:
-        Notation.from_spec((2, 2, 2), "per_neuron", value)
+        names = Notation(layers, bias, preset, overrides)
+        for name in set(_all_names(names, layers, bias)):
+            latex_math_name(name.latex)
+            if not name.plain.isprintable() or not name.plain.strip():
+                raise ValueError(f"the plain name {name.plain!r} is empty or not printable on one line")
     except ValueError as exc:
-        raise r.fail(str(exc)) from None
-    return value if isinstance(value, str) else dict(value)
+        reason = str(exc)
+        if reason.startswith("unknown "):    # notation's "unknown X 'y'; did you mean 'z'? expected ..."
+            raise r.fail("found " + re.sub(r"; did you mean ('.*?')\? expected", r" (did you mean \1?); expected",
+                                           reason)) from None
+        reason = reason.replace("\\\\", "\\")               # repr's doubled backslashes, shown once
+        raise r.expected(value, f"a notation whose names are safe LaTeX math ({reason})") from None
+
+
+MATRIX_KINDS = ("input", "out", "net", "target", "weight", "bias", "dout", "dnet", "dw", "db", "new_w", "new_b")
+
+
+def _layer_range(kind: str, last: int) -> range:
+    """The layers on which a kind of quantity exists (as Notation checks them)."""
+    if kind == "input":
+        return range(0, 1)
+    if kind == "out":
+        return range(0, last + 1)
+    if kind in ("target", "loss", "error"):
+        return range(last, last + 1)
+    return range(1, last + 1)
+
+
+def _all_names(names: Notation, layers: tuple[int, ...], bias: str) -> Iterator[Names]:
+    """One name of every kind on every layer, for neuron 1 (from neuron 1 for weights).
+
+    A pattern is chosen per layer, never per neuron, and the neuron and weight numbers it
+    fills in are digits, so these names hold every token the notation can produce."""
+    last = len(layers) - 1
+    for l in range(last + 1):
+        yield names.neuron(l, 1)
+    yield names.quantity("loss", last)
+    for kind in KINDS:
+        if bias == "none" and kind in ("bias", "db", "new_b"):
+            continue
+        for l in _layer_range(kind, last):
+            yield names.quantity(kind, l, 1, 1 if kind in ("weight", "dw", "new_w") else None)
+            if kind in MATRIX_KINDS:
+                yield names.matrix(kind, l)
 
 
 def _rounding(value: Any, r: Reader) -> Rounding:
-    spec = r.mapping(value, ("digits", "mode", "carry"))
+    spec = r.mapping(value, ("digits", "mode", "carry"), what="a mapping {digits: 4, mode: round, carry: false}")
     return Rounding(
-        digits=r.at("digits").integer(spec.get("digits", 4), "a number of digits from 1 to 15", minimum=1),
+        digits=r.at("digits").integer(spec.get("digits", 4), "a number of digits from 1 to 15",
+                                      minimum=1, maximum=15),
         mode=r.at("mode").choice(spec.get("mode", "round"), MODES),  # type: ignore[arg-type]
         carry=r.at("carry").boolean(spec.get("carry", False)),
     )

@@ -1,7 +1,8 @@
 """How numbers are shown (and, for hand computation, carried).
 
-Decimal arithmetic on ``repr(x)`` makes "round half up" mean what a student means:
-0.125 rounds to 0.13, not to the binary neighbour's 0.12.
+Decimal arithmetic on the float's 15 significant digits makes "round half up" mean what
+a student means: 0.125 rounds to 0.13, not to the binary neighbour's 0.12, and 1 - 0.78
+(0.21999999999999997 in binary) truncates to 0.22, not 0.21.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ class Rounding:
     carry: bool = False
 
     def _quantize(self, x: float) -> Decimal:
-        d = Decimal(repr(float(x)))
+        d = Decimal(format(float(x), ".15g"))  # 15 digits: 1 - 0.78 is 0.22, not 0.2199...97
         if self.mode == "significant":
             if d == 0:
                 return Decimal(0)

@@ -6,6 +6,8 @@ template for the style; the template formats the views, it never computes.
 from __future__ import annotations
 
 import argparse
+import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,8 +17,10 @@ from ..errors import ProblemError
 from ..log import TraceLog
 from ..ops import paren
 from ..resources import templates_dir
+from .chains import ChainView, Gap
 from .diagram import DiagramSpec, to_svg, to_tikz
 from .printers import PRINTERS, Printer
+from .symbolic import SymbolicView
 from .view import Viewer
 
 STYLES = ("narrative", "chain-rule", "matrix", "symbolic")
@@ -35,7 +39,7 @@ class RenderOptions:
     exercise: bool = False
     answer_key: bool = False
     diagram_name: str = "network.svg"   # the SVG file written beside a Markdown output
-    inline_svg: bool = False
+    inline_svg: bool = True             # Markdown: the <svg> inline (no file to write beside it)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> "RenderOptions":
@@ -61,22 +65,70 @@ class Rendered:
 
 def environment(user_dir: str | None) -> jinja2.Environment:
     """User templates first, the built-ins as the fallback."""
+    if user_dir is not None and not Path(user_dir).is_dir():
+        raise ProblemError(f"--templates: {user_dir}: no such folder; expected a folder of templates")
+    return _environment(None if user_dir is None else str(Path(user_dir).resolve()))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(user_dir: str | None) -> jinja2.Environment:
+    """Built once per folder: compiling the templates costs more than rendering the 2-2-2
+    example (jinja2 still reloads a template whose file changed)."""
     loaders = [jinja2.FileSystemLoader(str(templates_dir()))]
     if user_dir is not None:
-        if not Path(user_dir).is_dir():
-            raise ProblemError(f"--templates: {user_dir}: no such folder; expected a folder of templates")
         loaders.insert(0, jinja2.FileSystemLoader(user_dir))
     env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              autoescape=False)
     env.filters["math_cells"] = math_cells
+    env.filters["text_cells"] = text_cells
     env.filters["paren"] = paren
+    env.tests["gap"] = lambda item: isinstance(item, Gap)
     return env
 
 
 def math_cells(rows: list[list[str]], printer: Printer, columns: list[int]) -> list[list[str]]:
     """Put the given columns of a table in inline math."""
     return [[printer.inline(c) if k in columns else c for k, c in enumerate(row)] for row in rows]
+
+
+def text_cells(rows: list[list[str]], printer: Printer, columns: list[int]) -> list[list[str]]:
+    """Escape the given columns of a table: names a user may have chosen (neuron labels)."""
+    escaped: dict[str, str] = {}  # a 784-30-10 table repeats 824 labels 47,000 times
+
+    def text(c: str) -> str:
+        if c not in escaped:
+            escaped[c] = printer.text(c)
+        return escaped[c]
+    return [[text(c) if k in columns else c for k, c in enumerate(row)] for row in rows]
+
+
+def check_weights(log: TraceLog, weights: tuple[str, ...]) -> None:
+    """``--weights`` must name parameters of this network (or ``layer:N``), not fail silently."""
+    if not weights:
+        return
+    p, names = log.problem, log.notation
+    L = len(p.layers) - 1
+    known = {f"layer:{l}" for l in range(1, L + 1)}
+    known |= {names.quantity("weight", l, j, i).plain for l in range(1, L + 1)
+              for j in range(1, p.layers[l] + 1) for i in range(1, p.layers[l - 1] + 1)}
+    if p.bias != "none":
+        known |= {names.quantity("bias", l, j).plain for l in range(1, L + 1) for j in range(1, p.layers[l] + 1)}
+    for name in weights:
+        if name not in known:
+            first = names.quantity("weight", 1, 1, 1).plain
+            raise ProblemError(f"--weights: found '{name}'; expected names of this network's weights or "
+                               f"biases (e.g. {first}) or layer:N with N from 1 to {L}")
+
+
+def tidy(text: str) -> str:
+    """At most one blank line in a row, no trailing spaces, one final newline.
+
+    Templates of every style go through here, so a stray newline in a loop cannot put
+    a blank line inside a $$ block's neighbourhood twice or leave ragged LaTeX.
+    """
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
 
 
 def diagram(log: TraceLog, printer: Printer, name: str) -> str:
@@ -99,17 +151,23 @@ def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
     if style not in STYLES:
         from ..schema import closest
         raise ProblemError(f"--style: found '{style}'{closest(style, STYLES)}; expected one of: {', '.join(STYLES)}")
+    check_weights(log, options.weights)
     printer = PRINTERS[fmt](inline_svg=options.inline_svg) if fmt == "md" else PRINTERS[fmt]()
     env = environment(options.templates)
     viewer = Viewer(log, options.max_terms)
     context = {
         "p": printer, "log": log, "problem": log.problem, "notation": log.notation, "view": viewer,
+        "chains": ChainView(viewer, options.weights),
         "steps": viewer.steps(), "options": options, "style": style,
         "diagram": lambda: diagram(log, printer, options.diagram_name),
+        "symbolic": lambda: SymbolicView(log, options.max_terms, options.weights, viewer.layer_title),
     }
     try:
-        body = env.get_template(f"styles/{style}.j2").render(context)
-        text = env.get_template(f"document.{printer.extension}.j2").render(context, body=body)
+        body = tidy(env.get_template(f"styles/{style}.j2").render(context))
+        text = tidy(env.get_template(f"document.{printer.extension}.j2").render(context, body=body))
+    except jinja2.TemplateNotFound as exc:
+        raise ProblemError(f"--style {style}: template {exc.name} not found in "
+                           f"{options.templates or 'the built-in templates'}; expected a jinja2 template") from None
     except jinja2.TemplateError as exc:
         raise ProblemError(f"template error: {exc}") from None
     return Rendered(text, dict(printer.attachments))

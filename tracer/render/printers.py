@@ -2,16 +2,165 @@
 
 A style template is written once and printed as Markdown or LaTeX by handing it a
 different printer (as sympy's printing/ dispatches on the printer, not on if-chains).
+The shared part lays out equations: a chain ``symbol = formula = numbers = result`` is
+one line when it fits the page, else an ``aligned`` block, and a sum too wide for one
+line is broken between its terms, so a 784-input net never runs off the page.
 """
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
 from .escape import latex_text, markdown_text
 
-#: A chain "symbol = formula = substitution = value" longer than this is broken over lines.
-ONE_LINE = 90
+#: Widest line of math, in digit widths (half an em): an A4 page at 11pt with 2.2 cm
+#: margins holds about 85, GitHub's and Jupyter's text column about as many; some slack.
+LINE_WIDTH = 72.0
+
+#: LaTeX tables with more rows than this become a longtable that breaks across pages.
+LONG_TABLE = 40
+
+#: A LaTeX table column with a cell longer than this (characters) wraps its text.
+WIDE_CELL = 48
+WRAPPED = ">{\\raggedright\\arraybackslash\\footnotesize}p{0.7\\linewidth}"
+
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[{}]|\s+|.", re.DOTALL)
+_WIDE_COMMANDS = {"cdot": 1.8, "cdots": 3.0, "quad": 2.0, "qquad": 4.0, "max": 3.0, "min": 3.0,
+                  "tanh": 4.0, "ln": 2.0, "exp": 3.0, "sum": 2.0, "to": 2.4, "le": 2.4, "ge": 2.4,
+                  "left": 0.0, "right": 0.0, "mathrm": 0.0, "text": 0.0, ",": 0.4, ";": 0.6}
+_BINARY = {"+": 2.4, "-": 2.4, "=": 2.8, "<": 2.8, ">": 2.8}
+_NARROW = {"(": 0.8, ")": 0.8, ".": 0.5, ",": 0.8, "|": 0.5, "[": 0.8, "]": 0.8, "&": 0.0, " ": 0.0}
+
+
+class _Reader:
+    """Walks LaTeX tokens; just enough of TeX's grammar to measure and split formulas."""
+
+    def __init__(self, latex: str) -> None:
+        self.tokens = [t for t in _TOKEN.findall(latex) if not t.isspace()]
+        self.pos = 0
+
+    def next(self) -> str:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def group(self) -> str:
+        """The next argument: a braced group's inside, or one token."""
+        if self.pos >= len(self.tokens):
+            return ""
+        token = self.next()
+        if token != "{":
+            return token
+        depth, out = 1, []
+        while self.pos < len(self.tokens):
+            token = self.next()
+            depth += {"{": 1, "}": -1}.get(token, 0)
+            if depth == 0:
+                break
+            out.append(token)
+        return " ".join(out)
+
+
+def fits(latex: str, room: float = LINE_WIDTH) -> bool:
+    """Whether a formula fits in ``room``; short sources are settled without measuring."""
+    bound = len(latex) + 2.0 * sum(latex.count(c) for c in "+-=<>")
+    return bound <= room or width(latex) <= room
+
+
+@functools.lru_cache(maxsize=65536)
+def width(latex: str) -> float:
+    """Rough printed width of a formula in digit widths; fractions count their wider part.
+
+    Source length is a poor guide: ``\\frac{\\partial E_{total}}{\\partial out_{o1}}`` is
+    42 characters but prints about as wide as ``out_{o1}``.
+    """
+    r, total = _Reader(latex), 0.0
+    while r.pos < len(r.tokens):
+        token = r.next()
+        if token == "\\frac":
+            total += max(width(r.group()), width(r.group())) + 0.6
+        elif token in ("_", "^"):
+            total += 0.7 * width(r.group())
+        elif token == "\\text":
+            total += 0.9 * len(r.group().replace(" ", "")) + 0.5
+        elif token == "\\begin" and r.group().replace(" ", "") == "cases":
+            total += _cases_width(r) + 1.5
+        elif token in ("\\left", "\\right"):
+            total += 0.0 if r.group() == "." else 0.8
+        elif token.startswith("\\"):
+            total += _WIDE_COMMANDS.get(token[1:], 1.0)
+        elif token in "{}":
+            continue
+        else:
+            total += _BINARY.get(token, _NARROW.get(token, 1.0))
+    return total
+
+
+def _cases_width(r: _Reader) -> float:
+    """Width of a cases block (reader just past ``\\begin{cases}``): its widest row."""
+    start = r.pos
+    while r.pos < len(r.tokens) and r.tokens[r.pos] != "\\end":
+        r.pos += 1
+    rows = " ".join(r.tokens[start:r.pos]).split("\\\\")
+    if r.pos < len(r.tokens):
+        r.next()
+        r.group()  # {cases}
+    return max(width(row) for row in rows)
+
+
+def split_terms(latex: str) -> list[str]:
+    """Split a formula before each top-level ``+``/``-`` (not inside braces or brackets).
+
+    Only these are safe line-break points in ``aligned``: breaking inside ``\\left(``
+    ... ``\\right)`` or a ``\\frac`` would not compile.
+    """
+    matches = [m for m in _TOKEN.finditer(latex) if not m.group().isspace()]
+    depth, cuts, k = 0, [0], 0
+    while k < len(matches):
+        token = matches[k].group()
+        if token in ("\\left", "\\right"):
+            depth += 1 if token == "\\left" else -1
+            k += 2  # the delimiter goes with it
+            continue
+        if token in "{([":
+            depth += 1
+        elif token in "})]":
+            depth -= 1
+        elif token in "+-" and depth == 0 and k > 0 and matches[k - 1].group() not in ("=", "&"):
+            cuts.append(matches[k].start())
+        k += 1
+    cuts.append(len(latex))
+    return [latex[a:b].strip() for a, b in zip(cuts, cuts[1:]) if latex[a:b].strip()]
+
+
+def wrap(latex: str, room: float) -> list[str]:
+    """A formula as lines of at most ``room`` digit widths, broken between top-level terms."""
+    lines: list[str] = []
+    for term in split_terms(latex):
+        if lines and width(lines[-1] + " " + term) > room:
+            lines.append(term)
+        else:
+            lines[-1:] = [f"{lines[-1]} {term}" if lines else term]
+    return lines
+
+
+def _dedupe(parts: Sequence[str]) -> list[str]:
+    """Drop a step that only repeats the previous one.
+
+    A formula that is already its value (``\\delta_{o1}`` for a bias gradient) and a
+    result already printed with its reason (ReLU's ``1 \\quad (0.2 > 0)`` then ``1``)
+    would otherwise read ``= 1 = 1``.
+    """
+    out: list[str] = []
+    for p in parts:
+        if not p:
+            continue
+        if out and (p == out[-1] or out[-1].startswith(p + " \\quad")):
+            continue
+        out.append(p)
+    return out
 
 
 @dataclass
@@ -49,11 +198,21 @@ class Printer:
 
     # -- shared --------------------------------------------------------------
     def chain(self, parts: Sequence[str]) -> str:
-        """``a = b = c = d`` on one line when short, else aligned one part a line."""
+        """``a = b = c = d`` on one line when it fits, else aligned, one step a line.
+
+        A step too wide for a line (a long sum) continues on indented lines, broken
+        between its terms.
+        """
         parts = _dedupe(parts)
-        if sum(len(p) for p in parts) <= ONE_LINE or len(parts) < 3:
+        if len(parts) < 2 or fits(" = ".join(parts)):
             return self.display(" = ".join(parts))
-        lines = [f"{parts[0]} &= {parts[1]}"] + [f"&= {p}" for p in parts[2:]]
+        lines: list[str] = []
+        for k, part in enumerate(parts[1:]):
+            lead = parts[0] + " &= " if k == 0 else "&= "
+            room = LINE_WIDTH - (width(parts[0]) if k == 0 else 0) - 3
+            pieces = wrap(part, room)
+            lines.append(lead + pieces[0])
+            lines += [f"&\\quad {piece}" for piece in pieces[1:]]
         return self.display("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
 
     def equations(self, rows: Sequence[Sequence[str]]) -> str:
@@ -62,18 +221,14 @@ class Printer:
         return self.display("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
 
 
-def _dedupe(parts: Sequence[str]) -> list[str]:
-    """Drop a step that repeats the previous one (a formula that is already its value)."""
-    out: list[str] = []
-    for p in parts:
-        if not out or p != out[-1]:
-            out.append(p)
-    return out
-
-
 @dataclass
 class MarkdownPrinter(Printer):
-    """GitHub / Jupyter / MkDocs Markdown with $...$ math (MathJax and KaTeX alike)."""
+    """GitHub / Jupyter / MkDocs Markdown with $...$ math (MathJax and KaTeX alike).
+
+    Inline math has no space inside its dollars (GitHub requires it), display math is
+    ``$$`` on lines of their own with no blank line inside (a blank line ends the block
+    in every renderer); templates put a blank line around each block.
+    """
 
     extension: str = "md"
     inline_svg: bool = False
@@ -82,13 +237,13 @@ class MarkdownPrinter(Printer):
         return markdown_text(s)
 
     def heading(self, level, content):
-        return f"{'#' * level} {content}"
+        return f"{'#' * min(max(level, 1), 6)} {content}"
 
     def inline(self, latex):
-        return f"${latex}$"
+        return f"${latex.strip()}$"
 
     def display(self, latex):
-        return f"$$\n{latex}\n$$"
+        return f"$$\n{latex.strip()}\n$$"
 
     def bold(self, content):
         return f"**{content}**"
@@ -112,7 +267,7 @@ class MarkdownPrinter(Printer):
 
 @dataclass
 class LatexPrinter(Printer):
-    """LaTeX for an article with amsmath, booktabs and tikz."""
+    """LaTeX for an article with amsmath, booktabs, longtable and tikz."""
 
     extension: str = "tex"
 
@@ -124,10 +279,10 @@ class LatexPrinter(Printer):
         return f"\\{command}{{{content}}}"
 
     def inline(self, latex):
-        return f"${latex}$"
+        return f"${latex.strip()}$"
 
     def display(self, latex):
-        return f"\\[\n{latex}\n\\]"
+        return f"\\[\n{latex.strip()}\n\\]"
 
     def bold(self, content):
         return f"\\textbf{{{content}}}"
@@ -136,10 +291,18 @@ class LatexPrinter(Printer):
         return "\\begin{itemize}\n" + "\n".join(f"  \\item {item}" for item in items) + "\n\\end{itemize}"
 
     def table(self, headers, rows, align=""):
+        """booktabs rules; a long table (all 23,550 weights of a 784-30-10 net) breaks across
+        pages, and a column with long cells (784 inputs) wraps instead of leaving the page."""
         align = (align or "l" * len(headers)).ljust(len(headers), "l")
-        body = [" & ".join(headers) + " \\\\", "\\midrule"] + [" & ".join(row) + " \\\\" for row in rows]
-        return ("\\begin{center}\n\\begin{tabular}{" + align + "}\n\\toprule\n" + "\n".join(body)
-                + "\n\\bottomrule\n\\end{tabular}\n\\end{center}")
+        align = "".join(WRAPPED if any(len(row[k]) > WIDE_CELL for row in rows) else a
+                        for k, a in enumerate(align))
+        head = " & ".join(headers) + " \\\\"
+        body = "\n".join(" & ".join(row) + " \\\\" for row in rows)
+        if len(rows) > LONG_TABLE:
+            return (f"\\begin{{longtable}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n\\endhead\n"
+                    f"\\bottomrule\n\\endfoot\n{body}\n\\end{{longtable}}")
+        return (f"\\begin{{center}}\n\\begin{{tabular}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n"
+                f"{body}\n\\bottomrule\n\\end{{tabular}}\n\\end{{center}}")
 
     def figure(self, svg, tikz, name, caption):
         return f"\\begin{{center}}\n{tikz.strip()}\n\\end{{center}}"

@@ -6,20 +6,48 @@ the network; it selects and orders log entries and pairs them with their symbols
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from functools import cached_property
+from typing import Callable, Iterable
 
+from ..activations import ElementwiseOp, SoftmaxOut
 from ..log import Entry, TraceLog
+from ..ops import Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide, paren
+from .matrices import applied, grid, transpose
+
+#: How a layer's activation function is written when applied to a symbol or a matrix.
+FUNCTIONS = {"sigmoid": "\\sigma", "tanh": "\\tanh", "relu": "\\operatorname{ReLU}",
+             "leaky_relu": "\\operatorname{LeakyReLU}", "softmax": "\\operatorname{softmax}",
+             "linear": "\\operatorname{id}"}
+
+Shape = tuple[int, int] | None  # rows x columns, or None for a scalar (a shared bias)
 
 
 @dataclass(frozen=True)
 class Eq:
-    """One quantity ready to print: symbol = formula = substitution = shown value."""
+    """One quantity ready to print: symbol = formula = substitution = shown value.
+
+    The formula and substitution are rendered on first use: a 784-30-10 step logs
+    ~48,000 entries and a style that works whole layers prints only a few of them.
+    """
 
     entry: Entry
-    symbol: str
-    formula: str
-    substitution: str
-    shown: str
+    max_terms: int | None = None
+
+    @property
+    def symbol(self) -> str:
+        return self.entry.latex
+
+    @cached_property
+    def formula(self) -> str:
+        return self.entry.formula_latex(self.max_terms)
+
+    @cached_property
+    def substitution(self) -> str:
+        return self.entry.substitution_latex(self.max_terms)
+
+    @property
+    def shown(self) -> str:
+        return self.entry.shown
 
     @property
     def parts(self) -> list[str]:
@@ -28,6 +56,22 @@ class Eq:
     @property
     def name(self) -> str:
         return self.entry.name
+
+
+@dataclass(frozen=True)
+class Line:
+    """A printed chain symbol = formula = substitution = result, for a presentation of
+    log entries other than the entry's own (a whole-layer matrix, σ(net) for the formula).
+    Every number in it is an operand's or entry's shown string; an empty part is left out."""
+
+    symbol: str
+    formula: str
+    substitution: str
+    result: str
+
+    @property
+    def parts(self) -> list[str]:
+        return [p for p in (self.symbol, self.formula, self.substitution, self.result) if p]
 
 
 @dataclass(frozen=True)
@@ -84,7 +128,7 @@ class Viewer:
         self.layers = log.problem.layers
 
     def eq(self, e: Entry) -> Eq:
-        return Eq(e, e.latex, e.formula_latex(self.max_terms), e.substitution_latex(self.max_terms), e.shown)
+        return Eq(e, self.max_terms)
 
     def layer_title(self, l: int) -> str:
         L = len(self.layers) - 1
@@ -160,14 +204,16 @@ class Viewer:
 
     # --- tables ---------------------------------------------------------------
     def parameter_rows(self) -> list[list[str]]:
-        """Initial weights: symbol, from, to, value."""
+        """Initial weights: symbol, from, to (plain neuron labels, as in the diagram), value."""
         p, names = self.log.problem, self.log.notation
+        # labels once per neuron, not twice per weight: a 784-30-10 net has 23,820 weights
+        labels = [[names.neuron(l, j).plain for j in range(1, n + 1)] for l, n in enumerate(p.layers)]
         rows = []
         for l, matrix in enumerate(p.weights, 1):
             for j, row in enumerate(matrix, 1):
                 for i, w in enumerate(row, 1):
-                    rows.append([names.quantity("weight", l, j, i).latex, names.neuron(l - 1, i).latex,
-                                 names.neuron(l, j).latex, p.rounding.show(w)])
+                    rows.append([names.quantity("weight", l, j, i).latex, labels[l - 1][i - 1],
+                                 labels[l][j - 1], p.rounding.show(w)])
         return rows
 
     def bias_rows(self) -> list[list[str]]:
@@ -176,8 +222,8 @@ class Viewer:
         for l, values in enumerate(p.biases, 1):
             for j, b in enumerate(values, 1):
                 neuron = None if p.bias == "per_layer" else j
-                target = (f"\\text{{{self.layer_title(l).lower()}}}" if neuron is None
-                          else names.neuron(l, j).latex)
+                target = (f"every neuron of the {self.layer_title(l).lower()}" if neuron is None
+                          else names.neuron(l, j).plain)
                 rows.append([names.quantity("bias", l, neuron).latex, target, p.rounding.show(b)])
         return rows
 
@@ -200,3 +246,271 @@ class Viewer:
         show = self.log.problem.rounding.show
         return [[str(h["step"]), str(h["epoch"]), "" if h["example"] is None else str(h["example"]),
                  show(h["loss"])] for h in self.log.history]
+
+    # --- activation functions, as the narrative and matrix styles write them ----------
+    def function(self, l: int) -> str:
+        """The symbol of layer l's activation function: σ, tanh, ReLU, ..."""
+        name = self.log.problem.activations[l - 1].name
+        return FUNCTIONS.get(name, f"\\operatorname{{{name}}}")
+
+    def activation_rule(self, l: int) -> str:
+        """The activation's definition, e.g. σ(x) = 1/(1 + e^{-x}), stated once per layer."""
+        act = self.log.problem.activations[l - 1]
+        index = "_{j}" if act.layerwise else ""
+        return f"{self.function(l)}(x){index} = {act.describe()}"
+
+    def derivative_rule(self, l: int) -> str:
+        """The derivative as the log's dact entries compute it, e.g. σ'(x) = σ(x)(1 - σ(x));
+        empty for softmax, whose dact entries are only the Jacobian's diagonal."""
+        act = self.log.problem.activations[l - 1]
+        if act.layerwise:
+            return ""
+        g = self.function(l)
+        return f"{g}'(x) = {act.dact_latex('x', f'{g}(x)')}"
+
+    def uses_dact(self, layer: LayerView) -> bool:
+        """Whether the layer's deltas are ∂E/∂out · ∂out/∂net; softmax with cross-entropy's
+        delta is out - target and never uses the logged derivative, so it is not shown."""
+        return bool(layer.dnet) and all(isinstance(eq.entry.op, Product) for eq in layer.dnet)
+
+    # --- lists as the narrative style prints them ------------------------------------------
+    def plain_name(self, eq: Eq) -> str:
+        """An entry's plain name, to label the ends of an elided run of lines."""
+        return eq.entry.name
+
+    def assignments(self, factors: list[Factor]) -> str:
+        """``i_1 = 0.05, i_2 = 0.1, ..., i_n = 0.8``: inputs or targets in one line of math."""
+        return ", ".join(elide([f"{f.symbol} = {f.shown}" for f in factors], self.max_terms))
+
+    def blocks(self, items: list) -> list:
+        """Runs of consecutive lines (Eq or Line), split where an elided run (a gap) stands."""
+        out: list = []
+        for item in items:
+            if isinstance(item, (Eq, Line)):
+                if not out or not isinstance(out[-1], list):
+                    out.append([])
+                out[-1].append(item)
+            else:
+                out.append(item)
+        return out
+
+    def activation_lines(self, items: list) -> list:
+        return [self.activation_line(i) if isinstance(i, Eq) else i for i in items]
+
+    def update_lines(self, items: list) -> list:
+        return [self.update_line(i) if isinstance(i, Eq) else i for i in items]
+
+    # --- narrative style -------------------------------------------------------------
+    def activation_line(self, eq: Eq) -> Line:
+        """out = σ(net) = σ(0.6) = 0.65: the activation by name (softmax and linear keep the formula)."""
+        e = eq.entry
+        act = self.log.problem.activations[e.layer - 1]
+        if not isinstance(e.op, ElementwiseOp) or act.name == "linear":
+            return Line(*eq.parts)
+        net, g = e.operands[0], self.function(e.layer)
+        return Line(eq.symbol, f"{g}({net.latex})", f"{g}({net.shown})", eq.shown)
+
+    def folded(self, update: Entry) -> tuple[Operand, ...]:
+        """The gradient's own factors when the update reads w - η·δ·out with them, else ().
+
+        Only when that is the same number: the gradient is the plain product δ·out (or
+        the delta itself), and values are not carried rounded (a carried gradient is
+        round(δ·out), so writing δ·out would not give the update printed)."""
+        grad = update.operands[2]
+        if grad.entry is None or self.log.problem.rounding.carry:
+            return ()
+        source = self.log.entries[grad.entry]
+        return source.operands if isinstance(source.op, (Product, Identity)) else ()
+
+    def update_line(self, eq: Eq) -> Line:
+        """new = old - rate · δ · out when the gradient folds in (see ``folded``), else as logged."""
+        e = eq.entry
+        factors = self.folded(e)
+        if not factors:
+            return Line(*eq.parts)
+        old, eta = e.operands[0], e.operands[1]
+        formula = " \\cdot ".join([f"{old.latex} - {eta.latex}", *(o.latex for o in factors)])
+        numbers = " \\cdot ".join([f"{paren(old.shown)} - {paren(eta.shown)}", *(paren(o.shown) for o in factors)])
+        return Line(eq.symbol, formula, numbers, eq.shown)
+
+    def folds(self, step: StepView) -> bool:
+        """Whether the step's updates are written w - η·δ·out (so the text can say so)."""
+        return any(self.folded(eq.entry) for view in step.updates for eq in view.new_w)
+
+    def gradient_lines(self, layer: LayerView, step: StepView) -> list[Eq]:
+        """A layer's gradients that no update line of the step already spells out."""
+        folded = {e.operands[2].entry for view in step.updates for eq in view.new_w + view.new_b
+                  if self.folded(e := eq.entry)}
+        return [eq for eq in layer.dw + layer.db if eq.entry.index not in folded]
+
+    # --- matrix style ----------------------------------------------------------------
+    def symbol(self, kind: str, l: int) -> str:
+        """The whole-layer symbol (Z^{[1]}, W^{[2]}, dZ^{[1]}) of the problem's notation."""
+        if kind == "out" and l == 0:
+            kind = "input"
+        return self.log.notation.matrix(kind, l).latex
+
+    def matrix(self, layer: LayerView, kind: str) -> Line | None:
+        """A layer's entries of one kind as one matrix equation, e.g. Z = W·A + b = [..][..] + [..] = [..].
+
+        The form follows each entry's op (a weighted sum is W·A + b, a product of delta and
+        input is dZ·Aᵀ, ...); every number is a shown string of the entries or their operands.
+        None when the layer has no such entries (or, for dact, when no delta uses them)."""
+        eqs = layer.kinds.get(kind)
+        if not eqs or (kind == "dact" and not self.uses_dact(layer)):
+            return None
+        entries = [eq.entry for eq in eqs]
+        form = getattr(self, f"_matrix_{kind}", None)
+        line = form(layer, entries) if form else None
+        return line if line is not None else self._elementwise(kind, layer.layer, entries)
+
+    def _grid(self, cell: Callable[[int], str], shape: Shape) -> str:
+        """A matrix of cell(k) for the flat (row-major) index k; a scalar for shape None."""
+        if shape is None:
+            return paren(cell(0))
+        rows, cols = shape
+        return grid(lambda r, c: cell(r * cols + c), rows, cols, self.max_terms)
+
+    def _shape(self, kind: str, l: int, entries: list[Entry]) -> Shape:
+        if kind in ("dw", "new_w", "weight"):
+            return self.layers[l], self.layers[l - 1]
+        if entries[0].neuron is None:
+            return None
+        return len(entries), 1
+
+    def _result(self, kind: str, l: int, entries: list[Entry]) -> str:
+        return self._grid(lambda k: entries[k].shown, self._shape(kind, l, entries))
+
+    def _elementwise(self, kind: str, l: int, entries: list[Entry]) -> Line:
+        """Any other op: the matrices of the entries' own formulas, substitutions and values."""
+        shape = self._shape(kind, l, entries)
+        try:
+            symbol = self.symbol(kind, l)
+        except ValueError:  # a kind without a whole-layer name: the matrix of element names
+            symbol = self._grid(lambda k: entries[k].latex, shape)
+        return Line(symbol, self._grid(lambda k: entries[k].formula_latex(self.max_terms), shape),
+                    self._grid(lambda k: entries[k].substitution_latex(self.max_terms), shape),
+                    self._result(kind, l, entries))
+
+    def _matrix_net(self, layer: LayerView, entries: list[Entry]) -> Line | None:
+        """Z = W·A + b with W and A read from the net entries' (weight, input) operands."""
+        op, l = entries[0].op, layer.layer
+        if not isinstance(op, WeightedSum):
+            return None
+        n, m, first = len(entries), self.layers[l - 1], entries[0]
+        formula = f"{self.symbol('weight', l)} \\cdot {self.symbol('out', l - 1)}"
+        numbers = (self._grid(lambda k: entries[k // m].operands[2 * (k % m)].shown, (n, m)) + " \\cdot "
+                   + self._grid(lambda k: first.operands[2 * k + 1].shown, (m, 1)))
+        if op.has_bias:
+            shape = None if self.log.problem.bias == "per_layer" else (n, 1)
+            formula += f" + {self.symbol('bias', l)}"
+            numbers += " + " + self._grid(lambda k: entries[k].operands[-1].shown, shape)
+        return Line(self.symbol("net", l), formula, numbers, self._result("net", layer.layer, entries))
+
+    def _matrix_out(self, layer: LayerView, entries: list[Entry]) -> Line | None:
+        """A = g(Z), element by element (softmax: over the whole layer)."""
+        l, op = layer.layer, entries[0].op
+        if isinstance(op, ElementwiseOp):
+            z = self._grid(lambda k: entries[k].operands[0].shown, (len(entries), 1))
+        elif isinstance(op, SoftmaxOut):
+            z = self._grid(lambda k: entries[0].operands[k].shown, (len(entries), 1))
+        else:
+            return None
+        g, zs = self.function(l), self.symbol("net", l)
+        if self.log.problem.activations[l - 1].name == "linear":
+            return Line(self.symbol("out", l), zs, z, self._result("out", l, entries))
+        return Line(self.symbol("out", l), applied(g, zs), applied(g, z), self._result("out", l, entries))
+
+    def _matrix_dout(self, layer: LayerView, entries: list[Entry]) -> Line | None:
+        """Hidden layer: dA = (W of the next layer)ᵀ · dZ of the next layer."""
+        l = layer.layer
+        if not isinstance(entries[0].op, WeightedSum):
+            return None
+        n, nxt = len(entries), self.layers[l + 1]
+        formula = f"{transpose(self.symbol('weight', l + 1))} \\cdot {self.symbol('dnet', l + 1)}"
+        numbers = (self._grid(lambda k: entries[k // nxt].operands[2 * (k % nxt) + 1].shown, (n, nxt))
+                   + " \\cdot " + self._grid(lambda k: entries[0].operands[2 * k].shown, (nxt, 1)))
+        return Line(self.symbol("dout", l), formula, numbers, self._result("dout", l, entries))
+
+    def _matrix_dact(self, layer: LayerView, entries: list[Entry]) -> Line | None:
+        """g'(Z) = [each element's substitution] = [values] (shown only when the deltas use it)."""
+        l = layer.layer
+        shape = (len(entries), 1)
+        return Line(f"{self.function(l)}'\\left({self.symbol('net', l)}\\right)", "",
+                    self._grid(lambda k: entries[k].substitution_latex(self.max_terms), shape),
+                    self._result("dact", l, entries))
+
+    def _matrix_dnet(self, layer: LayerView, entries: list[Entry]) -> Line | None:
+        """dZ = dA ⊙ g'(Z), or A - Y for softmax with cross-entropy."""
+        l, op = layer.layer, entries[0].op
+        shape = (len(entries), 1)
+        first = self._grid(lambda k: entries[k].operands[0].shown, shape)
+        second = self._grid(lambda k: entries[k].operands[1].shown, shape)
+        if isinstance(op, Product) and len(entries[0].operands) == 2:
+            derivative = f"{self.function(l)}'\\left({self.symbol('net', l)}\\right)"
+            formula, numbers = f"{self.symbol('dout', l)} \\odot {derivative}", f"{first} \\odot {second}"
+        elif isinstance(op, Difference):
+            formula, numbers = f"{self.symbol('out', l)} - {self.symbol('target', l)}", f"{first} - {second}"
+        else:
+            return None
+        return Line(self.symbol("dnet", l), formula, numbers, self._result("dnet", l, entries))
+
+    def _matrix_dw(self, layer: LayerView, entries: list[Entry]) -> Line | None:
+        """dW = dZ · Aᵀ (the outer product of the deltas and the layer's inputs), or a batch mean."""
+        l, op = layer.layer, entries[0].op
+        if isinstance(op, Mean):
+            return self._mean("dw", l, entries)
+        if not isinstance(op, Product):
+            return None
+        n, m = self.layers[l], self.layers[l - 1]
+        formula = f"{self.symbol('dnet', l)} \\cdot {transpose(self.symbol('out', l - 1))}"
+        numbers = (self._grid(lambda k: entries[k * m].operands[0].shown, (n, 1)) + " \\cdot "
+                   + self._grid(lambda k: entries[k].operands[1].shown, (1, m)))
+        return Line(self.symbol("dw", l), formula, numbers, self._result("dw", l, entries))
+
+    def _matrix_db(self, layer: LayerView, entries: list[Entry]) -> Line | None:
+        """db = dZ (a bias per neuron), the sum of dZ (one shared bias), or a batch mean."""
+        l, op = layer.layer, entries[0].op
+        dz = self.symbol("dnet", l)
+        if isinstance(op, Mean):
+            return self._mean("db", l, entries)
+        if isinstance(op, Identity) and entries[0].neuron is not None:
+            numbers = self._grid(lambda k: entries[k].operands[0].shown, (len(entries), 1))
+            return Line(self.symbol("db", l), dz, numbers, self._result("db", l, entries))
+        if isinstance(op, (Sum, Identity)):
+            terms = [paren(o.shown) for o in entries[0].operands]
+            return Line(self.symbol("db", l), f"\\sum_{{j}} \\left({dz}\\right)_{{j}}",
+                        " + ".join(elide(terms, self.max_terms)), self._result("db", l, entries))
+        return None
+
+    def _mean(self, kind: str, l: int, entries: list[Entry]) -> Line:
+        """(1/k)(dW|_1 + ... + dW|_k): the mean of the batch's per-example gradient matrices."""
+        shape = self._shape(kind, l, entries)
+        symbol = self.symbol(kind, l)
+        examples = [self.log.entries[o.entry].example if o.entry is not None else t + 1
+                    for t, o in enumerate(entries[0].operands)]
+        terms = [f"\\left.{symbol}\\right|_{{{x}}}" for x in examples]
+        grids = [self._grid(lambda k, t=t: entries[k].operands[t].shown, shape) for t in range(len(examples))]
+        k = len(examples)
+        return Line(symbol, f"\\frac{{1}}{{{k}}}\\left({' + '.join(elide(terms, self.max_terms))}\\right)",
+                    f"\\frac{{1}}{{{k}}}\\left({' + '.join(elide(grids, self.max_terms))}\\right)",
+                    self._result(kind, l, entries))
+
+    def _update(self, kind: str, layer: LayerView, entries: list[Entry]) -> Line | None:
+        """W⁺ = W - η·dW with the old values, the rate and the gradients from the update's operands."""
+        l = layer.layer
+        if not isinstance(entries[0].op, Update):
+            return None
+        base, grad = ("weight", "dw") if kind == "new_w" else ("bias", "db")
+        shape = self._shape(kind, l, entries)
+        eta = entries[0].operands[1]
+        formula = f"{self.symbol(base, l)} - {eta.latex} \\cdot {self.symbol(grad, l)}"
+        numbers = (self._grid(lambda k: entries[k].operands[0].shown, shape) + f" - {paren(eta.shown)} \\cdot "
+                   + self._grid(lambda k: entries[k].operands[2].shown, shape))
+        return Line(self.symbol(kind, l), formula, numbers, self._result(kind, l, entries))
+
+    def _matrix_new_w(self, layer: LayerView, entries: list[Entry]) -> Line | None:
+        return self._update("new_w", layer, entries)
+
+    def _matrix_new_b(self, layer: LayerView, entries: list[Entry]) -> Line | None:
+        return self._update("new_b", layer, entries)

@@ -1,0 +1,171 @@
+"""A folder of answer files: one result each, and the class summary a teacher reads first.
+
+The summary answers "which step did most students get wrong?": per quantity, how many
+students got it correct, carried, wrong or missing, and how many first went wrong there.
+An unreadable file is listed, not fatal: the other students still get their feedback.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ProblemError
+from .answers import load_answers
+from .compare import Tolerance
+from .judge import VERDICTS, Checker, Result
+
+ANSWER_SUFFIXES = (".yaml", ".yml", ".json", ".txt")
+
+
+@dataclass
+class ClassResult:
+    """Every readable answer file's result, and the files that could not be read."""
+
+    folder: Path
+    results: list[Result] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)   # one-line messages
+
+    @property
+    def all_correct(self) -> bool:
+        return bool(self.results) and all(r.all_correct for r in self.results)
+
+
+def answer_files(folder: Path) -> list[Path]:
+    """The answer files directly in a folder, by name; hidden files are skipped."""
+    files = sorted(p for p in folder.iterdir()
+                   if p.is_file() and p.suffix.lower() in ANSWER_SUFFIXES and not p.name.startswith("."))
+    if not files:
+        raise ProblemError(f"{folder}: found no answer files; expected a folder of "
+                           f"{', '.join('*' + s for s in ANSWER_SUFFIXES)} files")
+    return files
+
+
+def check_folder(checker: Checker, folder: Path, required: frozenset[int] = frozenset(),
+                 tolerance: Tolerance | None = None, convention: str | None = None) -> ClassResult:
+    """Check every answer file of a folder against one traced problem."""
+    out = ClassResult(folder)
+    for path in answer_files(folder):
+        try:
+            answers = load_answers(path)
+        except ProblemError as exc:
+            out.unreadable.append(str(exc))
+            continue
+        out.results.append(checker.check(answers, required, tolerance, convention))
+    return out
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    """The quantity a count singles out, with the sentence that says why."""
+
+    symbol: str
+    name: str
+    note: str
+
+
+@dataclass
+class ClassView:
+    """The class summary as strings, for every format."""
+
+    title: str
+    summary: str
+    hardest: Hotspot | None
+    first_slip: Hotspot | None
+    student_rows: list[list[str]]
+    quantity_rows: list[list[str]]
+    unreadable: list[str]
+    quantities: list[dict[str, Any]]
+
+
+def class_view(cr: ClassResult) -> ClassView:
+    """Per-student rows, per-quantity rows in computation order, and the hotspots."""
+    n = len(cr.results)
+    stats = _quantity_stats(cr)
+    graph = cr.results[0].checker.graph if cr.results else None
+    quantities = []
+    for node_id in sorted(stats):
+        node, counts = graph[node_id], stats[node_id]
+        quantities.append({"quantity": graph.display(node), "symbol": _symbol(graph, node), **counts})
+    hardest = max((q for q in quantities if q["wrong"]), key=lambda q: q["wrong"], default=None)
+    first = max((q for q in quantities if q["first_slip"]), key=lambda q: q["first_slip"], default=None)
+    mean = sum(r.score for r in cr.results) / n if n else 0.0
+    perfect = sum(r.all_correct for r in cr.results)
+    summary = (f"{n} answer file{'s' if n != 1 else ''} checked: {perfect} all correct, "
+               f"mean score {100 * mean:.0f}%")
+    if cr.unreadable:
+        summary += f"; {len(cr.unreadable)} could not be read"
+    return ClassView(
+        title=cr.folder.name or str(cr.folder), summary=summary,
+        hardest=_hotspot(hardest, "wrong", n, "got it wrong"),
+        first_slip=_hotspot(first, "first_slip", n, "first went wrong here"),
+        student_rows=[_student_row(r) for r in cr.results],
+        quantity_rows=[[q["symbol"], *(str(q[v]) for v in VERDICTS), str(q["first_slip"])] for q in quantities],
+        unreadable=list(cr.unreadable), quantities=quantities)
+
+
+def _quantity_stats(cr: ClassResult) -> dict[int, dict[str, int]]:
+    stats: dict[int, dict[str, int]] = {}
+    for result in cr.results:
+        for record in result.records:
+            counts = stats.setdefault(record.node.id, {**dict.fromkeys(VERDICTS, 0), "first_slip": 0})
+            counts[record.verdict] += 1
+        first = result.first_wrong
+        if first is not None:
+            stats[first.node.id]["first_slip"] += 1
+    return stats
+
+
+def _symbol(graph, node) -> str:
+    suffix = graph.display(node)[len(node.name):]
+    return node.latex + (f"\\;\\text{{{suffix}}}" if suffix else "")
+
+
+def _hotspot(q: dict[str, Any] | None, key: str, n: int, what: str) -> Hotspot | None:
+    if q is None:
+        return None
+    return Hotspot(q["symbol"], q["quantity"], f"{q[key]} of {n} student{'s' if n != 1 else ''} {what}")
+
+
+def _student_row(r: Result) -> list[str]:
+    c = r.counts
+    first = r.first_wrong
+    return [r.answers.name, str(c["correct"]), str(c["carried"]), str(c["wrong"]), str(c["missing"]),
+            str(c["unmatched"]), f"{100 * r.score:.0f}%",
+            r.checker.graph.display(first.node) if first else "-"]
+
+
+def class_text(view: ClassView) -> str:
+    """The summary for a terminal: the hotspots, then both tables in aligned columns."""
+    lines = [f"Class summary: {view.title}", view.summary]
+    if view.hardest:
+        lines.append(f"Most often wrong: {view.hardest.name} ({view.hardest.note})")
+    if view.first_slip:
+        lines.append(f"Most often the first slip: {view.first_slip.name} ({view.first_slip.note})")
+    lines += ["", *_columns(["answers", "correct", "carried", "wrong", "missing", "unknown", "score",
+                             "first slip"], view.student_rows)]
+    rows = [[q["quantity"], *(str(q[v]) for v in VERDICTS), str(q["first_slip"])] for q in view.quantities]
+    lines += ["", *_columns(["quantity", *VERDICTS, "first slip of"], rows)]
+    lines += [f"unreadable: {u}" for u in view.unreadable]
+    return "\n".join(lines) + "\n"
+
+
+def _columns(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    return ["  ".join(f"{c:<{w}}" if k == 0 else f"{c:>{w}}" for k, (c, w) in enumerate(zip(row, widths))).rstrip()
+            for row in [headers, *rows]]
+
+
+def class_json(cr: ClassResult, view: ClassView) -> dict[str, Any]:
+    """The class summary for graders: per student and per quantity counts."""
+    return {
+        "format": "tracer-check-class", "version": 1, "folder": view.title,
+        "students": [{"answers": r.answers.name, "counts": r.counts, "points": r.points,
+                      "out_of": r.out_of, "score": round(r.score, 6),
+                      "first_wrong": r.checker.graph.display(r.first_wrong.node) if r.first_wrong else None}
+                     for r in cr.results],
+        "quantities": [{k: v for k, v in q.items() if k != "symbol"} for q in view.quantities],
+        "most_wrong": view.hardest.name if view.hardest else None,
+        "most_often_first_slip": view.first_slip.name if view.first_slip else None,
+        "unreadable": view.unreadable,
+    }

@@ -1,0 +1,127 @@
+"""``tracer check PROBLEM ANSWERS``: the command line of the checker.
+
+ANSWERS is one answers file (a report on standard output or ``-o FILE``) or a folder of
+them (a report per file in ``-o DIR``, default ``<folder>-feedback`` beside it, plus the
+class summary, also printed). Exit status: 0 every answer correct, 1 any not, 2 bad input.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .. import examples
+from ..errors import ProblemError
+from ..outputs import emit, write_atomic, write_stdout
+from .answers import CONVENTIONS, load_answers
+from .classroom import ClassResult, check_folder, class_json, class_text, class_view
+from .compare import TOLERANCE_HELP, Tolerance
+from .judge import Checker, Result
+
+FORMATS = ("text", "md", "tex", "json")
+EXTENSIONS = {"text": "txt", "md": "md", "tex": "tex", "json": "json"}
+SUMMARY_NAME = "class-summary"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``check`` subcommand's options (cli.py only creates the subparser)."""
+    parser.add_argument("problem", help="a problem file or built-in example")
+    parser.add_argument("answers", help="an answers file (YAML, JSON or 'name = value' text) or a folder of them")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="text (terminal), md or tex (feedback sheet), json (for graders)")
+    parser.add_argument("-o", "--output", default=None,
+                        help="report file (default: standard output); for a folder, the report folder")
+    parser.add_argument("--tolerance", default=None, help=f"also accept answers within {TOLERANCE_HELP}")
+    parser.add_argument("--require", action="append", default=None,
+                        help="quantities, kinds (dw) or steps (@1) that must be answered; repeat or "
+                             "comma-separate (default: the problem's ask)")
+    parser.add_argument("--convention", choices=CONVENTIONS, default=None,
+                        help="sign of the derivatives written (default: the answers file's, else gradient)")
+    parser.add_argument("--templates", default=None, help="a folder of templates overriding the built-ins")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the terminal report (auto: only on a terminal)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check one file or a folder; the exit status says whether everything was correct."""
+    tolerance = _tolerance(args.tolerance)
+    problem = examples.load(args.problem)
+    path = Path(args.answers)
+    if not path.exists():
+        raise ProblemError(f"{path}: no such answers file or folder; expected an answers file or a folder of them")
+    checker = Checker(problem)
+    specs, what = (_specs(args.require), "--require") if args.require else (problem.ask, f"{problem.source}: ask")
+    required = checker.required(specs, what)
+    if path.is_dir():
+        return _run_folder(checker, path, required, tolerance, args)
+    result = checker.check(load_answers(path), required, tolerance, args.convention)
+    colour = args.color == "always" or (args.color == "auto" and args.output is None
+                                        and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+    emit(format_result(result, args.format, colour, args.templates), args.output)
+    return 0 if result.all_correct else 1
+
+
+def format_result(result: Result, fmt: str, colour: bool = False, templates: str | None = None,
+                  env=None) -> str:
+    """One answers file's report in a format."""
+    from .report import json_report, render_sheet, text_report, to_json
+    if fmt == "json":
+        return to_json(json_report(result))
+    if fmt == "text":
+        return text_report(result, colour)
+    return render_sheet(result, fmt, templates, env)
+
+
+def format_class(cr: ClassResult, checker: Checker, fmt: str, templates: str | None = None, env=None) -> str:
+    """The class summary in a format."""
+    from .report import render_template, to_json
+    view = class_view(cr)
+    if fmt == "json":
+        return to_json(class_json(cr, view))
+    if fmt == "text":
+        return class_text(view)
+    return render_template({"sheet": None, "klass": view}, checker.problem, fmt, templates, env)
+
+
+def _run_folder(checker: Checker, folder: Path, required: frozenset[int], tolerance: Tolerance | None,
+                args: argparse.Namespace) -> int:
+    from ..render import environment
+    out_dir = Path(args.output) if args.output else folder.resolve().parent / f"{folder.resolve().name}-feedback"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ProblemError(f"-o: {out_dir}: is a file; expected a folder for the reports")
+    cr = check_folder(checker, folder, required, tolerance, args.convention)
+    env = environment(args.templates) if args.format in ("md", "tex") else None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ext = EXTENSIONS[args.format]
+    for result, name in zip(cr.results, report_names([r.answers.source for r in cr.results], ext)):
+        write_atomic(out_dir / name, format_result(result, args.format, False, args.templates, env))
+    summary = format_class(cr, checker, args.format, args.templates, env)
+    write_atomic(out_dir / f"{SUMMARY_NAME}.{ext}", summary)
+    write_stdout(summary)
+    for message in cr.unreadable:
+        print(f"tracer: {message}", file=sys.stderr)
+    if cr.unreadable:
+        return 2
+    return 0 if cr.all_correct else 1
+
+
+def report_names(sources: list[str], ext: str) -> list[str]:
+    """``anna.md`` for ``anna.yaml``; the full name (``anna.txt.md``) when two files share a stem
+    or the stem is the class summary's."""
+    stems = [Path(s).stem for s in sources]
+    return [f"{stem if stems.count(stem) == 1 and stem != SUMMARY_NAME else Path(s).name}.{ext}"
+            for s, stem in zip(sources, stems)]
+
+
+def _tolerance(text: str | None) -> Tolerance | None:
+    if text is None:
+        return None
+    tolerance = Tolerance.parse(text)
+    if tolerance is None:
+        raise ProblemError(f"--tolerance: found {text!r}; expected {TOLERANCE_HELP}")
+    return tolerance
+
+
+def _specs(values: list[str]) -> list[str]:
+    return [s.strip() for v in values for s in v.split(",") if s.strip()]

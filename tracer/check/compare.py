@@ -1,0 +1,114 @@
+"""Does a number written by hand equal the true value?
+
+A student writes 0.59 for 0.593269992: that is right *at the precision written*, whether
+they rounded or truncated, so both are accepted. Comparisons run on decimals, never on
+binary floats, so 1 - 0.78 (0.21999999999999997 as a float) is 0.22, as on paper.
+A ``--tolerance`` (absolute, relative or significant figures) is a second way to agree.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_CONTEXT = Context(prec=80)
+TOLERANCE_HELP = "an absolute amount (0.001), a relative one (1%) or significant figures (3sf)"
+
+
+def parse_number(text: str) -> Decimal | None:
+    """The decimal a student wrote, keeping its written precision (0.50 stays 0.50)."""
+    cleaned = text.strip().replace("\u2212", "-").replace("_", "")
+    if not _NUMBER.fullmatch(cleaned):
+        return None
+    return Decimal(cleaned)
+
+
+def exact(x: float) -> Decimal:
+    """A float as the decimal it stands for: 15 significant digits drop binary noise."""
+    return Decimal(format(float(x), ".15g"))
+
+
+def decimals(value: Decimal) -> int:
+    """Digits after the decimal point as written (negative for 1.5E+2)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) else 0
+
+
+def _quantize(value: Decimal, exponent: int, mode: str) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(exponent), rounding=mode, context=_CONTEXT)
+
+
+def at_precision(written: Decimal, true: Decimal) -> str | None:
+    """How the written number agrees with ``true`` at its own precision, or None.
+
+    The written precision must reach the true value's first significant digit: writing
+    0 for 0.0025, or 1 for 0.8035, is not a rounding of it but a different number.
+    """
+    if written == true:
+        return "exact"
+    exponent = written.as_tuple().exponent
+    if not isinstance(exponent, int) or (true != 0 and exponent > true.adjusted()):
+        return None
+    try:
+        rounded = _quantize(true, exponent, ROUND_HALF_UP)
+        truncated = _quantize(true, exponent, ROUND_DOWN)
+    except InvalidOperation:
+        return None
+    if written == rounded:
+        return "rounded"
+    if written == truncated:
+        return "truncated"
+    return None
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far a number may be from the truth and still count: ``abs``, ``rel`` or ``sf``."""
+
+    kind: str
+    amount: Decimal
+
+    @classmethod
+    def parse(cls, text: str) -> "Tolerance | None":
+        """``0.001`` (absolute), ``1%`` (relative) or ``3sf`` (significant figures); None if neither."""
+        t = text.strip().lower().replace(" ", "")
+        if t.endswith("sf") and t[:-2].isdigit() and int(t[:-2]) >= 1:
+            return cls("sf", Decimal(int(t[:-2])))
+        if t.endswith("%"):
+            amount = parse_number(t[:-1])
+            return cls("rel", amount / 100) if amount is not None and amount >= 0 else None
+        amount = parse_number(t)
+        return cls("abs", amount) if amount is not None and amount >= 0 else None
+
+    def accepts(self, written: Decimal, true: Decimal) -> bool:
+        if self.kind == "abs":
+            return abs(written - true) <= self.amount
+        if self.kind == "rel":
+            return abs(written - true) <= self.amount * abs(true)
+        return _same_figures(written, true, int(self.amount))
+
+    def describe(self) -> str:
+        if self.kind == "abs":
+            return f"within {self.amount}"
+        if self.kind == "rel":
+            return f"within {self.amount * 100}%"
+        return f"to {self.amount} significant figures"
+
+
+def _same_figures(written: Decimal, true: Decimal, figures: int) -> bool:
+    """Both numbers agree to ``figures`` significant figures (the truth rounded or truncated)."""
+    if true == 0 or written == 0:
+        return true == written
+    exponent = true.adjusted() - figures + 1
+    mine = _quantize(written, exponent, ROUND_HALF_UP)
+    return mine in (_quantize(true, exponent, ROUND_HALF_UP), _quantize(true, exponent, ROUND_DOWN))
+
+
+def agreement(written: Decimal, true: float, tolerance: Tolerance | None = None) -> str | None:
+    """``exact``, ``rounded``, ``truncated`` or ``within tolerance``; None when it disagrees."""
+    truth = exact(true)
+    how = at_precision(written, truth)
+    if how is None and tolerance is not None and tolerance.accepts(written, truth):
+        return "within tolerance"
+    return how

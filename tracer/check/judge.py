@@ -1,0 +1,274 @@
+"""Judging answers against the log: correct, carried, wrong or missing.
+
+Walking the graph in computation order, each quantity gets two values: the true one
+(the log's) and the student's own (what they wrote, or, for what they did not write, the
+quantity recomputed from their own earlier values through ``Entry.recompute``). An answer
+that misses the truth but equals its own recomputation is ``carried`` when the
+difference goes back to a wrong answer: one early slip does not cost every later step.
+If the difference goes back only to answers that were right at a coarser precision, it
+is ``correct``: carrying your own rounded 0.59 is not a slip. With hand rounding carried
+(``rounding.carry``) an unstated intermediate is recomputed both exactly and rounded,
+and an answer may match either.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Iterable, Sequence
+
+from ..engine import trace
+from ..errors import ProblemError
+from ..log import KINDS, TraceLog
+from ..problem import Problem
+from ..rounding import Rounding
+from .answers import Answer, AnswerSet
+from .compare import Tolerance, agreement, decimals
+from .names import Match, NameIndex, split_suffixes
+from .nodes import GRADIENT_KINDS, Graph, Node
+
+VERDICTS = ("correct", "carried", "wrong", "missing")
+_NONE: frozenset[int] = frozenset()
+
+
+@dataclass
+class Record:
+    """The verdict on one quantity; values are in the log's sign (``sign`` gives the student's)."""
+
+    node: Node
+    answer: Answer | None
+    verdict: str
+    how: str
+    sign: int
+    expected: float
+    from_own: float
+    origins: frozenset[int] = _NONE        # the wrong answers (node ids) this one carries
+    deviates: bool = False                 # whether its operands differ from the log's (own values)
+    carried_into: list["Record"] = field(default_factory=list)
+
+    @property
+    def given(self) -> Decimal | None:
+        """The written number in the log's sign."""
+        return None if self.answer is None else self.answer.value * self.sign
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A written name that names no single quantity: ``unknown``, ``ambiguous`` or ``duplicate``."""
+
+    answer: Answer
+    reason: str
+    candidates: tuple[str, ...]
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One value going into a formula: the student's own where given."""
+
+    node: Node
+    text: str
+    value: float
+    theirs: bool
+
+
+@dataclass
+class Result:
+    """One answers file checked: a record per quantity in computation order, and the rest."""
+
+    checker: "Checker"
+    answers: AnswerSet
+    convention: str
+    tolerance: Tolerance | None
+    records: list[Record]
+    unmatched: list[Unmatched]
+    own: list[float]
+    given: dict[int, Answer]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(VERDICTS, 0)
+        for r in self.records:
+            counts[r.verdict] += 1
+        counts["unmatched"] = len(self.unmatched)
+        return counts
+
+    @property
+    def points(self) -> int:
+        return sum(r.verdict in ("correct", "carried") for r in self.records)
+
+    @property
+    def out_of(self) -> int:
+        return len(self.records)
+
+    @property
+    def score(self) -> float:
+        return self.points / self.out_of if self.out_of else 0.0
+
+    @property
+    def first_wrong(self) -> Record | None:
+        """Where it went wrong: the first wrong answer in computation order."""
+        return next((r for r in self.records if r.verdict == "wrong"), None)
+
+    @property
+    def all_correct(self) -> bool:
+        return bool(self.records) and not self.unmatched and all(r.verdict == "correct" for r in self.records)
+
+    def operands(self, record: Record) -> list[Operand]:
+        """The values that go into the record's formula: the student's own where given."""
+        out = []
+        for s in record.node.sources:
+            node, answer = self.checker.graph[s], self.given.get(s)
+            if answer is not None:
+                value = float(answer.value) * self.checker.sign(node.kind, self.convention)
+                out.append(Operand(node, _in_log_sign(answer.text, value), value, True))
+            else:
+                out.append(Operand(node, self.checker.show(self.own[s], None), self.own[s], False))
+        return out
+
+
+def _in_log_sign(text: str, value: float) -> str:
+    """The written number, its sign flipped when the student's convention differs."""
+    if (value < 0) == text.startswith("-") or value == 0:
+        return text
+    return text[1:] if text.startswith("-") else "-" + text
+
+
+class Checker:
+    """A problem traced once and indexed by name, ready to judge any number of answer files."""
+
+    def __init__(self, problem: Problem, log: TraceLog | None = None) -> None:
+        self.problem = problem
+        self.log = log if log is not None else trace(problem)
+        self.graph = Graph(self.log)
+        self.names = NameIndex(self.graph)
+        self.rounding: Rounding = problem.rounding
+
+    # --- requirements -------------------------------------------------------
+    def requirement(self, spec: str, what: str = "--require") -> list[int]:
+        """Node ids a spec asks for: a name, a kind (``dw``), a step (``@1``) or both (``dw@2``)."""
+        body, step, example = split_suffixes(spec)
+        if step is not None and step not in self.graph.steps:
+            raise ProblemError(f"{what}: {spec!r}: step {step} is not worked in full; expected one of "
+                               + ", ".join(f"@{s}" for s in self.graph.steps))
+        if not body or body in KINDS:
+            return [n.id for n in self.graph if n.computed and (not body or n.kind == body)
+                    and (step is None or n.step == step) and (example is None or n.example == example)]
+        match = self.names.resolve(spec)
+        if match.node is None:
+            raise ProblemError(f"{what}: {spec!r}: {describe(match)}; expected a quantity name, a kind "
+                               f"({', '.join(KINDS)}) or a step (@1)")
+        return [match.node]
+
+    def required(self, specs: Iterable[str], what: str = "--require") -> frozenset[int]:
+        return frozenset(i for spec in specs for i in self.requirement(spec, what))
+
+    # --- judging ------------------------------------------------------------
+    def sign(self, kind: str, convention: str) -> int:
+        return -1 if convention == "negative_gradient" and kind in GRADIENT_KINDS else 1
+
+    def show(self, value: float, answer: Answer | None) -> str:
+        """A value derived from the student's own, printed with two digits more than the
+        problem's or the student's precision: enough to see why it differs from theirs."""
+        digits = self.rounding.digits if answer is None else max(self.rounding.digits, decimals(answer.value))
+        return Rounding(digits + 2, "round").show(value)
+
+    def match(self, answers: AnswerSet) -> tuple[dict[int, Answer], list[Unmatched]]:
+        given: dict[int, Answer] = {}
+        unmatched: list[Unmatched] = []
+        for answer in answers.answers:
+            m = self.names.resolve(answer.name)
+            if m.node is None:
+                unmatched.append(Unmatched(answer, m.reason, m.candidates, m.detail))
+            elif m.node in given:
+                first = given[m.node]
+                unmatched.append(Unmatched(answer, "duplicate", (self.graph.display(self.graph[m.node]),),
+                                           f"the same quantity as {first.name!r} ({first.where})"))
+            else:
+                given[m.node] = answer
+        return given, unmatched
+
+    def check(self, answers: AnswerSet, required: frozenset[int] = _NONE,
+              tolerance: Tolerance | None = None, convention: str | None = None) -> Result:
+        """Judge one answer file; ``required`` node ids not given are ``missing``."""
+        convention = convention or answers.convention or "gradient"
+        given, unmatched = self.match(answers)
+        nodes = self.graph.nodes
+        own = [n.value for n in nodes]
+        own_r = list(own) if self.rounding.carry else own
+        origins: list[frozenset[int]] = [_NONE] * len(nodes)
+        records: list[Record] = []
+        for node in nodes:
+            mine = self._own(node, own, own_r)
+            up = _union(origins[s] for s in node.sources)
+            deviates = any(own_r[s] != nodes[s].value for s in node.sources)
+            answer = given.get(node.id)
+            if answer is None:
+                own[node.id], own_r[node.id], origins[node.id] = mine[1], mine[2], up
+                if node.id in required:
+                    records.append(Record(node, None, "missing", "", 1, node.value, mine[0]))
+                continue
+            record = self._judge(node, answer, mine, up, convention, tolerance)
+            record.deviates = deviates
+            records.append(record)
+            own[node.id] = own_r[node.id] = float(record.given)
+            origins[node.id] = record.origins
+        _link_carried(records)
+        return Result(self, answers, convention, tolerance, records, unmatched, own_r, given)
+
+    def _own(self, node: Node, own: list[float], own_r: list[float]) -> tuple[float, float, float]:
+        """The node from the student's own values: (this step, exact chain, rounded chain).
+
+        Without carried rounding the three are one value, the log's until a value the
+        student wrote differs. With it, the exact chain never rounds (a student may keep
+        more digits than the hand rounding asks), the rounded chain follows the log, and
+        "this step" is the rounded chain's operands put in without rounding the result.
+        """
+        nodes = self.graph.nodes
+        sources = node.sources
+        same = all(own_r[s] == nodes[s].value for s in sources)
+        if own_r is own:
+            value = node.value if same else node.recompute([own[s] for s in sources])
+            return value, value, value
+        step = node.recompute([own_r[s] for s in sources])
+        exact = node.recompute([own[s] for s in sources])
+        return step, exact, node.value if same else self.rounding.apply(step)
+
+    def _judge(self, node: Node, answer: Answer, mine: tuple[float, float, float], up: frozenset[int],
+               convention: str, tolerance: Tolerance | None) -> Record:
+        sign = self.sign(node.kind, convention)
+        value = answer.value * sign
+        how = agreement(value, node.value, tolerance)
+        if how:
+            return Record(node, answer, "correct", how, sign, node.value, mine[0])
+        for candidate in dict.fromkeys(mine):
+            if candidate != node.value and agreement(value, candidate, tolerance):
+                verdict = "carried" if up else "correct"
+                return Record(node, answer, verdict, "from your values", sign, node.value, candidate, up)
+        return Record(node, answer, "wrong", "", sign, node.value, mine[0], frozenset({node.id}))
+
+
+def _union(sets: Iterable[frozenset[int]]) -> frozenset[int]:
+    out = _NONE
+    for s in sets:
+        if s:
+            out = out | s
+    return out
+
+
+def _link_carried(records: Sequence[Record]) -> None:
+    """Tell each wrong answer which later answers carried it."""
+    wrong = {r.node.id: r for r in records if r.verdict == "wrong"}
+    for r in records:
+        if r.verdict == "carried":
+            for origin in sorted(r.origins):
+                wrong[origin].carried_into.append(r)
+
+
+def describe(match: Match) -> str:
+    """Why a name matched nothing, with the closest names."""
+    if match.reason == "ambiguous":
+        return "ambiguous: could be " + ", ".join(match.candidates)
+    text = match.detail or "no such quantity"
+    if match.candidates:
+        text += "; closest: " + ", ".join(match.candidates)
+    return text

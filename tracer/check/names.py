@@ -1,0 +1,191 @@
+"""Matching the names students write to the quantities of the log: lenient, never ambiguous.
+
+A student copies a name from the walkthrough, from the problem's LaTeX, or from their
+own notes: ``out_h1``, ``out_{h1}``, ``\\mathrm{output1\\_h}``, ``w5+`` / ``w5_new`` /
+``new w5``, ``dE/dw5`` / ``\\frac{\\partial E_{total}}{\\partial w_5}`` / ``grad_w5``.
+Matching tries three tiers (the exact name; spaces, braces, backslashes and underscores
+dropped, with ``new``/gradient spellings folded; then case folded too) and stops at the
+first tier that knows the name: one quantity is a match, several are reported as
+ambiguous, never guessed. ``@2`` names the second recorded step and ``#3`` the third
+example of a mini-batch.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from .nodes import Graph, Node
+
+#: Spellings of the total loss in a derivative's numerator (dE/dw5, dL/dw5, dE_total/dw5).
+TOTAL_WORDS = ("E", "Etotal", "L", "totalloss", "Loss", "C", "J")
+#: Spellings of the learning rate.
+RATE_WORDS = ("eta", "learningrate", "lr", "rate")
+
+_UNICODE = str.maketrans({"∂": "d", "δ": "delta", "η": "eta", "σ": "sigma", "\u2212": "-",
+                          "′": "'", "⁺": "+", **{chr(0x2080 + k): str(k) for k in range(10)}})
+_WRAPPERS = re.compile(r"\\(?:mathrm|textrm|text|operatorname|mathit|mathbf|boldsymbol)\s*")
+_WORDS = re.compile(r"\\(partial|delta|eta|sigma|alpha)(?![A-Za-z])\s*")
+_DROP = re.compile(r"[\s${}\\]")
+_SUFFIX = re.compile(r"(?:([@#])\s*(\d+))\s*$")
+_NEW_BEFORE = re.compile(r"new[_^]?(.+)")
+_NEW_AFTER = re.compile(r"(.+?)(?:[_^]?new|\^?\+)")
+_RATIO = re.compile(r"d(.+)/d(.+)")
+_GRAD = re.compile(r"grad[_^]?(.+)")
+
+
+def _unfrac(s: str) -> str:
+    """``\\frac{A}{B}`` -> ``A/B`` (names only use fractions for derivatives)."""
+    while (start := s.find("\\frac")) >= 0:
+        pos, groups = start + 5, []
+        for _ in range(2):
+            while pos < len(s) and s[pos] == " ":
+                pos += 1
+            if pos >= len(s) or s[pos] != "{":
+                return s[:start] + s[start + 5:]
+            depth, end = 0, pos
+            for end in range(pos, len(s)):
+                depth += {"{": 1, "}": -1}.get(s[end], 0)
+                if depth == 0:
+                    break
+            groups.append(s[pos + 1:end])
+            pos = end + 1
+        s = s[:start] + groups[0] + "/" + groups[1] + s[pos:]
+    return s
+
+
+def plain(name: str) -> str:
+    """A name with its LaTeX and Unicode dressing taken off, spaces and braces dropped."""
+    s = name.translate(_UNICODE).replace("\\_", "_").replace("\\left", "").replace("\\right", "")
+    s = _WORDS.sub(lambda m: "d" if m[1] == "partial" else m[1], _WRAPPERS.sub("", s))
+    return _DROP.sub("", _unfrac(s))
+
+
+def squash(text: str) -> str:
+    return text.replace("_", "").replace("^", "")
+
+
+def key(name: str, totals: frozenset[str]) -> str:
+    """The lenient key: ``new:`` and ``grad:`` spellings folded, underscores dropped."""
+    t = plain(name)
+    if m := _NEW_BEFORE.fullmatch(t) or _NEW_AFTER.fullmatch(t):
+        return "new:" + squash(m[1])
+    if (m := _RATIO.fullmatch(t)) and squash(m[1]) in totals:
+        return "grad:" + squash(m[2])
+    if m := _GRAD.fullmatch(t):
+        return "grad:" + squash(m[1])
+    return squash(t)
+
+
+def split_suffixes(name: str) -> tuple[str, int | None, int | None]:
+    """``out_h1#2@3`` -> (``out_h1``, step 3, example 2); either order, each optional."""
+    body, step, example = name.strip(), None, None
+    while m := _SUFFIX.search(body):
+        if m[1] == "@" and step is None:
+            step = int(m[2])
+        elif m[1] == "#" and example is None:
+            example = int(m[2])
+        else:
+            break
+        body = body[:m.start()].rstrip()
+    return body, step, example
+
+
+@dataclass(frozen=True)
+class Match:
+    """A resolved name: the node, or why not (``unknown``/``ambiguous``) with the closest names."""
+
+    node: int | None
+    reason: str = ""
+    candidates: tuple[str, ...] = ()
+    detail: str = ""
+
+
+class NameIndex:
+    """Every spelling of every node, per tier; built once per problem, shared by all files."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        notation = graph.log.notation
+        total = notation.quantity("loss", len(graph.log.problem.layers) - 1)
+        self.totals = frozenset(TOTAL_WORDS) | {squash(plain(total.plain)), squash(plain(total.latex))}
+        self.tiers: tuple[dict[str, list[int]], ...] = ({}, {}, {})
+        self._closest: dict[int, dict[str, str]] = {}
+        for node in graph:
+            self._add(node, self._aliases(node))
+
+    # --- building -----------------------------------------------------------
+    def _aliases(self, node: Node) -> list[str]:
+        """Spellings beyond the node's own names: the parameter of a gradient or update, etc."""
+        names, e = [node.name, node.latex], node.entry
+        if node.kind == "rate":
+            names += RATE_WORDS
+        if e is None:
+            return names
+        notation = self.graph.log.notation
+        if e.kind in ("new_w", "new_b"):
+            names += [f"new {e.operands[0].name}", f"new {e.operands[0].latex}"]
+        elif e.kind == "loss" and e.neuron is None:
+            names += TOTAL_WORDS
+        elif e.kind in ("dw", "db", "dout", "dnet"):
+            of = {"dw": "weight", "db": "bias", "dout": "out", "dnet": "net"}[e.kind]
+            names += [f"grad {n}" for n in _both(notation.quantity(of, e.layer, e.neuron, e.source))]
+        elif e.kind == "dact":
+            out = notation.quantity("out", e.layer, e.neuron).plain
+            net = notation.quantity("net", e.layer, e.neuron).plain
+            names += [f"deriv({out})", f"d{out}/d{net}"]
+        return names
+
+    def _add(self, node: Node, names: list[str]) -> None:
+        exact, lenient, loose = self.tiers
+        for name in names:
+            k = key(name, self.totals)
+            for tier, text in ((exact, name if name in (node.name, node.latex) else None),
+                               (lenient, k), (loose, k.lower())):
+                if text is not None:
+                    ids = tier.setdefault(text, [])
+                    if node.id not in ids:
+                        ids.append(node.id)
+        self._closest.setdefault(node.step, {}).setdefault(key(node.name, self.totals).lower(),
+                                                           self.graph.display(node))
+
+    # --- resolving ----------------------------------------------------------
+    def resolve(self, name: str) -> Match:
+        """The one node a written name means, or the reason there is none."""
+        body, step, example = split_suffixes(name)
+        if step is not None and step not in self.graph.steps:
+            recorded = ", ".join(f"@{s}" for s in self.graph.steps)
+            return Match(None, "unknown", (), f"step {step} is not worked in full (recorded: {recorded})")
+        step = self.graph.first_step if step is None else step
+        k = key(body, self.totals)
+        for tier, text in zip(self.tiers, (body, k, k.lower())):
+            ids = tier.get(text)
+            if ids:
+                return self._pick(ids, step, example, body)
+        return Match(None, "unknown", self.closest(body, step))
+
+    def _pick(self, ids: list[int], step: int, example: int | None, body: str) -> Match:
+        nodes = self.graph.nodes
+        here = [i for i in ids if nodes[i].step == step]
+        if example is not None:
+            here = [i for i in here if nodes[i].example == example] or \
+                   [i for i in here if nodes[i].example is None]
+        else:
+            here = [i for i in here if nodes[i].example is None] or here
+        if len(here) == 1:
+            return Match(here[0])
+        if here:
+            return Match(None, "ambiguous", tuple(self.graph.display(nodes[i]) for i in here))
+        elsewhere = tuple(dict.fromkeys(self.graph.display(nodes[i]) for i in ids))
+        return Match(None, "unknown", elsewhere or self.closest(body, step),
+                     f"not in step {step}" if elsewhere else "")
+
+    def closest(self, body: str, step: int) -> tuple[str, ...]:
+        """Up to three names of the step that look most like what was written."""
+        table = self._closest.get(step, {})
+        found = difflib.get_close_matches(key(body, self.totals).lower(), list(table), n=3, cutoff=0.5)
+        return tuple(table[f] for f in found)
+
+
+def _both(names) -> list[str]:
+    return [names.plain, names.latex]

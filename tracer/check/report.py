@@ -1,0 +1,338 @@
+"""Reports of a checked answers file: terminal text, JSON for graders, md/tex feedback sheets.
+
+``SheetView`` turns a Result into strings (LaTeX for symbols and formulas, plain text for
+what the student wrote) once; the terminal text and the jinja2 template ``check.j2``
+only lay them out, with the walkthroughs' printers, so a feedback sheet reads like the
+walkthrough it checks against. Values are shown in the student's own sign convention.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+
+from ..errors import ProblemError
+from ..ops import paren
+from ..render import RenderOptions, environment
+from ..render.printers import PRINTERS
+from .judge import Record, Result, describe
+
+FORMAT_NAME = "tracer-check"
+FORMAT_VERSION = 1
+MAX_TERMS = 8
+HOW = {"exact": "", "rounded": "rounded", "truncated": "truncated", "within tolerance": "within tolerance",
+       "from your values": "from your own values"}
+_COLOURS = {"correct": "32", "carried": "33", "wrong": "31;1", "missing": "35", "unmatched": "36"}
+
+
+# --- the view -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Row:
+    """One judged quantity, as strings."""
+
+    name: str          # as the log names it, with @step / #example suffixes
+    written: str       # as the student named it ('' when missing)
+    symbol: str        # LaTeX
+    given: str
+    expected: str
+    own: str           # what the student's own earlier values give ('' when the same as expected)
+    verdict: str
+    how: str
+    where: str
+    remark: str
+
+
+@dataclass(frozen=True)
+class Slip:
+    """A wrong (or missing) answer worked again: formula, the values that go in, the result."""
+
+    row: Row
+    parts: list[str]            # symbol, formula, substitution, value: for p.chain
+    plain_parts: list[str]      # the same for a terminal
+    carried_into: list[Row]
+
+
+@dataclass(frozen=True)
+class Unknown:
+    name: str
+    given: str
+    where: str
+    reason: str
+
+
+@dataclass
+class SheetView:
+    """Everything a report prints about one answers file."""
+
+    title: str
+    source: str
+    problem_title: str
+    convention: str
+    tolerance: str
+    notes: list[str]
+    rows: list[Row]
+    slips: list[Slip]
+    missing: list[Slip]
+    rounding: list[Row]
+    unknown: list[Unknown]
+    counts: dict[str, int]
+    points: int
+    out_of: int
+    first_wrong: Row | None
+    summary: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def score_percent(self) -> str:
+        return f"{100 * self.points / self.out_of:.0f}%" if self.out_of else "0%"
+
+    @property
+    def answer_rows(self) -> list[list[str]]:
+        """Quantity, yours, right value, from your own values, verdict: the sheet's main table."""
+        return [[r.symbol, r.written if r.written != r.name else "", r.given or "-", r.expected, r.own,
+                 r.verdict + (f" ({r.how})" if r.how else "")] for r in self.rows]
+
+    @property
+    def rounding_rows(self) -> list[list[str]]:
+        return [[r.symbol, r.given, r.expected, r.how] for r in self.rounding]
+
+
+def flip(shown: str, sign: int) -> str:
+    """A printed number in the student's sign."""
+    if sign > 0 or shown in ("0", "-0"):
+        return "0" if shown == "-0" else shown
+    return shown[1:] if shown.startswith("-") else "-" + shown
+
+
+def sheet_view(result: Result) -> SheetView:
+    """The strings every format prints, built once."""
+    rows = {id(r): _row(result, r) for r in result.records}
+    slips = [_slip(result, r, rows) for r in result.records if r.verdict == "wrong"]
+    missing = [_slip(result, r, rows) for r in result.records if r.verdict == "missing"]
+    rounding = [rows[id(r)] for r in result.records if r.verdict == "correct" and r.how != "exact"]
+    unknown = [Unknown(u.answer.name, u.answer.text, u.answer.where, _unmatched_reason(u))
+               for u in result.unmatched]
+    first = result.first_wrong
+    view = SheetView(
+        title=result.answers.title or result.answers.name, source=result.answers.name,
+        problem_title=result.checker.problem.title, convention=_convention_note(result),
+        tolerance=result.tolerance.describe() if result.tolerance else "",
+        notes=list(result.answers.notes), rows=list(rows.values()), slips=slips, missing=missing,
+        rounding=rounding, unknown=unknown, counts=result.counts, points=result.points,
+        out_of=result.out_of, first_wrong=rows[id(first)] if first else None)
+    view.summary = summary_line(view)
+    return view
+
+
+def _row(result: Result, r: Record) -> Row:
+    checker, node = result.checker, r.node
+    expected = flip(node.shown, r.sign)
+    own = checker.show(r.from_own * r.sign, r.answer) if _own_matters(r) else ""
+    answer = r.answer
+    remark = result.answers.remarks.get(answer.name, "") if answer else ""
+    return Row(checker.graph.display(node), answer.name if answer else "", _symbol(result, r), 
+               answer.text if answer else "", expected, own, r.verdict, HOW.get(r.how, r.how),
+               answer.where if answer else "", remark)
+
+
+def _own_matters(r: Record) -> bool:
+    """Show what the student's own values give only where it explains the verdict."""
+    return r.verdict == "carried" or r.how == "from your values" or (r.verdict == "wrong" and r.deviates)
+
+
+def _symbol(result: Result, r: Record) -> str:
+    graph, node = result.checker.graph, r.node
+    suffix = graph.display(node)[len(node.name):]
+    return node.latex + (f"\\;\\text{{{suffix}}}" if suffix else "")
+
+
+def _slip(result: Result, r: Record, rows: dict[int, Row]) -> Slip:
+    row = rows[id(r)]
+    value = result.checker.show(r.from_own, r.answer)
+    entry = r.node.entry
+    if entry is None:
+        parts = [row.symbol, r.node.shown]
+        plain_parts = [row.name, r.node.shown]
+    else:
+        operands = result.operands(r)
+        formula = entry.formula_latex(MAX_TERMS)
+        substitution = entry.op.substitute([paren(o.text) for o in operands], [o.value for o in operands],
+                                           MAX_TERMS)
+        parts = [row.symbol, formula, substitution, value]
+        plain_parts = [row.name, text_math(formula), text_math(substitution), value]
+    return Slip(row, parts, plain_parts, [rows[id(c)] for c in r.carried_into])
+
+
+def _convention_note(result: Result) -> str:
+    if result.convention == "negative_gradient":
+        return ("Sign convention: error terms, deltas and gradients are written as -dE/dx "
+                "(updates new = old + rate * out * delta); they are compared with that sign. "
+                "Formulas below are in dE/dx.")
+    return ""
+
+
+def _unmatched_reason(u) -> str:
+    if u.reason == "duplicate":
+        return f"{u.detail}; judged once"
+    from .names import Match
+    return describe(Match(None, u.reason, u.candidates, u.detail))
+
+
+def summary_line(view: SheetView) -> str:
+    c = view.counts
+    text = (f"{c['correct']} correct, {c['carried']} carried, {c['wrong']} wrong, {c['missing']} missing"
+            f" - score {view.points}/{view.out_of} ({view.score_percent})")
+    if c["unmatched"]:
+        text += f"; {c['unmatched']} name{'s' if c['unmatched'] > 1 else ''} not recognised"
+    return text
+
+
+# --- terminal text ------------------------------------------------------------
+def text_report(result: Result, colour: bool = False) -> str:
+    """The default report: one line per answer in computation order, then the slips worked again."""
+    view = sheet_view(result)
+    paint = _painter(colour)
+    lines = [f"{view.source}: checked against \"{view.problem_title}\""]
+    lines += [f"  {note}" for note in view.notes]
+    if view.convention:
+        lines.append(f"  {view.convention}")
+    width = max([len(r.name) for r in view.rows] + [8])
+    for row in view.rows:
+        verdict = paint(row.verdict, f"{row.verdict:<8}")
+        detail = _row_detail(row)
+        lines.append(f"  {verdict} {row.name:<{width}}  {row.given or '-':>12}  {detail}".rstrip())
+    for u in view.unknown:
+        lines.append(f"  {paint('unmatched', 'unknown '):<8} {u.name} = {u.given} ({u.where}): {u.reason}")
+    for slip in view.slips + view.missing:
+        lines += _slip_lines(slip)
+    if view.first_wrong is not None:
+        fw = view.first_wrong
+        lines.append(f"Where it went wrong first: {fw.name} (you wrote {fw.given}; right value {fw.expected})")
+    lines.append(f"Summary: {view.summary}")
+    return "\n".join(lines) + "\n"
+
+
+def _row_detail(row: Row) -> str:
+    if row.verdict == "correct":
+        return f"({row.how})" if row.how else ""
+    if row.verdict == "carried":
+        return f"right value {row.expected}; from your own values {row.own or row.expected}"
+    if row.verdict == "missing":
+        return f"not given; right value {row.expected}"
+    return f"right value {row.expected}" + (f"; from your own values {row.own}" if row.own else "")
+
+
+def _slip_lines(slip: Slip) -> list[str]:
+    head = "missing" if slip.row.verdict == "missing" else "wrong"
+    lines = [f"{head}: {slip.row.name}"]
+    if len(slip.plain_parts) > 2:
+        lines.append(f"    formula       {slip.plain_parts[0]} = {slip.plain_parts[1]}")
+        lines.append(f"    substitution  = {slip.plain_parts[2]} = {slip.plain_parts[3]}")
+    if slip.row.verdict == "wrong":
+        lines.append(f"    you wrote {slip.row.given}; the right value is {slip.row.expected}")
+    else:
+        lines.append(f"    the right value is {slip.row.expected}")
+    if slip.carried_into:
+        lines.append("    carried into: " + ", ".join(r.name for r in slip.carried_into))
+    if slip.row.remark:
+        lines.append(f"    note: {slip.row.remark}")
+    return lines
+
+
+def _painter(colour: bool):
+    def paint(kind: str, text: str) -> str:
+        return f"\x1b[{_COLOURS[kind]}m{text}\x1b[0m" if colour else text
+    return paint
+
+
+_FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+_CASES = re.compile(r"\\begin\{cases\}\s*(.*?)\s*&\s*\\text\{if \}\s*(.*?)\s*\\\\\s*(.*?)\s*&\s*"
+                    r"\\text\{otherwise\}\s*\\end\{cases\}")
+_PLAIN = [("\\left.", ""), ("\\right|", "|"), ("\\left", ""), ("\\right", ""), ("\\cdot", "·"),
+          ("\\quad", "  "), ("\\cdots", "..."), ("\\max", "max"), ("\\ln", "ln"), ("\\log", "log"),
+          ("\\le", "<="), ("\\ge", ">="), ("\\sum", "sum"), ("\\partial ", "d"), ("\\partial", "d"),
+          ("\\delta", "delta"), ("\\eta", "eta"), ("\\sigma", "sigma"), ("\\_", "_"), ("\\,", " "),
+          ("\\;", " ")]
+
+
+def text_math(latex: str) -> str:
+    """A LaTeX formula readable in a terminal: fractions with a slash, products with a dot."""
+    s = _CASES.sub(lambda m: f"({m[1]} if {m[2]} else {m[3]})", latex)
+    s = re.sub(r"\\(?:mathrm|text|operatorname)\{([^{}]*)\}", r"\1", s)
+    while _FRAC.search(s):
+        s = _FRAC.sub(lambda m: f"{_group(m[1])}/{_group(m[2])}", s)
+    s = re.sub(r"e\^\{([^{}]*)\}", r"exp(\1)", s)
+    for old, new in _PLAIN:
+        s = s.replace(old, new)
+    return s.replace("{", "").replace("}", "")
+
+
+def _group(text: str) -> str:
+    return f"({text})" if re.search(r"[\s+\-·]", text.strip().lstrip("-")) else text
+
+
+# --- JSON ---------------------------------------------------------------------
+def json_report(result: Result) -> dict[str, Any]:
+    """For graders: one record per answer and a summary; numbers in the student's sign."""
+    graph = result.checker.graph
+    records = []
+    for r in result.records:
+        a = r.answer
+        records.append({
+            "name": a.name if a else graph.display(r.node),
+            "quantity": graph.display(r.node), "kind": r.node.kind, "step": r.node.step,
+            "example": r.node.example,
+            "given": float(a.value) if a else None, "given_text": a.text if a else None,
+            "expected": _num(r.expected * r.sign), "expected_from_own_values": _num(r.from_own * r.sign),
+            "verdict": r.verdict, "how": r.how or None,
+            "formula": r.node.entry.formula_latex() if r.node.entry else None,
+            "carried_into": [graph.display(c.node) for c in r.carried_into],
+            "where": a.where if a else None,
+        })
+    first = result.first_wrong
+    return {
+        "format": FORMAT_NAME, "version": FORMAT_VERSION,
+        "problem": result.checker.problem.title, "answers": result.answers.source,
+        "convention": result.convention,
+        "tolerance": result.tolerance.describe() if result.tolerance else None,
+        "records": records,
+        "unmatched": [{"name": u.answer.name, "given_text": u.answer.text, "where": u.answer.where,
+                       "reason": u.reason, "candidates": list(u.candidates), "detail": u.detail}
+                      for u in result.unmatched],
+        "summary": {"counts": result.counts, "points": result.points, "out_of": result.out_of,
+                    "score": round(result.score, 6),
+                    "first_wrong": graph.display(first.node) if first else None,
+                    "all_correct": result.all_correct},
+    }
+
+
+def _num(x: float) -> float:
+    return 0.0 if x == 0 else float(x)
+
+
+def to_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+
+
+# --- feedback sheets (md / tex) -------------------------------------------------
+def render_sheet(result: Result, fmt: str, templates: str | None = None,
+                 env: jinja2.Environment | None = None) -> str:
+    """A printable feedback sheet in the walkthrough's look: ``check.j2`` in the document frame."""
+    return render_template({"sheet": sheet_view(result), "klass": None}, result.checker.problem, fmt,
+                           templates, env)
+
+
+def render_template(context: dict[str, Any], problem, fmt: str, templates: str | None = None,
+                    env: jinja2.Environment | None = None) -> str:
+    """``check.j2`` inside ``document.<fmt>.j2``, with the format's printer as ``p``."""
+    env = env or environment(templates)
+    printer = PRINTERS[fmt]()
+    full = {"p": printer, "problem": problem, "options": RenderOptions(), **context}
+    try:
+        body = env.get_template("check.j2").render(full)
+        return env.get_template(f"document.{printer.extension}.j2").render(full, body=body)
+    except jinja2.TemplateError as exc:
+        raise ProblemError(f"template error: {exc}") from None

@@ -1,0 +1,195 @@
+"""The chain rule as a worked solution reads it: neuron by neuron, weight by weight, path by path.
+
+The chain-rule style explains each gradient as ∂E/∂out · ∂out/∂net · ∂net/∂w and a hidden
+neuron's ∂E/∂out as the sum over the paths through the next layer. This module groups the
+log's entries that way and names the paths; like ``view`` it selects and names, it never
+computes a value (every number printed is an entry's or operand's ``shown`` string).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence, TypeVar
+
+from ..log import Entry
+from ..ops import Identity, Product, WeightedSum, elide
+from .view import Eq, LayerView, StepView, Viewer
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Items left out of a long list (neurons, weights): how many, and the first and last names."""
+
+    count: int
+    first: str
+    last: str
+
+
+@dataclass(frozen=True)
+class ChainFactor:
+    """One factor of ∂E/∂w = ∂E/∂out · ∂out/∂net · ∂net/∂w: symbol, what it is, its value."""
+
+    symbol: str
+    formula: str
+    shown: str
+
+
+@dataclass
+class NeuronView:
+    """One neuron's backward quantities; dout/dact are None when its delta is not their product."""
+
+    layer: int
+    neuron: int
+    label: str
+    dout: Eq | None
+    dact: Eq | None
+    dnet: Eq | None
+    dw: list[Eq] = field(default_factory=list)
+    db: Eq | None = None
+
+
+class ChainView:
+    """Chain-rule groupings of a Viewer's layers, with the ``--weights`` selection and elision."""
+
+    def __init__(self, viewer: Viewer, weights: Sequence[str] = ()) -> None:
+        self.view = viewer
+        self.log = viewer.log
+        self.names = viewer.log.notation
+        self.max_terms = viewer.max_terms
+        self.weights = tuple(weights)
+        self.last = len(viewer.layers) - 1
+
+    # --- selection and elision ---------------------------------------------------------
+    def parameter(self, e: Entry) -> str | None:
+        """The plain name of the weight or bias a dw/db/new_w/new_b entry is about."""
+        if e.kind in ("dw", "new_w"):
+            return self.names.quantity("weight", e.layer, e.neuron, e.source).plain
+        if e.kind in ("db", "new_b"):
+            return self.names.quantity("bias", e.layer, e.neuron).plain
+        return None
+
+    def selected(self, eq: Eq) -> bool:
+        """True unless ``--weights`` names parameters and this entry's is not one of them."""
+        name = self.parameter(eq.entry)
+        if not self.weights or name is None:
+            return True
+        return name in self.weights or f"layer:{eq.entry.layer}" in self.weights
+
+    def shorten(self, items: list[T], label) -> list[T | Gap]:
+        """First max_terms - 1 items, a Gap, the last item (as ``ops.elide`` does for sums)."""
+        m = self.max_terms
+        if m is None or m < 2 or len(items) <= m:
+            return list(items)
+        hidden = items[m - 1:-1]
+        return [*items[:m - 1], Gap(len(hidden), label(hidden[0]), label(hidden[-1])), items[-1]]
+
+    def weights_of(self, neuron: NeuronView) -> list[Eq | Gap]:
+        """The weights worked in full: the selection, or all of them shortened."""
+        if self.weights:
+            return [eq for eq in neuron.dw if self.selected(eq)]
+        return self.shorten(neuron.dw, lambda eq: self.parameter(eq.entry))
+
+    def chosen(self, eqs: list[Eq]) -> list[Eq | Gap]:
+        """Any list of parameter entries (updates, averaged gradients): selected, or shortened."""
+        if self.weights:
+            return [eq for eq in eqs if self.selected(eq)]
+        return self.shorten(eqs, lambda eq: self.parameter(eq.entry))
+
+    # --- neurons -----------------------------------------------------------------------
+    def neurons(self, layer: LayerView) -> list[NeuronView | Gap]:
+        """A backward layer neuron by neuron; shortened when no selection is given.
+
+        With a selection every neuron keeps its delta (the hidden layers' sums use them)."""
+        douts = {eq.entry.neuron: eq for eq in layer.dout}
+        dacts = {eq.entry.neuron: eq for eq in layer.dact}
+        groups: dict[int, NeuronView] = {}
+        for dnet in layer.dnet:
+            j, uses = dnet.entry.neuron, set(dnet.entry.depends_on)
+            dout, dact = douts.get(j), dacts.get(j)
+            groups[j] = NeuronView(layer.layer, j, self.names.neuron(layer.layer, j).plain,
+                                   dout if dout is not None and dout.entry.index in uses else None,
+                                   dact if dact is not None and dact.entry.index in uses else None, dnet)
+        for eq in layer.dw:
+            groups[eq.entry.neuron].dw.append(eq)
+        for eq in layer.db:
+            if eq.entry.neuron is not None:
+                groups[eq.entry.neuron].db = eq
+        ordered = [groups[j] for j in sorted(groups)]
+        if self.weights:
+            return ordered
+        return self.shorten(ordered, lambda n: n.label)
+
+    def shared_bias(self, layer: LayerView) -> Eq | None:
+        """The gradient of a bias shared by the whole layer (per-layer biases), if any."""
+        return next((eq for eq in layer.db if eq.entry.neuron is None), None)
+
+    # --- the factors of one gradient ---------------------------------------------------
+    def factors(self, eq: Eq) -> list[ChainFactor]:
+        """∂E/∂out, ∂out/∂net, ∂net/∂w (or ∂net/∂b) of a dw/db entry; [] when its delta
+        is not ∂E/∂out · ∂out/∂net (softmax output) or the gradient is a batch mean."""
+        e = eq.entry
+        single = (e.kind == "dw" and isinstance(e.op, Product)) or (e.kind == "db" and isinstance(e.op, Identity))
+        if not single or e.operands[0].entry is None:
+            return []
+        delta = self.log.entries[e.operands[0].entry]
+        if not isinstance(delta.op, Product) or len(delta.depends_on) != 2:
+            return []
+        dout, dact = (self.log.entries[i] for i in delta.depends_on)
+        if (dout.kind, dact.kind) != ("dout", "dact"):
+            return []
+        net = self.names.quantity("net", e.layer, e.neuron).latex
+        if e.kind == "dw":
+            param, sender = self.names.quantity("weight", e.layer, e.neuron, e.source).latex, e.operands[1]
+            last = ChainFactor(_partial(net, param), sender.latex, sender.shown)
+        else:
+            last = ChainFactor(_partial(net, self.names.quantity("bias", e.layer, e.neuron).latex), "", "1")
+        return [ChainFactor(dout.latex, "", dout.shown), ChainFactor(dact.latex, "", dact.shown), last]
+
+    # --- the paths from a hidden neuron to the error -----------------------------------
+    def paths(self, dout: Eq) -> list[tuple[str, str, str]]:
+        """(path, path as ∂·∂, path as δ·w) for each neuron of the next layer the output feeds.
+
+        Next to the output layer of a per-output loss (not softmax) a path is the classic
+        ∂E_o1/∂out_h1 = ∂E_o1/∂net_o1 · ∂net_o1/∂out_h1 = δ_o1 · w5; deeper, or under
+        softmax (where every E depends on every net), it is ∂E_total/∂net_k · ∂net_k/∂out_h1.
+        """
+        e = dout.entry
+        if not isinstance(e.op, WeightedSum) or e.layer >= self.last:
+            return []
+        out = self.names.quantity("out", e.layer, e.neuron).latex
+        total = self.names.quantity("loss", self.last, None).latex
+        per_output = e.layer + 1 == self.last and not self.log.problem.activations[-1].layerwise
+        paths = []
+        for delta, weight in zip(e.operands[0::2], e.operands[1::2]):
+            k = self.log.entries[delta.entry].neuron
+            net = self.names.quantity("net", e.layer + 1, k).latex
+            through = _partial(net, out)
+            if per_output:
+                loss = self.names.quantity("loss", self.last, k).latex
+                paths.append((_partial(loss, out), f"{_partial(loss, net)} \\cdot {through}",
+                              f"{delta.latex} \\cdot {weight.latex}"))
+            else:
+                path = f"{_partial(total, net)} \\cdot {through}"
+                paths.append((path, path, f"{delta.latex} \\cdot {weight.latex}"))
+        return paths
+
+    def path_sum(self, dout: Eq) -> str:
+        """The paths added up, elided like the log's own sums."""
+        return " + ".join(elide([p[0] for p in self.paths(dout)], self.max_terms))
+
+    def feeds(self, dout: Eq) -> list[str]:
+        """Plain labels of the next layer's neurons this neuron's output feeds."""
+        e = dout.entry
+        return [self.names.neuron(e.layer + 1, self.log.entries[d.entry].neuron).plain
+                for d in e.operands[0::2]] if isinstance(e.op, WeightedSum) else []
+
+    # --- updates -----------------------------------------------------------------------
+    def updates(self, step: StepView) -> dict[int, Eq]:
+        """The step's new_w/new_b lines keyed by the index of the gradient entry they use."""
+        return {eq.entry.operands[2].entry: eq for layer in step.updates
+                for eq in layer.new_w + layer.new_b if eq.entry.operands[2].entry is not None}
+
+
+def _partial(top: str, bottom: str) -> str:
+    return f"\\frac{{\\partial {top}}}{{\\partial {bottom}}}"

@@ -1,0 +1,63 @@
+"""Whole-layer matrices printed as LaTeX, with wide ones elided.
+
+The matrix style prints Z = W·A + b with every matrix written out. A 784-30-10
+network has a 30×784 weight matrix, so rows and columns beyond ``max_terms`` are
+elided the way a textbook does it (first ones, ⋯ / ⋮ / ⋱, last one), with the
+same rule ``ops.elide`` uses for long sums. Cells are fetched through a callback
+for the kept indices only, so eliding a 23,520-cell matrix costs 64 look-ups.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+#: amsmath's bmatrix accepts at most this many columns (MaxMatrixCols); wider ones use an array.
+BMATRIX_COLUMNS = 10
+
+Cell = Callable[[int, int], str]
+
+
+def keep(n: int, max_terms: int | None) -> list[int | None]:
+    """Indices of n items to print: all, or the first max_terms-1, None (the ellipsis), the last.
+
+    Same rule as ``ops.elide`` so a matrix and the sum it stands for elide alike.
+    """
+    if max_terms is None or n <= max_terms or max_terms < 2:
+        return list(range(n))
+    return [*range(max_terms - 1), None, n - 1]
+
+
+def _dots(row: int | None, col: int | None) -> str:
+    """The ellipsis that fills an elided cell: across a row, down a column, or both."""
+    if row is None and col is None:
+        return "\\ddots"
+    return "\\vdots" if row is None else "\\cdots"
+
+
+def grid(cell: Cell, rows: int, cols: int, max_terms: int | None = None) -> str:
+    """A bracketed matrix of ``cell(r, c)`` (0-based), elided past ``max_terms`` rows/columns.
+
+    The matrix is wrapped in braces: a printer breaking a long equation between its
+    top-level terms then never breaks inside the matrix (at a cell's minus sign).
+    """
+    kept_rows, kept_cols = keep(rows, max_terms), keep(cols, max_terms)
+    lines = [" & ".join(cell(r, c) if r is not None and c is not None else _dots(r, c)
+                        for c in kept_cols) for r in kept_rows]
+    body = " \\\\ ".join(lines)
+    if len(kept_cols) <= BMATRIX_COLUMNS:
+        return f"{{\\begin{{bmatrix}} {body} \\end{{bmatrix}}}}"
+    return f"{{\\left[\\begin{{array}}{{{'c' * len(kept_cols)}}} {body} \\end{{array}}\\right]}}"
+
+
+def column(values: Sequence[str], max_terms: int | None = None) -> str:
+    """A column vector of printed values."""
+    return grid(lambda r, c: values[r], len(values), 1, max_terms)
+
+
+def transpose(symbol: str) -> str:
+    """``(A)^T`` with brackets, so a superscripted symbol like A^{[1]} stays valid LaTeX."""
+    return f"\\left({symbol}\\right)^{{T}}"
+
+
+def applied(function: str, argument: str) -> str:
+    """A function applied to a matrix, with brackets that grow with it: σ([..])."""
+    return f"{function}\\left({argument}\\right)"
