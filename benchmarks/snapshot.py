@@ -6,7 +6,9 @@
 
 The set covers every op and naming path the recorder has: each activation and loss,
 the three bias modes, mini-batches, carried rounding, every notation preset, a learning
-rate small enough for ``show_change`` to widen, and the 784-30-10 network.
+rate small enough for ``show_change`` to widen, the 784-30-10 network and the built-in
+worked examples. Besides the JSON, the smaller problems are rendered in every style and
+format whose template exists, since the renderers read the same entries.
 """
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ from typing import Any
 
 from problems import classic, dense, mnist_like
 
-from tracer import Problem, trace
+from tracer import Problem, examples, trace
+from tracer.render import STYLES, RenderOptions, render_text
+from tracer.resources import templates_dir
 
 XOR = [{"input": [0, 0], "target": [0]}, {"input": [0, 1], "target": [1]},
        {"input": [1, 0], "target": [1]}, {"input": [1, 1], "target": [0]}]
@@ -59,14 +63,23 @@ def problems() -> dict[str, Problem]:
     for preset in ("nodes", "indexed", "matrix", "narrative"):
         cases[f"classic-{preset}"] = classic(notation=preset)
         cases[f"deep-{preset}"] = dense((12, 11, 10, 2), notation=preset)
+    for name in examples.example_names():  # the built-in worked examples, as users run them
+        cases[f"example-{name}"] = examples.load(name)
     return cases
 
 
 def main(out: str) -> None:
+    """Write <name>.json, and <name>.<style>.<md|tex> for logs under 5,000 entries."""
+    styles = [s for s in STYLES if (templates_dir() / "styles" / f"{s}.j2").is_file()]
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     for name, problem in problems().items():
-        (folder / f"{name}.json").write_text(trace(problem).to_json(), encoding="utf-8")
+        log = trace(problem)
+        (folder / f"{name}.json").write_text(log.to_json(), encoding="utf-8")
+        for style in styles if len(log) < 5000 else ():
+            for fmt in ("md", "tex"):
+                text = render_text(log, fmt, RenderOptions(style=style)).text
+                (folder / f"{name}.{style}.{fmt}").write_text(text, encoding="utf-8")
         print(name)
 
 

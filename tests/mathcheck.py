@@ -1,68 +1,143 @@
-"""Checks that a walkthrough's math is valid where it will be read.
+"""Markdown math as GitHub, Jupyter and MkDocs find it, parsed by KaTeX (shared test helper).
 
-Markdown: every ``$...$`` and ``$$...$$`` fragment is parsed by KaTeX (tests/js, the
-renderer MkDocs and Jupyter use; GitHub's MathJax accepts what KaTeX does in strict mode).
-LaTeX: the document compiles with pdflatex without an error. Both skip (not pass) when
-node/KaTeX or pdflatex is not installed; CI (.ci/run) installs them.
+``markdown_math`` finds every ``$...$`` and ``$$...$$`` the way those renderers do (an
+escaped ``\\$`` and an inline ``<svg>`` are not math), ``layout`` reports what would stop
+them from finding one (a space after the opening ``$``, a display block without blank
+lines around it), and ``katex_errors`` runs ``tests/js/check_math.js`` on them (one node
+process for all; ``npm install --prefix tests/js`` installs KaTeX; strict mode, the subset
+MathJax accepts too). Without node or KaTeX the checks skip, except in CI (``CI=true``),
+where they fail: CI must prove every formula renders. LaTeX: see ``tests/latexcheck.py``.
 """
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 
-JS = Path(__file__).resolve().parent / "js"
+JS = Path(__file__).parent / "js"
+SCRIPT = JS / "check_math.js"
 
-_DISPLAY_MD = re.compile(r"^\$\$\n(.*?)\n\$\$$", re.S | re.M)
 _INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:[^$\\\n]|\\.)+?)\$")
-_DISPLAY_TEX = re.compile(r"\\\[(.*?)\\\]", re.S)
 
 
-def markdown_math(text: str) -> list[tuple[str, bool]]:
-    """Every math fragment of a Markdown text: (tex, display)."""
-    displays = [(m.group(1), True) for m in _DISPLAY_MD.finditer(text)]
-    rest = _DISPLAY_MD.sub("", text)
-    rest = re.sub(r"<svg.*?</svg>", "", rest, flags=re.S)  # an inline diagram is not math
-    return displays + [(m.group(1), False) for m in _INLINE.finditer(rest)]
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("true", "1", "yes")
+
+
+def _unavailable(reason: str) -> None:
+    if in_ci():
+        pytest.fail(f"{reason}; CI must check every Markdown formula (npm install --prefix tests/js)")
+    pytest.skip(reason)
+
+
+def require_katex() -> None:
+    """Skip (fail in CI) unless node and tests/js/node_modules/katex are installed."""
+    if shutil.which("node") is None:
+        _unavailable("node is not installed")
+    if not (JS / "node_modules" / "katex").is_dir():
+        _unavailable("KaTeX is not installed in tests/js/node_modules")
+
+
+def _blocks(markdown: str):
+    """Yield ('display', tex, line number) for $$ blocks and ('text', line, number) for other lines."""
+    lines = markdown.split("\n")
+    k = 0
+    while k < len(lines):
+        if lines[k].strip() == "$$":
+            end = next((m for m in range(k + 1, len(lines)) if lines[m].strip() == "$$"), None)
+            if end is None:
+                yield "unclosed", "", k + 1
+                return
+            yield "display", "\n".join(lines[k + 1:end]), k + 1
+            k = end + 1
+        else:
+            yield "text", lines[k], k + 1
+            k += 1
+
+
+def _is_html(line: str) -> bool:
+    """Inline SVG lines: HTML, no math."""
+    return line.lstrip().startswith("<")
+
+
+def fragments(markdown: str) -> list[tuple[str, bool]]:
+    """(tex, display) for every math fragment; an escaped ``\\$`` is text, not math."""
+    found: list[tuple[str, bool]] = []
+    for kind, content, _ in _blocks(markdown):
+        if kind == "display":
+            found.append((content, True))
+        elif kind == "text" and not _is_html(content):
+            found += [(m.group(1), False) for m in _INLINE.finditer(content)]
+    return found
+
+
+def layout(markdown: str) -> list[str]:
+    """Everything that would keep a renderer from seeing the math as written, by line."""
+    problems: list[str] = []
+    lines = markdown.split("\n")
+    for kind, content, number in _blocks(markdown):
+        if kind == "unclosed":
+            problems.append(f"line {number}: $$ block never closed")
+        elif kind == "display":
+            if any(not line.strip() for line in content.split("\n")):
+                problems.append(f"line {number}: blank line inside a $$ block")
+            if number > 1 and lines[number - 2].strip():
+                problems.append(f"line {number}: no blank line before $$")
+            end = number + content.count("\n") + 2
+            if end < len(lines) and lines[end].strip():
+                problems.append(f"line {end + 1}: no blank line after $$")
+        elif not _is_html(content):
+            problems += [f"line {number}: {p}" for p in _inline_problems(content)]
+    return problems
+
+
+def _inline_problems(line: str) -> list[str]:
+    if "$$" in line:
+        return ["$$ inside a line of text (a display block needs lines of its own)"]
+    unescaped = len(re.findall(r"(?<!\\)\$", line))
+    if unescaped % 2:
+        return [f"odd number of $ in {line!r}"]
+    return [f"space inside inline math ${m.group(1)}$" for m in _INLINE.finditer(line)
+            if m.group(1) != m.group(1).strip()]
+
+
+def markdown_math(markdown: str) -> list[tuple[str, bool]]:
+    """(tex, display) for every math fragment of a Markdown text."""
+    return fragments(markdown)
 
 
 def latex_math(text: str) -> list[tuple[str, bool]]:
-    """Every math fragment of a LaTeX text outside the TikZ picture: (tex, display)."""
+    """(tex, display) for every math fragment of a LaTeX text outside the TikZ picture."""
     text = re.sub(r"\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}", "", text, flags=re.S)
-    displays = [(m.group(1), True) for m in _DISPLAY_TEX.finditer(text)]
-    rest = _DISPLAY_TEX.sub("", text)
-    return displays + [(m.group(1), False) for m in _INLINE.finditer(rest)]
+    display = re.compile(r"\\\[(.*?)\\\]", re.S)
+    found = [(m.group(1).strip(), True) for m in display.finditer(text)]
+    return found + [(m.group(1), False) for m in _INLINE.finditer(display.sub("", text))]
 
 
-def katex_errors(fragments: list[tuple[str, bool]]) -> list[str]:
-    """KaTeX's error for each fragment that does not parse (one node process for all)."""
-    if shutil.which("node") is None or not (JS / "node_modules" / "katex").is_dir():
-        pytest.skip("node and KaTeX (npm install --prefix tests/js) are needed to parse the math")
-    payload = json.dumps([{"tex": tex, "display": display} for tex, display in fragments])
-    run = subprocess.run(["node", str(JS / "check_math.js")], input=payload, capture_output=True,
-                         text=True, timeout=120, check=True)
-    results = json.loads(run.stdout)
-    return [f"{err}\n  in: {tex[:300]}" for (tex, _), err in zip(fragments, results) if err]
+def katex_rejections(found: list[tuple[str, bool]]) -> list[tuple[str, str]]:
+    """(tex, KaTeX's error) for every fragment KaTeX rejects in strict mode."""
+    require_katex()
+    unique = sorted(set(found))
+    payload = json.dumps([{"tex": tex, "display": display} for tex, display in unique])
+    result = subprocess.run(["node", str(SCRIPT)], input=payload, capture_output=True, text=True,
+                            timeout=120, check=False)
+    if result.returncode != 0:
+        pytest.fail(f"check_math.js failed: {result.stderr.strip()}")
+    errors = json.loads(result.stdout)
+    return [(tex, err) for (tex, _), err in zip(unique, errors) if err is not None]
+
+
+def katex_errors(found: list[tuple[str, bool]]) -> list[str]:
+    """KaTeX's error for each fragment that does not parse, with the fragment."""
+    return [f"{err}\n  in: {tex[:300]}" for tex, err in katex_rejections(found)]
 
 
 def pdflatex_errors(document: str) -> list[str]:
-    """The '!' error lines of compiling a complete LaTeX document with pdflatex."""
-    if shutil.which("pdflatex") is None:
-        pytest.skip("pdflatex is needed to compile the LaTeX output")
-    with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "doc.tex").write_text(document, encoding="utf-8")
-        run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
-                             cwd=tmp, capture_output=True, text=True, timeout=180)
-        log = (Path(tmp) / "doc.log").read_text(encoding="utf-8", errors="replace") \
-            if (Path(tmp) / "doc.log").exists() else run.stdout
-        errors = [line for line in log.splitlines() if line.startswith("!")]
-        if run.returncode != 0 and not errors:
-            errors = [f"pdflatex exited with {run.returncode}"]
-        if not (Path(tmp) / "doc.pdf").exists() and not errors:
-            errors = ["no PDF written"]
-        return errors
+    """The '!' error lines of compiling a complete LaTeX document (see tests/latexcheck.py)."""
+    from tests.latexcheck import compile_tex
+    return compile_tex(document).errors

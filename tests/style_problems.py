@@ -130,3 +130,22 @@ def unexplained_numbers(fragments: list[tuple[str, bool]], log: TraceLog) -> lis
     allowed = shown_strings(log)
     found = {n for tex, _ in fragments for n in re.findall(r"(?<![\w.])\d+\.\d+", tex)}
     return sorted(n for n in found if n not in allowed)
+
+
+def flat(text: str) -> str:
+    """The text with the printer's line layout removed (aligned's ``&`` and line breaks,
+    continuation indents), so a test can look for ``a = b = c`` however it was broken."""
+    text = re.sub(r"\\begin\{aligned\}\n|\n\\end\{aligned\}", "", text)
+    text = text.replace(" \\\\\n&\\quad ", " ").replace(" \\\\\n&= ", " = ").replace(" &= ", " = ")
+    return text.replace(" \\\\\n", "\n")
+
+
+def every_example(style: str) -> dict[tuple[str, str], tuple[str, TraceLog]]:
+    """Every built-in worked example in the style, Markdown and LaTeX: {(name, fmt): (text, log)}."""
+    from tracer.examples import example_names
+    out = {}
+    for name in example_names():
+        log = trace(load(name))
+        for fmt in ("md", "tex"):
+            out[(name, fmt)] = (render_text(log, fmt, RenderOptions(style=style, inline_svg=False)).text, log)
+    return out

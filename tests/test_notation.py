@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -211,13 +210,11 @@ def test_names_are_unique(shape: tuple[int, ...], preset: str, bias_mode: str) -
 
 
 @pytest.mark.parametrize("preset", preset_names())
-def test_large_network_is_unique_and_fast(preset: str) -> None:
-    """784-30-10: naming all ~24,000 weights must take well under 0.5 s."""
+def test_large_network_is_unique(preset: str) -> None:
+    """784-30-10: all ~24,000 weight names are distinct (their speed is a benchmark's job)."""
     n = Notation((784, 30, 10), "per_neuron", preset)
-    start = time.perf_counter()
     weights = [n.quantity("weight", l, j, i) for l in (1, 2)
                for j in range(1, n.layers[l] + 1) for i in range(1, n.layers[l - 1] + 1)]
-    assert time.perf_counter() - start < 0.5
     assert len(weights) == 784 * 30 + 30 * 10
     assert len({w.plain for w in weights}) == len({w.latex for w in weights}) == len(weights)
     everything = all_quantities(n)

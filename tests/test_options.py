@@ -10,11 +10,9 @@ import itertools
 import json
 import math
 
-import numpy as np
 import pytest
 
-from tests.reference import (Net, close, entry_key, finite_difference, np_forward, params_from_problem, problem_dict,
-                             train)
+from tests.reference import Net, close, entry_key, finite_difference, np_forward, params_from_problem, train
 from tracer.engine import trace
 from tracer.errors import ProblemError
 from tracer.problem import Problem
@@ -146,6 +144,18 @@ def test_leaky_relu_slope_below_zero() -> None:
         slope = 1.0 if net_e.value > 0 else 0.2
         assert out_e.value == pytest.approx(slope * net_e.value, rel=1e-15)
         assert dact.value == slope
+
+
+@pytest.mark.parametrize("activation,slope", [("relu", 0.0), ({"name": "leaky_relu", "alpha": 0.25}, 0.25)])
+def test_relu_derivative_at_zero_is_the_left_slope(activation, slope: float) -> None:
+    """net = 0.5·1 - 0.5·1 + 0 = 0 exactly: out 0, derivative 0 (ReLU) or alpha (leaky)."""
+    raw = base(network__activation=[activation, "linear"], network__weights=[[[0.5, -0.5]] * 3, [[1, 1, 1]]],
+               data=[{"input": [1, 1], "target": [1]}], network__biases=[[0, 0, 0], [0]])
+    log = run(raw)
+    assert [e.value for e in log.select(kind="net", layer=1)] == [0.0] * 3
+    assert [e.value for e in log.select(kind="out", layer=1)] == [0.0] * 3
+    assert [e.value for e in log.select(kind="dact", layer=1)] == [slope] * 3
+    assert [e.value for e in log.select(kind="dw", layer=1)] == [-1.0 * slope] * 6
 
 
 @pytest.mark.parametrize("raw,words", [
@@ -399,22 +409,53 @@ def test_rounding_show(digits: int, mode: str, value: float, shown: str) -> None
     assert Rounding(digits, mode).show(value) == shown
 
 
+def _two_outputs(**changes) -> dict:
+    """base() with a 2-neuron output layer (for softmax) and soft targets that sum to 1."""
+    return base(network__layers=[2, 3, 2], network__weights=[[[0.1, -0.4], [0.7, 0.2], [-0.3, 0.5]],
+                                                             [[0.6, -0.8, 0.3], [0.2, 0.4, -0.5]]],
+                network__biases=[[0.1, -0.2, 0.05], [0.3, -0.1]],
+                data=[{"input": [0.5, -0.2], "target": [1.0, 0.0]}, {"input": [-0.1, 0.9], "target": [0.3, 0.7]}],
+                **changes)
+
+
+ROUNDING_NETWORKS = {
+    "sigmoid-half_squared": base(),
+    "per_layer-batch2-2epochs": base(network__bias="per_layer", network__biases=[0.1, 0.3],
+                                     training={"learning_rate": 0.5, "batch_size": 2, "epochs": 2}),
+    "tanh-sigmoid-bce": base(network__activation=["tanh", "sigmoid"], loss="binary_cross_entropy"),
+    "relu-softmax-ce": _two_outputs(network__activation=["relu", "softmax"], loss="cross_entropy"),
+    "leaky-softmax-mse": _two_outputs(network__activation=[{"name": "leaky_relu", "alpha": 0.1}, "softmax"],
+                                      loss="mean_squared_error"),
+    "linear-linear-squared-nobias": base(network__activation="linear", network__bias="none",
+                                         network__biases=None, loss="squared_error"),
+}
+
+
+@pytest.mark.parametrize("network", ROUNDING_NETWORKS)
 @pytest.mark.parametrize("mode", ["round", "truncate", "significant"])
 @pytest.mark.parametrize("carry", [False, True])
-def test_rounding_in_a_trace(mode: str, carry: bool) -> None:
+def test_rounding_in_a_trace(network: str, mode: str, carry: bool) -> None:
     rounding = Rounding(3, mode, carry)
-    log = run(base(rounding={"digits": 3, "mode": mode, "carry": carry}))
+    raw = {**ROUNDING_NETWORKS[network], "rounding": {"digits": 3, "mode": mode, "carry": carry}}
+    log = run(raw)
     assert log.problem.to_dict()["rounding"] == {"digits": 3, "mode": mode, "carry": carry}
     for e in log:
         if e.kind in ("new_w", "new_b"):
             continue  # shown with enough digits that the change is visible (below)
         assert e.shown == rounding.show(e.value), e.name
+        recomputed = e.recompute([o.value for o in e.operands])
         if carry:  # the value carried on is the rounded one, computed from rounded operands
             assert e.value == rounding.apply(e.value), e.name
-            assert e.value == rounding.apply(e.recompute([o.value for o in e.operands])), e.name
+            # (a sum that is 0 by hand may come out as ±5e-18 in another summation order; significant
+            # figures keep such noise, so values within float noise of the operands also agree)
+            noise = 1e-12 * max([1.0] + [abs(o.value) for o in e.operands])
+            assert e.value == rounding.apply(recomputed) or abs(e.value - recomputed) <= noise, \
+                (e.name, e.value, recomputed)
+        else:
+            assert math.isclose(e.value, recomputed, rel_tol=1e-12, abs_tol=1e-15), e.name
     if not carry:
         assert any(e.value != rounding.apply(e.value) for e in log)
-        full = run(base())
+        full = run(ROUNDING_NETWORKS[network])
         assert [e.value for e in log] == [e.value for e in full]
 
 

@@ -245,7 +245,20 @@ def test_seed000_net_o_is_computed_from_the_carried_outputs(seed000) -> None:
     assert seed000["net_o"].substitution_latex() == "0.6 \\cdot 0.64 + 0.7 \\cdot 0.66 + 0.3 \\cdot 0.71 + 0.4 \\cdot 0.57"
 
 
-def test_seed000_output_derivative_is_out_times_one_minus_out(seed000) -> None:
-    """The article prints deriv(0.78) = 0.21, which is σ'(0.78), not 0.78·(1 - 0.78) = 0.1716 -> 0.17."""
-    e = seed000["deriv(output_o)"]
-    assert e.shown == "0.17"
+# The article computes deriv(output) as σ'(output) = σ(output)(1 - σ(output)), applying the
+# sigmoid twice; the derivative at the neuron is output(1 - output). (name, article, correct)
+SEED000_SLIPS = [
+    ("deriv(output_o)", "0.21", "0.17"),     # 0.78 · 0.22 = 0.1716
+    ("deriv(output1_h)", "0.22", "0.23"),    # 0.64 · 0.36 = 0.2304
+    ("deriv(output2_h)", "0.224", "0.22"),   # 0.66 · 0.34 = 0.2244
+    ("deriv(output3_h)", "0.220", "0.2"),    # 0.71 · 0.29 = 0.2059
+    ("deriv(output4_h)", "0.23", "0.24"),    # 0.57 · 0.43 = 0.2451
+]
+
+
+@pytest.mark.parametrize("name,article,correct", SEED000_SLIPS)
+def test_seed000_derivative_is_out_times_one_minus_out(seed000, name: str, article: str, correct: str) -> None:
+    e = seed000[name]
+    assert e.shown == correct and e.shown != article
+    out = e.operands[1].value
+    assert e.value == float(Decimal(repr(out * (1 - out))).quantize(Decimal("0.01"), rounding="ROUND_DOWN"))

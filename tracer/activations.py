@@ -6,10 +6,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-import sympy
+if TYPE_CHECKING:
+    import sympy
+else:  # imported on first use: tracing and rendering need no sympy (tracer/_lazy.py)
+    from ._lazy import sympy
 
 from .ops import Op
 
@@ -25,10 +28,16 @@ def _cases(when_positive: str, otherwise: str, net: str) -> str:
             f"{otherwise} & \\text{{otherwise}} \\end{{cases}}")
 
 
+def _bare(text: str) -> str:
+    """A shown value without the brackets a negative number gets inside a product:
+    ``\\max(0, -0.079)``, not ``\\max(0, (-0.079))``."""
+    return text[1:-1] if text.startswith("(-") and text.endswith(")") else text
+
+
 def _branch(value: str, net_text: str, net_value: float) -> str:
     """The case that applies, with the reason: ``1 \\quad (0.0197 > 0)``."""
     relation = ">" if net_value > 0 else "\\le"
-    return f"{value} \\quad ({net_text} {relation} 0)"
+    return f"{value} \\quad ({_bare(net_text)} {relation} 0)"
 
 
 @dataclass(frozen=True)
@@ -222,7 +231,7 @@ class ReLU(LeakyReLU):
         return f"\\max(0, {net})"
 
     def out_substitution(self, texts, values):
-        return self.out_latex(texts[0])
+        return self.out_latex(_bare(texts[0]))
 
     def out_sympy(self, net):
         # evaluate=False: Max rejects an UnevaluatedExpr number (the substituted form) as

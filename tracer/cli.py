@@ -23,6 +23,7 @@ from .schema import closest, one_of
 
 FORMATS = ("json", "md", "tex", "pdf")
 MAX_DIGITS = 15
+MAX_VARIANTS = 999
 
 
 class Parser(argparse.ArgumentParser):
@@ -83,6 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--exercise", action="store_true", help="the statement only: what to compute")
     run.add_argument("--answer-key", action="store_true", help="the worked solution of what the exercise asks")
     sub.add_parser("examples", help="list the built-in worked examples, one a line: name, then summary")
+    variants = sub.add_parser("variants", help="write variants of an exercise with other friendly numbers, "
+                                               "each with its exercise, answer key and answers")
+    variants.add_argument("problem", help="a problem file or built-in example with a variants: field")
+    variants.add_argument("-o", "--output", required=True, metavar="DIR",
+                          help="the folder to write DIR/01, DIR/02, ... and DIR/index.md into")
+    variants.add_argument("--count", default=30, help="how many variants (default: 30)",
+                          type=_option(_int_in(1, MAX_VARIANTS), f"a number of variants from 1 to {MAX_VARIANTS}"))
+    variants.add_argument("--seed", default=0, help="the seed: the same seed gives the same variants (default: 0)",
+                          type=_option(_int_in(0), "a seed: a whole number of at least 0"))
+    variants.add_argument("--only", default=None, help="write only this variant (as the full run writes it)",
+                          type=_option(_int_in(1), "a variant number of at least 1"))
+    variants.add_argument("--no-pdf", action="store_true", help="skip the PDFs (written when TeX is installed)")
     check_command.add_arguments(sub.add_parser("check", help="check answers worked by hand: what is right, where it went wrong"))
     return parser
 
@@ -105,11 +118,35 @@ def cmd_examples(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_variants(args: argparse.Namespace) -> int:
+    """Options are checked before the problem is read, the problem before anything is drawn."""
+    from . import variants
+    if args.only is not None and args.only > args.count:
+        raise ProblemError(f"--only: found {args.only}; expected a variant number from 1 to {args.count} (--count)")
+    out = Path(args.output)
+    if (out.exists() and not out.is_dir()) or not out.parent.is_dir():
+        raise ProblemError(f"-o: found '{out}', {'a file' if out.exists() else 'in no existing folder'}; "
+                           "expected a folder (created if missing) in an existing folder")
+    problem = examples.load(args.problem)
+    pdf = not args.no_pdf and variants.tex_available()
+    folders = variants.write_variants(problem, out, args.count, args.seed, args.only, pdf)
+    what = f"variant {folders[0].name}" if args.only is not None else f"{len(folders)} variants and {out / 'index.md'}"
+    write_stdout(f"wrote {what} to {out}{'' if pdf or args.no_pdf else ' (no PDFs: no TeX installation found)'}\n")
+    return 0
+
+
 def check_run_options(args: argparse.Namespace) -> None:
     """Refuse a useless or harmful request before any work is done."""
     if args.format == "pdf" and args.output is None and sys.stdout.isatty():
         raise ProblemError("--format pdf: found no -o FILE and standard output is a terminal; "
                            "expected -o FILE.pdf (or a redirect: a PDF is binary)")
+    if args.exercise and args.answer_key:
+        raise ProblemError("--answer-key: found together with --exercise; expected one of the two "
+                           "(run twice for the sheet and its key)")
+    sheet = "--exercise" if args.exercise else "--answer-key" if args.answer_key else None
+    if sheet and args.format == "json":
+        raise ProblemError(f"--format: found json with {sheet}; expected md, tex or pdf "
+                           "(an exercise sheet or answer key is a document; json is the whole log)")
     if args.style is not None:
         from .render import STYLES
         if args.style not in STYLES:
@@ -162,7 +199,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "examples": cmd_examples, "check": check_command.run}
+COMMANDS = {"run": cmd_run, "examples": cmd_examples, "check": check_command.run, "variants": cmd_variants}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -115,6 +115,7 @@ class Recorder:
     epoch: int
     example: int | None = None
     index: dict[tuple, Operand] = field(default_factory=dict)
+    givens: dict[tuple, Operand] = field(default_factory=dict)
 
     # --- plumbing -----------------------------------------------------------
     def add(self, kind: str, layer: int, neuron: int | None, source: int | None, op: Op,
@@ -135,14 +136,28 @@ class Recorder:
 
     def given(self, kind: str, layer: int, neuron: int | None, value: float,
               source: int | None = None) -> Operand:
-        """A number that is data, not computed here: an input, a target, a weight."""
+        """A number that is data, not computed here: an input, a target, a weight.
+
+        Memoised per step: a weight is an operand of its net, of a dout and of its update,
+        a target of four entries. Zeros are not (0.0 and -0.0 are one key, two values).
+        """
+        key = (kind, layer, neuron, source, value)
+        operand = self.givens.get(key) if value else None
+        if operand is None:
+            operand = self.givens[key] = self._given(kind, layer, neuron, value, source)
+        return operand
+
+    def _given(self, kind: str, layer: int, neuron: int | None, value: float,
+               source: int | None = None) -> Operand:
         names = self.labels.names(kind, layer, neuron, source)
         value = float(value)
-        return Operand(names.plain, names.latex, value, self.labels.show(value))
+        stated = kind in ("input", "target")
+        shown = self.problem.rounding.show_given(value) if stated else self.labels.show(value)
+        return Operand(names.plain, names.latex, value, shown)
 
     def eta(self) -> Operand:
         lr = self.problem.training.learning_rate
-        return Operand(_ETA[0], _ETA[1], lr, self.labels.show(lr))
+        return Operand(_ETA[0], _ETA[1], lr, self.problem.rounding.show_given(lr))
 
     def bias_neuron(self, j: int) -> int | None:
         return None if self.problem.bias == "per_layer" else j

@@ -6,17 +6,19 @@ thousands of entries stays cheap; renderers and the checker read only this log.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-import sympy
-
+from .jsontext import dumps
 from .ops import Op, Operand, paren
 
 if TYPE_CHECKING:
+    import sympy
+
     from .notation import Notation
     from .problem import Problem
+else:  # imported on first use: tracing and writing JSON need no sympy (tracer/_lazy.py)
+    from ._lazy import sympy
 
 KINDS = ("net", "out", "loss", "error", "dout", "dact", "dnet", "dw", "db", "new_w", "new_b")
 FORMAT_NAME = "tracer-trace"
@@ -128,4 +130,6 @@ class TraceLog:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n"
+        """The log as JSON text (indent 1, UTF-8 text unescaped), written by ``jsontext``
+        because the standard library's indented encoder is pure Python and slow."""
+        return dumps(self.to_dict(), indent=1) + "\n"

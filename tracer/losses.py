@@ -6,10 +6,13 @@ puts its 1/n inside every E_j, so the total is still a plain sum).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-import sympy
+if TYPE_CHECKING:
+    import sympy
+else:  # imported on first use: tracing and rendering need no sympy (tracer/_lazy.py)
+    from ._lazy import sympy
 
 from .ops import Op
 

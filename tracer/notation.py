@@ -16,7 +16,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -31,6 +31,7 @@ BIAS_MODES = ("per_neuron", "per_layer", "none")
 INDEX_VARS = ("l", "j", "i", "g", "gi", "b", "wr", "ws", "wl", "sep", "gsep")
 NAME_VARS = KINDS + HELPERS + ("src", "src_layer")
 
+_KIND_SET = frozenset(KINDS)
 _WEIGHTS = frozenset({"weight", "dw", "new_w"})
 _BIASES = frozenset({"bias", "db", "new_b"})
 _NEEDS_J = frozenset({"j", "g", "node", "tag", "i", "gi", "wr", "ws", "wl", "src"})
@@ -49,6 +50,7 @@ Table = dict[tuple[str, int], str]          # (key, flavour index) -> pattern
 Compiled = tuple[str, ...]                  # literal, variable, literal, ..., literal
 Getter = Callable[[Any, Any], object]       # (neuron j, source i) -> value
 Filler = str | Getter                       # a constant, or a name to fill per neuron
+Maker = Callable[[Any, Any], "Names"]       # (neuron j, source i) -> both spellings
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,7 @@ class Notation:
         if n[last] == 1:
             self._nchain[last] = ("single", "output", "")
         self._fillers: dict[tuple[str, int, int, bool, bool, bool], Filler] = {}
+        self._makers: dict[tuple[str, int, bool, bool, bool], Maker] = {}
         self._memo: dict[tuple[str, int, int | None, int | None, bool], Names] = {}
 
     @classmethod
@@ -173,7 +176,7 @@ class Notation:
         """Build from a problem file's ``notation:`` entry: None (letters), a
         preset name, or ``{preset: ..., <pattern key>: <pattern>, ...}``."""
         if spec is None or isinstance(spec, str):
-            return cls(layers, bias_mode, spec or "letters")
+            return _preset_notation(tuple(int(n) for n in layers), bias_mode, spec or "letters")
         if not isinstance(spec, Mapping):
             raise ValueError(f"notation must be a preset name or a mapping, not {spec!r}; "
                              f"expected one of: {', '.join(preset_names())}")
@@ -196,7 +199,7 @@ class Notation:
         `source` the sending neuron of a weight. Loss with neuron None is the
         total loss; with per-layer biases a bias's neuron is ignored. Negative
         layers count back from the output layer, like Python indices."""
-        if kind not in KINDS:
+        if kind not in _KIND_SET:
             raise _unknown("quantity kind", kind, KINDS)
         l = self._layer(kind, layer)
         if kind == "loss" and neuron is None:
@@ -243,12 +246,29 @@ class Notation:
         key = (name, l, j, i, mat)
         if (hit := self._memo.get(key)) is not None:
             return hit
-        has_j, has_i = j is not None, i is not None
+        shape = (name, l, j is not None, i is not None, mat)
+        make = self._makers.get(shape) or self._maker(*shape)
+        names = self._memo[key] = make(j, i)
+        return names
+
+    def _maker(self, name: str, l: int, has_j: bool, has_i: bool, mat: bool) -> Maker:
+        """One function filling both flavours' patterns for a (name, layer, shape): a
+        784-30-10 network has ~70,000 distinct weight names, so the per-name path is one
+        dict lookup and the fillers' format calls, nothing else."""
         plain = self._filler(name, 0, l, has_j, has_i, mat)
         latex = self._filler(name, 1, l, has_j, has_i, mat)
-        names = self._memo[key] = Names(plain if isinstance(plain, str) else str(plain(j, i)),
-                                        latex if isinstance(latex, str) else str(latex(j, i)))
-        return names
+        make: Maker
+        if isinstance(plain, str) and isinstance(latex, str):
+            constant = Names(plain, latex)
+            make = lambda j, i: constant  # noqa: E731
+        elif isinstance(plain, str):
+            make = lambda j, i: Names(plain, latex(j, i))  # type: ignore[operator]  # noqa: E731
+        elif isinstance(latex, str):
+            make = lambda j, i: Names(plain(j, i), latex)  # type: ignore[arg-type]  # noqa: E731
+        else:
+            make = lambda j, i: Names(plain(j, i), latex(j, i))  # type: ignore[arg-type]  # noqa: E731
+        self._makers[(name, l, has_j, has_i, mat)] = make
+        return make
 
     def _filler(self, name: str, f: int, l: int, has_j: bool, has_i: bool, mat: bool) -> Filler:
         """Pick the most specific pattern for this position and bake the
@@ -336,3 +356,14 @@ class Notation:
 
         for name in sorted(graph):
             visit(name, ())
+
+
+@lru_cache(maxsize=4)
+def _preset_notation(layers: tuple[int, ...], bias_mode: str, preset: str) -> Notation:
+    """A preset's notation for one network, shared by every trace of that network.
+
+    Building a notation (merging tables, compiling patterns, checking for cycles) and
+    its first names cost more than tracing a 2-2-2 step; a Notation never changes after
+    construction (its dicts are caches), so traces of the same network can share one.
+    Few are kept: a large network's memoised names are tens of megabytes."""
+    return Notation(layers, bias_mode, preset)

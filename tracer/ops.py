@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Sequence
 
-import sympy
+if TYPE_CHECKING:
+    import sympy
+else:  # imported on first use: tracing and rendering need no sympy (tracer/_lazy.py)
+    from ._lazy import sympy
 
 
 class Operand(NamedTuple):

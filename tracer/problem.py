@@ -25,12 +25,17 @@ from .schema import MISSING, Reader, one_of, short
 Matrix = tuple[tuple[float, ...], ...]
 BIAS_MODES = ("per_neuron", "per_layer", "none")
 TOP_FIELDS = ("title", "network", "loss", "training", "data", "show_steps", "notation",
-              "rounding", "ask", "description")
+              "rounding", "ask", "description", "variants")
 NETWORK_FIELDS = ("layers", "activation", "bias", "weights", "biases", "init")
 TRAINING_FIELDS = ("learning_rate", "epochs", "batch_size", "update_biases")
 INIT_FIELDS = ("distribution", "low", "high", "mean", "std", "seed", "decimals")
 DISTRIBUTION_FIELDS = {"uniform": ("low", "high"), "normal": ("mean", "std")}
 DEFAULT_TITLE = "Backpropagation, step by step"
+#: What ``tracer variants`` may redraw, and the grid of each: see VariantSpec.
+VARIANT_FIELDS = ("weights", "biases", "inputs")
+RANGE_FIELDS = ("low", "high", "decimals")
+MAX_VARIANT_DECIMALS = 4
+VARIANTS_HELP = "a mapping {weights: {low: -0.9, high: 0.9, decimals: 1}, biases: ..., inputs: ...}"
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,42 @@ class Training:
     epochs: int = 1
     batch_size: int = 1
     update_biases: bool = True
+
+
+@dataclass(frozen=True)
+class DrawRange:
+    """Friendly numbers for exercise variants: multiples of 10^-decimals in [low, high], never 0.
+
+    A grid, not a continuous range, because a student computes with what is printed: 0.3
+    stays 0.3 on the sheet. Zero is left out because a zero weight or input turns the
+    quantities that depend on it into trivial ones (0 times anything).
+    """
+
+    low: float
+    high: float
+    decimals: int = 1
+
+    def values(self) -> tuple[float, ...]:
+        """The grid, ascending; k / 10**d is the double nearest the decimal, so 0.3 prints 0.3."""
+        scale = 10 ** self.decimals
+        first = math.ceil(round(self.low * scale, 6))
+        last = math.floor(round(self.high * scale, 6))
+        return tuple(k / scale for k in range(first, last + 1) if k != 0)
+
+    def to_dict(self) -> dict[str, float | int]:
+        return {"low": self.low, "high": self.high, "decimals": self.decimals}
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """Which numbers ``tracer variants`` redraws (None: keep the problem's own)."""
+
+    weights: DrawRange | None = None
+    biases: DrawRange | None = None
+    inputs: DrawRange | None = None
+
+    def to_dict(self) -> dict[str, dict[str, float | int]]:
+        return {name: r.to_dict() for name in VARIANT_FIELDS if (r := getattr(self, name)) is not None}
 
 
 @dataclass(frozen=True)
@@ -65,6 +106,7 @@ class Problem:
     rounding: Rounding = field(default_factory=Rounding)
     ask: tuple[str, ...] = ()
     description: str = ""
+    variants: VariantSpec | None = None    # for ``tracer variants`` only; trace ignores it
     source: str = "<problem>"
 
     # --- construction -------------------------------------------------------
@@ -140,6 +182,8 @@ class Problem:
         }
         if self.ask:
             out["ask"] = list(self.ask)
+        if self.variants is not None:
+            out["variants"] = self.variants.to_dict()
         return out
 
 
@@ -241,8 +285,36 @@ def _parse(raw: Any, r: Reader) -> Problem:
         rounding=_rounding(top.get("rounding", {}), r.at("rounding")),
         ask=tuple(ra.at(k).text(a) for k, a in enumerate(ra.sequence(top.get("ask", []), "a list of names"))),
         description=r.at("description").text(top.get("description", "")),
+        variants=_variants(top["variants"], bias, r.at("variants")) if "variants" in top else None,
         source=r.source,
     )
+
+
+def _variants(value: Any, bias: str, r: Reader) -> VariantSpec:
+    """The ranges ``tracer variants`` draws from; each must hold at least two friendly numbers."""
+    spec = r.mapping(value, VARIANT_FIELDS, what=VARIANTS_HELP)
+    if not spec:
+        raise r.expected(value, f"at least one of {', '.join(VARIANT_FIELDS)} ({VARIANTS_HELP})")
+    if "biases" in spec and bias == "none":
+        raise r.at("biases").fail("found a range for biases with bias: none; expected no biases range "
+                                  "(the network has no biases)")
+    return VariantSpec(**{name: _draw_range(spec[name], r.at(name)) for name in VARIANT_FIELDS if name in spec})
+
+
+def _draw_range(value: Any, r: Reader) -> DrawRange:
+    spec = r.mapping(value, RANGE_FIELDS, what="a range {low: -0.9, high: 0.9, decimals: 1}",
+                     required={"low": "the smallest number to draw", "high": "the largest number to draw"})
+    low = r.at("low").number(spec["low"])
+    high = r.at("high").number(spec["high"])
+    if high <= low:
+        raise r.at("high").expected(spec["high"], f"a number greater than low ({short(spec['low'])})")
+    decimals = r.at("decimals").integer(spec.get("decimals", 1), f"a number of decimals from 0 to "
+                                        f"{MAX_VARIANT_DECIMALS}", maximum=MAX_VARIANT_DECIMALS)
+    drawn = DrawRange(low, high, decimals)
+    if len(drawn.values()) < 2:
+        raise r.expected(dict(spec), f"a range holding at least two nonzero numbers with {decimals} "
+                                     f"decimal{'s' * (decimals != 1)} (zero is never drawn)")
+    return drawn
 
 
 def _layers(value: Any, r: Reader) -> tuple[int, ...]:
@@ -463,7 +535,7 @@ def _check_notation(layers: tuple[int, ...], bias: str, preset: str, overrides: 
     from .render.escape import latex_math_name
     try:
         names = Notation(layers, bias, preset, overrides)
-        for name in set(_all_names(names, layers, bias)):
+        for name in dict.fromkeys(_all_names(names, layers, bias)):
             latex_math_name(name.latex)
             if not name.plain.isprintable() or not name.plain.strip():
                 raise ValueError(f"the plain name {name.plain!r} is empty or not printable on one line")

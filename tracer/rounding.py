@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 from typing import Literal
 
 Mode = Literal["round", "truncate", "significant"]
 MODES: tuple[str, ...] = ("round", "truncate", "significant")
+#: Enough precision to quantize any finite float (1e308 at 15 decimals) without InvalidOperation.
+_CONTEXT = Context(prec=400)
 
 
 @dataclass(frozen=True)
@@ -24,14 +26,22 @@ class Rounding:
     carry: bool = False
 
     def _quantize(self, x: float) -> Decimal:
+        """Round (or truncate) to ``digits`` decimals, or to ``digits`` significant figures.
+
+        A nonzero value never becomes 0: like a careful hand computation, a gradient of
+        0.0046 kept at two decimals is written 0.0046 (two significant figures), so a small
+        delta still moves its weights when values are carried.
+        """
         d = Decimal(format(float(x), ".15g"))  # 15 digits: 1 - 0.78 is 0.22, not 0.2199...97
-        if self.mode == "significant":
-            if d == 0:
-                return Decimal(0)
-            exponent = d.adjusted() - self.digits + 1
-            return d.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
-        step = Decimal(1).scaleb(-self.digits)
-        return d.quantize(step, rounding=ROUND_DOWN if self.mode == "truncate" else ROUND_HALF_UP)
+        rounding = ROUND_DOWN if self.mode == "truncate" else ROUND_HALF_UP
+        if self.mode != "significant":
+            q = d.quantize(Decimal(1).scaleb(-self.digits), rounding=rounding, context=_CONTEXT)
+            if q != 0 or d == 0:
+                return q
+        if d == 0:
+            return Decimal(0)
+        exponent = d.adjusted() - self.digits + 1
+        return d.quantize(Decimal(1).scaleb(exponent), rounding=rounding, context=_CONTEXT)
 
     def apply(self, x: float) -> float:
         """The value a hand computation would carry on with."""
@@ -40,18 +50,25 @@ class Rounding:
         return float(self._quantize(x))
 
     def show(self, x: float) -> str:
-        """The printed form: rounded, trailing zeros dropped, tiny values kept visible.
-
-        A nonzero value that would print as 0 (a gradient of 3e-6 at 4 digits) is shown
-        with ``digits`` significant figures instead, unless values are carried (then the
-        printed value must be the carried one).
-        """
+        """The printed form: rounded, trailing zeros dropped (what ``apply`` carries)."""
         if not math.isfinite(x):
             return "nan" if math.isnan(x) else ("-inf" if x < 0 else "inf")
-        q = self._quantize(x)
-        if q == 0 and x != 0 and not self.carry and self.mode != "significant":
-            q = Rounding(self.digits, "significant")._quantize(x)
-        return _plain(q)
+        return _plain(self._quantize(x))
+
+    def show_given(self, x: float) -> str:
+        """Data the problem states (inputs, targets, the learning rate) print as written.
+
+        Rounding is for computed values: at one decimal an input of 0.05 must still read
+        0.05. Only a value with more than 7 significant digits (1/12 computed by a script)
+        is shown rounded instead.
+        """
+        shown = self.show(x)
+        if not math.isfinite(x):
+            return shown
+        written = Decimal(format(float(x), ".12g"))
+        if len(written.normalize().as_tuple().digits) > 7:
+            return shown
+        return _plain(written)
 
     def show_change(self, new: float, old: float) -> str:
         """Show an updated parameter with enough digits that a real change stays visible.

@@ -6,6 +6,7 @@ An unreadable file is listed, not fatal: the other students still get their feed
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,6 @@ def check_folder(checker: Checker, folder: Path, required: frozenset[int] = froz
 class Hotspot:
     """The quantity a count singles out, with the sentence that says why."""
 
-    symbol: str
     name: str
     note: str
 
@@ -86,7 +86,7 @@ def class_view(cr: ClassResult) -> ClassView:
     quantities = []
     for node_id in sorted(stats):
         node, counts = graph[node_id], stats[node_id]
-        quantities.append({"quantity": graph.display(node), "symbol": _symbol(graph, node), **counts})
+        quantities.append({"quantity": graph.display(node), **counts})
     hardest = max((q for q in quantities if q["wrong"]), key=lambda q: q["wrong"], default=None)
     first = max((q for q in quantities if q["first_slip"]), key=lambda q: q["first_slip"], default=None)
     mean = sum(r.score for r in cr.results) / n if n else 0.0
@@ -100,7 +100,7 @@ def class_view(cr: ClassResult) -> ClassView:
         hardest=_hotspot(hardest, "wrong", n, "got it wrong"),
         first_slip=_hotspot(first, "first_slip", n, "first went wrong here"),
         student_rows=[_student_row(r) for r in cr.results],
-        quantity_rows=[[q["symbol"], *(str(q[v]) for v in VERDICTS), str(q["first_slip"])] for q in quantities],
+        quantity_rows=[[q["quantity"], *(str(q[v]) for v in VERDICTS), str(q["first_slip"])] for q in quantities],
         unreadable=list(cr.unreadable), quantities=quantities)
 
 
@@ -116,15 +116,10 @@ def _quantity_stats(cr: ClassResult) -> dict[int, dict[str, int]]:
     return stats
 
 
-def _symbol(graph, node) -> str:
-    suffix = graph.display(node)[len(node.name):]
-    return node.latex + (f"\\;\\text{{{suffix}}}" if suffix else "")
-
-
 def _hotspot(q: dict[str, Any] | None, key: str, n: int, what: str) -> Hotspot | None:
     if q is None:
         return None
-    return Hotspot(q["symbol"], q["quantity"], f"{q[key]} of {n} student{'s' if n != 1 else ''} {what}")
+    return Hotspot(q["quantity"], f"{q[key]} of {n} student{'s' if n != 1 else ''} {what}")
 
 
 def _student_row(r: Result) -> list[str]:
@@ -151,8 +146,11 @@ def class_text(view: ClassView) -> str:
 
 
 def _columns(headers: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
-    return ["  ".join(f"{c:<{w}}" if k == 0 else f"{c:>{w}}" for k, (c, w) in enumerate(zip(row, widths))).rstrip()
+    """Aligned columns: counts and scores to the right, names to the left."""
+    columns = list(zip(headers, *rows))
+    widths = [max(len(x) for x in col) for col in columns]
+    numeric = [all(re.fullmatch(r"[\d.]+%?", x) for x in col[1:]) for col in columns]
+    return ["  ".join(f"{c:>{w}}" if num else f"{c:<{w}}" for c, w, num in zip(row, widths, numeric)).rstrip()
             for row in [headers, *rows]]
 
 
@@ -164,7 +162,7 @@ def class_json(cr: ClassResult, view: ClassView) -> dict[str, Any]:
                       "out_of": r.out_of, "score": round(r.score, 6),
                       "first_wrong": r.checker.graph.display(r.first_wrong.node) if r.first_wrong else None}
                      for r in cr.results],
-        "quantities": [{k: v for k, v in q.items() if k != "symbol"} for q in view.quantities],
+        "quantities": view.quantities,
         "most_wrong": view.hardest.name if view.hardest else None,
         "most_often_first_slip": view.first_slip.name if view.first_slip else None,
         "unreadable": view.unreadable,

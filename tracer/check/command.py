@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="text (terminal), md or tex (feedback sheet), json (for graders)")
     parser.add_argument("-o", "--output", default=None,
                         help="report file (default: standard output); for a folder, the report folder")
-    parser.add_argument("--tolerance", default=None, help=f"also accept answers within {TOLERANCE_HELP}")
+    parser.add_argument("--tolerance", default=None, help=f"also accept answers within {TOLERANCE_HELP}".replace("%", "%%"))
     parser.add_argument("--require", action="append", default=None,
                         help="quantities, kinds (dw) or steps (@1) that must be answered; repeat or "
                              "comma-separate (default: the problem's ask)")
@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.answers)
     if not path.exists():
         raise ProblemError(f"{path}: no such answers file or folder; expected an answers file or a folder of them")
+    _not_an_input(args.output, path, Path(problem.source))
     checker = Checker(problem)
     specs, what = (_specs(args.require), "--require") if args.require else (problem.ask, f"{problem.source}: ask")
     required = checker.required(specs, what)
@@ -112,6 +113,17 @@ def report_names(sources: list[str], ext: str) -> list[str]:
     stems = [Path(s).stem for s in sources]
     return [f"{stem if stems.count(stem) == 1 and stem != SUMMARY_NAME else Path(s).name}.{ext}"
             for s, stem in zip(sources, stems)]
+
+
+def _not_an_input(output: str | None, answers: Path, problem: Path) -> None:
+    """-o must not overwrite what is being checked: the answers, their folder, the problem."""
+    if output is None:
+        return
+    target = Path(output).resolve()
+    for given in (answers, problem):
+        if given.exists() and target == given.resolve():
+            raise ProblemError(f"-o: found '{output}', the {'folder of answers' if given.is_dir() else 'file'} "
+                               "being checked; expected another path for the reports")
 
 
 def _tolerance(text: str | None) -> Tolerance | None:

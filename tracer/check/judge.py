@@ -1,14 +1,13 @@
 """Judging answers against the log: correct, carried, wrong or missing.
 
-Walking the graph in computation order, each quantity gets two values: the true one
-(the log's) and the student's own (what they wrote, or, for what they did not write, the
-quantity recomputed from their own earlier values through ``Entry.recompute``). An answer
-that misses the truth but equals its own recomputation is ``carried`` when the
-difference goes back to a wrong answer: one early slip does not cost every later step.
-If the difference goes back only to answers that were right at a coarser precision, it
-is ``correct``: carrying your own rounded 0.59 is not a slip. With hand rounding carried
-(``rounding.carry``) an unstated intermediate is recomputed both exactly and rounded,
-and an answer may match either.
+Walking the graph in computation order, each quantity has a true value (the log's) and
+the student's own: what they wrote, or, for what they did not write, the quantity
+recomputed from their own earlier values through ``Entry.recompute``. An answer that
+misses the truth but equals its own recomputation is ``carried`` when the difference
+goes back to a wrong answer (one early slip does not cost every later step), and
+``correct`` when it goes back only to answers right at a coarser precision (carrying
+your own rounded 0.59 is not a slip). With hand rounding carried (``rounding.carry``)
+the own value is tried exactly, hand-rounded, and as this step's result unrounded.
 """
 from __future__ import annotations
 
@@ -22,7 +21,7 @@ from ..log import KINDS, TraceLog
 from ..problem import Problem
 from ..rounding import Rounding
 from .answers import Answer, AnswerSet
-from .compare import Tolerance, agreement, decimals
+from .compare import Tolerance, agreement, decimals, exact
 from .names import Match, NameIndex, split_suffixes
 from .nodes import GRADIENT_KINDS, Graph, Node
 
@@ -142,6 +141,18 @@ class Checker:
         self.graph = Graph(self.log)
         self.names = NameIndex(self.graph)
         self.rounding: Rounding = problem.rounding
+        # per node, computed once for all the files a class hands in
+        self.values = [n.value for n in self.graph]
+        self.truths = [exact(v) for v in self.values]
+        self.displays = [self.graph.display(n) for n in self.graph]
+        self.shown_decimals = [_decimals_of(n.shown) for n in self.graph]
+        self._formulas: dict[int, str | None] = {}
+
+    def formula(self, node: Node) -> str | None:
+        """The node's general formula in LaTeX (None for given data), rendered once."""
+        if node.id not in self._formulas:
+            self._formulas[node.id] = node.entry.formula_latex() if node.entry is not None else None
+        return self._formulas[node.id]
 
     # --- requirements -------------------------------------------------------
     def requirement(self, spec: str, what: str = "--require") -> list[int]:
@@ -167,10 +178,10 @@ class Checker:
         return -1 if convention == "negative_gradient" and kind in GRADIENT_KINDS else 1
 
     def show(self, value: float, answer: Answer | None) -> str:
-        """A value derived from the student's own, printed with two digits more than the
-        problem's or the student's precision: enough to see why it differs from theirs."""
-        digits = self.rounding.digits if answer is None else max(self.rounding.digits, decimals(answer.value))
-        return Rounding(digits + 2, "round").show(value)
+        """A value derived from the student's own, printed with the problem's digits, or two
+        more than the student wrote if that is more: enough to see why it differs from theirs."""
+        digits = self.rounding.digits if answer is None else max(self.rounding.digits, decimals(answer.value) + 2)
+        return Rounding(digits, "round").show(value)
 
     def match(self, answers: AnswerSet) -> tuple[dict[int, Answer], list[Unmatched]]:
         given: dict[int, Answer] = {}
@@ -192,15 +203,14 @@ class Checker:
         """Judge one answer file; ``required`` node ids not given are ``missing``."""
         convention = convention or answers.convention or "gradient"
         given, unmatched = self.match(answers)
-        nodes = self.graph.nodes
-        own = [n.value for n in nodes]
+        nodes, values = self.graph.nodes, self.values
+        own = list(values)
         own_r = list(own) if self.rounding.carry else own
         origins: list[frozenset[int]] = [_NONE] * len(nodes)
         records: list[Record] = []
         for node in nodes:
             mine = self._own(node, own, own_r)
-            up = _union(origins[s] for s in node.sources)
-            deviates = any(own_r[s] != nodes[s].value for s in node.sources)
+            up = _union([origins[s] for s in node.sources])
             answer = given.get(node.id)
             if answer is None:
                 own[node.id], own_r[node.id], origins[node.id] = mine[1], mine[2], up
@@ -208,7 +218,7 @@ class Checker:
                     records.append(Record(node, None, "missing", "", 1, node.value, mine[0]))
                 continue
             record = self._judge(node, answer, mine, up, convention, tolerance)
-            record.deviates = deviates
+            record.deviates = any(own_r[s] != values[s] for s in node.sources)
             records.append(record)
             own[node.id] = own_r[node.id] = float(record.given)
             origins[node.id] = record.origins
@@ -223,9 +233,8 @@ class Checker:
         more digits than the hand rounding asks), the rounded chain follows the log, and
         "this step" is the rounded chain's operands put in without rounding the result.
         """
-        nodes = self.graph.nodes
-        sources = node.sources
-        same = all(own_r[s] == nodes[s].value for s in sources)
+        values, sources = self.values, node.sources
+        same = all(own_r[s] == values[s] for s in sources)
         if own_r is own:
             value = node.value if same else node.recompute([own[s] for s in sources])
             return value, value, value
@@ -237,7 +246,7 @@ class Checker:
                convention: str, tolerance: Tolerance | None) -> Record:
         sign = self.sign(node.kind, convention)
         value = answer.value * sign
-        how = agreement(value, node.value, tolerance)
+        how = agreement(value, self.truths[node.id], tolerance)
         if how:
             return Record(node, answer, "correct", how, sign, node.value, mine[0])
         for candidate in dict.fromkeys(mine):
@@ -247,11 +256,17 @@ class Checker:
         return Record(node, answer, "wrong", "", sign, node.value, mine[0], frozenset({node.id}))
 
 
-def _union(sets: Iterable[frozenset[int]]) -> frozenset[int]:
+def _decimals_of(shown: str) -> int:
+    """Digits after the point of a printed value (0 for 'nan' and the like)."""
+    whole, _, fraction = shown.partition(".")
+    return len(fraction) if fraction.isdigit() else 0
+
+
+def _union(sets: list[frozenset[int]]) -> frozenset[int]:
     out = _NONE
     for s in sets:
-        if s:
-            out = out | s
+        if s and s is not out:
+            out = out | s if out else s
     return out
 
 

@@ -34,6 +34,11 @@ _RATIO = re.compile(r"d(.+)/d(.+)")
 _GRAD = re.compile(r"grad[_^]?(.+)")
 
 
+def ascii_math(text: str) -> str:
+    """Math symbols spelt out (∂ -> d, η -> eta): printable by any LaTeX, still readable."""
+    return text.translate(_UNICODE)
+
+
 def _unfrac(s: str) -> str:
     """``\\frac{A}{B}`` -> ``A/B`` (names only use fractions for derivatives)."""
     while (start := s.find("\\frac")) >= 0:
@@ -111,6 +116,7 @@ class NameIndex:
         self.totals = frozenset(TOTAL_WORDS) | {squash(plain(total.plain)), squash(plain(total.latex))}
         self.tiers: tuple[dict[str, list[int]], ...] = ({}, {}, {})
         self._closest: dict[int, dict[str, str]] = {}
+        self._resolved: dict[str, Match] = {}      # a class writes the same names 500 times
         for node in graph:
             self._add(node, self._aliases(node))
 
@@ -152,6 +158,12 @@ class NameIndex:
     # --- resolving ----------------------------------------------------------
     def resolve(self, name: str) -> Match:
         """The one node a written name means, or the reason there is none."""
+        match = self._resolved.get(name)
+        if match is None:
+            match = self._resolved[name] = self._resolve(name)
+        return match
+
+    def _resolve(self, name: str) -> Match:
         body, step, example = split_suffixes(name)
         if step is not None and step not in self.graph.steps:
             recorded = ", ".join(f"@{s}" for s in self.graph.steps)

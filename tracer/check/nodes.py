@@ -15,8 +15,7 @@ from ..ops import Operand
 
 #: Kinds whose values are derivatives of the loss: their sign depends on the convention.
 GRADIENT_KINDS = frozenset({"dout", "dnet", "dw", "db"})
-#: Kinds of given data, per example (inputs, targets) or shared by the step.
-DATA_KINDS = ("input", "target", "weight", "bias", "rate", "data")
+#: Given data that differ per example (the others, weights, biases and the rate, are shared).
 _PER_EXAMPLE = frozenset({"input", "target"})
 
 

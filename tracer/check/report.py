@@ -18,7 +18,10 @@ from ..errors import ProblemError
 from ..ops import paren
 from ..render import RenderOptions, environment
 from ..render.printers import PRINTERS
-from .judge import Record, Result, describe
+from ..rounding import Rounding
+from .compare import decimals
+from .judge import Record, Result, Unmatched, describe
+from .names import Match, ascii_math
 
 FORMAT_NAME = "tracer-check"
 FORMAT_VERSION = 1
@@ -77,6 +80,7 @@ class SheetView:
     slips: list[Slip]
     missing: list[Slip]
     rounding: list[Row]
+    remarked: list[Row]         # answers other than slips that carry a remark
     unknown: list[Unknown]
     counts: dict[str, int]
     points: int
@@ -92,12 +96,12 @@ class SheetView:
     @property
     def answer_rows(self) -> list[list[str]]:
         """Quantity, yours, right value, from your own values, verdict: the sheet's main table."""
-        return [[r.symbol, r.written if r.written != r.name else "", r.given or "-", r.expected, r.own,
+        return [[r.name, r.written if r.written != r.name else "", r.given or "-", r.expected, r.own,
                  r.verdict + (f" ({r.how})" if r.how else "")] for r in self.rows]
 
     @property
     def rounding_rows(self) -> list[list[str]]:
-        return [[r.symbol, r.given, r.expected, r.how] for r in self.rounding]
+        return [[r.name, r.given, r.expected, r.how] for r in self.rounding]
 
 
 def flip(shown: str, sign: int) -> str:
@@ -113,7 +117,7 @@ def sheet_view(result: Result) -> SheetView:
     slips = [_slip(result, r, rows) for r in result.records if r.verdict == "wrong"]
     missing = [_slip(result, r, rows) for r in result.records if r.verdict == "missing"]
     rounding = [rows[id(r)] for r in result.records if r.verdict == "correct" and r.how != "exact"]
-    unknown = [Unknown(u.answer.name, u.answer.text, u.answer.where, _unmatched_reason(u))
+    unknown = [Unknown(ascii_math(u.answer.name), u.answer.text, u.answer.where, _unmatched_reason(u))
                for u in result.unmatched]
     first = result.first_wrong
     view = SheetView(
@@ -121,32 +125,35 @@ def sheet_view(result: Result) -> SheetView:
         problem_title=result.checker.problem.title, convention=_convention_note(result),
         tolerance=result.tolerance.describe() if result.tolerance else "",
         notes=list(result.answers.notes), rows=list(rows.values()), slips=slips, missing=missing,
-        rounding=rounding, unknown=unknown, counts=result.counts, points=result.points,
+        rounding=rounding, remarked=[r for r in rows.values() if r.remark and r.verdict != "wrong"],
+        unknown=unknown, counts=result.counts, points=result.points,
         out_of=result.out_of, first_wrong=rows[id(first)] if first else None)
     view.summary = summary_line(view)
     return view
 
 
 def _row(result: Result, r: Record) -> Row:
-    checker, node = result.checker, r.node
-    expected = flip(node.shown, r.sign)
-    own = checker.show(r.from_own * r.sign, r.answer) if _own_matters(r) else ""
-    answer = r.answer
+    checker, node, answer = result.checker, r.node, r.answer
+    written = decimals(answer.value) if answer else 0
+    expected = node.shown
+    if answer is not None and written > checker.shown_decimals[node.id]:
+        expected = Rounding(written, "round").show(node.value)   # as many digits as the student wrote
+    expected = flip(expected, r.sign)
+    own = ""
+    if _own_matters(r):
+        own = checker.show(r.from_own * r.sign, answer)
+        if own == checker.show(r.expected * r.sign, answer):
+            own = ""             # the student's values give the right value: nothing to explain
     remark = result.answers.remarks.get(answer.name, "") if answer else ""
-    return Row(checker.graph.display(node), answer.name if answer else "", _symbol(result, r), 
-               answer.text if answer else "", expected, own, r.verdict, HOW.get(r.how, r.how),
-               answer.where if answer else "", remark)
+    display = checker.displays[node.id]
+    symbol = node.latex + (f"\\;\\text{{{display[len(node.name):]}}}" if len(display) > len(node.name) else "")
+    return Row(display, ascii_math(answer.name) if answer else "", symbol, answer.text if answer else "",
+               expected, own, r.verdict, HOW.get(r.how, r.how), answer.where if answer else "", remark)
 
 
 def _own_matters(r: Record) -> bool:
     """Show what the student's own values give only where it explains the verdict."""
     return r.verdict == "carried" or r.how == "from your values" or (r.verdict == "wrong" and r.deviates)
-
-
-def _symbol(result: Result, r: Record) -> str:
-    graph, node = result.checker.graph, r.node
-    suffix = graph.display(node)[len(node.name):]
-    return node.latex + (f"\\;\\text{{{suffix}}}" if suffix else "")
 
 
 def _slip(result: Result, r: Record, rows: dict[int, Row]) -> Slip:
@@ -174,10 +181,9 @@ def _convention_note(result: Result) -> str:
     return ""
 
 
-def _unmatched_reason(u) -> str:
+def _unmatched_reason(u: Unmatched) -> str:
     if u.reason == "duplicate":
         return f"{u.detail}; judged once"
-    from .names import Match
     return describe(Match(None, u.reason, u.candidates, u.detail))
 
 
@@ -204,6 +210,8 @@ def text_report(result: Result, colour: bool = False) -> str:
         verdict = paint(row.verdict, f"{row.verdict:<8}")
         detail = _row_detail(row)
         lines.append(f"  {verdict} {row.name:<{width}}  {row.given or '-':>12}  {detail}".rstrip())
+        if row.remark and row.verdict != "wrong":
+            lines.append(f"  {'':8} {'':<{width}}  note: {row.remark}")
     for u in view.unknown:
         lines.append(f"  {paint('unmatched', 'unknown '):<8} {u.name} = {u.given} ({u.where}): {u.reason}")
     for slip in view.slips + view.missing:
@@ -261,35 +269,47 @@ _PLAIN = [("\\left.", ""), ("\\right|", "|"), ("\\left", ""), ("\\right", ""), (
 def text_math(latex: str) -> str:
     """A LaTeX formula readable in a terminal: fractions with a slash, products with a dot."""
     s = _CASES.sub(lambda m: f"({m[1]} if {m[2]} else {m[3]})", latex)
-    s = re.sub(r"\\(?:mathrm|text|operatorname)\{([^{}]*)\}", r"\1", s)
-    while _FRAC.search(s):
-        s = _FRAC.sub(lambda m: f"{_group(m[1])}/{_group(m[2])}", s)
-    s = re.sub(r"e\^\{([^{}]*)\}", r"exp(\1)", s)
     for old, new in _PLAIN:
         s = s.replace(old, new)
-    return s.replace("{", "").replace("}", "")
+    while True:   # one rewrite at a time, innermost groups first, until nothing changes
+        for pattern, replace in _REWRITES:
+            t = pattern.sub(replace, s)
+            if t != s:
+                s = t
+                break
+        else:
+            return s.replace("{", "").replace("}", "")
 
 
 def _group(text: str) -> str:
-    return f"({text})" if re.search(r"[\s+\-·]", text.strip().lstrip("-")) else text
+    return f"({text})" if len(text) > 1 and re.search(r"[\s+\-·]", text.strip().lstrip("-")) else text
+
+
+_REWRITES = [
+    (re.compile(r"\\(?:mathrm|text|operatorname)\{([^{}]*)\}"), r"\1"),
+    (re.compile(r"_\{([^{}]*)\}"), r"_\1"),
+    (re.compile(r"(?<![A-Za-z])e\^\{([^{}]*)\}"), r"exp(\1)"),
+    (re.compile(r"\^\{([^{}]*)\}"), lambda m: "^" + _group(m[1])),
+    (_FRAC, lambda m: f"{_group(m[1])}/{_group(m[2])}"),
+]
 
 
 # --- JSON ---------------------------------------------------------------------
 def json_report(result: Result) -> dict[str, Any]:
     """For graders: one record per answer and a summary; numbers in the student's sign."""
-    graph = result.checker.graph
+    graph, displays = result.checker.graph, result.checker.displays
     records = []
     for r in result.records:
         a = r.answer
         records.append({
-            "name": a.name if a else graph.display(r.node),
-            "quantity": graph.display(r.node), "kind": r.node.kind, "step": r.node.step,
+            "name": a.name if a else displays[r.node.id],
+            "quantity": displays[r.node.id], "kind": r.node.kind, "step": r.node.step,
             "example": r.node.example,
             "given": float(a.value) if a else None, "given_text": a.text if a else None,
             "expected": _num(r.expected * r.sign), "expected_from_own_values": _num(r.from_own * r.sign),
             "verdict": r.verdict, "how": r.how or None,
-            "formula": r.node.entry.formula_latex() if r.node.entry else None,
-            "carried_into": [graph.display(c.node) for c in r.carried_into],
+            "formula": result.checker.formula(r.node),
+            "carried_into": [displays[c.node.id] for c in r.carried_into],
             "where": a.where if a else None,
         })
     first = result.first_wrong
@@ -325,10 +345,25 @@ def render_sheet(result: Result, fmt: str, templates: str | None = None,
                            templates, env)
 
 
+def text_cells(rows: list[list[str]], printer, math_columns=()) -> list[list[str]]:
+    """Table cells for a printer: the math columns in inline math, the rest escaped as text.
+
+    A filter rather than a macro loop: a class of 500 sheets has 50,000 cells, and most
+    repeat ("correct", "rounded"), so each distinct text is escaped once."""
+    escaped: dict[str, str] = {}
+
+    def text(cell: str) -> str:
+        if cell not in escaped:
+            escaped[cell] = printer.text(cell)
+        return escaped[cell]
+    return [[printer.inline(c) if k in math_columns else text(c) for k, c in enumerate(row)] for row in rows]
+
+
 def render_template(context: dict[str, Any], problem, fmt: str, templates: str | None = None,
                     env: jinja2.Environment | None = None) -> str:
     """``check.j2`` inside ``document.<fmt>.j2``, with the format's printer as ``p``."""
     env = env or environment(templates)
+    env.filters["text_cells"] = text_cells
     printer = PRINTERS[fmt]()
     full = {"p": printer, "problem": problem, "options": RenderOptions(), **context}
     try:

@@ -10,6 +10,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
@@ -22,6 +23,9 @@ from .diagram import DiagramSpec, to_svg, to_tikz
 from .printers import PRINTERS, Printer
 from .symbolic import SymbolicView
 from .view import Viewer
+
+if TYPE_CHECKING:
+    from ..exercise import Exercise
 
 STYLES = ("narrative", "chain-rule", "matrix", "symbolic")
 DEFAULT_STYLE = "chain-rule"
@@ -124,11 +128,15 @@ def check_weights(log: TraceLog, weights: tuple[str, ...]) -> None:
 def tidy(text: str) -> str:
     """At most one blank line in a row, no trailing spaces, one final newline.
 
-    Templates of every style go through here, so a stray newline in a loop cannot put
-    a blank line inside a $$ block's neighbourhood twice or leave ragged LaTeX.
+    Every style's output goes through here, so the blank lines a template's loops and
+    conditions leave behind cannot pile up (Markdown and LaTeX alike read one blank line
+    as a paragraph break; more is noise in the source).
     """
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
+    return _BLANKS.sub("\n\n", _TRAILING.sub("\n", text)).strip("\n") + "\n"
+
+
+_TRAILING = re.compile(r"[ \t]+\n")
+_BLANKS = re.compile(r"\n{3,}")
 
 
 def diagram(log: TraceLog, printer: Printer, name: str) -> str:
@@ -161,9 +169,10 @@ def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
         "steps": viewer.steps(), "options": options, "style": style,
         "diagram": lambda: diagram(log, printer, options.diagram_name),
         "symbolic": lambda: SymbolicView(log, options.max_terms, options.weights, viewer.layer_title),
+        "exercise": lambda: _exercise(log, viewer),
     }
     try:
-        body = tidy(env.get_template(f"styles/{style}.j2").render(context))
+        body = env.get_template(body_template(style, options)).render(context).strip("\n") + "\n"
         text = tidy(env.get_template(f"document.{printer.extension}.j2").render(context, body=body))
     except jinja2.TemplateNotFound as exc:
         raise ProblemError(f"--style {style}: template {exc.name} not found in "
@@ -171,6 +180,21 @@ def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
     except jinja2.TemplateError as exc:
         raise ProblemError(f"template error: {exc}") from None
     return Rendered(text, dict(printer.attachments))
+
+
+def body_template(style: str, options: RenderOptions) -> str:
+    """The style's template; an exercise sheet or answer key has its own, whatever the style."""
+    if options.exercise:
+        return "exercise.j2"
+    if options.answer_key:
+        return "answer_key.j2"
+    return f"styles/{style}.j2"
+
+
+def _exercise(log: TraceLog, viewer: Viewer) -> "Exercise":
+    """What the problem's ``ask`` selects (tracer/exercise.py), for exercise.j2 and answer_key.j2."""
+    from ..exercise import Exercise
+    return Exercise(log, viewer)
 
 
 def render(log: TraceLog, fmt: str, options: RenderOptions | None = None) -> str | bytes:

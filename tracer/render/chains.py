@@ -126,17 +126,16 @@ class ChainView:
 
     # --- the factors of one gradient ---------------------------------------------------
     def factors(self, eq: Eq) -> list[ChainFactor]:
-        """∂E/∂out, ∂out/∂net, ∂net/∂w (or ∂net/∂b) of a dw/db entry; [] when its delta
-        is not ∂E/∂out · ∂out/∂net (softmax output) or the gradient is a batch mean."""
+        """∂E/∂out, ∂out/∂net, ∂net/∂w (or ∂net/∂b) of one example's dw/db entry.
+
+        When the delta is not ∂E/∂out · ∂out/∂net (softmax, whose outputs all depend on every
+        net) the chain is ∂E/∂net · ∂net/∂w; [] for a batch mean or a shared bias's sum."""
         e = eq.entry
         single = (e.kind == "dw" and isinstance(e.op, Product)) or (e.kind == "db" and isinstance(e.op, Identity))
         if not single or e.operands[0].entry is None:
             return []
         delta = self.log.entries[e.operands[0].entry]
-        if not isinstance(delta.op, Product) or len(delta.depends_on) != 2:
-            return []
-        dout, dact = (self.log.entries[i] for i in delta.depends_on)
-        if (dout.kind, dact.kind) != ("dout", "dact"):
+        if delta.kind != "dnet":
             return []
         net = self.names.quantity("net", e.layer, e.neuron).latex
         if e.kind == "dw":
@@ -144,7 +143,23 @@ class ChainView:
             last = ChainFactor(_partial(net, param), sender.latex, sender.shown)
         else:
             last = ChainFactor(_partial(net, self.names.quantity("bias", e.layer, e.neuron).latex), "", "1")
-        return [ChainFactor(dout.latex, "", dout.shown), ChainFactor(dact.latex, "", dact.shown), last]
+        parts = [self.log.entries[i] for i in delta.depends_on]
+        if isinstance(delta.op, Product) and [p.kind for p in parts] == ["dout", "dact"]:
+            return [ChainFactor(parts[0].latex, "", parts[0].shown), ChainFactor(parts[1].latex, "", parts[1].shown), last]
+        total = self.names.quantity("loss", self.last, None).latex
+        return [ChainFactor(_partial(total, net), "", delta.shown), last]
+
+    def evaluated(self, eq: Eq) -> list[ChainFactor]:
+        """The factors whose shown values multiply to the gradient printed.
+
+        The factors themselves, unless values are carried rounded: then the log's gradient
+        is round(δ)·out, and ∂E/∂out · ∂out/∂net · out with the rounded factors would not
+        give the number printed, so the numbers are δ · ∂net/∂w."""
+        factors = self.factors(eq)
+        if not self.log.problem.rounding.carry or len(factors) != 3:
+            return factors
+        delta = self.log.entries[eq.entry.operands[0].entry]
+        return [ChainFactor(delta.latex, "", delta.shown), factors[-1]]
 
     # --- the paths from a hidden neuron to the error -----------------------------------
     def paths(self, dout: Eq) -> list[tuple[str, str, str]]:

@@ -159,7 +159,7 @@ _MARKDOWN_MAP: dict[str, str] = {
     "&": "&amp;",
     "<": "&lt;",
     ">": "&gt;",
-    **{ch: "\\" + ch for ch in "\\*_[]#`|$"},
+    **{ch: "\\" + ch for ch in "\\*_[]#`|$~"},
 }
 
 

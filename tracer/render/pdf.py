@@ -8,6 +8,9 @@ from pathlib import Path
 
 from ..errors import ProblemError
 
+#: pdflatex alone: a long table settles its column widths on a second run, rarely a third.
+PDFLATEX_RUNS = 3
+
 
 def tex_command() -> list[str]:
     if shutil.which("latexmk"):
@@ -19,17 +22,30 @@ def tex_command() -> list[str]:
 
 
 def compile_pdf(tex: str) -> bytes:
-    """Compile in a private temporary folder; return the PDF bytes."""
+    """Compile in a private temporary folder; return the PDF bytes.
+
+    latexmk reruns LaTeX until cross-references and longtable widths settle; with plain
+    pdflatex we rerun while its log asks for it.
+    """
     command = tex_command()
     with tempfile.TemporaryDirectory(prefix="tracer-pdf-") as tmp:
         source = Path(tmp) / "walkthrough.tex"
         source.write_text(tex, encoding="utf-8")
-        result = subprocess.run([*command, source.name], cwd=tmp, capture_output=True, text=True,
-                                timeout=600, stdin=subprocess.DEVNULL)
+        log = source.with_suffix(".log")
+        runs = 1 if command[0] == "latexmk" else PDFLATEX_RUNS
+        for _ in range(runs):
+            result = subprocess.run([*command, source.name], cwd=tmp, capture_output=True, text=True,
+                                    timeout=600, stdin=subprocess.DEVNULL)
+            if result.returncode != 0 or not _asks_rerun(log):
+                break
         pdf = source.with_suffix(".pdf")
         if result.returncode != 0 or not pdf.is_file():
-            log = source.with_suffix(".log")
             first = next((line for line in (log.read_text(errors="replace").splitlines() if log.is_file() else [])
                           if line.startswith("!")), "see the LaTeX log")
             raise ProblemError(f"--format pdf: LaTeX failed: {first.lstrip('! ')}")
         return pdf.read_bytes()
+
+
+def _asks_rerun(log: Path) -> bool:
+    """pdflatex's log says a second run would change the output (references, table widths)."""
+    return log.is_file() and "Rerun" in log.read_text(errors="replace")

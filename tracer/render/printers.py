@@ -22,9 +22,10 @@ LINE_WIDTH = 72.0
 #: LaTeX tables with more rows than this become a longtable that breaks across pages.
 LONG_TABLE = 40
 
-#: A LaTeX table column with a cell longer than this (characters) wraps its text.
-WIDE_CELL = 48
-WRAPPED = ">{\\raggedright\\arraybackslash\\footnotesize}p{0.7\\linewidth}"
+#: Characters of table text a LaTeX line holds (11pt, 2.2 cm margins), and the columns
+#: shorter than this many characters that never wrap.
+TABLE_CHARS = 80
+NARROW_COLUMN = 16
 
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[{}]|\s+|.", re.DOTALL)
 _WIDE_COMMANDS = {"cdot": 1.8, "cdots": 3.0, "quad": 2.0, "qquad": 4.0, "max": 3.0, "min": 3.0,
@@ -190,6 +191,10 @@ class Printer:
     def bullets(self, items: Sequence[str]) -> str:
         raise NotImplementedError
 
+    def numbered(self, items: Sequence[str], start: int = 1) -> str:
+        """A numbered list from ``start`` (an exercise's questions, numbered on across groups)."""
+        raise NotImplementedError
+
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> str:
         raise NotImplementedError
 
@@ -206,19 +211,28 @@ class Printer:
         parts = _dedupe(parts)
         if len(parts) < 2 or fits(" = ".join(parts)):
             return self.display(" = ".join(parts))
-        lines: list[str] = []
-        for k, part in enumerate(parts[1:]):
-            lead = parts[0] + " &= " if k == 0 else "&= "
-            room = LINE_WIDTH - (width(parts[0]) if k == 0 else 0) - 3
-            pieces = wrap(part, room)
-            lines.append(lead + pieces[0])
-            lines += [f"&\\quad {piece}" for piece in pieces[1:]]
-        return self.display("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
+        return self.display("\\begin{aligned}\n" + " \\\\\n".join(_chain_lines(parts)) + "\n\\end{aligned}")
 
     def equations(self, rows: Sequence[Sequence[str]]) -> str:
-        """Several short chains aligned at their first '=' in one display."""
-        lines = [f"{r[0]} &= " + " = ".join(_dedupe(r)[1:]) for r in rows]
+        """Several chains aligned at their first '=' in one display; long ones broken like chain."""
+        lines: list[str] = []
+        for row in rows:
+            parts = _dedupe(row)
+            one_line = f"{parts[0]} &= " + " = ".join(parts[1:])
+            lines += [one_line] if fits(one_line) else _chain_lines(parts)
         return self.display("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
+
+
+def _chain_lines(parts: list[str]) -> list[str]:
+    """The aligned lines of a long chain: one step a line, long steps wrapped between terms."""
+    lines: list[str] = []
+    for k, part in enumerate(parts[1:]):
+        lead = parts[0] + " &= " if k == 0 else "&= "
+        room = LINE_WIDTH - (width(parts[0]) if k == 0 else 0) - 3
+        pieces = wrap(part, room)
+        lines.append(lead + pieces[0])
+        lines += [f"&\\quad {piece}" for piece in pieces[1:]]
+    return lines
 
 
 @dataclass
@@ -250,6 +264,9 @@ class MarkdownPrinter(Printer):
 
     def bullets(self, items):
         return "\n".join(f"- {item}" for item in items)
+
+    def numbered(self, items, start=1):
+        return "\n".join(f"{k}. {item}" for k, item in enumerate(items, start))
 
     def table(self, headers, rows, align=""):
         align = (align or "l" * len(headers)).ljust(len(headers), "l")
@@ -290,12 +307,17 @@ class LatexPrinter(Printer):
     def bullets(self, items):
         return "\\begin{itemize}\n" + "\n".join(f"  \\item {item}" for item in items) + "\n\\end{itemize}"
 
+    def numbered(self, items, start=1):
+        """Items spaced apart: a printed sheet leaves room to write each answer."""
+        head = "\\begin{enumerate}\n\\setlength{\\itemsep}{1.2ex}\n"
+        if start != 1:
+            head += f"\\setcounter{{enumi}}{{{start - 1}}}\n"
+        return head + "\n".join(f"  \\item {item}" for item in items) + "\n\\end{enumerate}"
+
     def table(self, headers, rows, align=""):
         """booktabs rules; a long table (all 23,550 weights of a 784-30-10 net) breaks across
         pages, and a column with long cells (784 inputs) wraps instead of leaving the page."""
-        align = (align or "l" * len(headers)).ljust(len(headers), "l")
-        align = "".join(WRAPPED if any(len(row[k]) > WIDE_CELL for row in rows) else a
-                        for k, a in enumerate(align))
+        align = "".join(_columns(headers, rows, (align or "l" * len(headers)).ljust(len(headers), "l")))
         head = " & ".join(headers) + " \\\\"
         body = "\n".join(" & ".join(row) + " \\\\" for row in rows)
         if len(rows) > LONG_TABLE:
@@ -309,3 +331,18 @@ class LatexPrinter(Printer):
 
 
 PRINTERS: dict[str, type[Printer]] = {"md": MarkdownPrinter, "tex": LatexPrinter}
+
+
+def _columns(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str) -> list[str]:
+    """LaTeX column types: as asked while the table fits the line, else the long columns
+    wrap (ragged, small type) in widths that share what the short ones leave."""
+    lengths = [max(len(str(cell)) for cell in [h, *(row[k] for row in rows)]) for k, h in enumerate(headers)]
+    if sum(lengths) <= TABLE_CHARS:
+        return list(align)
+    wide = [k for k, n in enumerate(lengths) if n > NARROW_COLUMN]
+    left = 0.92 - sum((lengths[k] + 3) / TABLE_CHARS for k in range(len(lengths)) if k not in wide)
+    base = {k: min(lengths[k], NARROW_COLUMN + 8) / TABLE_CHARS for k in wide}  # a few words a line
+    extra = {k: min(lengths[k], 4 * TABLE_CHARS) - min(lengths[k], NARROW_COLUMN + 8) for k in wide}
+    spare = max(left - sum(base.values()), 0.0) / (sum(extra.values()) or 1)
+    return [f">{{\\raggedright\\arraybackslash\\footnotesize}}p{{{base[k] + spare * extra[k]:.2f}\\linewidth}}"
+            if k in wide else a for k, a in enumerate(align)]

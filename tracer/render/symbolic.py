@@ -17,10 +17,13 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Callable, Sequence
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Callable, Sequence
 
-import sympy
+if TYPE_CHECKING:
+    import sympy
+else:  # imported on first use, not when another style is rendered (tracer/_lazy.py)
+    from .._lazy import sympy
 
 from ..activations import Activation
 from ..log import TraceLog
@@ -302,7 +305,7 @@ class SymbolicView:
         """sympy's factored form with textbook signs and order: (a − y)/(a(1 − a)), 2(a − y)."""
         if expr.is_Atom or expr.has(sympy.Piecewise):
             return self.show(expr, names)
-        coeff, rest = sympy.factor(expr).as_coeff_Mul()
+        coeff, rest = _factored(expr).as_coeff_Mul()
         sign = -1 if coeff < 0 else 1
         num, den = sympy.fraction(rest)
         top, s1 = self._oriented(num, names)
@@ -421,7 +424,8 @@ class SymbolicView:
         if n == 1:
             return f"{total} = {self.loss_term(1).latex}"
         try:
-            return f"{total} = \\sum_{{j=1}}^{{{n}}} {self.loss_term(_Index('j')).latex}"
+            term = self.loss_term(_Index("j"))
+            return f"{total} = \\sum_{{j=1}}^{{{n}}} {_bracket(term) if term.latex.startswith('-') else term.latex}"
         except _NAME_ERRORS:
             return self.loss_line().parts[0] + " = " + self.loss_line().parts[-1]
 
@@ -624,7 +628,9 @@ class SymbolicView:
             return Line(head + self.softmax_steps(l, j))
         chain = times(self.q("dout", l, j), self.q("dact", l, j))
         if l == self.L:
-            return Line(head + (chain, self.output_delta(j)))  # type: ignore[arg-type]
+            delta, product = self.output_delta(j), times(self.dout_value(j), self.dact_value(l, j))
+            shown = (chain,) if self.dact_value(l, 1).expr == 1 or product.latex == delta.latex else (chain, product)
+            return Line(head + shown + (delta,))  # type: ignore[operator]
         steps = head + (chain, times(self.q("dout", l, j), self.dact_value(l, j)))
         if _general(j) or not isinstance(steps[-1].expr, sympy.Mul) or not steps[-1].expr.has(sympy.Piecewise):
             return Line(steps)
@@ -672,11 +678,21 @@ class SymbolicView:
         expr = same if k == j else other
         return expr.xreplace({aj: self.s("out", l, j), ak: self.s("out", l, k)})
 
+    def jacobian_name(self, l: int, k: int, j: int) -> Math:
+        """∂a_k/∂z_j as a symbol of its own (the notation names only the diagonal, dact)."""
+        if k == j:
+            return self.q("dact", l, j)
+        a, z = self.q("out", l, k), self.q("net", l, j)
+        symbol = sympy.Symbol(f"d{a.expr}/d{z.expr}")
+        self.symbol_latex[symbol] = partial(a, z).latex
+        self.keys[symbol] = ("jacobian", l, k, j)
+        return Math(self.symbol_latex[symbol], symbol)
+
     def jacobian_group(self, l: int) -> Group:
         """The softmax Jacobian: one line with k = j and one with k ≠ j (general: a cases formula)."""
         n = self.layers[l]
         ks = [1] if n == 1 else [1, 2]
-        lines = [self.define(Line((partial(self.q("out", l, k), self.q("net", l, 1)),
+        lines = [self.define(Line((self.jacobian_name(l, k, 1), partial(self.q("out", l, k), self.q("net", l, 1)),
                                    self.tidy(self.jacobian(l, k, 1))))) for k in ks]
         if n == 1 or self.listed(n):
             return Group(lines, partial=n > 2)
@@ -747,7 +763,7 @@ class SymbolicView:
                     groups.append(Group([self.define(self.update_line("new_b", "bias", "db", l, None))]))
                 else:
                     groups.append(self.group((n,), lambda j, l=l: self.update_line("new_b", "bias", "db", l, j)))
-            sections.append(Section(l, self.layer_title(l), self.act(l).name, groups))
+            sections.append(Section(l, self.layer_title(l), self.act(l).name.replace("_", " "), groups))
         return sections
 
     def update_line(self, new: str, old: str, grad: str, l: int, j: Idx | None, i: Idx | None = None) -> Line:
@@ -756,3 +772,10 @@ class SymbolicView:
         step = times(self.eta, g)
         expr = None if before.expr is None or step.expr is None else before.expr - step.expr
         return Line((self.q(new, l, j, i), Math(f"{before.latex} - {step.latex}", expr, atomic=False)))
+
+
+@lru_cache(maxsize=4096)
+def _factored(expr: sympy.Expr) -> sympy.Expr:
+    """sympy.factor, remembered: the same derivatives are tidied for every neuron and every
+    rendering, and factoring is most of what the symbolic style costs (issue 3: 30 ms)."""
+    return sympy.factor(expr)

@@ -126,6 +126,7 @@ class Viewer:
         self.log = log
         self.max_terms = max_terms
         self.layers = log.problem.layers
+        self._folded_gradients: dict[int, set[int | None]] = {}
 
     def eq(self, e: Entry) -> Eq:
         return Eq(e, self.max_terms)
@@ -228,9 +229,12 @@ class Viewer:
         return rows
 
     def data_rows(self) -> list[list[str]]:
-        show = self.log.problem.rounding.show
-        return [[str(k), ", ".join(map(show, e.input)), ", ".join(map(show, e.target))]
-                for k, e in enumerate(self.log.problem.data, 1)]
+        """Inputs and targets as the problem states them (long input vectors elided)."""
+        show = self.log.problem.rounding.show_given
+
+        def listed(values: tuple[float, ...]) -> str:
+            return ", ".join(_elided_text([show(v) for v in values], self.max_terms))
+        return [[str(k), listed(e.input), listed(e.target)] for k, e in enumerate(self.log.problem.data, 1)]
 
     def change_rows(self, step: StepView) -> list[list[str]]:
         """Old -> new for every parameter, with the change (new minus old, shown rounded)."""
@@ -295,9 +299,11 @@ class Viewer:
         return out
 
     def activation_lines(self, items: list) -> list:
+        """``activation_line`` over a list that chains.shorten may have elided (gaps pass through)."""
         return [self.activation_line(i) if isinstance(i, Eq) else i for i in items]
 
     def update_lines(self, items: list) -> list:
+        """``update_line`` over a list that chains.chosen may have elided (gaps pass through)."""
         return [self.update_line(i) if isinstance(i, Eq) else i for i in items]
 
     # --- narrative style -------------------------------------------------------------
@@ -339,8 +345,10 @@ class Viewer:
 
     def gradient_lines(self, layer: LayerView, step: StepView) -> list[Eq]:
         """A layer's gradients that no update line of the step already spells out."""
-        folded = {e.operands[2].entry for view in step.updates for eq in view.new_w + view.new_b
-                  if self.folded(e := eq.entry)}
+        folded = self._folded_gradients.get(step.step)
+        if folded is None:  # once per step, not once per layer (a 784-30-10 step has 23,860 updates)
+            updates = [eq.entry for view in step.updates for eq in view.new_w + view.new_b]
+            folded = self._folded_gradients[step.step] = {e.operands[2].entry for e in updates if self.folded(e)}
         return [eq for eq in layer.dw + layer.db if eq.entry.index not in folded]
 
     # --- matrix style ----------------------------------------------------------------
@@ -365,7 +373,8 @@ class Viewer:
         return line if line is not None else self._elementwise(kind, layer.layer, entries)
 
     def _grid(self, cell: Callable[[int], str], shape: Shape) -> str:
-        """A matrix of cell(k) for the flat (row-major) index k; a scalar for shape None."""
+        """A matrix of cell(k) for the flat (row-major) index k; for shape None a scalar,
+        bracketed when negative since it stands inside a formula: 0.3 - 0.5 \\cdot (-0.2)."""
         if shape is None:
             return paren(cell(0))
         rows, cols = shape
@@ -379,7 +388,9 @@ class Viewer:
         return len(entries), 1
 
     def _result(self, kind: str, l: int, entries: list[Entry]) -> str:
-        return self._grid(lambda k: entries[k].shown, self._shape(kind, l, entries))
+        """The entries' shown values; a scalar result ends the line, so it needs no brackets."""
+        shape = self._shape(kind, l, entries)
+        return entries[0].shown if shape is None else self._grid(lambda k: entries[k].shown, shape)
 
     def _elementwise(self, kind: str, l: int, entries: list[Entry]) -> Line:
         """Any other op: the matrices of the entries' own formulas, substitutions and values."""
@@ -514,3 +525,10 @@ class Viewer:
 
     def _matrix_new_b(self, layer: LayerView, entries: list[Entry]) -> Line | None:
         return self._update("new_b", layer, entries)
+
+
+def _elided_text(items: list[str], max_terms: int | None) -> list[str]:
+    """First items, an ellipsis, the last one: a 784-pixel input stays one table row."""
+    if max_terms is None or len(items) <= max_terms or max_terms < 2:
+        return items
+    return [*items[: max_terms - 1], "…", items[-1]]

@@ -1,0 +1,216 @@
+"""The narrative style (seed 000, done right): one line per quantity, formula -> numbers ->
+result, δ = ∂E/∂net and w⁺ = w - η·δ·out, in Markdown and LaTeX from one template.
+
+Expected numbers are published ones (the classic 2-2-2 walkthrough; seed 000's and seed
+002's own lines) or worked by hand in the comments; every other printed decimal must be
+a shown string of the log.
+"""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tests.mathcheck import katex_errors, latex_math, layout, markdown_math, pdflatex_errors
+from tests.style_problems import ALL, every_example, flat, unexplained_numbers, walkthrough
+
+STYLE = "narrative"
+
+
+def max_terms(name: str) -> int:
+    return 4 if name == "wide" else 8
+
+
+@pytest.fixture(scope="module")
+def rendered() -> dict:
+    """Every test problem in both formats, rendered once: {(name, fmt): (text, log)}."""
+    return {(name, fmt): walkthrough(name, STYLE, fmt, max_terms=max_terms(name))
+            for name in ALL for fmt in ("md", "tex")}
+
+
+def md(rendered, name: str) -> str:
+    return flat(rendered[(name, "md")][0])
+
+
+# --- the classic 2-2-2 (letters names; published values) -------------------------------
+def test_classic_forward_lines(rendered):
+    text = md(rendered, "classic")
+    # 0.15·0.05 + 0.2·0.1 + 0.35 = 0.3775 by hand; out_h1, out_o1 as published
+    assert ("net_{h1} = w_{1} \\cdot i_{1} + w_{2} \\cdot i_{2} + b_{1} = 0.15 \\cdot 0.05 + 0.2 \\cdot 0.1"
+            " + 0.35 = 0.3775") in text
+    assert "out_{h1} = \\sigma(net_{h1}) = \\sigma(0.3775) = 0.593269992" in text
+    assert "out_{o1} = \\sigma(net_{o1}) = \\sigma(1.105905967) = 0.75136507" in text
+    assert "Now each net input goes through the activation function, sigmoid: $\\sigma(x) = \\frac{1}{1 + e^{-x}}$." in text
+
+
+def test_classic_error_loss_and_deltas(rendered):
+    text = md(rendered, "classic")
+    assert "e_{o1} = target_{o1} - out_{o1} = 0.01 - 0.75136507 = -0.74136507" in text
+    assert "E_{total} = E_{o1} + E_{o2} = 0.274811083 + 0.023560026 = 0.298371109" in text
+    assert ("\\delta_{o1} = \\frac{\\partial E_{total}}{\\partial out_{o1}} \\cdot \\frac{\\partial out_{o1}}"
+            "{\\partial net_{o1}} = 0.74136507 \\cdot 0.186815602 = 0.138498562") in text
+    assert "It is the output minus the target: the error with its sign flipped." in text
+
+
+def test_classic_updates_fold_delta_times_output(rendered):
+    """w5+ = 0.4 - 0.5·δ_o1·out_h1 = 0.35891648 and w1+ = 0.149780716, as published."""
+    text = md(rendered, "classic")
+    assert ("w_{5}^{+} = w_{5} - \\eta \\cdot \\delta_{o1} \\cdot out_{h1} = 0.4 - 0.5 \\cdot 0.138498562"
+            " \\cdot 0.593269992 = 0.35891648") in text
+    assert ("w_{1}^{+} = w_{1} - \\eta \\cdot \\delta_{h1} \\cdot i_{1} = 0.15 - 0.5 \\cdot 0.008771355"
+            " \\cdot 0.05 = 0.149780716") in text
+    # the weight gradients are spelled out in the update lines, not printed twice ...
+    assert "\\frac{\\partial E_{total}}{\\partial w_{5}} =" not in text
+    # ... but the shared biases are not updated, so their gradients get lines of their own
+    assert "\\frac{\\partial E_{total}}{\\partial b_{2}} = \\delta_{o1} + \\delta_{o2}" in text
+    assert "The biases stay as they are: this problem keeps them fixed." in text
+
+
+def test_classic_closing_table_and_single_step(rendered):
+    text = md(rendered, "classic")
+    assert "| $w_{5}$ | 0.4 | 0.35891648 | -0.04108352 |" in text
+    assert "## Forward pass" in text and "## Step" not in text and "Loss over the steps" not in text
+
+
+# --- seed 000 with its own names ------------------------------------------------------------
+def test_seed000_lines_read_like_the_seed(rendered):
+    text = md(rendered, "seed000")
+    # seed 000: net1_h = 0 * 0.2 + 1 * 0.6 = 0.6 ... net4_h = 0 * 0.8 + 1 * 0.3 = 0.3
+    assert ("\\mathrm{net1\\_h} = \\mathrm{input\\_to\\_hidden\\_1} \\cdot \\mathrm{input\\_1} + "
+            "\\mathrm{input\\_to\\_hidden\\_2} \\cdot \\mathrm{input\\_2} = 0.2 \\cdot 0 + 0.6 \\cdot 1 = 0.6") in text
+    assert "= 0.8 \\cdot 0 + 0.3 \\cdot 1 = 0.3" in text
+    # σ(0.6) = 0.6457 -> 0.65 at two digits rounded
+    assert "\\mathrm{output1\\_h} = \\sigma(\\mathrm{net1\\_h}) = \\sigma(0.6) = 0.65" in text
+    # the seed's hidden error names, and its update written with δ = ∂E/∂net:
+    # 0.6 - 0.001·(-0.036)·0.6457 = 0.6000233, shown with enough digits to see the change
+    assert "\\mathrm{error1\\_h} = \\mathrm{delta\\_error} \\cdot \\mathrm{hidden\\_to\\_output\\_1}" in text
+    assert ("\\mathrm{hidden\\_to\\_output\\_1}^{+} = \\mathrm{hidden\\_to\\_output\\_1} - \\eta \\cdot "
+            "\\mathrm{delta\\_error} \\cdot \\mathrm{output1\\_h} = 0.6 - 0.001 \\cdot (-0.04) \\cdot 0.65 = 0.60002") in text
+    assert "Some texts call $-\\delta$ the delta" in text
+
+
+def test_seed000_by_hand_gives_the_seeds_numbers(rendered):
+    """Two digits truncated and carried, as the seed works: 0.64, 1.28, 0.78 (published)."""
+    text = md(rendered, "seed000-by-hand")
+    assert "\\mathrm{output1\\_h} = \\sigma(\\mathrm{net1\\_h}) = \\sigma(0.6) = 0.64" in text
+    assert "= 0.6 \\cdot 0.64 + 0.7 \\cdot 0.66 + 0.3 \\cdot 0.71 + 0.4 \\cdot 0.57 = 1.28" in text
+    assert "\\mathrm{output\\_o} = \\sigma(\\mathrm{net\\_o}) = \\sigma(1.28) = 0.78" in text
+
+
+def test_carried_rounding_keeps_the_logged_update(rendered):
+    """Carried, a gradient is round(δ·out): the update must read w - η·gradient, not w - η·δ·out."""
+    text = md(rendered, "seed000-by-hand")
+    assert ("\\mathrm{hidden\\_to\\_output\\_1}^{+} = \\mathrm{hidden\\_to\\_output\\_1} - \\eta \\cdot "
+            "\\frac{\\partial \\mathrm{total\\_loss}}{\\partial \\mathrm{hidden\\_to\\_output\\_1}}") in text
+    assert ("\\frac{\\partial \\mathrm{total\\_loss}}{\\partial \\mathrm{hidden\\_to\\_output\\_1}} = "
+            "\\mathrm{delta\\_error} \\cdot \\mathrm{output1\\_h}") in text
+    assert "Some texts call" not in text
+
+
+# --- other networks ------------------------------------------------------------------------
+def test_relu_network_seed002_values(rendered):
+    text = md(rendered, "relu")
+    # seed 002: out_n4 = max(0, -0.079) = 0, out_n6 = 0.0197, y-hat = σ(1.4082) = 0.8035
+    assert "out_{n4} = \\operatorname{ReLU}(net_{n4}) = \\operatorname{ReLU}(-0.079) = 0" in text
+    assert "out_{n6} = \\operatorname{ReLU}(net_{n6}) = \\operatorname{ReLU}(0.0197) = 0.0197" in text
+    assert "out_{n9} = \\sigma(net_{n9}) = \\sigma(1.4082) = 0.8035" in text
+    assert "$\\operatorname{ReLU}'(x) = \\begin{cases} 1 & \\text{if } x > 0 \\\\ 0 & \\text{otherwise} \\end{cases}$" in text
+    assert text.count("Hidden layer 1: error and delta") == 1 and text.count("Hidden layer 2: error and delta") == 1
+
+
+def test_steps_and_loss_table(rendered):
+    text, log = rendered[("sigmoid-1431", "md")]
+    assert [line for line in text.splitlines() if line.startswith("## Step")] == [
+        "## Step 1 (epoch 1)", "## Step 2 (epoch 1)", "## Step 3 (epoch 2)", "## Step 4 (epoch 2)"]
+    assert "### Forward pass [2nd epoch — 2nd example]" in text
+    # step 1 by hand: z1 = 0.5·2 + 0.5, z2 = 4·0.5·σ(z1) + 0.5, z3 = 3·0.5·σ(z2) + 0.5, L = (1 - σ(z3))²
+    sig = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731
+    z3 = 1.5 * sig(2 * sig(1.5) + 0.5) + 0.5
+    assert f"| 1 | 1 | 1 | {(1 - sig(z3)) ** 2:.4f} |" in text
+    assert text.count("| 4 | 2 | 2 |") == 1 and "That is the whole run" in text
+
+
+def test_minibatch_averages_and_plain_updates(rendered):
+    text, log = rendered[("batch", "md")]
+    text = flat(text)
+    per_example = [log.select("dw", layer=2, example=k, neuron=1)[0].shown for k in (1, 2)]
+    mean = log.select("dw", layer=2, example=None, neuron=1)[0]
+    terms = " + ".join(f"({s})" if s.startswith("-") else s for s in per_example)
+    assert f"= \\frac{{1}}{{2}}\\left({terms}\\right) = {mean.shown}" in text
+    assert "## Averaging over the mini-batch [1st epoch — examples 1, 2]" in text
+    # averaged gradients are not δ·out: the update reads w - η·gradient with the mean
+    new = log.select("new_w", layer=2, neuron=1)[0]
+    assert f"w_{{5}}^{{+}} = w_{{5}} - \\eta \\cdot \\frac{{\\partial E_{{total}}}}{{\\partial w_{{5}}}} = " in text
+    assert f"\\cdot ({mean.shown}) = {new.shown}" in text or f"\\cdot {mean.shown} = {new.shown}" in text
+
+
+def test_softmax_cross_entropy_delta(rendered):
+    text = md(rendered, "softmax")
+    # softmax(-0.03, 0.185, 0.075)_1 = 0.2985 by hand; δ = out - target
+    assert "\\delta_{o1} = out_{o1} - target_{o1} = 0.2985 - 0 = 0.2985" in text
+    assert "the delta comes straight from the output and the target" in text
+    assert "\\frac{\\partial out_{o1}}{\\partial net_{o1}} =" not in text  # the unused diagonal
+
+
+def test_weights_option_limits_lines_not_tables():
+    text, _ = walkthrough("classic", STYLE, "md", weights=("w5",))
+    text = flat(text)
+    assert "w_{5}^{+} = w_{5} - \\eta" in text and "w_{6}^{+} =" not in text
+    assert "| $w_{6}$ | 0.45 | 0.408666186 | -0.041333814 |" in text
+
+
+def test_long_lists_are_elided(rendered):
+    text = md(rendered, "wide")
+    assert "$\\vdots$ 6 more, net\\_h4 to net\\_h9." in text
+    assert "net_{h10} = " in text and "net_{h5} = " not in text
+
+
+# --- every output -------------------------------------------------------------------------
+def test_every_printed_number_is_a_shown_string(rendered):
+    problems = {}
+    for (name, fmt), (text, log) in rendered.items():
+        fragments = markdown_math(text) if fmt == "md" else latex_math(text)
+        assert len(fragments) > 20
+        if bad := unexplained_numbers(fragments, log):
+            problems[(name, fmt)] = bad
+    assert problems == {}
+
+
+def test_unexplained_numbers_are_caught(rendered):
+    _, log = rendered[("classic", "md")]
+    assert unexplained_numbers([("x = 0.3775 + 0.123456", True)], log) == ["0.123456"]
+
+
+def test_markdown_math_is_laid_out_for_renderers(rendered):
+    """Blank lines around $$ blocks, none inside, no spaces inside inline $...$."""
+    assert {name: layout(text) for (name, fmt), (text, _) in rendered.items() if fmt == "md" and layout(text)} == {}
+
+
+def test_markdown_math_parses_with_katex(rendered):
+    fragments = [f for (name, fmt), (text, _) in rendered.items() if fmt == "md" for f in markdown_math(text)]
+    assert katex_errors(fragments) == []
+
+
+def test_every_worked_example():
+    """Each built-in example renders in both formats: its numbers are the log's, its
+    Markdown math is laid out for renderers and parses with KaTeX."""
+    outputs = every_example(STYLE)
+    bad = {}
+    for (name, fmt), (text, log) in outputs.items():
+        fragments = markdown_math(text) if fmt == "md" else latex_math(text)
+        problems = unexplained_numbers(fragments, log) + (layout(text) if fmt == "md" else [])
+        if not fragments or problems:
+            bad[(name, fmt)] = problems or ["no math"]
+    assert bad == {}
+    assert katex_errors([f for (_, fmt), (text, _) in outputs.items() if fmt == "md" for f in markdown_math(text)]) == []
+
+
+@pytest.mark.parametrize("name", ["classic", "seed000"])
+def test_latex_compiles(rendered, name):
+    assert pdflatex_errors(rendered[(name, "tex")][0]) == []
+
+
+def test_deterministic(rendered):
+    for name in ("classic", "batch"):
+        for fmt in ("md", "tex"):
+            assert walkthrough(name, STYLE, fmt, max_terms=max_terms(name))[0] == rendered[(name, fmt)][0]

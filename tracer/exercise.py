@@ -1,0 +1,168 @@
+"""What an exercise asks: the problem's ``ask:`` resolved to log entries, numbered in order.
+
+The names a teacher writes in ``ask:`` are resolved exactly as ``tracer check`` resolves
+a student's answers and its ``--require`` (the checker's Graph and NameIndex), so a name
+that works in one works in the other, and the names the sheet tells students to use are
+the ones the checker accepts. No ``ask:`` asks for every quantity of the recorded steps.
+
+The exercise sheet and the answer key (``templates/exercise.j2``, ``answer_key.j2``) read
+an ``Exercise``: questions grouped by step and example, each with its symbol, the plain
+name to answer with, and what it is in words. Like the other views it selects and names
+log entries; it never computes a value.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from .check.judge import Checker
+from .check.nodes import Node
+from .errors import ProblemError
+from .log import KINDS, Entry, TraceLog
+from .render.view import Eq, Viewer
+from .schema import Reader
+
+#: How each kind of quantity is described on the sheet; {n} is the neuron's label,
+#: {p} the weight's or bias's plain name.
+DESCRIPTIONS = {
+    "net": "The net input of neuron {n}",
+    "out": "The output of neuron {n}",
+    "loss": "The error of output {n}",
+    "error": "The difference between the target and the output of {n}",
+    "dout": "The derivative of the total error with respect to the output of {n}",
+    "dact": "The derivative of the output of {n} with respect to its net input",
+    "dnet": "The delta of {n}: the derivative of the total error with respect to its net input",
+    "dw": "The gradient of the total error with respect to {p}",
+    "db": "The gradient of the total error with respect to {p}",
+    "new_w": "The new value of {p} after the update",
+    "new_b": "The new value of {p} after the update",
+}
+TOTAL_LOSS = "The total error"
+ASK_HELP = f"a quantity name (out_h1, w5+, dE/dw5), a kind ({', '.join(KINDS)}) or a step (@1)"
+
+
+@dataclass(frozen=True)
+class Question:
+    """One asked quantity: its place on the sheet, the name to answer with, what it is."""
+
+    number: int
+    eq: Eq
+    name: str
+    what: str
+
+    @property
+    def symbol(self) -> str:
+        return self.eq.symbol
+
+    @property
+    def entry(self) -> Entry:
+        return self.eq.entry
+
+
+@dataclass(frozen=True)
+class Group:
+    """The questions of one step (and one example of a mini-batch); title "" when alone."""
+
+    title: str
+    questions: tuple[Question, ...]
+
+
+class Exercise:
+    """The problem's ``ask`` resolved against its log: the questions in computation order."""
+
+    def __init__(self, log: TraceLog, viewer: Viewer | None = None, checker: Checker | None = None) -> None:
+        self.log = log
+        self.viewer = viewer or Viewer(log)
+        self.checker = checker or Checker(log.problem, log)
+        nodes = asked_nodes(self.checker, log.problem.ask, log.problem.source)
+        self.questions: list[Question] = [
+            Question(k, self.viewer.eq(node.entry), self.checker.graph.display(node), self._what(node.entry))
+            for k, node in enumerate(nodes, 1) if node.entry is not None]
+
+    @property
+    def groups(self) -> list[Group]:
+        """Questions grouped by (step, example), in order; a lone group has no title."""
+        keys = list(dict.fromkeys((q.entry.step, q.entry.example) for q in self.questions))
+        return [Group(self._title(step, example) if len(keys) > 1 or self._many_steps() else "",
+                      tuple(q for q in self.questions if (q.entry.step, q.entry.example) == (step, example)))
+                for step, example in keys]
+
+    @property
+    def answers(self) -> dict[str, str]:
+        """Name -> the value as the answer key prints it: what ``tracer check`` accepts as correct."""
+        return {q.name: q.eq.shown for q in self.questions}
+
+    def answer_rows(self) -> list[list[str]]:
+        """The answer key's summary table: number, symbol, name to answer with, value."""
+        return [[str(q.number), q.symbol, q.name, q.eq.shown] for q in self.questions]
+
+    def _many_steps(self) -> bool:
+        return self.log.problem.total_steps > 1
+
+    def _title(self, step: int, example: int | None) -> str:
+        """'Step 2 (epoch 1, example 2)'; in a mini-batch 'Step 1, example 2' or '... batch mean'."""
+        entries = [e for e in self.log.entries if e.step == step]
+        examples = sorted({e.example for e in entries if e.example is not None})
+        epoch = entries[0].epoch
+        if len(examples) == 1:
+            return f"Step {step} (epoch {epoch}, example {examples[0]})"
+        part = "the mini-batch mean and update" if example is None else f"example {example}"
+        return f"Step {step} (epoch {epoch}), {part}"
+
+    def _what(self, e: Entry) -> str:
+        """The quantity in words, for a student who reads the symbol for the first time."""
+        names = self.log.notation
+        if e.kind == "loss" and e.neuron is None:
+            return TOTAL_LOSS
+        neuron = names.neuron(e.layer, e.neuron).plain if e.neuron is not None else ""
+        if e.kind in ("dw", "new_w"):
+            param = names.quantity("weight", e.layer, e.neuron, e.source).plain
+        elif e.kind in ("db", "new_b"):
+            param = names.quantity("bias", e.layer, e.neuron).plain
+        else:
+            param = ""
+        what = DESCRIPTIONS[e.kind].format(n=neuron, p=param)
+        if e.kind in ("dw", "db") and e.example is None and len(self._examples(e.step)) > 1:
+            what += ", averaged over the mini-batch"
+        return what
+
+    def _examples(self, step: int) -> set[int]:
+        return {e.example for e in self.log.entries if e.step == step and e.example is not None}
+
+
+def asked_nodes(checker: Checker, ask: Sequence[str], source: str) -> list[Node]:
+    """The computed quantities ``ask`` selects, in computation order (all of them when empty).
+
+    Each item is resolved by the checker's own ``requirement`` (names, kinds, steps), so
+    its errors read like ``--require``'s, naming the field ``ask[k]`` and the closest names.
+    A given number (``w5``, ``i1``) is not a question: the error suggests what to ask instead.
+    """
+    graph = checker.graph
+    if not ask:
+        return [node for node in graph if node.computed]
+    reader = Reader(source).at("ask")
+    chosen: set[int] = set()
+    for k, spec in enumerate(ask):
+        where = reader.at(k)
+        ids = checker.requirement(spec, f"{source}: {where.path}")
+        if not ids:
+            raise where.fail(f"found {spec!r}, which selects nothing in this problem; expected {ASK_HELP}")
+        for i in ids:
+            if not graph[i].computed:
+                raise where.fail(f"found {spec!r}, a number the problem gives; expected a quantity to "
+                                 f"compute{_instead(checker, graph[i])}")
+        chosen.update(ids)
+    return [graph[i] for i in sorted(chosen)]
+
+
+def _instead(checker: Checker, given: Node) -> str:
+    """' (e.g. w5+ or dE/dw5)': the update of a given weight or bias and its gradient."""
+    graph = checker.graph
+    update = next((n for n in graph if n.kind in ("new_w", "new_b") and n.sources[:1] == (given.id,)), None)
+    if update is None or update.entry is None:
+        return ""
+    gradient = update.entry.operands[2].entry
+    names = [graph.display(update)]
+    if gradient is not None:
+        names.append(graph.display(graph[checker.graph.by_entry[gradient]]))
+    return f" (e.g. {' or '.join(names)})"
