@@ -163,8 +163,9 @@ def test_the_command_line_reports_a_bad_ask_in_one_line_and_writes_nothing(tmp_p
 @pytest.mark.parametrize("args, message", [
     (["--exercise", "--answer-key"], "tracer: --answer-key: found together with --exercise; expected one of "
                                      "the two (run twice for the sheet and its key)\n"),
-    (["--answer-key", "--format", "json"], "tracer: --format: found json with --answer-key; expected md, tex or "
-                                           "pdf (an exercise sheet or answer key is a document; json is the whole log)\n"),
+    (["--answer-key", "--format", "json"],
+     "tracer: --format: found json with --answer-key; expected md, tex or pdf (an exercise sheet or answer key "
+     "is a document; json is the whole log)\n"),
 ])
 def test_conflicting_options(args, message, capsys):
     assert main(["run", EXAMPLE, *args]) == 2
@@ -219,8 +220,8 @@ def test_the_latex_sheet_is_a_numbered_list_numbered_on_across_steps():
 # --- the answer key --------------------------------------------------------------------------
 def test_the_answer_key_works_exactly_the_asked_quantities(example_log):
     md = render_text(example_log, "md", RenderOptions(answer_key=True)).text
-    assert "**6.** The new value of w5 after the update (w5+):\n\n$$\n" \
-           "w_{5}^{+} = w_{5} - \\eta \\cdot \\frac{\\partial E_{total}}{\\partial w_{5}} = 0.5 - 0.5 \\cdot (-0.0532) = 0.5266\n$$" in md
+    assert ("**6.** The new value of w5 after the update (w5+):\n\n$$\nw_{5}^{+} = w_{5} - \\eta \\cdot "
+            "\\frac{\\partial E_{total}}{\\partial w_{5}} = 0.5 - 0.5 \\cdot (-0.0532) = 0.5266\n$$") in md
     assert "$$\nout_{h1} = \\frac{1}{1 + e^{-net_{h1}}} = \\frac{1}{1 + e^{-0.405}} = 0.5999\n$$" in md
     assert ("$$\n\\frac{\\partial E_{total}}{\\partial w_{5}} = \\frac{\\partial E_{total}}{\\partial out_{o1}} "
             "\\cdot \\frac{\\partial out_{o1}}{\\partial net_{o1}} \\cdot \\frac{\\partial net_{o1}}{\\partial w_{5}} "
@@ -256,3 +257,29 @@ def test_the_command_line_writes_the_sheet_and_its_diagram(tmp_path, capsys):
     assert "![Network diagram](sheet.svg)" in out.read_text(encoding="utf-8")
     assert main(["run", EXAMPLE, "--answer-key", "--format", "tex"]) == 0
     assert "\\section{Answers}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["devforum", "mini-batch", "three-classes", "xor"])
+def test_every_kind_of_network_gets_a_sheet_and_a_key(name):
+    """Shared biases, mini-batch means, softmax with cross-entropy, truncation carried."""
+    log = trace(load(name))
+    questions = Exercise(log).questions
+    key = render_text(log, "md", RenderOptions(answer_key=True)).text
+    rows = key[key.index("## Answers"):].splitlines()[4:]
+    assert [row.split(" | ")[-1].rstrip(" |") for row in rows] == [q.eq.shown for q in questions]
+    assert all(f"**{q.number}.** " in key for q in questions)
+    sheet = render_text(log, "md", RenderOptions(exercise=True)).text
+    assert sheet.count("\\underline{\\hspace{4cm}}") == len(questions)
+
+
+def test_the_sheet_says_how_to_round():
+    sheet = render_text(trace(load("xor")), "md", RenderOptions(exercise=True)).text
+    assert ("Give every answer truncated (not rounded) to 2 decimal places, and go on computing with the "
+            "truncated values, as by hand.") in sheet
+
+
+def test_the_task_says_what_one_step_is():
+    sheet = render_text(trace(load("mini-batch")), "md", RenderOptions(exercise=True)).text
+    assert ("Work one step of mini-batch gradient descent by hand: for each of the 3 examples the forward pass, "
+            "the total error and the backward pass with the chain rule; then the mean of their gradients, and one "
+            "update of the weights and biases with it.") in sheet

@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--exercise", action="store_true", help="the statement only: what to compute")
     run.add_argument("--answer-key", action="store_true", help="the worked solution of what the exercise asks")
     sub.add_parser("examples", help="list the built-in worked examples, one a line: name, then summary")
+    check_command.add_arguments(sub.add_parser("check", help="check answers worked by hand: what is right, where it went wrong"))
     variants = sub.add_parser("variants", help="write variants of an exercise with other friendly numbers, "
                                                "each with its exercise, answer key and answers")
     variants.add_argument("problem", help="a problem file or built-in example with a variants: field")
@@ -96,7 +97,6 @@ def build_parser() -> argparse.ArgumentParser:
     variants.add_argument("--only", default=None, help="write only this variant (as the full run writes it)",
                           type=_option(_int_in(1), "a variant number of at least 1"))
     variants.add_argument("--no-pdf", action="store_true", help="skip the PDFs (written when TeX is installed)")
-    check_command.add_arguments(sub.add_parser("check", help="check answers worked by hand: what is right, where it went wrong"))
     return parser
 
 

@@ -17,7 +17,6 @@ from typing import Sequence
 
 from .check.judge import Checker
 from .check.nodes import Node
-from .errors import ProblemError
 from .log import KINDS, Entry, TraceLog
 from .render.view import Eq, Viewer
 from .schema import Reader
@@ -74,6 +73,10 @@ class Exercise:
         self.log = log
         self.viewer = viewer or Viewer(log)
         self.checker = checker or Checker(log.problem, log)
+        self._examples: dict[int, set[int]] = {}      # step -> its examples, read once
+        for e in log.entries:
+            if e.example is not None:
+                self._examples.setdefault(e.step, set()).add(e.example)
         nodes = asked_nodes(self.checker, log.problem.ask, log.problem.source)
         self.questions: list[Question] = [
             Question(k, self.viewer.eq(node.entry), self.checker.graph.display(node), self._what(node.entry))
@@ -101,9 +104,8 @@ class Exercise:
 
     def _title(self, step: int, example: int | None) -> str:
         """'Step 2 (epoch 1, example 2)'; in a mini-batch 'Step 1, example 2' or '... batch mean'."""
-        entries = [e for e in self.log.entries if e.step == step]
-        examples = sorted({e.example for e in entries if e.example is not None})
-        epoch = entries[0].epoch
+        epoch = next(e.epoch for e in self.log.entries if e.step == step)
+        examples = sorted(self._examples.get(step, ()))
         if len(examples) == 1:
             return f"Step {step} (epoch {epoch}, example {examples[0]})"
         part = "the mini-batch mean and update" if example is None else f"example {example}"
@@ -122,12 +124,9 @@ class Exercise:
         else:
             param = ""
         what = DESCRIPTIONS[e.kind].format(n=neuron, p=param)
-        if e.kind in ("dw", "db") and e.example is None and len(self._examples(e.step)) > 1:
+        if e.kind in ("dw", "db") and e.example is None and len(self._examples.get(e.step, ())) > 1:
             what += ", averaged over the mini-batch"
         return what
-
-    def _examples(self, step: int) -> set[int]:
-        return {e.example for e in self.log.entries if e.step == step and e.example is not None}
 
 
 def asked_nodes(checker: Checker, ask: Sequence[str], source: str) -> list[Node]:

@@ -6,6 +6,7 @@ thousands of entries stays cheap; renderers and the checker read only this log.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
@@ -23,6 +24,18 @@ else:  # imported on first use: tracing and writing JSON need no sympy (tracer/_
 KINDS = ("net", "out", "loss", "error", "dout", "dact", "dnet", "dw", "db", "new_w", "new_b")
 FORMAT_NAME = "tracer-trace"
 FORMAT_VERSION = 1
+
+
+def json_number(x: float) -> float | str:
+    """Strict JSON has no infinity or NaN: a run that overflows writes "inf", "-inf", "nan"."""
+    return x if math.isfinite(x) else ("nan" if math.isnan(x) else ("inf" if x > 0 else "-inf"))
+
+
+def json_numbers(nested: Any) -> Any:
+    """``json_number`` through nested lists (final weights and biases)."""
+    if isinstance(nested, list):
+        return [json_numbers(x) for x in nested]
+    return json_number(nested)
 
 
 @dataclass(slots=True)
@@ -74,7 +87,7 @@ class Entry:
             "kind": self.kind, "step": self.step, "epoch": self.epoch, "example": self.example,
             "layer": self.layer, "neuron": self.neuron, "source": self.source,
             "name": self.name, "latex": self.latex, "formula": self.formula_latex(),
-            "substitution": self.substitution_latex(), "value": self.value, "shown": self.shown,
+            "substitution": self.substitution_latex(), "value": json_number(self.value), "shown": self.shown,
             "depends_on": self.depends_on,
         }
 
@@ -125,11 +138,33 @@ class TraceLog:
             "format": FORMAT_NAME, "version": FORMAT_VERSION,
             "problem": self.problem.to_dict(),
             "entries": [e.to_dict() for e in self.entries],
-            "history": self.history,
-            "final": {"weights": self.final_weights, "biases": self.final_biases},
+            "history": [{**h, "loss": json_number(h["loss"])} for h in self.history],
+            "final": {"weights": json_numbers(self.final_weights), "biases": json_numbers(self.final_biases)},
         }
 
     def to_json(self) -> str:
         """The log as JSON text (indent 1, UTF-8 text unescaped), written by ``jsontext``
         because the standard library's indented encoder is pure Python and slow."""
         return dumps(self.to_dict(), indent=1) + "\n"
+
+    # --- rendering (the Python API of course notes and notebooks) -----------------
+    def to_markdown(self, style: str | None = None, **options: Any) -> str:
+        """The walkthrough as Markdown; the diagram inline as SVG (no file beside it).
+
+        ``options`` are the fields of ``tracer.render.RenderOptions`` (max_terms, weights, ...).
+        """
+        from .render import RenderOptions, render_text
+        return render_text(self, "md", RenderOptions(style=style, inline_svg=True, **options)).text
+
+    def to_latex(self, style: str | None = None, fragment: bool = False, **options: Any) -> str:
+        """The walkthrough as a LaTeX document, or with ``fragment=True`` a body to ``\\input``."""
+        from .render import RenderOptions, render_text
+        return render_text(self, "tex", RenderOptions(style=style, fragment=fragment, **options)).text
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter shows a log as its rendered walkthrough."""
+        return self.to_markdown()
+
+    def _repr_latex_(self) -> str:
+        """nbconvert's LaTeX/PDF export embeds the walkthrough's body."""
+        return self.to_latex(fragment=True)

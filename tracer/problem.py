@@ -25,7 +25,9 @@ from .schema import MISSING, Reader, one_of, short
 Matrix = tuple[tuple[float, ...], ...]
 BIAS_MODES = ("per_neuron", "per_layer", "none")
 TOP_FIELDS = ("title", "network", "loss", "training", "data", "show_steps", "notation",
-              "rounding", "ask", "description", "variants")
+              "rounding", "ask", "description", "variants", "style")
+#: Walkthrough styles (tracer/render): a problem file may name the one it reads best in.
+STYLES = ("narrative", "chain-rule", "matrix", "symbolic")
 NETWORK_FIELDS = ("layers", "activation", "bias", "weights", "biases", "init")
 TRAINING_FIELDS = ("learning_rate", "epochs", "batch_size", "update_biases")
 INIT_FIELDS = ("distribution", "low", "high", "mean", "std", "seed", "decimals")
@@ -107,6 +109,7 @@ class Problem:
     ask: tuple[str, ...] = ()
     description: str = ""
     variants: VariantSpec | None = None    # for ``tracer variants`` only; trace ignores it
+    style: str | None = None               # the walkthrough style when --style is not given
     source: str = "<problem>"
 
     # --- construction -------------------------------------------------------
@@ -184,6 +187,8 @@ class Problem:
             out["ask"] = list(self.ask)
         if self.variants is not None:
             out["variants"] = self.variants.to_dict()
+        if self.style is not None:
+            out["style"] = self.style
         return out
 
 
@@ -286,6 +291,7 @@ def _parse(raw: Any, r: Reader) -> Problem:
         ask=tuple(ra.at(k).text(a) for k, a in enumerate(ra.sequence(top.get("ask", []), "a list of names"))),
         description=r.at("description").text(top.get("description", "")),
         variants=_variants(top["variants"], bias, r.at("variants")) if "variants" in top else None,
+        style=r.at("style").choice(top["style"], STYLES) if "style" in top else None,
         source=r.source,
     )
 
@@ -382,10 +388,11 @@ def _parameters(net: Mapping, layers: tuple[int, ...], bias: str, r: Reader):
                                       "(explicit weights and biases, or init)")
         return _initialise(net["init"], layers, bias, r.at("init"))
     n = len(layers) - 1
+    matrices = f"{n} weight matri{'ces' if n != 1 else 'x'}"
     if "weights" not in net:
-        raise r.at("weights").missing(f"{n} weight matrices (and biases), or init")
+        raise r.at("weights").missing(f"{matrices} (and biases), or init")
     rw = r.at("weights")
-    mats = rw.sequence(net["weights"], f"a list of {n} weight matrices, one per non-input layer")
+    mats = rw.sequence(net["weights"], f"a list of {matrices}, one per non-input layer")
     if len(mats) != n:
         raise rw.fail(f"found {len(mats)} weight matri{'ces' if len(mats) != 1 else 'x'}; "
                       f"expected {n}, one per non-input layer")

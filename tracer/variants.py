@@ -5,8 +5,9 @@ from their grids (``DrawRange``: one or two decimals, never 0) with a generator 
 ``(seed, k)`` alone, so the same seed gives the same folders and ``--only k`` rebuilds
 variant k exactly as the full run did. A draw is kept only if it makes a fair exercise
 (``flaw``): no net input at or next to a ReLU kink, no saturated sigmoid or tanh, no
-asked quantity or gradient behind one that is 0 at the precision asked. Otherwise the
-same generator draws again, a bounded number of times.
+delta or weight gradient that is 0 at the precision asked among the asked quantities and
+those they come from, no asked answer too small to show two significant digits. Otherwise
+the same generator draws again, a bounded number of times.
 
 Each variant folder holds the problem file (numbers resolved, ``ask`` kept, ``variants``
 dropped), the exercise and answer key in Markdown and LaTeX (and PDF when TeX is
@@ -16,14 +17,12 @@ written, and written whole (``outputs.write_files``).
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 import yaml
@@ -45,10 +44,13 @@ KINK_MARGIN = 0.05
 SATURATION = 4.0
 KINKED = frozenset({"relu", "leaky_relu"})
 SATURATING = frozenset({"sigmoid", "tanh"})
-#: Kinds that carry the gradient back; one that is 0 makes the step after it trivial.
+#: Kinds that carry the gradient back to an asked quantity.
 GRADIENTS = frozenset({"dout", "dnet", "dw", "db"})
-#: Significant digits an asked answer shows at least (rounding to decimal places): 0.0004 at
-#: four decimals is one digit, right by a guess as easily as by the computation.
+#: Of those, the ones that must not be 0: a zero delta or weight gradient makes its update
+#: trivial. (∂E/∂out may be 0 for any numbers: softmax with cross-entropy and a 0 target.)
+NONZERO = frozenset({"dnet", "dw", "db"})
+#: Significant digits an asked answer shows at least when rounding to 3 or more decimals
+#: (one below that): 0.0004 at four decimals is right by a guess as easily as by the work.
 MIN_FIGURES = 2
 MAX_TRIES = 1000
 MAX_COUNT = 999
@@ -99,26 +101,48 @@ def _matrix(grid: DrawRange, rng: np.random.Generator, rows: int, cols: int) -> 
     return tuple(flat[r * cols:(r + 1) * cols] for r in range(rows))
 
 
-def flaw(log: TraceLog, exercise: Exercise) -> str | None:
+def asked_entries(problem: Problem) -> list[int]:
+    """Indices of the log entries the problem's ``ask`` selects.
+
+    The same for every draw (a log's entries follow the network's shape and the recorded
+    steps, never the numbers), so they are resolved once, not once per draw."""
+    return [q.entry.index for q in Exercise(trace(problem)).questions]
+
+
+def flaw(log: TraceLog, asked: Sequence[int]) -> str | None:
     """Why the drawn numbers make a poor exercise, or None when they are fine."""
-    problem = log.problem
+    return _bad_net(log) or _trivial(log, [log.entries[i] for i in asked])
+
+
+def _bad_net(log: TraceLog) -> str | None:
+    """A net input on a ReLU kink, or deep in a sigmoid's or tanh's flat tail."""
     for e in log.entries:
         if e.kind != "net":
             continue
-        act = problem.activations[e.layer - 1].name
+        act = log.problem.activations[e.layer - 1].name
         if act in KINKED and abs(e.value) < KINK_MARGIN:
             return f"{e.name} = {e.shown} is within {KINK_MARGIN} of the kink of {act}"
         if act in SATURATING and abs(e.value) > SATURATION:
             return f"{e.name} = {e.shown} saturates {act} (beyond ±{SATURATION:g})"
-    for e in _behind([q.entry for q in exercise.questions], log.entries):
-        if not math.isfinite(e.value) or problem.rounding.apply(e.value) == 0:
+    return None
+
+
+def _trivial(log: TraceLog, asked: Sequence[Entry]) -> str | None:
+    """A delta or gradient that is asked, or that an asked quantity comes from, 0 at the
+    precision asked; or an asked answer too small to show MIN_FIGURES significant digits
+    (rounding to decimal places). An answer that is exactly 0 whatever the numbers (the
+    cross-entropy term of a 0 target) is no flaw: no draw can change it."""
+    rounding = log.problem.rounding
+    for e in _behind(asked, log.entries):
+        if not math.isfinite(e.value) or (e.kind in NONZERO and rounding.apply(e.value) == 0):
             return f"{e.name} = {e.shown} is 0 at the precision asked"
-    rounding = problem.rounding
-    smallest = 10.0 ** (MIN_FIGURES - 1 - rounding.digits)
-    if rounding.mode != "significant":
-        for q in exercise.questions:
-            if abs(rounding.apply(q.entry.value)) < smallest:
-                return f"{q.name} = {q.eq.shown} shows fewer than {MIN_FIGURES} significant digits"
+    if rounding.mode == "significant":
+        return None
+    figures = MIN_FIGURES if rounding.digits >= 3 else 1
+    smallest = 10.0 ** (figures - 1 - rounding.digits)
+    for e in asked:
+        if e.value != 0 and abs(rounding.apply(e.value)) < smallest:
+            return f"{e.name} = {e.shown} shows fewer than {figures} significant digit{'s' * (figures > 1)}"
     return None
 
 
@@ -134,18 +158,19 @@ def _behind(asked: Sequence[Entry], entries: Sequence[Entry]) -> list[Entry]:
     return [entries[i] for i in sorted(seen)]
 
 
-def variant(problem: Problem, spec: VariantSpec, seed: int, number: int, width: int) -> Variant:
+def variant(problem: Problem, spec: VariantSpec, seed: int, number: int, width: int,
+            asked: Sequence[int] | None = None) -> Variant:
     """Variant ``number``: drawn from its own generator until fair (at most MAX_TRIES draws)."""
+    asked = asked_entries(problem) if asked is None else asked
     rng = np.random.default_rng([seed, number])
     label = f"{number:0{width}d}"
     reason = ""
     for tries in range(1, MAX_TRIES + 1):
         candidate = replace(draw(problem, spec, rng), title=f"{problem.title} (variant {label})", variants=None)
         log = trace(candidate)
-        exercise = Exercise(log)
-        reason = flaw(log, exercise) or ""
+        reason = flaw(log, asked) or ""
         if not reason:
-            return Variant(number, label, candidate, log, exercise, tries)
+            return Variant(number, label, candidate, log, Exercise(log), tries)
     raise Reader(problem.source).at("variants").fail(
         f"found no fair draw for variant {label} in {MAX_TRIES} tries (the last: {reason}); expected ranges "
         f"that keep net inputs away from ReLU kinks, within ±{SATURATION:g} for sigmoid and tanh, and "
@@ -199,28 +224,11 @@ def folder_files(v: Variant, seed: int) -> dict[str, str | bytes]:
     return {"problem.yaml": problem_yaml(v, seed), **documents(v), "answers.yaml": answers_yaml(v)}
 
 
-@contextlib.contextmanager
-def _reproducible_tex() -> Iterator[None]:
-    """pdfTeX stamps the time into a PDF unless SOURCE_DATE_EPOCH fixes it: the same seed
-    must give byte-identical PDFs (a date set by the user is kept)."""
-    saved = {k: os.environ.get(k) for k in ("SOURCE_DATE_EPOCH", "FORCE_SOURCE_DATE")}
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
-    os.environ["FORCE_SOURCE_DATE"] = "1"
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def add_pdfs(folders: dict[str, dict[str, str | bytes]]) -> None:
     """Compile every folder's exercise.tex and answer_key.tex (a few at a time: LaTeX is slow)."""
     from .render.pdf import compile_pdf
     jobs = [(folder, name) for folder in folders for name in DOCUMENTS]
-    with _reproducible_tex(), ThreadPoolExecutor(max_workers=PDF_WORKERS) as pool:
+    with ThreadPoolExecutor(max_workers=PDF_WORKERS) as pool:
         pdfs = list(pool.map(lambda job: compile_pdf(str(folders[job[0]][f"{job[1]}.tex"])), jobs))
     for (folder, name), pdf in zip(jobs, pdfs):
         folders[folder][f"{name}.pdf"] = pdf
@@ -239,7 +247,7 @@ def tex_available() -> bool:
 def index_md(problem: Problem, variants: Sequence[Variant], seed: int, pdf: bool) -> str:
     """DIR/index.md: one row per variant, its numbers at a glance and links to its files."""
     p = MarkdownPrinter()
-    rows = [[v.label, "; ".join(summary(e.input) for e in v.problem.data[:3]) + ("; …" if len(v.problem.data) > 3 else ""),
+    rows = [[v.label, inputs_summary(v.problem),
              summary([w for m in v.problem.weights for row in m for w in row]),
              summary([b for layer in v.problem.biases for b in layer]),
              files_cell(v.label, pdf)] for v in variants]
@@ -249,6 +257,12 @@ def index_md(problem: Problem, variants: Sequence[Variant], seed: int, pdf: bool
              "which tracer check judges all correct.")
     return (f"# {markdown_text(problem.title)}: variants\n\n{markdown_text(intro)}\n\n"
             + p.table(["Variant", "Inputs", "Weights", "Biases", "Files"], rows, "lllll") + "\n")
+
+
+def inputs_summary(problem: Problem, examples: int = 3) -> str:
+    """The inputs of the first examples, one group each: '0.35, 0.9; 0.1, 0.2; …'."""
+    more = "; …" if len(problem.data) > examples else ""
+    return "; ".join(summary(e.input) for e in problem.data[:examples]) + more
 
 
 def summary(values: Sequence[float], limit: int = 8) -> str:
@@ -275,10 +289,10 @@ def write_variants(problem: Problem, out: Path, count: int, seed: int, only: int
     range, an impossible draw or a LaTeX error leaves the output folder as it was.
     """
     spec = spec_of(problem)
-    Exercise(trace(problem))              # a bad ask fails here, before any drawing
+    asked = asked_entries(problem)        # a bad ask fails here, before any drawing
     width = max(2, len(str(count)))
     numbers = [only] if only is not None else list(range(1, count + 1))
-    variants = [variant(problem, spec, seed, k, width) for k in numbers]
+    variants = [variant(problem, spec, seed, k, width, asked) for k in numbers]
     labels = [v.label for v in variants]
     folders = {v.label: folder_files(v, seed) for v in variants}
     if pdf:

@@ -363,7 +363,7 @@ def render_template(context: dict[str, Any], problem, fmt: str, templates: str |
                     env: jinja2.Environment | None = None) -> str:
     """``check.j2`` inside ``document.<fmt>.j2``, with the format's printer as ``p``."""
     env = env or environment(templates)
-    env.filters["text_cells"] = text_cells
+    env.filters["check_cells"] = text_cells  # not "text_cells": the walkthroughs share this environment
     printer = PRINTERS[fmt]()
     full = {"p": printer, "problem": problem, "options": RenderOptions(), **context}
     try:

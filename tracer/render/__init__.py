@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from ..errors import ProblemError
+from ..problem import STYLES
 from ..log import TraceLog
 from ..ops import paren
 from ..resources import templates_dir
 from .chains import ChainView, Gap
-from .diagram import DiagramSpec, to_svg, to_tikz
+from .figure import network_figure
 from .printers import PRINTERS, Printer
 from .symbolic import SymbolicView
 from .view import Viewer
@@ -27,7 +28,6 @@ from .view import Viewer
 if TYPE_CHECKING:
     from ..exercise import Exercise
 
-STYLES = ("narrative", "chain-rule", "matrix", "symbolic")
 DEFAULT_STYLE = "chain-rule"
 
 
@@ -140,22 +140,17 @@ _BLANKS = re.compile(r"\n{3,}")
 
 
 def diagram(log: TraceLog, printer: Printer, name: str) -> str:
-    """The network with its initial weights on the edges."""
+    """The network with its initial weights on the edges and its biases beside the neurons."""
     p, names = log.problem, log.notation
-    labels = tuple(tuple(names.neuron(l, j).plain for j in range(1, n + 1)) for l, n in enumerate(p.layers))
-    edges = {(l, j, i): p.rounding.show(w) for l, m in enumerate(p.weights, 1)
-             for j, row in enumerate(m, 1) for i, w in enumerate(row, 1)}
-    biases = {}
-    for l, values in enumerate(p.biases, 1):
-        for j, b in enumerate(values, 1):
-            key = (l, None) if p.bias == "per_layer" else (l, j)
-            biases[key] = f"{names.quantity('bias', l, key[1]).plain} = {p.rounding.show(b)}"
-    spec = DiagramSpec(p.layers, labels, edges, bias_labels=biases)
-    return printer.figure(to_svg(spec), to_tikz(spec), name, "Network diagram")
+
+    def bias_text(l: int, j: int | None) -> str:
+        return f"{names.quantity('bias', l, j).plain} = {p.rounding.show(p.biases[l - 1][(j or 1) - 1])}"
+    return network_figure(printer, name, p.layers, names, p.bias,
+                          lambda l, j, i: p.rounding.show(p.weights[l - 1][j - 1][i - 1]), bias_text)
 
 
 def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
-    style = options.style or DEFAULT_STYLE
+    style = options.style or log.problem.style or DEFAULT_STYLE
     if style not in STYLES:
         from ..schema import closest
         raise ProblemError(f"--style: found '{style}'{closest(style, STYLES)}; expected one of: {', '.join(STYLES)}")

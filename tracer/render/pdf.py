@@ -1,6 +1,7 @@
 """PDF through latexmk (or pdflatex), with a clear error when no TeX is installed."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -21,6 +22,13 @@ def tex_command() -> list[str]:
                        "e.g. apt-get install latexmk texlive-latex-base texlive-latex-recommended texlive-pictures")
 
 
+def reproducible_env() -> dict[str, str]:
+    """pdfTeX stamps the time into a PDF unless SOURCE_DATE_EPOCH fixes it: the same problem
+    must give a byte-identical PDF (a date the user set is kept)."""
+    return {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"),
+            "FORCE_SOURCE_DATE": "1"}
+
+
 def compile_pdf(tex: str) -> bytes:
     """Compile in a private temporary folder; return the PDF bytes.
 
@@ -35,7 +43,7 @@ def compile_pdf(tex: str) -> bytes:
         runs = 1 if command[0] == "latexmk" else PDFLATEX_RUNS
         for _ in range(runs):
             result = subprocess.run([*command, source.name], cwd=tmp, capture_output=True, text=True,
-                                    timeout=600, stdin=subprocess.DEVNULL)
+                                    timeout=600, stdin=subprocess.DEVNULL, env=reproducible_env())
             if result.returncode != 0 or not _asks_rerun(log):
                 break
         pdf = source.with_suffix(".pdf")

@@ -29,11 +29,12 @@ from ..activations import Activation
 from ..log import TraceLog
 from ..notation import Notation
 from ..ops import elide
-from .diagram import DiagramSpec, to_svg, to_tikz
+from .figure import network_figure
 from .printers import LINE_WIDTH, Printer, width
 
 #: Activations written as a named function of the net input, a = σ(z); others print their formula.
-FUNCTIONS = {"sigmoid": "\\sigma"}
+#: Activations written as a function symbol (σ(z)); the others are written out (ReLU's cases).
+NAMED_FUNCTIONS = {"sigmoid": "\\sigma"}
 #: The learning rate when the log holds no update entry to take the engine's symbol from.
 LEARNING_RATE = ("eta", "\\eta")
 _NAME_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError)
@@ -410,7 +411,7 @@ class SymbolicView:
 
     def _activation_info(self, l: int) -> ActivationInfo:
         act = self.act(l)
-        f = FUNCTIONS.get(act.name, "f")
+        f = NAMED_FUNCTIONS.get(act.name, "f")
         if act.layerwise:
             jac = (f"\\frac{{\\partial {f}(x)_k}}{{\\partial x_j}} = \\begin{{cases}} {f}(x)_j(1 - {f}(x)_j) "
                    f"& k = j \\\\ -{f}(x)_k {f}(x)_j & k \\neq j \\end{{cases}}")
@@ -472,18 +473,10 @@ class SymbolicView:
 
     def diagram(self, printer: Printer, name: str) -> str:
         """The network with the weights' and biases' names on it (the seed's picture)."""
-        labels = tuple(tuple(self.notation.neuron(l, j).plain for j in range(1, n + 1))
-                       for l, n in enumerate(self.layers))
-        edges = {(l, j, i): self.notation.quantity("weight", l, j, i).plain
-                 for l in range(1, self.L + 1) for j in range(1, self.layers[l] + 1)
-                 for i in range(1, self.layers[l - 1] + 1)}
-        biases: dict[tuple[int, int | None], str] = {}
-        if self.has_bias:
-            for l in range(1, self.L + 1):
-                for j in ([None] if self.shared_bias else range(1, self.layers[l] + 1)):
-                    biases[(l, j)] = self.notation.quantity("bias", l, j).plain
-        spec = DiagramSpec(self.layers, labels, edges, bias_labels=biases)
-        return printer.figure(to_svg(spec), to_tikz(spec), name, "Network diagram")
+        names = self.notation
+        return network_figure(printer, name, self.layers, names, self.problem.bias,
+                              lambda l, j, i: names.quantity("weight", l, j, i).plain,
+                              lambda l, j: names.quantity("bias", l, j).plain)
 
     # -- forward pass -----------------------------------------------------------------------------
     @cached_property
@@ -517,7 +510,7 @@ class SymbolicView:
             value = Math(f"\\frac{{{exp(j).latex}}}{{{den.latex}}}",
                          None if _general(j) else sympy.exp(z.expr) / den.expr)
         else:
-            f = FUNCTIONS.get(act.name)
+            f = NAMED_FUNCTIONS.get(act.name)
             latex = f"{f}({z.latex})" if f else act.out_latex(z.latex)
             value = Math(latex, None if _general(j) else act.out_sympy(z.expr), atomic=act.name != "leaky_relu")
         return Line((self.q("out", l, j), value))
@@ -597,7 +590,7 @@ class SymbolicView:
         return self.derived(lambda n: act.dact_sympy(self.s("net", l, n), self.s("out", l, n)), l, j)
 
     def dact_line(self, l: int, j: Idx) -> Line:
-        z, f = self.q("net", l, j), FUNCTIONS.get(self.act(l).name)
+        z, f = self.q("net", l, j), NAMED_FUNCTIONS.get(self.act(l).name)
         middle = [Math(f"{f}'({z.latex})")] if f else []
         return Line((self.q("dact", l, j), partial(self.q("out", l, j), z), *middle, self.dact_value(l, j)))
 

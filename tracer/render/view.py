@@ -247,9 +247,22 @@ class Viewer:
         return rows
 
     def history_rows(self) -> list[list[str]]:
+        """The loss of every step; a long run shows a sample of steps, with every recorded one.
+
+        10,000 steps would print 200 pages: the first ten, the recorded steps and about
+        twenty evenly spaced ones up to the last are what a reader follows.
+        """
         show = self.log.problem.rounding.show
-        return [[str(h["step"]), str(h["epoch"]), "" if h["example"] is None else str(h["example"]),
-                 show(h["loss"])] for h in self.log.history]
+        history = self.log.history
+        wanted = sampled_steps(len(history), set(self.log.steps))
+        rows: list[list[str]] = []
+        for step in wanted:
+            if rows and step != int(rows[-1][0]) + 1:
+                rows.append(["$\\vdots$", "", "", ""])
+            h = history[step - 1]
+            rows.append([str(h["step"]), str(h["epoch"]), "" if h["example"] is None else str(h["example"]),
+                         show(h["loss"])])
+        return rows
 
     # --- activation functions, as the narrative and matrix styles write them ----------
     def function(self, l: int) -> str:
@@ -532,3 +545,19 @@ def _elided_text(items: list[str], max_terms: int | None) -> list[str]:
     if max_terms is None or len(items) <= max_terms or max_terms < 2:
         return items
     return [*items[: max_terms - 1], "…", items[-1]]
+
+
+def sampled_steps(total: int, recorded: set[int], head: int = 10, spread: int = 20) -> list[int]:
+    """Step numbers for a loss table: all when few, else the first ``head``, the recorded
+    steps and ``spread`` evenly spaced ones ending with the last."""
+    if total <= head + spread:
+        return list(range(1, total + 1))
+    stride = nice_stride(total / spread)
+    spaced = set(range(stride, total + 1, stride))
+    return sorted(set(range(1, head + 1)) | spaced | {s for s in recorded if 1 <= s <= total} | {total})
+
+
+def nice_stride(x: float) -> int:
+    """The 1-2-5 number at or above x (500, 1000, 2000, ...): steps a reader can count."""
+    magnitude = 10 ** max(0, len(str(int(x))) - 1)
+    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= x)

@@ -1,0 +1,30 @@
+"""The network diagram of a walkthrough: neurons named by the notation, edges labelled.
+
+One function for every style: the numeric styles label edges with weight values, the
+symbolic style with weight names.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..notation import Notation
+from .diagram import DiagramSpec, to_svg, to_tikz
+from .printers import Printer
+
+EdgeText = Callable[[int, int, int], str]
+BiasText = Callable[[int, int | None], str]
+
+
+def network_figure(printer: Printer, name: str, layers: tuple[int, ...], notation: Notation,
+                   bias_mode: str, edge_text: EdgeText, bias_text: BiasText) -> str:
+    """Draw the network; ``edge_text(l, j, i)`` and ``bias_text(l, j or None)`` label it."""
+    labels = tuple(tuple(notation.neuron(l, j).plain for j in range(1, n + 1)) for l, n in enumerate(layers))
+    edges = {(l, j, i): edge_text(l, j, i) for l in range(1, len(layers))
+             for j in range(1, layers[l] + 1) for i in range(1, layers[l - 1] + 1)}
+    biases: dict[tuple[int, int | None], str] = {}
+    if bias_mode != "none":
+        for l in range(1, len(layers)):
+            for j in ([None] if bias_mode == "per_layer" else range(1, layers[l] + 1)):
+                biases[(l, j)] = bias_text(l, j)
+    spec = DiagramSpec(layers, labels, edges, bias_labels=biases)
+    return printer.figure(to_svg(spec), to_tikz(spec), name, "Network diagram")
