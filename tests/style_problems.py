@@ -8,7 +8,9 @@ gradients, example None), softmax with cross-entropy, and a wide net for elision
 from __future__ import annotations
 
 import re
-from typing import Any
+from functools import cache
+from types import MappingProxyType
+from typing import Any, Mapping
 
 from tracer.engine import trace
 from tracer.examples import load
@@ -110,6 +112,21 @@ def walkthrough(name: str, style: str, fmt: str, **options: Any) -> tuple[str, T
     return render_text(log, fmt, opts).text, log
 
 
+def max_terms(name: str) -> int:
+    """The elision limit the style tests render with: 4 for the wide net, so it elides; else 8."""
+    return 4 if name == "wide" else 8
+
+
+@cache
+def rendered_all(style: str) -> Mapping[tuple[str, str], tuple[str, TraceLog]]:
+    """Every problem of ALL in the style, both formats: {(name, fmt): (text, log)}.
+
+    Cached (and read-only) so that a style's own tests and the checks shared by every
+    style (test_style_shared.py) render each walkthrough once per session, not twice."""
+    return MappingProxyType({(name, fmt): walkthrough(name, style, fmt, max_terms=max_terms(name))
+                             for name in ALL for fmt in ("md", "tex")})
+
+
 def shown_strings(log: TraceLog) -> set[str]:
     """Every number the log shows: entries, their operands, the loss history, the data and
     parameters of the setup, and the closing table's changes (its Viewer's own column)."""
@@ -138,6 +155,11 @@ def flat(text: str) -> str:
     text = re.sub(r"\\begin\{aligned\}\n|\n\\end\{aligned\}", "", text)
     text = text.replace(" \\\\\n&\\quad ", " ").replace(" \\\\\n&= ", " = ").replace(" &= ", " = ")
     return text.replace(" \\\\\n", "\n")
+
+
+def md(rendered: Mapping[tuple[str, str], tuple[str, TraceLog]], name: str) -> str:
+    """The problem's Markdown walkthrough from a rendered_all() mapping, flattened (see flat)."""
+    return flat(rendered[(name, "md")][0])
 
 
 def every_example(style: str) -> dict[tuple[str, str], tuple[str, TraceLog]]:

@@ -77,11 +77,13 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     python = env_dir / "bin" / "python"
     own = subprocess.run([python, "-c", "import site; print(site.getsitepackages()[0])"],
                          check=True, capture_output=True, text=True).stdout.strip()
+    # --ignore-installed: a tracer installed elsewhere (CI installs one) must not count as "satisfied".
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
+                    "--no-index", "--ignore-installed", "-q", str(wheel)],
+                   check=True, timeout=300, stdin=subprocess.DEVNULL)
     # When this test runs inside a venv (CI's), its packages are not the "system" ones: point to them,
     # after the new venv's own site-packages, so the wheel's tracer comes first.
     Path(own, "outer-site.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-                    "--no-index", "-q", str(wheel)], check=True, timeout=300, stdin=subprocess.DEVNULL)
     return env_dir
 
 

@@ -7,7 +7,8 @@
 (c) Seed 000 (shared/seeds/000_*.txt): 2-4-1 sigmoid, hand-truncated to 2 digits with the
     truncated values carried on, narrative notation; its forward pass prints as the article.
 
-Every network here is written from the article, not from the built-in examples.
+Every network here is written from the article, not from the built-in examples (seed 000's
+once, in style_problems.py, where the walkthrough-style tests use it too).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.style_problems import SEED_000_BY_HAND
 from tracer.engine import trace
 from tracer.examples import load
 from tracer.problem import Problem
@@ -209,16 +211,6 @@ def test_seed002_dead_neuron_passes_no_gradient(seed002) -> None:
 
 
 # --- (c) seed 000: hand computation, truncated to 2 digits and carried -----------
-SEED000 = {
-    "network": {"layers": [2, 4, 1], "activation": "sigmoid", "bias": "none",
-                "weights": [[[0.2, 0.6], [0.5, 0.7], [0.4, 0.9], [0.8, 0.3]], [[0.6, 0.7, 0.3, 0.4]]]},
-    "loss": "half_squared_error",
-    "training": {"learning_rate": 0.001},
-    "data": [{"input": [0, 1], "target": [1]}],
-    "notation": "narrative",
-    "rounding": {"digits": 2, "mode": "truncate", "carry": True},
-}
-
 SEED000_PRINTED = [
     ("net1_h", "0.6"), ("net2_h", "0.7"), ("net3_h", "0.9"), ("net4_h", "0.3"),
     ("output1_h", "0.64"), ("output2_h", "0.66"), ("output3_h", "0.71"), ("output4_h", "0.57"),
@@ -229,7 +221,9 @@ SEED000_PRINTED = [
 
 @pytest.fixture(scope="module")
 def seed000():
-    return trace(Problem.from_dict(SEED000))
+    """The article's network (style_problems.SEED_000) worked as the article does: two digits,
+    truncated, the truncated values carried on."""
+    return trace(Problem.from_dict(SEED_000_BY_HAND))
 
 
 @pytest.mark.parametrize("name,printed", SEED000_PRINTED)

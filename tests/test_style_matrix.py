@@ -2,8 +2,9 @@
 dZ, dW = dZ·Aᵀ, db and W⁺ = W - η·dW, wide matrices elided; Markdown and LaTeX.
 
 Expected matrices hold published values (the classic 2-2-2 walkthrough, seed 002) or
-values worked by hand in the comments; every other printed decimal must be a shown
-string of the log.
+values worked by hand in the comments. The checks every style shares (every other printed
+decimal is a shown string of the log, KaTeX, layout, pdflatex, determinism) are in
+test_style_shared.py.
 """
 from __future__ import annotations
 
@@ -11,26 +12,17 @@ import math
 
 import pytest
 
-from tests.mathcheck import katex_errors, latex_math, layout, markdown_math, pdflatex_errors
-from tests.style_problems import ALL, every_example, flat, unexplained_numbers, walkthrough
+from tests.mathcheck import pdflatex_errors
+from tests.style_problems import flat, md, rendered_all, walkthrough
 from tracer.render.matrices import BMATRIX_COLUMNS, grid, keep
 
 STYLE = "matrix"
 
 
-def max_terms(name: str) -> int:
-    return 4 if name == "wide" else 8
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def rendered() -> dict:
     """Every test problem in both formats, rendered once: {(name, fmt): (text, log)}."""
-    return {(name, fmt): walkthrough(name, STYLE, fmt, max_terms=max_terms(name))
-            for name in ALL for fmt in ("md", "tex")}
-
-
-def md(rendered, name: str) -> str:
-    return flat(rendered[(name, "md")][0])
+    return rendered_all(STYLE)
 
 
 def bm(*rows: str) -> str:
@@ -165,49 +157,3 @@ def test_wide_matrix_without_elision_compiles():
     text, _ = walkthrough("wide", STYLE, "tex", max_terms=None)
     assert "\\left[\\begin{array}{cccccccccccc}" in text
     assert pdflatex_errors(text) == []
-
-
-# --- every output -------------------------------------------------------------------------
-def test_every_printed_number_is_a_shown_string(rendered):
-    problems = {}
-    for (name, fmt), (text, log) in rendered.items():
-        fragments = markdown_math(text) if fmt == "md" else latex_math(text)
-        assert len(fragments) > 20
-        if bad := unexplained_numbers(fragments, log):
-            problems[(name, fmt)] = bad
-    assert problems == {}
-
-
-def test_markdown_math_is_laid_out_for_renderers(rendered):
-    """Blank lines around $$ blocks, none inside, no spaces inside inline $...$."""
-    assert {name: layout(text) for (name, fmt), (text, _) in rendered.items() if fmt == "md" and layout(text)} == {}
-
-
-def test_markdown_math_parses_with_katex(rendered):
-    fragments = [f for (name, fmt), (text, _) in rendered.items() if fmt == "md" for f in markdown_math(text)]
-    assert katex_errors(fragments) == []
-
-
-def test_every_worked_example():
-    """Each built-in example renders in both formats: its numbers are the log's, its
-    Markdown math is laid out for renderers and parses with KaTeX."""
-    outputs = every_example(STYLE)
-    bad = {}
-    for (name, fmt), (text, log) in outputs.items():
-        fragments = markdown_math(text) if fmt == "md" else latex_math(text)
-        problems = unexplained_numbers(fragments, log) + (layout(text) if fmt == "md" else [])
-        if not fragments or problems:
-            bad[(name, fmt)] = problems or ["no math"]
-    assert bad == {}
-    assert katex_errors([f for (_, fmt), (text, _) in outputs.items() if fmt == "md" for f in markdown_math(text)]) == []
-
-
-@pytest.mark.parametrize("name", ["classic", "sigmoid-1431"])
-def test_latex_compiles(rendered, name):
-    assert pdflatex_errors(rendered[(name, "tex")][0]) == []
-
-
-def test_deterministic(rendered):
-    for name in ("classic", "batch"):
-        for fmt in ("md", "tex"):
-            assert walkthrough(name, STYLE, fmt, max_terms=max_terms(name))[0] == rendered[(name, fmt)][0]

@@ -83,12 +83,33 @@ def _environment(user_dir: str | None) -> jinja2.Environment:
         loaders.insert(0, jinja2.FileSystemLoader(user_dir))
     env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             autoescape=False)
+                             autoescape=False, bytecode_cache=_bytecode_cache())
     env.filters["math_cells"] = math_cells
     env.filters["text_cells"] = text_cells
     env.filters["paren"] = paren
     env.tests["gap"] = lambda item: isinstance(item, Gap)
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs, in jinja2's private folder under the temporary
+    directory: compiling them is most of what a one-shot ``tracer run`` costs beyond its
+    imports (issue 2: 0.3 s). A changed template is recompiled (jinja2 checks its source);
+    where no private folder can be made, templates are compiled every run, as without it."""
+    try:
+        return _QuietBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
+
+
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """A cache that cannot fail a rendering: a write that fails is skipped."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
 
 
 def math_cells(rows: list[list[str]], printer: Printer, columns: list[int]) -> list[list[str]]:
