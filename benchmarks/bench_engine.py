@@ -1,6 +1,6 @@
 """Performance figures of the recording engine (issue 2), each beside its plain-numpy floor.
 
-    python3 benchmarks/bench_engine.py           # all figures (about a minute)
+    python3 benchmarks/bench_engine.py           # all figures (about 3 minutes)
     python3 benchmarks/bench_engine.py --quick   # skip the largest scaling sizes
 
 Not a test: it prints figures and marks those over the issue's targets with NO.

@@ -72,7 +72,9 @@ def test_text_report(result):
 
 def test_markdown_sheet_reuses_the_walkthrough_printers(result):
     md = render_sheet(result, "md")
-    assert md.startswith("# A step-by-step backpropagation example\n\n## Feedback: anna.txt\n")
+    assert md.startswith("# A step-by-step backpropagation example\n\n"
+                         "The classic 2-2-2 sigmoid network, one step worked in full with the chain rule.\n\n"
+                         "## Feedback: anna.txt\n")
     assert "**Where it went wrong first:** $out_{h1}$ (you wrote 0.61; the right value is 0.593269992)." in md
     assert "| net\\_o1 |  | 1.1126 | 1.105905967 | 1.11259797 | carried (from your own values) |" in md
     assert ("$$\nout_{h1} = \\frac{1}{1 + e^{-net_{h1}}} = \\frac{1}{1 + e^{-0.3775}} = 0.593269992\n$$"

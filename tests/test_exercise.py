@@ -190,7 +190,9 @@ def test_the_exercise_shows_no_number_of_any_answer(example_log, fmt):
 
 def test_the_exercise_lists_what_to_compute(example_log):
     md = render_text(example_log, "md", RenderOptions(exercise=True)).text
-    assert md.startswith("# Exercise: one training step of a 2-2-1 network\n\n## Setup\n")
+    assert md.startswith("# Exercise: one training step of a 2-2-1 network\n\n"
+                         "A 2-2-1 sigmoid network with a bias per neuron, as an exercise sheet; the sheet asks "
+                         "for two outputs, the error, two gradients and one update.\n\n## Setup\n")
     compute = md[md.index("Compute:"):]
     assert compute == (
         "Compute:\n\n"

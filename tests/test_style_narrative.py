@@ -126,7 +126,8 @@ def test_minibatch_averages_and_plain_updates(rendered):
     text = flat(text)
     per_example = [log.select("dw", layer=2, example=k, neuron=1)[0].shown for k in (1, 2)]
     mean = log.select("dw", layer=2, example=None, neuron=1)[0]
-    terms = " + ".join(f"({s})" if s.startswith("-") else s for s in per_example)
+    # the first term opens the bracket and needs none of its own: (-0.02 + (-0.01))
+    terms = " + ".join(f"({s})" if s.startswith("-") and k else s for k, s in enumerate(per_example))
     assert f"= \\frac{{1}}{{2}}\\left({terms}\\right) = {mean.shown}" in text
     assert "## Averaging over the mini-batch [1st epoch — examples 1, 2]" in text
     # averaged gradients are not δ·out: the update reads w - η·gradient with the mean

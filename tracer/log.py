@@ -65,7 +65,7 @@ class Entry:
         return self.op.render([o.latex for o in self.operands], max_terms)
 
     def substitution_latex(self, max_terms: int | None = None) -> str:
-        texts = [paren(o.shown) for o in self.operands]
+        texts = self.op.operand_texts([o.shown for o in self.operands])
         return self.op.substitute(texts, [o.value for o in self.operands], max_terms)
 
     @property

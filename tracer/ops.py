@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple, Sequence
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, Sequence
 
 if TYPE_CHECKING:
     import sympy
@@ -42,6 +42,13 @@ def elide(terms: Sequence[str], max_terms: int | None) -> list[str]:
 class Op:
     """Base operation. Subclasses define ``render``, ``sympy`` and ``evaluate``."""
 
+    #: The first operand opens the formula (w - η·g, t - o, a + b): a negative value needs no brackets.
+    bare_first: ClassVar[bool] = False
+
+    def operand_texts(self, shown: Sequence[str]) -> list[str]:
+        """Values as they go into the formula: negative ones bracketed where they need it."""
+        return [text if k == 0 and self.bare_first else paren(text) for k, text in enumerate(shown)]
+
     def render(self, texts: Sequence[str], max_terms: int | None = None) -> str:
         raise NotImplementedError
 
@@ -60,6 +67,8 @@ class Op:
 @dataclass(frozen=True)
 class WeightedSum(Op):
     """net = w1·x1 + w2·x2 + ... (+ b); operands are (w, x) pairs, then the bias if any."""
+
+    bare_first: ClassVar[bool] = True
 
     has_bias: bool
 
@@ -89,6 +98,8 @@ class WeightedSum(Op):
 class Sum(Op):
     """a + b + c: total loss, backpropagated error, shared-bias gradient."""
 
+    bare_first: ClassVar[bool] = True
+
     def render(self, texts, max_terms=None):
         return " + ".join(elide(texts, max_terms))
 
@@ -102,6 +113,8 @@ class Sum(Op):
 @dataclass(frozen=True)
 class Mean(Op):
     """(1/k)(g1 + ... + gk): the gradient a mini-batch update uses."""
+
+    bare_first: ClassVar[bool] = True
 
     def render(self, texts, max_terms=None):
         return f"\\frac{{1}}{{{len(texts)}}}\\left({' + '.join(elide(texts, max_terms))}\\right)"
@@ -117,6 +130,8 @@ class Mean(Op):
 class Difference(Op):
     """a - b: the error target - output, or the gradient out - target."""
 
+    bare_first: ClassVar[bool] = True
+
     def render(self, texts, max_terms=None):
         return f"{texts[0]} - {texts[1]}"
 
@@ -130,6 +145,8 @@ class Difference(Op):
 @dataclass(frozen=True)
 class Product(Op):
     """a · b · ...: chain-rule factors multiplied."""
+
+    bare_first: ClassVar[bool] = True
 
     def render(self, texts, max_terms=None):
         return " \\cdot ".join(texts)
@@ -145,6 +162,8 @@ class Product(Op):
 class Identity(Op):
     """a: a gradient that is just the delta (a per-neuron bias)."""
 
+    bare_first: ClassVar[bool] = True
+
     def render(self, texts, max_terms=None):
         return texts[0]
 
@@ -158,6 +177,8 @@ class Identity(Op):
 @dataclass(frozen=True)
 class Update(Op):
     """w - η·g: one gradient-descent step; operands are (w, η, g)."""
+
+    bare_first: ClassVar[bool] = True
 
     def render(self, texts, max_terms=None):
         return f"{texts[0]} - {texts[1]} \\cdot {texts[2]}"

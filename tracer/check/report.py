@@ -166,7 +166,7 @@ def _slip(result: Result, r: Record, rows: dict[int, Row]) -> Slip:
     else:
         operands = result.operands(r)
         formula = entry.formula_latex(MAX_TERMS)
-        substitution = entry.op.substitute([paren(o.text) for o in operands], [o.value for o in operands],
+        substitution = entry.op.substitute(entry.op.operand_texts([o.text for o in operands]), [o.value for o in operands],
                                            MAX_TERMS)
         parts = [row.symbol, formula, substitution, value]
         plain_parts = [row.name, text_math(formula), text_math(substitution), value]

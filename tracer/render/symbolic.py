@@ -606,6 +606,7 @@ class SymbolicView:
         return times(self.dout_value(j), self.dact_value(self.L, j))
 
     @staticmethod
+    @lru_cache(maxsize=1024)  # pure, and asked once per output weight: gcd is slow
     def _cancels(dout: sympy.Expr, dact: sympy.Expr) -> bool:
         if dact == 1:
             return True

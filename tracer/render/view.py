@@ -349,7 +349,7 @@ class Viewer:
             return Line(*eq.parts)
         old, eta = e.operands[0], e.operands[1]
         formula = " \\cdot ".join([f"{old.latex} - {eta.latex}", *(o.latex for o in factors)])
-        numbers = " \\cdot ".join([f"{paren(old.shown)} - {paren(eta.shown)}", *(paren(o.shown) for o in factors)])
+        numbers = " \\cdot ".join([f"{old.shown} - {paren(eta.shown)}", *(paren(o.shown) for o in factors)])
         return Line(eq.symbol, formula, numbers, eq.shown)
 
     def folds(self, step: StepView) -> bool:
