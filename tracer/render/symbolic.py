@@ -289,7 +289,8 @@ class SymbolicView:
         names = names or self.symbol_latex
         if isinstance(expr, sympy.Piecewise):
             return Math(self._cases(expr, names), expr, atomic=False)
-        latex = sympy.latex(expr, symbol_names=names, mul_symbol="dot")
+        used = sorted(((x, names[x]) for x in expr.free_symbols if x in names), key=lambda pair: str(pair[0]))
+        latex = _latex(expr, tuple(used))
         atomic = not (expr.is_Add or isinstance(expr, sympy.Piecewise) or expr.could_extract_minus_sign())
         return Math(latex, expr, atomic)
 
@@ -773,3 +774,10 @@ def _factored(expr: sympy.Expr) -> sympy.Expr:
     """sympy.factor, remembered: the same derivatives are tidied for every neuron and every
     rendering, and factoring is most of what the symbolic style costs (issue 3: 30 ms)."""
     return sympy.factor(expr)
+
+
+@lru_cache(maxsize=4096)
+def _latex(expr: sympy.Expr, names: tuple[tuple[sympy.Symbol, str], ...]) -> str:
+    """sympy's LaTeX printer is the slow part of a symbolic walkthrough: the same expression
+    with the same names prints the same, so print it once."""
+    return sympy.latex(expr, symbol_names=dict(names), mul_symbol="dot")
