@@ -75,10 +75,6 @@ class Loss:
     def dout_sympy(self, t: sympy.Expr, o: sympy.Expr) -> sympy.Expr:
         raise NotImplementedError
 
-    def total_latex(self) -> str:
-        """The setup section's summary formula over all outputs."""
-        return self.latex("t_j", "o_j").join(["\\sum_j ", ""])
-
 
 @dataclass(frozen=True)
 class HalfSquaredError(Loss):

@@ -163,7 +163,7 @@ class Viewer:
     def example(self, k: int, entries: list[Entry]) -> ExampleView:
         L = len(self.layers) - 1
         data = self.log.problem.data[k - 1]
-        show = self.log.problem.rounding.show
+        show = self.log.problem.rounding.show_given  # as the engine prints stated data in formulas
         names = self.log.notation
         forward_kinds, backward_kinds = ("net", "out"), ("dout", "dact", "dnet", "dw", "db")
         losses = [e for e in entries if e.kind == "loss"]
@@ -179,29 +179,6 @@ class Viewer:
                                           and not (e.kind in ("dw", "db") and e.example is None)])
                       for l in range(L, 0, -1)],
         )
-
-    # --- chain rule -----------------------------------------------------------
-    def chain(self, dw: Eq) -> list[Factor]:
-        """∂E/∂w = ∂E/∂out · ∂out/∂net · ∂net/∂w, each factor from the log entries behind dw."""
-        e = dw.entry
-        if e.kind not in ("dw", "db") or len(e.operands) != 2 and e.kind == "dw":
-            return []
-        delta = self.log.entries[e.operands[0].entry] if e.operands[0].entry is not None else None
-        if delta is None or delta.kind != "dnet" or len(delta.operands) != 2 or delta.operands[1].entry is None:
-            return []
-        dout, dact = (self.log.entries[o.entry] for o in delta.operands)
-        if dact.kind != "dact":
-            return []
-        net = self.log.entries[dact.operands[0].entry]
-        factors = [Factor(dout.latex, dout.shown), Factor(dact.latex, dact.shown)]
-        if e.kind == "dw":
-            weight = self.log.notation.quantity("weight", e.layer, e.neuron, e.source)
-            sender = e.operands[1]
-            factors.append(Factor(f"\\frac{{\\partial {net.latex}}}{{\\partial {weight.latex}}}", sender.shown))
-        else:
-            bias = self.log.notation.quantity("bias", e.layer, e.neuron)
-            factors.append(Factor(f"\\frac{{\\partial {net.latex}}}{{\\partial {bias.latex}}}", "1"))
-        return factors
 
     # --- tables ---------------------------------------------------------------
     def parameter_rows(self) -> list[list[str]]:
