@@ -32,11 +32,11 @@ def paren(text: str) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def elide(terms: Sequence[str], max_terms: int | None) -> list[str]:
-    """Keep long sums printable: first terms, an ellipsis, the last term."""
+def elide(terms: Sequence[str], max_terms: int | None, gap: str = "\\cdots") -> list[str]:
+    """Keep long sums printable: first terms, an ellipsis (``gap``), the last term."""
     if max_terms is None or len(terms) <= max_terms or max_terms < 2:
         return list(terms)
-    return [*terms[: max_terms - 1], "\\cdots", terms[-1]]
+    return [*terms[: max_terms - 1], gap, terms[-1]]
 
 
 class Op:

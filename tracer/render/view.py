@@ -210,7 +210,7 @@ class Viewer:
         show = self.log.problem.rounding.show_given
 
         def listed(values: tuple[float, ...]) -> str:
-            return ", ".join(_elided_text([show(v) for v in values], self.max_terms))
+            return ", ".join(elide([show(v) for v in values], self.max_terms, gap="…"))
         return [[str(k), listed(e.input), listed(e.target)] for k, e in enumerate(self.log.problem.data, 1)]
 
     def change_rows(self, step: StepView) -> list[list[str]]:
@@ -516,12 +516,6 @@ class Viewer:
     def _matrix_new_b(self, layer: LayerView, entries: list[Entry]) -> Line | None:
         return self._update("new_b", layer, entries)
 
-
-def _elided_text(items: list[str], max_terms: int | None) -> list[str]:
-    """First items, an ellipsis, the last one: a 784-pixel input stays one table row."""
-    if max_terms is None or len(items) <= max_terms or max_terms < 2:
-        return items
-    return [*items[: max_terms - 1], "…", items[-1]]
 
 
 def sampled_steps(total: int, recorded: set[int], head: int = 10, spread: int = 20) -> list[int]:
