@@ -12,10 +12,10 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from tracer.engine import trace
+from tracer.engine.trace import trace
 from tracer.examples import load
-from tracer.log import TraceLog
-from tracer.problem import Problem
+from tracer.engine.log import TraceLog
+from tracer.model.problem import Problem
 from tracer.render import RenderOptions, render_text
 from tracer.render.view import Viewer
 

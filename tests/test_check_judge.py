@@ -176,7 +176,7 @@ def test_carried_through_a_step_into_the_next():
     two_steps = examples.load("classic-2-2-2").to_dict()
     two_steps["training"]["epochs"] = 2
     two_steps["show_steps"] = "all"
-    from tracer.problem import Problem
+    from tracer.model.problem import Problem
     checker = Checker(Problem.from_dict(two_steps, "two-steps"))
     w5 = 0.361                                               # slip: 0.35891648 is 0.359
     log = checker.log

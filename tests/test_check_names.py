@@ -5,9 +5,9 @@ import pytest
 
 from tracer.check.names import NameIndex, split_suffixes
 from tracer.check.nodes import Graph
-from tracer.engine import trace
-from tracer.notation import preset_names
-from tracer.problem import Problem
+from tracer.engine.trace import trace
+from tracer.model.notation import preset_names
+from tracer.model.problem import Problem
 
 
 def problem(notation="letters", layers=(2, 2, 2), bias="per_layer", **extra) -> Problem:

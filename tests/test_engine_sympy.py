@@ -19,8 +19,8 @@ import sympy
 
 from tests.reference import (Net, Step, close, entry_key, min_kink_distance, problem_dict, random_data,
                              random_params, symbolic_loss, train)
-from tracer.engine import trace
-from tracer.problem import Problem
+from tracer.engine.trace import trace
+from tracer.model.problem import Problem
 
 
 @dataclass(frozen=True)

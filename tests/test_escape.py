@@ -8,13 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tracer.render.escape import (
-    SAFE_MATH_MACROS,
-    latex_math_name,
-    latex_text,
-    markdown_text,
-    xml_text,
-)
+from tracer.formula.names import SAFE_MATH_MACROS, latex_math_name
+from tracer.render.escape import latex_text, markdown_text, xml_text
 
 HOSTILE = r"\input{/etc/passwd} $x$ <script>"
 

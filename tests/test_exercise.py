@@ -16,11 +16,11 @@ import yaml
 from tests.mathcheck import katex_errors, layout, markdown_math, require_katex
 from tracer.check.judge import Checker
 from tracer.cli import main
-from tracer.engine import trace
+from tracer.engine.trace import trace
 from tracer.errors import ProblemError
 from tracer.examples import example_path, load
-from tracer.exercise import Exercise
-from tracer.problem import Problem
+from tracer.sheets.exercise import Exercise
+from tracer.model.problem import Problem
 from tracer.render import RenderOptions, render_text
 
 EXAMPLE = "exercise-2-2-1"

@@ -1,4 +1,4 @@
-"""tracer.jsontext must write exactly the bytes of json.dumps(obj, indent=n, ensure_ascii=False)."""
+"""tracer.engine.jsontext must write exactly the bytes of json.dumps(obj, indent=n, ensure_ascii=False)."""
 from __future__ import annotations
 
 import enum
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracer.jsontext import dumps
+from tracer.engine.jsontext import dumps
 
 
 def reference(obj: object, indent: int = 1) -> str:

@@ -1,4 +1,4 @@
-"""Tests for tracer.notation: seed names, uniqueness, overrides, errors, speed."""
+"""Tests for tracer.model.notation: seed names, uniqueness, overrides, errors, speed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tracer.notation import Names, Notation, preset_names
+from tracer.model.notation import Names, Notation, preset_names
 
 # (preset, layers, bias_mode, method, args, plain, latex or None = not checked)
 SEED_NAMES = [

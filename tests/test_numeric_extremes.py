@@ -13,8 +13,8 @@ import warnings
 import numpy as np
 import pytest
 
-from tracer.engine import trace
-from tracer.problem import Problem
+from tracer.engine.trace import trace
+from tracer.model.problem import Problem
 
 E = math.e
 

@@ -13,10 +13,10 @@ import math
 import pytest
 
 from tests.reference import Net, close, entry_key, finite_difference, np_forward, params_from_problem, train
-from tracer.engine import trace
+from tracer.engine.trace import trace
 from tracer.errors import ProblemError
-from tracer.problem import Problem
-from tracer.rounding import Rounding
+from tracer.model.problem import Problem
+from tracer.engine.rounding import Rounding
 
 KINDS = {"net", "out", "loss", "error", "dout", "dact", "dnet", "dw", "db", "new_w", "new_b"}
 ENTRY_KEYS = {"kind", "step", "epoch", "example", "layer", "neuron", "source", "name", "latex", "formula",

@@ -25,7 +25,7 @@ SOURCES = ("pyproject.toml", "README.md", "tracer", "templates", "worked_example
 # Where each top-level source folder lands inside the wheel.
 IN_WHEEL = {"tracer": "tracer", "templates": "tracer/templates", "worked_examples": "tracer/worked_examples"}
 REQUIRED = ("tracer/templates/document.md.j2", "tracer/templates/styles/chain-rule.j2",
-            "tracer/worked_examples/classic-2-2-2/problem.yaml", "tracer/notation_presets.yaml",
+            "tracer/worked_examples/classic-2-2-2/problem.yaml", "tracer/model/notation_presets.yaml",
             "tracer/cli.py", "tracer/__main__.py")
 E_TOTAL = 0.298371109          # the classic 2-2-2 tutorial's printed total error
 

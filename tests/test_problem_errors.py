@@ -15,8 +15,8 @@ import yaml
 
 from tracer.cli import main
 from tracer.errors import ProblemError
-from tracer.notation import preset_names
-from tracer.problem import Problem
+from tracer.model.notation import preset_names
+from tracer.model.problem import Problem
 
 BASE_YAML = """\
 title: The classic 2-2-2 network

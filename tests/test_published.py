@@ -17,9 +17,9 @@ from decimal import Decimal
 import pytest
 
 from tests.style_problems import SEED_000_BY_HAND
-from tracer.engine import trace
+from tracer.engine.trace import trace
 from tracer.examples import load
-from tracer.problem import Problem
+from tracer.model.problem import Problem
 
 
 def agrees(value: float, printed: str) -> bool:

@@ -32,10 +32,10 @@ from tests.latexcheck import FRAGMENT_PREAMBLE, Compiled, assert_compiles, compi
 from tests.mathcheck import katex_rejections, layout, markdown_math
 from tests.regenerate_golden import EXAMPLE as CLASSIC, golden_path, has_template, render_golden
 from tracer.cli import main
-from tracer.engine import trace
+from tracer.engine.trace import trace
 from tracer.examples import example_names, load
-from tracer.log import TraceLog
-from tracer.problem import Problem
+from tracer.engine.log import TraceLog
+from tracer.model.problem import Problem
 from tracer.render import STYLES, RenderOptions, environment, render_text
 from tracer.render.chains import ChainView
 from tracer.render.printers import LINE_WIDTH, LatexPrinter, MarkdownPrinter, split_terms, width, wrap
@@ -560,7 +560,7 @@ def test_byte_identical_in_process():
 
 def test_byte_identical_across_processes():
     """Two fresh interpreters with other hash seeds print the same bytes as this one."""
-    script = ("import sys; from tracer.engine import trace; from tracer.examples import load; "
+    script = ("import sys; from tracer.engine.trace import trace; from tracer.examples import load; "
               "from tracer.render import RenderOptions, render_text; log = trace(load(sys.argv[1])); "
               "sys.stdout.write('\\0'.join(render_text(log, f, RenderOptions(style=s)).text "
               "for s in sys.argv[2:] for f in ('md', 'tex')))")

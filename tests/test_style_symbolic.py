@@ -17,10 +17,10 @@ import pytest
 import sympy
 
 from mathcheck import katex_errors, latex_math, markdown_math, pdflatex_errors
-from tracer.engine import trace
-from tracer.log import TraceLog
-from tracer.notation import Notation
-from tracer.problem import Problem
+from tracer.engine.trace import trace
+from tracer.engine.log import TraceLog
+from tracer.model.notation import Notation
+from tracer.model.problem import Problem
 from tracer.render import RenderOptions, render_text
 from tracer.render.symbolic import Line, SymbolicView
 

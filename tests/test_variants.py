@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 import yaml
 
-from tracer import variants
+from tracer.sheets import variants
 from tracer.cli import main
-from tracer.engine import trace
+from tracer.engine.trace import trace
 from tracer.errors import ProblemError
 from tracer.examples import example_path, load
-from tracer.exercise import Exercise
-from tracer.problem import DrawRange, Problem
+from tracer.sheets.exercise import Exercise
+from tracer.model.problem import DrawRange, Problem
 from tests.latexcheck import require_pdflatex
 
 EXAMPLE = "exercise-2-2-1"

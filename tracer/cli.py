@@ -18,8 +18,8 @@ from . import examples
 from .check import command as check_command
 from .errors import ProblemError
 from .outputs import emit, write_files, write_stdout
-from .problem import Problem
-from .schema import closest, one_of
+from .model.problem import Problem
+from .model.schema import closest, one_of
 
 FORMATS = ("json", "md", "tex", "pdf")
 MAX_DIGITS = 15
@@ -120,7 +120,7 @@ def cmd_examples(args: argparse.Namespace) -> int:
 
 def cmd_variants(args: argparse.Namespace) -> int:
     """Options are checked before the problem is read, the problem before anything is drawn."""
-    from . import variants
+    from .sheets import variants
     if args.only is not None and args.only > args.count:
         raise ProblemError(f"--only: found {args.only}; expected a variant number from 1 to {args.count} (--count)")
     out = Path(args.output)
@@ -166,7 +166,7 @@ def _not_the_input(output: Path, problem_file: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .engine import trace
+    from .engine.trace import trace
     check_run_options(args)
     problem_file = examples.resolve(args.problem)
     if args.output is not None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import ProblemError
-from .problem import Problem
+from .model.problem import Problem
 from .resources import examples_dir
-from .schema import closest
+from .model.schema import closest
 
 DEFAULT_EXAMPLE = "classic-2-2-2"
 PROBLEM_FILE = "problem.yaml"

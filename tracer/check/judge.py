@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from ..engine import trace
+from ..engine.trace import trace
 from ..errors import ProblemError
-from ..log import KINDS, TraceLog
-from ..problem import Problem
-from ..rounding import Rounding
+from ..engine.log import KINDS, TraceLog
+from ..model.problem import Problem
+from ..engine.rounding import Rounding
 from .answers import Answer, AnswerSet
 from .compare import Tolerance, agreement, decimals, exact
 from .names import Match, NameIndex, split_suffixes

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..log import Entry, TraceLog
-from ..ops import Operand
+from ..engine.log import Entry, TraceLog
+from ..engine.ops import Operand
 
 #: Kinds whose values are derivatives of the loss: their sign depends on the convention.
 GRADIENT_KINDS = frozenset({"dout", "dnet", "dw", "db"})

@@ -15,10 +15,10 @@ from typing import Any
 import jinja2
 
 from ..errors import ProblemError
-from ..ops import paren
+from ..engine.ops import paren
 from ..render import RenderOptions, environment
 from ..render.printers import PRINTERS
-from ..rounding import Rounding
+from ..engine.rounding import Rounding
 from .compare import decimals
 from .judge import Record, Result, Unmatched, describe
 from .names import Match, ascii_math

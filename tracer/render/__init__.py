@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from ..errors import ProblemError
-from ..problem import STYLES
-from ..log import TraceLog
-from ..ops import paren
+from ..model.problem import STYLES
+from ..engine.log import TraceLog
+from ..engine.ops import paren
 from ..resources import templates_dir
 from .chains import ChainView, Gap
 from .figure import network_figure
@@ -26,7 +26,7 @@ from .symbolic import SymbolicView
 from .view import Viewer
 
 if TYPE_CHECKING:
-    from ..exercise import Exercise
+    from ..sheets.exercise import Exercise
 
 DEFAULT_STYLE = "chain-rule"
 
@@ -173,7 +173,7 @@ def diagram(log: TraceLog, printer: Printer, name: str) -> str:
 def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
     style = options.style or log.problem.style or DEFAULT_STYLE
     if style not in STYLES:
-        from ..schema import closest
+        from ..model.schema import closest
         raise ProblemError(f"--style: found '{style}'{closest(style, STYLES)}; expected one of: {', '.join(STYLES)}")
     check_weights(log, options.weights)
     printer = PRINTERS[fmt](inline_svg=options.inline_svg) if fmt == "md" else PRINTERS[fmt]()
@@ -209,7 +209,7 @@ def body_template(style: str, options: RenderOptions) -> str:
 
 def _exercise(log: TraceLog, viewer: Viewer) -> "Exercise":
     """What the problem's ``ask`` selects (tracer/exercise.py), for exercise.j2 and answer_key.j2."""
-    from ..exercise import Exercise
+    from ..sheets.exercise import Exercise
     return Exercise(log, viewer)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence, TypeVar
 
-from ..log import Entry
-from ..ops import Identity, Product, WeightedSum, elide
+from ..engine.log import Entry
+from ..engine.ops import Identity, Product, WeightedSum, elide
 from .view import Eq, LayerView, StepView, Viewer
 
 T = TypeVar("T")

@@ -15,8 +15,6 @@ import re
 import unicodedata
 
 __all__ = [
-    "SAFE_MATH_MACROS",
-    "latex_math_name",
     "latex_text",
     "markdown_text",
     "xml_text",
@@ -76,81 +74,6 @@ def latex_text(s: str) -> str:
     """
     cleaned = _clean_controls(s)
     return "".join(_LATEX_TEXT_MAP.get(ch, ch) for ch in cleaned)
-
-
-# --------------------------------------------------------------------------- LaTeX math names
-
-_GREEK: frozenset[str] = frozenset(
-    """alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa
-    lambda mu nu xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi
-    psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega""".split()
-)
-
-SAFE_MATH_MACROS: frozenset[str] = _GREEK | frozenset(
-    "delta sigma hat partial frac text mathrm cdot".split()
-)
-"""Macro names (without backslash) allowed in :func:`latex_math_name`.
-
-Each only typesets symbols or decorations; none reads files, writes files,
-defines macros or changes category codes.  ``\\text`` needs amsmath.
-"""
-
-_MATH_NAME_PLAIN = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    "_^{}()[],+-' "
-)
-_MATH_TOKEN = re.compile(r"\\[A-Za-z]+|\\.?|.", re.DOTALL)
-
-
-def _check_math_token(token: str, s: str) -> None:
-    """Raise ValueError unless ``token`` is a whitelisted macro or plain character."""
-    if token == "\\_":  # an escaped underscore prints "_" and nothing else
-        return
-    if token.startswith("\\"):
-        if token[1:] not in SAFE_MATH_MACROS:
-            raise ValueError(f"macro {token!r} is not allowed in math name {s!r}")
-    elif token not in _MATH_NAME_PLAIN:
-        raise ValueError(f"character {token!r} is not allowed in math name {s!r}")
-
-
-def _check_braces(s: str) -> None:
-    """Raise ValueError unless every ``{`` has a matching ``}``.
-
-    An unbalanced brace would close or leave open a group of the surrounding
-    document, so the name could change what follows it.
-    """
-    depth = 0
-    for ch in s:
-        depth += {"{": 1, "}": -1}.get(ch, 0)
-        if depth < 0:
-            raise ValueError(f"unbalanced '}}' in math name {s!r}")
-    if depth:
-        raise ValueError(f"unbalanced '{{' in math name {s!r}")
-
-
-def latex_math_name(s: str) -> str:
-    r"""Validate a user-chosen symbol name for math mode; return it unchanged.
-
-    Names such as ``net_{h1}``, ``\hat{y}_{o1}`` or ``\frac{\partial E}{\partial w}``
-    come from notation overrides and must keep their math meaning, so they are
-    validated rather than escaped.  Allowed: ASCII letters, digits, spaces,
-    ``_ ^ { } ( ) [ ] , + - '`` and the macros in :data:`SAFE_MATH_MACROS`.
-
-    Policy: anything else (another macro such as ``\input`` or ``\def``, a
-    control symbol such as ``\\`` or ``\,``, ``$ % # & ~``, non-ASCII) raises
-    ``ValueError`` naming the offending token, so a bad notation override fails
-    loudly at load time instead of silently printing something else.  Also
-    rejected: unbalanced braces, and ``^^``, which TeX reads as a character
-    code (``^^5c`` is a backslash) and would smuggle in any command.
-    """
-    if not s.strip():
-        raise ValueError("math name must not be empty")
-    if "^^" in s:
-        raise ValueError(f"'^^' is not allowed in math name {s!r}")
-    for token in _MATH_TOKEN.findall(s):
-        _check_math_token(token, s)
-    _check_braces(s)
-    return s
 
 
 # --------------------------------------------------------------------------- Markdown

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..notation import Notation
+from ..model.notation import Notation
 from .diagram import DiagramSpec, to_svg, to_tikz
 from .printers import Printer
 

@@ -25,10 +25,10 @@ if TYPE_CHECKING:
 else:  # imported on first use, not when another style is rendered (tracer/_lazy.py)
     from .._lazy import sympy
 
-from ..activations import Activation
-from ..log import TraceLog
-from ..notation import Notation
-from ..ops import elide
+from ..model.activations import Activation
+from ..engine.log import TraceLog
+from ..model.notation import Notation
+from ..engine.ops import elide
 from .figure import network_figure
 from .printers import LINE_WIDTH, Printer, width
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable
 
-from ..activations import ElementwiseOp, SoftmaxOut
-from ..log import Entry, TraceLog
-from ..ops import Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide, paren
+from ..model.activations import ElementwiseOp, SoftmaxOut
+from ..engine.log import Entry, TraceLog
+from ..engine.ops import Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide, paren
 from .matrices import applied, grid, transpose
 
 #: How a layer's activation function is written when applied to a symbol or a matrix.

@@ -27,15 +27,15 @@ from typing import Sequence
 import numpy as np
 import yaml
 
-from .engine import trace
-from .errors import ProblemError
+from ..engine.trace import trace
+from ..errors import ProblemError
 from .exercise import Exercise
-from .log import Entry, TraceLog
-from .outputs import write_files
-from .problem import VARIANTS_HELP, DrawRange, Example, Problem, VariantSpec
-from .render.escape import markdown_text
-from .render.printers import MarkdownPrinter
-from .schema import Reader
+from ..engine.log import Entry, TraceLog
+from ..outputs import write_files
+from ..model.problem import VARIANTS_HELP, DrawRange, Example, Problem, VariantSpec
+from ..render.escape import markdown_text
+from ..render.printers import MarkdownPrinter
+from ..model.schema import Reader
 
 #: A ReLU or leaky ReLU net input closer to 0 than this sits on the kink (its derivative
 #: is a convention there, and a rounding slip flips it).
@@ -209,7 +209,7 @@ def answers_yaml(v: Variant) -> str:
 
 def documents(v: Variant) -> dict[str, str]:
     """The exercise and answer key as Markdown (with the exercise's diagram beside it) and LaTeX."""
-    from .render import RenderOptions, render_text
+    from ..render import RenderOptions, render_text
     files: dict[str, str] = {}
     for name in DOCUMENTS:
         flags = {"exercise": name == "exercise", "answer_key": name == "answer_key"}
@@ -226,7 +226,7 @@ def folder_files(v: Variant, seed: int) -> dict[str, str | bytes]:
 
 def add_pdfs(folders: dict[str, dict[str, str | bytes]]) -> None:
     """Compile every folder's exercise.tex and answer_key.tex (a few at a time: LaTeX is slow)."""
-    from .render.pdf import compile_pdf
+    from ..render.pdf import compile_pdf
     jobs = [(folder, name) for folder in folders for name in DOCUMENTS]
     with ThreadPoolExecutor(max_workers=PDF_WORKERS) as pool:
         pdfs = list(pool.map(lambda job: compile_pdf(str(folders[job[0]][f"{job[1]}.tex"])), jobs))
@@ -235,7 +235,7 @@ def add_pdfs(folders: dict[str, dict[str, str | bytes]]) -> None:
 
 
 def tex_available() -> bool:
-    from .render.pdf import tex_command
+    from ..render.pdf import tex_command
     try:
         tex_command()
     except ProblemError:

@@ -11,8 +11,8 @@ from typing import Callable
 
 import numpy as np
 
-from .activations import Activation
-from .losses import Loss
+from ..model.activations import Activation
+from ..model.losses import Loss
 
 Rnd = Callable[[np.ndarray], np.ndarray]
 

@@ -12,9 +12,9 @@ import numpy as np
 if TYPE_CHECKING:
     import sympy
 else:  # imported on first use: tracing and rendering need no sympy (tracer/_lazy.py)
-    from ._lazy import sympy
+    from .._lazy import sympy
 
-from .ops import Op
+from ..engine.ops import Op
 
 
 @dataclass(frozen=True)

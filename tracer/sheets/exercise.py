@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from .check.judge import Checker
-from .check.nodes import Node
-from .log import KINDS, Entry, TraceLog
-from .render.view import Eq, Viewer
-from .schema import Reader
+from ..check.judge import Checker
+from ..check.nodes import Node
+from ..engine.log import KINDS, Entry, TraceLog
+from ..render.view import Eq, Viewer
+from ..model.schema import Reader
 
 #: How each kind of quantity is described on the sheet; {n} is the neuron's label,
 #: {p} the weight's or bias's plain name.

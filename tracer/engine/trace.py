@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .activations import Activation, SoftmaxDelta
+from ..model.activations import Activation, SoftmaxDelta
 from .log import Entry, TraceLog
-from .notation import Names, Notation
+from ..model.notation import Names, Notation
 from .numeric import Params, Pass, mean_gradients, run_example, updated
 from .ops import Difference, Identity, Mean, Op, Operand, Product, Sum, Update, WeightedSum
-from .problem import Problem
+from ..model.problem import Problem
 from .rounding import Rounding
 
 _ETA = ("eta", "\\eta")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar, NamedTuple, Sequence
 if TYPE_CHECKING:
     import sympy
 else:  # imported on first use: tracing and rendering need no sympy (tracer/_lazy.py)
-    from ._lazy import sympy
+    from .._lazy import sympy
 
 
 class Operand(NamedTuple):

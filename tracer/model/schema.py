@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from .errors import ProblemError
+from ..errors import ProblemError
 
 MISSING: Any = object()
 _LIMIT = 60

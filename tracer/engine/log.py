@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .jsontext import dumps
 from .ops import Op, Operand, paren
@@ -16,10 +17,10 @@ from .ops import Op, Operand, paren
 if TYPE_CHECKING:
     import sympy
 
-    from .notation import Notation
-    from .problem import Problem
+    from ..model.notation import Notation
+    from ..model.problem import Problem
 else:  # imported on first use: tracing and writing JSON need no sympy (tracer/_lazy.py)
-    from ._lazy import sympy
+    from .._lazy import sympy
 
 KINDS = ("net", "out", "loss", "error", "dout", "dact", "dnet", "dw", "db", "new_w", "new_b")
 FORMAT_NAME = "tracer-trace"
@@ -148,18 +149,18 @@ class TraceLog:
         return dumps(self.to_dict(), indent=1) + "\n"
 
     # --- rendering (the Python API of course notes and notebooks) -----------------
+    # The output side is reached through ``RENDERER``, which the package wires up when it is
+    # imported (tracer/__init__.py): the data never imports the code that prints it.
     def to_markdown(self, style: str | None = None, **options: Any) -> str:
         """The walkthrough as Markdown; the diagram inline as SVG (no file beside it).
 
         ``options`` are the fields of ``tracer.render.RenderOptions`` (max_terms, weights, ...).
         """
-        from .render import RenderOptions, render_text
-        return render_text(self, "md", RenderOptions(style=style, inline_svg=True, **options)).text
+        return _renderer()(self, "md", {"style": style, "inline_svg": True, **options})
 
     def to_latex(self, style: str | None = None, fragment: bool = False, **options: Any) -> str:
         """The walkthrough as a LaTeX document, or with ``fragment=True`` a body to ``\\input``."""
-        from .render import RenderOptions, render_text
-        return render_text(self, "tex", RenderOptions(style=style, fragment=fragment, **options)).text
+        return _renderer()(self, "tex", {"style": style, "fragment": fragment, **options})
 
     def _repr_markdown_(self) -> str:
         """Jupyter shows a log as its rendered walkthrough."""
@@ -168,3 +169,14 @@ class TraceLog:
     def _repr_latex_(self) -> str:
         """nbconvert's LaTeX/PDF export embeds the walkthrough's body."""
         return self.to_latex(fragment=True)
+
+
+#: Renders a log in a format ("md", "tex", ...) with ``RenderOptions`` fields; set by the package.
+Renderer = Callable[[TraceLog, str, dict[str, Any]], str]
+RENDERER: list[Renderer] = []
+
+
+def _renderer() -> Renderer:
+    if not RENDERER:
+        raise RuntimeError("no renderer installed: import tracer (the package) to render a log")
+    return RENDERER[0]

@@ -16,10 +16,10 @@ import numpy as np
 import yaml
 
 from .activations import ACTIVATIONS, Activation
-from .errors import ProblemError
+from ..errors import ProblemError
 from .losses import LOSSES, Loss
 from .notation import KINDS, Names, Notation, preset_names
-from .rounding import MODES, Rounding
+from ..engine.rounding import MODES, Rounding
 from .schema import MISSING, Reader, one_of, short
 
 Matrix = tuple[tuple[float, ...], ...]
@@ -539,7 +539,7 @@ def _notation(value: Any, layers: tuple[int, ...], bias: str, r: Reader) -> str 
 
 def _check_notation(layers: tuple[int, ...], bias: str, preset: str, overrides: dict, r: Reader,
                     value: Any) -> None:
-    from .render.escape import latex_math_name
+    from ..formula.names import latex_math_name
     try:
         names = Notation(layers, bias, preset, overrides)
         for name in dict.fromkeys(_all_names(names, layers, bias)):

@@ -12,9 +12,9 @@ import numpy as np
 if TYPE_CHECKING:
     import sympy
 else:  # imported on first use: tracing and rendering need no sympy (tracer/_lazy.py)
-    from ._lazy import sympy
+    from .._lazy import sympy
 
-from .ops import Op
+from ..engine.ops import Op
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -255,7 +255,7 @@ class SoftmaxOut(Op):
     j: int  # 0-based
 
     def render(self, texts, max_terms=None):
-        from .ops import elide
+        from ..engine.ops import elide
         denominator = " + ".join(elide([f"e^{{{t}}}" for t in texts], max_terms))
         return f"\\frac{{e^{{{texts[self.j]}}}}}{{{denominator}}}"
 
@@ -309,7 +309,7 @@ class SoftmaxDelta(Op):
     """
 
     def render(self, texts, max_terms=None):
-        from .ops import elide
+        from ..engine.ops import elide
         pairs = [f"{texts[k]} \\cdot {texts[k + 1]}" for k in range(2, len(texts), 2)]
         return f"{texts[0]} \\left({texts[1]} - ({' + '.join(elide(pairs, max_terms))})\\right)"
 

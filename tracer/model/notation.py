@@ -71,7 +71,7 @@ def _unknown(what: str, got: object, valid: Sequence[str], shown: str = "") -> V
 @cache
 def _presets() -> dict[str, Any]:
     """The shipped YAML, read once per process."""
-    text = (files("tracer") / "notation_presets.yaml").read_text(encoding="utf-8")
+    text = (files("tracer.model") / "notation_presets.yaml").read_text(encoding="utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
     return data
 

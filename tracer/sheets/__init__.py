@@ -1,0 +1,1 @@
+"""Exercise sheets, variants and exports: above render and check, reading the trace log."""
