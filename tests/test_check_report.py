@@ -7,7 +7,7 @@ import pytest
 
 from tracer import examples
 from tracer.check import Checker, parse_answers
-from tracer.check.report import json_report, render_sheet, text_math, text_report, to_json
+from tracer.check.report import json_report, render_sheet, text_report, to_json
 
 SLIP = """\
 out_h1 = 0.61            # slip: 0.593269992
@@ -104,11 +104,3 @@ def test_sheets_parse_and_compile():
     assert mathcheck.katex_errors(mathcheck.markdown_math(md)) == []
     compiled = latexcheck.compile_tex(render_sheet(result, "tex"))
     assert compiled.errors == []
-
-
-def test_text_math():
-    assert text_math("\\frac{1}{1 + e^{-net_{h1}}}") == "1/(1 + exp(-net_h1))"
-    assert text_math("w_{5} \\cdot out_{h1} + b_{2}") == "w_5 · out_h1 + b_2"
-    assert text_math("\\begin{cases} 1 & \\text{if } net_{n6} > 0 \\\\ 0 & \\text{otherwise} \\end{cases}") \
-        == "(1 if net_n6 > 0 else 0)"
-    assert text_math("\\frac{1}{2}(y - out_{n9})^{2}") == "1/2(y - out_n9)^2"

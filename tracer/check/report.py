@@ -16,6 +16,9 @@ import jinja2
 
 from ..errors import ProblemError
 from ..engine.ops import paren
+from ..formula.latex import latex
+from ..formula.text import text as plain_text
+from ..formula.tree import Number
 from ..render import RenderOptions, environment
 from ..render.printers import PRINTERS
 from ..engine.rounding import Rounding
@@ -165,11 +168,11 @@ def _slip(result: Result, r: Record, rows: dict[int, Row]) -> Slip:
         plain_parts = [row.name, r.node.shown]
     else:
         operands = result.operands(r)
-        formula = entry.formula_latex(MAX_TERMS)
-        substitution = entry.op.substitute(entry.op.operand_texts([o.text for o in operands]), [o.value for o in operands],
-                                           MAX_TERMS)
-        parts = [row.symbol, formula, substitution, value]
-        plain_parts = [row.name, text_math(formula), text_math(substitution), value]
+        formula = entry.formula_tree(MAX_TERMS)
+        values = [o.value for o in operands]
+        substitution = entry.op.tree_at([Number(o.text, o.value) for o in operands], values, MAX_TERMS)
+        parts = [row.symbol, latex(formula), latex(substitution), value]
+        plain_parts = [row.name, plain_text(formula), plain_text(substitution), value]
     return Slip(row, parts, plain_parts, [rows[id(c)] for c in r.carried_into])
 
 
@@ -254,44 +257,6 @@ def _painter(colour: bool):
     def paint(kind: str, text: str) -> str:
         return f"\x1b[{_COLOURS[kind]}m{text}\x1b[0m" if colour else text
     return paint
-
-
-_FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
-_CASES = re.compile(r"\\begin\{cases\}\s*(.*?)\s*&\s*\\text\{if \}\s*(.*?)\s*\\\\\s*(.*?)\s*&\s*"
-                    r"\\text\{otherwise\}\s*\\end\{cases\}")
-_PLAIN = [("\\left.", ""), ("\\right|", "|"), ("\\left", ""), ("\\right", ""), ("\\cdot", "·"),
-          ("\\quad", "  "), ("\\cdots", "..."), ("\\max", "max"), ("\\ln", "ln"), ("\\log", "log"),
-          ("\\le", "<="), ("\\ge", ">="), ("\\sum", "sum"), ("\\partial ", "d"), ("\\partial", "d"),
-          ("\\delta", "delta"), ("\\eta", "eta"), ("\\sigma", "sigma"), ("\\_", "_"), ("\\,", " "),
-          ("\\;", " ")]
-
-
-def text_math(latex: str) -> str:
-    """A LaTeX formula readable in a terminal: fractions with a slash, products with a dot."""
-    s = _CASES.sub(lambda m: f"({m[1]} if {m[2]} else {m[3]})", latex)
-    for old, new in _PLAIN:
-        s = s.replace(old, new)
-    while True:   # one rewrite at a time, innermost groups first, until nothing changes
-        for pattern, replace in _REWRITES:
-            t = pattern.sub(replace, s)
-            if t != s:
-                s = t
-                break
-        else:
-            return s.replace("{", "").replace("}", "")
-
-
-def _group(text: str) -> str:
-    return f"({text})" if len(text) > 1 and re.search(r"[\s+\-·]", text.strip().lstrip("-")) else text
-
-
-_REWRITES = [
-    (re.compile(r"\\(?:mathrm|text|operatorname)\{([^{}]*)\}"), r"\1"),
-    (re.compile(r"_\{([^{}]*)\}"), r"_\1"),
-    (re.compile(r"(?<![A-Za-z])e\^\{([^{}]*)\}"), r"exp(\1)"),
-    (re.compile(r"\^\{([^{}]*)\}"), lambda m: "^" + _group(m[1])),
-    (_FRAC, lambda m: f"{_group(m[1])}/{_group(m[2])}"),
-]
 
 
 # --- JSON ---------------------------------------------------------------------

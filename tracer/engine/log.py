@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .jsontext import dumps
-from .ops import Op, Operand, paren
+from ..formula.latex import latex
+from ..formula.tree import Node, Number, Symbol
+from .ops import Op, Operand
 
 if TYPE_CHECKING:
     import sympy
@@ -62,12 +64,32 @@ class Entry:
     def depends_on(self) -> list[int]:
         return [o.entry for o in self.operands if o.entry is not None]
 
+    @property
+    def symbol(self) -> Symbol:
+        """The entry's name as a formula leaf."""
+        return Symbol(self.latex, self.name)
+
+    def formula_tree(self, max_terms: int | None = None) -> Node:
+        """The general formula: the op over its operands' symbols."""
+        return self.op.tree([Symbol(o.latex, o.name) for o in self.operands], max_terms)
+
+    def substitution_tree(self, max_terms: int | None = None, shown: Sequence[str] | None = None) -> Node:
+        """The formula with the operands' shown values put in (or other ``shown`` texts: a
+        student's own numbers)."""
+        texts = [o.shown for o in self.operands] if shown is None else shown
+        values = [o.value for o in self.operands]
+        return self.op.tree_at([Number(t, v) for t, v in zip(texts, values)], values, max_terms)
+
     def formula_latex(self, max_terms: int | None = None) -> str:
-        return self.op.render([o.latex for o in self.operands], max_terms)
+        return latex(self.formula_tree(max_terms))
 
     def substitution_latex(self, max_terms: int | None = None) -> str:
-        texts = self.op.operand_texts([o.shown for o in self.operands])
-        return self.op.substitute(texts, [o.value for o in self.operands], max_terms)
+        return latex(self.substitution_tree(max_terms))
+
+    def operand(self, role: str, k: int = 0) -> Operand:
+        """The k-th operand in ``role`` (``entry.operand("grad")``, ``operand("weight", 2)``)."""
+        found = [o for o, r in zip(self.operands, self.op.roles(len(self.operands))) if r == role]
+        return found[k]
 
     @property
     def formula(self) -> sympy.Expr:

@@ -1,15 +1,20 @@
-"""Operations: each owns its value, its LaTeX formula and its sympy form.
+"""Operations: each owns its value, its formula (a tree) and its sympy form.
 
-An entry of the trace log is ``op(operands)``. The same op prints the general formula
-(operand symbols), the substitution (operand values as shown) and builds the sympy
-expression, so the three can never disagree; the checker re-evaluates an op on a
-student's own operand values to detect error carried forward.
+An entry of the trace log is ``op(operands)``. The same op builds the formula tree of the
+general formula (operand symbols at the leaves) and of the substitution (operand values as
+shown), which every printer prints, and the sympy expression, so they can never disagree;
+the checker re-evaluates an op on a student's own operand values to detect error carried
+forward. Operands have named roles (``Op.roles``): consumers read ``entry.operand("grad")``,
+not positions.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+from ..formula.tree import Add, Frac, Group, Mul, Node, Number, Sub, elided
 
 if TYPE_CHECKING:
     import sympy
@@ -40,22 +45,20 @@ def elide(terms: Sequence[str], max_terms: int | None, gap: str = "\\cdots") -> 
 
 
 class Op:
-    """Base operation. Subclasses define ``render``, ``sympy`` and ``evaluate``."""
+    """Base operation. Subclasses define ``tree``, ``sympy``, ``evaluate`` and ``roles``."""
 
-    #: The first operand opens the formula (w - η·g, t - o, a + b): a negative value needs no brackets.
-    bare_first: ClassVar[bool] = False
-
-    def operand_texts(self, shown: Sequence[str]) -> list[str]:
-        """Values as they go into the formula: negative ones bracketed where they need it."""
-        return [text if k == 0 and self.bare_first else paren(text) for k, text in enumerate(shown)]
-
-    def render(self, texts: Sequence[str], max_terms: int | None = None) -> str:
+    def tree(self, args: Sequence[Node], max_terms: int | None = None) -> Node:
+        """The formula with ``args`` (symbols or numbers) at its leaves."""
         raise NotImplementedError
 
-    def substitute(self, texts: Sequence[str], values: Sequence[float],
-                   max_terms: int | None = None) -> str:
+    def tree_at(self, args: Sequence[Node], values: Sequence[float],
+                max_terms: int | None = None) -> Node:
         """The formula with numbers put in; ops whose printed case depends on a value override it."""
-        return self.render(texts, max_terms)
+        return self.tree(args, max_terms)
+
+    def roles(self, n: int) -> tuple[str, ...]:
+        """The role of each of ``n`` operands, in order (``weight``, ``input``, ``bias``, ...)."""
+        return ("term",) * n
 
     def sympy(self, symbols: Sequence[sympy.Expr]) -> sympy.Expr:
         raise NotImplementedError
@@ -68,8 +71,6 @@ class Op:
 class WeightedSum(Op):
     """net = w1·x1 + w2·x2 + ... (+ b); operands are (w, x) pairs, then the bias if any."""
 
-    bare_first: ClassVar[bool] = True
-
     has_bias: bool
 
     def _split(self, items: Sequence):
@@ -77,13 +78,16 @@ class WeightedSum(Op):
         pairs = [(items[k], items[k + 1]) for k in range(0, n, 2)]
         return pairs, (items[-1] if self.has_bias else None)
 
-    def render(self, texts, max_terms=None):
-        pairs, bias = self._split(texts)
-        terms = [f"{w} \\cdot {x}" for w, x in pairs]
+    def roles(self, n):
+        pairs = ("weight", "input") * ((n - (1 if self.has_bias else 0)) // 2)
+        return (*pairs, "bias") if self.has_bias else pairs
+
+    def tree(self, args, max_terms=None):
+        pairs, bias = self._split(args)
+        terms = [Mul((w, x)) for w, x in pairs]
         if bias is not None:
-            terms = [*elide(terms, max_terms - 1 if max_terms else None), bias]
-            return " + ".join(terms)
-        return " + ".join(elide(terms, max_terms))
+            return Add((*elided(terms, max_terms - 1 if max_terms else None), bias))
+        return Add(elided(terms, max_terms))
 
     def sympy(self, symbols):
         pairs, bias = self._split(symbols)
@@ -98,10 +102,8 @@ class WeightedSum(Op):
 class Sum(Op):
     """a + b + c: total loss, backpropagated error, shared-bias gradient."""
 
-    bare_first: ClassVar[bool] = True
-
-    def render(self, texts, max_terms=None):
-        return " + ".join(elide(texts, max_terms))
+    def tree(self, args, max_terms=None):
+        return Add(elided(args, max_terms))
 
     def sympy(self, symbols):
         return sympy.Add(*symbols)
@@ -114,10 +116,9 @@ class Sum(Op):
 class Mean(Op):
     """(1/k)(g1 + ... + gk): the gradient a mini-batch update uses."""
 
-    bare_first: ClassVar[bool] = True
-
-    def render(self, texts, max_terms=None):
-        return f"\\frac{{1}}{{{len(texts)}}}\\left({' + '.join(elide(texts, max_terms))}\\right)"
+    def tree(self, args, max_terms=None):
+        return Mul((Frac(Number("1"), Number(str(len(args)))), Group(Add(elided(args, max_terms)), sized=True)),
+                   sign="juxtapose")
 
     def sympy(self, symbols):
         return sympy.Add(*symbols) / len(symbols)
@@ -130,10 +131,11 @@ class Mean(Op):
 class Difference(Op):
     """a - b: the error target - output, or the gradient out - target."""
 
-    bare_first: ClassVar[bool] = True
+    def roles(self, n):
+        return ("left", "right")
 
-    def render(self, texts, max_terms=None):
-        return f"{texts[0]} - {texts[1]}"
+    def tree(self, args, max_terms=None):
+        return Sub(args[0], args[1])
 
     def sympy(self, symbols):
         return symbols[0] - symbols[1]
@@ -146,10 +148,11 @@ class Difference(Op):
 class Product(Op):
     """a · b · ...: chain-rule factors multiplied."""
 
-    bare_first: ClassVar[bool] = True
+    def roles(self, n):
+        return ("factor",) * n
 
-    def render(self, texts, max_terms=None):
-        return " \\cdot ".join(texts)
+    def tree(self, args, max_terms=None):
+        return Mul(tuple(args))
 
     def sympy(self, symbols):
         return sympy.Mul(*symbols)
@@ -162,10 +165,11 @@ class Product(Op):
 class Identity(Op):
     """a: a gradient that is just the delta (a per-neuron bias)."""
 
-    bare_first: ClassVar[bool] = True
+    def roles(self, n):
+        return ("value",)
 
-    def render(self, texts, max_terms=None):
-        return texts[0]
+    def tree(self, args, max_terms=None):
+        return args[0]
 
     def sympy(self, symbols):
         return symbols[0]
@@ -176,12 +180,13 @@ class Identity(Op):
 
 @dataclass(frozen=True)
 class Update(Op):
-    """w - η·g: one gradient-descent step; operands are (w, η, g)."""
+    """w - η·g: one gradient-descent step; operands are (old, rate, grad)."""
 
-    bare_first: ClassVar[bool] = True
+    def roles(self, n):
+        return ("old", "rate", "grad")
 
-    def render(self, texts, max_terms=None):
-        return f"{texts[0]} - {texts[1]} \\cdot {texts[2]}"
+    def tree(self, args, max_terms=None):
+        return Sub(args[0], Mul((args[1], args[2])))
 
     def sympy(self, symbols):
         return symbols[0] - symbols[1] * symbols[2]

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -15,6 +16,13 @@ else:  # imported on first use: tracing and rendering need no sympy (tracer/_laz
     from .._lazy import sympy
 
 from ..engine.ops import Op
+from ..formula.latex import latex
+from ..formula.tree import (Add, Apply, Cases, Frac, Group, Mul, Neg, Node, Number, Pow, Relation,
+                            Sigma, Sub, Symbol, Where, elided)
+
+X, K = Symbol("x", "x"), Symbol("k", "k")
+E = Symbol("e", "e")
+ONE, ZERO = Number("1", 1.0), Number("0", 0.0)
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -23,21 +31,13 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def _cases(when_positive: str, otherwise: str, net: str) -> str:
-    return (f"\\begin{{cases}} {when_positive} & \\text{{if }} {net} > 0 \\\\ "
-            f"{otherwise} & \\text{{otherwise}} \\end{{cases}}")
+def _cases(when_positive: Node, otherwise: Node, net: Node) -> Node:
+    return Cases(((when_positive, Relation(net, ">", ZERO)), (otherwise, None)))
 
 
-def _bare(text: str) -> str:
-    """A shown value without the brackets a negative number gets inside a product:
-    ``\\max(0, -0.079)``, not ``\\max(0, (-0.079))``."""
-    return text[1:-1] if text.startswith("(-") and text.endswith(")") else text
-
-
-def _branch(value: str, net_text: str, net_value: float) -> str:
+def _branch(value: Node, net: Node, net_value: float) -> Node:
     """The case that applies, with the reason: ``1 \\quad (0.0197 > 0)``."""
-    relation = ">" if net_value > 0 else "\\le"
-    return f"{value} \\quad ({_bare(net_text)} {relation} 0)"
+    return Where(value, Relation(net, ">" if net_value > 0 else "<=", ZERO))
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,16 @@ class ElementwiseOp(Op):
     activation: "Activation"
     derivative: bool = False
 
-    def render(self, texts, max_terms=None):
-        a = self.activation
-        return a.dact_latex(*texts) if self.derivative else a.out_latex(texts[0])
+    def roles(self, n):
+        return ("net", "out")[:n]
 
-    def substitute(self, texts, values, max_terms=None):
+    def tree(self, args, max_terms=None):
         a = self.activation
-        return a.dact_substitution(texts, values) if self.derivative else a.out_substitution(texts, values)
+        return a.dact_tree(*args) if self.derivative else a.out_tree(args[0])
+
+    def tree_at(self, args, values, max_terms=None):
+        a = self.activation
+        return a.dact_tree_at(args, values) if self.derivative else a.out_tree_at(args, values)
 
     def sympy(self, symbols):
         a = self.activation
@@ -87,28 +90,39 @@ class Activation:
     def dact_op(self) -> Op:
         return ElementwiseOp(self, derivative=True)
 
-    # formula pieces; operand texts are symbols (formula) or shown values (substitution)
-    def out_latex(self, net: str) -> str:
+    # formula pieces: trees over symbols (formula) or shown values (substitution)
+    def out_tree(self, net: Node) -> Node:
         raise NotImplementedError
 
-    def out_substitution(self, texts, values) -> str:
-        return self.out_latex(texts[0])
+    def out_tree_at(self, args: Sequence[Node], values: Sequence[float]) -> Node:
+        return self.out_tree(args[0])
 
     def out_sympy(self, net: sympy.Expr) -> sympy.Expr:
         raise NotImplementedError
 
-    def dact_latex(self, net: str, out: str) -> str:
+    def dact_tree(self, net: Node, out: Node) -> Node:
         raise NotImplementedError
 
-    def dact_substitution(self, texts, values) -> str:
-        return self.dact_latex(*texts)
+    def dact_tree_at(self, args: Sequence[Node], values: Sequence[float]) -> Node:
+        return self.dact_tree(*args)
 
     def dact_sympy(self, net: sympy.Expr, out: sympy.Expr) -> sympy.Expr:
         raise NotImplementedError
 
-    def describe(self) -> str:
+    def describe_tree(self) -> Node:
         """The formula a setup section prints, in x."""
-        return self.out_latex("x")
+        return self.out_tree(X)
+
+    def describe(self) -> str:
+        return latex(self.describe_tree())
+
+    def out_latex(self, net: str) -> str:
+        """The activation of a named quantity as LaTeX (``net`` is a symbol's LaTeX)."""
+        return latex(self.out_tree(Symbol(net, net)))
+
+    def dact_latex(self, net: str, out: str) -> str:
+        """The derivative in terms of named quantities, as LaTeX."""
+        return latex(self.dact_tree(Symbol(net, net), Symbol(out, out)))
 
     def spec(self) -> dict | str:
         return self.name
@@ -124,14 +138,14 @@ class Sigmoid(Activation):
     def derivative(self, net, out):
         return out * (1.0 - out)
 
-    def out_latex(self, net):
-        return f"\\frac{{1}}{{1 + e^{{-{net}}}}}"
+    def out_tree(self, net):
+        return Frac(ONE, Add((ONE, Pow(E, Neg(net)))))
 
     def out_sympy(self, net):
         return 1 / (1 + sympy.exp(-net))
 
-    def dact_latex(self, net, out):
-        return f"{out}(1 - {out})"
+    def dact_tree(self, net, out):
+        return Mul((out, Group(Sub(ONE, out))), sign="juxtapose")
 
     def dact_sympy(self, net, out):
         return out * (1 - out)
@@ -147,14 +161,14 @@ class Tanh(Activation):
     def derivative(self, net, out):
         return 1.0 - out * out
 
-    def out_latex(self, net):
-        return f"\\tanh({net})"
+    def out_tree(self, net):
+        return Apply(Symbol("\\tanh", "tanh"), (net,))
 
     def out_sympy(self, net):
         return sympy.tanh(net)
 
-    def dact_latex(self, net, out):
-        return f"1 - {out}^{{2}}"
+    def dact_tree(self, net, out):
+        return Sub(ONE, Pow(out, Number("2")))
 
     def dact_sympy(self, net, out):
         return 1 - out**2
@@ -170,14 +184,14 @@ class Linear(Activation):
     def derivative(self, net, out):
         return np.ones_like(net, dtype=float)
 
-    def out_latex(self, net):
+    def out_tree(self, net):
         return net
 
     def out_sympy(self, net):
         return net
 
-    def dact_latex(self, net, out):
-        return "1"
+    def dact_tree(self, net, out):
+        return ONE
 
     def dact_sympy(self, net, out):
         return sympy.Integer(1)
@@ -196,24 +210,24 @@ class LeakyReLU(Activation):
     def derivative(self, net, out):
         return np.where(net > 0, 1.0, self.alpha)
 
-    def _alpha(self) -> str:
-        return repr(float(self.alpha)).rstrip("0").rstrip(".")
+    def _alpha(self) -> Number:
+        return Number(repr(float(self.alpha)).rstrip("0").rstrip("."), self.alpha)
 
-    def out_latex(self, net):
-        return _cases(net, f"{self._alpha()} \\cdot {net}", net)
+    def out_tree(self, net):
+        return _cases(net, Mul((self._alpha(), net)), net)
 
-    def out_substitution(self, texts, values):
-        net = texts[0]
-        return net if values[0] > 0 else f"{self._alpha()} \\cdot {net}"
+    def out_tree_at(self, args, values):
+        net = args[0]
+        return net if values[0] > 0 else Mul((self._alpha(), net))
 
     def out_sympy(self, net):
         return sympy.Piecewise((net, net > 0), (self.alpha * net, True))
 
-    def dact_latex(self, net, out):
-        return _cases("1", self._alpha(), net)
+    def dact_tree(self, net, out):
+        return _cases(ONE, self._alpha(), net)
 
-    def dact_substitution(self, texts, values):
-        return _branch("1" if values[0] > 0 else self._alpha(), texts[0], values[0])
+    def dact_tree_at(self, args, values):
+        return _branch(ONE if values[0] > 0 else self._alpha(), args[0], values[0])
 
     def dact_sympy(self, net, out):
         return sympy.Piecewise((1, net > 0), (self.alpha, True))
@@ -227,19 +241,19 @@ class ReLU(LeakyReLU):
     alpha: float = 0.0
     name: ClassVar[str] = "relu"
 
-    def out_latex(self, net):
-        return f"\\max(0, {net})"
+    def out_tree(self, net):
+        return Apply(Symbol("\\max", "max"), (ZERO, net))
 
-    def out_substitution(self, texts, values):
-        return self.out_latex(_bare(texts[0]))
+    def out_tree_at(self, args, values):
+        return self.out_tree(args[0])
 
     def out_sympy(self, net):
         # evaluate=False: Max rejects an UnevaluatedExpr number (the substituted form) as
         # "not comparable"; .doit() still evaluates it
         return sympy.Max(0, net, evaluate=False)
 
-    def dact_latex(self, net, out):
-        return _cases("1", "0", net)
+    def dact_tree(self, net, out):
+        return _cases(ONE, ZERO, net)
 
     def dact_sympy(self, net, out):
         return sympy.Piecewise((1, net > 0), (0, True))
@@ -254,10 +268,11 @@ class SoftmaxOut(Op):
 
     j: int  # 0-based
 
-    def render(self, texts, max_terms=None):
-        from ..engine.ops import elide
-        denominator = " + ".join(elide([f"e^{{{t}}}" for t in texts], max_terms))
-        return f"\\frac{{e^{{{texts[self.j]}}}}}{{{denominator}}}"
+    def roles(self, n):
+        return ("net",) * n
+
+    def tree(self, args, max_terms=None):
+        return Frac(Pow(E, args[self.j]), Add(elided([Pow(E, t) for t in args], max_terms)))
 
     def sympy(self, symbols):
         return sympy.exp(symbols[self.j]) / sympy.Add(*[sympy.exp(s) for s in symbols])
@@ -283,17 +298,17 @@ class Softmax(Activation):
     def out_op(self, j):
         return SoftmaxOut(j)
 
-    def out_latex(self, net):
-        return f"\\frac{{e^{{{net}}}}}{{\\sum_k e^{{net_k}}}}"
+    def out_tree(self, net):
+        return Frac(Pow(E, net), Sigma(K, Pow(E, Symbol("net_k", "net_k"))))
 
-    def dact_latex(self, net, out):
-        return f"{out}(1 - {out})"
+    def dact_tree(self, net, out):
+        return Mul((out, Group(Sub(ONE, out))), sign="juxtapose")
 
     def dact_sympy(self, net, out):
         return out * (1 - out)
 
-    def describe(self):
-        return "\\frac{e^{x_j}}{\\sum_k e^{x_k}}"
+    def describe_tree(self):
+        return Frac(Pow(E, Symbol("x_j", "x_j")), Sigma(K, Pow(E, Symbol("x_k", "x_k"))))
 
 
 ACTIVATIONS: dict[str, type[Activation]] = {
@@ -308,10 +323,13 @@ class SoftmaxDelta(Op):
     Operands: out_j, dout_j, then (out_k, dout_k) for every k of the layer.
     """
 
-    def render(self, texts, max_terms=None):
-        from ..engine.ops import elide
-        pairs = [f"{texts[k]} \\cdot {texts[k + 1]}" for k in range(2, len(texts), 2)]
-        return f"{texts[0]} \\left({texts[1]} - ({' + '.join(elide(pairs, max_terms))})\\right)"
+    def roles(self, n):
+        return ("out", "dout") * (n // 2)
+
+    def tree(self, args, max_terms=None):
+        pairs = [Mul((args[k], args[k + 1])) for k in range(2, len(args), 2)]
+        return Mul((args[0], Group(Sub(args[1], Group(Add(elided(pairs, max_terms)))), sized=True)),
+                   sign="juxtapose")
 
     def sympy(self, symbols):
         pairs = [symbols[k] * symbols[k + 1] for k in range(2, len(symbols), 2)]

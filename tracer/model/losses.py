@@ -15,6 +15,15 @@ else:  # imported on first use: tracing and rendering need no sympy (tracer/_laz
     from .._lazy import sympy
 
 from ..engine.ops import Op
+from ..formula.latex import latex
+from ..formula.tree import Add, Apply, Frac, Group, Mul, Neg, Node, Number, Pow, Sub, Symbol
+
+ONE, TWO = Number("1", 1.0), Number("2", 2.0)
+LN = Symbol("\\ln", "ln")
+
+
+def _ln(x: Node) -> Node:
+    return Apply(LN, (x,), bare=True)
 
 
 @dataclass(frozen=True)
@@ -24,9 +33,12 @@ class LossOp(Op):
     loss: "Loss"
     derivative: bool = False
 
-    def render(self, texts, max_terms=None):
-        t, o = texts
-        return self.loss.dout_latex(t, o) if self.derivative else self.loss.latex(t, o)
+    def roles(self, n):
+        return ("target", "out")
+
+    def tree(self, args, max_terms=None):
+        t, o = args
+        return self.loss.dout_tree(t, o) if self.derivative else self.loss.tree(t, o)
 
     def sympy(self, symbols):
         t, o = symbols
@@ -63,11 +75,17 @@ class Loss:
     def dout_op(self) -> Op:
         return LossOp(self, derivative=True)
 
-    def latex(self, t: str, o: str) -> str:
+    def tree(self, t: Node, o: Node) -> Node:
+        """E_j in terms of the target t and the output o."""
         raise NotImplementedError
 
-    def dout_latex(self, t: str, o: str) -> str:
+    def dout_tree(self, t: Node, o: Node) -> Node:
+        """∂E_j/∂o in terms of the target t and the output o."""
         raise NotImplementedError
+
+    def latex(self, t: str, o: str) -> str:
+        """E_j over named quantities, as LaTeX (``t``, ``o``: symbols' LaTeX)."""
+        return latex(self.tree(Symbol(t, t), Symbol(o, o)))
 
     def sympy(self, t: sympy.Expr, o: sympy.Expr) -> sympy.Expr:
         raise NotImplementedError
@@ -86,11 +104,11 @@ class HalfSquaredError(Loss):
     def dout(self, out, target):
         return out - target
 
-    def latex(self, t, o):
-        return f"\\frac{{1}}{{2}}({t} - {o})^{{2}}"
+    def tree(self, t, o):
+        return Mul((Frac(ONE, TWO), Pow(Group(Sub(t, o)), TWO)), sign="juxtapose")
 
-    def dout_latex(self, t, o):
-        return f"{o} - {t}"
+    def dout_tree(self, t, o):
+        return Sub(o, t)
 
     def sympy(self, t, o):
         return sympy.Rational(1, 2) * (t - o) ** 2
@@ -109,11 +127,11 @@ class SquaredError(Loss):
     def dout(self, out, target):
         return 2.0 * (out - target)
 
-    def latex(self, t, o):
-        return f"({t} - {o})^{{2}}"
+    def tree(self, t, o):
+        return Pow(Group(Sub(t, o)), TWO)
 
-    def dout_latex(self, t, o):
-        return f"2({o} - {t})"
+    def dout_tree(self, t, o):
+        return Mul((TWO, Group(Sub(o, t))), sign="juxtapose")
 
     def sympy(self, t, o):
         return (t - o) ** 2
@@ -132,11 +150,11 @@ class MeanSquaredError(Loss):
     def dout(self, out, target):
         return 2.0 * (out - target) / self.n
 
-    def latex(self, t, o):
-        return f"\\frac{{1}}{{{self.n}}}({t} - {o})^{{2}}"
+    def tree(self, t, o):
+        return Mul((Frac(ONE, Number(str(self.n))), Pow(Group(Sub(t, o)), TWO)), sign="juxtapose")
 
-    def dout_latex(self, t, o):
-        return f"\\frac{{2}}{{{self.n}}}({o} - {t})"
+    def dout_tree(self, t, o):
+        return Mul((Frac(TWO, Number(str(self.n))), Group(Sub(o, t))), sign="juxtapose")
 
     def sympy(self, t, o):
         return (t - o) ** 2 / self.n
@@ -168,11 +186,12 @@ class BinaryCrossEntropy(Loss):
             return (np.where(target < 1, (1 - target) / (1.0 - out), 0.0)
                     - np.where(target > 0, target / out, 0.0))
 
-    def latex(self, t, o):
-        return f"-\\left({t} \\ln {o} + (1 - {t}) \\ln(1 - {o})\\right)"
+    def tree(self, t, o):
+        return Neg(Group(Add((Mul((t, _ln(o)), sign="juxtapose"),
+                              Mul((Group(Sub(ONE, t)), _ln(Sub(ONE, o))), sign="juxtapose"))), sized=True))
 
-    def dout_latex(self, t, o):
-        return f"\\frac{{{o} - {t}}}{{{o}(1 - {o})}}"
+    def dout_tree(self, t, o):
+        return Frac(Sub(o, t), Mul((o, Group(Sub(ONE, o))), sign="juxtapose"))
 
     def sympy(self, t, o):
         return -(t * sympy.log(o) + (1 - t) * sympy.log(1 - o))
@@ -201,11 +220,11 @@ class CrossEntropy(Loss):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(target > 0, -target / out, 0.0)
 
-    def latex(self, t, o):
-        return f"-{t} \\ln {o}"
+    def tree(self, t, o):
+        return Neg(Mul((t, _ln(o)), sign="juxtapose"))
 
-    def dout_latex(self, t, o):
-        return f"-\\frac{{{t}}}{{{o}}}"
+    def dout_tree(self, t, o):
+        return Neg(Frac(t, o))
 
     def sympy(self, t, o):
         return -t * sympy.log(o)

@@ -1,0 +1,76 @@
+"""The formula tree and its printers: each node type, LaTeX and plain text, as tables."""
+from __future__ import annotations
+
+import pytest
+
+from tracer.formula.latex import latex
+from tracer.formula.text import text
+from tracer.formula.tree import (Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Number, Pow,
+                                 Relation, Sigma, Sub, Symbol, Where, elided)
+from tracer.model.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from tracer.model.losses import BinaryCrossEntropy, CrossEntropy, HalfSquaredError, MeanSquaredError
+
+NET = Symbol("net_{h1}", "net_h1")
+OUT = Symbol("out_{o1}", "out_o1")
+W, X = Symbol("w_{5}", "w5"), Symbol("x_{1}", "x1")
+NEG, POS = Number("-0.3", -0.3), Number("0.5933", 0.5933)
+E = Symbol("e", "e")
+LN = Symbol("\\ln", "ln")
+
+CASES = [  # tree, LaTeX, plain text
+    (Add((Mul((W, X)), Symbol("b_{1}", "b1"))), "w_{5} \\cdot x_{1} + b_{1}", "w5 · x1 + b1"),
+    # a negative number opening a formula needs no brackets; anywhere else it gets them
+    (Mul((NEG, POS)), "-0.3 \\cdot 0.5933", "-0.3 · 0.5933"),
+    (Mul((POS, NEG)), "0.5933 \\cdot (-0.3)", "0.5933 · (-0.3)"),
+    (Add((POS, NEG)), "0.5933 + (-0.3)", "0.5933 + (-0.3)"),
+    (Sub(NEG, Mul((Number("0.5"), NEG))), "-0.3 - 0.5 \\cdot (-0.3)", "-0.3 - 0.5 · (-0.3)"),
+    (Apply(Symbol("\\tanh", "tanh"), (NEG,)), "\\tanh(-0.3)", "tanh(-0.3)"),
+    (Apply(Symbol("\\max", "max"), (Number("0"), NEG)), "\\max(0, -0.3)", "max(0, -0.3)"),
+    (Frac(Number("1"), Add((Number("1"), Pow(E, Neg(NET))))), "\\frac{1}{1 + e^{-net_{h1}}}",
+     "1/(1 + exp(-net_h1))"),
+    (Frac(Number("1"), Add((Number("1"), Pow(E, Neg(NEG))))), "\\frac{1}{1 + e^{-(-0.3)}}",
+     "1/(1 + exp(-(-0.3)))"),
+    (Pow(NEG, Number("2")), "(-0.3)^{2}", "(-0.3)^2"),
+    (Mul((OUT, Group(Sub(Number("1"), OUT))), sign="juxtapose"), "out_{o1}(1 - out_{o1})",
+     "out_o1(1 - out_o1)"),
+    (Mul((Symbol("t", "t"), Apply(LN, (OUT,), bare=True)), sign="juxtapose"), "t \\ln out_{o1}", "t ln out_o1"),
+    (Apply(LN, (Sub(Number("1"), OUT),), bare=True), "\\ln(1 - out_{o1})", "ln(1 - out_o1)"),
+    (Mul((Frac(Number("1"), Number("2")), Group(Add((POS, NEG)), sized=True)), sign="juxtapose"),
+     "\\frac{1}{2}\\left(0.5933 + (-0.3)\\right)", "(1/2)(0.5933 + (-0.3))"),
+    (Cases(((Number("1"), Relation(NET, ">", Number("0"))), (Number("0"), None))),
+     "\\begin{cases} 1 & \\text{if } net_{h1} > 0 \\\\ 0 & \\text{otherwise} \\end{cases}",
+     "(1 if net_h1 > 0 else 0)"),
+    (Where(Number("0"), Relation(NEG, "<=", Number("0"))), "0 \\quad (-0.3 \\le 0)", "0  (-0.3 <= 0)"),
+    (Frac(Pow(E, Symbol("x_j", "x_j")), Sigma(Symbol("k", "k"), Pow(E, Symbol("x_k", "x_k")))),
+     "\\frac{e^{x_j}}{\\sum_k e^{x_k}}", "exp(x_j)/(sum_k exp(x_k))"),
+    (Add(elided([Number(str(k)) for k in range(1, 8)], 4)), "1 + 2 + 3 + \\cdots + 7", "1 + 2 + 3 + ... + 7"),
+    (Matrix(((POS, Gap()), (Gap("v"), Gap("d")))),
+     "{\\begin{bmatrix} 0.5933 & \\cdots \\\\ \\vdots & \\ddots \\end{bmatrix}}", "[0.5933, ...; ..., ...]"),
+]
+
+
+@pytest.mark.parametrize(("tree", "expected_latex", "expected_text"), CASES,
+                         ids=[c[2] for c in CASES])
+def test_printers(tree, expected_latex, expected_text):
+    assert latex(tree) == expected_latex
+    assert text(tree) == expected_text
+
+
+MODEL = [  # a model object's formula in named quantities: LaTeX as the walkthroughs print it
+    (Sigmoid().out_latex("net"), "\\frac{1}{1 + e^{-net}}"),
+    (Sigmoid().dact_latex("net", "out"), "out(1 - out)"),
+    (Tanh().dact_latex("net", "out"), "1 - out^{2}"),
+    (ReLU().out_latex("net"), "\\max(0, net)"),
+    (LeakyReLU(0.1).dact_latex("net", "out"),
+     "\\begin{cases} 1 & \\text{if } net > 0 \\\\ 0.1 & \\text{otherwise} \\end{cases}"),
+    (Softmax().describe(), "\\frac{e^{x_j}}{\\sum_k e^{x_k}}"),
+    (HalfSquaredError().latex("t", "o"), "\\frac{1}{2}(t - o)^{2}"),
+    (MeanSquaredError(3).latex("t", "o"), "\\frac{1}{3}(t - o)^{2}"),
+    (BinaryCrossEntropy().latex("t", "o"), "-\\left(t \\ln o + (1 - t) \\ln(1 - o)\\right)"),
+    (CrossEntropy().latex("t", "o"), "-t \\ln o"),
+]
+
+
+@pytest.mark.parametrize(("printed", "expected"), MODEL, ids=[m[1] for m in MODEL])
+def test_model_formulas(printed, expected):
+    assert printed == expected

@@ -1,0 +1,94 @@
+"""The LaTeX printer of formula trees (Markdown and LaTeX walkthroughs, the JSON trace)."""
+from __future__ import annotations
+
+from .printer import FormulaPrinter
+from .tree import (Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
+                   Relation, Sigma, Sub, Symbol, Text, Where)
+
+_RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "="}
+_SIGNS = {"cdot": " \\cdot ", "odot": " \\odot "}
+_DOTS = {"h": "\\cdots", "v": "\\vdots", "d": "\\ddots"}
+_ROW_END = " \\\\ "
+
+#: amsmath's bmatrix accepts at most this many columns (MaxMatrixCols); wider ones use an array.
+BMATRIX_COLUMNS = 10
+
+
+class LatexPrinter(FormulaPrinter):
+    def _print_Symbol(self, node: Symbol, lead: bool) -> str:
+        return node.latex
+
+    def _print_Number(self, node: Number, lead: bool) -> str:
+        return self.number(node, lead)
+
+    def _print_Text(self, node: Text, lead: bool) -> str:
+        return f"\\text{{{node.text}}}"
+
+    def _print_Gap(self, node: Gap, lead: bool) -> str:
+        return _DOTS[node.direction]
+
+    def _print_Add(self, node: Add, lead: bool) -> str:
+        return " + ".join(self.print(t, lead and k == 0) for k, t in enumerate(node.terms))
+
+    def _print_Sub(self, node: Sub, lead: bool) -> str:
+        return f"{self.print(node.left, lead)} - {self.print(node.right)}"
+
+    def _print_Neg(self, node: Neg, lead: bool) -> str:
+        return f"-{self.print(node.body)}"
+
+    def _print_Mul(self, node: Mul, lead: bool) -> str:
+        texts = [self.print(f, lead and k == 0) for k, f in enumerate(node.factors)]
+        if node.sign != "juxtapose":
+            return _SIGNS[node.sign].join(texts)
+        out = texts[0]  # a control word after a symbol or bracket is spaced: t \ln o, but \frac{1}{2}\left(
+        for before, text in zip(node.factors, texts[1:]):
+            out += (" " if text.startswith("\\") and not isinstance(before, Frac) else "") + text
+        return out
+
+    def _print_Frac(self, node: Frac, lead: bool) -> str:
+        return f"\\frac{{{self.print(node.num, True)}}}{{{self.print(node.den, True)}}}"
+
+    def _print_Pow(self, node: Pow, lead: bool) -> str:
+        return f"{self.print(node.base)}^{{{self.print(node.exp, True)}}}"
+
+    def _print_Apply(self, node: Apply, lead: bool) -> str:
+        args = ", ".join(self.print(a, True) for a in node.args)
+        if node.bare and len(node.args) == 1 and isinstance(node.args[0], (Symbol, Number)):
+            return f"{node.func.latex} {args}"
+        return f"{node.func.latex}({args})"
+
+    def _print_Sigma(self, node: Sigma, lead: bool) -> str:
+        index = node.index.latex if len(node.index.latex) == 1 else f"{{{node.index.latex}}}"
+        return f"\\sum_{index} {self.print(node.body, True)}"
+
+    def _print_Group(self, node: Group, lead: bool) -> str:
+        body = self.print(node.body, True)
+        return f"\\left({body}\\right)" if node.sized else f"({body})"
+
+    def _print_Cases(self, node: Cases, lead: bool) -> str:
+        rows = [f"{self.print(value, True)} & "
+                + (f"\\text{{if }} {self.print(when, True)}" if when is not None else "\\text{otherwise}")
+                for value, when in node.rows]
+        return f"\\begin{{cases}} {_ROW_END.join(rows)} \\end{{cases}}"
+
+    def _print_Relation(self, node: Relation, lead: bool) -> str:
+        return f"{self.print(node.left, lead)} {_RELATIONS[node.op]} {self.print(node.right, True)}"
+
+    def _print_Where(self, node: Where, lead: bool) -> str:
+        return f"{self.print(node.body, lead)} \\quad ({self.print(node.reason, True)})"
+
+    def _print_Matrix(self, node: Matrix, lead: bool) -> str:
+        """Wrapped in braces: a line broken between top-level terms never breaks inside it."""
+        body = _ROW_END.join(" & ".join(self.print(c, True) for c in row) for row in node.rows)
+        cols = len(node.rows[0]) if node.rows else 0
+        if cols <= BMATRIX_COLUMNS:
+            return f"{{\\begin{{bmatrix}} {body} \\end{{bmatrix}}}}"
+        return f"{{\\left[\\begin{{array}}{{{'c' * cols}}} {body} \\end{{array}}\\right]}}"
+
+
+_PRINTER = LatexPrinter()
+
+
+def latex(node: Node) -> str:
+    """A formula tree as LaTeX math."""
+    return _PRINTER.doprint(node)

@@ -1,0 +1,182 @@
+"""The formula tree: the few node types a worked solution's formulas need.
+
+Every formula tracer prints is built as such a tree (by an op of the engine, an activation,
+a loss or a view) and printed by one printer per output (``tracer.formula.latex``,
+``tracer.formula.text``; sympy's ``_print_<Node>`` pattern). The same tree with symbols
+at its leaves is the general formula; with numbers at its leaves it is the substitution.
+
+Leaves are ``Symbol`` (a name in each form it is printed in) and ``Number`` (a value as it
+is shown, e.g. ``"0.5933"``: the text is what a reader sees, the float what it stands for).
+Negative numbers get their brackets from the printer, by position: ``0.4 \\cdot (-0.2)``,
+``-0.2 \\cdot 0.4``, ``\\tanh(-0.24)``.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "Add", "Apply", "Cases", "Frac", "Gap", "Group", "Matrix", "Mul", "Neg", "Node", "Number",
+    "Pow", "Relation", "Sigma", "Sub", "Symbol", "Text", "Where", "number", "symbol",
+]
+
+
+class Node:
+    """A node of a formula. Subclasses are frozen dataclasses; printers dispatch on the class name."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol(Node):
+    """A name: its LaTeX (``net_{h1}``, ``\\delta_{o1}``) and its plain text (``net_h1``)."""
+
+    latex: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Number(Node):
+    """A value as shown (``"0.5933"``, ``"-0.2"``); ``value`` is the float it stands for."""
+
+    text: str
+    value: float | None = None
+
+    @property
+    def negative(self) -> bool:
+        return self.text.startswith("-")
+
+
+@dataclass(frozen=True, slots=True)
+class Text(Node):
+    """Words inside a formula (``if``, ``otherwise``), printed upright."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Gap(Node):
+    """The ellipsis standing for elided terms: along a sum or row (⋯), down a column (⋮),
+    or both (⋱): ``direction`` h, v or d."""
+
+    direction: str = "h"
+
+
+@dataclass(frozen=True, slots=True)
+class Add(Node):
+    """a + b + c"""
+
+    terms: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Sub(Node):
+    """a - b"""
+
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Neg(Node):
+    """-a"""
+
+    body: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Mul(Node):
+    """a · b · c; ``juxtapose`` writes the factors side by side (out(1 - out)), ``odot``
+    multiplies element by element (⊙)."""
+
+    factors: tuple[Node, ...]
+    sign: str = "cdot"   # cdot | juxtapose | odot
+
+
+@dataclass(frozen=True, slots=True)
+class Frac(Node):
+    """numerator over denominator"""
+
+    num: Node
+    den: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Pow(Node):
+    """base to the exponent"""
+
+    base: Node
+    exp: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Apply(Node):
+    """A function applied: ``\\tanh(x)``, ``\\max(0, x)``, ``\\ln o`` (``bare``: no brackets
+    around a one-symbol argument, as ln is written)."""
+
+    func: Symbol
+    args: tuple[Node, ...]
+    bare: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Sigma(Node):
+    """A sum over an index written with the summation sign: Σ_k e^{x_k}."""
+
+    index: Symbol
+    body: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Group(Node):
+    """Brackets a reader needs: ``(1 - o)``; ``sized`` grows them with their content."""
+
+    body: Node
+    sized: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Cases(Node):
+    """A definition by cases: (value, condition) rows; a condition None is ``otherwise``."""
+
+    rows: tuple[tuple[Node, Node | None], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Relation(Node):
+    """a > b, a ≤ b, a = b: ``op`` is one of ``> < >= <= =``."""
+
+    left: Node
+    op: str
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Where(Node):
+    """A value with the reason it applies: ``1 \\quad (0.343 > 0)``."""
+
+    body: Node
+    reason: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix(Node):
+    """A matrix or column of cells (a ``Gap`` cell is an elided run)."""
+
+    rows: tuple[tuple[Node, ...], ...]
+
+
+def symbol(latex: str, text: str | None = None) -> Symbol:
+    """A symbol whose plain text is its LaTeX unless given (``x``, ``e``, ``1``)."""
+    return Symbol(latex, latex if text is None else text)
+
+
+def number(text: str, value: float | None = None) -> Number:
+    return Number(text, value)
+
+
+def elided(terms: Sequence[Node], max_terms: int | None) -> tuple[Node, ...]:
+    """Keep long sums printable: first terms, a gap, the last term (as ``ops.elide`` does for text)."""
+    if max_terms is None or len(terms) <= max_terms or max_terms < 2:
+        return tuple(terms)
+    return (*terms[: max_terms - 1], Gap(), terms[-1])
