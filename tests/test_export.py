@@ -139,7 +139,7 @@ def test_moodle_cloze_answers_are_the_variants_keys_within_their_tolerance(tmp_p
 
 
 def test_the_keys_written_beside_the_export_are_those_of_tracer_variants(tmp_path):
-    out = export(tmp_path, "moodle", count=3)
+    export(tmp_path, "moodle", count=3)
     assert main(["variants", EXAMPLE, "--count", "3", "--seed", str(SEED), "-o", str(tmp_path / "v"),
                  "--no-pdf"]) == 0
     folder = tmp_path / "quiz-keys"
