@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     chooser = Variants(problem, checker)
     if args.lms or args.format == "csv":
         from .gradebook import run_gradebook
-        return run_gradebook(chooser, path, required, tolerance, credit, args)
+        return run_gradebook(chooser, path, required, tolerance, credit, args, write_class)
     if path.is_dir():
         return _run_folder(checker, path, required, tolerance, args, chooser.checker)
     answers = load_answers(path)

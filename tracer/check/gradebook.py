@@ -158,7 +158,7 @@ def carried_credit(text: str) -> Decimal:
 
 
 def run_gradebook(chooser: Variants, path: Path, required: frozenset[int], tolerance, credit: Decimal,
-                  args) -> int:  # type: ignore[no-untyped-def]
+                  args, write_class) -> int:  # type: ignore[no-untyped-def]
     """--format csv (a gradebook of a file, a folder or an LMS export) and --from moodle|canvas."""
     import sys
 
@@ -207,7 +207,6 @@ def run_gradebook(chooser: Variants, path: Path, required: frozenset[int], toler
             raise ProblemError(f"-o: found '{args.output}', a folder; expected the CSV file to write (--format csv)")
         emit(book.to_csv(), args.output)
     else:
-        from .command import write_class
         out_dir = Path(args.output) if args.output else path.resolve().parent / f"{path.stem}-feedback"
         if out_dir.exists() and not out_dir.is_dir():
             raise ProblemError(f"-o: {out_dir}: is a file; expected a folder for the reports")

@@ -23,7 +23,7 @@ CODE_HELP = ("a variant code as printed in the variant's header, e.g. 1ZA-07K: t
 
 
 def _digits(n: int, width: int = 1) -> list[int]:
-    out = []
+    out: list[int] = []
     while n or len(out) < width:
         n, d = divmod(n, BASE)
         out.append(d)
