@@ -25,7 +25,7 @@ from .schema import MISSING, Reader, one_of, short
 Matrix = tuple[tuple[float, ...], ...]
 BIAS_MODES = ("per_neuron", "per_layer", "none")
 TOP_FIELDS = ("title", "network", "loss", "training", "data", "show_steps", "notation",
-              "rounding", "ask", "description", "variants", "style")
+              "rounding", "ask", "description", "variants", "style", "tolerance")
 #: Walkthrough styles (tracer/render): a problem file may name the one it reads best in.
 STYLES = ("narrative", "chain-rule", "matrix", "symbolic")
 NETWORK_FIELDS = ("layers", "activation", "bias", "weights", "biases", "init")
@@ -38,6 +38,10 @@ VARIANT_FIELDS = ("weights", "biases", "inputs")
 RANGE_FIELDS = ("low", "high", "decimals")
 MAX_VARIANT_DECIMALS = 4
 VARIANTS_HELP = "a mapping {weights: {low: -0.9, high: 0.9, decimals: 1}, biases: ..., inputs: ...}"
+#: ``tolerance:`` is written as ``tracer check --tolerance`` reads it (check/compare.Tolerance.parse).
+TOLERANCE_SYNTAX = re.compile(r"[1-9][0-9]*sf|(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?%?")
+TOLERANCE_HELP = "an absolute amount (0.001), a relative one (1%) or significant figures (3sf)"
+ASK_ITEM_HELP = "a name (out_h1) or a mapping {name: out_h1, points: 2}"
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,8 @@ class Problem:
     description: str = ""
     variants: VariantSpec | None = None    # for ``tracer variants`` only; trace ignores it
     style: str | None = None               # the walkthrough style when --style is not given
+    tolerance: str | None = None           # tracer check's default --tolerance, and the exports'
+    ask_points: tuple[int, ...] = ()       # points of each ask item (1 for a plain name); () = all 1
     source: str = "<problem>"
 
     # --- construction -------------------------------------------------------
@@ -184,11 +190,14 @@ class Problem:
                          "carry": self.rounding.carry},
         }
         if self.ask:
-            out["ask"] = list(self.ask)
+            points = self.ask_points or (1,) * len(self.ask)
+            out["ask"] = [a if n == 1 else {"name": a, "points": n} for a, n in zip(self.ask, points)]
         if self.variants is not None:
             out["variants"] = self.variants.to_dict()
         if self.style is not None:
             out["style"] = self.style
+        if self.tolerance is not None:
+            out["tolerance"] = self.tolerance
         return out
 
 
@@ -280,7 +289,7 @@ def _parse(raw: Any, r: Reader) -> Problem:
         raise r.at("training").at("batch_size").expected(
             training.batch_size, f"at most the number of examples ({len(data)})")
     total_steps = math.ceil(len(data) / training.batch_size) * training.epochs
-    ra = r.at("ask")
+    ask = _ask(top.get("ask", []), r.at("ask"))
     return Problem(
         layers=layers, activations=activations, weights=weights, biases=biases,
         loss_name=loss_name, training=training, data=data,
@@ -288,12 +297,43 @@ def _parse(raw: Any, r: Reader) -> Problem:
         show_steps=_show_steps(top.get("show_steps", MISSING), total_steps, r.at("show_steps")),
         notation=_notation(top.get("notation", "letters"), layers, bias, r.at("notation")),
         rounding=_rounding(top.get("rounding", {}), r.at("rounding")),
-        ask=tuple(ra.at(k).text(a) for k, a in enumerate(ra.sequence(top.get("ask", []), "a list of names"))),
+        ask=tuple(name for name, _ in ask),
+        ask_points=tuple(n for _, n in ask) if any(n != 1 for _, n in ask) else (),
+        tolerance=_tolerance(top["tolerance"], r.at("tolerance")) if "tolerance" in top else None,
         description=r.at("description").text(top.get("description", "")),
         variants=_variants(top["variants"], bias, r.at("variants")) if "variants" in top else None,
         style=r.at("style").choice(top["style"], STYLES) if "style" in top else None,
         source=r.source,
     )
+
+
+def _ask(value: Any, r: Reader) -> list[tuple[str, int]]:
+    """``ask``: names, or {name, points} mappings (a plain name is worth 1 point)."""
+    items = []
+    for k, item in enumerate(r.sequence(value, f"a list, each item {ASK_ITEM_HELP}")):
+        rk = r.at(k)
+        if isinstance(item, Mapping):
+            spec = rk.mapping(item, ("name", "points"), what=ASK_ITEM_HELP,
+                              required={"name": "the quantity's name (out_h1, w5+, dE/dw5)"})
+            items.append((rk.at("name").text(spec["name"]),
+                          rk.at("points").integer(spec.get("points", 1), "a whole number of points of at least 1",
+                                                  minimum=1)))
+        else:
+            items.append((rk.text(item), 1))
+    return items
+
+
+def _tolerance(value: Any, r: Reader) -> str:
+    """``tolerance``: 0.001, '1%' or '3sf', kept as the text tracer check --tolerance reads."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = repr(float(value)) if isinstance(value, float) else str(value)
+    elif isinstance(value, str):
+        text = value.strip().lower().replace(" ", "")
+    else:
+        raise r.expected(value, TOLERANCE_HELP)
+    if not TOLERANCE_SYNTAX.fullmatch(text):
+        raise r.expected(value, TOLERANCE_HELP)
+    return text
 
 
 def _variants(value: Any, bias: str, r: Reader) -> VariantSpec:

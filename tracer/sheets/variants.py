@@ -166,7 +166,8 @@ def variant(problem: Problem, spec: VariantSpec, seed: int, number: int, width: 
     label = f"{number:0{width}d}"
     reason = ""
     for tries in range(1, MAX_TRIES + 1):
-        candidate = replace(draw(problem, spec, rng), title=f"{problem.title} (variant {label})", variants=None)
+        candidate = replace(draw(problem, spec, rng), title=variant_title(problem.title, seed, number),
+                            variants=None)
         log = trace(candidate)
         reason = flaw(log, asked) or ""
         if not reason:
@@ -175,6 +176,12 @@ def variant(problem: Problem, spec: VariantSpec, seed: int, number: int, width: 
         f"found no fair draw for variant {label} in {MAX_TRIES} tries (the last: {reason}); expected ranges "
         f"that keep net inputs away from ReLU kinks, within ±{SATURATION:g} for sigmoid and tanh, and "
         "asked quantities and gradients nonzero (widen or shift the ranges, or ask other quantities)")
+
+
+def variant_title(title: str, seed: int, number: int) -> str:
+    """The header every printed variant shows: 'TITLE: Variant 1ZA-07X (seed 2026)' (export/codes.py)."""
+    from .export.codes import encode
+    return f"{title}: Variant {encode(seed, number)} (seed {seed})"
 
 
 # --- the files of one variant ---------------------------------------------------------------
