@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tracer.formula.latex import latex
+from tracer.formula.names import name_text, name_width
 from tracer.formula.text import text
 from tracer.formula.tree import (Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Number, Pow,
                                  Relation, Sigma, Sub, Symbol, Where, elided)
@@ -74,3 +75,21 @@ MODEL = [  # a model object's formula in named quantities: LaTeX as the walkthro
 @pytest.mark.parametrize(("printed", "expected"), MODEL, ids=[m[1] for m in MODEL])
 def test_model_formulas(printed, expected):
     assert printed == expected
+
+
+NAMES = [  # a name of the documented LaTeX subset -> its width and its plain Unicode text
+    ("net_{h1}", 4.4, "net_h1"),
+    ("\\frac{\\partial E_{total}}{\\partial out_{o1}}", 6.1, "∂E_total/∂out_o1"),
+    ("\\delta_{o1}", 2.4, "δ_o1"),
+    ("\\mathrm{error2\\_h}", 8.0, "error2_h"),
+    ("\\hat{y}_{o1}", 3.4, "y\u0302_o1"),
+    ("w_{5}^{+}", 3.38, "w_5^+"),
+    ("\\left.\\delta_{o1}\\right|_{1}", 3.9, "δ_o1|_1"),
+    ("\\theta_{6}", 1.7, "θ_6"),
+]
+
+
+@pytest.mark.parametrize(("name", "width", "plain"), NAMES, ids=[n[2] for n in NAMES])
+def test_names(name, width, plain):
+    assert name_width(name) == pytest.approx(width)
+    assert name_text(name) == plain

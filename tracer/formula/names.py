@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["SAFE_MATH_MACROS", "latex_math_name", "name_width"]
+__all__ = ["GREEK_TEXT", "SAFE_MATH_MACROS", "latex_math_name", "name_text", "name_width"]
 
 
 _GREEK: frozenset[str] = frozenset(
@@ -146,3 +146,47 @@ def name_width(name: str) -> float:
         else:
             total += _NARROW.get(token, 1.0)
     return total
+
+
+# --------------------------------------------------------------------------- text
+GREEK_TEXT = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
+               "zeta": "ζ", "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ",
+               "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "pi": "π", "varpi": "ϖ", "rho": "ρ",
+               "varrho": "ϱ", "sigma": "σ", "varsigma": "ς", "tau": "τ", "upsilon": "υ", "phi": "φ",
+               "varphi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ",
+               "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π", "Sigma": "Σ", "Upsilon": "Υ",
+               "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω", "partial": "∂"}
+
+
+@functools.lru_cache(maxsize=65536)
+def name_text(name: str) -> str:
+    """A name of the documented subset as plain Unicode text: ``net_{h1}`` -> ``net_h1``,
+    ``\\frac{\\partial E_{total}}{\\partial w_{5}}`` -> ``∂E_total/∂w_5``, ``\\delta_{o1}`` -> ``δ_o1``,
+    ``\\mathrm{error2\\_h}`` -> ``error2_h``, ``\\hat{y}_{o1}`` -> ``ŷ_o1``.
+
+    The one place where a printer that needs a name in another form than LaTeX (the
+    checker's matching, plain-text reports) converts it; never used on whole formulas."""
+    r, out = _Tokens(name), []
+    while r.pos < len(r.tokens):
+        token = r.next()
+        if token == "\\frac":
+            num, den = name_text(r.group()), name_text(r.group())
+            out.append(f"{num}/{den}")
+        elif token in ("_", "^"):
+            out.append(token + name_text(r.group()))
+        elif token in ("\\left", "\\right"):
+            delimiter = r.next() if r.pos < len(r.tokens) else "."
+            out.append("" if delimiter == "." else delimiter)
+        elif token in ("\\mathrm", "\\text", "\\operatorname"):
+            continue
+        elif token == "\\hat":
+            out.append(name_text(r.group()) + "\u0302")
+        elif token == "\\_":
+            out.append("_")
+        elif token.startswith("\\"):
+            out.append(GREEK_TEXT.get(token[1:], token[1:]))
+        elif token in "{}":
+            continue
+        else:
+            out.append(token)
+    return "".join(out)
