@@ -55,7 +55,7 @@ def run_example(params: Params, acts: tuple[Activation, ...], loss: Loss, x: np.
         nets.append(rnd(W @ outs[-1] + params.bias_vector(l, W.shape[0])))
         outs.append(rnd(acts[l - 1].forward(nets[-1])))
     o, out_act = outs[L], acts[-1]
-    per_output = loss.stable_value(nets[L], o, t, out_act.name) if stable else loss.value(o, t)
+    per_output = loss.stable_value(nets[L], o, t, out_act) if stable else loss.value(o, t)
     losses = rnd(per_output)
     total = float(rnd(np.array([losses.sum()]))[0])
     douts = [np.empty(0)] * (L + 1)
@@ -75,13 +75,9 @@ def run_example(params: Params, acts: tuple[Activation, ...], loss: Loss, x: np.
 
 def output_delta(act: Activation, loss: Loss, o, t, dout, dact) -> np.ndarray:
     """δ of the output layer; exact closed forms where the chain would divide by ~0."""
-    if act.name == "softmax":
-        if loss.name == "cross_entropy":
-            return o - t  # targets sum to 1 (validated)
-        return o * (dout - np.dot(o, dout))
-    if act.name == "sigmoid" and loss.name == "binary_cross_entropy":
-        return o - t
-    return dout * dact
+    if loss.closed_form_delta(act):
+        return o - t  # softmax + cross-entropy: the targets sum to 1 (validated)
+    return act.delta(o, dout, dact)
 
 
 def bias_gradient(bias: np.ndarray, dnet: np.ndarray, rnd: Rnd) -> np.ndarray:

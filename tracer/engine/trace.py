@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..model.activations import Activation, SoftmaxDelta
+from ..model.activations import Activation
 from .log import Entry, TraceLog
 from ..model.notation import Names, Notation
 from .numeric import Params, Pass, mean_gradients, run_example, updated
@@ -279,17 +279,11 @@ class Recorder:
 
     def dnet_parts(self, p: Pass, l: int, j: int) -> tuple[Op, list[Operand]]:
         L = len(self.problem.activations)
-        act, loss = self.problem.activations[l - 1], self.problem.loss
-        closed_form = (act.name, loss.name) in (("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"))
-        if l == L and closed_form:  # δ = o - t, as numeric.output_delta computes it
+        act = self.problem.activations[l - 1]
+        if l == L and self.problem.loss.closed_form_delta(act):  # δ = o - t, as numeric.output_delta
             return Difference(), [self.get("out", l, j), self.given("target", l, j, self.targets(p)[j - 1])]
-        if l == L and act.name == "softmax":
-            n = len(p.nets[l])
-            ops = [self.get("out", l, j), self.get("dout", l, j)]
-            for k in range(1, n + 1):
-                ops += [self.get("out", l, k), self.get("dout", l, k)]
-            return SoftmaxDelta(), ops
-        return Product(), [self.get("dout", l, j), self.get("dact", l, j)]
+        return act.delta_entry(j, len(p.nets[l]), lambda k: self.get("out", l, k),
+                               lambda k: self.get("dout", l, k), lambda k: self.get("dact", l, k))
 
     def gradients(self, p: Pass, l: int, dw: np.ndarray, db: np.ndarray) -> None:
         senders = self.senders(p, l - 1)

@@ -1,12 +1,18 @@
 """Activation functions: each owns its value, its derivative and its formulas.
 
 ``forward``/``derivative`` work on a whole layer (numpy, numerically stable);
-``out_op``/``dact_op`` give the per-neuron operations the trace log records.
+``out_op``/``dact_op`` give the per-neuron operations the trace log records, and
+``delta``/``delta_entry`` turn ∂E/∂out into δ = ∂E/∂net (numbers and entry). Each class
+also owns the facts other modules would otherwise look up by name: how the function is
+written (``function``, ``named``, ``piecewise``), where it may stand (``output_only``),
+which parameters a problem file may give it (``parameters``) and what makes a randomized
+variant unfair for it (``variant_flaw``). ``ACTIVATIONS`` is the only place a name is
+spelled; a new activation is one class added to it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Callable, ClassVar, TypeVar
 
 import numpy as np
 if TYPE_CHECKING:
@@ -14,7 +20,38 @@ if TYPE_CHECKING:
 else:  # imported on first use: tracing and rendering need no sympy (tracer/_lazy.py)
     from .._lazy import sympy
 
-from ..engine.ops import Op
+from ..engine.ops import Op, Product
+
+#: A net input closer to 0 than this sits on a kink (ReLU, leaky ReLU, ELU): the derivative's
+#: case is a convention there, and a rounding slip flips it. Randomized variants avoid it.
+KINK_MARGIN = 0.05
+#: A net input beyond ±this saturates sigmoid and tanh (σ(4) = 0.982, σ'(4) = 0.018):
+#: outputs near their bounds and derivatives near 0. Randomized variants avoid it.
+SATURATION = 4.0
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A number a problem file may give an activation: ``{name: leaky_relu, alpha: 0.1}``."""
+
+    name: str
+    what: str                 # the error message's "expected ..." (a slope between 0 and 1)
+    low: float | None = None
+    high: float | None = None
+    positive: bool = False
+
+
+def kink_flaw(name: str, net: float) -> str | None:
+    """The variant rule of a function with a kink at 0."""
+    return f"is within {KINK_MARGIN} of the kink of {name}" if abs(net) < KINK_MARGIN else None
+
+
+def saturation_flaw(name: str, net: float) -> str | None:
+    """The variant rule of a function flat at both ends."""
+    return f"saturates {name} (beyond ±{SATURATION:g})" if abs(net) > SATURATION else None
+
+
+T = TypeVar("T")
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -73,6 +110,16 @@ class Activation:
 
     name: ClassVar[str] = ""
     layerwise: ClassVar[bool] = False  # softmax needs the whole layer
+    #: Allowed on the output layer only (softmax): checked when a problem is read.
+    output_only: ClassVar[bool] = False
+    #: The function's symbol applied to a name or a matrix: σ(z), \operatorname{ReLU}(Z).
+    function: ClassVar[str] = ""
+    #: The symbolic style writes the function by its symbol, σ(z), not by its formula.
+    named: ClassVar[bool] = False
+    #: The formula is a case distinction: it needs brackets inside a product.
+    piecewise: ClassVar[bool] = False
+    #: Numbers a problem file may give it besides its name (fields of the dataclass).
+    parameters: ClassVar[tuple[Parameter, ...]] = ()
 
     def forward(self, net: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -80,6 +127,24 @@ class Activation:
     def derivative(self, net: np.ndarray, out: np.ndarray) -> np.ndarray:
         """∂out_j/∂net_j, the diagonal of the Jacobian."""
         raise NotImplementedError
+
+    def delta(self, out: np.ndarray, dout: np.ndarray, dact: np.ndarray) -> np.ndarray:
+        """δ = ∂E/∂net from ∂E/∂out: the chain rule through the (diagonal) Jacobian."""
+        return dout * dact
+
+    def delta_entry(self, j: int, n: int, out: Callable[[int], T], dout: Callable[[int], T],
+                    dact: Callable[[int], T]) -> tuple[Op, list[T]]:
+        """The op and operands of neuron j's δ entry (1-based, n neurons), operands asked by neuron."""
+        return Product(), [dout(j), dact(j)]
+
+    def variant_flaw(self, net: float) -> str | None:
+        """Why a drawn net input makes an unfair exercise for this function, or None."""
+        return None
+
+    @property
+    def symbol(self) -> str:
+        """``function``, or the name as an operator when the class gives none."""
+        return self.function or f"\\operatorname{{{self.name}}}"
 
     def out_op(self, j: int) -> Op:
         return ElementwiseOp(self)
@@ -111,12 +176,19 @@ class Activation:
         return self.out_latex("x")
 
     def spec(self) -> dict | str:
-        return self.name
+        if not self.parameters:
+            return self.name
+        return {"name": self.name, **{p.name: getattr(self, p.name) for p in self.parameters}}
 
 
 @dataclass(frozen=True)
 class Sigmoid(Activation):
     name: ClassVar[str] = "sigmoid"
+    function: ClassVar[str] = "\\sigma"
+    named: ClassVar[bool] = True
+
+    def variant_flaw(self, net):
+        return saturation_flaw(self.name, net)
 
     def forward(self, net):
         return stable_sigmoid(net)
@@ -140,6 +212,10 @@ class Sigmoid(Activation):
 @dataclass(frozen=True)
 class Tanh(Activation):
     name: ClassVar[str] = "tanh"
+    function: ClassVar[str] = "\\tanh"
+
+    def variant_flaw(self, net):
+        return saturation_flaw(self.name, net)
 
     def forward(self, net):
         return np.tanh(net)
@@ -163,6 +239,7 @@ class Tanh(Activation):
 @dataclass(frozen=True)
 class Linear(Activation):
     name: ClassVar[str] = "linear"
+    function: ClassVar[str] = "\\operatorname{id}"
 
     def forward(self, net):
         return np.array(net, dtype=float)
@@ -189,6 +266,9 @@ class LeakyReLU(Activation):
 
     alpha: float = 0.01
     name: ClassVar[str] = "leaky_relu"
+    function: ClassVar[str] = "\\operatorname{LeakyReLU}"
+    piecewise: ClassVar[bool] = True
+    parameters: ClassVar[tuple[Parameter, ...]] = (Parameter("alpha", "a slope between 0 and 1", 0, 1),)
 
     def forward(self, net):
         return np.where(net > 0, net, self.alpha * net)
@@ -218,14 +298,17 @@ class LeakyReLU(Activation):
     def dact_sympy(self, net, out):
         return sympy.Piecewise((1, net > 0), (self.alpha, True))
 
-    def spec(self):
-        return {"name": self.name, "alpha": self.alpha}
+    def variant_flaw(self, net):
+        return kink_flaw(self.name, net)
 
 
 @dataclass(frozen=True)
 class ReLU(LeakyReLU):
     alpha: float = 0.0
     name: ClassVar[str] = "relu"
+    function: ClassVar[str] = "\\operatorname{ReLU}"
+    piecewise: ClassVar[bool] = False  # max(0, z) is no case distinction
+    parameters: ClassVar[tuple[Parameter, ...]] = ()
 
     def out_latex(self, net):
         return f"\\max(0, {net})"
@@ -243,9 +326,6 @@ class ReLU(LeakyReLU):
 
     def dact_sympy(self, net, out):
         return sympy.Piecewise((1, net > 0), (0, True))
-
-    def spec(self):
-        return self.name
 
 
 @dataclass(frozen=True)
@@ -272,6 +352,8 @@ class Softmax(Activation):
 
     name: ClassVar[str] = "softmax"
     layerwise: ClassVar[bool] = True
+    output_only: ClassVar[bool] = True
+    function: ClassVar[str] = "\\operatorname{softmax}"
 
     def forward(self, net):
         shifted = np.exp(net - np.max(net))  # log-sum-exp shift: no overflow at net = 1000
@@ -282,6 +364,16 @@ class Softmax(Activation):
 
     def out_op(self, j):
         return SoftmaxOut(j)
+
+    def delta(self, out, dout, dact):
+        """The full Jacobian: δ_j = out_j (∂E/∂out_j - Σ_k out_k ∂E/∂out_k)."""
+        return out * (dout - np.dot(out, dout))
+
+    def delta_entry(self, j, n, out, dout, dact):
+        operands = [out(j), dout(j)]
+        for k in range(1, n + 1):
+            operands += [out(k), dout(k)]
+        return SoftmaxDelta(), operands
 
     def out_latex(self, net):
         return f"\\frac{{e^{{{net}}}}}{{\\sum_k e^{{net_k}}}}"
@@ -299,6 +391,8 @@ class Softmax(Activation):
 ACTIVATIONS: dict[str, type[Activation]] = {
     cls.name: cls for cls in (Sigmoid, ReLU, Tanh, Linear, LeakyReLU, Softmax)
 }
+#: The activation of a problem file that names none.
+DEFAULT_ACTIVATION: type[Activation] = Sigmoid
 
 
 @dataclass(frozen=True)

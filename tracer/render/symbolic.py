@@ -32,9 +32,6 @@ from ..engine.ops import elide
 from .figure import network_figure
 from .printers import LINE_WIDTH, Printer, width
 
-#: Activations written as a named function of the net input, a = σ(z); others print their formula.
-#: Activations written as a function symbol (σ(z)); the others are written out (ReLU's cases).
-NAMED_FUNCTIONS = {"sigmoid": "\\sigma"}
 #: The learning rate when the log holds no update entry to take the engine's symbol from.
 LEARNING_RATE = ("eta", "\\eta")
 _NAME_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError)
@@ -399,6 +396,10 @@ class SymbolicView:
     def act(self, l: int) -> Activation:
         return self.problem.activations[l - 1]
 
+    def closed_form(self, l: int) -> bool:
+        """Whether layer l's δ has the loss's closed form out - target (softmax + cross-entropy)."""
+        return l == self.L and self.problem.loss.closed_form_delta(self.act(l))
+
     @property
     def has_bias(self) -> bool:
         return self.problem.bias != "none"
@@ -412,7 +413,7 @@ class SymbolicView:
 
     def _activation_info(self, l: int) -> ActivationInfo:
         act = self.act(l)
-        f = NAMED_FUNCTIONS.get(act.name, "f")
+        f = act.function if act.named else "f"
         if act.layerwise:
             jac = (f"\\frac{{\\partial {f}(x)_k}}{{\\partial x_j}} = \\begin{{cases}} {f}(x)_j(1 - {f}(x)_j) "
                    f"& k = j \\\\ -{f}(x)_k {f}(x)_j & k \\neq j \\end{{cases}}")
@@ -511,9 +512,8 @@ class SymbolicView:
             value = Math(f"\\frac{{{exp(j).latex}}}{{{den.latex}}}",
                          None if _general(j) else sympy.exp(z.expr) / den.expr)
         else:
-            f = NAMED_FUNCTIONS.get(act.name)
-            latex = f"{f}({z.latex})" if f else act.out_latex(z.latex)
-            value = Math(latex, None if _general(j) else act.out_sympy(z.expr), atomic=act.name != "leaky_relu")
+            latex = f"{act.function}({z.latex})" if act.named else act.out_latex(z.latex)
+            value = Math(latex, None if _general(j) else act.out_sympy(z.expr), atomic=not act.piecewise)
         return Line((self.q("out", l, j), value))
 
     # -- loss -----------------------------------------------------------------------------------
@@ -554,7 +554,7 @@ class SymbolicView:
             groups.append(Group([self.define(self.db_line(l, None))]) if self.shared_bias
                           else self.group((n,), lambda j: self.db_line(l, j)))
         identity = ""
-        if self.act(l).layerwise and self.problem.loss_name == "cross_entropy":
+        if self.act(l).layerwise and self.closed_form(l):
             targets = [self.q("target", l, k) for k in range(1, n + 1)]
             identity = plus(targets, self.max_terms).latex + " = 1"
         return Section(l, self.layer_title(l), self.act(l).name.replace("_", " "), groups, identity)
@@ -591,15 +591,15 @@ class SymbolicView:
         return self.derived(lambda n: act.dact_sympy(self.s("net", l, n), self.s("out", l, n)), l, j)
 
     def dact_line(self, l: int, j: Idx) -> Line:
-        z, f = self.q("net", l, j), NAMED_FUNCTIONS.get(self.act(l).name)
-        middle = [Math(f"{f}'({z.latex})")] if f else []
+        z, act = self.q("net", l, j), self.act(l)
+        middle = [Math(f"{act.function}'({z.latex})")] if act.named else []
         return Line((self.q("dact", l, j), partial(self.q("out", l, j), z), *middle, self.dact_value(l, j)))
 
     def output_delta(self, j: Idx) -> Math | None:
         """dz_Lj in forward quantities, simplified by sympy when the factors cancel (BCE + sigmoid → a − y)."""
         act = self.act(self.L)
         if act.layerwise:
-            return self.softmax_delta(j) if self.problem.loss_name == "cross_entropy" else None
+            return self.softmax_delta(j) if self.closed_form(self.L) else None
         dout, dact = self.dout_value(1).expr, self.dact_value(self.L, 1).expr
         if self._cancels(dout, dact):
             return self.derived(lambda n: self.dout_value(n).expr * self.dact_value(self.L, n).expr,
@@ -713,11 +713,11 @@ class SymbolicView:
 
         chain = self.sum_over(n, path, "k", general)
         if general:
-            closed = self.softmax_delta(j) if self.problem.loss_name == "cross_entropy" else self._softmax_factored(l, j)
+            closed = self.softmax_delta(j) if self.closed_form(l) else self._softmax_factored(l, j)
             return chain, closed
         put_in = plus([times(self.q("dout", l, k), self.tidy(self.jacobian(l, k, j))) for k in range(1, n + 1)],
                       self.max_terms)
-        if self.problem.loss_name != "cross_entropy":
+        if not self.closed_form(l):
             return chain, put_in, self._softmax_factored(l, j)
         values = plus([times(self.dout_value(k), self.tidy(self.jacobian(l, k, j))) for k in range(1, n + 1)],
                       self.max_terms)

@@ -9,15 +9,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable
 
-from ..model.activations import ElementwiseOp, SoftmaxOut
+from ..model.activations import ElementwiseOp, Linear, SoftmaxOut
 from ..engine.log import Entry, TraceLog
 from ..engine.ops import Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide, paren
 from .matrices import applied, grid, transpose
-
-#: How a layer's activation function is written when applied to a symbol or a matrix.
-FUNCTIONS = {"sigmoid": "\\sigma", "tanh": "\\tanh", "relu": "\\operatorname{ReLU}",
-             "leaky_relu": "\\operatorname{LeakyReLU}", "softmax": "\\operatorname{softmax}",
-             "linear": "\\operatorname{id}"}
 
 Shape = tuple[int, int] | None  # rows x columns, or None for a scalar (a shared bias)
 
@@ -244,8 +239,7 @@ class Viewer:
     # --- activation functions, as the narrative and matrix styles write them ----------
     def function(self, l: int) -> str:
         """The symbol of layer l's activation function: σ, tanh, ReLU, ..."""
-        name = self.log.problem.activations[l - 1].name
-        return FUNCTIONS.get(name, f"\\operatorname{{{name}}}")
+        return self.log.problem.activations[l - 1].symbol
 
     def activation_rule(self, l: int) -> str:
         """The activation's definition, e.g. σ(x) = 1/(1 + e^{-x}), stated once per layer."""
@@ -301,7 +295,7 @@ class Viewer:
         """out = σ(net) = σ(0.6) = 0.65: the activation by name (softmax and linear keep the formula)."""
         e = eq.entry
         act = self.log.problem.activations[e.layer - 1]
-        if not isinstance(e.op, ElementwiseOp) or act.name == "linear":
+        if not isinstance(e.op, ElementwiseOp) or isinstance(act, Linear):
             return Line(*eq.parts)
         net, g = e.operands[0], self.function(e.layer)
         return Line(eq.symbol, f"{g}({net.latex})", f"{g}({net.shown})", eq.shown)
@@ -418,7 +412,7 @@ class Viewer:
         else:
             return None
         g, zs = self.function(l), self.symbol("net", l)
-        if self.log.problem.activations[l - 1].name == "linear":
+        if isinstance(self.log.problem.activations[l - 1], Linear):
             return Line(self.symbol("out", l), zs, z, self._result("out", l, entries))
         return Line(self.symbol("out", l), applied(g, zs), applied(g, z), self._result("out", l, entries))
 
