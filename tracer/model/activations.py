@@ -329,6 +329,86 @@ class ReLU(LeakyReLU):
 
 
 @dataclass(frozen=True)
+class Softplus(Activation):
+    """ln(1 + e^x), a smooth ReLU; its derivative is the sigmoid."""
+
+    name: ClassVar[str] = "softplus"
+    function: ClassVar[str] = "\\operatorname{softplus}"
+
+    def forward(self, net):
+        return np.logaddexp(0.0, net)  # ln(e^0 + e^net): no overflow at net = 1000
+
+    def derivative(self, net, out):
+        return stable_sigmoid(net)
+
+    def variant_flaw(self, net):
+        # flat only to the left: softplus(-4) = 0.018, softplus'(-4) = 0.018
+        return f"saturates {self.name} (below -{SATURATION:g})" if net < -SATURATION else None
+
+    def out_latex(self, net):
+        return f"\\ln(1 + e^{{{net}}})"
+
+    def out_sympy(self, net):
+        return sympy.log(1 + sympy.exp(net))
+
+    def dact_latex(self, net, out):
+        return f"\\frac{{1}}{{1 + e^{{-{net}}}}}"
+
+    def dact_sympy(self, net, out):
+        return 1 / (1 + sympy.exp(-net))
+
+
+@dataclass(frozen=True)
+class ELU(Activation):
+    """x for x > 0, alpha·(e^x - 1) otherwise (Clevert et al. 2015); derivative 1 or alpha·e^x."""
+
+    alpha: float = 1.0
+    name: ClassVar[str] = "elu"
+    function: ClassVar[str] = "\\operatorname{ELU}"
+    piecewise: ClassVar[bool] = True
+    parameters: ClassVar[tuple[Parameter, ...]] = (
+        Parameter("alpha", "a scale for the negative side", positive=True),)
+
+    def forward(self, net):
+        # expm1 of the negative part only: e^x - 1 keeps its digits near 0 and never overflows
+        return np.where(net > 0, net, self.alpha * np.expm1(np.minimum(net, 0.0)))
+
+    def derivative(self, net, out):
+        return np.where(net > 0, 1.0, self.alpha * np.exp(np.minimum(net, 0.0)))
+
+    def variant_flaw(self, net):
+        if net < -SATURATION:  # ELU'(-4) = 0.018·alpha
+            return f"saturates {self.name} (below -{SATURATION:g})"
+        return kink_flaw(self.name, net)
+
+    def _scaled(self, text: str) -> str:
+        """alpha times text; alpha 1 is left out: e^{z} - 1, 0.5 \\cdot (e^{z} - 1)."""
+        if self.alpha == 1:
+            return text
+        alpha = repr(float(self.alpha)).rstrip("0").rstrip(".")
+        return f"{alpha} \\cdot ({text})" if " " in text else f"{alpha} \\cdot {text}"
+
+    def out_latex(self, net):
+        return _cases(net, self._scaled(f"e^{{{net}}} - 1"), net)
+
+    def out_substitution(self, texts, values):
+        net = texts[0]
+        return net if values[0] > 0 else self._scaled(f"e^{{{net}}} - 1")
+
+    def out_sympy(self, net):
+        return sympy.Piecewise((net, net > 0), (self.alpha * (sympy.exp(net) - 1), True))
+
+    def dact_latex(self, net, out):
+        return _cases("1", self._scaled(f"e^{{{net}}}"), net)
+
+    def dact_substitution(self, texts, values):
+        return _branch("1" if values[0] > 0 else self._scaled(f"e^{{{texts[0]}}}"), texts[0], values[0])
+
+    def dact_sympy(self, net, out):
+        return sympy.Piecewise((1, net > 0), (self.alpha * sympy.exp(net), True))
+
+
+@dataclass(frozen=True)
 class SoftmaxOut(Op):
     """out_j = e^{net_j} / Σ_k e^{net_k}; operands are all the layer's nets."""
 
@@ -389,7 +469,7 @@ class Softmax(Activation):
 
 
 ACTIVATIONS: dict[str, type[Activation]] = {
-    cls.name: cls for cls in (Sigmoid, ReLU, Tanh, Linear, LeakyReLU, Softmax)
+    cls.name: cls for cls in (Sigmoid, ReLU, Tanh, Linear, LeakyReLU, Softmax, Softplus, ELU)
 }
 #: The activation of a problem file that names none.
 DEFAULT_ACTIVATION: type[Activation] = Sigmoid
