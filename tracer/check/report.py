@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 
 from ..errors import ProblemError
-from ..engine.ops import paren
 from ..render import RenderOptions, environment
 from ..render.printers import PRINTERS
 from ..engine.rounding import Rounding
@@ -87,7 +86,6 @@ class SheetView:
     out_of: int
     first_wrong: Row | None
     summary: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def score_percent(self) -> str:

@@ -8,7 +8,7 @@ for the kept indices only, so eliding a 23,520-cell matrix costs 64 look-ups.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable
 
 #: amsmath's bmatrix accepts at most this many columns (MaxMatrixCols); wider ones use an array.
 BMATRIX_COLUMNS = 10
@@ -46,11 +46,6 @@ def grid(cell: Cell, rows: int, cols: int, max_terms: int | None = None) -> str:
     if len(kept_cols) <= BMATRIX_COLUMNS:
         return f"{{\\begin{{bmatrix}} {body} \\end{{bmatrix}}}}"
     return f"{{\\left[\\begin{{array}}{{{'c' * len(kept_cols)}}} {body} \\end{{array}}\\right]}}"
-
-
-def column(values: Sequence[str], max_terms: int | None = None) -> str:
-    """A column vector of printed values."""
-    return grid(lambda r, c: values[r], len(values), 1, max_terms)
 
 
 def transpose(symbol: str) -> str:
