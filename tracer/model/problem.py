@@ -17,7 +17,9 @@ import yaml
 
 from .activations import ACTIVATIONS, DEFAULT_ACTIVATION, Activation
 from ..errors import ProblemError
+from .layers import Dense, dense_stack
 from .losses import DEFAULT_LOSS, LOSSES, Loss
+from .optimizers import SGD, Optimizer
 from .notation import KINDS, Names, Notation, preset_names
 from ..engine.rounding import MODES, Rounding
 from .schema import MISSING, Reader, one_of, short
@@ -137,6 +139,16 @@ class Problem:
     @property
     def loss(self) -> Loss:
         return LOSSES[self.loss_name](n=self.layers[-1])
+
+    @property
+    def network(self) -> tuple[Dense, ...]:
+        """The layer objects the engine runs, layer 1 first."""
+        return dense_stack(self.layers, self.activations, self.bias)
+
+    @property
+    def optimizer(self) -> Optimizer:
+        """What moves the parameters (plain gradient descent)."""
+        return SGD(self.training.learning_rate)
 
     @property
     def steps_per_epoch(self) -> int:
