@@ -175,6 +175,10 @@ class Activation:
         """The formula a setup section prints, in x."""
         return self.out_latex("x")
 
+    def jacobian_sympy(self, out_k: sympy.Expr, out_j: sympy.Expr, same: bool) -> sympy.Expr:
+        """∂out_k/∂net_j of a layerwise activation (an elementwise one has dact_sympy)."""
+        raise NotImplementedError
+
     def spec(self) -> dict | str:
         if not self.parameters:
             return self.name
@@ -444,6 +448,10 @@ class Softmax(Activation):
 
     def out_op(self, j):
         return SoftmaxOut(j)
+
+    def jacobian_sympy(self, out_k: sympy.Expr, out_j: sympy.Expr, same: bool) -> sympy.Expr:
+        """∂out_k/∂net_j: out_j(1 - out_j) on the diagonal (the dact entries), -out_k·out_j off it."""
+        return self.dact_sympy(None, out_j) if same else -out_k * out_j
 
     def delta(self, out, dout, dact):
         """The full Jacobian: δ_j = out_j (∂E/∂out_j - Σ_k out_k ∂E/∂out_k)."""
