@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -89,7 +89,6 @@ class SheetView:
     out_of: int
     first_wrong: Row | None
     summary: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def score_percent(self) -> str:

@@ -9,17 +9,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable
 
-from ..model.activations import ElementwiseOp, SoftmaxOut
+from ..model.activations import ElementwiseOp, Linear, SoftmaxOut
 from ..engine.log import Entry, TraceLog
 from ..engine.ops import Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide
 from ..formula.tree import (Add, Apply, Frac, Group, Mul, Node, Number, Pow, Sigma, Sub, Symbol,
                             elided)
 from .matrices import applied, grid, transpose
-
-#: How a layer's activation function is written when applied to a symbol or a matrix.
-FUNCTIONS = {"sigmoid": "\\sigma", "tanh": "\\tanh", "relu": "\\operatorname{ReLU}",
-             "leaky_relu": "\\operatorname{LeakyReLU}", "softmax": "\\operatorname{softmax}",
-             "linear": "\\operatorname{id}"}
 
 Shape = tuple[int, int] | None  # rows x columns, or None for a scalar (a shared bias)
 J = Symbol("j", "j")
@@ -259,11 +254,11 @@ class Viewer:
     # --- activation functions, as the narrative and matrix styles write them ----------
     def function(self, l: int) -> str:
         """The symbol of layer l's activation function: σ, tanh, ReLU, ..."""
-        return self.function_symbol(l).latex
+        return self.log.problem.activations[l - 1].symbol
 
     def function_symbol(self, l: int) -> Symbol:
-        name = self.log.problem.activations[l - 1].name
-        return Symbol(FUNCTIONS.get(name, f"\\operatorname{{{name}}}"), name)
+        act = self.log.problem.activations[l - 1]
+        return Symbol(act.symbol, act.name)
 
     def activation_rule(self, l: int) -> str:
         """The activation's definition, e.g. σ(x) = 1/(1 + e^{-x}), stated once per layer."""
@@ -319,7 +314,7 @@ class Viewer:
         """out = σ(net) = σ(0.6) = 0.65: the activation by name (softmax and linear keep the formula)."""
         e = eq.entry
         act = self.log.problem.activations[e.layer - 1]
-        if not isinstance(e.op, ElementwiseOp) or act.name == "linear":
+        if not isinstance(e.op, ElementwiseOp) or isinstance(act, Linear):
             return Line(*eq.parts)
         net, g = e.operand("net"), self.function_symbol(e.layer)
         return Line(e.symbol, Apply(g, (sym(net),)), Apply(g, (shown(net),)), shown(e))
@@ -447,7 +442,7 @@ class Viewer:
         else:
             return None
         g, zs = self.function_symbol(l), self.matrix_symbol("net", l)
-        if self.log.problem.activations[l - 1].name == "linear":
+        if isinstance(self.log.problem.activations[l - 1], Linear):
             return Line(self.matrix_symbol("out", l), zs, z, self._result("out", l, entries))
         return Line(self.matrix_symbol("out", l), applied(g, zs), applied(g, z), self._result("out", l, entries))
 
