@@ -23,11 +23,12 @@ from typing import Any
 
 from ..errors import ProblemError
 from ..formula.text import text as plain
+from ..formula.tree import Symbol
 from ..model.expression import (Binary, Call, Expr, Num, Program, Unary, Var, activation_named,
                                 name_latex)
 from ..model.graph_problem import GraphProblem
 from .gates import (ActivationGate, AddGate, Chain, CopyGate, DivGate, ExpGate, Gate, GateDomainError,
-                    LocalGrad, LogGate, MaxGate, MulGate, NegGate, PowGate, Seed, SubGate, number_text)
+                    LocalGrad, LogGate, MaxGate, MulGate, NegGate, PowGate, Seed, SubGate)
 from .jsontext import dumps
 from .log import FORMAT_NAME, FORMAT_VERSION, Entry, json_number
 from .ops import Operand, Sum
@@ -56,6 +57,7 @@ class GateSpec:
     gate: Gate
     inputs: tuple[Source, ...]
     auto: bool           # named g1, g2, ... (no statement names it)
+    column: int = 0      # where its operator or function stands in the expression's line
 
 
 @dataclass
@@ -90,8 +92,9 @@ def build(program: Program) -> Circuit:
     named: dict[str, int] = {}
     variables = list(program.variables())
 
-    def add(gate: Gate, inputs: list[Source], name: str | None) -> Source:
-        gates.append(GateSpec(name or "", name_latex(name) if name else "", gate, tuple(inputs), name is None))
+    def add(gate: Gate, inputs: list[Source], name: str | None, column: int) -> Source:
+        gates.append(GateSpec(name or "", name_latex(name) if name else "", gate, tuple(inputs), name is None,
+                              column))
         return Source("gate", "", gate=len(gates) - 1)
 
     def walk(e: Expr, name: str | None = None) -> Source:
@@ -100,27 +103,27 @@ def build(program: Program) -> Circuit:
         if isinstance(e, Var):
             return Source("gate", "", gate=named[e.name]) if e.name in named else Source("variable", e.name)
         if isinstance(e, Unary):
-            return add(NegGate(), [walk(e.operand)], name)
+            return add(NegGate(), [walk(e.operand)], name, e.column)
         if isinstance(e, Binary):
             if e.op == "^":
                 base = walk(e.left)
                 if isinstance(e.right, Num):
-                    return add(PowGate(e.right.value), [base], name)
-                return add(PowGate(), [base, walk(e.right)], name)
+                    return add(PowGate(e.right.value), [base], name, e.column)
+                return add(PowGate(), [base, walk(e.right)], name, e.column)
             left, right = walk(e.left), walk(e.right)
-            return add(_BINARY[e.op](), [left, right], name)
+            return add(_BINARY[e.op](), [left, right], name, e.column)
         assert isinstance(e, Call)
         args = [walk(a) for a in e.args]
         if e.func == "max":
-            return add(MaxGate(), args, name)
+            return add(MaxGate(), args, name, e.column)
         if e.func in _FUNCTIONS:
-            return add(_FUNCTIONS[e.func](), args, name)
-        return add(ActivationGate(activation_named(e.func)), args, name)
+            return add(_FUNCTIONS[e.func](), args, name, e.column)
+        return add(ActivationGate(activation_named(e.func)), args, name, e.column)
 
     for s in program.statements:
         top = walk(s.expr, s.name)
         if top.kind != "gate" or top.gate in named.values():   # q = x, q = 2, r = q: a copy gate
-            add(CopyGate(), [top], s.name)
+            add(CopyGate(), [top], s.name, 0)
         named[s.name] = len(gates) - 1
     taken = set(variables) | set(named)
     counter = 0
@@ -129,7 +132,7 @@ def build(program: Program) -> Circuit:
             counter += 1
             while f"g{counter}" in taken:
                 counter += 1
-            gates[i] = GateSpec(f"g{counter}", f"g_{{{counter}}}", g.gate, g.inputs, True)
+            gates[i] = GateSpec(f"g{counter}", f"g_{{{counter}}}", g.gate, g.inputs, True, g.column)
     circuit = Circuit(gates, variables)
     for name, index in named.items():
         if index != len(gates) - 1 and not circuit.consumers(Source("gate", "", gate=index)):
@@ -235,8 +238,11 @@ class _Tracer:
         return self.operands[s]
 
     def fail(self, g: GateSpec, args: list[Operand], reason: str, what: str = "") -> ProblemError:
-        formula = plain(g.gate.tree([_leaf(o) for o in args]))
-        return ProblemError(f"{self.problem.source}: {g.name} = {formula}{what}: found {reason} at "
+        formula = plain(g.gate.tree([Symbol(o.latex, o.name) for o in args]))
+        where = f"column {g.column}: " if g.column and "\n" not in self.problem.expression.strip() else ""
+        source = self.problem.source
+        source = source if source == "--expr" else f"{source}: expression"
+        return ProblemError(f"{source}: {where}{g.name} = {formula}{what}: found {reason} at "
                             f"{_point(self.problem)}; expected a point where the expression and its "
                             "gradient have real values")
 
@@ -323,10 +329,3 @@ def _partial(top: str, bottom: str) -> str:
     return f"\\frac{{\\partial {top}}}{{\\partial {bottom}}}"
 
 
-def _leaf(o: Operand) -> Any:
-    from ..formula.tree import Number
-    return Number(o.shown, o.value)
-
-
-def constant_text(x: float) -> str:
-    return number_text(x)

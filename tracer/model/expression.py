@@ -382,14 +382,14 @@ def check_values(program: Program, values: Mapping[str, float], where: str) -> N
 
 
 def name_latex(name: str) -> str:
-    """A name as LaTeX: ``x``, ``w0`` -> ``w_{0}``, ``x_1`` -> ``x_{1}``, ``alpha`` -> ``\\alpha``,
-    ``dot`` -> ``\\mathrm{dot}``."""
+    """A name as LaTeX, as the network notation writes names: ``x``, ``w0`` -> ``w_{0}``,
+    ``x_1`` -> ``x_{1}``, ``out_h1`` -> ``out_{h1}``, ``alpha`` -> ``\\alpha``."""
     base, sep, sub = name.partition("_")
     if not sep:
         m = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
         if m:
             base, sub = m.group(1), m.group(2)
-    head = f"\\{base}" if base in GREEK else base if len(base) == 1 else f"\\mathrm{{{base}}}"
+    head = f"\\{base}" if base in GREEK else base
     if not sub:
         return head
-    return f"{head}_{{{name_latex(sub) if not sub.isdigit() else sub}}}"
+    return f"{head}_{{{sub.replace('_', ',')}}}"
