@@ -53,6 +53,11 @@ class Wire:
     y2: float
     value: str        # above
     grad: str         # below
+    t: float = 0.5    # where along the wire the labels sit (wires fanning out from one value differ)
+
+    @property
+    def mid(self) -> tuple[float, float]:
+        return self.x1 + self.t * (self.x2 - self.x1), self.y1 + self.t * (self.y2 - self.y1)
 
 
 @dataclass(frozen=True)
@@ -140,8 +145,10 @@ def layout(log: GraphLog, numbers: bool = True) -> Layout:
             if s.kind == "variable":
                 value = log.problem.rounding.show_given(log.problem.values[s.name])
             grad = entries[log.wire_entry[(i, k)]].shown
+            uses = circuit.consumers(s)
+            t = 0.5 if len(uses) == 1 else 0.3 + 0.4 * uses.index((i, k)) / (len(uses) - 1)
             wires.append(Wire(right[s], ys[s], left[key], ys[key] + dy,
-                              (value or "") if numbers else name, grad if numbers else ""))
+                              (value or "") if numbers else name, grad if numbers else "", t))
     out = circuit.output
     out_key = log.gate_source(len(circuit.gates) - 1)
     x_end = right[out_key] + OUT_LENGTH
@@ -153,7 +160,8 @@ def layout(log: GraphLog, numbers: bool = True) -> Layout:
     width = x_end + 1.2 + 0.5 * len(out.name) * CHAR
     shift_x = 0.6 + max(CHAR * len(v) for v in circuit.variables) if circuit.variables else 0.6
     moved = tuple(Node(n.key, n.x + shift_x, n.y - top, n.width, n.label, n.tex, n.name, n.is_gate) for n in nodes)
-    moved_wires = tuple(Wire(w.x1 + shift_x, w.y1 - top, w.x2 + shift_x, w.y2 - top, w.value, w.grad) for w in wires)
+    moved_wires = tuple(Wire(w.x1 + shift_x, w.y1 - top, w.x2 + shift_x, w.y2 - top, w.value, w.grad, w.t)
+                        for w in wires)
     height = max(n.y for n in moved) + MARGIN + 0.8
     return Layout(moved, moved_wires, width + shift_x, height)
 
@@ -174,13 +182,13 @@ def to_svg(lay: Layout, title: str = "") -> str:
     out.append("</g>")
     out.append(f'<g class="values" fill="{VALUE_COLOUR}" font-size="{_px(SMALL)}">')
     for c in lay.wires:
-        x, y = _px((c.x1 + c.x2) / 2), _px((c.y1 + c.y2) / 2 - 0.14)
+        x, y = _px(c.mid[0]), _px(c.mid[1] - 0.14)
         out.append(f'<text x="{x}" y="{y}">{xml_text(c.value)}</text>')
     out.append("</g>")
     out.append(f'<g class="gradients" fill="{GRAD_COLOUR}" font-size="{_px(SMALL)}">')
     for c in lay.wires:
         if c.grad:
-            x, y = _px((c.x1 + c.x2) / 2), _px((c.y1 + c.y2) / 2 + 0.14 + SMALL)
+            x, y = _px(c.mid[0]), _px(c.mid[1] + 0.14 + SMALL)
             out.append(f'<text x="{x}" y="{y}">{xml_text(c.grad)}</text>')
     out.append("</g>")
     out.append(f'<g class="gates" stroke="{LINE_COLOUR}" stroke-width="1.5" fill="{GATE_FILL}">')
@@ -216,7 +224,7 @@ def to_tikz(lay: Layout) -> str:
              "  name/.style={font=\\scriptsize, text=black!60},",
              "]"]
     for c in lay.wires:
-        mid = _xy((c.x1 + c.x2) / 2, (c.y1 + c.y2) / 2)
+        mid = _xy(*c.mid)
         lines.append(f"\\draw {_xy(c.x1, c.y1)} -- {_xy(c.x2, c.y2)};")
         lines.append(f"\\node[value] at {mid} {{{latex_text(c.value)}}};")
         if c.grad:
