@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 
 import problems  # noqa: F401  (puts the checkout, or TRACER_SOURCE, on sys.path)
+
 from tracer.engine.graph import trace_graph
 from tracer.model.graph_problem import GraphProblem
 from tracer.render import RenderOptions

@@ -83,7 +83,7 @@ def reference(expr: str, names: list[str]) -> sympy.Expr:
     for s in statements:
         name, _, body = s.partition("=")
         # test-side only: the table above is ours, trusted text; ^ is power as in the parser
-        env[name.strip()] = eval(body.replace("^", "**"), {"__builtins__": {}}, env)  # noqa: S307
+        env[name.strip()] = eval(body.replace("^", "**"), {"__builtins__": {}}, env)
     return env[statements[-1].partition("=")[0].strip()]
 
 

@@ -18,8 +18,23 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..formula.tree import (Add, Apply, Cases, Frac, Group, Mul, Neg, Node, Number, Pow, Relation,
-                            Sub, Symbol, Text, Where)
+from ..formula.tree import (
+    Add,
+    Apply,
+    Cases,
+    Frac,
+    Group,
+    Mul,
+    Neg,
+    Node,
+    Number,
+    Pow,
+    Relation,
+    Sub,
+    Symbol,
+    Text,
+    Where,
+)
 from ..model.activations import Activation
 from .ops import Op
 

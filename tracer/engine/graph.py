@@ -24,11 +24,36 @@ from typing import Any
 from ..errors import ProblemError
 from ..formula.text import text as plain
 from ..formula.tree import Symbol
-from ..model.expression import (Binary, Call, Expr, Num, Program, Unary, Var, activation_named,
-                                name_latex)
+from ..model.expression import (
+    Binary,
+    Call,
+    Expr,
+    Num,
+    Program,
+    Unary,
+    Var,
+    activation_named,
+    name_latex,
+)
 from ..model.graph_problem import GraphProblem
-from .gates import (ActivationGate, AddGate, Chain, CopyGate, DivGate, ExpGate, Gate, GateDomainError,
-                    LocalGrad, LogGate, MaxGate, MulGate, NegGate, PowGate, Seed, SubGate)
+from .gates import (
+    ActivationGate,
+    AddGate,
+    Chain,
+    CopyGate,
+    DivGate,
+    ExpGate,
+    Gate,
+    GateDomainError,
+    LocalGrad,
+    LogGate,
+    MaxGate,
+    MulGate,
+    NegGate,
+    PowGate,
+    Seed,
+    SubGate,
+)
 from .jsontext import dumps
 from .log import FORMAT_NAME, FORMAT_VERSION, Entry, json_number
 from .ops import Operand, Sum

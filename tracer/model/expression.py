@@ -27,8 +27,7 @@ ELEMENTARY = ("exp", "log", "ln")
 VARIADIC = ("max",)
 #: Names a variable may not take: the functions, and e (Euler's number is exp(1)).
 DEFAULT_OUTPUT = "f"
-GREEK = frozenset(("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho "
-                   "sigma tau upsilon phi chi psi omega").split())
+GREEK = frozenset(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"])
 
 
 def activation_named(name: str) -> Activation:
@@ -70,7 +69,7 @@ class Var:
 class Unary:
     """-a (a leading + is dropped when parsed)."""
 
-    operand: "Expr"
+    operand: Expr
     column: int
 
 
@@ -79,15 +78,15 @@ class Binary:
     """a op b with op one of + - * / ^ (``**`` is read as ``^``)."""
 
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     column: int
 
 
 @dataclass(frozen=True)
 class Call:
     func: str          # as written; ``ln`` stays ``ln`` (printed as ln)
-    args: tuple["Expr", ...]
+    args: tuple[Expr, ...]
     column: int
 
 

@@ -16,7 +16,6 @@ from the command line (``from_command``). A problem file is one of these when it
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +57,7 @@ class GraphProblem:
         return self.program.output
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "GraphProblem":
+    def from_file(cls, path: str | Path) -> GraphProblem:
         path = Path(path)
         try:
             data = path.read_bytes()
@@ -68,7 +67,7 @@ class GraphProblem:
         return cls.from_dict(_load(_decode(data, str(path)), str(path)), str(path))
 
     @classmethod
-    def from_dict(cls, raw: Any, source: str = "<expression>") -> "GraphProblem":
+    def from_dict(cls, raw: Any, source: str = "<expression>") -> GraphProblem:
         r = Reader(source)
         top = r.mapping(raw, TOP_FIELDS, what="an expression problem: a mapping with expression and values",
                         required={"expression": "the expression as text, e.g. 'f = (x + y) * z'",
@@ -95,7 +94,7 @@ class GraphProblem:
         )
 
     @classmethod
-    def from_command(cls, expression: str, at: str | None, output_gradient: float | None = None) -> "GraphProblem":
+    def from_command(cls, expression: str, at: str | None, output_gradient: float | None = None) -> GraphProblem:
         program = parse(expression, "--expr")
         if at is None:
             if program.variables():
@@ -109,7 +108,7 @@ class GraphProblem:
                    output_gradient=1.0 if output_gradient is None else output_gradient,
                    title=f"Backpropagation through {program.output}", source="--expr")
 
-    def with_values(self, values: Mapping[str, float]) -> "GraphProblem":
+    def with_values(self, values: Mapping[str, float]) -> GraphProblem:
         from dataclasses import replace
         return replace(self, values=_ordered(self.program, values))
 
@@ -155,7 +154,3 @@ def is_expression_file(path: Path) -> bool:
     except (OSError, ProblemError):
         return False
     return isinstance(raw, Mapping) and "expression" in raw
-
-
-def finite(x: float) -> bool:
-    return math.isfinite(x)

@@ -11,8 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..engine.gates import (ActivationGate, AddGate, DivGate, Gate, MaxGate, MulGate, PowGate, SubGate,
-                            number_text)
+from ..engine.gates import (
+    ActivationGate,
+    AddGate,
+    DivGate,
+    Gate,
+    MaxGate,
+    MulGate,
+    PowGate,
+    SubGate,
+    number_text,
+)
 from ..engine.graph import GraphLog, Source
 from .diagram import SVG_FONT, _num
 from .escape import latex_text, xml_text
@@ -172,8 +181,8 @@ def _px(x: float) -> str:
 
 def to_svg(lay: Layout, title: str = "") -> str:
     w, h = _px(lay.width), _px(lay.height)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
-           f'font-family="{SVG_FONT}" text-anchor="middle">']
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
+            f'font-family="{SVG_FONT}" text-anchor="middle">')]
     if title:
         out.append(f"<title>{xml_text(title)}</title>")
     out.append(f'<rect width="{w}" height="{h}" fill="white"/>')
@@ -217,8 +226,8 @@ def _xy(x: float, y: float) -> str:
 
 def to_tikz(lay: Layout) -> str:
     lines = ["\\begin{tikzpicture}[",
-             "  gate/.style={draw=black!80, thick, fill=black!5, rounded corners=4mm, minimum height=8mm, "
-             "inner sep=2pt, font=\\small},",
+             ("  gate/.style={draw=black!80, thick, fill=black!5, rounded corners=4mm, minimum height=8mm, "
+              "inner sep=2pt, font=\\small},"),
              "  value/.style={font=\\scriptsize, text=green!45!black, above, inner sep=1pt},",
              "  grad/.style={font=\\scriptsize, text=red!70!black, below, inner sep=1pt},",
              "  name/.style={font=\\scriptsize, text=black!60},",

@@ -18,12 +18,12 @@ from ..engine.graph import GraphLog, Source
 from ..engine.log import Entry
 from ..errors import ProblemError
 from ..formula.latex import latex
+from ..formula.tree import Symbol as _Symbol
 from ..model.graph_problem import GRAPH_STYLES
-from . import RenderOptions, Rendered, environment, tidy
+from . import Rendered, RenderOptions, environment, tidy
 from .circuit import circuit_figure
 from .printers import PRINTERS
 from .view import Eq
-from ..formula.tree import Symbol as _Symbol
 
 Symbol_X = _Symbol("x", "x")
 
