@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, NoReturn, Sequence
 
-from . import examples
+from . import examples, graph_cli
 from .check import command as check_command
 from .errors import ProblemError
 from .outputs import emit, write_files, write_stdout
@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                      type=_option(_folder, "an existing folder of templates"))
     run.add_argument("--exercise", action="store_true", help="the statement only: what to compute")
     run.add_argument("--answer-key", action="store_true", help="the worked solution of what the exercise asks")
+    graph_cli.add_arguments(run)
     sub.add_parser("examples", help="list the built-in worked examples, one a line: name, then summary")
     check_command.add_arguments(sub.add_parser("check", help="check answers worked by hand: what is right, where it went wrong"))
     variants = sub.add_parser("variants", help="write variants of an exercise with other friendly numbers, "
@@ -173,6 +174,8 @@ def _not_the_input(output: Path, problem_file: Path) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from .engine.trace import trace
     check_run_options(args)
+    if (status := graph_cli.run(args)) is not None:  # an expression: --expr, expression file, --graph
+        return status
     problem_file = examples.resolve(args.problem)
     if args.output is not None:
         _not_the_input(Path(args.output), problem_file)

@@ -18,6 +18,7 @@ import yaml
 from .engine.trace import trace
 from .examples import example_path
 from .outputs import write_atomic
+from .model.graph_problem import GraphProblem, is_expression_file
 from .model.problem import Problem
 from .resources import examples_dir
 
@@ -56,7 +57,15 @@ def catalogue(root: Path | None = None) -> list[Example]:
 def render_files(w: Walkthrough) -> dict[str, str]:
     """File name -> content for one walkthrough: Markdown, its SVG diagram, LaTeX."""
     from .render import RenderOptions, render_text
-    log = trace(Problem.from_file(example_path(w.example).with_name(w.problem)))
+    path = example_path(w.example).with_name(w.problem)
+    if is_expression_file(path):  # an expression: the circuit walkthrough (tracer/render/graph_walkthrough.py)
+        from .engine.graph import trace_graph
+        from .render.graph_walkthrough import render_graph
+        glog = trace_graph(GraphProblem.from_file(path))
+        gmd = render_graph(glog, "md", RenderOptions(style=w.style, diagram_name=f"{w.name}.svg", inline_svg=False))
+        gtex = render_graph(glog, "tex", RenderOptions(style=w.style))
+        return {f"{w.name}.md": gmd.text, **gmd.attachments, f"{w.name}.tex": gtex.text}
+    log = trace(Problem.from_file(path))
     md = render_text(log, "md", RenderOptions(style=w.style, diagram_name=f"{w.name}.svg", inline_svg=False))
     tex = render_text(log, "tex", RenderOptions(style=w.style))
     return {f"{w.name}.md": md.text, **md.attachments, f"{w.name}.tex": tex.text}
@@ -65,6 +74,12 @@ def render_files(w: Walkthrough) -> dict[str, str]:
 def gallery_table(examples: list[Example], link_prefix: str) -> str:
     rows = ["| Example | Network | Style | What it teaches |", "|:---|:---|:---|:---|"]
     for ex in examples:
+        expression = example_path(ex.name).with_name(ex.walkthroughs[0].problem)
+        if is_expression_file(expression):
+            gates = len(GraphProblem.from_file(expression).program.statements)
+            links = ", ".join(f"[{w.style}]({link_prefix}{ex.name}/{w.name}.md)" for w in ex.walkthroughs)
+            rows.append(f"| `{ex.name}` | expression, {gates} statement{'s' * (gates != 1)} | {links} | {ex.teaches} |")
+            continue
         p = Problem.from_file(example_path(ex.name))
         acts = ", ".join(dict.fromkeys(a.name for a in p.activations))
         links = ", ".join(f"[{w.style if w.name == 'walkthrough' else f'{w.style}: {w.name}'}]"

@@ -1,0 +1,307 @@
+"""An expression's trace printed as a walkthrough: the forward pass gate by gate, then the
+backward pass with the chain rule at each gate (upstream × local = downstream).
+
+``render_graph(log, fmt, options)`` is ``render_text`` for a ``GraphLog``: the same printers,
+the same document templates and the same jinja2 environment (``--templates`` overrides any
+template), with the style's body from ``templates/graph/<style>.j2``. The view only selects
+and orders entries; every number printed is an entry's or operand's shown string.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import jinja2
+
+from ..engine.gates import ActivationGate, Gate
+from ..engine.graph import GraphLog, Source
+from ..engine.log import Entry
+from ..errors import ProblemError
+from ..formula.latex import latex
+from ..formula.tree import Symbol as _Symbol
+from ..model.graph_problem import GRAPH_STYLES
+from . import Rendered, RenderOptions, environment, tidy
+from .circuit import circuit_figure
+from .printers import PRINTERS
+from .view import Eq
+
+Symbol_X = _Symbol("x", "x")
+
+DEFAULT_STYLE = "chain-rule"
+
+#: What each gate does to the gradient, as the notes say it (the backward pattern).
+PATTERNS = {
+    "add": "An add gate distributes: its local gradient is 1 for every input, so each input "
+           "receives the upstream gradient unchanged.",
+    "multiply": "A multiply gate swaps: its local gradient with respect to one input is the "
+                "other input's value.",
+    "max": "A max gate routes: the whole upstream gradient goes to its largest input and 0 to the "
+           "others (on a tie, to the first of the largest).",
+    "subtract": "A subtract gate passes the upstream gradient to its left input and its negative "
+                "to its right input.",
+    "divide": "A divide gate: the local gradient is 1 over the denominator for the numerator, and "
+              "minus the numerator over the denominator squared for the denominator.",
+    "power": "A power gate: the exponent times the base to the exponent minus one.",
+    "exp": "An exp gate: its local gradient is its own output, e to the input.",
+    "log": "A log gate: its local gradient is 1 over its input.",
+    "negate": "A negate gate flips the sign of the gradient.",
+    "copy": "A name for a value: the gradient passes through unchanged.",
+    "activation": "An activation gate: its local gradient is the activation's derivative.",
+}
+
+
+@dataclass
+class Downstream:
+    """The gradient one input of a gate receives along this gate's wire."""
+
+    name: str          # the input's name
+    eq: Eq             # its grad entry (one path) or path entry (one of several)
+    shared: bool       # True: the input feeds several gates; ``total`` sums them once all are known
+    total: Eq | None = None
+    paths: list[str] = field(default_factory=list)   # the gates the paths go through (for ``total``)
+
+
+@dataclass
+class GateStep:
+    """One gate of the backward pass."""
+
+    name: str
+    symbol: str        # LaTeX
+    pattern: str       # sentence
+    kind: str          # add, multiply, max, ...
+    words: str         # "add gate", "sigmoid gate"
+    upstream: Eq
+    local: list[Eq]
+    downstream: list[Downstream]
+    is_output: bool
+
+
+class GraphView:
+    """The log grouped as the walkthrough reads it."""
+
+    def __init__(self, log: GraphLog, max_terms: int | None = 8) -> None:
+        self.log = log
+        self.max_terms = max_terms
+        self.circuit = log.circuit
+
+    def eq(self, e: Entry | int) -> Eq:
+        return Eq(self.log.entries[e] if isinstance(e, int) else e, self.max_terms)
+
+    @property
+    def output(self) -> Eq:
+        return self.eq(self.log.output)
+
+    @property
+    def output_gradient(self) -> Eq:
+        return self.eq(self.log.seed)
+
+    def statements(self) -> list[list[str]]:
+        """The expression as given, one statement a row [name, formula], as LaTeX."""
+        return [[s.latex, latex(e)] for s, e in self._statement_trees()]
+
+    def _statement_trees(self):  # type: ignore[no-untyped-def]
+        from ..formula.tree import Group, Node, Symbol
+
+        trees: list[Node] = []
+        out = []
+        named = {i for i, g in enumerate(self.circuit.gates) if not g.auto}
+        for i, g in enumerate(self.circuit.gates):
+            args: list[Node] = []
+            for s in g.inputs:
+                if s.kind == "gate" and s.gate not in named:
+                    inner = trees[s.gate]
+                    k = len(args)
+                    args.append(Group(inner) if _bracket(g.gate, k, self.circuit.gates[s.gate].gate) else inner)
+                else:
+                    o = self._operand(s)
+                    args.append(Symbol(o[0], o[1]))
+            trees.append(g.gate.tree(args))
+            if i in named:
+                out.append((g, trees[i]))
+        return out
+
+    def _operand(self, s: Source) -> tuple[str, str]:
+        e = self.log.entries
+        if s.kind == "gate":
+            entry = e[self.log.gate_entry[s.gate]]
+            return entry.latex, entry.name
+        from ..model.expression import name_latex
+        if s.kind == "variable":
+            return name_latex(s.name), s.name
+        return (f"({s.name})" if s.name.startswith("-") else s.name), s.name
+
+    def point(self) -> list[str]:
+        """``x = -2`` for every variable, as LaTeX (values as given)."""
+        from ..model.expression import name_latex
+        show = self.log.problem.rounding.show_given
+        return [f"{name_latex(v)} = {show(x)}" for v, x in self.log.problem.values.items()]
+
+    def auto_names(self) -> list[str]:
+        """The LaTeX names of the gates named g1, g2, ... (no statement names them)."""
+        return [g.latex for g in self.circuit.gates if g.auto]
+
+    @cached_property
+    def forward(self) -> list[Eq]:
+        return [self.eq(i) for i in self.log.gate_entry]
+
+    def gate_words(self, i: int) -> str:
+        g = self.circuit.gates[i].gate
+        if isinstance(g, ActivationGate):
+            return f"{g.activation.name.replace('_', ' ')} gate"
+        return {"add": "add gate", "multiply": "multiply gate", "max": "max gate", "subtract": "subtract gate",
+                "divide": "divide gate", "power": "power gate", "exp": "exp gate", "log": "log gate",
+                "negate": "negate gate", "copy": "copy"}[g.pattern]
+
+    @cached_property
+    def backward(self) -> list[GateStep]:
+        log, circuit = self.log, self.circuit
+        steps: list[GateStep] = []
+        for i in range(len(circuit.gates) - 1, -1, -1):
+            g = circuit.gates[i]
+            key = log.gate_source(i)
+            local = [self.eq(log.local_entry[(i, k)]) for k, s in enumerate(g.inputs) if s.kind != "constant"]
+            down: list[Downstream] = []
+            for k, s in enumerate(g.inputs):
+                if s.kind == "constant":
+                    continue
+                uses = circuit.consumers(s)
+                wire = self.eq(log.wire_entry[(i, k)])
+                if len(uses) == 1:
+                    down.append(Downstream(circuit.name(s), wire, False))
+                    continue
+                # the sum is recorded with the last path worked: at the earliest gate the value feeds
+                last = i == min(c for c, _ in uses) and k == max(kk for c, kk in uses if c == i)
+                total = self.eq(log.grad_entry[s]) if last else None
+                down.append(Downstream(circuit.name(s), wire, True, total,
+                                       [circuit.gates[c].name for c, _ in uses]))
+            steps.append(GateStep(g.name, g.latex, _pattern(g.gate), g.gate.pattern, self.gate_words(i),
+                                  self.eq(log.grad_entry[key]),
+                                  local, down, i == len(circuit.gates) - 1))
+        return steps
+
+    def results(self) -> list[list[str]]:
+        """Rows: variable, value, gradient arriving at it."""
+        from ..model.expression import name_latex
+        show = self.log.problem.rounding.show_given
+        return [[name_latex(v), show(self.log.problem.values[v]), e.latex, e.shown]
+                for v, e in self.log.gradients().items()]
+
+    @property
+    def shared(self) -> list[str]:
+        """Variables and gates that feed more than one gate (their gradients sum the paths)."""
+        out = []
+        for s in [Source("variable", v) for v in self.circuit.variables] + \
+                 [self.log.gate_source(i) for i in range(len(self.circuit.gates))]:
+            if len(self.circuit.consumers(s)) > 1:
+                out.append(self.circuit.name(s))
+        return out
+
+    def ties(self) -> list[str]:
+        """Max gates whose largest inputs tie at this point (the documented rule applies)."""
+        from ..engine.gates import MaxGate
+        out = []
+        for i, g in enumerate(self.circuit.gates):
+            if isinstance(g.gate, MaxGate):
+                vals = self.log.entries[self.log.gate_entry[i]].operands
+                top = max(o.value for o in vals)
+                if sum(o.value == top for o in vals) > 1:
+                    out.append(g.name)
+        return out
+
+    # --- symbolic ------------------------------------------------------------------
+    @cached_property
+    def derivatives(self) -> list[list[str]]:
+        """[∂f/∂x, the derivative in the variables, simplified by sympy] per variable."""
+        import sympy
+        exprs: list[sympy.Expr] = []
+        symbols = {v: sympy.Symbol(v) for v in self.circuit.variables}
+        for g in self.circuit.gates:
+            args = [exprs[s.gate] if s.kind == "gate" else symbols[s.name] if s.kind == "variable"
+                    else sympy.nsimplify(s.value) for s in g.inputs]
+            exprs.append(g.gate.sympy(args))
+        f = exprs[-1]
+        from ..model.expression import name_latex
+        names = {symbols[v]: name_latex(v) for v in self.circuit.variables}
+        out = []
+        for v, e in self.log.gradients().items():
+            d = sympy.simplify(sympy.diff(f, symbols[v]))
+            out.append([e.latex, sympy.latex(d, symbol_names=names)])
+        return out
+
+    def expression_latex(self) -> str:
+        """The output as one formula in the variables (sympy's printing)."""
+        import sympy
+        exprs: list[sympy.Expr] = []
+        symbols = {v: sympy.Symbol(v) for v in self.circuit.variables}
+        for g in self.circuit.gates:
+            args = [exprs[s.gate] if s.kind == "gate" else symbols[s.name] if s.kind == "variable"
+                    else sympy.nsimplify(s.value) for s in g.inputs]
+            exprs.append(g.gate.sympy(args))
+        from ..model.expression import name_latex
+        return sympy.latex(exprs[-1], symbol_names={symbols[v]: name_latex(v) for v in self.circuit.variables})
+
+
+#: How tightly each gate's formula binds, for brackets in the expression written whole
+#: (a fraction, a power, a function call bind as tightly as a name).
+_PRECEDENCE = {"add": 1, "subtract": 1, "multiply": 2, "negate": 2, "divide": 5, "power": 4}
+
+
+def _bracket(parent: Gate, k: int, child: Gate) -> bool:
+    """Whether ``child`` written as input ``k`` of ``parent`` needs brackets."""
+    from ..formula.tree import Apply
+    c = _PRECEDENCE.get(child.pattern, 5)
+    kind = parent.pattern
+    if kind in ("divide", "copy", "exp", "max") or (kind == "power" and k == 1):
+        return False      # a fraction's parts, a superscript, a function's argument list
+    if kind == "power":
+        return c < 5
+    if kind in ("log", "activation"):
+        written = parent.tree([Symbol_X])
+        return c < 5 and not (isinstance(written, Apply) and not written.bare)
+    if kind == "negate":
+        return c <= 2
+    if kind == "multiply":
+        return c == 1 or child.pattern == "negate"
+    if kind == "add":
+        return k > 0 and child.pattern == "negate"
+    if kind == "subtract":
+        return k == 1 and (c == 1 or child.pattern == "negate")
+    return False
+
+
+def _pattern(gate: Gate) -> str:
+    return PATTERNS[gate.pattern]
+
+
+def render_graph(log: GraphLog, fmt: str, options: RenderOptions) -> Rendered:
+    """The walkthrough of an expression in ``md`` or ``tex``."""
+    style = options.style or log.problem.style or DEFAULT_STYLE
+    if style not in GRAPH_STYLES:
+        raise ProblemError(f"--style: found '{style}' for an expression; expected one of: {', '.join(GRAPH_STYLES)} "
+                           "(the matrix style works whole network layers)")
+    if options.exercise or options.answer_key:
+        raise ProblemError(f"{'--exercise' if options.exercise else '--answer-key'}: found an expression problem; "
+                           "expected a network problem (exercise sheets of expressions are not supported yet)")
+    printer = PRINTERS[fmt](inline_svg=options.inline_svg) if fmt == "md" else PRINTERS[fmt]()
+    env = environment(options.templates)
+    view = GraphView(log, options.max_terms)
+    context = {
+        "p": printer, "log": log, "problem": log.problem, "view": view, "options": options, "style": style,
+        "diagram": lambda numbers=True: circuit_figure(printer, log, options.diagram_name, numbers),
+    }
+    try:
+        body = env.get_template(f"graph/{style}.j2").render(context).strip("\n") + "\n"
+        text = tidy(env.get_template(f"document.{printer.extension}.j2").render(context, body=body))
+    except jinja2.TemplateNotFound as exc:
+        raise ProblemError(f"--style {style}: template {exc.name} not found in "
+                           f"{options.templates or 'the built-in templates'}; expected a jinja2 template") from None
+    except jinja2.TemplateError as exc:
+        raise ProblemError(f"template error: {exc}") from None
+    return Rendered(text, dict(printer.attachments))
+
+
+def render_graph_output(log: GraphLog, fmt: str, options: RenderOptions) -> str | bytes:
+    if fmt == "pdf":
+        from .pdf import compile_pdf
+        return compile_pdf(render_graph(log, "tex", options).text)
+    return render_graph(log, fmt, options).text
