@@ -9,8 +9,14 @@
   var active = null;
 
   function setup(root) {
-    var entries = Array.prototype.slice.call(root.querySelectorAll("[data-entry]"));
-    entries.sort(function (a, b) { return Number(a.dataset.entry) - Number(b.dataset.entry); });
+    var entries = null;  // collected on first use: a 784-30-10 page marks 24,000 entries
+    function list() {
+      if (entries === null) {
+        entries = Array.prototype.slice.call(root.querySelectorAll("[data-entry]"));
+        entries.sort(function (a, b) { return Number(a.dataset.entry) - Number(b.dataset.entry); });
+      }
+      return entries;
+    }
     var status = root.querySelector(".tracer-status");
     var hide = root.querySelector('[data-action="hide"]');
     var state = { pos: -1 };
@@ -31,6 +37,7 @@
       each("svg " + selector, function (el) { el.classList.add("current"); });
     }
     function go(k) {
+      list();
       if (!entries.length) { return; }
       state.pos = Math.max(0, Math.min(entries.length - 1, k));
       clear();
@@ -45,7 +52,7 @@
       highlight(el.dataset.at || "");
       el.scrollIntoView({ block: "center" });
       if (status) {
-        status.textContent = "Step " + (state.pos + 1) + " of " + entries.length + ": " + (el.dataset.name || "");
+        status.textContent = "Step " + (state.pos + 1) + " of " + entries.length + ": " + (el.dataset.name || (el.cells && el.cells[0] ? el.cells[0].textContent : ""));
       }
     }
     function showAll() {
@@ -65,7 +72,6 @@
       }
     };
     root.addEventListener("click", function (event) {
-      active = root;
       var target = event.target;
       var button = target.closest ? target.closest("[data-action]") : null;
       if (button && actions[button.dataset.action]) {
@@ -73,7 +79,7 @@
         return;
       }
       if (root.classList.contains("hide-values") && target.closest) {
-        var value = target.closest("mn, td.num");
+        var value = target.closest(".eq mn, tr[data-entry] td, tr[data-entry-ref] td");
         if (value) { value.classList.toggle("revealed"); }
       }
     });

@@ -129,13 +129,15 @@ class HtmlPrinter(Printer):
         weights) carries ``data-entry-ref``, or ``data-entry`` when it is the entry's only
         appearance (an update elided from the text)."""
         align = (align or "l" * len(headers)).ljust(len(headers), "l")
-        classes = ["" if a == "l" else f' class="{ {"r": "num", "c": "mid"}[a] }"' for a in align]
+        # right-aligned (numeric) columns by the table's class, not a class on each of 47,000 cells
+        columns = " ".join(f"r{k}" for k, a in enumerate(align, 1) if a == "r")
         compact = self.max_terms is not None and len(rows) > self.max_terms
-        head = "".join(f"<th scope=\"col\"{c}>{h}</th>" for h, c in zip(headers, classes))
-        lines = [f'<div class="table"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>']
+        updates = list(headers[1:3]) == ["Old", "New"]
+        head = "".join(f'<th scope="col">{h}</th>' for h in headers)
+        lines = [f'<div class="table"><table class="{columns}">\n<thead><tr>{head}</tr></thead>\n<tbody>']
         for row in rows:
-            cells = "".join(f"<td{c}>{self._cell(cell, compact)}" for cell, c in zip(row, classes))
-            lines.append(f"<tr{self._row_mark(row)}>{cells}")
+            cells = "".join(f"<td>{self._cell(cell, compact)}" for cell in row)
+            lines.append(f"<tr{self._row_mark(row) if updates else ''}>{cells}")
         lines.append("</tbody>\n</table></div>")
         return "\n".join(lines)
 
@@ -168,14 +170,17 @@ class HtmlPrinter(Printer):
         math = math_element(body, alttext, display=True)
         return f'<div class="eq"{self._mark(entry, repeat)}>{math}</div>'
 
-    def _mark(self, entry: Entry | None, repeat: bool) -> str:
+    def _mark(self, entry: Entry | None, repeat: bool, row: bool = False) -> str:
+        """``data-entry`` with what the script needs: the entries it uses, its place in the
+        diagram, its name (a table row's name is its first cell: 23,830 rows stay small)."""
         if entry is None:
             return ""
         if repeat:
             return f' data-entry-ref="{entry.index}"'
         uses = " ".join(map(str, entry.depends_on))
-        return (f' data-entry="{entry.index}" data-uses="{uses}" data-at="{diagram_target(entry)}"'
-                f' data-name="{escape(entry.name)}" tabindex="-1"')
+        name = "" if row else f' data-name="{escape(entry.name)}"'
+        return f' data-entry="{entry.index}" data-uses="{uses}" data-at="{diagram_target(entry)}"{name}'
+
 
     def _trees(self, entry: Entry | None) -> dict[str, Node]:
         """The entry's symbol, formula, substitution and value by their LaTeX: a LaTeX part
@@ -250,7 +255,7 @@ class HtmlPrinter(Printer):
             return f' data-entry-ref="{e.index}"'
         self._shown.add(e.index)
         self._floor = e.step
-        return self._mark(e, False)
+        return self._mark(e, False, row=True)
 
     def _cell(self, cell: str, compact: bool) -> str:
         if isinstance(cell, Math):
@@ -303,7 +308,7 @@ def html_name(source: str) -> str:
     text = _SUP.sub(lambda m: f"<sup>{m.group(1) or m.group(2)}</sup>", text)
     if "{" in text or "}" in text or "_" in text or "^" in text:
         return math_element(_string_mathml(source), source)
-    return f'<span class="name">{text}</span>'
+    return text
 
 
 PRINTERS["html"] = HtmlPrinter
