@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from mathcheck import in_ci
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome")

@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from browsercheck import browser_session
+
 from tracer import Problem, trace
-from tracer.gallery import catalogue
 from tracer.examples import example_path
+from tracer.gallery import catalogue
 from tracer.resources import examples_dir
 
 PAGES = [w for ex in catalogue() for w in ex.walkthroughs]

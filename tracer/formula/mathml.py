@@ -17,10 +17,28 @@ from html import escape
 
 from .latex import latex
 from .printer import FormulaPrinter
-from .tree import (Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
-                   Relation, Sigma, Sub, Symbol, Text, Where)
+from .tree import (
+    Add,
+    Apply,
+    Cases,
+    Frac,
+    Gap,
+    Group,
+    Matrix,
+    Mul,
+    Neg,
+    Node,
+    Number,
+    Pow,
+    Relation,
+    Sigma,
+    Sub,
+    Symbol,
+    Text,
+    Where,
+)
 
-__all__ = ["MathmlPrinter", "mathml", "mathml_name", "math_element"]
+__all__ = ["MathmlPrinter", "math_element", "mathml", "mathml_name"]
 
 _GREEK = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ϵ", "varepsilon": "ε",
@@ -33,7 +51,7 @@ _GREEK = {
 }
 _OPERATORS = {"(": "(", ")": ")", "[": "[", "]": "]", ",": ",", "+": "+", "-": "\u2212",
               "'": "\u2032"}
-_WORDS = frozenset("tanh tan sinh cosh sin cos ln log exp max min sgn".split())
+_WORDS = frozenset(["tanh", "tan", "sinh", "cosh", "sin", "cos", "ln", "log", "exp", "max", "min", "sgn"])
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[A-Za-z]+|[0-9]+|\s+|.", re.DOTALL)
 
 #: Function names written as LaTeX control words or \operatorname (not names of quantities).

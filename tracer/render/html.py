@@ -47,7 +47,7 @@ class Math(str):
 
     latex: str
 
-    def __new__(cls, html: str, source: str) -> "Math":
+    def __new__(cls, html: str, source: str) -> Math:
         out = super().__new__(cls, html)
         out.latex = source
         return out
