@@ -184,6 +184,11 @@ class TraceLog:
         """The walkthrough as a LaTeX document, or with ``fragment=True`` a body to ``\\input``."""
         return _renderer()(self, "tex", {"style": style, "fragment": fragment, **options})
 
+    def to_html(self, style: str | None = None, fragment: bool = False, **options: Any) -> str:
+        """The walkthrough as one self-contained HTML page (MathML, inline SVG, stepping), or
+        with ``fragment=True`` the page's body to embed in course notes."""
+        return _renderer()(self, "html", {"style": style, "fragment": fragment, **options})
+
     def _repr_markdown_(self) -> str:
         """Jupyter shows a log as its rendered walkthrough."""
         return self.to_markdown()

@@ -78,6 +78,7 @@ class Line:
     formula: Node | None
     substitution: Node | None
     result: Node
+    entry: Entry | None = None   # the entry it presents, when it presents one
 
     @property
     def parts(self) -> list[Node]:
@@ -315,9 +316,9 @@ class Viewer:
         e = eq.entry
         act = self.log.problem.activations[e.layer - 1]
         if not isinstance(e.op, ElementwiseOp) or isinstance(act, Linear):
-            return Line(*eq.parts)
+            return Line(*eq.parts, entry=e)
         net, g = e.operand("net"), self.function_symbol(e.layer)
-        return Line(e.symbol, Apply(g, (sym(net),)), Apply(g, (shown(net),)), shown(e))
+        return Line(e.symbol, Apply(g, (sym(net),)), Apply(g, (shown(net),)), shown(e), e)
 
     def folded(self, update: Entry) -> tuple[Operand, ...]:
         """The gradient's own factors when the update reads w - η·δ·out with them, else ().
@@ -336,11 +337,11 @@ class Viewer:
         e = eq.entry
         factors = self.folded(e)
         if not factors:
-            return Line(*eq.parts)
+            return Line(*eq.parts, entry=e)
         old, eta = e.operand("old"), e.operand("rate")
         formula = Sub(sym(old), Mul((sym(eta), *(sym(o) for o in factors))))
         numbers = Sub(shown(old), Mul((shown(eta), *(shown(o) for o in factors))))
-        return Line(e.symbol, formula, numbers, shown(e))
+        return Line(e.symbol, formula, numbers, shown(e), e)
 
     def folds(self, step: StepView) -> bool:
         """Whether the step's updates are written w - η·δ·out (so the text can say so)."""
