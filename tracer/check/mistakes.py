@@ -31,8 +31,21 @@ from ..engine.ops import Difference, Mean, Product, Sum, Update, WeightedSum
 from ..engine.rounding import Rounding
 from ..formula.text import text as plain_text
 from ..formula.tree import Number
-from ..model.activations import Activation, LeakyReLU, Sigmoid, Softmax, SoftmaxDelta, Tanh
-from ..model.losses import HalfSquaredError, Loss, LossOp, MeanSquaredError, SquaredError
+from ..model.activations import (
+    Activation,
+    LeakyReLU,
+    Sigmoid,
+    Softmax,
+    SoftmaxDelta,
+    Tanh,
+)
+from ..model.losses import (
+    HalfSquaredError,
+    Loss,
+    LossOp,
+    MeanSquaredError,
+    SquaredError,
+)
 from .compare import agreement, decimals, exact
 from .nodes import GRADIENT_KINDS, Node
 
@@ -117,7 +130,7 @@ class Network:
         return self.entries.get(("new_w", layer, j, i, None, step))
 
 
-_NETWORKS: "weakref.WeakKeyDictionary[Checker, Network]" = weakref.WeakKeyDictionary()
+_NETWORKS: weakref.WeakKeyDictionary[Checker, Network] = weakref.WeakKeyDictionary()
 
 
 def network(checker: Checker) -> Network:
@@ -184,11 +197,17 @@ class Mistake:
     def applies(self, entry: Entry, net: Network) -> bool:
         raise NotImplementedError
 
-    def recompute(self, node: Node, values: Sequence[float], table: Sequence[float],
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
                   net: Network) -> tuple[float, ...]:
         """The quantity done the wrong way from operand ``values``; ``table`` holds every
         quantity's value on the same footing (the student's own, or the right ones)."""
         raise NotImplementedError
+
+
+def _index(k: int | None) -> int:
+    """A neuron or source index the entry's kind always has."""
+    assert k is not None
+    return k
 
 
 def _output_delta(entry: Entry, net: Network) -> bool:
@@ -199,11 +218,12 @@ class ReluDerivativeAtZeroSide(Mistake):
     id = "relu_derivative_at_zero_side"
     explanation = "ReLU's derivative was taken from the wrong side of zero: 1 where net <= 0, or 0 where net > 0."
 
-    def applies(self, entry, net):
+    def applies(self, entry: Entry, net: Network) -> bool:
         return entry.kind == "dact" and isinstance(net.activation(entry.layer), LeakyReLU)
 
-    def recompute(self, node, values, table, net):
-        act = net.activation(node.entry.layer)
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
+                  net: Network) -> tuple[float, ...]:
+        act = net.activation(e.layer)
         assert isinstance(act, LeakyReLU)
         return (act.alpha if values[0] > 0 else 1.0,)
 
@@ -213,11 +233,12 @@ class SoftmaxElementwiseDerivative(Mistake):
     explanation = ("Softmax was treated as elementwise, delta = dE/dout * out(1 - out), but each softmax "
                    "output depends on every net (with cross-entropy, delta = out - target).")
 
-    def applies(self, entry, net):
+    def applies(self, entry: Entry, net: Network) -> bool:
         return _output_delta(entry, net) and isinstance(net.activation(entry.layer), Softmax)
 
-    def recompute(self, node, values, table, net):
-        op = node.entry.op
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
+                  net: Network) -> tuple[float, ...]:
+        op = e.op
         if isinstance(op, SoftmaxDelta):          # (out_j, dout_j, ...)
             out, dout = values[0], values[1]
         elif isinstance(op, Difference):          # cross-entropy's out - target
@@ -232,11 +253,12 @@ class DerivativeAtWrongValue(Mistake):
     explanation = ("The activation's derivative was evaluated at the wrong quantity: sigma'(out) = "
                    "sigma(out)(1 - sigma(out)) instead of out(1 - out), or tanh' from net instead of out.")
 
-    def applies(self, entry, net):
+    def applies(self, entry: Entry, net: Network) -> bool:
         return entry.kind == "dact" and bool(wrong_points(net.activation(entry.layer)))
 
-    def recompute(self, node, values, table, net):
-        act = net.activation(node.entry.layer)
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
+                  net: Network) -> tuple[float, ...]:
+        act = net.activation(e.layer)
         return tuple(f(act, values[0], values[1]) for f in wrong_points(act))
 
 
@@ -244,11 +266,12 @@ class NoActivationDerivative(Mistake):
     id = "no_activation_derivative"
     explanation = "delta was computed without the activation's derivative factor: dE/dout alone, not times dout/dnet."
 
-    def applies(self, entry, net):
+    def applies(self, entry: Entry, net: Network) -> bool:
         return entry.kind == "dnet" and isinstance(entry.op, (Product, SoftmaxDelta, Difference))
 
-    def recompute(self, node, values, table, net):
-        op = node.entry.op
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
+                  net: Network) -> tuple[float, ...]:
+        op = e.op
         if isinstance(op, Product):               # dout * dact
             return (values[0],)
         if isinstance(op, SoftmaxDelta):
@@ -262,12 +285,13 @@ class LossFactor(Mistake):
     explanation = ("The loss or its derivative is off by the loss's constant: the 1/2 of half squared error "
                    "forgotten or doubled, or the 1/n of the mean squared error forgotten.")
 
-    def applies(self, entry, net):
+    def applies(self, entry: Entry, net: Network) -> bool:
         if entry.kind == "loss":
             return bool(loss_factors(net.loss, False))
         return entry.kind == "dout" and isinstance(entry.op, LossOp) and bool(loss_factors(net.loss, True))
 
-    def recompute(self, node, values, table, net):
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
+                  net: Network) -> tuple[float, ...]:
         value = node.recompute(values)
         return tuple(f * value for f in loss_factors(net.loss, node.kind == "dout"))
 
@@ -276,12 +300,13 @@ class TargetOutputSwapped(Mistake):
     id = "target_output_swapped"
     explanation = "target - output was used where output - target belongs."
 
-    def applies(self, entry, net):
+    def applies(self, entry: Entry, net: Network) -> bool:
         if entry.kind == "dout":
             return isinstance(entry.op, LossOp) and swappable(net.loss)
         return _output_delta(entry, net) and isinstance(entry.op, Difference)
 
-    def recompute(self, node, values, table, net):
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
+                  net: Network) -> tuple[float, ...]:
         return (-node.recompute(values),)
 
 
@@ -290,14 +315,14 @@ class UpdatedWeightsInBackprop(Mistake):
     explanation = ("The error was propagated back through weights already updated in this step; "
                    "backpropagation uses the weights of the forward pass.")
 
-    def applies(self, entry, net):
+    def applies(self, entry: Entry, net: Network) -> bool:
         return entry.kind == "dout" and isinstance(entry.op, WeightedSum) and entry.layer < net.L
 
-    def recompute(self, node, values, table, net):
-        e = node.entry
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
+                  net: Network) -> tuple[float, ...]:
         out = list(values)
         for k in range(len(values) // 2):         # (delta_k, w_kj) pairs
-            new = net.update(e.layer + 1, k + 1, e.neuron, e.step)
+            new = net.update(e.layer + 1, k + 1, _index(e.neuron), e.step)
             if new is None:
                 return ()
             out[2 * k + 1] = table[new]
@@ -308,17 +333,17 @@ class TransposedWeight(Mistake):
     id = "transposed_weight"
     explanation = "A weighted sum used w_ji where w_ij belongs (the weight matrix transposed)."
 
-    def applies(self, entry, net):
+    def applies(self, entry: Entry, net: Network) -> bool:
         return isinstance(entry.op, WeightedSum) and entry.kind in ("net", "dout")
 
-    def recompute(self, node, values, table, net):
-        e = node.entry
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
+                  net: Network) -> tuple[float, ...]:
         out = list(values)
         for k in range(len(values) // 2):
             if e.kind == "net":                    # (w_jk, x_k): w_kj in place of w_jk
-                w, at = net.weight(e.layer, k + 1, e.neuron, e.step), 2 * k
+                w, at = net.weight(e.layer, k + 1, _index(e.neuron), e.step), 2 * k
             else:                                  # (delta_k, w_kj) of the layer above: w_jk
-                w, at = net.weight(e.layer + 1, e.neuron, k + 1, e.step), 2 * k + 1
+                w, at = net.weight(e.layer + 1, _index(e.neuron), k + 1, e.step), 2 * k + 1
             if w is None:
                 return ()
             out[at] = table[w]
@@ -329,10 +354,11 @@ class MissingBias(Mistake):
     id = "missing_bias"
     explanation = "net was computed without its bias."
 
-    def applies(self, entry, net):
+    def applies(self, entry: Entry, net: Network) -> bool:
         return entry.kind == "net" and isinstance(entry.op, WeightedSum) and entry.op.has_bias
 
-    def recompute(self, node, values, table, net):
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
+                  net: Network) -> tuple[float, ...]:
         return (math.fsum(w * x for w, x in zip(values[0:-1:2], values[1:-1:2])),)
 
 
@@ -340,10 +366,11 @@ class BiasInGradient(Mistake):
     id = "bias_in_gradient"
     explanation = "dE/dw used 1 (a bias's input) in place of the output of the neuron the weight comes from."
 
-    def applies(self, entry, net):
+    def applies(self, entry: Entry, net: Network) -> bool:
         return entry.kind == "dw" and isinstance(entry.op, Product)
 
-    def recompute(self, node, values, table, net):
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
+                  net: Network) -> tuple[float, ...]:
         return (values[0],)
 
 
@@ -352,16 +379,16 @@ class WrongLayerInput(Mistake):
     explanation = ("dE/dw used the wrong activation: it takes the output of the neuron the weight comes from, "
                    "not the network's input or the receiving neuron's output.")
 
-    def applies(self, entry, net):
+    def applies(self, entry: Entry, net: Network) -> bool:
         return entry.kind == "dw" and isinstance(entry.op, Product)
 
-    def recompute(self, node, values, table, net):
-        e = node.entry
-        found = [net.output(e.layer, e.neuron, e.example, e.step)]      # the receiving neuron's output
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
+                  net: Network) -> tuple[float, ...]:
+        found = [net.output(e.layer, _index(e.neuron), e.example, e.step)]      # the receiving neuron's output
         if e.layer >= 2:
-            found.append(net.output(e.layer - 2, e.source, e.example, e.step))   # a layer too far back
+            found.append(net.output(e.layer - 2, _index(e.source), e.example, e.step))   # a layer too far back
         else:
-            found.append(net.output(1, e.source, e.example, e.step))            # the hidden output
+            found.append(net.output(1, _index(e.source), e.example, e.step))            # the hidden output
         return tuple(values[0] * table[f] for f in found if f is not None)
 
 
@@ -369,10 +396,11 @@ class UpdateSign(Mistake):
     id = "update_sign"
     explanation = "The update added the gradient, w + rate * dE/dw, instead of subtracting it."
 
-    def applies(self, entry, net):
+    def applies(self, entry: Entry, net: Network) -> bool:
         return isinstance(entry.op, Update)
 
-    def recompute(self, node, values, table, net):
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
+                  net: Network) -> tuple[float, ...]:
         return (values[0] + values[1] * values[2],)
 
 
@@ -380,10 +408,11 @@ class NoLearningRate(Mistake):
     id = "no_learning_rate"
     explanation = "The update left out the learning rate: w - dE/dw instead of w - rate * dE/dw."
 
-    def applies(self, entry, net):
+    def applies(self, entry: Entry, net: Network) -> bool:
         return isinstance(entry.op, Update)
 
-    def recompute(self, node, values, table, net):
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
+                  net: Network) -> tuple[float, ...]:
         return (values[0] - values[2],)
 
 
@@ -391,10 +420,11 @@ class BatchSumForMean(Mistake):
     id = "batch_sum_for_mean"
     explanation = "The examples' gradients were summed where the mini-batch update takes their mean."
 
-    def applies(self, entry, net):
+    def applies(self, entry: Entry, net: Network) -> bool:
         return isinstance(entry.op, Mean)
 
-    def recompute(self, node, values, table, net):
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
+                  net: Network) -> tuple[float, ...]:
         return (math.fsum(values),)
 
 
@@ -403,10 +433,11 @@ class BatchMeanForSum(Mistake):
     explanation = ("A mean was taken where the sum belongs (the total loss over the outputs, "
                    "a shared bias's gradient over its layer's deltas).")
 
-    def applies(self, entry, net):
+    def applies(self, entry: Entry, net: Network) -> bool:
         return isinstance(entry.op, Sum) and len(entry.operands) > 1
 
-    def recompute(self, node, values, table, net):
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
+                  net: Network) -> tuple[float, ...]:
         return (math.fsum(values) / len(values),)
 
 
@@ -416,10 +447,11 @@ class EarlyRounding(Mistake):
     id = "early_rounding"
     explanation = "Right only from values rounded several steps earlier; carry more digits in the steps between."
 
-    def applies(self, entry, net):
+    def applies(self, entry: Entry, net: Network) -> bool:
         return False
 
-    def recompute(self, node, values, table, net):
+    def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
+                  net: Network) -> tuple[float, ...]:
         return ()
 
 
@@ -472,7 +504,7 @@ class _Search:
         if entry is not None:
             operands = [table[s] for s in node.sources]
             if m.applies(entry, self.net):
-                out += [(v, node.id) for v in m.recompute(node, operands, table, self.net)]
+                out += [(v, node.id) for v in m.recompute(node, entry, operands, table, self.net)]
             if depth > 0:
                 out += self._through_unwritten(m, node, operands, table, depth)
         self.memo[key] = found = tuple(out)
