@@ -125,9 +125,10 @@ class Network:
             return None
         return self.data.get((self.notation.quantity("weight", layer, j, i).plain, step, None))
 
-    def update(self, layer: int, j: int, i: int, step: int) -> int | None:
-        """The new_w entry of that weight in the same step."""
-        return self.entries.get(("new_w", layer, j, i, None, step))
+    def update(self, layer: int, j: int, i: int, example: int | None, step: int) -> int | None:
+        """The new_w entry of that weight in the same step (a mini-batch's has no example)."""
+        found = self.entries.get(("new_w", layer, j, i, example, step))
+        return found if found is not None else self.entries.get(("new_w", layer, j, i, None, step))
 
 
 _NETWORKS: weakref.WeakKeyDictionary[Checker, Network] = weakref.WeakKeyDictionary()
@@ -322,7 +323,7 @@ class UpdatedWeightsInBackprop(Mistake):
                   net: Network) -> tuple[float, ...]:
         out = list(values)
         for k in range(len(values) // 2):         # (delta_k, w_kj) pairs
-            new = net.update(e.layer + 1, k + 1, _index(e.neuron), e.step)
+            new = net.update(e.layer + 1, k + 1, _index(e.neuron), e.example, e.step)
             if new is None:
                 return ()
             out[2 * k + 1] = table[new]
