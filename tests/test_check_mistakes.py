@@ -561,3 +561,16 @@ def test_a_thousand_random_wrong_answers_name_no_mistake():
     assert wrong >= 990          # a few land on a value their own slips make right (carried)
     assert named == 0
     assert time.process_time() - start < 10
+
+
+def test_a_mistake_in_the_quantity_itself_is_named_before_one_in_a_step_not_written():
+    """w5+ alone as 0.4 + 0.5 * 0.082167041 = 0.44108: the update's sign, although a flipped
+    dE/dout_o1 (not written) gives the same number; for a batch of two, dE/dw5 as the sum of
+    the examples' gradients, although a forgotten ½ in both (not written) doubles them too."""
+    checker, ref, names = setup("classic")
+    result, records = sheet("classic", {("new_w", 2, 1, 1, 1): "0.4411"}, only=[])
+    assert (records[("new_w", 2, 1, 1, 1)].mistake.id, result.advice) == ("update_sign", [])
+    checker, ref, names = setup("classic-batch")
+    total = ref[("dw", 2, 1, 1, 1)] + ref[("dw", 2, 1, 1, 2)]
+    result, records = sheet("classic-batch", {("dw", 2, 1, 1, None): g(total)}, only=[])
+    assert records[("dw", 2, 1, 1, None)].mistake.id == "batch_sum_for_mean"

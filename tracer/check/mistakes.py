@@ -9,7 +9,8 @@ student did not write is worked the wrong way too, so ``dE/dw5`` written without
 ``delta_o1`` is still traced back to a missing ``sigma'`` factor (up to three levels).
 
 The ids are fixed: reports, JSON and class summaries use them. ``MISTAKES`` lists them
-from the most specific to the least; when several fit, the first is named.
+from the most specific to the least; when several fit, the first made in the quantity
+itself is named, else the first made in one the student did not write.
 
 The mistakes that are facts of one activation or loss (``ACTIVATION_MISTAKES``,
 ``LOSS_FACTORS``) are keyed by the classes here, not by names; they belong on the
@@ -559,12 +560,13 @@ def _name(result: Result, record: Record, search: _Search) -> Diagnosis | None:
     tables: list[Sequence[float]] = [result.own]
     if any(result.own[s] != checker.values[s] for s in node.sources):
         tables.append(checker.values)
-    for m in MISTAKES:
-        for table in tables:
-            for value, where in search.values(m, node, table, DEPTH):
-                if _fits(written, value, checker.rounding):
-                    via = "" if where == node.id else checker.displays[where]
-                    return Diagnosis(m.id, m.explanation, expected_line(result, record), value, via)
+    for here in (True, False):     # a mistake made in this step before one in a step not written
+        for m in MISTAKES:
+            for table in tables:
+                for value, where in search.values(m, node, table, DEPTH):
+                    if (where == node.id) == here and _fits(written, value, checker.rounding):
+                        via = "" if here else checker.displays[where]
+                        return Diagnosis(m.id, m.explanation, expected_line(result, record), value, via)
     return None
 
 
