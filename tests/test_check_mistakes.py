@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import math
 import random
 import time
@@ -186,7 +187,7 @@ class Reference:
         return self.v[(kind, l, j, i, e if not self.batched or kind not in ("new_w",) else None)]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def setup(name: str) -> tuple[Checker, Reference, dict[Key, str]]:
     spec = spec_of(name)
     checker = Checker(Problem.from_dict(spec, name))
@@ -416,7 +417,7 @@ def _right_sheet_key(key: Key, ref: Reference) -> Key:
 
 @pytest.mark.parametrize("mistake,plant,problem", CASES, ids=[f"{m}-{p}" for m, _, p in CASES])
 def test_a_planted_mistake_is_named(mistake, plant, problem):
-    checker, ref, _ = setup(problem)
+    _checker, ref, _ = setup(problem)
     planted, key = plant(ref)
     key = _right_sheet_key(key, ref)
     written = float(planted[key])
@@ -453,7 +454,7 @@ EARLY = [("classic", 2), ("exercise", 2), ("relu-blog", 2), ("classic-tanh-mse",
 def test_early_rounding_annotates_an_answer_right_only_from_rounded_values(problem, places):
     """The hidden outputs written rounded (right at that precision), the next net at six
     figures from them: right from the student's values only, and the verdict says why."""
-    checker, ref, names = setup(problem)
+    _checker, ref, _names = setup(problem)
     L = ref.L
     outs = {("out", L - 1, i, None, 1): round(ref.at("out", L - 1, i), places) for i in range(1, ref.layers[L - 1] + 1)}
     net = math.fsum(ref.W[L][0][i - 1] * outs[("out", L - 1, i, None, 1)] for i in range(1, ref.layers[L - 1] + 1)) \
@@ -477,12 +478,12 @@ def test_early_rounding_annotates_an_answer_right_only_from_rounded_values(probl
 
 # --- conventions, propagation, the published audit ----------------------------------------
 def test_every_derivative_flipped_is_a_convention_not_target_output_swapped():
-    checker, ref, names = setup("classic")
+    _checker, ref, names = setup("classic")
     flipped = {k: g(-v) for k, v in ref.v.items() if k[0] in ("dout", "dnet", "dw", "db") and k in names}
     result, records = sheet("classic", flipped)
     assert all(r.mistake is None for r in result.records)
-    assert result.advice == ["Every derivative has the opposite sign (-dE/dx): if that is your convention, "
-                             "check with --convention negative_gradient."]
+    assert result.advice == [("Every derivative has the opposite sign (-dE/dx): if that is your convention, "
+                             "check with --convention negative_gradient.")]
     # flipped part-way (only the second output's): a mistake
     key = ("dout", 2, 2, None, 1)
     result, records = sheet("classic", {key: g(-ref[key])})
@@ -491,10 +492,10 @@ def test_every_derivative_flipped_is_a_convention_not_target_output_swapped():
 
 def test_a_mistake_in_a_quantity_not_written_is_traced_back():
     """dE/dw5 without delta_o1 written, computed as dE/dout_o1 * out_h1: no sigma' factor."""
-    checker, ref, names = setup("classic")
+    _checker, ref, _names = setup("classic")
     key = ("dw", 2, 1, 1, 1)
     only = [("out", 1, 1, None, 1), ("out", 2, 1, None, 1), ("dout", 2, 1, None, 1)]
-    result, records = sheet("classic", {key: g(ref.at("dout", 2, 1) * ref.at("out", 1, 1))}, only=only)
+    _result, records = sheet("classic", {key: g(ref.at("dout", 2, 1) * ref.at("out", 1, 1))}, only=only)
     mistake = records[key].mistake
     assert (mistake.id, mistake.via) == ("no_activation_derivative", "delta_o1")
     assert mistake.sentence.endswith("(in delta_o1, which you did not write)")
@@ -504,11 +505,11 @@ def test_a_mistake_in_a_quantity_not_written_is_traced_back():
 
 def test_a_mistake_from_the_students_own_earlier_values():
     """delta_o1 with out_o1 miscopied as 0.76: no sigma' factor, from the student's own dE/dout_o1."""
-    checker, ref, names = setup("classic")
+    _checker, _ref, _names = setup("classic")
     out = 0.76
     dout = out - 0.01
     planted = {("out", 2, 1, None, 1): "0.76", ("dout", 2, 1, None, 1): g(dout), ("dnet", 2, 1, None, 1): g(dout)}
-    result, records = sheet("classic", planted, only=list(planted))
+    _result, records = sheet("classic", planted, only=list(planted))
     assert records[("dout", 2, 1, None, 1)].verdict == "carried"
     record = records[("dnet", 2, 1, None, 1)]
     assert (record.verdict, record.mistake.id) == ("wrong", "no_activation_derivative")
@@ -547,7 +548,7 @@ def test_a_thousand_random_wrong_answers_name_no_mistake():
     wrong = named = 0
     for k in range(250):
         problem = FALSE_PROBLEMS[k % len(FALSE_PROBLEMS)]
-        checker, ref, names = setup(problem)
+        _checker, ref, names = setup(problem)
         keys = [key for key in names if key in ref.v]
         planted = {}
         for key in rng.sample(keys, 4):
@@ -567,10 +568,67 @@ def test_a_mistake_in_the_quantity_itself_is_named_before_one_in_a_step_not_writ
     """w5+ alone as 0.4 + 0.5 * 0.082167041 = 0.44108: the update's sign, although a flipped
     dE/dout_o1 (not written) gives the same number; for a batch of two, dE/dw5 as the sum of
     the examples' gradients, although a forgotten ½ in both (not written) doubles them too."""
-    checker, ref, names = setup("classic")
     result, records = sheet("classic", {("new_w", 2, 1, 1, 1): "0.4411"}, only=[])
     assert (records[("new_w", 2, 1, 1, 1)].mistake.id, result.advice) == ("update_sign", [])
-    checker, ref, names = setup("classic-batch")
+    _checker, ref, _names = setup("classic-batch")
     total = ref[("dw", 2, 1, 1, 1)] + ref[("dw", 2, 1, 1, 2)]
     result, records = sheet("classic-batch", {("dw", 2, 1, 1, None): g(total)}, only=[])
     assert records[("dw", 2, 1, 1, None)].mistake.id == "batch_sum_for_mean"
+
+
+# --- where it shows: every format, the class summary -------------------------------------------
+SLIPS = {
+    "anna.txt": "delta_o1 = 0.7414\n",                              # dE/dout_o1 alone
+    "ben.txt": "delta_o1 = 0.7414\ndE/dout_h1 = 0.03023\n",         # and the updated weights
+    "carla.txt": "delta_o1 = 0.138498562\n",
+}
+
+
+def test_every_report_format_names_the_mistake(tmp_path):
+    from tracer.cli import main
+    (tmp_path / "ben.txt").write_text(SLIPS["ben.txt"], encoding="utf-8")
+    outputs = {}
+    for fmt in ("text", "md", "tex", "json"):
+        target = tmp_path / f"ben.{fmt}"
+        assert main(["check", "classic-2-2-2", str(tmp_path / "ben.txt"), "--format", fmt, "-o", str(target)]) == 1
+        outputs[fmt] = target.read_text(encoding="utf-8")
+    sentence = "delta was computed without the activation's derivative factor: dE/dout alone, not times dout/dnet."
+    assert "  wrong    delta_o1          0.7414  right value 0.138498562; mistake: no_activation_derivative" \
+        in outputs["text"]
+    assert f"    mistake: no_activation_derivative: {sentence}\n    that gives 0.74136507 from your values\n" \
+        in outputs["text"]
+    assert "    you should have written: delta_o1 = dE/dout_o1 · dout_o1/dnet_o1 = 0.74136507 · 0.186815602 " \
+        "= 0.138498562\n" in outputs["text"]
+    assert "| 0.7414 | 0.138498562 |  | wrong: no\\_activation\\_derivative |" in outputs["md"]
+    assert "**Mistake no\\_activation\\_derivative:** delta was computed" in outputs["md"]
+    assert "\\textbf{Mistake no\\_activation\\_derivative:} delta was computed" in outputs["tex"]
+    data = json.loads(outputs["json"])
+    assert [r["mistake"]["id"] for r in data["records"]] == ["no_activation_derivative", "updated_weights_in_backprop"]
+    assert data["records"][0]["mistake"] | {} == {
+        "id": "no_activation_derivative", "explanation": sentence, "computed": pytest.approx(0.74136507),
+        "expected": "delta_o1 = dE/dout_o1 · dout_o1/dnet_o1 = 0.74136507 · 0.186815602 = 0.138498562"}
+    # 0.03023 = delta_o1 * w5+ + delta_o2 * w7+ with the right deltas (ben's delta_o1 is wrong) and
+    # the updated weights 0.35891648 and 0.511301270
+    assert data["records"][1]["mistake"]["computed"] == pytest.approx(
+        0.138498562 * 0.35891648 + -0.0380982366 * 0.51130127, abs=1e-6)
+    assert data["summary"]["mistakes"] == {"no_activation_derivative": 1, "updated_weights_in_backprop": 1}
+
+
+def test_the_class_summary_counts_mistakes_across_students(tmp_path, capsys):
+    from tracer.cli import main
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name, text in SLIPS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    assert main(["check", "classic-2-2-2", str(folder), "-o", str(tmp_path / "t")]) == 1
+    summary = capsys.readouterr().out
+    assert "\nmistake                      answers  students\n" \
+           "no_activation_derivative           2         2\n" \
+           "updated_weights_in_backprop        1         1\n" in summary
+    assert main(["check", "classic-2-2-2", str(folder), "-o", str(tmp_path / "j"), "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["mistakes"] == [{"id": "no_activation_derivative", "answers": 2, "students": 2},
+                                {"id": "updated_weights_in_backprop", "answers": 1, "students": 1}]
+    assert main(["check", "classic-2-2-2", str(folder), "-o", str(tmp_path / "m"), "--format", "md"]) == 1
+    md = capsys.readouterr().out
+    assert "### Mistakes named" in md and "| no\\_activation\\_derivative | 2 | 2 | delta was computed" in md
