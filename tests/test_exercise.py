@@ -227,7 +227,7 @@ def test_the_answer_key_works_exactly_the_asked_quantities(example_log):
     assert "$$\nout_{h1} = \\frac{1}{1 + e^{-net_{h1}}} = \\frac{1}{1 + e^{-0.405}} = 0.5999\n$$" in md
     assert ("$$\n\\frac{\\partial E_{total}}{\\partial w_{5}} = \\frac{\\partial E_{total}}{\\partial out_{o1}} "
             "\\cdot \\frac{\\partial out_{o1}}{\\partial net_{o1}} \\cdot \\frac{\\partial net_{o1}}{\\partial w_{5}} "
-            "= (-0.3572) \\cdot 0.2482 \\cdot 0.5999 = -0.0532\n$$") in md
+            "= -0.3572 \\cdot 0.2482 \\cdot 0.5999 = -0.0532\n$$") in md
     assert md.count("$$\n") == 2 * len(ASKED)                    # one display per asked quantity, no more
     assert "w_{6}^{+}" not in md and "net_{h2} =" not in md
     table = md[md.index("## Answers"):]

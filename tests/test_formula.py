@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tracer.formula.latex import latex
+from tracer.formula.names import name_text, name_width
 from tracer.formula.text import text
 from tracer.formula.tree import (Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Number, Pow,
                                  Relation, Sigma, Sub, Symbol, Where, elided)
@@ -42,7 +43,7 @@ CASES = [  # tree, LaTeX, plain text
      "(1 if net_h1 > 0 else 0)"),
     (Where(Number("0"), Relation(NEG, "<=", Number("0"))), "0 \\quad (-0.3 \\le 0)", "0  (-0.3 <= 0)"),
     (Frac(Pow(E, Symbol("x_j", "x_j")), Sigma(Symbol("k", "k"), Pow(E, Symbol("x_k", "x_k")))),
-     "\\frac{e^{x_j}}{\\sum_k e^{x_k}}", "exp(x_j)/(sum_k exp(x_k))"),
+     "\\frac{e^{x_j}}{\\sum_{k} e^{x_k}}", "exp(x_j)/(sum_k exp(x_k))"),
     (Add(elided([Number(str(k)) for k in range(1, 8)], 4)), "1 + 2 + 3 + \\cdots + 7", "1 + 2 + 3 + ... + 7"),
     (Matrix(((POS, Gap()), (Gap("v"), Gap("d")))),
      "{\\begin{bmatrix} 0.5933 & \\cdots \\\\ \\vdots & \\ddots \\end{bmatrix}}", "[0.5933, ...; ..., ...]"),
@@ -63,7 +64,7 @@ MODEL = [  # a model object's formula in named quantities: LaTeX as the walkthro
     (ReLU().out_latex("net"), "\\max(0, net)"),
     (LeakyReLU(0.1).dact_latex("net", "out"),
      "\\begin{cases} 1 & \\text{if } net > 0 \\\\ 0.1 & \\text{otherwise} \\end{cases}"),
-    (Softmax().describe(), "\\frac{e^{x_j}}{\\sum_k e^{x_k}}"),
+    (Softmax().describe(), "\\frac{e^{x_j}}{\\sum_{k} e^{x_k}}"),
     (HalfSquaredError().latex("t", "o"), "\\frac{1}{2}(t - o)^{2}"),
     (MeanSquaredError(3).latex("t", "o"), "\\frac{1}{3}(t - o)^{2}"),
     (BinaryCrossEntropy().latex("t", "o"), "-\\left(t \\ln o + (1 - t) \\ln(1 - o)\\right)"),
@@ -74,3 +75,21 @@ MODEL = [  # a model object's formula in named quantities: LaTeX as the walkthro
 @pytest.mark.parametrize(("printed", "expected"), MODEL, ids=[m[1] for m in MODEL])
 def test_model_formulas(printed, expected):
     assert printed == expected
+
+
+NAMES = [  # a name of the documented LaTeX subset -> its width and its plain Unicode text
+    ("net_{h1}", 4.4, "net_h1"),
+    ("\\frac{\\partial E_{total}}{\\partial out_{o1}}", 6.1, "∂E_total/∂out_o1"),
+    ("\\delta_{o1}", 2.4, "δ_o1"),
+    ("\\mathrm{error2\\_h}", 8.0, "error2_h"),
+    ("\\hat{y}_{o1}", 3.4, "y\u0302_o1"),
+    ("w_{5}^{+}", 3.38, "w_5^+"),
+    ("\\left.\\delta_{o1}\\right|_{1}", 3.9, "δ_o1|_1"),
+    ("\\theta_{6}", 1.7, "θ_6"),
+]
+
+
+@pytest.mark.parametrize(("name", "width", "plain"), NAMES, ids=[n[2] for n in NAMES])
+def test_names(name, width, plain):
+    assert name_width(name) == pytest.approx(width)
+    assert name_text(name) == plain

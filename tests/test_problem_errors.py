@@ -35,7 +35,7 @@ data:
   - {input: [0.05, 0.10], target: [0.01, 0.99]}
 """
 BASE: dict = yaml.safe_load(BASE_YAML)
-TOP = "title, network, loss, training, data, show_steps, notation, rounding, ask, description, variants, style"
+TOP = "title, network, loss, training, data, show_steps, notation, rounding, ask, description, variants, style, tolerance"
 PROBLEM = "a problem: a mapping with network, training and data"
 SYNTAX = "expected a well-formed YAML or JSON problem file"
 PRESETS = "indexed, letters, matrix, narrative, nodes"
@@ -143,13 +143,13 @@ CASES: list[tuple[str, str, str, str]] = [
      "training.learning_rate: found -0.5; expected a learning rate greater than 0"),
     ("unknown-activation", net(activation="sigmod"), ".yaml",
      "network.activation: found 'sigmod' (did you mean 'sigmoid'?); "
-     "expected one of: sigmoid, relu, tanh, linear, leaky_relu, softmax"),
+     "expected one of: sigmoid, relu, tanh, linear, leaky_relu, softmax, softplus, elu"),
     ("unknown-activation-in-list", net(activation=["relu", "sigmoidd"]), ".yaml",
      "network.activation[1]: found 'sigmoidd' (did you mean 'sigmoid'?); "
-     "expected one of: sigmoid, relu, tanh, linear, leaky_relu, softmax"),
+     "expected one of: sigmoid, relu, tanh, linear, leaky_relu, softmax, softplus, elu"),
     ("alpha-on-sigmoid", net(activation={"name": "sigmoid", "alpha": 0.1}), ".yaml",
      "network.activation.alpha: found alpha for sigmoid, which takes no parameters; "
-     "expected only 'name' (alpha is for leaky_relu)"),
+     "expected only 'name' (alpha is for leaky_relu and elu)"),
     ("unknown-loss", edit(lambda p: p.update(loss="half_squared_eror")), ".yaml",
      "loss: found 'half_squared_eror' (did you mean 'half_squared_error'?); expected one of: "
      "half_squared_error, squared_error, mean_squared_error, binary_cross_entropy, cross_entropy"),

@@ -14,7 +14,9 @@ import pytest
 
 from tests.mathcheck import pdflatex_errors
 from tests.style_problems import flat, md, rendered_all, walkthrough
-from tracer.render.matrices import BMATRIX_COLUMNS, grid, keep
+from tracer.formula.latex import BMATRIX_COLUMNS, latex
+from tracer.formula.tree import Number
+from tracer.render.matrices import grid, keep
 
 STYLE = "matrix"
 
@@ -39,11 +41,11 @@ def test_keep_elides_like_sums():
 
 
 def test_grid_ellipses_and_wide_fallback():
-    cell = lambda r, c: f"{r}{c}"  # noqa: E731
-    assert grid(cell, 5, 5, 3) == bm("00 & 01 & \\cdots & 04", "10 & 11 & \\cdots & 14",
+    cell = lambda r, c: Number(f"{r}{c}")  # noqa: E731
+    assert latex(grid(cell, 5, 5, 3)) == bm("00 & 01 & \\cdots & 04", "10 & 11 & \\cdots & 14",
                                      "\\vdots & \\vdots & \\ddots & \\vdots", "40 & 41 & \\cdots & 44")
     # amsmath's bmatrix stops at 10 columns: wider prints as a bracketed array
-    wide = grid(cell, 1, BMATRIX_COLUMNS + 1)
+    wide = latex(grid(cell, 1, BMATRIX_COLUMNS + 1))
     assert wide.startswith("{\\left[\\begin{array}{" + "c" * (BMATRIX_COLUMNS + 1) + "} 00 & 01")
 
 

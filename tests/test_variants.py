@@ -102,7 +102,7 @@ def test_a_variant_depends_on_the_seed_and_its_number_only():
     others = [variants.variant(problem, problem.variants, seed, k, 2).problem.weights
               for seed, k in ((2026, 8), (2027, 7))]
     assert seventh.problem.weights not in others
-    assert seventh.problem.title == "Exercise: one training step of a 2-2-1 network (variant 07)"
+    assert seventh.problem.title == "Exercise: one training step of a 2-2-1 network: Variant 1ZA-07X (seed 2026)"
     assert seventh.problem.variants is None and seventh.problem.ask == problem.ask
 
 

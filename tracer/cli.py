@@ -97,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     variants.add_argument("--only", default=None, help="write only this variant (as the full run writes it)",
                           type=_option(_int_in(1), "a variant number of at least 1"))
     variants.add_argument("--no-pdf", action="store_true", help="skip the PDFs (written when TeX is installed)")
+    from .sheets.export import command as export_command
+    export_command.add_arguments(
+        sub.add_parser("export", help="write variants of an exercise for Moodle, Canvas or PrairieLearn"),
+        _option(_int_in(1, MAX_VARIANTS), f"a number of variants from 1 to {MAX_VARIANTS}"),
+        _option(_int_in(0), "a seed: a whole number of at least 0"))
     return parser
 
 
@@ -199,7 +204,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "examples": cmd_examples, "check": check_command.run, "variants": cmd_variants}
+def cmd_export(args: argparse.Namespace) -> int:
+    from .sheets.export import command as export_command
+    return export_command.run(args)
+
+
+COMMANDS = {"run": cmd_run, "examples": cmd_examples, "check": check_command.run, "variants": cmd_variants,
+            "export": cmd_export}
 
 
 if __name__ == "__main__":  # pragma: no cover

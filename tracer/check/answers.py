@@ -24,7 +24,7 @@ from .compare import parse_number
 #: ``gradient``: derivatives are dE/dx as the log prints them; ``negative_gradient``: error
 #: terms and deltas are -dE/dx and updates read new = old + rate * out * delta (seed 000).
 CONVENTIONS = ("gradient", "negative_gradient")
-META = ("title", "convention", "notes", "remarks", "answers")
+META = ("title", "convention", "notes", "remarks", "answers", "student", "variant")
 EXPECTED = "a mapping of quantity names to numbers (name: value), or lines 'name = value'"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _COMMENT = re.compile(r"(?:^|\s)#.*$")
@@ -54,6 +54,8 @@ class AnswerSet:
     convention: str | None = None
     notes: tuple[str, ...] = ()
     remarks: Mapping[str, str] = field(default_factory=dict)
+    student: str = ""        # the student's id for a gradebook (default: the file name's stem)
+    variant: str = ""        # the code of the variant answered (tracer export / tracer variants)
 
     @property
     def name(self) -> str:
@@ -128,7 +130,8 @@ def _collect(source: str, items: Iterable[tuple[str, Any, str]], meta: Mapping[s
         raise _fail(source, where_meta.get("convention", ""),
                     f"convention: found {convention!r}; expected one of: {', '.join(CONVENTIONS)}")
     return AnswerSet(source, tuple(answers), str(meta.get("title", "")), convention,
-                     tuple(meta.get("notes", ())), dict(meta.get("remarks", {})))
+                     tuple(meta.get("notes", ())), dict(meta.get("remarks", {})),
+                     str(meta.get("student", "")).strip(), str(meta.get("variant", "")).strip())
 
 
 # --- YAML ---------------------------------------------------------------------
@@ -235,7 +238,7 @@ def _from_text(text: str, source: str) -> AnswerSet:
         if not eq:
             raise _fail(source, where, f"found {line[:40]!r}; expected name = value")
         name, value = name.strip(), value.strip()
-        if name in ("title", "convention"):
+        if name in ("title", "convention", "student", "variant"):
             meta[name], where_meta[name] = value, where
         elif name == "note":
             meta.setdefault("notes", []).append(value)

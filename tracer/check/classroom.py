@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..errors import ProblemError
-from .answers import load_answers
+from .answers import AnswerSet, load_answers
 from .compare import Tolerance
 from .judge import VERDICTS, Checker, Result
 from .mistakes import EXPLANATIONS, IDS
@@ -44,16 +45,19 @@ def answer_files(folder: Path) -> list[Path]:
 
 
 def check_folder(checker: Checker, folder: Path, required: frozenset[int] = frozenset(),
-                 tolerance: Tolerance | None = None, convention: str | None = None) -> ClassResult:
-    """Check every answer file of a folder against one traced problem."""
+                 tolerance: Tolerance | None = None, convention: str | None = None,
+                 choose: Callable[[AnswerSet], Checker] | None = None) -> ClassResult:
+    """Check every answer file of a folder against one traced problem (or, with ``choose``,
+    against the checker it picks for each file: the variant the file names)."""
     out = ClassResult(folder)
     for path in answer_files(folder):
         try:
             answers = load_answers(path)
+            chosen = choose(answers) if choose is not None else checker
         except ProblemError as exc:
             out.unreadable.append(str(exc))
             continue
-        out.results.append(checker.check(answers, required, tolerance, convention))
+        out.results.append(chosen.check(answers, required, tolerance, convention))
     return out
 
 

@@ -19,8 +19,9 @@ from .classroom import ClassResult, check_folder, class_json, class_text, class_
 from .compare import TOLERANCE_HELP, Tolerance
 from .judge import Checker, Result
 
-FORMATS = ("text", "md", "tex", "json")
+FORMATS = ("text", "md", "tex", "json", "csv")
 EXTENSIONS = {"text": "txt", "md": "md", "tex": "tex", "json": "json"}
+LMS = ("moodle", "canvas")
 SUMMARY_NAME = "class-summary"
 
 
@@ -41,12 +42,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--templates", default=None, help="a folder of templates overriding the built-ins")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                         help="colour the terminal report (auto: only on a terminal)")
+    parser.add_argument("--from", dest="lms", choices=LMS, default=None,
+                        help="ANSWERS is a Moodle quiz Responses or Canvas Student Analysis CSV")
+    parser.add_argument("--carried-credit", default="1", metavar="FRACTION",
+                        help="the share of a quantity's points a carried-forward answer earns in --format csv "
+                             "(default: 1)")
 
 
 def run(args: argparse.Namespace) -> int:
     """Check one file or a folder; the exit status says whether everything was correct."""
-    tolerance = _tolerance(args.tolerance)
+    from .gradebook import Variants, carried_credit
+    credit = carried_credit(args.carried_credit)
     problem = examples.load(args.problem)
+    tolerance = _tolerance(args.tolerance if args.tolerance is not None else problem.tolerance)
     path = Path(args.answers)
     if not path.exists():
         raise ProblemError(f"{path}: no such answers file or folder; expected an answers file or a folder of them")
@@ -54,9 +62,14 @@ def run(args: argparse.Namespace) -> int:
     checker = Checker(problem)
     specs, what = (_specs(args.require), "--require") if args.require else (problem.ask, f"{problem.source}: ask")
     required = checker.required(specs, what)
+    chooser = Variants(problem, checker)
+    if args.lms or args.format == "csv":
+        from .gradebook import run_gradebook
+        return run_gradebook(chooser, path, required, tolerance, credit, args, write_class)
     if path.is_dir():
-        return _run_folder(checker, path, required, tolerance, args)
-    result = checker.check(load_answers(path), required, tolerance, args.convention)
+        return _run_folder(checker, path, required, tolerance, args, chooser.checker)
+    answers = load_answers(path)
+    result = chooser.checker(answers).check(answers, required, tolerance, args.convention)
     colour = args.color == "always" or (args.color == "auto" and args.output is None
                                         and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
     emit(format_result(result, args.format, colour, args.templates), args.output)
@@ -86,12 +99,17 @@ def format_class(cr: ClassResult, checker: Checker, fmt: str, templates: str | N
 
 
 def _run_folder(checker: Checker, folder: Path, required: frozenset[int], tolerance: Tolerance | None,
-                args: argparse.Namespace) -> int:
-    from ..render import environment
+                args: argparse.Namespace, choose=None) -> int:
     out_dir = Path(args.output) if args.output else folder.resolve().parent / f"{folder.resolve().name}-feedback"
     if out_dir.exists() and not out_dir.is_dir():
         raise ProblemError(f"-o: {out_dir}: is a file; expected a folder for the reports")
-    cr = check_folder(checker, folder, required, tolerance, args.convention)
+    cr = check_folder(checker, folder, required, tolerance, args.convention, choose)
+    return write_class(cr, checker, out_dir, args)
+
+
+def write_class(cr: ClassResult, checker: Checker, out_dir: Path, args: argparse.Namespace) -> int:
+    """Each result's report and the class summary into out_dir; the summary also printed."""
+    from ..render import environment
     env = environment(args.templates) if args.format in ("md", "tex") else None
     out_dir.mkdir(parents=True, exist_ok=True)
     ext = EXTENSIONS[args.format]

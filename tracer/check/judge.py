@@ -69,7 +69,6 @@ class Operand:
     node: Node
     text: str
     value: float
-    theirs: bool
 
 
 @dataclass
@@ -122,9 +121,9 @@ class Result:
             node, answer = self.checker.graph[s], self.given.get(s)
             if answer is not None:
                 value = float(answer.value) * self.checker.sign(node.kind, self.convention)
-                out.append(Operand(node, _in_log_sign(answer.text, value), value, True))
+                out.append(Operand(node, _in_log_sign(answer.text, value), value))
             else:
-                out.append(Operand(node, self.checker.show(self.own[s], None), self.own[s], False))
+                out.append(Operand(node, self.checker.show(self.own[s], None), self.own[s]))
         return out
 
 

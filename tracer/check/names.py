@@ -15,6 +15,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from ..formula.names import GREEK_TEXT, name_text
 from .nodes import Graph, Node
 
 #: Spellings of the total loss in a derivative's numerator (dE/dw5, dL/dw5, dE_total/dw5).
@@ -22,9 +23,10 @@ TOTAL_WORDS = ("E", "Etotal", "L", "totalloss", "Loss", "C", "J")
 #: Spellings of the learning rate.
 RATE_WORDS = ("eta", "learningrate", "lr", "rate")
 
-_UNICODE = str.maketrans({"∂": "d", "δ": "delta", "η": "eta", "σ": "sigma", "\u2212": "-",
-                          "′": "'", "⁺": "+", **{chr(0x2080 + k): str(k) for k in range(10)}})
-_WRAPPERS = re.compile(r"\\(?:mathrm|textrm|text|operatorname|mathit|mathbf|boldsymbol)\s*")
+_UNICODE = str.maketrans({"∂": "d", "\u2212": "-", "′": "'", "⁺": "+", "\u0302": "",
+                          **{chr(0x2080 + k): str(k) for k in range(10)},
+                          **{letter: word for word, letter in GREEK_TEXT.items() if word != "partial"}})
+_WRAPPERS = re.compile(r"\\(?:mathrm|textrm|text|operatorname|mathit|mathbf|boldsymbol|hat)\s*")
 _WORDS = re.compile(r"\\(partial|delta|eta|sigma|alpha)(?![A-Za-z])\s*")
 _DROP = re.compile(r"[\s${}\\]")
 _SUFFIX = re.compile(r"(?:([@#])\s*(\d+))\s*$")
@@ -113,24 +115,26 @@ class NameIndex:
         self.graph = graph
         notation = graph.log.notation
         total = notation.quantity("loss", len(graph.log.problem.layers) - 1)
-        self.totals = frozenset(TOTAL_WORDS) | {squash(plain(total.plain)), squash(plain(total.latex))}
+        self.totals = frozenset(TOTAL_WORDS) | {squash(plain(total.plain)), squash(plain(name_text(total.latex)))}
         self.tiers: tuple[dict[str, list[int]], ...] = ({}, {}, {})
         self._closest: dict[int, dict[str, str]] = {}
         self._resolved: dict[str, Match] = {}      # a class writes the same names 500 times
         for node in graph:
             self._add(node, self._aliases(node))
+            self._add_exact(node)
 
     # --- building -----------------------------------------------------------
     def _aliases(self, node: Node) -> list[str]:
-        """Spellings beyond the node's own names: the parameter of a gradient or update, etc."""
-        names, e = [node.name, node.latex], node.entry
+        """The node's names and the spellings beyond them (the parameter of a gradient or update,
+        etc.), all in text: a LaTeX name is read as text by ``name_text``, not parsed here."""
+        names, e = [node.name, name_text(node.latex)], node.entry
         if node.kind == "rate":
             names += RATE_WORDS
         if e is None:
             return names
         notation = self.graph.log.notation
         if e.kind in ("new_w", "new_b"):
-            names += [f"new {e.operands[0].name}", f"new {e.operands[0].latex}"]
+            names += [f"new {e.operands[0].name}", f"new {name_text(e.operands[0].latex)}"]
         elif e.kind == "loss" and e.neuron is None:
             names += TOTAL_WORDS
         elif e.kind in ("dw", "db", "dout", "dnet"):
@@ -143,15 +147,20 @@ class NameIndex:
         return names
 
     def _add(self, node: Node, names: list[str]) -> None:
-        exact, lenient, loose = self.tiers
+        _, lenient, loose = self.tiers
         for name in names:
             k = key(name, self.totals)
-            for tier, text in ((exact, name if name in (node.name, node.latex) else None),
-                               (lenient, k), (loose, k.lower())):
-                if text is not None:
-                    ids = tier.setdefault(text, [])
-                    if node.id not in ids:
-                        ids.append(node.id)
+            for tier, text in ((lenient, k), (loose, k.lower())):
+                ids = tier.setdefault(text, [])
+                if node.id not in ids:
+                    ids.append(node.id)
+
+    def _add_exact(self, node: Node) -> None:
+        """The names exactly as printed: the plain name and the LaTeX a student may copy."""
+        for name in dict.fromkeys((node.name, node.latex)):
+            ids = self.tiers[0].setdefault(name, [])
+            if node.id not in ids:
+                ids.append(node.id)
         self._closest.setdefault(node.step, {}).setdefault(key(node.name, self.totals).lower(),
                                                            self.graph.display(node))
 
@@ -200,4 +209,4 @@ class NameIndex:
 
 
 def _both(names) -> list[str]:
-    return [names.plain, names.latex]
+    return [names.plain, name_text(names.latex)]

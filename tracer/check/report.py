@@ -16,9 +16,8 @@ import jinja2
 
 from ..errors import ProblemError
 from ..engine.ops import paren
-from ..formula.latex import latex
 from ..formula.text import text as plain_text
-from ..formula.tree import Number
+from ..formula.tree import Node, Number, Symbol
 from ..render import RenderOptions, environment
 from ..render.printers import PRINTERS
 from ..engine.rounding import Rounding
@@ -64,7 +63,7 @@ class Slip:
     """A wrong (or missing) answer worked again: formula, the values that go in, the result."""
 
     row: Row
-    parts: list[str]            # symbol, formula, substitution, value: for p.chain
+    parts: list[Node]           # symbol, formula, substitution, value: for p.chain
     plain_parts: list[str]      # the same for a terminal
     carried_into: list[Row]
 
@@ -98,7 +97,6 @@ class SheetView:
     out_of: int
     first_wrong: Row | None
     summary: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
     named: list[Row] = field(default_factory=list)     # answers other than slips with a mistake named
     advice: list[str] = field(default_factory=list)
 
@@ -177,14 +175,14 @@ def _slip(result: Result, r: Record, rows: dict[int, Row]) -> Slip:
     value = result.checker.show(r.from_own, r.answer)
     entry = r.node.entry
     if entry is None:
-        parts = [row.symbol, r.node.shown]
+        parts: list[Node] = [Symbol(row.symbol, row.name), Number(r.node.shown)]
         plain_parts = [row.name, r.node.shown]
     else:
         operands = result.operands(r)
         formula = entry.formula_tree(MAX_TERMS)
         values = [o.value for o in operands]
         substitution = entry.op.tree_at([Number(o.text, o.value) for o in operands], values, MAX_TERMS)
-        parts = [row.symbol, latex(formula), latex(substitution), value]
+        parts = [Symbol(row.symbol, row.name), formula, substitution, Number(value)]
         plain_parts = [row.name, plain_text(formula), plain_text(substitution), value]
     return Slip(row, parts, plain_parts, [rows[id(c)] for c in r.carried_into])
 

@@ -6,23 +6,28 @@ rounding applied to every value before it is used again (``rounding.carry``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..model.activations import Activation
+from ..model.layers import Dense
 from ..model.losses import Loss
+from ..model.optimizers import Optimizer, State
 
 Rnd = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass
 class Params:
-    """Weights W[l] (rows = receiving) and biases b[l] for layers l = 1..L (index 0 unused)."""
+    """Weights W[l] (rows = receiving) and biases b[l] for layers l = 1..L (index 0 unused),
+    with the optimizer's state of each array, keyed ("weight", l) and ("bias", l), after
+    ``t`` updates."""
 
     weights: list[np.ndarray]
     biases: list[np.ndarray]  # per_neuron: shape (n,); per_layer: shape (1,); none: shape (0,)
+    state: dict[tuple[str, int], State] = field(default_factory=dict)
+    t: int = 0
 
     def bias_vector(self, l: int, n: int) -> np.ndarray | float:
         b = self.biases[l]
@@ -45,52 +50,37 @@ class Pass:
     dbs: list[np.ndarray]
 
 
-def run_example(params: Params, acts: tuple[Activation, ...], loss: Loss, x: np.ndarray,
+def run_example(params: Params, layers: Sequence[Dense], loss: Loss, x: np.ndarray,
                 t: np.ndarray, rnd: Rnd, stable: bool) -> Pass:
-    L = len(acts)
+    L = len(layers)
     nets: list[np.ndarray] = [np.empty(0)]
     outs: list[np.ndarray] = [x]
-    for l in range(1, L + 1):
-        W = params.weights[l]
-        nets.append(rnd(W @ outs[-1] + params.bias_vector(l, W.shape[0])))
-        outs.append(rnd(acts[l - 1].forward(nets[-1])))
-    o, out_act = outs[L], acts[-1]
-    per_output = loss.stable_value(nets[L], o, t, out_act.name) if stable else loss.value(o, t)
+    for layer in layers:
+        W = params.weights[layer.index]
+        net, out = layer.forward(W, params.bias_vector(layer.index, W.shape[0]), outs[-1], rnd)
+        nets.append(net)
+        outs.append(out)
+    o, top = outs[L], layers[-1]
+    per_output = loss.stable_value(nets[L], o, t, top.activation) if stable else loss.value(o, t)
     losses = rnd(per_output)
     total = float(rnd(np.array([losses.sum()]))[0])
     douts = [np.empty(0)] * (L + 1)
     dacts = [np.empty(0)] * (L + 1)
     dnets = [np.empty(0)] * (L + 1)
     douts[L] = rnd(loss.dout(o, t))
-    dacts[L] = rnd(out_act.derivative(nets[L], o))
-    dnets[L] = rnd(output_delta(out_act, loss, o, t, douts[L], dacts[L]))
+    # δ = o - t exactly where the chain would divide by ~0 (softmax + cross-entropy: the targets sum to 1)
+    closed = o - t if loss.closed_form_delta(top.activation) else None
+    dacts[L], dnets[L] = top.backward(nets[L], o, douts[L], rnd, closed)
     for l in range(L - 1, 0, -1):
-        douts[l] = rnd(params.weights[l + 1].T @ dnets[l + 1])
-        dacts[l] = rnd(acts[l - 1].derivative(nets[l], outs[l]))
-        dnets[l] = rnd(douts[l] * dacts[l])
-    dws = [np.empty(0)] + [rnd(np.outer(dnets[l], outs[l - 1])) for l in range(1, L + 1)]
-    dbs = [np.empty(0)] + [bias_gradient(params.biases[l], dnets[l], rnd) for l in range(1, L + 1)]
+        douts[l] = layers[l].input_gradient(params.weights[l + 1], dnets[l + 1], rnd)
+        dacts[l], dnets[l] = layers[l - 1].backward(nets[l], outs[l], douts[l], rnd)
+    dws: list[np.ndarray] = [np.empty(0)]
+    dbs: list[np.ndarray] = [np.empty(0)]
+    for layer in layers:
+        dw, db = layer.gradients(dnets[layer.index], outs[layer.index - 1], params.biases[layer.index], rnd)
+        dws.append(dw)
+        dbs.append(db)
     return Pass(nets, outs, losses, total, rnd(t - o), douts, dacts, dnets, dws, dbs)
-
-
-def output_delta(act: Activation, loss: Loss, o, t, dout, dact) -> np.ndarray:
-    """δ of the output layer; exact closed forms where the chain would divide by ~0."""
-    if act.name == "softmax":
-        if loss.name == "cross_entropy":
-            return o - t  # targets sum to 1 (validated)
-        return o * (dout - np.dot(o, dout))
-    if act.name == "sigmoid" and loss.name == "binary_cross_entropy":
-        return o - t
-    return dout * dact
-
-
-def bias_gradient(bias: np.ndarray, dnet: np.ndarray, rnd: Rnd) -> np.ndarray:
-    """Per-neuron biases take δ; one shared bias per layer takes the sum of its layer's δ."""
-    if bias.size == 0:
-        return np.empty(0)
-    if bias.size == dnet.size:  # per neuron (a one-neuron layer's shared bias is the same thing)
-        return dnet.copy()
-    return rnd(np.array([dnet.sum()]))
 
 
 def mean_gradients(passes: list[Pass], rnd: Rnd) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -104,10 +94,27 @@ def mean_gradients(passes: list[Pass], rnd: Rnd) -> tuple[list[np.ndarray], list
     return dws, dbs
 
 
-def updated(params: Params, dws, dbs, eta: float, update_biases: bool) -> Params:
-    """All layers move together, from the old weights."""
+def initial_state(params: Params, optimizer: Optimizer) -> Params:
+    """The parameters with the optimizer's initial state for every array."""
     L = len(params.weights) - 1
-    weights = [np.empty(0)] + [params.weights[l] - eta * dws[l] for l in range(1, L + 1)]
-    biases = [np.empty(0)] + [params.biases[l] - eta * dbs[l] if update_biases else params.biases[l]
-                              for l in range(1, L + 1)]
-    return Params(weights, biases)
+    state = {(kind, l): optimizer.initial_state(arrays[l])
+             for l in range(1, L + 1) for kind, arrays in (("weight", params.weights), ("bias", params.biases))}
+    return Params(params.weights, params.biases, state, 0)
+
+
+def updated(params: Params, dws, dbs, optimizer: Optimizer, update_biases: bool) -> Params:
+    """All layers move together, from the old weights; update t counts from 1."""
+    L = len(params.weights) - 1
+    t = params.t + 1
+    weights: list[np.ndarray] = [np.empty(0)]
+    biases: list[np.ndarray] = [np.empty(0)]
+    state: dict[tuple[str, int], State] = {}
+    for l in range(1, L + 1):
+        w, state[("weight", l)] = optimizer.step(params.weights[l], dws[l], params.state[("weight", l)], t)
+        weights.append(w)
+        if update_biases:
+            b, state[("bias", l)] = optimizer.step(params.biases[l], dbs[l], params.state[("bias", l)], t)
+        else:
+            b, state[("bias", l)] = params.biases[l], params.state[("bias", l)]
+        biases.append(b)
+    return Params(weights, biases, state, t)

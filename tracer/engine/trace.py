@@ -1,7 +1,10 @@
 """The recording engine: run training, and log every quantity of the recorded steps.
 
 Numbers come from ``numeric`` (vectorised); this module only names them and ties each
-to the op and operands it was computed from, in the order a worked solution reads.
+to the op and operands it was computed from, in the order a worked solution reads. The
+layers (``model.layers``) record their own entries and the optimizer
+(``model.optimizers``) its updates; the loop here holds the network-level parts: the
+loss, the mini-batch averages and the order of it all.
 """
 from __future__ import annotations
 
@@ -12,15 +15,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..model.activations import Activation, SoftmaxDelta
-from .log import Entry, TraceLog
+from ..model.layers import Dense, EntryParts
 from ..model.notation import Names, Notation
-from .numeric import Params, Pass, mean_gradients, run_example, updated
-from .ops import Difference, Identity, Mean, Op, Operand, Product, Sum, Update, WeightedSum
+from ..model.optimizers import Slot
 from ..model.problem import Problem
+from .log import Entry, TraceLog
+from .numeric import Params, Pass, initial_state, mean_gradients, run_example, updated
+from .ops import Difference, Mean, Op, Operand, Sum
 from .rounding import Rounding
-
-_ETA = ("eta", "\\eta")
 
 
 def trace(problem: Problem) -> TraceLog:
@@ -54,7 +56,8 @@ def _trace(problem: Problem) -> TraceLog:
     rnd = _rounder(problem.rounding)
     stable = not problem.rounding.carry
     recorded = problem.recorded_steps()
-    acts, loss = problem.activations, problem.loss
+    layers, loss, optimizer = problem.network, problem.loss, problem.optimizer
+    params = initial_state(params, optimizer)
     labels = Labels(notation, problem.rounding)
     xs = [np.array(e.input) for e in problem.data]  # once, not once per step
     ts = [np.array(e.target) for e in problem.data]
@@ -63,10 +66,9 @@ def _trace(problem: Problem) -> TraceLog:
         for start in range(0, len(problem.data), problem.training.batch_size):
             step += 1
             batch = range(start, min(start + problem.training.batch_size, len(problem.data)))
-            passes = [run_example(params, acts, loss, xs[k], ts[k], rnd, stable) for k in batch]
+            passes = [run_example(params, layers, loss, xs[k], ts[k], rnd, stable) for k in batch]
             dws, dbs = mean_gradients(passes, rnd)
-            new = updated(params, dws, dbs, problem.training.learning_rate,
-                          problem.training.update_biases)
+            new = updated(params, dws, dbs, optimizer, problem.training.update_biases)
             if step in recorded:
                 Recorder(log, problem, labels, step, epoch).record(params, new, batch, passes, dws, dbs)
             log.history.append(_history(step, epoch, batch, passes))
@@ -182,58 +184,45 @@ class Recorder:
         shown = self.problem.rounding.show_given(value) if stated else self.labels.show(value)
         return Operand(names.plain, names.latex, value, shown)
 
-    def eta(self) -> Operand:
-        lr = self.problem.training.learning_rate
-        return Operand(_ETA[0], _ETA[1], lr, self.problem.rounding.show_given(lr))
+    def hyperparameter(self, name: str, latex: str, value: float) -> Operand:
+        """A number the problem states for the optimizer (η...), shown as written; memoised."""
+        key = ("hyperparameter", name, latex, value)
+        operand = self.givens.get(key)
+        if operand is None:
+            operand = self.givens[key] = Operand(name, latex, value, self.problem.rounding.show_given(value))
+        return operand
+
+    def show_change(self, new: float, old: float) -> str:
+        return self.problem.rounding.show_change(new, old)
 
     def bias_neuron(self, j: int) -> int | None:
         return None if self.problem.bias == "per_layer" else j
 
     # --- one step -----------------------------------------------------------
     def record(self, old: Params, new: Params, batch: range, passes: list[Pass], dws, dbs) -> None:
+        layers = self.problem.network
         for k, p in zip(batch, passes):
             self.example = k + 1
-            self.forward(old, p)
+            self.forward(layers, old, p)
             self.loss(p)
-            self.backward(old, p)
+            self.backward(layers, old, p)
         batched = len(passes) > 1
         self.example = None if batched else batch[0] + 1
         if batched:
             self.averages(batch, dws, dbs)
-        self.updates(old, new, dws, dbs)
+        self.updates(layers, old, new, dws, dbs)
 
-    def forward(self, params: Params, p: Pass) -> None:
-        acts = self.problem.activations
-        net_op = WeightedSum(self.problem.bias != "none")
-        for l in range(1, len(acts) + 1):
-            nets, outs, n = p.nets[l].tolist(), p.outs[l].tolist(), len(p.nets[l])
-            senders = self.senders(p, l - 1)
-            for j in range(1, n + 1):
-                self.add("net", l, j, None, net_op, self.net_operands(params, senders, l, j), nets[j - 1])
-            for j in range(1, n + 1):
-                self.add("out", l, j, None, acts[l - 1].out_op(j - 1),
-                         self.out_operands(acts[l - 1], l, j, n), outs[j - 1])
+    def forward(self, layers: tuple[Dense, ...], params: Params, p: Pass) -> None:
+        for layer in layers:
+            l = layer.index
+            layer.record_forward(self, params.weights[l].tolist(), params.biases[l].tolist(), self.senders(p, l - 1),
+                                 p.nets[l].tolist(), p.outs[l].tolist())
 
     def senders(self, p: Pass, l: int) -> list[Operand]:
         """The outputs of layer l as operands: the inputs (given data) or logged out entries."""
         if l == 0:
             return [self.given("input", 0, i, x) for i, x in enumerate(p.outs[0].tolist(), 1)]
         return [self.get("out", l, i) for i in range(1, len(p.outs[l]) + 1)]
-
-    def net_operands(self, params: Params, senders: list[Operand], l: int, j: int) -> list[Operand]:
-        row = params.weights[l][j - 1].tolist()
-        ops: list[Operand] = []
-        for i, (w, sender) in enumerate(zip(row, senders), 1):
-            ops += [self.given("weight", l, j, w, source=i), sender]
-        if self.problem.bias != "none":
-            b = params.biases[l]
-            ops.append(self.given("bias", l, self.bias_neuron(j), b[j - 1] if b.size > 1 else b[0]))
-        return ops
-
-    def out_operands(self, act: Activation, l: int, j: int, n: int) -> list[Operand]:
-        if act.layerwise:
-            return [self.get("net", l, k) for k in range(1, n + 1)]
-        return [self.get("net", l, j)]
 
     def loss(self, p: Pass) -> None:
         L = len(self.problem.activations)
@@ -250,62 +239,29 @@ class Recorder:
     def targets(self, p: Pass) -> list[float]:
         return list(self.problem.data[self.example - 1].target)
 
-    def backward(self, params: Params, p: Pass) -> None:
-        L = len(self.problem.activations)
-        for l in range(L, 0, -1):
-            n = len(p.nets[l])
-            douts, dacts, dnets = p.douts[l].tolist(), p.dacts[l].tolist(), p.dnets[l].tolist()
-            above = params.weights[l + 1].T.tolist() if l < L else []  # above[j-1][k-1]: j -> k
-            for j in range(1, n + 1):
-                self.add("dout", l, j, None, *self.dout_parts(above, p, l, j), douts[j - 1])
-            dact_op = self.problem.activations[l - 1].dact_op()
-            for j in range(1, n + 1):
-                self.add("dact", l, j, None, dact_op, [self.get("net", l, j), self.get("out", l, j)],
-                         dacts[j - 1])
-            for j in range(1, n + 1):
-                self.add("dnet", l, j, None, *self.dnet_parts(p, l, j), dnets[j - 1])
-            self.gradients(p, l, p.dws[l], p.dbs[l])
+    def backward(self, layers: tuple[Dense, ...], params: Params, p: Pass) -> None:
+        L = len(layers)
+        for layer in reversed(layers):
+            l = layer.index
+            if l == L:
+                dout, closed = self.loss_gradient(p, layer)
+            else:
+                dout, closed = layers[l].input_gradient_entry(self, params.weights[l + 1].T.tolist()), None
+            layer.record_backward(self, dout, closed, p.douts[l].tolist(), p.dacts[l].tolist(), p.dnets[l].tolist())
+            layer.record_gradients(self, self.senders(p, l - 1), p.dws[l].tolist(), p.dbs[l].tolist())
 
-    def dout_parts(self, above: list[list[float]], p: Pass, l: int, j: int) -> tuple[Op, list[Operand]]:
-        """∂E/∂out: the loss's derivative at the output; else the δs above, weighted."""
-        L = len(self.problem.activations)
-        if l == L:
-            t = self.given("target", L, j, self.targets(p)[j - 1])
-            return self.problem.loss.dout_op(), [t, self.get("out", L, j)]
-        ops: list[Operand] = []
-        for k, w in enumerate(above[j - 1], 1):
-            ops += [self.get("dnet", l + 1, k), self.given("weight", l + 1, k, w, source=j)]
-        return WeightedSum(False), ops
+    def loss_gradient(self, p: Pass, top: Dense) -> tuple[EntryParts, EntryParts | None]:
+        """∂E/∂out of the output layer, and δ = out - target where the loss gives it in closed
+        form (as ``numeric.run_example`` computes it)."""
+        L, loss, targets = top.index, self.problem.loss, self.targets(p)
 
-    def dnet_parts(self, p: Pass, l: int, j: int) -> tuple[Op, list[Operand]]:
-        L = len(self.problem.activations)
-        act, loss = self.problem.activations[l - 1], self.problem.loss
-        closed_form = (act.name, loss.name) in (("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy"))
-        if l == L and closed_form:  # δ = o - t, as numeric.output_delta computes it
-            return Difference(), [self.get("out", l, j), self.given("target", l, j, self.targets(p)[j - 1])]
-        if l == L and act.name == "softmax":
-            n = len(p.nets[l])
-            ops = [self.get("out", l, j), self.get("dout", l, j)]
-            for k in range(1, n + 1):
-                ops += [self.get("out", l, k), self.get("dout", l, k)]
-            return SoftmaxDelta(), ops
-        return Product(), [self.get("dout", l, j), self.get("dact", l, j)]
+        def dout(j: int) -> tuple[Op, list[Operand]]:
+            return loss.dout_op(), [self.given("target", L, j, targets[j - 1]), self.get("out", L, j)]
 
-    def gradients(self, p: Pass, l: int, dw: np.ndarray, db: np.ndarray) -> None:
-        senders = self.senders(p, l - 1)
-        product = Product()
-        for j, row in enumerate(dw.tolist(), 1):
-            delta = self.get("dnet", l, j)
-            for i, (g, sender) in enumerate(zip(row, senders), 1):
-                self.add("dw", l, j, i, product, [delta, sender], g)
-        if db.size == 0:
-            return
-        if self.problem.bias == "per_layer":
-            deltas = [self.get("dnet", l, j) for j in range(1, dw.shape[0] + 1)]
-            self.add("db", l, None, None, Sum() if len(deltas) > 1 else Identity(), deltas, db[0])
-            return
-        for j, g in enumerate(db.tolist(), 1):
-            self.add("db", l, j, None, Identity(), [self.get("dnet", l, j)], g)
+        def closed(j: int) -> tuple[Op, list[Operand]]:
+            return Difference(), [self.get("out", L, j), self.given("target", L, j, targets[j - 1])]
+
+        return dout, (closed if loss.closed_form_delta(top.activation) else None)
 
     def averages(self, batch: range, dws, dbs) -> None:
         """Mini-batch: the gradient the update uses is the mean of the examples' gradients."""
@@ -325,18 +281,33 @@ class Recorder:
             ops.append(o._replace(name=f"{o.name}#{k + 1}", latex=f"\\left.{o.latex}\\right|_{{{k + 1}}}"))
         return ops
 
-    def updates(self, old: Params, new: Params, dws, dbs) -> None:
-        rounding, eta, update = self.problem.rounding, self.eta(), Update()
-        for l in range(len(dws) - 1, 0, -1):
-            olds = old.weights[l].tolist()
-            for j, row in enumerate(new.weights[l].tolist(), 1):
-                for i, (w, before) in enumerate(zip(row, olds[j - 1]), 1):
-                    operands = [self.given("weight", l, j, before, source=i), eta, self.get("dw", l, j, i)]
-                    self.add("new_w", l, j, i, update, operands, w, rounding.show_change(w, before))
+    def updates(self, layers: tuple[Dense, ...], old: Params, new: Params, dws, dbs) -> None:
+        """Each layer's weights, then its biases, from the last layer down, as the optimizer records them."""
+        optimizer = self.problem.optimizer
+        for layer in reversed(layers):
+            l = layer.index
+            befores, afters = old.weights[l].tolist(), new.weights[l].tolist()
+            state = _element_states(old.state[("weight", l)], new.state[("weight", l)])
+            for j, row in enumerate(afters, 1):
+                for i, (w, before) in enumerate(zip(row, befores[j - 1]), 1):
+                    old_w = self.given("weight", l, j, before, source=i)
+                    optimizer.record(self, Slot("weight", l, j, i), old_w, self.get("dw", l, j, i), w,
+                                     *state((j - 1, i - 1)))
             if not self.problem.training.update_biases:
                 continue
-            befores = old.biases[l].tolist()
-            for j, (b, before) in enumerate(zip(new.biases[l].tolist(), befores), 1):
-                neuron = self.bias_neuron(j)
-                operands = [self.given("bias", l, neuron, before), eta, self.get("db", l, neuron)]
-                self.add("new_b", l, neuron, None, update, operands, b, rounding.show_change(b, before))
+            state = _element_states(old.state[("bias", l)], new.state[("bias", l)])
+            for j, (b, before) in enumerate(zip(new.biases[l].tolist(), old.biases[l].tolist()), 1):
+                neuron = layer.bias_neuron(j)
+                optimizer.record(self, Slot("bias", l, neuron), self.given("bias", l, neuron, before),
+                                 self.get("db", l, neuron), b, *state((j - 1,)))
+
+
+_NO_STATE: dict[str, float] = {}
+
+
+def _element_states(before: dict[str, np.ndarray], after: dict[str, np.ndarray]):
+    """One element's optimizer state before and after, by its index in the array."""
+    if not before and not after:
+        return lambda index: (_NO_STATE, _NO_STATE)
+    return lambda index: ({k: float(v[index]) for k, v in before.items()},
+                          {k: float(v[index]) for k, v in after.items()})

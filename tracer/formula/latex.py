@@ -14,7 +14,7 @@ _ROW_END = " \\\\ "
 BMATRIX_COLUMNS = 10
 
 
-class LatexPrinter(FormulaPrinter):
+class LatexPrinter(FormulaPrinter[str]):
     def _print_Symbol(self, node: Symbol, lead: bool) -> str:
         return node.latex
 
@@ -55,11 +55,12 @@ class LatexPrinter(FormulaPrinter):
         args = ", ".join(self.print(a, True) for a in node.args)
         if node.bare and len(node.args) == 1 and isinstance(node.args[0], (Symbol, Number)):
             return f"{node.func.latex} {args}"
+        if node.sized:
+            return f"{node.func.latex}\\left({args}\\right)"
         return f"{node.func.latex}({args})"
 
     def _print_Sigma(self, node: Sigma, lead: bool) -> str:
-        index = node.index.latex if len(node.index.latex) == 1 else f"{{{node.index.latex}}}"
-        return f"\\sum_{index} {self.print(node.body, True)}"
+        return f"\\sum_{{{node.index.latex}}} {self.print(node.body, True)}"
 
     def _print_Group(self, node: Group, lead: bool) -> str:
         body = self.print(node.body, True)

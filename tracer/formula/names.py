@@ -8,9 +8,10 @@ letters, digits, subscripts, superscripts, Greek letters, ``\\mathrm``, ``\\hat`
 """
 from __future__ import annotations
 
+import functools
 import re
 
-__all__ = ["SAFE_MATH_MACROS", "latex_math_name"]
+__all__ = ["GREEK_TEXT", "SAFE_MATH_MACROS", "latex_math_name", "name_text", "name_width"]
 
 
 _GREEK: frozenset[str] = frozenset(
@@ -86,3 +87,106 @@ def latex_math_name(s: str) -> str:
     return s
 
 
+
+
+# --------------------------------------------------------------------------- widths
+_NAME_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[{}]|\s+|.", re.DOTALL)
+_WIDE_COMMANDS = {"cdot": 1.8, "cdots": 3.0, "quad": 2.0, "max": 3.0, "min": 3.0, "tanh": 4.0, "ln": 2.0,
+                  "exp": 3.0, "sum": 2.0, "mathrm": 0.0, "text": 0.0, ",": 0.4, ";": 0.6}
+_NARROW = {"(": 0.8, ")": 0.8, ".": 0.5, ",": 0.8, "|": 0.5, "[": 0.8, "]": 0.8, "&": 0.0,
+           "+": 2.4, "-": 2.4, "=": 2.8, "<": 2.8, ">": 2.8}
+
+
+class _Tokens:
+    def __init__(self, name: str) -> None:
+        self.tokens = [t for t in _NAME_TOKEN.findall(name) if not t.isspace()]
+        self.pos = 0
+
+    def next(self) -> str:
+        self.pos += 1
+        return self.tokens[self.pos - 1]
+
+    def group(self) -> str:
+        """The next argument: a braced group's inside, or one token."""
+        if self.pos >= len(self.tokens):
+            return ""
+        token = self.next()
+        if token != "{":
+            return token
+        depth, out = 1, []
+        while self.pos < len(self.tokens):
+            token = self.next()
+            depth += {"{": 1, "}": -1}.get(token, 0)
+            if depth == 0:
+                break
+            out.append(token)
+        return " ".join(out)
+
+
+@functools.lru_cache(maxsize=65536)
+def name_width(name: str) -> float:
+    """Rough printed width of a name (the subset above) in digit widths: ``net_{h1}`` prints
+    about 4.4 wide, and ``\\frac{\\partial E_{total}}{\\partial out_{o1}}`` as wide as its
+    wider part, not its 42 characters."""
+    r, total = _Tokens(name), 0.0
+    while r.pos < len(r.tokens):
+        token = r.next()
+        if token == "\\frac":
+            total += max(name_width(r.group()), name_width(r.group())) + 0.6
+        elif token in ("_", "^"):
+            total += 0.7 * name_width(r.group())
+        elif token in ("\\left", "\\right"):
+            total += 0.0 if r.group() == "." else 0.8
+        elif token == "\\text":
+            total += 0.9 * len(r.group().replace(" ", "")) + 0.5
+        elif token.startswith("\\"):
+            total += _WIDE_COMMANDS.get(token[1:], 1.0)
+        elif token in "{}":
+            continue
+        else:
+            total += _NARROW.get(token, 1.0)
+    return total
+
+
+# --------------------------------------------------------------------------- text
+GREEK_TEXT = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
+               "zeta": "ζ", "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ",
+               "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ", "pi": "π", "varpi": "ϖ", "rho": "ρ",
+               "varrho": "ϱ", "sigma": "σ", "varsigma": "ς", "tau": "τ", "upsilon": "υ", "phi": "φ",
+               "varphi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ",
+               "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π", "Sigma": "Σ", "Upsilon": "Υ",
+               "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω", "partial": "∂"}
+
+
+@functools.lru_cache(maxsize=65536)
+def name_text(name: str) -> str:
+    """A name of the documented subset as plain Unicode text: ``net_{h1}`` -> ``net_h1``,
+    ``\\frac{\\partial E_{total}}{\\partial w_{5}}`` -> ``∂E_total/∂w_5``, ``\\delta_{o1}`` -> ``δ_o1``,
+    ``\\mathrm{error2\\_h}`` -> ``error2_h``, ``\\hat{y}_{o1}`` -> ``ŷ_o1``.
+
+    The one place where a printer that needs a name in another form than LaTeX (the
+    checker's matching, plain-text reports) converts it; never used on whole formulas."""
+    r, out = _Tokens(name), []
+    while r.pos < len(r.tokens):
+        token = r.next()
+        if token == "\\frac":
+            num, den = name_text(r.group()), name_text(r.group())
+            out.append(f"{num}/{den}")
+        elif token in ("_", "^"):
+            out.append(token + name_text(r.group()))
+        elif token in ("\\left", "\\right"):
+            delimiter = r.next() if r.pos < len(r.tokens) else "."
+            out.append("" if delimiter == "." else delimiter)
+        elif token in ("\\mathrm", "\\text", "\\operatorname"):
+            continue
+        elif token == "\\hat":
+            out.append(name_text(r.group()) + "\u0302")
+        elif token == "\\_":
+            out.append("_")
+        elif token.startswith("\\"):
+            out.append(GREEK_TEXT.get(token[1:], token[1:]))
+        elif token in "{}":
+            continue
+        else:
+            out.append(token)
+    return "".join(out)

@@ -9,20 +9,23 @@ needs no brackets: ``-0.7 \\cdot 0.2`` but ``0.2 \\cdot (-0.7)``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from .tree import Node, Number
 
+T = TypeVar("T")
 
-class FormulaPrinter:
-    """Prints a formula tree; subclasses give the ``_print_<Node>`` methods."""
+
+class FormulaPrinter(Generic[T]):
+    """Prints a formula tree as a T (text, or a width); subclasses give the ``_print_<Node>`` methods."""
 
     def __init__(self) -> None:
-        self._methods: dict[type, Callable[[Node, bool], str]] = {}
+        self._methods: dict[type, Callable[[Any, bool], T]] = {}
 
-    def doprint(self, node: Node) -> str:
+    def doprint(self, node: Node) -> T:
         return self.print(node, True)
 
-    def print(self, node: Node, lead: bool = False) -> str:
+    def print(self, node: Node, lead: bool = False) -> T:
         cls = type(node)
         method = self._methods.get(cls)
         if method is None:

@@ -14,7 +14,7 @@ _DOTS = {"h": "...", "v": "...", "d": "..."}
 _ATOMS = (Symbol, Number, Gap, Text, Apply, Group, Matrix)
 
 
-class TextPrinter(FormulaPrinter):
+class TextPrinter(FormulaPrinter[str]):
     def _print_Symbol(self, node: Symbol, lead: bool) -> str:
         return node.text
 

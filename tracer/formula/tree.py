@@ -117,6 +117,7 @@ class Apply(Node):
     func: Symbol
     args: tuple[Node, ...]
     bare: bool = False
+    sized: bool = False   # brackets that grow with the argument: σ\left([..]\right)
 
 
 @dataclass(frozen=True, slots=True)

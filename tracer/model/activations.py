@@ -1,13 +1,19 @@
 """Activation functions: each owns its value, its derivative and its formulas.
 
 ``forward``/``derivative`` work on a whole layer (numpy, numerically stable);
-``out_op``/``dact_op`` give the per-neuron operations the trace log records.
+``out_op``/``dact_op`` give the per-neuron operations the trace log records, and
+``delta``/``delta_entry`` turn ∂E/∂out into δ = ∂E/∂net (numbers and entry). Each class
+also owns the facts other modules would otherwise look up by name: how the function is
+written (``function``, ``named``, ``piecewise``), where it may stand (``output_only``),
+which parameters a problem file may give it (``parameters``) and what makes a randomized
+variant unfair for it (``variant_flaw``). ``ACTIVATIONS`` is the only place a name is
+spelled; a new activation is one class added to it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 import numpy as np
 if TYPE_CHECKING:
@@ -15,7 +21,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: tracing and rendering need no sympy (tracer/_lazy.py)
     from .._lazy import sympy
 
-from ..engine.ops import Op
+from ..engine.ops import Op, Product
 from ..formula.latex import latex
 from ..formula.tree import (Add, Apply, Cases, Frac, Group, Mul, Neg, Node, Number, Pow, Relation,
                             Sigma, Sub, Symbol, Where, elided)
@@ -23,6 +29,37 @@ from ..formula.tree import (Add, Apply, Cases, Frac, Group, Mul, Neg, Node, Numb
 X, K = Symbol("x", "x"), Symbol("k", "k")
 E = Symbol("e", "e")
 ONE, ZERO = Number("1", 1.0), Number("0", 0.0)
+
+#: A net input closer to 0 than this sits on a kink (ReLU, leaky ReLU, ELU): the derivative's
+#: case is a convention there, and a rounding slip flips it. Randomized variants avoid it.
+KINK_MARGIN = 0.05
+#: A net input beyond ±this saturates sigmoid and tanh (σ(4) = 0.982, σ'(4) = 0.018):
+#: outputs near their bounds and derivatives near 0. Randomized variants avoid it.
+SATURATION = 4.0
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A number a problem file may give an activation: ``{name: leaky_relu, alpha: 0.1}``."""
+
+    name: str
+    what: str                 # the error message's "expected ..." (a slope between 0 and 1)
+    low: float | None = None
+    high: float | None = None
+    positive: bool = False
+
+
+def kink_flaw(name: str, net: float) -> str | None:
+    """The variant rule of a function with a kink at 0."""
+    return f"is within {KINK_MARGIN} of the kink of {name}" if abs(net) < KINK_MARGIN else None
+
+
+def saturation_flaw(name: str, net: float) -> str | None:
+    """The variant rule of a function flat at both ends."""
+    return f"saturates {name} (beyond ±{SATURATION:g})" if abs(net) > SATURATION else None
+
+
+T = TypeVar("T")
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -76,6 +113,16 @@ class Activation:
 
     name: ClassVar[str] = ""
     layerwise: ClassVar[bool] = False  # softmax needs the whole layer
+    #: Allowed on the output layer only (softmax): checked when a problem is read.
+    output_only: ClassVar[bool] = False
+    #: The function's symbol applied to a name or a matrix: σ(z), \operatorname{ReLU}(Z).
+    function: ClassVar[str] = ""
+    #: The symbolic style writes the function by its symbol, σ(z), not by its formula.
+    named: ClassVar[bool] = False
+    #: The formula is a case distinction: it needs brackets inside a product.
+    piecewise: ClassVar[bool] = False
+    #: Numbers a problem file may give it besides its name (fields of the dataclass).
+    parameters: ClassVar[tuple[Parameter, ...]] = ()
 
     def forward(self, net: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -83,6 +130,24 @@ class Activation:
     def derivative(self, net: np.ndarray, out: np.ndarray) -> np.ndarray:
         """∂out_j/∂net_j, the diagonal of the Jacobian."""
         raise NotImplementedError
+
+    def delta(self, out: np.ndarray, dout: np.ndarray, dact: np.ndarray) -> np.ndarray:
+        """δ = ∂E/∂net from ∂E/∂out: the chain rule through the (diagonal) Jacobian."""
+        return dout * dact
+
+    def delta_entry(self, j: int, n: int, out: Callable[[int], T], dout: Callable[[int], T],
+                    dact: Callable[[int], T]) -> tuple[Op, list[T]]:
+        """The op and operands of neuron j's δ entry (1-based, n neurons), operands asked by neuron."""
+        return Product(), [dout(j), dact(j)]
+
+    def variant_flaw(self, net: float) -> str | None:
+        """Why a drawn net input makes an unfair exercise for this function, or None."""
+        return None
+
+    @property
+    def symbol(self) -> str:
+        """``function``, or the name as an operator when the class gives none."""
+        return self.function or f"\\operatorname{{{self.name}}}"
 
     def out_op(self, j: int) -> Op:
         return ElementwiseOp(self)
@@ -124,13 +189,24 @@ class Activation:
         """The derivative in terms of named quantities, as LaTeX."""
         return latex(self.dact_tree(Symbol(net, net), Symbol(out, out)))
 
+    def jacobian_sympy(self, out_k: sympy.Expr, out_j: sympy.Expr, same: bool) -> sympy.Expr:
+        """∂out_k/∂net_j of a layerwise activation (an elementwise one has dact_sympy)."""
+        raise NotImplementedError
+
     def spec(self) -> dict | str:
-        return self.name
+        if not self.parameters:
+            return self.name
+        return {"name": self.name, **{p.name: getattr(self, p.name) for p in self.parameters}}
 
 
 @dataclass(frozen=True)
 class Sigmoid(Activation):
     name: ClassVar[str] = "sigmoid"
+    function: ClassVar[str] = "\\sigma"
+    named: ClassVar[bool] = True
+
+    def variant_flaw(self, net):
+        return saturation_flaw(self.name, net)
 
     def forward(self, net):
         return stable_sigmoid(net)
@@ -154,6 +230,10 @@ class Sigmoid(Activation):
 @dataclass(frozen=True)
 class Tanh(Activation):
     name: ClassVar[str] = "tanh"
+    function: ClassVar[str] = "\\tanh"
+
+    def variant_flaw(self, net):
+        return saturation_flaw(self.name, net)
 
     def forward(self, net):
         return np.tanh(net)
@@ -177,6 +257,7 @@ class Tanh(Activation):
 @dataclass(frozen=True)
 class Linear(Activation):
     name: ClassVar[str] = "linear"
+    function: ClassVar[str] = "\\operatorname{id}"
 
     def forward(self, net):
         return np.array(net, dtype=float)
@@ -203,6 +284,9 @@ class LeakyReLU(Activation):
 
     alpha: float = 0.01
     name: ClassVar[str] = "leaky_relu"
+    function: ClassVar[str] = "\\operatorname{LeakyReLU}"
+    piecewise: ClassVar[bool] = True
+    parameters: ClassVar[tuple[Parameter, ...]] = (Parameter("alpha", "a slope between 0 and 1", 0, 1),)
 
     def forward(self, net):
         return np.where(net > 0, net, self.alpha * net)
@@ -232,14 +316,17 @@ class LeakyReLU(Activation):
     def dact_sympy(self, net, out):
         return sympy.Piecewise((1, net > 0), (self.alpha, True))
 
-    def spec(self):
-        return {"name": self.name, "alpha": self.alpha}
+    def variant_flaw(self, net):
+        return kink_flaw(self.name, net)
 
 
 @dataclass(frozen=True)
 class ReLU(LeakyReLU):
     alpha: float = 0.0
     name: ClassVar[str] = "relu"
+    function: ClassVar[str] = "\\operatorname{ReLU}"
+    piecewise: ClassVar[bool] = False  # max(0, z) is no case distinction
+    parameters: ClassVar[tuple[Parameter, ...]] = ()
 
     def out_tree(self, net):
         return Apply(Symbol("\\max", "max"), (ZERO, net))
@@ -258,8 +345,85 @@ class ReLU(LeakyReLU):
     def dact_sympy(self, net, out):
         return sympy.Piecewise((1, net > 0), (0, True))
 
-    def spec(self):
-        return self.name
+
+@dataclass(frozen=True)
+class Softplus(Activation):
+    """ln(1 + e^x), a smooth ReLU; its derivative is the sigmoid."""
+
+    name: ClassVar[str] = "softplus"
+    function: ClassVar[str] = "\\operatorname{softplus}"
+
+    def forward(self, net):
+        return np.logaddexp(0.0, net)  # ln(e^0 + e^net): no overflow at net = 1000
+
+    def derivative(self, net, out):
+        return stable_sigmoid(net)
+
+    def variant_flaw(self, net):
+        # flat only to the left: softplus(-4) = 0.018, softplus'(-4) = 0.018
+        return f"saturates {self.name} (below -{SATURATION:g})" if net < -SATURATION else None
+
+    def out_tree(self, net):
+        return Apply(Symbol("\\ln", "ln"), (Add((ONE, Pow(E, net))),))
+
+    def out_sympy(self, net):
+        return sympy.log(1 + sympy.exp(net))
+
+    def dact_tree(self, net, out):
+        return Frac(ONE, Add((ONE, Pow(E, Neg(net)))))
+
+    def dact_sympy(self, net, out):
+        return 1 / (1 + sympy.exp(-net))
+
+
+@dataclass(frozen=True)
+class ELU(Activation):
+    """x for x > 0, alpha·(e^x - 1) otherwise (Clevert et al. 2015); derivative 1 or alpha·e^x."""
+
+    alpha: float = 1.0
+    name: ClassVar[str] = "elu"
+    function: ClassVar[str] = "\\operatorname{ELU}"
+    piecewise: ClassVar[bool] = True
+    parameters: ClassVar[tuple[Parameter, ...]] = (
+        Parameter("alpha", "a scale for the negative side", positive=True),)
+
+    def forward(self, net):
+        # expm1 of the negative part only: e^x - 1 keeps its digits near 0 and never overflows
+        return np.where(net > 0, net, self.alpha * np.expm1(np.minimum(net, 0.0)))
+
+    def derivative(self, net, out):
+        return np.where(net > 0, 1.0, self.alpha * np.exp(np.minimum(net, 0.0)))
+
+    def variant_flaw(self, net):
+        if net < -SATURATION:  # ELU'(-4) = 0.018·alpha
+            return f"saturates {self.name} (below -{SATURATION:g})"
+        return kink_flaw(self.name, net)
+
+    def _scaled(self, node: Node) -> Node:
+        """alpha times node; alpha 1 is left out: e^{z} - 1, 0.5 \\cdot (e^{z} - 1)."""
+        if self.alpha == 1:
+            return node
+        alpha = Number(repr(float(self.alpha)).rstrip("0").rstrip("."), self.alpha)
+        return Mul((alpha, Group(node) if isinstance(node, Sub) else node))
+
+    def out_tree(self, net):
+        return _cases(net, self._scaled(Sub(Pow(E, net), ONE)), net)
+
+    def out_tree_at(self, args, values):
+        net = args[0]
+        return net if values[0] > 0 else self._scaled(Sub(Pow(E, net), ONE))
+
+    def out_sympy(self, net):
+        return sympy.Piecewise((net, net > 0), (self.alpha * (sympy.exp(net) - 1), True))
+
+    def dact_tree(self, net, out):
+        return _cases(ONE, self._scaled(Pow(E, net)), net)
+
+    def dact_tree_at(self, args, values):
+        return _branch(ONE if values[0] > 0 else self._scaled(Pow(E, args[0])), args[0], values[0])
+
+    def dact_sympy(self, net, out):
+        return sympy.Piecewise((1, net > 0), (self.alpha * sympy.exp(net), True))
 
 
 @dataclass(frozen=True)
@@ -287,6 +451,8 @@ class Softmax(Activation):
 
     name: ClassVar[str] = "softmax"
     layerwise: ClassVar[bool] = True
+    output_only: ClassVar[bool] = True
+    function: ClassVar[str] = "\\operatorname{softmax}"
 
     def forward(self, net):
         shifted = np.exp(net - np.max(net))  # log-sum-exp shift: no overflow at net = 1000
@@ -301,6 +467,21 @@ class Softmax(Activation):
     def out_tree(self, net):
         return Frac(Pow(E, net), Sigma(K, Pow(E, Symbol("net_k", "net_k"))))
 
+    def jacobian_sympy(self, out_k: sympy.Expr, out_j: sympy.Expr, same: bool) -> sympy.Expr:
+        """∂out_k/∂net_j: out_j(1 - out_j) on the diagonal (the dact entries), -out_k·out_j off it."""
+        return self.dact_sympy(None, out_j) if same else -out_k * out_j
+
+    def delta(self, out, dout, dact):
+        """The full Jacobian: δ_j = out_j (∂E/∂out_j - Σ_k out_k ∂E/∂out_k)."""
+        return out * (dout - np.dot(out, dout))
+
+    def delta_entry(self, j, n, out, dout, dact):
+        operands = [out(j), dout(j)]
+        for k in range(1, n + 1):
+            operands += [out(k), dout(k)]
+        return SoftmaxDelta(), operands
+
+
     def dact_tree(self, net, out):
         return Mul((out, Group(Sub(ONE, out))), sign="juxtapose")
 
@@ -312,8 +493,10 @@ class Softmax(Activation):
 
 
 ACTIVATIONS: dict[str, type[Activation]] = {
-    cls.name: cls for cls in (Sigmoid, ReLU, Tanh, Linear, LeakyReLU, Softmax)
+    cls.name: cls for cls in (Sigmoid, ReLU, Tanh, Linear, LeakyReLU, Softmax, Softplus, ELU)
 }
+#: The activation of a problem file that names none.
+DEFAULT_ACTIVATION: type[Activation] = Sigmoid
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """Loss functions: each owns its per-output value, its derivative ∂E/∂out and formulas.
 
 The per-output loss E_j = loss(t_j, out_j); the total is their sum (mean_squared_error
-puts its 1/n inside every E_j, so the total is still a plain sum).
+puts its 1/n inside every E_j, so the total is still a plain sum). A loss also owns its
+pairing with an output activation: the one it requires (``output``), with which δ has
+the closed form out - target (``closed_form_delta``), and what its targets must be.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ else:  # imported on first use: tracing and rendering need no sympy (tracer/_laz
 from ..engine.ops import Op
 from ..formula.latex import latex
 from ..formula.tree import Add, Apply, Frac, Group, Mul, Neg, Node, Number, Pow, Sub, Symbol
+from .activations import Activation, Sigmoid, Softmax
 
 ONE, TWO = Number("1", 1.0), Number("2", 2.0)
 LN = Symbol("\\ln", "ln")
@@ -56,7 +59,28 @@ class Loss:
 
     n: int = 1
     name: ClassVar[str] = ""
-    needs_softmax: ClassVar[bool] = False
+    #: The output activation this loss requires (None: any); with it, δ = out - target.
+    output: ClassVar[type[Activation] | None] = None
+    #: Why that output (appended to the error message), e.g. ", whose outputs lie in (0, 1)".
+    output_reason: ClassVar[str] = ""
+    #: Every target must lie in [0, 1] (a probability).
+    probability_targets: ClassVar[bool] = False
+    #: An example's targets must add up to 1 (a class distribution).
+    distribution_targets: ClassVar[bool] = False
+
+    @classmethod
+    def output_error(cls, act: Activation) -> str | None:
+        """The problem-file error when ``act`` cannot be this loss's output activation."""
+        if cls.output is None or isinstance(act, cls.output):
+            return None
+        return (f"found {cls.name} with a {act.name} output layer; expected {cls.output.name} on the "
+                f"output layer{cls.output_reason} for {cls.name} (or another loss)")
+
+    def closed_form_delta(self, act: Activation) -> bool:
+        """Whether δ of an output layer with ``act`` is exactly out - target: the loss's
+        derivative cancels the activation's (softmax + cross-entropy, sigmoid + binary
+        cross-entropy), so the engine never divides by an out near 0 or 1."""
+        return self.output is not None and isinstance(act, self.output)
 
     def value(self, out: np.ndarray, target: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -65,7 +89,7 @@ class Loss:
         raise NotImplementedError
 
     def stable_value(self, net: np.ndarray, out: np.ndarray, target: np.ndarray,
-                     activation_name: str) -> np.ndarray:
+                     act: Activation) -> np.ndarray:
         """Per-output loss computed from net where that avoids ln(0) (sigmoid/softmax outputs)."""
         return self.value(out, target)
 
@@ -166,6 +190,10 @@ class MeanSquaredError(Loss):
 @dataclass(frozen=True)
 class BinaryCrossEntropy(Loss):
     name: ClassVar[str] = "binary_cross_entropy"
+    output: ClassVar[type[Activation] | None] = Sigmoid
+    # text, not a name: the problem-file error says why sigmoid
+    output_reason: ClassVar[str] = ", whose outputs lie in (0, 1)"
+    probability_targets: ClassVar[bool] = True
 
     def value(self, out, target):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -173,8 +201,8 @@ class BinaryCrossEntropy(Loss):
             b = np.where(target < 1, (1 - target) * np.log1p(-out), 0.0)
         return -(a + b)
 
-    def stable_value(self, net, out, target, activation_name):
-        if activation_name != "sigmoid":
+    def stable_value(self, net, out, target, act):
+        if not isinstance(act, Sigmoid):
             return self.value(out, target)
         # -[t ln σ(z) + (1-t) ln(1-σ(z))] = t·softplus(-z) + (1-t)·softplus(z)
         return target * np.logaddexp(0.0, -net) + (1 - target) * np.logaddexp(0.0, net)
@@ -205,13 +233,15 @@ class CrossEntropy(Loss):
     """-Σ t ln o over a softmax output; targets are a distribution (one-hot or soft)."""
 
     name: ClassVar[str] = "cross_entropy"
-    needs_softmax: ClassVar[bool] = True
+    output: ClassVar[type[Activation] | None] = Softmax
+    probability_targets: ClassVar[bool] = True
+    distribution_targets: ClassVar[bool] = True
 
     def value(self, out, target):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(target > 0, -target * np.log(out), 0.0)
 
-    def stable_value(self, net, out, target, activation_name):
+    def stable_value(self, net, out, target, act):
         shifted = net - np.max(net)
         log_softmax = shifted - np.log(np.sum(np.exp(shifted)))
         return np.where(target > 0, -target * log_softmax, 0.0)
@@ -237,3 +267,5 @@ LOSSES: dict[str, type[Loss]] = {
     cls.name: cls
     for cls in (HalfSquaredError, SquaredError, MeanSquaredError, BinaryCrossEntropy, CrossEntropy)
 }
+#: The loss of a problem file that names none.
+DEFAULT_LOSS: type[Loss] = HalfSquaredError

@@ -15,9 +15,11 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 import yaml
 
-from .activations import ACTIVATIONS, Activation
+from .activations import ACTIVATIONS, DEFAULT_ACTIVATION, Activation
 from ..errors import ProblemError
-from .losses import LOSSES, Loss
+from .layers import Dense, dense_stack
+from .losses import DEFAULT_LOSS, LOSSES, Loss
+from .optimizers import SGD, Optimizer
 from .notation import KINDS, Names, Notation, preset_names
 from ..engine.rounding import MODES, Rounding
 from .schema import MISSING, Reader, one_of, short
@@ -25,7 +27,7 @@ from .schema import MISSING, Reader, one_of, short
 Matrix = tuple[tuple[float, ...], ...]
 BIAS_MODES = ("per_neuron", "per_layer", "none")
 TOP_FIELDS = ("title", "network", "loss", "training", "data", "show_steps", "notation",
-              "rounding", "ask", "description", "variants", "style")
+              "rounding", "ask", "description", "variants", "style", "tolerance")
 #: Walkthrough styles (tracer/render): a problem file may name the one it reads best in.
 STYLES = ("narrative", "chain-rule", "matrix", "symbolic")
 NETWORK_FIELDS = ("layers", "activation", "bias", "weights", "biases", "init")
@@ -38,6 +40,10 @@ VARIANT_FIELDS = ("weights", "biases", "inputs")
 RANGE_FIELDS = ("low", "high", "decimals")
 MAX_VARIANT_DECIMALS = 4
 VARIANTS_HELP = "a mapping {weights: {low: -0.9, high: 0.9, decimals: 1}, biases: ..., inputs: ...}"
+#: ``tolerance:`` is written as ``tracer check --tolerance`` reads it (check/compare.Tolerance.parse).
+TOLERANCE_SYNTAX = re.compile(r"[1-9][0-9]*sf|(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?%?")
+TOLERANCE_HELP = "an absolute amount (0.001), a relative one (1%) or significant figures (3sf)"
+ASK_ITEM_HELP = "a name (out_h1) or a mapping {name: out_h1, points: 2}"
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,8 @@ class Problem:
     description: str = ""
     variants: VariantSpec | None = None    # for ``tracer variants`` only; trace ignores it
     style: str | None = None               # the walkthrough style when --style is not given
+    tolerance: str | None = None           # tracer check's default --tolerance, and the exports'
+    ask_points: tuple[int, ...] = ()       # points of each ask item (1 for a plain name); () = all 1
     source: str = "<problem>"
 
     # --- construction -------------------------------------------------------
@@ -137,6 +145,16 @@ class Problem:
     @property
     def loss(self) -> Loss:
         return LOSSES[self.loss_name](n=self.layers[-1])
+
+    @property
+    def network(self) -> tuple[Dense, ...]:
+        """The layer objects the engine runs, layer 1 first."""
+        return dense_stack(self.layers, self.activations, self.bias)
+
+    @property
+    def optimizer(self) -> Optimizer:
+        """What moves the parameters (plain gradient descent)."""
+        return SGD(self.training.learning_rate)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -184,11 +202,14 @@ class Problem:
                          "carry": self.rounding.carry},
         }
         if self.ask:
-            out["ask"] = list(self.ask)
+            points = self.ask_points or (1,) * len(self.ask)
+            out["ask"] = [a if n == 1 else {"name": a, "points": n} for a, n in zip(self.ask, points)]
         if self.variants is not None:
             out["variants"] = self.variants.to_dict()
         if self.style is not None:
             out["style"] = self.style
+        if self.tolerance is not None:
+            out["tolerance"] = self.tolerance
         return out
 
 
@@ -269,10 +290,10 @@ def _parse(raw: Any, r: Reader) -> Problem:
     net = rn.mapping(top["network"], NETWORK_FIELDS, what=REQUIRED_TOP["network"],
                      required={"layers": "a list of at least 2 layer sizes, input layer first"})
     layers = _layers(net["layers"], rn.at("layers"))
-    activations = _activations(net.get("activation", "sigmoid"), layers, rn.at("activation"))
+    activations = _activations(net.get("activation", DEFAULT_ACTIVATION.name), layers, rn.at("activation"))
     bias = rn.at("bias").choice(net.get("bias", "per_neuron"), BIAS_MODES)
     weights, biases = _parameters(net, layers, bias, rn)
-    loss_name = r.at("loss").choice(top.get("loss", "half_squared_error"), LOSSES)
+    loss_name = r.at("loss").choice(top.get("loss", DEFAULT_LOSS.name), LOSSES)
     training = _training(top["training"], r.at("training"))
     data = _data(top["data"], layers, r.at("data"))
     _check_combination(activations, LOSSES[loss_name], data, r)
@@ -280,7 +301,7 @@ def _parse(raw: Any, r: Reader) -> Problem:
         raise r.at("training").at("batch_size").expected(
             training.batch_size, f"at most the number of examples ({len(data)})")
     total_steps = math.ceil(len(data) / training.batch_size) * training.epochs
-    ra = r.at("ask")
+    ask = _ask(top.get("ask", []), r.at("ask"))
     return Problem(
         layers=layers, activations=activations, weights=weights, biases=biases,
         loss_name=loss_name, training=training, data=data,
@@ -288,12 +309,43 @@ def _parse(raw: Any, r: Reader) -> Problem:
         show_steps=_show_steps(top.get("show_steps", MISSING), total_steps, r.at("show_steps")),
         notation=_notation(top.get("notation", "letters"), layers, bias, r.at("notation")),
         rounding=_rounding(top.get("rounding", {}), r.at("rounding")),
-        ask=tuple(ra.at(k).text(a) for k, a in enumerate(ra.sequence(top.get("ask", []), "a list of names"))),
+        ask=tuple(name for name, _ in ask),
+        ask_points=tuple(n for _, n in ask) if any(n != 1 for _, n in ask) else (),
+        tolerance=_tolerance(top["tolerance"], r.at("tolerance")) if "tolerance" in top else None,
         description=r.at("description").text(top.get("description", "")),
         variants=_variants(top["variants"], bias, r.at("variants")) if "variants" in top else None,
         style=r.at("style").choice(top["style"], STYLES) if "style" in top else None,
         source=r.source,
     )
+
+
+def _ask(value: Any, r: Reader) -> list[tuple[str, int]]:
+    """``ask``: names, or {name, points} mappings (a plain name is worth 1 point)."""
+    items = []
+    for k, item in enumerate(r.sequence(value, f"a list, each item {ASK_ITEM_HELP}")):
+        rk = r.at(k)
+        if isinstance(item, Mapping):
+            spec = rk.mapping(item, ("name", "points"), what=ASK_ITEM_HELP,
+                              required={"name": "the quantity's name (out_h1, w5+, dE/dw5)"})
+            items.append((rk.at("name").text(spec["name"]),
+                          rk.at("points").integer(spec.get("points", 1), "a whole number of points of at least 1",
+                                                  minimum=1)))
+        else:
+            items.append((rk.text(item), 1))
+    return items
+
+
+def _tolerance(value: Any, r: Reader) -> str:
+    """``tolerance``: 0.001, '1%' or '3sf', kept as the text tracer check --tolerance reads."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = repr(float(value)) if isinstance(value, float) else str(value)
+    elif isinstance(value, str):
+        text = value.strip().lower().replace(" ", "")
+    else:
+        raise r.expected(value, TOLERANCE_HELP)
+    if not TOLERANCE_SYNTAX.fullmatch(text):
+        raise r.expected(value, TOLERANCE_HELP)
+    return text
 
 
 def _variants(value: Any, bias: str, r: Reader) -> VariantSpec:
@@ -331,14 +383,19 @@ def _layers(value: Any, r: Reader) -> tuple[int, ...]:
 
 def _activation(value: Any, r: Reader) -> Activation:
     if isinstance(value, Mapping):
-        spec = r.mapping(value, ("name", "alpha"), required={"name": f"an activation, {one_of(ACTIVATIONS)}"})
+        takers = {p.name: [c.name for c in ACTIVATIONS.values() if p.name in (q.name for q in c.parameters)]
+                  for cls in ACTIVATIONS.values() for p in cls.parameters}  # alpha: [leaky_relu, ...]
+        spec = r.mapping(value, ("name", *takers), required={"name": f"an activation, {one_of(ACTIVATIONS)}"})
         cls = ACTIVATIONS[r.at("name").choice(spec["name"], ACTIVATIONS)]
-        if "alpha" in spec:
-            if cls.__name__ != "LeakyReLU":
-                raise r.at("alpha").fail(f"found alpha for {cls.name}, which takes no parameters; "
-                                         "expected only 'name' (alpha is for leaky_relu)")
-            return cls(alpha=r.at("alpha").number(spec["alpha"], "a slope between 0 and 1", low=0, high=1))
-        return cls()
+        own = {p.name: p for p in cls.parameters}
+        for key in spec:
+            if key != "name" and key not in own:
+                what = f"takes only {', '.join(own)}" if own else "takes no parameters"
+                raise r.at(key).fail(f"found {key} for {cls.name}, which {what}; expected only 'name'"
+                                     f"{''.join(', ' + repr(k) for k in own)} ({key} is for "
+                                     f"{' and '.join(takers[key])})")
+        return cls(**{key: r.at(key).number(spec[key], p.what, low=p.low, high=p.high, positive=p.positive)
+                      for key, p in own.items() if key in spec})
     return ACTIVATIONS[r.choice(value, ACTIVATIONS)]()
 
 
@@ -352,7 +409,7 @@ def _activations(value: Any, layers: tuple[int, ...], r: Reader) -> tuple[Activa
     else:
         acts = (_activation(value, r),) * n
     for k, act in enumerate(acts[:-1]):
-        if act.layerwise:
+        if act.output_only:
             where = r.at(k) if isinstance(value, list) else r
             raise where.fail(f"found {act.name} on hidden layer {k + 1}; expected {act.name} on the "
                              "output layer only (another activation for the hidden layers)")
@@ -481,24 +538,20 @@ def _data(value: Any, layers: tuple[int, ...], r: Reader) -> tuple[Example, ...]
 
 def _check_combination(activations, loss_cls: type[Loss], data, r: Reader) -> None:
     """Losses that only make sense with certain outputs and targets."""
-    output = activations[-1].name
-    if loss_cls.needs_softmax and output != "softmax":
-        raise r.at("loss").fail(f"found {loss_cls.name} with a {output} output layer; expected softmax "
-                                f"on the output layer for {loss_cls.name} (or another loss)")
-    if loss_cls.name == "binary_cross_entropy" and output != "sigmoid":
-        raise r.at("loss").fail(f"found {loss_cls.name} with a {output} output layer; expected sigmoid "
-                                f"on the output layer, whose outputs lie in (0, 1) (or another loss)")
-    if loss_cls.name in ("binary_cross_entropy", "cross_entropy"):
+    wrong_output = loss_cls.output_error(activations[-1])
+    if wrong_output:
+        raise r.at("loss").fail(wrong_output)
+    if loss_cls.probability_targets:
         for k, e in enumerate(data):
             for j, t in enumerate(e.target):
                 if not 0 <= t <= 1:
                     raise r.at("data").at(k).at("target").at(j).expected(
                         t, f"a target between 0 and 1 for {loss_cls.name}")
-    if loss_cls.name == "cross_entropy":
+    if loss_cls.distribution_targets:
         for k, e in enumerate(data):
             if abs(math.fsum(e.target) - 1) > 1e-9:
                 raise r.at("data").at(k).at("target").expected(
-                    list(e.target), "targets that add up to 1 (a class distribution) for cross_entropy")
+                    list(e.target), f"targets that add up to 1 (a class distribution) for {loss_cls.name}")
 
 
 def _show_steps(value: Any, total: int, r: Reader):

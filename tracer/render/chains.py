@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Sequence, TypeVar
 
 from ..engine.log import Entry
-from ..engine.ops import Identity, Product, WeightedSum, elide
-from .view import Eq, LayerView, StepView, Viewer
+from ..engine.ops import Identity, Product, WeightedSum
+from ..formula.tree import Add, Mul, Node, Number, Symbol, elided
+from .view import Eq, LayerView, StepView, Viewer, shown, sym
 
 T = TypeVar("T")
 
@@ -30,9 +31,9 @@ class Gap:
 class ChainFactor:
     """One factor of ∂E/∂w = ∂E/∂out · ∂out/∂net · ∂net/∂w: symbol, what it is, its value."""
 
-    symbol: str
-    formula: str
-    shown: str
+    symbol: Symbol
+    formula: Node | None
+    shown: Number
 
 
 @dataclass
@@ -137,17 +138,18 @@ class ChainView:
         delta = self.log.entries[e.operands[0].entry]
         if delta.kind != "dnet":
             return []
-        net = self.names.quantity("net", e.layer, e.neuron).latex
+        net = self.name("net", e.layer, e.neuron)
         if e.kind == "dw":
-            param, sender = self.names.quantity("weight", e.layer, e.neuron, e.source).latex, e.operands[1]
-            last = ChainFactor(_partial(net, param), sender.latex, sender.shown)
+            param, sender = self.name("weight", e.layer, e.neuron, e.source), e.operands[1]
+            last = ChainFactor(partial(net, param), sym(sender), shown(sender))
         else:
-            last = ChainFactor(_partial(net, self.names.quantity("bias", e.layer, e.neuron).latex), "", "1")
+            last = ChainFactor(partial(net, self.name("bias", e.layer, e.neuron)), None, Number("1", 1.0))
         parts = [self.log.entries[i] for i in delta.depends_on]
         if isinstance(delta.op, Product) and [p.kind for p in parts] == ["dout", "dact"]:
-            return [ChainFactor(parts[0].latex, "", parts[0].shown), ChainFactor(parts[1].latex, "", parts[1].shown), last]
-        total = self.names.quantity("loss", self.last, None).latex
-        return [ChainFactor(_partial(total, net), "", delta.shown), last]
+            return [ChainFactor(parts[0].symbol, None, shown(parts[0])),
+                    ChainFactor(parts[1].symbol, None, shown(parts[1])), last]
+        total = self.name("loss", self.last, None)
+        return [ChainFactor(partial(total, net), None, shown(delta)), last]
 
     def evaluated(self, eq: Eq) -> list[ChainFactor]:
         """The factors whose shown values multiply to the gradient printed.
@@ -159,10 +161,20 @@ class ChainView:
         if not self.log.problem.rounding.carry or len(factors) != 3:
             return factors
         delta = self.log.entries[eq.entry.operands[0].entry]
-        return [ChainFactor(delta.latex, "", delta.shown), factors[-1]]
+        return [ChainFactor(delta.symbol, None, shown(delta)), factors[-1]]
+
+    def product(self, eq: Eq) -> list[Node]:
+        """∂E/∂w = ∂E/∂out · ∂out/∂net · ∂net/∂w = (the factors' names) = (their values) = result."""
+        f, g = self.factors(eq), self.evaluated(eq)
+        return [eq.entry.symbol, Mul(tuple(x.symbol for x in f)), Mul(tuple(x.symbol for x in g)),
+                Mul(tuple(x.shown for x in g)), shown(eq.entry)]
+
+    def name(self, kind: str, layer: int, neuron: int | None, source: int | None = None) -> Symbol:
+        names = self.names.quantity(kind, layer, neuron, source)
+        return Symbol(names.latex, names.plain)
 
     # --- the paths from a hidden neuron to the error -----------------------------------
-    def paths(self, dout: Eq) -> list[tuple[str, str, str]]:
+    def paths(self, dout: Eq) -> list[tuple[Node, Node, Node]]:
         """(path, path as ∂·∂, path as δ·w) for each neuron of the next layer the output feeds.
 
         Next to the output layer of a per-output loss (not softmax) a path is the classic
@@ -172,26 +184,25 @@ class ChainView:
         e = dout.entry
         if not isinstance(e.op, WeightedSum) or e.layer >= self.last:
             return []
-        out = self.names.quantity("out", e.layer, e.neuron).latex
-        total = self.names.quantity("loss", self.last, None).latex
+        out = self.name("out", e.layer, e.neuron)
+        total = self.name("loss", self.last, None)
         per_output = e.layer + 1 == self.last and not self.log.problem.activations[-1].layerwise
-        paths = []
+        paths: list[tuple[Node, Node, Node]] = []
         for delta, weight in zip(e.operands[0::2], e.operands[1::2]):
             k = self.log.entries[delta.entry].neuron
-            net = self.names.quantity("net", e.layer + 1, k).latex
-            through = _partial(net, out)
+            net = self.name("net", e.layer + 1, k)
+            through = partial(net, out)
             if per_output:
-                loss = self.names.quantity("loss", self.last, k).latex
-                paths.append((_partial(loss, out), f"{_partial(loss, net)} \\cdot {through}",
-                              f"{delta.latex} \\cdot {weight.latex}"))
+                loss = self.name("loss", self.last, k)
+                paths.append((partial(loss, out), Mul((partial(loss, net), through)), Mul((sym(delta), sym(weight)))))
             else:
-                path = f"{_partial(total, net)} \\cdot {through}"
-                paths.append((path, path, f"{delta.latex} \\cdot {weight.latex}"))
+                path = Mul((partial(total, net), through))
+                paths.append((path, path, Mul((sym(delta), sym(weight)))))
         return paths
 
-    def path_sum(self, dout: Eq) -> str:
+    def path_sum(self, dout: Eq) -> Node:
         """The paths added up, elided like the log's own sums."""
-        return " + ".join(elide([p[0] for p in self.paths(dout)], self.max_terms))
+        return Add(elided([p[0] for p in self.paths(dout)], self.max_terms))
 
     def feeds(self, dout: Eq) -> list[str]:
         """Plain labels of the next layer's neurons this neuron's output feeds."""
@@ -202,9 +213,10 @@ class ChainView:
     # --- updates -----------------------------------------------------------------------
     def updates(self, step: StepView) -> dict[int, Eq]:
         """The step's new_w/new_b lines keyed by the index of the gradient entry they use."""
-        return {eq.entry.operands[2].entry: eq for layer in step.updates
-                for eq in layer.new_w + layer.new_b if eq.entry.operands[2].entry is not None}
+        return {eq.entry.operand("grad").entry: eq for layer in step.updates
+                for eq in layer.new_w + layer.new_b if eq.entry.operand("grad").entry is not None}
 
 
-def _partial(top: str, bottom: str) -> str:
-    return f"\\frac{{\\partial {top}}}{{\\partial {bottom}}}"
+def partial(top: Symbol, bottom: Symbol) -> Symbol:
+    """The name ∂top/∂bottom."""
+    return Symbol(f"\\frac{{\\partial {top.latex}}}{{\\partial {bottom.latex}}}", f"d{top.text}/d{bottom.text}")

@@ -8,12 +8,12 @@ for the kept indices only, so eliding a 23,520-cell matrix costs 64 look-ups.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable
 
-#: amsmath's bmatrix accepts at most this many columns (MaxMatrixCols); wider ones use an array.
-BMATRIX_COLUMNS = 10
+from ..formula.tree import Apply, Gap, Group, Matrix, Node, Pow, Symbol
 
-Cell = Callable[[int, int], str]
+Cell = Callable[[int, int], Node]
+T = Symbol("T", "T")
 
 
 def keep(n: int, max_terms: int | None) -> list[int | None]:
@@ -26,38 +26,25 @@ def keep(n: int, max_terms: int | None) -> list[int | None]:
     return [*range(max_terms - 1), None, n - 1]
 
 
-def _dots(row: int | None, col: int | None) -> str:
+def _dots(row: int | None, col: int | None) -> Gap:
     """The ellipsis that fills an elided cell: across a row, down a column, or both."""
     if row is None and col is None:
-        return "\\ddots"
-    return "\\vdots" if row is None else "\\cdots"
+        return Gap("d")
+    return Gap("v" if row is None else "h")
 
 
-def grid(cell: Cell, rows: int, cols: int, max_terms: int | None = None) -> str:
-    """A bracketed matrix of ``cell(r, c)`` (0-based), elided past ``max_terms`` rows/columns.
-
-    The matrix is wrapped in braces: a printer breaking a long equation between its
-    top-level terms then never breaks inside the matrix (at a cell's minus sign).
-    """
+def grid(cell: Cell, rows: int, cols: int, max_terms: int | None = None) -> Matrix:
+    """A matrix of ``cell(r, c)`` (0-based), elided past ``max_terms`` rows/columns."""
     kept_rows, kept_cols = keep(rows, max_terms), keep(cols, max_terms)
-    lines = [" & ".join(cell(r, c) if r is not None and c is not None else _dots(r, c)
-                        for c in kept_cols) for r in kept_rows]
-    body = " \\\\ ".join(lines)
-    if len(kept_cols) <= BMATRIX_COLUMNS:
-        return f"{{\\begin{{bmatrix}} {body} \\end{{bmatrix}}}}"
-    return f"{{\\left[\\begin{{array}}{{{'c' * len(kept_cols)}}} {body} \\end{{array}}\\right]}}"
+    return Matrix(tuple(tuple(cell(r, c) if r is not None and c is not None else _dots(r, c)
+                              for c in kept_cols) for r in kept_rows))
 
 
-def column(values: Sequence[str], max_terms: int | None = None) -> str:
-    """A column vector of printed values."""
-    return grid(lambda r, c: values[r], len(values), 1, max_terms)
-
-
-def transpose(symbol: str) -> str:
+def transpose(symbol: Node) -> Node:
     """``(A)^T`` with brackets, so a superscripted symbol like A^{[1]} stays valid LaTeX."""
-    return f"\\left({symbol}\\right)^{{T}}"
+    return Pow(Group(symbol, sized=True), T)
 
 
-def applied(function: str, argument: str) -> str:
+def applied(function: Symbol, argument: Node) -> Node:
     """A function applied to a matrix, with brackets that grow with it: σ([..])."""
-    return f"{function}\\left({argument}\\right)"
+    return Apply(function, (argument,), sized=True)

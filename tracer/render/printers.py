@@ -13,6 +13,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from ..formula.latex import latex
+from ..formula.tree import Node
+from ..formula.width import EQUALS
+from ..formula.width import width as tree_width
+from ..formula.width import wrap as wrap_tree
 from .escape import latex_text, markdown_text
 
 #: Widest line of math, in digit widths (half an em): an A4 page at 11pt with 2.2 cm
@@ -147,21 +152,51 @@ def wrap(latex: str, room: float) -> list[str]:
     return lines
 
 
-def _dedupe(parts: Sequence[str]) -> list[str]:
+#: A part of a printed chain: a formula tree, or LaTeX text (the symbolic style, which
+#: prints sympy's LaTeX, until it builds trees too).
+Part = Node | str
+
+
+@dataclass(frozen=True)
+class _Laid:
+    """A chain part printed once: its LaTeX, its width, and how it wraps."""
+
+    part: Part
+    latex: str
+    width: float
+
+    @classmethod
+    def of(cls, part: Part) -> _Laid:
+        if isinstance(part, str):
+            return cls(part, part, width(part))
+        return cls(part, latex(part), tree_width(part))
+
+    def wrap(self, room: float) -> list[str]:
+        return wrap(self.part, room) if isinstance(self.part, str) else wrap_tree(self.part, room)
+
+
+def _dedupe(parts: Sequence[Part | None]) -> list[_Laid]:
     """Drop a step that only repeats the previous one.
 
     A formula that is already its value (``\\delta_{o1}`` for a bias gradient) and a
     result already printed with its reason (ReLU's ``1 \\quad (0.2 > 0)`` then ``1``)
     would otherwise read ``= 1 = 1``.
     """
-    out: list[str] = []
+    out: list[_Laid] = []
     for p in parts:
-        if not p:
+        if p is None:
             continue
-        if out and (p == out[-1] or out[-1].startswith(p + " \\quad")):
+        laid = _Laid.of(p)
+        if not laid.latex:
             continue
-        out.append(p)
+        if out and (laid.latex == out[-1].latex or out[-1].latex.startswith(laid.latex + " \\quad")):
+            continue
+        out.append(laid)
     return out
+
+
+def _fits(parts: Sequence[_Laid], room: float = LINE_WIDTH) -> bool:
+    return sum(p.width for p in parts) + EQUALS * (len(parts) - 1) <= room
 
 
 @dataclass
@@ -202,34 +237,34 @@ class Printer:
         raise NotImplementedError
 
     # -- shared --------------------------------------------------------------
-    def chain(self, parts: Sequence[str]) -> str:
+    def chain(self, parts: Sequence[Part | None]) -> str:
         """``a = b = c = d`` on one line when it fits, else aligned, one step a line.
 
         A step too wide for a line (a long sum) continues on indented lines, broken
         between its terms.
         """
-        parts = _dedupe(parts)
-        if len(parts) < 2 or fits(" = ".join(parts)):
-            return self.display(" = ".join(parts))
-        return self.display("\\begin{aligned}\n" + " \\\\\n".join(_chain_lines(parts)) + "\n\\end{aligned}")
+        laid = _dedupe(parts)
+        if len(laid) < 2 or _fits(laid):
+            return self.display(" = ".join(p.latex for p in laid))
+        return self.display("\\begin{aligned}\n" + " \\\\\n".join(_chain_lines(laid)) + "\n\\end{aligned}")
 
-    def equations(self, rows: Sequence[Sequence[str]]) -> str:
+    def equations(self, rows: Sequence[Sequence[Part | None]]) -> str:
         """Several chains aligned at their first '=' in one display; long ones broken like chain."""
         lines: list[str] = []
         for row in rows:
-            parts = _dedupe(row)
-            one_line = f"{parts[0]} &= " + " = ".join(parts[1:])
-            lines += [one_line] if fits(one_line) else _chain_lines(parts)
+            laid = _dedupe(row)
+            one_line = f"{laid[0].latex} &= " + " = ".join(p.latex for p in laid[1:])
+            lines += [one_line] if _fits(laid) else _chain_lines(laid)
         return self.display("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
 
 
-def _chain_lines(parts: list[str]) -> list[str]:
+def _chain_lines(parts: list[_Laid]) -> list[str]:
     """The aligned lines of a long chain: one step a line, long steps wrapped between terms."""
     lines: list[str] = []
     for k, part in enumerate(parts[1:]):
-        lead = parts[0] + " &= " if k == 0 else "&= "
-        room = LINE_WIDTH - (width(parts[0]) if k == 0 else 0) - 3
-        pieces = wrap(part, room)
+        lead = parts[0].latex + " &= " if k == 0 else "&= "
+        room = LINE_WIDTH - (parts[0].width if k == 0 else 0) - 3
+        pieces = part.wrap(room)
         lines.append(lead + pieces[0])
         lines += [f"&\\quad {piece}" for piece in pieces[1:]]
     return lines

@@ -9,17 +9,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable
 
-from ..model.activations import ElementwiseOp, SoftmaxOut
+from ..model.activations import ElementwiseOp, Linear, SoftmaxOut
 from ..engine.log import Entry, TraceLog
-from ..engine.ops import Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide, paren
+from ..engine.ops import Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide
+from ..formula.tree import (Add, Apply, Frac, Group, Mul, Node, Number, Pow, Sigma, Sub, Symbol,
+                            elided)
 from .matrices import applied, grid, transpose
 
-#: How a layer's activation function is written when applied to a symbol or a matrix.
-FUNCTIONS = {"sigmoid": "\\sigma", "tanh": "\\tanh", "relu": "\\operatorname{ReLU}",
-             "leaky_relu": "\\operatorname{LeakyReLU}", "softmax": "\\operatorname{softmax}",
-             "linear": "\\operatorname{id}"}
-
 Shape = tuple[int, int] | None  # rows x columns, or None for a scalar (a shared bias)
+J = Symbol("j", "j")
 
 
 @dataclass(frozen=True)
@@ -50,28 +48,40 @@ class Eq:
         return self.entry.shown
 
     @property
-    def parts(self) -> list[str]:
-        return [self.symbol, self.formula, self.substitution, self.shown]
+    def parts(self) -> list[Node]:
+        """symbol = formula = substitution = value, as formula trees."""
+        e = self.entry
+        return [e.symbol, e.formula_tree(self.max_terms), e.substitution_tree(self.max_terms), shown(e)]
 
     @property
     def name(self) -> str:
         return self.entry.name
 
 
+def shown(x: Entry | Operand) -> Number:
+    """A value as printed, as a formula leaf."""
+    return Number(x.shown, x.value)
+
+
+def sym(x: Entry | Operand) -> Symbol:
+    """A quantity's name as a formula leaf."""
+    return Symbol(x.latex, x.name)
+
+
 @dataclass(frozen=True)
 class Line:
     """A printed chain symbol = formula = substitution = result, for a presentation of
     log entries other than the entry's own (a whole-layer matrix, σ(net) for the formula).
-    Every number in it is an operand's or entry's shown string; an empty part is left out."""
+    Every number in it is an operand's or entry's shown value; a part None is left out."""
 
-    symbol: str
-    formula: str
-    substitution: str
-    result: str
+    symbol: Node
+    formula: Node | None
+    substitution: Node | None
+    result: Node
 
     @property
-    def parts(self) -> list[str]:
-        return [p for p in (self.symbol, self.formula, self.substitution, self.result) if p]
+    def parts(self) -> list[Node]:
+        return [p for p in (self.symbol, self.formula, self.substitution, self.result) if p is not None]
 
 
 @dataclass(frozen=True)
@@ -244,8 +254,11 @@ class Viewer:
     # --- activation functions, as the narrative and matrix styles write them ----------
     def function(self, l: int) -> str:
         """The symbol of layer l's activation function: σ, tanh, ReLU, ..."""
-        name = self.log.problem.activations[l - 1].name
-        return FUNCTIONS.get(name, f"\\operatorname{{{name}}}")
+        return self.log.problem.activations[l - 1].symbol
+
+    def function_symbol(self, l: int) -> Symbol:
+        act = self.log.problem.activations[l - 1]
+        return Symbol(act.symbol, act.name)
 
     def activation_rule(self, l: int) -> str:
         """The activation's definition, e.g. σ(x) = 1/(1 + e^{-x}), stated once per layer."""
@@ -301,10 +314,10 @@ class Viewer:
         """out = σ(net) = σ(0.6) = 0.65: the activation by name (softmax and linear keep the formula)."""
         e = eq.entry
         act = self.log.problem.activations[e.layer - 1]
-        if not isinstance(e.op, ElementwiseOp) or act.name == "linear":
+        if not isinstance(e.op, ElementwiseOp) or isinstance(act, Linear):
             return Line(*eq.parts)
-        net, g = e.operands[0], self.function(e.layer)
-        return Line(eq.symbol, f"{g}({net.latex})", f"{g}({net.shown})", eq.shown)
+        net, g = e.operand("net"), self.function_symbol(e.layer)
+        return Line(e.symbol, Apply(g, (sym(net),)), Apply(g, (shown(net),)), shown(e))
 
     def folded(self, update: Entry) -> tuple[Operand, ...]:
         """The gradient's own factors when the update reads w - η·δ·out with them, else ().
@@ -312,7 +325,7 @@ class Viewer:
         Only when that is the same number: the gradient is the plain product δ·out (or
         the delta itself), and values are not carried rounded (a carried gradient is
         round(δ·out), so writing δ·out would not give the update printed)."""
-        grad = update.operands[2]
+        grad = update.operand("grad")
         if grad.entry is None or self.log.problem.rounding.carry:
             return ()
         source = self.log.entries[grad.entry]
@@ -324,10 +337,10 @@ class Viewer:
         factors = self.folded(e)
         if not factors:
             return Line(*eq.parts)
-        old, eta = e.operands[0], e.operands[1]
-        formula = " \\cdot ".join([f"{old.latex} - {eta.latex}", *(o.latex for o in factors)])
-        numbers = " \\cdot ".join([f"{old.shown} - {paren(eta.shown)}", *(paren(o.shown) for o in factors)])
-        return Line(eq.symbol, formula, numbers, eq.shown)
+        old, eta = e.operand("old"), e.operand("rate")
+        formula = Sub(sym(old), Mul((sym(eta), *(sym(o) for o in factors))))
+        numbers = Sub(shown(old), Mul((shown(eta), *(shown(o) for o in factors))))
+        return Line(e.symbol, formula, numbers, shown(e))
 
     def folds(self, step: StepView) -> bool:
         """Whether the step's updates are written w - η·δ·out (so the text can say so)."""
@@ -338,21 +351,27 @@ class Viewer:
         folded = self._folded_gradients.get(step.step)
         if folded is None:  # once per step, not once per layer (a 784-30-10 step has 23,860 updates)
             updates = [eq.entry for view in step.updates for eq in view.new_w + view.new_b]
-            folded = self._folded_gradients[step.step] = {e.operands[2].entry for e in updates if self.folded(e)}
+            folded = self._folded_gradients[step.step] = {e.operand("grad").entry for e in updates
+                                                          if self.folded(e)}
         return [eq for eq in layer.dw + layer.db if eq.entry.index not in folded]
 
     # --- matrix style ----------------------------------------------------------------
     def symbol(self, kind: str, l: int) -> str:
-        """The whole-layer symbol (Z^{[1]}, W^{[2]}, dZ^{[1]}) of the problem's notation."""
+        """The whole-layer symbol (Z^{[1]}, W^{[2]}, dZ^{[1]}) of the problem's notation, as LaTeX."""
+        return self.matrix_symbol(kind, l).latex
+
+    def matrix_symbol(self, kind: str, l: int) -> Symbol:
+        """The whole-layer symbol as a formula leaf."""
         if kind == "out" and l == 0:
             kind = "input"
-        return self.log.notation.matrix(kind, l).latex
+        names = self.log.notation.matrix(kind, l)
+        return Symbol(names.latex, names.plain)
 
     def matrix(self, layer: LayerView, kind: str) -> Line | None:
         """A layer's entries of one kind as one matrix equation, e.g. Z = W·A + b = [..][..] + [..] = [..].
 
         The form follows each entry's op (a weighted sum is W·A + b, a product of delta and
-        input is dZ·Aᵀ, ...); every number is a shown string of the entries or their operands.
+        input is dZ·Aᵀ, ...); every number is a shown value of the entries or their operands.
         None when the layer has no such entries (or, for dact, when no delta uses them)."""
         eqs = layer.kinds.get(kind)
         if not eqs or (kind == "dact" and not self.uses_dact(layer)):
@@ -362,11 +381,11 @@ class Viewer:
         line = form(layer, entries) if form else None
         return line if line is not None else self._elementwise(kind, layer.layer, entries)
 
-    def _grid(self, cell: Callable[[int], str], shape: Shape) -> str:
-        """A matrix of cell(k) for the flat (row-major) index k; for shape None a scalar,
-        bracketed when negative since it stands inside a formula: 0.3 - 0.5 \\cdot (-0.2)."""
+    def _grid(self, cell: Callable[[int], Node], shape: Shape) -> Node:
+        """A matrix of cell(k) for the flat (row-major) index k; for shape None a scalar
+        (the printer brackets it when negative inside a formula: 0.3 - 0.5 \\cdot (-0.2))."""
         if shape is None:
-            return paren(cell(0))
+            return cell(0)
         rows, cols = shape
         return grid(lambda r, c: cell(r * cols + c), rows, cols, self.max_terms)
 
@@ -377,20 +396,24 @@ class Viewer:
             return None
         return len(entries), 1
 
-    def _result(self, kind: str, l: int, entries: list[Entry]) -> str:
-        """The entries' shown values; a scalar result ends the line, so it needs no brackets."""
-        shape = self._shape(kind, l, entries)
-        return entries[0].shown if shape is None else self._grid(lambda k: entries[k].shown, shape)
+    def _result(self, kind: str, l: int, entries: list[Entry]) -> Node:
+        """The entries' shown values (a scalar ends the line, so it needs no brackets)."""
+        return self._grid(lambda k: shown(entries[k]), self._shape(kind, l, entries))
+
+    def _derivative(self, l: int) -> Node:
+        """g'(Z) for layer l: the derivative applied to the whole-layer net input."""
+        g = self.function_symbol(l)
+        return applied(Symbol(g.latex + "'", g.text + "'"), self.matrix_symbol("net", l))
 
     def _elementwise(self, kind: str, l: int, entries: list[Entry]) -> Line:
         """Any other op: the matrices of the entries' own formulas, substitutions and values."""
         shape = self._shape(kind, l, entries)
         try:
-            symbol = self.symbol(kind, l)
+            symbol: Node = self.matrix_symbol(kind, l)
         except ValueError:  # a kind without a whole-layer name: the matrix of element names
-            symbol = self._grid(lambda k: entries[k].latex, shape)
-        return Line(symbol, self._grid(lambda k: entries[k].formula_latex(self.max_terms), shape),
-                    self._grid(lambda k: entries[k].substitution_latex(self.max_terms), shape),
+            symbol = self._grid(lambda k: entries[k].symbol, shape)
+        return Line(symbol, self._grid(lambda k: entries[k].formula_tree(self.max_terms), shape),
+                    self._grid(lambda k: entries[k].substitution_tree(self.max_terms), shape),
                     self._result(kind, l, entries))
 
     def _matrix_net(self, layer: LayerView, entries: list[Entry]) -> Line | None:
@@ -399,28 +422,29 @@ class Viewer:
         if not isinstance(op, WeightedSum):
             return None
         n, m, first = len(entries), self.layers[l - 1], entries[0]
-        formula = f"{self.symbol('weight', l)} \\cdot {self.symbol('out', l - 1)}"
-        numbers = (self._grid(lambda k: entries[k // m].operands[2 * (k % m)].shown, (n, m)) + " \\cdot "
-                   + self._grid(lambda k: first.operands[2 * k + 1].shown, (m, 1)))
+        w = self._grid(lambda k: shown(entries[k // m].operand("weight", k % m)), (n, m))
+        a = self._grid(lambda k: shown(first.operand("input", k)), (m, 1))
+        formula: Node = Mul((self.matrix_symbol("weight", l), self.matrix_symbol("out", l - 1)))
+        numbers: Node = Mul((w, a))
         if op.has_bias:
             shape = None if self.log.problem.bias == "per_layer" else (n, 1)
-            formula += f" + {self.symbol('bias', l)}"
-            numbers += " + " + self._grid(lambda k: entries[k].operands[-1].shown, shape)
-        return Line(self.symbol("net", l), formula, numbers, self._result("net", layer.layer, entries))
+            formula = Add((formula, self.matrix_symbol("bias", l)))
+            numbers = Add((numbers, self._grid(lambda k: shown(entries[k].operand("bias")), shape)))
+        return Line(self.matrix_symbol("net", l), formula, numbers, self._result("net", layer.layer, entries))
 
     def _matrix_out(self, layer: LayerView, entries: list[Entry]) -> Line | None:
         """A = g(Z), element by element (softmax: over the whole layer)."""
         l, op = layer.layer, entries[0].op
         if isinstance(op, ElementwiseOp):
-            z = self._grid(lambda k: entries[k].operands[0].shown, (len(entries), 1))
+            z = self._grid(lambda k: shown(entries[k].operand("net")), (len(entries), 1))
         elif isinstance(op, SoftmaxOut):
-            z = self._grid(lambda k: entries[0].operands[k].shown, (len(entries), 1))
+            z = self._grid(lambda k: shown(entries[0].operands[k]), (len(entries), 1))
         else:
             return None
-        g, zs = self.function(l), self.symbol("net", l)
-        if self.log.problem.activations[l - 1].name == "linear":
-            return Line(self.symbol("out", l), zs, z, self._result("out", l, entries))
-        return Line(self.symbol("out", l), applied(g, zs), applied(g, z), self._result("out", l, entries))
+        g, zs = self.function_symbol(l), self.matrix_symbol("net", l)
+        if isinstance(self.log.problem.activations[l - 1], Linear):
+            return Line(self.matrix_symbol("out", l), zs, z, self._result("out", l, entries))
+        return Line(self.matrix_symbol("out", l), applied(g, zs), applied(g, z), self._result("out", l, entries))
 
     def _matrix_dout(self, layer: LayerView, entries: list[Entry]) -> Line | None:
         """Hidden layer: dA = (W of the next layer)ᵀ · dZ of the next layer."""
@@ -428,33 +452,35 @@ class Viewer:
         if not isinstance(entries[0].op, WeightedSum):
             return None
         n, nxt = len(entries), self.layers[l + 1]
-        formula = f"{transpose(self.symbol('weight', l + 1))} \\cdot {self.symbol('dnet', l + 1)}"
-        numbers = (self._grid(lambda k: entries[k // nxt].operands[2 * (k % nxt) + 1].shown, (n, nxt))
-                   + " \\cdot " + self._grid(lambda k: entries[0].operands[2 * k].shown, (nxt, 1)))
-        return Line(self.symbol("dout", l), formula, numbers, self._result("dout", l, entries))
+        formula = Mul((transpose(self.matrix_symbol("weight", l + 1)), self.matrix_symbol("dnet", l + 1)))
+        numbers = Mul((self._grid(lambda k: shown(entries[k // nxt].operands[2 * (k % nxt) + 1]), (n, nxt)),
+                       self._grid(lambda k: shown(entries[0].operands[2 * k]), (nxt, 1))))
+        return Line(self.matrix_symbol("dout", l), formula, numbers, self._result("dout", l, entries))
 
     def _matrix_dact(self, layer: LayerView, entries: list[Entry]) -> Line | None:
         """g'(Z) = [each element's substitution] = [values] (shown only when the deltas use it)."""
         l = layer.layer
         shape = (len(entries), 1)
-        return Line(f"{self.function(l)}'\\left({self.symbol('net', l)}\\right)", "",
-                    self._grid(lambda k: entries[k].substitution_latex(self.max_terms), shape),
+        return Line(self._derivative(l), None,
+                    self._grid(lambda k: entries[k].substitution_tree(self.max_terms), shape),
                     self._result("dact", l, entries))
 
     def _matrix_dnet(self, layer: LayerView, entries: list[Entry]) -> Line | None:
         """dZ = dA ⊙ g'(Z), or A - Y for softmax with cross-entropy."""
         l, op = layer.layer, entries[0].op
         shape = (len(entries), 1)
-        first = self._grid(lambda k: entries[k].operands[0].shown, shape)
-        second = self._grid(lambda k: entries[k].operands[1].shown, shape)
+        first = self._grid(lambda k: shown(entries[k].operands[0]), shape)
+        second = self._grid(lambda k: shown(entries[k].operands[1]), shape)
+        formula: Node
         if isinstance(op, Product) and len(entries[0].operands) == 2:
-            derivative = f"{self.function(l)}'\\left({self.symbol('net', l)}\\right)"
-            formula, numbers = f"{self.symbol('dout', l)} \\odot {derivative}", f"{first} \\odot {second}"
+            formula = Mul((self.matrix_symbol("dout", l), self._derivative(l)), sign="odot")
+            numbers: Node = Mul((first, second), sign="odot")
         elif isinstance(op, Difference):
-            formula, numbers = f"{self.symbol('out', l)} - {self.symbol('target', l)}", f"{first} - {second}"
+            formula = Sub(self.matrix_symbol("out", l), self.matrix_symbol("target", l))
+            numbers = Sub(first, second)
         else:
             return None
-        return Line(self.symbol("dnet", l), formula, numbers, self._result("dnet", l, entries))
+        return Line(self.matrix_symbol("dnet", l), formula, numbers, self._result("dnet", l, entries))
 
     def _matrix_dw(self, layer: LayerView, entries: list[Entry]) -> Line | None:
         """dW = dZ · Aᵀ (the outer product of the deltas and the layer's inputs), or a batch mean."""
@@ -464,37 +490,38 @@ class Viewer:
         if not isinstance(op, Product):
             return None
         n, m = self.layers[l], self.layers[l - 1]
-        formula = f"{self.symbol('dnet', l)} \\cdot {transpose(self.symbol('out', l - 1))}"
-        numbers = (self._grid(lambda k: entries[k * m].operands[0].shown, (n, 1)) + " \\cdot "
-                   + self._grid(lambda k: entries[k].operands[1].shown, (1, m)))
-        return Line(self.symbol("dw", l), formula, numbers, self._result("dw", l, entries))
+        formula = Mul((self.matrix_symbol("dnet", l), transpose(self.matrix_symbol("out", l - 1))))
+        numbers = Mul((self._grid(lambda k: shown(entries[k * m].operands[0]), (n, 1)),
+                       self._grid(lambda k: shown(entries[k].operands[1]), (1, m))))
+        return Line(self.matrix_symbol("dw", l), formula, numbers, self._result("dw", l, entries))
 
     def _matrix_db(self, layer: LayerView, entries: list[Entry]) -> Line | None:
         """db = dZ (a bias per neuron), the sum of dZ (one shared bias), or a batch mean."""
         l, op = layer.layer, entries[0].op
-        dz = self.symbol("dnet", l)
+        dz = self.matrix_symbol("dnet", l)
         if isinstance(op, Mean):
             return self._mean("db", l, entries)
         if isinstance(op, Identity) and entries[0].neuron is not None:
-            numbers = self._grid(lambda k: entries[k].operands[0].shown, (len(entries), 1))
-            return Line(self.symbol("db", l), dz, numbers, self._result("db", l, entries))
+            numbers = self._grid(lambda k: shown(entries[k].operands[0]), (len(entries), 1))
+            return Line(self.matrix_symbol("db", l), dz, numbers, self._result("db", l, entries))
         if isinstance(op, (Sum, Identity)):
-            terms = [paren(o.shown) for o in entries[0].operands]
-            return Line(self.symbol("db", l), f"\\sum_{{j}} \\left({dz}\\right)_{{j}}",
-                        " + ".join(elide(terms, self.max_terms)), self._result("db", l, entries))
+            terms = [shown(o) for o in entries[0].operands]
+            return Line(self.matrix_symbol("db", l), Sigma(J, Symbol(f"\\left({dz.latex}\\right)_{{j}}",
+                                                                       f"({dz.text})_j")),
+                        Add(elided(terms, self.max_terms)), self._result("db", l, entries))
         return None
 
     def _mean(self, kind: str, l: int, entries: list[Entry]) -> Line:
         """(1/k)(dW|_1 + ... + dW|_k): the mean of the batch's per-example gradient matrices."""
         shape = self._shape(kind, l, entries)
-        symbol = self.symbol(kind, l)
+        symbol = self.matrix_symbol(kind, l)
         examples = [self.log.entries[o.entry].example if o.entry is not None else t + 1
                     for t, o in enumerate(entries[0].operands)]
-        terms = [f"\\left.{symbol}\\right|_{{{x}}}" for x in examples]
-        grids = [self._grid(lambda k, t=t: entries[k].operands[t].shown, shape) for t in range(len(examples))]
-        k = len(examples)
-        return Line(symbol, f"\\frac{{1}}{{{k}}}\\left({' + '.join(elide(terms, self.max_terms))}\\right)",
-                    f"\\frac{{1}}{{{k}}}\\left({' + '.join(elide(grids, self.max_terms))}\\right)",
+        terms = [Symbol(f"\\left.{symbol.latex}\\right|_{{{x}}}", f"{symbol.text}#{x}") for x in examples]
+        grids = [self._grid(lambda k, t=t: shown(entries[k].operands[t]), shape) for t in range(len(examples))]
+        k = Frac(Number("1"), Number(str(len(examples))))
+        return Line(symbol, Mul((k, Group(Add(elided(terms, self.max_terms)), sized=True)), sign="juxtapose"),
+                    Mul((k, Group(Add(elided(grids, self.max_terms)), sized=True)), sign="juxtapose"),
                     self._result(kind, l, entries))
 
     def _update(self, kind: str, layer: LayerView, entries: list[Entry]) -> Line | None:
@@ -504,18 +531,17 @@ class Viewer:
             return None
         base, grad = ("weight", "dw") if kind == "new_w" else ("bias", "db")
         shape = self._shape(kind, l, entries)
-        eta = entries[0].operands[1]
-        formula = f"{self.symbol(base, l)} - {eta.latex} \\cdot {self.symbol(grad, l)}"
-        numbers = (self._grid(lambda k: entries[k].operands[0].shown, shape) + f" - {paren(eta.shown)} \\cdot "
-                   + self._grid(lambda k: entries[k].operands[2].shown, shape))
-        return Line(self.symbol(kind, l), formula, numbers, self._result(kind, l, entries))
+        eta = entries[0].operand("rate")
+        formula = Sub(self.matrix_symbol(base, l), Mul((sym(eta), self.matrix_symbol(grad, l))))
+        numbers = Sub(self._grid(lambda k: shown(entries[k].operand("old")), shape),
+                      Mul((shown(eta), self._grid(lambda k: shown(entries[k].operand("grad")), shape))))
+        return Line(self.matrix_symbol(kind, l), formula, numbers, self._result(kind, l, entries))
 
     def _matrix_new_w(self, layer: LayerView, entries: list[Entry]) -> Line | None:
         return self._update("new_w", layer, entries)
 
     def _matrix_new_b(self, layer: LayerView, entries: list[Entry]) -> Line | None:
         return self._update("new_b", layer, entries)
-
 
 
 def sampled_steps(total: int, recorded: set[int], head: int = 10, spread: int = 20) -> list[int]:

@@ -31,19 +31,13 @@ from ..engine.trace import trace
 from ..errors import ProblemError
 from .exercise import Exercise
 from ..engine.log import Entry, TraceLog
+from ..model.activations import SATURATION
 from ..outputs import write_files
 from ..model.problem import VARIANTS_HELP, DrawRange, Example, Problem, VariantSpec
 from ..render.escape import markdown_text
 from ..render.printers import MarkdownPrinter
 from ..model.schema import Reader
 
-#: A ReLU or leaky ReLU net input closer to 0 than this sits on the kink (its derivative
-#: is a convention there, and a rounding slip flips it).
-KINK_MARGIN = 0.05
-#: A sigmoid or tanh net input beyond ±this saturates: outputs near 0 or 1, derivatives near 0.
-SATURATION = 4.0
-KINKED = frozenset({"relu", "leaky_relu"})
-SATURATING = frozenset({"sigmoid", "tanh"})
 #: Kinds that carry the gradient back to an asked quantity.
 GRADIENTS = frozenset({"dout", "dnet", "dw", "db"})
 #: Of those, the ones that must not be 0: a zero delta or weight gradient makes its update
@@ -115,15 +109,12 @@ def flaw(log: TraceLog, asked: Sequence[int]) -> str | None:
 
 
 def _bad_net(log: TraceLog) -> str | None:
-    """A net input on a ReLU kink, or deep in a sigmoid's or tanh's flat tail."""
+    """A net input its activation rules out (``Activation.variant_flaw``): on a ReLU kink,
+    deep in a sigmoid's or tanh's flat tail."""
+    acts = log.problem.activations
     for e in log.entries:
-        if e.kind != "net":
-            continue
-        act = log.problem.activations[e.layer - 1].name
-        if act in KINKED and abs(e.value) < KINK_MARGIN:
-            return f"{e.name} = {e.shown} is within {KINK_MARGIN} of the kink of {act}"
-        if act in SATURATING and abs(e.value) > SATURATION:
-            return f"{e.name} = {e.shown} saturates {act} (beyond ±{SATURATION:g})"
+        if e.kind == "net" and (why := acts[e.layer - 1].variant_flaw(e.value)):
+            return f"{e.name} = {e.shown} {why}"
     return None
 
 
@@ -166,7 +157,8 @@ def variant(problem: Problem, spec: VariantSpec, seed: int, number: int, width: 
     label = f"{number:0{width}d}"
     reason = ""
     for tries in range(1, MAX_TRIES + 1):
-        candidate = replace(draw(problem, spec, rng), title=f"{problem.title} (variant {label})", variants=None)
+        candidate = replace(draw(problem, spec, rng), title=variant_title(problem.title, seed, number),
+                            variants=None)
         log = trace(candidate)
         reason = flaw(log, asked) or ""
         if not reason:
@@ -175,6 +167,12 @@ def variant(problem: Problem, spec: VariantSpec, seed: int, number: int, width: 
         f"found no fair draw for variant {label} in {MAX_TRIES} tries (the last: {reason}); expected ranges "
         f"that keep net inputs away from ReLU kinks, within ±{SATURATION:g} for sigmoid and tanh, and "
         "asked quantities and gradients nonzero (widen or shift the ranges, or ask other quantities)")
+
+
+def variant_title(title: str, seed: int, number: int) -> str:
+    """The header every printed variant shows: 'TITLE: Variant 1ZA-07X (seed 2026)' (export/codes.py)."""
+    from .export.codes import encode
+    return f"{title}: Variant {encode(seed, number)} (seed {seed})"
 
 
 # --- the files of one variant ---------------------------------------------------------------

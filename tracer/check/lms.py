@@ -1,0 +1,147 @@
+"""Responses back from a learning management system, read as answer sets.
+
+``tracer check PROBLEM RESPONSES.csv --from moodle|canvas`` reads the file a teacher
+downloads after students answered an exported quiz in the LMS, finds each response's
+variant by the code printed in the question's header, maps each answer to its quantity,
+and grades it as an answers file (error carried forward included).
+
+**Moodle**: the quiz's Results > Responses report, downloaded as CSV with "Question text"
+and "Response" included. A student is a row; its identity is the ``ID number`` column when
+present and filled, else ``Email address``, else first and last name. The question text
+column (``Question 1``) holds ``Variant CODE (seed S)``; the response column
+(``Response 1``) holds the embedded answers as Moodle summarises them,
+``part 1: 0.5933; part 2: 0.4292; ...``, part k being the k-th asked quantity.
+
+**Canvas**: a variant quiz's Quiz Statistics > Student Analysis CSV. Columns ``name``,
+``id``, ``sis_id`` (when the account has SIS ids), section columns, ``submitted``,
+``attempt`` (when all attempts are included), then two columns per item, ``ITEM_ID: item
+text`` holding the response and one headed by the item's points holding the points given,
+and finally ``n correct``, ``n incorrect``, ``score``. An item's text begins ``Variant CODE
+(seed S), question k of n``. A student is ``sis_id`` when present and filled, else ``id``;
+with several attempts the highest counts.
+
+An empty response (or Moodle's ``-``) is missing; one that is not a number is ``unknown``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ProblemError
+from .answers import Answer, AnswerSet
+from .compare import parse_number
+
+CODE = re.compile(r"Variant ([0-9A-Za-z]+-[0-9A-Za-z]+) \(seed (\d+)\)")
+CANVAS_ITEM = re.compile(r"^(\d+): (.*)$", re.DOTALL)
+CANVAS_QUESTION = re.compile(r"Variant ([0-9A-Za-z]+-[0-9A-Za-z]+) \(seed \d+\), question (\d+) of (\d+)")
+MOODLE_PART = re.compile(r"part (\d+): ([^;]*)")
+EMPTY = ("", "-")
+
+
+@dataclass(frozen=True)
+class Response:
+    """One student's answers in the LMS: an AnswerSet, or why the row cannot be graded."""
+
+    student: str
+    variant: str
+    answers: AnswerSet | None
+    unknown: frozenset[str] = frozenset()
+    error: str = ""
+
+
+def read_responses(path: Path, system: str, names: list[str]) -> list[Response]:
+    """The responses of a Moodle or Canvas CSV; ``names``: the asked quantities in order."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProblemError(f"{path}: cannot read the {system} responses ({getattr(exc, 'strerror', None) or exc}); "
+                           "expected a CSV file") from None
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise ProblemError(f"{path}: found an empty file; expected the {system} CSV export")
+    reader = _moodle if system == "moodle" else _canvas
+    return reader(path, rows[0], rows[1:], names)
+
+
+def _answers(source: str, student: str, code: str, values: dict[str, str]) -> Response:
+    """An AnswerSet of the numbers given; blanks are missing, other text unknown."""
+    answers, unknown = [], set()
+    for name, raw in values.items():
+        raw = raw.strip()
+        if raw in EMPTY:
+            continue
+        value = parse_number(raw)
+        if value is None:
+            unknown.add(name)
+            continue
+        answers.append(Answer(name, raw, value, source))
+    return Response(student, code, AnswerSet(source, tuple(answers), student=student, variant=code),
+                    frozenset(unknown))
+
+
+# --- Moodle -----------------------------------------------------------------------------------
+def _moodle(path: Path, header: list[str], rows: list[list[str]], names: list[str]) -> list[Response]:
+    col = {h.strip(): k for k, h in enumerate(header)}
+    responses = [k for h, k in col.items() if re.fullmatch(r"Response \d+", h)]
+    if not responses:
+        raise ProblemError(f"{path}: found no 'Response 1' column; expected Moodle's quiz Responses report "
+                           "downloaded with Question text and Response included")
+    out = []
+    for n, row in enumerate(rows, 2):
+        def cell(name: str, row: list[str] = row) -> str:
+            return row[col[name]].strip() if name in col and col[name] < len(row) else ""
+        student = (cell("ID number") or cell("Email address")
+                   or " ".join(x for x in (cell("First name"), cell("Last name") or cell("Surname")) if x))
+        source = f"{path.name} row {n}"
+        code = next((m[1] for c in row for m in [CODE.search(c)] if m), "")
+        if not code:
+            if student and not student.startswith("Overall average"):
+                out.append(Response(student, "", None, error=f"{source}: found no 'Variant CODE (seed S)' in the "
+                                    "row; expected the Responses report downloaded with the question text"))
+            continue
+        summary = " ".join(row[k] for k in responses if k < len(row))
+        parts = {int(m[1]): m[2] for m in MOODLE_PART.finditer(summary)}
+        values = {name: parts.get(k, "") for k, name in enumerate(names, 1)}
+        out.append(_answers(source, student, code, values))
+    return out
+
+
+# --- Canvas -----------------------------------------------------------------------------------
+def _canvas(path: Path, header: list[str], rows: list[list[str]], names: list[str]) -> list[Response]:
+    col = {h.strip(): k for k, h in enumerate(header)}
+    items: dict[int, tuple[str, int]] = {}          # column -> (variant code, question number)
+    for k, h in enumerate(header):
+        item = CANVAS_ITEM.match(h.strip())
+        question = CANVAS_QUESTION.search(h) if item else None
+        if question:
+            if int(question[3]) != len(names):
+                raise ProblemError(f"{path}: column {k + 1}: found question {question[2]} of {question[3]}; "
+                                   f"expected questions of {len(names)} (the problem asks {len(names)})")
+            items[k] = (question[1], int(question[2]))
+    if not items:
+        raise ProblemError(f"{path}: found no column 'ID: Variant CODE (seed S), question k of n'; expected "
+                           "Canvas's Student Analysis CSV of a quiz written by tracer export")
+    best: dict[str, tuple[int, Response]] = {}
+    order: list[str] = []
+    for n, row in enumerate(rows, 2):
+        def cell(name: str, row: list[str] = row) -> str:
+            return row[col[name]].strip() if name in col and col[name] < len(row) else ""
+        student = cell("sis_id") or cell("id") or cell("name")
+        if not student:
+            continue
+        codes = {items[k][0] for k in items if k < len(row) and row[k].strip()} or {next(iter(items.values()))[0]}
+        code = min(codes)
+        values = {names[q - 1]: row[k] for k, (c, q) in items.items() if c == code and k < len(row)}
+        attempt = int(cell("attempt")) if cell("attempt").isdigit() else 0
+        response = _answers(f"{path.name} row {n}", student, code, values)
+        if len(codes) > 1:
+            response = Response(student, code, None, error=f"{path.name} row {n}: found answers to several "
+                                "variants in one row; expected one variant per student")
+        if student not in best:
+            order.append(student)
+        if student not in best or attempt > best[student][0]:
+            best[student] = (attempt, response)
+    return [best[s][1] for s in order]

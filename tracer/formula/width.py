@@ -1,0 +1,144 @@
+"""How wide a formula prints, and where a long one may break: measured on the tree.
+
+Widths are in digit widths (half an em). A printer lays out ``symbol = formula = numbers =
+result`` on one line when it fits the page, else one step a line, and a step too wide for
+a line (a 784-input net) is broken between its top-level terms (``terms``), the only safe
+places: breaking inside a bracket or a fraction would not compile.
+"""
+from __future__ import annotations
+
+import functools
+
+from .latex import BMATRIX_COLUMNS, LatexPrinter
+from .names import name_width
+from .printer import FormulaPrinter
+from .tree import (Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
+                   Relation, Sigma, Sub, Symbol, Text, Where)
+
+PLUS = 2.4        # a binary + or -, with its spacing
+EQUALS = 2.8      # = < >
+CDOT = 1.8
+BRACKET = 0.8
+_RELATIONS = {">": EQUALS, "<": EQUALS, "=": EQUALS, ">=": 2.4, "<=": 2.4}
+_DOTS = 3.0
+_CHARS = {".": 0.5, "-": PLUS, "(": BRACKET, ")": BRACKET}
+
+
+@functools.lru_cache(maxsize=65536)
+def number_width(text: str) -> float:
+    """A printed number: digits 1, the point 0.5, a minus sign as wide as a binary minus,
+    brackets (a negative number inside a formula) as brackets."""
+    return sum(_CHARS.get(c, 1.0) for c in text)
+
+
+class WidthPrinter(FormulaPrinter[float]):
+    """'Prints' a tree as its printed width."""
+
+    def measure(self, node: Node, lead: bool = True) -> float:
+        return self.print(node, lead)
+
+    def _print_Symbol(self, node: Symbol, lead: bool) -> float:
+        return name_width(node.latex)
+
+    def _print_Number(self, node: Number, lead: bool) -> float:
+        return number_width(self.number(node, lead))
+
+    def _print_Text(self, node: Text, lead: bool) -> float:
+        return 0.9 * len(node.text.replace(" ", "")) + 0.5
+
+    def _print_Gap(self, node: Gap, lead: bool) -> float:
+        return _DOTS if node.direction == "h" else 1.0
+
+    def _print_Add(self, node: Add, lead: bool) -> float:
+        return (sum(self.print(t, lead and k == 0) for k, t in enumerate(node.terms))
+                + PLUS * (len(node.terms) - 1))
+
+    def _print_Sub(self, node: Sub, lead: bool) -> float:
+        return self.print(node.left, lead) + PLUS + self.print(node.right)
+
+    def _print_Neg(self, node: Neg, lead: bool) -> float:
+        return PLUS + self.print(node.body)
+
+    def _print_Mul(self, node: Mul, lead: bool) -> float:
+        sign = {"cdot": CDOT, "odot": 1.0}.get(node.sign, 0.0)
+        return (sum(self.print(f, lead and k == 0) for k, f in enumerate(node.factors))
+                + sign * (len(node.factors) - 1))
+
+    def _print_Frac(self, node: Frac, lead: bool) -> float:
+        return max(self.print(node.num, True), self.print(node.den, True)) + 0.6
+
+    def _print_Pow(self, node: Pow, lead: bool) -> float:
+        return self.print(node.base) + 0.7 * self.print(node.exp, True)
+
+    def _print_Apply(self, node: Apply, lead: bool) -> float:
+        args = sum(self.print(a, True) for a in node.args) + BRACKET * (len(node.args) - 1)
+        bare = node.bare and len(node.args) == 1 and isinstance(node.args[0], (Symbol, Number))
+        return name_width(node.func.latex) + args + (0.0 if bare else 2 * BRACKET)
+
+    def _print_Sigma(self, node: Sigma, lead: bool) -> float:
+        return 2.0 + 0.7 * name_width(node.index.latex) + self.print(node.body, True)
+
+    def _print_Group(self, node: Group, lead: bool) -> float:
+        return self.print(node.body, True) + 2 * BRACKET
+
+    def _print_Cases(self, node: Cases, lead: bool) -> float:
+        rows = [self.print(v, True) + (2.3 + self.print(c, True) if c is not None else 0.9 * 9 + 0.5)
+                for v, c in node.rows]
+        return max(rows) + 1.5
+
+    def _print_Relation(self, node: Relation, lead: bool) -> float:
+        return self.print(node.left, lead) + _RELATIONS[node.op] + self.print(node.right, True)
+
+    def _print_Where(self, node: Where, lead: bool) -> float:
+        return self.print(node.body, lead) + 2.0 + 2 * BRACKET + self.print(node.reason, True)
+
+    def _print_Matrix(self, node: Matrix, lead: bool) -> float:
+        """Conservatively every cell (a matrix beside others rarely fits a line anyway): the
+        line-break decisions of the matrix style stay as they were when LaTeX was measured."""
+        cells = sum(self.print(c, True) for row in node.rows for c in row)
+        columns = len(node.rows[0]) if node.rows else 0
+        frame = 9.0 if columns <= BMATRIX_COLUMNS else 8.6 + columns
+        return cells + len(node.rows) - 1 + frame
+
+
+_WIDTH = WidthPrinter()
+_LATEX = LatexPrinter()
+
+
+def width(node: Node) -> float:
+    """Rough printed width of a formula in digit widths; fractions count their wider part."""
+    return _WIDTH.measure(node)
+
+
+def terms(node: Node) -> list[tuple[str, Node]]:
+    """The formula's top-level terms with the sign before each ("" for the first):
+    ``a + b - c`` -> [("", a), ("+", b), ("-", c)]; anything else is one term."""
+    if isinstance(node, Add):
+        out: list[tuple[str, Node]] = []
+        for k, t in enumerate(node.terms):
+            inner = terms(t)
+            out += [("+" if k and not sign else sign, n) for sign, n in inner[:1]] + inner[1:]
+        return out
+    if isinstance(node, Sub):
+        return [*terms(node.left), ("-", node.right)]
+    return [("", node)]
+
+
+def wrap(node: Node, room: float) -> list[str]:
+    """A formula as LaTeX lines of at most ``room`` digit widths, broken between top-level terms."""
+    lines: list[tuple[str, float]] = []
+    for k, (sign, term) in enumerate(terms(node)):
+        text = _LATEX.print(term, k == 0)
+        piece, w = (f"{sign} {text}" if sign else text), (PLUS if sign else 0.0) + _WIDTH.measure(term, k == 0)
+        if lines and lines[-1][1] + w > room:
+            lines.append((piece, w))
+        elif lines:
+            lines[-1] = (f"{lines[-1][0]} {piece}", lines[-1][1] + w)
+        else:
+            lines.append((piece, w))
+    return [text for text, _ in lines]
+
+
+def _PRINT_NONLEAD(node: Node) -> float:
+    from .latex import _PRINTER
+    return _PRINTER.print(node, False)
