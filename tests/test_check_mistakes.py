@@ -632,3 +632,21 @@ def test_the_class_summary_counts_mistakes_across_students(tmp_path, capsys):
     assert main(["check", "classic-2-2-2", str(folder), "-o", str(tmp_path / "m"), "--format", "md"]) == 1
     md = capsys.readouterr().out
     assert "### Mistakes named" in md and "| no\\_activation\\_derivative | 2 | 2 | delta was computed" in md
+
+
+def test_the_csv_gradebook_has_a_mistakes_column_when_one_is_named(tmp_path, capsys):
+    from tracer.cli import main
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name, text in SLIPS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    assert main(["check", "classic-2-2-2", str(folder), "--format", "csv", "--require", "delta_o1,dE/dout_h1"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "student,delta_o1,dE/dout_h1,score,max,mistakes",
+        "anna,wrong,missing,0,2,no_activation_derivative",
+        "ben,wrong,wrong,0,2,no_activation_derivative updated_weights_in_backprop",
+        "carla,correct,missing,1,2,"]
+    (folder / "anna.txt").unlink()
+    (folder / "ben.txt").unlink()
+    assert main(["check", "classic-2-2-2", str(folder), "--format", "csv", "--require", "delta_o1"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["student,delta_o1,score,max", "carla,correct,1,1"]
