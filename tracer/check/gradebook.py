@@ -12,7 +12,9 @@ Columns, in this order:
   cannot be read;
 * ``score``: the points earned: each quantity's points (``ask: [{name: out_h1, points: 2}]``,
   1 for a plain name) when correct, times ``--carried-credit`` (default 1) when carried;
-* ``max``: the points possible.
+* ``max``: the points possible;
+* ``mistakes``: the common mistakes named in the student's answers (``tracer/check/mistakes.py``
+  ids, each once, in their fixed order, separated by spaces), only when some row has one.
 
 Rows keep the order of the files (by name) or of the LMS export; the score is written with
 no trailing zeros (``6.5``, ``7``).
@@ -32,6 +34,7 @@ from ..errors import ProblemError
 from ..model.problem import Problem
 from .answers import AnswersError, AnswerSet
 from .judge import Checker, Result
+from .mistakes import IDS
 
 UNREADABLE = "unreadable"
 UNKNOWN = "unknown"
@@ -81,15 +84,22 @@ class Gradebook:
                 total += self.points[i] * self.carried_credit
         return total
 
+    def mistakes(self, row: Row) -> str:
+        """The ids of the mistakes named in a row's answers, each once, in the fixed order."""
+        named = {r.mistake.id for r in row.result.records if r.mistake is not None} if row.result else set()
+        return " ".join(i for i in IDS if i in named)
+
     def to_csv(self) -> str:
         with_variant = any(r.variant for r in self.rows)
+        mistakes = [self.mistakes(r) for r in self.rows]
+        with_mistakes = any(mistakes)
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["student", *(["variant"] if with_variant else []), *(n for n, _ in self.columns),
-                         "score", "max"])
-        for row in self.rows:
+                         "score", "max", *(["mistakes"] if with_mistakes else [])])
+        for row, named in zip(self.rows, mistakes):
             writer.writerow([row.student, *([row.variant] if with_variant else []), *self.verdicts(row),
-                             _plain(self.score(row)), str(self.max_points)])
+                             _plain(self.score(row)), str(self.max_points), *([named] if with_mistakes else [])])
         return out.getvalue()
 
 
