@@ -59,6 +59,8 @@ class Slip:
     parts: list[str]            # symbol, formula, substitution, value: for p.chain
     plain_parts: list[str]      # the same for a terminal
     carried_into: list[Row]
+    right_parts: list[str] = field(default_factory=list)   # symbol, substitution, value with the log's
+    right_plain: list[str] = field(default_factory=list)   # numbers, when yours went in above
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,10 @@ def _slip(result: Result, r: Record, rows: dict[int, Row]) -> Slip:
         substitution = entry.op.tree_at([Number(o.text, o.value) for o in operands], values, MAX_TERMS)
         parts = [row.symbol, latex(formula), latex(substitution), value]
         plain_parts = [row.name, plain_text(formula), plain_text(substitution), value]
+        if any(o.value != result.checker.values[o.node.id] for o in operands):
+            right = entry.substitution_tree(MAX_TERMS)      # the worked line that gives the right value
+            return Slip(row, parts, plain_parts, [rows[id(c)] for c in r.carried_into],
+                        [row.symbol, latex(right), r.node.shown], [row.name, plain_text(right), r.node.shown])
     return Slip(row, parts, plain_parts, [rows[id(c)] for c in r.carried_into])
 
 
@@ -242,6 +248,8 @@ def _slip_lines(slip: Slip) -> list[str]:
     if len(slip.plain_parts) > 2:
         lines.append(f"    formula       {slip.plain_parts[0]} = {slip.plain_parts[1]}")
         lines.append(f"    substitution  = {slip.plain_parts[2]} = {slip.plain_parts[3]}")
+    if slip.right_plain:
+        lines.append(f"    right values  = {slip.right_plain[1]} = {slip.right_plain[2]}")
     if slip.row.verdict == "wrong":
         lines.append(f"    you wrote {slip.row.given}; the right value is {slip.row.expected}")
     else:
