@@ -175,8 +175,10 @@ def _slip(result: Result, r: Record, rows: dict[int, Row]) -> Slip:
         substitution = entry.op.tree_at([Number(o.text, o.value) for o in operands], values, MAX_TERMS)
         parts = [row.symbol, latex(formula), latex(substitution), value]
         plain_parts = [row.name, plain_text(formula), plain_text(substitution), value]
-        if any(o.value != result.checker.values[o.node.id] for o in operands):
-            right = entry.substitution_tree(MAX_TERMS)      # the worked line that gives the right value
+        right = entry.substitution_tree(MAX_TERMS)
+        if parts[2] != latex(right) and value != result.checker.show(r.expected, r.answer):
+            # other numbers went in (the student's own) and give another value: also the
+            # worked line with the right numbers, which gives the right value
             return Slip(row, parts, plain_parts, [rows[id(c)] for c in r.carried_into],
                         [row.symbol, latex(right), r.node.shown], [row.name, plain_text(right), r.node.shown])
     return Slip(row, parts, plain_parts, [rows[id(c)] for c in r.carried_into])
