@@ -47,6 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--carried-credit", default="1", metavar="FRACTION",
                         help="the share of a quantity's points a carried-forward answer earns in --format csv "
                              "(default: 1)")
+    parser.add_argument("--keys", action="append", default=None, metavar="DIR",
+                        help="grade answers naming a variant against the keys tracer export saved in DIR "
+                             "(PATH-keys, or the export PATH); default: *-keys folders beside the problem "
+                             "or the answers, else the variant drawn again")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     checker = Checker(problem)
     specs, what = (_specs(args.require), "--require") if args.require else (problem.ask, f"{problem.source}: ask")
     required = checker.required(specs, what)
-    chooser = Variants(problem, checker)
+    chooser = Variants(problem, checker, args.keys, (path, Path(problem.source)))
     if args.lms or args.format == "csv":
         from .gradebook import run_gradebook
         return run_gradebook(chooser, path, required, tolerance, credit, args, write_class)

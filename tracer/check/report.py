@@ -93,6 +93,7 @@ class SheetView:
     first_wrong: Row | None
     summary: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    graded_against: str = ""    # a variant's numbers: from its saved keys, or drawn again
 
     @property
     def score_percent(self) -> str:
@@ -134,6 +135,7 @@ def sheet_view(result: Result) -> SheetView:
         unknown=unknown, counts=result.counts, points=result.points,
         out_of=result.out_of, first_wrong=rows[id(first)] if first else None)
     view.summary = summary_line(view)
+    view.graded_against = result.checker.basis
     return view
 
 
@@ -213,6 +215,8 @@ def text_report(result: Result, colour: bool = False) -> str:
     view = sheet_view(result)
     paint = _painter(colour)
     lines = [f"{view.source}: checked against \"{view.problem_title}\""]
+    if view.graded_against:
+        lines.append(f"  {view.graded_against}")
     lines += [f"  {note}" for note in view.notes]
     if view.convention:
         lines.append(f"  {view.convention}")
@@ -301,6 +305,7 @@ def json_report(result: Result) -> dict[str, Any]:
                     "score": round(result.score, 6),
                     "first_wrong": graph.display(first.node) if first else None,
                     "all_correct": result.all_correct},
+        **({"graded_against": result.checker.basis} if result.checker.basis else {}),
     }
 
 
