@@ -121,3 +121,56 @@ def test_keys_of_another_problem(exported, tmp_path, capsys):
                                                    "title: found 'Exercise: one training step")
     assert main(["check", EXAMPLE, str(eve), "--keys", str(tmp_path / "nothing")]) == 2
     assert "--keys: found no codes.csv in" in capsys.readouterr().err
+
+
+# --- Moodle responses without the question text ---------------------------------------------
+def _right_answers(quiz: Path) -> dict[str, str]:
+    """Per question (by its idnumber, the code), what Moodle's Responses report writes as its
+    right answer: each Cloze field's first fully-right answer, 'part 1: 0.3394; part 2: ...'."""
+    import re
+
+    from defusedxml import ElementTree as SafeET
+    out = {}
+    for q in SafeET.parse(quiz).getroot().iter("question"):
+        if q.get("type") != "cloze":
+            continue
+        fields = re.findall(r"\{\d+:NUMERICAL:=([^:~}]+):", q.find("questiontext/text").text)
+        out[q.find("idnumber").text] = "; ".join(f"part {k}: {v}" for k, v in enumerate(fields, 1))
+    return out
+
+
+def test_moodle_responses_without_question_text_find_the_variant_by_its_right_answer(exported, capsys):
+    import csv
+    import io
+    right = _right_answers(exported / "quiz.xml")
+    first, third = encode(SEED, 1), encode(SEED, 3)
+    keys = {n: variants.variant(examples.load(EXAMPLE), examples.load(EXAMPLE).variants, SEED, n, 2).exercise.answers
+            for n in (1, 3)}
+    header = ["Last name", "First name", "Email address", "State", "Grade/6.00", "Response 1", "Right answer 1"]
+
+    def row(email: str, values: list[str], right_answer: str) -> list[str]:
+        return ["X", "Y", email, "Finished", "6.00", "; ".join(f"part {k}: {v}" for k, v in enumerate(values, 1)),
+                right_answer]
+    wrong = list(keys[3].values())
+    wrong[0] = "0.1"                                                       # out_h1 wrong
+    rows = [header, row("a@uni.test", list(keys[1].values()), right[first]),
+            row("b@uni.test", wrong, right[third])]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    responses = exported / "answers" / "responses.csv"
+    responses.write_text(out.getvalue())
+    assert main(["check", EXAMPLE, str(responses), "--from", "moodle", "--format", "csv"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == f"a@uni.test,{first},correct,correct,correct,correct,correct,correct,6,6"
+    assert lines[2].startswith(f"b@uni.test,{third},wrong,")
+    # no keys folder: the row cannot be placed, and the message says what would place it
+    shutil.move(exported / "quiz-keys", exported / "kept")
+    assert main(["check", EXAMPLE, str(responses), "--from", "moodle", "--format", "csv"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[1] == "a@uni.test,unreadable,unreadable,unreadable,unreadable,unreadable," \
+                                           "unreadable,0,6"
+    assert "responses.csv row 2: found no 'Variant CODE (seed S)' in the row, and no saved answer key is its " \
+           "right answer (part 1: " in captured.err
+    assert main(["check", EXAMPLE, str(responses), "--from", "moodle", "--format", "csv",
+                 "--keys", str(exported / "kept")]) == 1
+    assert capsys.readouterr().out.splitlines()[1].startswith(f"a@uni.test,{first},correct")

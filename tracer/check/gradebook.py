@@ -128,6 +128,16 @@ class Variants:
         self._keys, self._near = keys, near
         self._folders: tuple[list[Path], bool] | None = None
         self._codes: dict[Path, dict[str, Path]] = {}
+        self._by_key: dict[tuple[Decimal, ...], set[str]] | None = None
+
+    def codes_of_key(self, values: tuple[Decimal, ...]) -> set[str]:
+        """The codes of the saved variants whose answer key is ``values`` (in the asked order)."""
+        if self._by_key is None:
+            from .keys import codes_by_key, keys_folders
+            if self._folders is None:
+                self._folders = keys_folders(self._keys, list(self._near))
+            self._by_key = codes_by_key(self._folders[0], self._codes)
+        return set(self._by_key.get(values, set()))
 
     def checker(self, answers: AnswerSet) -> Checker:
         """The checker of the variant the answers name, or the base problem's."""
@@ -204,7 +214,7 @@ def run_gradebook(chooser: Variants, path: Path, required: frozenset[int], toler
             raise ProblemError(f"--from {args.lms}: found the folder '{path}'; expected the CSV file exported "
                                f"from {args.lms.capitalize()}")
         from .lms import read_responses
-        for response in read_responses(path, args.lms, [n for n, _ in book.columns]):
+        for response in read_responses(path, args.lms, [n for n, _ in book.columns], chooser.codes_of_key):
             if response.answers is None:
                 messages.append(response.error)
                 book.rows.append(Row(response.student, None, response.variant))

@@ -149,3 +149,17 @@ def _read(path: Path) -> str:
     except (OSError, UnicodeDecodeError) as exc:
         raise ProblemError(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc}); expected the "
                            "answer key tracer export wrote") from None
+
+
+def codes_by_key(folders: list[Path], codes: dict[Path, dict[str, Path]]) -> dict[tuple[Decimal, ...], set[str]]:
+    """The saved answer keys' numbers, in the order the export asks them -> the variants' codes:
+    how a Moodle response without its question text finds its variant (its "Right answer")."""
+    index: dict[tuple[Decimal, ...], set[str]] = {}
+    for folder in folders:
+        if folder not in codes:
+            codes[folder] = read_codes(folder)
+        for code, sub in codes[folder].items():
+            key = load_answers(sub / "answers.yaml")
+            index.setdefault(tuple(a.value for a in key.answers), set()).add(code)
+    return index
+
