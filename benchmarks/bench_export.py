@@ -93,8 +93,8 @@ def feedback_pdfs() -> None:
 
 
 if __name__ == "__main__":
-    feedback_pdfs()
     for target in OUTPUTS:
         seconds = run(target)
         mark = "ok" if seconds < TARGET_SECONDS else "NO"
         print(f"export 30 variants --to {target:<13} {seconds:6.2f} s   (target < {TARGET_SECONDS:g} s) {mark}")
+    feedback_pdfs()

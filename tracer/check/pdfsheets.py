@@ -1,12 +1,12 @@
 """Feedback sheets as PDF (``tracer check ... --format pdf``): the LaTeX sheets, compiled.
 
-Each student's sheet is its own LaTeX document compiled by ``render/pdf.compile_pdf``
-(latexmk, usually two pdflatex runs: the tables settle their widths on the second),
-about 0.5 s a sheet on this machine. A class's sheets are compiled a few at a time in
-parallel (``PDF_WORKERS``, as ``tracer variants`` does): a class of 30 takes about 8 s on
-2 cores instead of 15 s (benchmarks/bench_check.py measures it). Compiling the class as
-one document and splitting its pages would need a PDF library; LaTeX's own start-up is
-what one run per sheet repeats, and it is small next to the pages.
+Each student's sheet is its own LaTeX document compiled by ``render/pdf.compile_pdf`` with
+pdflatex alone, rerun only when its log asks (a long table settling its widths): one run,
+0.17 s of CPU, where latexmk takes two runs and 0.46 s. A class's sheets are compiled two at
+a time (``PDF_WORKERS``, as ``tracer variants`` does): a class of 30 and its summary take
+6 s of CPU, 4 s of wall time on 2 cores (benchmarks/bench_export.py; latexmk one sheet at a
+time: 16 s). Nearly all of a run is LaTeX loading its packages; compiling the class as one
+document would do that once, but splitting it into per-student files needs a PDF library.
 """
 from __future__ import annotations
 
