@@ -137,6 +137,9 @@ def _in_log_sign(text: str, value: float) -> str:
 class Checker:
     """A problem traced once and indexed by name, ready to judge any number of answer files."""
 
+    #: For a variant, what its numbers came from (saved keys or drawn again), said in the reports.
+    basis: str = ""
+
     def __init__(self, problem: Problem, log: TraceLog | None = None) -> None:
         self.problem = problem
         self.log = log if log is not None else trace(problem)

@@ -16,6 +16,7 @@ import jinja2
 
 from ..errors import ProblemError
 from ..engine.ops import paren
+from ..formula.latex import latex
 from ..formula.text import text as plain_text
 from ..formula.tree import Node, Number, Symbol
 from ..render import RenderOptions, environment
@@ -66,6 +67,8 @@ class Slip:
     parts: list[Node]           # symbol, formula, substitution, value: for p.chain
     plain_parts: list[str]      # the same for a terminal
     carried_into: list[Row]
+    right_parts: list[Node] = field(default_factory=list)  # symbol, substitution, value with the log's
+    right_plain: list[str] = field(default_factory=list)   # numbers, when yours went in above
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class SheetView:
     summary: str = ""
     named: list[Row] = field(default_factory=list)     # answers other than slips with a mistake named
     advice: list[str] = field(default_factory=list)
+    graded_against: str = ""    # a variant's numbers: from its saved keys, or drawn again
 
     @property
     def score_percent(self) -> str:
@@ -142,6 +146,7 @@ def sheet_view(result: Result) -> SheetView:
         out_of=result.out_of, first_wrong=rows[id(first)] if first else None,
         named=[r for r in rows.values() if r.mistake and r.verdict != "wrong"], advice=list(result.advice))
     view.summary = summary_line(view)
+    view.graded_against = result.checker.basis
     return view
 
 
@@ -184,6 +189,13 @@ def _slip(result: Result, r: Record, rows: dict[int, Row]) -> Slip:
         substitution = entry.op.tree_at([Number(o.text, o.value) for o in operands], values, MAX_TERMS)
         parts = [Symbol(row.symbol, row.name), formula, substitution, Number(value)]
         plain_parts = [row.name, plain_text(formula), plain_text(substitution), value]
+        right = entry.substitution_tree(MAX_TERMS)
+        if latex(substitution) != latex(right) and value != result.checker.show(r.expected, r.answer):
+            # other numbers went in (the student's own) and give another value: also the
+            # worked line with the right numbers, which gives the right value
+            return Slip(row, parts, plain_parts, [rows[id(c)] for c in r.carried_into],
+                        [Symbol(row.symbol, row.name), right, Number(r.node.shown)],
+                        [row.name, plain_text(right), r.node.shown])
     return Slip(row, parts, plain_parts, [rows[id(c)] for c in r.carried_into])
 
 
@@ -216,6 +228,8 @@ def text_report(result: Result, colour: bool = False) -> str:
     view = sheet_view(result)
     paint = _painter(colour)
     lines = [f"{view.source}: checked against \"{view.problem_title}\""]
+    if view.graded_against:
+        lines.append(f"  {view.graded_against}")
     lines += [f"  {note}" for note in view.notes]
     if view.convention:
         lines.append(f"  {view.convention}")
@@ -257,6 +271,8 @@ def _slip_lines(slip: Slip) -> list[str]:
     if len(slip.plain_parts) > 2:
         lines.append(f"    formula       {slip.plain_parts[0]} = {slip.plain_parts[1]}")
         lines.append(f"    substitution  = {slip.plain_parts[2]} = {slip.plain_parts[3]}")
+    if slip.right_plain:
+        lines.append(f"    right values  = {slip.right_plain[1]} = {slip.right_plain[2]}")
     if slip.row.verdict == "wrong":
         lines.append(f"    you wrote {slip.row.given}; the right value is {slip.row.expected}")
     else:
@@ -312,6 +328,7 @@ def json_report(result: Result) -> dict[str, Any]:
                     "first_wrong": graph.display(first.node) if first else None,
                     "all_correct": result.all_correct,
                     "mistakes": mistake_counts([result]), "advice": list(result.advice)},
+        **({"graded_against": result.checker.basis} if result.checker.basis else {}),
     }
 
 
