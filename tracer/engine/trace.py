@@ -193,7 +193,12 @@ class Recorder:
         return operand
 
     def show_change(self, new: float, old: float) -> str:
-        return self.problem.rounding.show_change(new, old)
+        """``rounding.show_change``, with both values shown through the memo: a 784-30-10 step
+        shows 23,860 updated weights, and each new and old value went through Decimal twice."""
+        shown = self.labels.show(new)
+        if new == old or shown != self.labels.show(old):
+            return shown
+        return self.problem.rounding.show_change(new, old)  # the change is hidden: widen
 
     def bias_neuron(self, j: int) -> int | None:
         return None if self.problem.bias == "per_layer" else j
