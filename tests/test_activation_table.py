@@ -14,7 +14,8 @@ here from the textbook definitions, not from tracer's code. For each row:
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -113,7 +114,7 @@ def test_a_small_network_traces_to_the_reference(spec: Any, f: Fn, df: Fn) -> No
     params = {1: (W1, B1), 2: (W2, B2)}
     h = 1e-6
     for e in log.select(kind="dw") + log.select(kind="db"):
-        def bumped(step: float) -> float:
+        def bumped(step: float, e: Any = e) -> float:
             copies = {l: ([list(r) for r in w], list(b)) for l, (w, b) in params.items()}
             w, b = copies[e.layer]
             if e.kind == "dw":

@@ -89,9 +89,18 @@ def mean_gradients(passes: list[Pass], rnd: Rnd) -> tuple[list[np.ndarray], list
         return passes[0].dws, passes[0].dbs
     k = len(passes)
     L = len(passes[0].dws) - 1
-    dws = [np.empty(0)] + [rnd(sum(p.dws[l] for p in passes) / k) for l in range(1, L + 1)]
-    dbs = [np.empty(0)] + [rnd(sum(p.dbs[l] for p in passes) / k) for l in range(1, L + 1)]
+    dws = [np.empty(0)] + [rnd(_total([p.dws[l] for p in passes]) / k) for l in range(1, L + 1)]
+    dbs = [np.empty(0)] + [rnd(_total([p.dbs[l] for p in passes]) / k) for l in range(1, L + 1)]
     return dws, dbs
+
+
+def _total(arrays: list[np.ndarray]) -> np.ndarray:
+    """0 + a1 + a2 + ... in order, as the builtin sum adds them (np.sum would add pairwise;
+    the leading 0 turns a -0.0 into 0.0, as sum does)."""
+    total = 0.0 + arrays[0]
+    for a in arrays[1:]:
+        total = total + a
+    return total
 
 
 def initial_state(params: Params, optimizer: Optimizer) -> Params:

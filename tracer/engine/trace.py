@@ -242,6 +242,7 @@ class Recorder:
                      errors[j - 1])
 
     def targets(self, p: Pass) -> list[float]:
+        assert self.example is not None  # asked while an example's entries are recorded
         return list(self.problem.data[self.example - 1].target)
 
     def backward(self, layers: tuple[Dense, ...], params: Params, p: Pass) -> None:
