@@ -220,8 +220,8 @@ class Recorder:
     def forward(self, layers: tuple[Dense, ...], params: Params, p: Pass) -> None:
         for layer in layers:
             l = layer.index
-            layer.record_forward(self, params.weights[l].tolist(), params.biases[l].tolist(), self.senders(p, l - 1),
-                                 p.nets[l].tolist(), p.outs[l].tolist())
+            layer.record_forward(self, params.weights[l], params.biases[l], self.senders(p, l - 1),
+                                 p.nets[l], p.outs[l])
 
     def senders(self, p: Pass, l: int) -> list[Operand]:
         """The outputs of layer l as operands: the inputs (given data) or logged out entries."""
@@ -252,9 +252,9 @@ class Recorder:
             if l == L:
                 dout, closed = self.loss_gradient(p, layer)
             else:
-                dout, closed = layers[l].input_gradient_entry(self, params.weights[l + 1].T.tolist()), None
-            layer.record_backward(self, dout, closed, p.douts[l].tolist(), p.dacts[l].tolist(), p.dnets[l].tolist())
-            layer.record_gradients(self, self.senders(p, l - 1), p.dws[l].tolist(), p.dbs[l].tolist())
+                dout, closed = layers[l].input_gradient_entry(self, params.weights[l + 1]), None
+            layer.record_backward(self, dout, closed, p.douts[l], p.dacts[l], p.dnets[l])
+            layer.record_gradients(self, self.senders(p, l - 1), p.dws[l], p.dbs[l])
 
     def loss_gradient(self, p: Pass, top: Dense) -> tuple[EntryParts, EntryParts | None]:
         """∂E/∂out of the output layer, and δ = out - target where the loss gives it in closed
