@@ -68,8 +68,8 @@ def run_example(params: Params, layers: Sequence[Dense], loss: Loss, x: np.ndarr
     dacts = [np.empty(0)] * (L + 1)
     dnets = [np.empty(0)] * (L + 1)
     douts[L] = rnd(loss.dout(o, t))
-    # δ = o - t exactly where the chain would divide by ~0 (softmax + cross-entropy: the targets sum to 1)
-    closed = o - t if loss.closed_form_delta(top.activation) else None
+    # δ = o - t exactly where the chain would divide by ~0 (sigmoid + BCE, softmax + cross-entropy)
+    closed = loss.closed_delta(o, t) if loss.closed_form_delta(top.activation) else None
     dacts[L], dnets[L] = top.backward(nets[L], o, douts[L], rnd, closed)
     for l in range(L - 1, 0, -1):
         douts[l] = layers[l].input_gradient(params.weights[l + 1], dnets[l + 1], rnd)

@@ -265,7 +265,7 @@ class Recorder:
             return loss.dout_op(), [self.given("target", L, j, targets[j - 1]), self.get("out", L, j)]
 
         def closed(j: int) -> tuple[Op, list[Operand]]:
-            return Difference(), [self.get("out", L, j), self.given("target", L, j, targets[j - 1])]
+            return loss.closed_delta_entry(self.get("out", L, j), self.given("target", L, j, targets[j - 1]))
 
         return dout, (closed if loss.closed_form_delta(top.activation) else None)
 
