@@ -14,7 +14,8 @@ here from the textbook definitions, not from tracer's code. For each row:
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -113,7 +114,7 @@ def test_a_small_network_traces_to_the_reference(spec: Any, f: Fn, df: Fn) -> No
     params = {1: (W1, B1), 2: (W2, B2)}
     h = 1e-6
     for e in log.select(kind="dw") + log.select(kind="db"):
-        def bumped(step: float) -> float:
+        def bumped(step: float, e: Any = e) -> float:
             copies = {l: ([list(r) for r in w], list(b)) for l, (w, b) in params.items()}
             w, b = copies[e.layer]
             if e.kind == "dw":
@@ -150,3 +151,21 @@ def test_alpha_belongs_to_the_activations_that_take_it() -> None:
     with pytest.raises(Exception, match=r"network.activation\[0\].alpha: found 0; expected a scale for the "
                                         r"negative side greater than 0"):
         _problem({"name": "elu", "alpha": 0})
+
+
+@pytest.mark.parametrize(("spec", "net", "flaw"), [
+    ("relu", 0.04, "is within 0.05 of the kink of relu"),
+    ("relu", -0.06, None),
+    ({"name": "leaky_relu", "alpha": 0.1}, -0.01, "is within 0.05 of the kink of leaky_relu"),
+    ("sigmoid", -4.2, "saturates sigmoid (beyond ±4)"),
+    ("tanh", 3.9, None),
+    ("linear", 0.0, None),
+    ("softplus", -4.5, "saturates softplus (below -4)"),
+    ("softplus", 9.0, None),  # softplus is not flat to the right: slope σ(9) ≈ 1
+    ({"name": "elu", "alpha": 1.0}, 0.03, "is within 0.05 of the kink of elu"),
+    ({"name": "elu", "alpha": 1.0}, -4.5, "saturates elu (below -4)"),
+    ({"name": "elu", "alpha": 1.0}, 6.0, None),
+])
+def test_variant_rules(spec: Any, net: float, flaw: str | None) -> None:
+    """What a randomized variant must avoid, as each class states it (tracer variants)."""
+    assert _activation(spec).variant_flaw(net) == flaw

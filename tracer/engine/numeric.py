@@ -68,8 +68,8 @@ def run_example(params: Params, layers: Sequence[Dense], loss: Loss, x: np.ndarr
     dacts = [np.empty(0)] * (L + 1)
     dnets = [np.empty(0)] * (L + 1)
     douts[L] = rnd(loss.dout(o, t))
-    # δ = o - t exactly where the chain would divide by ~0 (softmax + cross-entropy: the targets sum to 1)
-    closed = o - t if loss.closed_form_delta(top.activation) else None
+    # δ = o - t exactly where the chain would divide by ~0 (sigmoid + BCE, softmax + cross-entropy)
+    closed = loss.closed_delta(o, t) if loss.closed_form_delta(top.activation) else None
     dacts[L], dnets[L] = top.backward(nets[L], o, douts[L], rnd, closed)
     for l in range(L - 1, 0, -1):
         douts[l] = layers[l].input_gradient(params.weights[l + 1], dnets[l + 1], rnd)
@@ -89,9 +89,18 @@ def mean_gradients(passes: list[Pass], rnd: Rnd) -> tuple[list[np.ndarray], list
         return passes[0].dws, passes[0].dbs
     k = len(passes)
     L = len(passes[0].dws) - 1
-    dws = [np.empty(0)] + [rnd(sum(p.dws[l] for p in passes) / k) for l in range(1, L + 1)]
-    dbs = [np.empty(0)] + [rnd(sum(p.dbs[l] for p in passes) / k) for l in range(1, L + 1)]
+    dws = [np.empty(0)] + [rnd(_total([p.dws[l] for p in passes]) / k) for l in range(1, L + 1)]
+    dbs = [np.empty(0)] + [rnd(_total([p.dbs[l] for p in passes]) / k) for l in range(1, L + 1)]
     return dws, dbs
+
+
+def _total(arrays: list[np.ndarray]) -> np.ndarray:
+    """0 + a1 + a2 + ... in order, as the builtin sum adds them (np.sum would add pairwise;
+    the leading 0 turns a -0.0 into 0.0, as sum does)."""
+    total = 0.0 + arrays[0]
+    for a in arrays[1:]:
+        total = total + a
+    return total
 
 
 def initial_state(params: Params, optimizer: Optimizer) -> Params:

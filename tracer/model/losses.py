@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: tracing and rendering need no sympy (tracer/_lazy.py)
     from .._lazy import sympy
 
-from ..engine.ops import Op
+from ..engine.ops import Difference, Op, Operand
 from ..formula.latex import latex
 from ..formula.tree import Add, Apply, Frac, Group, Mul, Neg, Node, Number, Pow, Sub, Symbol
 from .activations import Activation, Sigmoid, Softmax
@@ -81,6 +81,15 @@ class Loss:
         derivative cancels the activation's (softmax + cross-entropy, sigmoid + binary
         cross-entropy), so the engine never divides by an out near 0 or 1."""
         return self.output is not None and isinstance(act, self.output)
+
+    def closed_delta(self, out: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """δ in closed form (where ``closed_form_delta``): out - target. For softmax it uses
+        that the targets add up to 1, which reading the problem checks."""
+        return out - target
+
+    def closed_delta_entry(self, out: Operand, target: Operand) -> tuple[Op, list[Operand]]:
+        """The op and operands of a closed-form δ entry: out - target."""
+        return Difference(), [out, target]
 
     def value(self, out: np.ndarray, target: np.ndarray) -> np.ndarray:
         raise NotImplementedError
