@@ -111,8 +111,20 @@ def report_names(sources: list[str], ext: str) -> list[str]:
     """``anna.md`` for ``anna.yaml``; the full name (``anna.txt.md``) when two files share a stem
     or the stem is the class summary's."""
     stems = [Path(s).stem for s in sources]
-    return [f"{stem if stems.count(stem) == 1 and stem != SUMMARY_NAME else Path(s).name}.{ext}"
-            for s, stem in zip(sources, stems)]
+    names = [f"{stem if stems.count(stem) == 1 and stem != SUMMARY_NAME else Path(s).name}.{ext}"
+             for s, stem in zip(sources, stems)]
+    # Still equal (a.txt.yaml and a.txt, or Anna.yaml and anna.yaml on a case-blind disk):
+    # a number makes each distinct, so no report overwrites another.
+    taken: set[str] = {f"{SUMMARY_NAME}.{ext}".casefold()}
+    unique = []
+    for name in names:
+        candidate, n = name, 1
+        while candidate.casefold() in taken:
+            n += 1
+            candidate = f"{Path(name).stem}-{n}.{ext}"
+        taken.add(candidate.casefold())
+        unique.append(candidate)
+    return unique
 
 
 def _not_an_input(output: str | None, answers: Path, problem: Path) -> None:

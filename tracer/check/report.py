@@ -124,7 +124,7 @@ def sheet_view(result: Result) -> SheetView:
         title=result.answers.title or result.answers.name, source=result.answers.name,
         problem_title=result.checker.problem.title, convention=_convention_note(result),
         tolerance=result.tolerance.describe() if result.tolerance else "",
-        notes=list(result.answers.notes), rows=list(rows.values()), slips=slips, missing=missing,
+        notes=[*result.answers.notes, *(f"not read: {p}" for p in result.answers.problems)], rows=list(rows.values()), slips=slips, missing=missing,
         rounding=rounding, remarked=[r for r in rows.values() if r.remark and r.verdict != "wrong"],
         unknown=unknown, counts=result.counts, points=result.points,
         out_of=result.out_of, first_wrong=rows[id(first)] if first else None)
@@ -322,6 +322,7 @@ def json_report(result: Result) -> dict[str, Any]:
         "unmatched": [{"name": u.answer.name, "given_text": u.answer.text, "where": u.answer.where,
                        "reason": u.reason, "candidates": list(u.candidates), "detail": u.detail}
                       for u in result.unmatched],
+        "not_read": list(result.answers.problems),
         "summary": {"counts": result.counts, "points": result.points, "out_of": result.out_of,
                     "score": round(result.score, 6),
                     "first_wrong": graph.display(first.node) if first else None,

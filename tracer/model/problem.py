@@ -21,6 +21,7 @@ from .losses import LOSSES, Loss
 from .notation import KINDS, Names, Notation, preset_names
 from ..engine.rounding import MODES, Rounding
 from .schema import MISSING, Reader, one_of, short
+from . import yamlload
 
 Matrix = tuple[tuple[float, ...], ...]
 BIAS_MODES = ("per_neuron", "per_layer", "none")
@@ -119,10 +120,14 @@ class Problem:
         if path.is_dir():
             raise ProblemError(f"{path}: found a folder; expected a problem file (YAML or JSON)")
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:     # at most one byte beyond the cap: a huge file is not read
+                data = handle.read(yamlload.MAX_BYTES + 1)
         except OSError as exc:
             raise ProblemError(f"{path}: found no readable file ({exc.strerror or exc}); "
                                "expected a problem file (YAML or JSON)") from None
+        if len(data) > yamlload.MAX_BYTES:
+            raise ProblemError(f"{path}: found a file of more than {yamlload.MAX_BYTES:,} bytes; expected a "
+                               "problem file of at most 1 MiB")
         return cls.from_text(_decode(data, str(path)), source=str(path))
 
     @classmethod
@@ -210,36 +215,58 @@ def _decode(data: bytes, source: str) -> str:
                            "UTF-8; expected a UTF-8 text file") from None
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """YAML with 1.2's numbers: ``1e-3`` is a float (PyYAML's 1.1 rules make it a string).
-
-    libyaml's parser when PyYAML has it: ten times faster than the pure-Python one."""
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"), list("-+0123456789."))
-
-
 def _load(text: str, source: str) -> Any:
-    """JSON when it says so (the fast path), YAML otherwise; syntax errors name their line."""
+    """JSON when it says so (the fast path), YAML otherwise; syntax errors name their line.
+
+    YAML goes through yamlload (size, aliases, duplicate keys, YAML 1.2 scalars)."""
     as_json = source.endswith(".json") or text.lstrip().startswith("{")
     try:
-        return json.loads(text) if as_json else yaml.load(text, Loader=_Loader)
+        yamlload.check_size(text)
+        try:
+            return json.loads(text, parse_int=_json_int, object_pairs_hook=_json_object) if as_json \
+                else yamlload.load(text)
+        except RecursionError:
+            raise yamlload.YamlLimitError(0, "found nesting deeper than Python can read; expected at most "
+                                          f"{yamlload.MAX_DEPTH} levels of lists and mappings") from None
     except json.JSONDecodeError as exc:
         if not source.endswith(".json"):
             return _load_yaml_or(text, source, exc)
         raise _syntax(source, "JSON", exc.lineno, exc.colno, exc.msg) from None
     except yaml.YAMLError as exc:
         raise _yaml_syntax(text, source, exc) from None
+    except yamlload.YamlLimitError as exc:
+        raise _limit(source, exc) from None
+
+
+def _limit(source: str, exc: yamlload.YamlLimitError) -> ProblemError:
+    return ProblemError(f"{source}: {f'line {exc.line}' if exc.line else 'top level'}: {exc.message}")
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > yamlload.MAX_INT_DIGITS:
+        raise yamlload.YamlLimitError(0, f"found a whole number of {len(text.lstrip('-'))} digits; "
+                                      f"expected at most {yamlload.MAX_INT_DIGITS:,} digits")
+    return int(text)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise yamlload.YamlLimitError(0, f"found the key {short(key)} twice in one object; "
+                                          "expected each key once")
+        out[key] = value
+    return out
 
 
 def _load_yaml_or(text: str, source: str, first: json.JSONDecodeError) -> Any:
     """A '{' file that is not JSON may be a YAML flow mapping; if neither, report the JSON error."""
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yamlload.load(text)
     except yaml.YAMLError:
         raise _syntax(source, "JSON", first.lineno, first.colno, first.msg) from None
+    except yamlload.YamlLimitError as exc:
+        raise _limit(source, exc) from None
 
 
 def _yaml_syntax(text: str, source: str, exc: yaml.YAMLError) -> ProblemError:
