@@ -39,6 +39,15 @@ VARIANT_FIELDS = ("weights", "biases", "inputs")
 RANGE_FIELDS = ("low", "high", "decimals")
 MAX_VARIANT_DECIMALS = 4
 VARIANTS_HELP = "a mapping {weights: {low: -0.9, high: 0.9, decimals: 1}, biases: ..., inputs: ...}"
+#: What one run may cost, checked before anything is computed (figures on a 2-core machine):
+#: weights and biases (8 bytes each, and a step recorded in full holds ~2 entries each);
+MAX_PARAMETERS = 1_000_000
+#: training steps (each keeps a ~800-byte history record; 2-2-2 runs ~20,000 steps a second);
+MAX_STEPS = 100_000
+#: multiply-adds of the whole training, steps x examples per step x weights (~10 s of numpy);
+MAX_WORK = 500_000_000
+#: entries recorded in full (~50 µs and 0.5 to 1.5 KB each: 200,000 is ~10 s and ~300 MB).
+MAX_ENTRIES = 200_000
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,25 @@ class Problem:
     variants: VariantSpec | None = None    # for ``tracer variants`` only; trace ignores it
     style: str | None = None               # the walkthrough style when --style is not given
     source: str = "<problem>"
+    #: True when built by from_dict (already validated); ``Problem(...)`` in code is validated
+    #: in __post_init__ exactly as from_dict validates a file.
+    checked: bool = field(default=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.checked:
+            return
+        where = "Problem(...)"
+        try:
+            raw = self.to_dict()
+        except Exception as exc:  # noqa: BLE001 - any malformed field: one line, no traceback
+            raise ProblemError(f"{where}: found fields that do not make a problem ({type(exc).__name__}: "
+                               f"{short(str(exc))}); expected Problem.from_dict({{...}}) or "
+                               "Problem.from_file(path)") from None
+        valid = _parse(raw, Reader(where))
+        for name in self.__dataclass_fields__:
+            if name not in ("source", "checked", "show_steps"):
+                object.__setattr__(self, name, getattr(valid, name))
+        object.__setattr__(self, "checked", True)
 
     # --- construction -------------------------------------------------------
     @classmethod
@@ -296,6 +324,7 @@ def _parse(raw: Any, r: Reader) -> Problem:
     net = rn.mapping(top["network"], NETWORK_FIELDS, what=REQUIRED_TOP["network"],
                      required={"layers": "a list of at least 2 layer sizes, input layer first"})
     layers = _layers(net["layers"], rn.at("layers"))
+    _check_size(layers, rn.at("layers"))
     activations = _activations(net.get("activation", "sigmoid"), layers, rn.at("activation"))
     bias = rn.at("bias").choice(net.get("bias", "per_neuron"), BIAS_MODES)
     weights, biases = _parameters(net, layers, bias, rn)
@@ -307,12 +336,15 @@ def _parse(raw: Any, r: Reader) -> Problem:
         raise r.at("training").at("batch_size").expected(
             training.batch_size, f"at most the number of examples ({len(data)})")
     total_steps = math.ceil(len(data) / training.batch_size) * training.epochs
+    show_steps = _show_steps(top.get("show_steps", MISSING), total_steps, r.at("show_steps"))
+    _check_cost(layers, training, len(data), show_steps, r)
     ra = r.at("ask")
-    return Problem(
+    return Problem(checked=True,
+        
         layers=layers, activations=activations, weights=weights, biases=biases,
         loss_name=loss_name, training=training, data=data,
         title=r.at("title").text(top.get("title", DEFAULT_TITLE)), bias=bias,
-        show_steps=_show_steps(top.get("show_steps", MISSING), total_steps, r.at("show_steps")),
+        show_steps=show_steps,
         notation=_notation(top.get("notation", "letters"), layers, bias, r.at("notation")),
         rounding=_rounding(top.get("rounding", {}), r.at("rounding")),
         ask=tuple(ra.at(k).text(a) for k, a in enumerate(ra.sequence(top.get("ask", []), "a list of names"))),
@@ -321,6 +353,56 @@ def _parse(raw: Any, r: Reader) -> Problem:
         style=r.at("style").choice(top["style"], STYLES) if "style" in top else None,
         source=r.source,
     )
+
+
+def _parameter_count(layers: tuple[int, ...]) -> int:
+    return sum(a * b + b for a, b in zip(layers, layers[1:]))
+
+
+def _check_size(layers: tuple[int, ...], r: Reader) -> None:
+    """Refuse a network too large to hold before any weight is drawn or allocated."""
+    count = _parameter_count(layers)
+    if count > MAX_PARAMETERS:
+        raise r.fail(f"found {short(list(layers))}, {count:,} weights and biases; expected at most "
+                     f"{MAX_PARAMETERS:,} weights and biases (smaller layers)")
+
+
+def recorded_entries(layers: tuple[int, ...], batch: int, steps: int) -> int:
+    """An upper estimate of the entries ``steps`` recorded steps hold: per example a net,
+    an output and three derivatives per neuron and a gradient per weight and bias, and per
+    step the mean gradient and the update of each (2-2-2: 52 for 43; 784-30-10: 48,500 for 47,941)."""
+    neurons = sum(layers[1:])
+    parameters = _parameter_count(layers)
+    return steps * ((batch + 1) * parameters + 8 * batch * neurons)
+
+
+def _check_cost(layers: tuple[int, ...], training: Training, examples: int,
+                show_steps: tuple[int | str, ...] | str | None, r: Reader) -> None:
+    """Refuse a run beyond MAX_STEPS, MAX_WORK or MAX_ENTRIES, naming the field to change."""
+    per_epoch = math.ceil(examples / training.batch_size)
+    total = per_epoch * training.epochs
+    rt = r.at("training")
+    if total > MAX_STEPS:
+        raise rt.at("epochs").fail(f"found {training.epochs:,} epochs of {per_epoch:,} step{'s' * (per_epoch != 1)}, "
+                                   f"{total:,} steps; expected at most {MAX_STEPS:,} steps in all (fewer epochs, "
+                                   "or a larger batch_size)")
+    work = total * training.batch_size * _parameter_count(layers)
+    if work > MAX_WORK:
+        raise rt.at("epochs").fail(f"found {training.epochs:,} epochs of a {'-'.join(map(str, layers))} network, "
+                                   f"{work:,} multiply-adds; expected at most {MAX_WORK:,} (fewer epochs or "
+                                   "smaller layers)")
+    if show_steps is None:
+        recorded = total if total <= 10 else 2
+    elif show_steps == "all":
+        recorded = total
+    else:
+        recorded = len(set(total if s == "last" else s for s in show_steps))
+    entries = recorded_entries(layers, min(training.batch_size, examples), recorded)
+    if entries > MAX_ENTRIES:
+        where, fix = (r.at("show_steps"), "record fewer steps, e.g. show_steps: [1, last]") if recorded > 1 \
+            else (r.at("network").at("layers"), "smaller layers or a smaller batch_size")
+        raise where.fail(f"found {recorded:,} step{'s' * (recorded != 1)} recorded in full, about {entries:,} "
+                         f"entries; expected at most {MAX_ENTRIES:,} recorded entries ({fix})")
 
 
 def _variants(value: Any, bias: str, r: Reader) -> VariantSpec:

@@ -42,7 +42,7 @@ def _yaml(value: Any, budget: int = 10 * _LIMIT) -> str:
     if isinstance(value, (Mapping, list, tuple)) and budget < 4:
         return "..."
     if isinstance(value, Mapping):
-        return "{" + _items(((f"{_yaml(k, 20)}: " + "{}", v) for k, v in value.items()), budget - 2) + "}"
+        return "{" + _items(((f"{str(k)[:20]}: " + "{}", v) for k, v in value.items()), budget - 2) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + _items((("{}", v) for v in value), budget - 2) + "]"
     return repr(value)[:budget]
