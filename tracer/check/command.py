@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .. import examples
 from ..errors import ProblemError
-from ..outputs import emit, write_atomic, write_stdout
+from ..outputs import STDOUT, check_target, emit, write_atomic, write_stdout
 from .answers import CONVENTIONS, load_answers
 from .classroom import ClassResult, check_folder, class_json, class_text, class_view
 from .compare import TOLERANCE_HELP, Tolerance
@@ -51,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     if not path.exists():
         raise ProblemError(f"{path}: no such answers file or folder; expected an answers file or a folder of them")
     _not_an_input(args.output, path, Path(problem.source))
+    if args.output is not None and not path.is_dir():
+        check_target(args.output)
     checker = Checker(problem)
     specs, what = (_specs(args.require), "--require") if args.require else (problem.ask, f"{problem.source}: ask")
     required = checker.required(specs, what)
@@ -89,8 +91,11 @@ def _run_folder(checker: Checker, folder: Path, required: frozenset[int], tolera
                 args: argparse.Namespace) -> int:
     from ..render import environment
     out_dir = Path(args.output) if args.output else folder.resolve().parent / f"{folder.resolve().name}-feedback"
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ProblemError(f"-o: {out_dir}: is a file; expected a folder for the reports")
+    if args.output == STDOUT or (out_dir.exists() and not out_dir.is_dir()) or not out_dir.parent.is_dir():
+        why = ("standard output" if args.output == STDOUT else "a file" if out_dir.exists()
+               else "in no existing folder")
+        raise ProblemError(f"-o: found '{out_dir}', {why}; expected a folder for the reports (created if "
+                           "missing) in an existing folder")
     cr = check_folder(checker, folder, required, tolerance, args.convention)
     env = environment(args.templates) if args.format in ("md", "tex") else None
     out_dir.mkdir(parents=True, exist_ok=True)

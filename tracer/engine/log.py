@@ -119,7 +119,20 @@ class TraceLog:
         for e in self.entries:
             if e.name == name and (wanted is None or e.step == wanted):
                 return e
-        raise KeyError(key)
+        raise KeyError(self._missing(key, name, wanted))
+
+    def _missing(self, key: str, name: str, wanted: int | None) -> str:
+        """``no quantity 'out_h'; did you mean 'out_h1'? (names as the walkthrough prints them)``."""
+        import difflib
+        names = list(dict.fromkeys(e.name for e in self.entries))
+        if name in names:
+            return (f"{key!r}: {name} is not recorded at step {wanted}; recorded steps: "
+                    f"{', '.join(map(str, self.steps))}")
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+        starting = [n for n in names if n.startswith(name)][:3]
+        hint = list(dict.fromkeys(starting + close))[:3]
+        return (f"{key!r}: no such quantity" + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else "")
+                + " (names as the walkthrough prints them, e.g. " + repr(names[0] if names else "") + ")")
 
     def select(self, kind: str | None = None, layer: int | None = None, step: int | None = None,
                example: int | None | str = "any", neuron: int | None | str = "any") -> list[Entry]:
