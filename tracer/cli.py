@@ -206,7 +206,7 @@ def _not_the_input(output: Path, problem_file: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .engine.trace import trace
+    from .finite import finite_trace
     check_run_options(args)
     if args.problem == STDOUT:
         problem = examples.load(STDOUT)
@@ -217,7 +217,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         problem = Problem.from_file(problem_file)
     if args.digits is not None:
         problem = replace(problem, rounding=replace(problem.rounding, digits=args.digits))
-    log = trace(problem)
+    log = finite_trace(problem)
     if args.format == "json":
         emit(log.to_json(), args.output)
         return 0

@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     _not_an_input(args.output, path, Path(problem.source))
     if args.output is not None and not path.is_dir():
         check_target(args.output)
-    checker = Checker(problem)
+    from ..finite import finite_trace
+    checker = Checker(problem, finite_trace(problem))
     specs, what = (_specs(args.require), "--require") if args.require else (problem.ask, f"{problem.source}: ask")
     required = checker.required(specs, what)
     if path.is_dir():

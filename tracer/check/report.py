@@ -370,5 +370,6 @@ def render_template(context: dict[str, Any], problem, fmt: str, templates: str |
     try:
         body = env.get_template("check.j2").render(full)
         return env.get_template(f"document.{printer.extension}.j2").render(full, body=body)
-    except jinja2.TemplateError as exc:
-        raise ProblemError(f"template error: {exc}") from None
+    except (jinja2.TemplateError, RecursionError) as exc:
+        from ..render import template_error
+        raise template_error(exc) from None
