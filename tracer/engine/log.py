@@ -128,7 +128,10 @@ class TraceLog:
         if name in names:
             return (f"{key!r}: {name} is not recorded at step {wanted}; recorded steps: "
                     f"{', '.join(map(str, self.steps))}")
-        close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+        digits = "".join(c for c in name if c.isdigit())
+        close = difflib.get_close_matches(name, names, n=12, cutoff=0.5)
+        # out_h1 for output1_h: the same neuron number first, then the closest spelling
+        close.sort(key=lambda n: "".join(c for c in n if c.isdigit()) != digits)
         starting = [n for n in names if n.startswith(name)][:3]
         hint = list(dict.fromkeys(starting + close))[:3]
         return (f"{key!r}: no such quantity" + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else "")

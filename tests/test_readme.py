@@ -1,0 +1,100 @@
+"""Every code block of README.md runs as written.
+
+- ``python`` blocks are executed from the checkout root;
+- ``bash`` blocks: each ``tracer ...`` line is run as ``python -m tracer ...`` in a scratch
+  folder (with ``my_answers.txt`` and ``docs/`` there), and must exit 0 (``tracer check``
+  may exit 1: some answers are wrong). ``pip install`` and ``pytest`` lines are CI's own
+  commands (``.ci/run`` runs them); ``--format pdf`` needs TeX and is skipped without it.
+  ``tracer variants`` runs with ``--no-pdf`` added: with PDFs it is the benchmark's job
+  (benchmarks/bench_variants.py), 20 s is too long for a unit test;
+- ``yaml`` blocks: a complete problem file is read by ``Problem.from_text``; a fragment (the
+  ``variants:`` field) is read as part of the exercise-2-2-1 example;
+- the ``text`` block is the command synopsis: every option it names is in that
+  subcommand's ``--help``.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tracer import Problem
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+BLOCKS = [(m[1], m[2]) for m in re.finditer(r"^```(\w+)\n(.*?)^```", README, re.S | re.M)]
+CI_ONLY = ("pip ", "pytest")
+
+
+def blocks(language: str) -> list[str]:
+    return [body for lang, body in BLOCKS if lang == language]
+
+
+def tracer_lines() -> list[str]:
+    lines = []
+    for body in blocks("bash"):
+        for line in body.splitlines():
+            line = line.split(" #")[0].strip()
+            parts = [p.strip() for p in line.split("&&")]
+            lines += [p for p in parts if p and not p.startswith(CI_ONLY)]
+    return lines
+
+
+def test_the_readme_has_the_blocks_this_test_runs() -> None:
+    assert {lang for lang, _ in BLOCKS} == {"bash", "python", "yaml", "text"}
+    assert len(blocks("python")) == 1 and len(tracer_lines()) >= 7
+
+
+@pytest.mark.parametrize("body", blocks("python"))
+def test_python_blocks_run(body: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    exec(compile(body, "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert printed.startswith("\"'out_h1': no such quantity; did you mean 'output1_h'")
+
+
+@pytest.mark.parametrize("line", tracer_lines())
+def test_tracer_commands_run(line: str, tmp_path: Path) -> None:
+    argv = shlex.split(line)
+    assert argv[0] == "tracer"
+    if "pdf" in argv and shutil.which("latexmk") is None and shutil.which("pdflatex") is None:
+        pytest.skip("no TeX installation")
+    if argv[1] == "variants":
+        argv.append("--no-pdf")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "my_answers.txt").write_text("out_h1 = 0.5933\nE_total = 0.2984\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "tracer", *argv[1:]], cwd=tmp_path, capture_output=True,
+                            env=env, timeout=300)
+    allowed = (0, 1) if argv[1] == "check" else (0,)
+    assert result.returncode in allowed, result.stderr.decode()
+    assert b"Traceback" not in result.stderr
+
+
+def test_yaml_blocks_are_problems() -> None:
+    full, fragment = blocks("yaml")
+    problem = Problem.from_text(full, "README.md")
+    assert problem.layers == (2, 2, 2) and problem.ask == ("out_h1", "E_total", "dE/dw5", "w5+")
+    base = yaml.safe_load((ROOT / "worked_examples" / "exercise-2-2-1" / "problem.yaml").read_text(encoding="utf-8"))
+    with_ranges = Problem.from_dict({**base, **yaml.safe_load(fragment)}, "README.md")
+    assert with_ranges.variants is not None
+    assert (with_ranges.variants.inputs.low, with_ranges.variants.inputs.decimals) == (0.0, 2)
+
+
+def test_text_block_options_exist() -> None:
+    from tracer.cli import build_parser
+    parser = build_parser()
+    synopsis = blocks("text")[0]
+    commands = re.split(r"^(?=tracer )", synopsis, flags=re.M)
+    for command in filter(None, commands):
+        name = command.split()[1]
+        help_text = parser._subparsers._group_actions[0].choices[name].format_help()  # type: ignore[union-attr]
+        for option in re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", command):
+            assert option in help_text, f"{option} of 'tracer {name}' is not in its --help"
