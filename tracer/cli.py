@@ -128,7 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except ProblemError as exc:
-        print(f"tracer: {' '.join(str(exc).splitlines())}", file=sys.stderr)
+        from .render.escape import terminal_text
+        print(terminal_text(f"tracer: {' '.join(str(exc).splitlines())}"), file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader (``| head``) left: stop quietly, and keep Python's exit flush from complaining.

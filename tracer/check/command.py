@@ -73,7 +73,8 @@ def format_result(result: Result, fmt: str, colour: bool = False, templates: str
     if fmt == "json":
         return to_json(json_report(result))
     if fmt == "text":
-        return text_report(result, colour)
+        from ..render.escape import terminal_text
+        return terminal_text(text_report(result, colour), keep_colours=colour)
     return render_sheet(result, fmt, templates, env)
 
 
@@ -84,7 +85,8 @@ def format_class(cr: ClassResult, checker: Checker, fmt: str, templates: str | N
     if fmt == "json":
         return to_json(class_json(cr, view))
     if fmt == "text":
-        return class_text(view)
+        from ..render.escape import terminal_text
+        return terminal_text(class_text(view))
     return render_template({"sheet": None, "klass": view}, checker.problem, fmt, templates, env)
 
 
@@ -106,8 +108,9 @@ def _run_folder(checker: Checker, folder: Path, required: frozenset[int], tolera
     summary = format_class(cr, checker, args.format, args.templates, env)
     write_atomic(out_dir / f"{SUMMARY_NAME}.{ext}", summary)
     write_stdout(summary)
+    from ..render.escape import terminal_text
     for message in cr.unreadable:
-        print(f"tracer: {message}", file=sys.stderr)
+        print(terminal_text(f"tracer: {message}"), file=sys.stderr)
     if cr.unreadable:
         return 2
     return 0 if cr.all_correct else 1
