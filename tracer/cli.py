@@ -104,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     variants.add_argument("--only", default=None, help="write only this variant (as the full run writes it)",
                           type=_option(_int_in(1), "a variant number of at least 1"))
     variants.add_argument("--no-pdf", action="store_true", help="skip the PDFs (written when TeX is installed)")
+    variants.add_argument("--force", action="store_true",
+                          help="replace the variants of an earlier run in DIR, whole (refused without it)")
     return parser
 
 
@@ -157,13 +159,17 @@ def cmd_variants(args: argparse.Namespace) -> int:
     if args.only is not None and args.only > args.count:
         raise ProblemError(f"--only: found {args.only}; expected a variant number from 1 to {args.count} (--count)")
     out = Path(args.output)
-    if (out.exists() and not out.is_dir()) or not out.parent.is_dir():
-        raise ProblemError(f"-o: found '{out}', {'a file' if out.exists() else 'in no existing folder'}; "
+    if args.output == STDOUT or (out.exists() and not out.is_dir()) or not out.parent.is_dir():
+        why = "standard output" if args.output == STDOUT else "a file" if out.exists() else "in no existing folder"
+        raise ProblemError(f"-o: found '{out}', {why}; "
                            "expected a folder (created if missing) in an existing folder")
     problem = examples.load(args.problem)
     pdf = not args.no_pdf and variants.tex_available()
-    folders = variants.write_variants(problem, out, args.count, args.seed, args.only, pdf)
+    folders = variants.write_variants(problem, out, args.count, args.seed, args.only, pdf, args.force,
+                                      variants.Progress(sys.stderr))
     what = f"variant {folders[0].name}" if args.only is not None else f"{len(folders)} variants and {out / 'index.md'}"
+    if pdf and args.only is None:
+        what += f", {', '.join(variants.COMBINED.values())}"
     write_stdout(f"wrote {what} to {out}{'' if pdf or args.no_pdf else ' (no PDFs: no TeX installation found)'}\n")
     return 0
 

@@ -84,7 +84,12 @@ def reproducible_env() -> dict[str, str]:
 
 
 def compile_pdf(tex: str) -> bytes:
-    """Compile in a private temporary folder; return the PDF bytes.
+    """Compile in a private temporary folder; return the PDF bytes."""
+    return compile_pdf_log(tex)[0]
+
+
+def compile_pdf_log(tex: str) -> tuple[bytes, str]:
+    """Compile in a private temporary folder; return the PDF bytes and LaTeX's log.
 
     latexmk reruns LaTeX until cross-references and longtable widths settle; with plain
     pdflatex we rerun while its log asks for it.
@@ -114,7 +119,7 @@ def compile_pdf(tex: str) -> bytes:
             first = next((line for line in text.splitlines() if line.startswith("!")), "see the LaTeX log")
             raise ProblemError(f"--format pdf: LaTeX failed: {first.lstrip('! ')}")
         _warn_missing(text)
-        return pdf.read_bytes()
+        return pdf.read_bytes(), text
 
 
 def _warn_missing(log: str) -> None:
