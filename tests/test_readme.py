@@ -95,6 +95,7 @@ def test_text_block_options_exist() -> None:
     commands = re.split(r"^(?=tracer )", synopsis, flags=re.M)
     for command in filter(None, commands):
         name = command.split()[1]
-        help_text = parser._subparsers._group_actions[0].choices[name].format_help()  # type: ignore[union-attr]
+        help_text = (parser.format_help() if name.startswith("-") else
+                     parser._subparsers._group_actions[0].choices[name].format_help())  # type: ignore[union-attr]
         for option in re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", command):
             assert option in help_text, f"{option} of 'tracer {name}' is not in its --help"
