@@ -29,7 +29,7 @@ from tracer import Problem
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-BLOCKS = [(m[1], m[2]) for m in re.finditer(r"^```(\w+)\n(.*?)^```", README, re.S | re.M)]
+BLOCKS = [(m[1], m[2]) for m in re.finditer(r"^```(\w+)\n(.*?)^```", README, re.DOTALL | re.MULTILINE)]
 CI_ONLY = ("pip ", "pytest")
 
 
@@ -92,7 +92,7 @@ def test_text_block_options_exist() -> None:
     from tracer.cli import build_parser
     parser = build_parser()
     synopsis = blocks("text")[0]
-    commands = re.split(r"^(?=tracer )", synopsis, flags=re.M)
+    commands = re.split(r"^(?=tracer )", synopsis, flags=re.MULTILINE)
     for command in filter(None, commands):
         name = command.split()[1]
         help_text = (parser.format_help() if name.startswith("-") else

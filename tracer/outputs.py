@@ -21,8 +21,8 @@ import signal
 import stat
 import sys
 import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterator, Mapping
 
 from .errors import ProblemError
 

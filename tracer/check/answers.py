@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -128,7 +129,7 @@ def _number(source: str, where: str, name: str, text: Any) -> Answer:
         raise _fail("", where, f"{named}found {found}; expected a number")
     digits = value.as_tuple().digits
     if len(digits) > MAX_FIGURES or abs(value.adjusted()) > MAX_EXPONENT:
-        raise _fail("", where, f"{named}found {repr(text.strip()[:40])}; expected a number of at most "
+        raise _fail("", where, f"{named}found {text.strip()[:40]!r}; expected a number of at most "
                     f"{MAX_FIGURES} digits between 1e-{MAX_EXPONENT} and 1e{MAX_EXPONENT}")
     return Answer(name, text.strip().replace("\u2212", "-").replace(",", "."), value, where)
 
@@ -180,7 +181,7 @@ def _from_yaml(text: str, source: str) -> AnswerSet:
     except yamlload.YamlLimitError as exc:
         raise _fail(source, f"line {exc.line}" if exc.line else "", exc.message) from None
     if not isinstance(root, yaml.MappingNode):
-        raise _fail(source, "", f"found {'nothing' if root is None else 'a ' + root.id}; expected {EXPECTED}")
+        raise _fail(source, "", f"found {'nothing' if root is None else 'a ' + _kind(root)}; expected {EXPECTED}")
     meta: dict[str, Any] = {"problems": []}
     where_meta: dict[str, str] = {}
     items: list[tuple[str, Any, str]] = []
@@ -198,6 +199,11 @@ def _from_yaml(text: str, source: str) -> AnswerSet:
     return _collect(source, items, meta, where_meta)
 
 
+def _kind(node: yaml.Node) -> str:
+    """'scalar', 'sequence' or 'mapping' (each node class's ``id``)."""
+    return str(getattr(node, "id", "value"))
+
+
 def _line(node: yaml.Node) -> str:
     return f"line {node.start_mark.line + 1}"
 
@@ -206,7 +212,7 @@ def _yaml_pairs(node: yaml.MappingNode, problems: list[str]) -> list[tuple[str, 
     pairs = []
     for k, v in node.value:
         if not isinstance(k, yaml.ScalarNode):
-            problems.append(str(_fail("", _line(k), f"found a {k.id} as a name; expected a quantity name")))
+            problems.append(str(_fail("", _line(k), f"found a {_kind(k)} as a name; expected a quantity name")))
             continue
         pairs.append((k.value, v))
     return pairs
@@ -214,7 +220,7 @@ def _yaml_pairs(node: yaml.MappingNode, problems: list[str]) -> list[tuple[str, 
 
 def _yaml_scalar(node: yaml.Node, name: str) -> str:
     if not isinstance(node, yaml.ScalarNode):
-        return _Bad(f"{name}: found a {node.id}; expected a number")
+        return _Bad(f"{name}: found a {_kind(node)}; expected a number")
     return node.value
 
 
@@ -231,7 +237,7 @@ def _yaml_meta(name: str, node: yaml.Node) -> Any:
             return {k.value: v.value for k, v in node.value}
         raise _fail("", _line(node), "remarks: expected a mapping of names to texts")
     if not isinstance(node, yaml.ScalarNode):
-        raise _fail("", _line(node), f"{name}: found a {node.id}; expected a text")
+        raise _fail("", _line(node), f"{name}: found a {_kind(node)}; expected a text")
     return node.value
 
 

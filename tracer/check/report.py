@@ -14,7 +14,6 @@ from typing import Any
 
 import jinja2
 
-from ..errors import ProblemError
 from ..engine.ops import paren
 from ..render import RenderOptions, environment
 from ..render.printers import PRINTERS

@@ -22,7 +22,6 @@ from typing import Any
 
 from . import yamlload
 
-
 KINDS = ("input", "target", "net", "out", "loss", "error", "dout", "dact", "dnet",
          "weight", "dw", "new_w", "bias", "db", "new_b")
 HELPERS = ("node", "tag", "layer", "total")

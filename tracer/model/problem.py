@@ -5,6 +5,7 @@ A Problem is immutable and complete: the engine never looks at raw input, and
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -356,7 +357,7 @@ def _parse(raw: Any, r: Reader) -> Problem:
 
 
 def _parameter_count(layers: tuple[int, ...]) -> int:
-    return sum(a * b + b for a, b in zip(layers, layers[1:]))
+    return sum(a * b + b for a, b in itertools.pairwise(layers))
 
 
 def _check_size(layers: tuple[int, ...], r: Reader) -> None:
@@ -396,7 +397,7 @@ def _check_cost(layers: tuple[int, ...], training: Training, examples: int,
     elif show_steps == "all":
         recorded = total
     else:
-        recorded = len(set(total if s == "last" else s for s in show_steps))
+        recorded = len({total if s == "last" else s for s in show_steps})
     entries = recorded_entries(layers, min(training.batch_size, examples), recorded)
     if entries > MAX_ENTRIES:
         where, fix = (r.at("show_steps"), "record fewer steps, e.g. show_steps: [1, last]") if recorded > 1 \

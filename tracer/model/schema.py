@@ -42,20 +42,20 @@ def _yaml(value: Any, budget: int = 10 * _LIMIT) -> str:
     if isinstance(value, (Mapping, list, tuple)) and budget < 4:
         return "..."
     if isinstance(value, Mapping):
-        return "{" + _items(((f"{str(k)[:20]}: " + "{}", v) for k, v in value.items()), budget - 2) + "}"
+        return "{" + _items(((f"{str(k)[:20]}: ", v) for k, v in value.items()), budget - 2) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + _items((("{}", v) for v in value), budget - 2) + "]"
+        return "[" + _items((("", v) for v in value), budget - 2) + "]"
     return repr(value)[:budget]
 
 
 def _items(pairs: Iterable[tuple[str, Any]], budget: int) -> str:
     parts: list[str] = []
     used = 0
-    for shape, v in pairs:
+    for prefix, v in pairs:
         if used >= budget:
             parts.append("...")
             break
-        text = shape.format(_yaml(v, budget - used))
+        text = prefix + _yaml(v, budget - used)
         parts.append(text)
         used += len(text) + 2
     return ", ".join(parts)

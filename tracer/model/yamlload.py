@@ -16,7 +16,8 @@ Problem files, answer files and the shipped notation presets all go through here
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import yaml
 
@@ -42,11 +43,11 @@ class YamlLimitError(ValueError):
 class Loader(_BASE):  # type: ignore[misc,valid-type]
     """libyaml's parser when PyYAML has it, YAML 1.2 core schema resolvers."""
 
-    yaml_implicit_resolvers: dict = {}
+    yaml_implicit_resolvers: ClassVar[dict] = {}
 
 
 def _resolver(tag: str, pattern: str, first: str) -> None:
-    Loader.add_implicit_resolver(f"tag:yaml.org,2002:{tag}", re.compile(pattern, re.X), list(first))
+    Loader.add_implicit_resolver(f"tag:yaml.org,2002:{tag}", re.compile(pattern, re.VERBOSE), list(first))
 
 
 _resolver("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF")
@@ -61,10 +62,8 @@ def _construct_int(loader: Any, node: yaml.ScalarNode) -> int:
     if len(text.lstrip("+-")) > MAX_INT_DIGITS:
         raise YamlLimitError(node.start_mark.line + 1, f"found a whole number of {len(text.lstrip('+-'))} digits; "
                              f"expected at most {MAX_INT_DIGITS:,} digits")
-    if text.startswith("0o"):
-        return int(text[2:], 8)
-    if text.startswith("0x"):
-        return int(text[2:], 16)
+    if text.startswith(("0o", "0x")):
+        return int(text, 0)              # 0o17 is 15, 0x1f is 31
     return int(text, 10)
 
 

@@ -17,12 +17,13 @@ written, and written whole (``outputs.write_files``).
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
 import re
-import tempfile
 import shutil
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -263,12 +264,12 @@ def cut_pdf(pdf: bytes, starts: Sequence[int]) -> list[bytes]:
     bounds = [*starts, len(reader.pages)]
     info = {k: v for k, v in (reader.metadata or {}).items() if isinstance(v, str)}
     pieces = []
-    for first, end in zip(bounds, bounds[1:]):
+    for first, end in itertools.pairwise(bounds):
         writer = PdfWriter()
         for k in range(first, end):
             writer.add_page(reader.pages[k])
         writer.add_metadata(info)
-        writer._ID = None  # noqa: SLF001 - no random file identifier: the same run, the same bytes
+        writer._ID = None               # no random file identifier: the same run, the same bytes
         out = io.BytesIO()
         writer.write(out)
         pieces.append(out.getvalue())
