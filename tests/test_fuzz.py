@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE: dict[str, Any] = yaml.safe_load((ROOT / "worked_examples" / "classic-2-2-2" / "problem.yaml")
                                       .read_text(encoding="utf-8"))
 #: TRACER_FUZZ_EXAMPLES=5000 TRACER_FUZZ_RANDOM=1 pytest tests/test_fuzz.py explores further.
-SETTINGS = settings(max_examples=int(os.environ.get("TRACER_FUZZ_EXAMPLES", "150")), deadline=10_000,
+SETTINGS = settings(max_examples=int(os.environ.get("TRACER_FUZZ_EXAMPLES", "100")), deadline=10_000,
                     derandomize=not os.environ.get("TRACER_FUZZ_RANDOM"), database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 

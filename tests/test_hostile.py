@@ -327,7 +327,8 @@ def test_greek_and_cjk_titles_make_a_pdf(tmp_path: Path, capsys: pytest.CaptureF
     if unicode_engine() is None or shutil.which("kpsewhich") is None or subprocess.run(
             ["kpsewhich", "fontspec.sty"], capture_output=True).returncode != 0:
         pytest.skip("no LuaLaTeX or XeLaTeX with fontspec (apt-get install texlive-luatex fonts-noto-cjk)")
-    path = problem_file(tmp_path, CLASSIC.replace("title: A step-by-step", "title: σ and ∂ 中文 A step-by-step"))
+    path = problem_file(tmp_path, "title: σ and ∂ 中文 A step-by-step\nnetwork: {layers: [1, 1], weights: [[[0.5]]], "
+                                  "biases: [[0.1]]}\ntraining: {learning_rate: 0.5}\ndata: [{input: [1], target: [0]}]\n")
     out = tmp_path / "w.pdf"
     assert main(["run", str(path), "-o", str(out)]) == 0                   # the format follows -o's extension
     assert out.read_bytes().startswith(b"%PDF")
