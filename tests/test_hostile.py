@@ -325,7 +325,7 @@ def test_greek_and_cjk_titles_make_a_pdf(tmp_path: Path, capsys: pytest.CaptureF
     except ProblemError:
         pytest.skip("no TeX installation")
     if unicode_engine() is None or shutil.which("kpsewhich") is None or subprocess.run(
-            ["kpsewhich", "fontspec.sty"], capture_output=True).returncode != 0:
+            ["kpsewhich", "fontspec.sty"], capture_output=True, check=False).returncode != 0:
         pytest.skip("no LuaLaTeX or XeLaTeX with fontspec (apt-get install texlive-luatex fonts-noto-cjk)")
     path = problem_file(tmp_path, "title: σ and ∂ 中文 A step-by-step\nnetwork: {layers: [1, 1], weights: [[[0.5]]], "
                                   "biases: [[0.1]]}\ntraining: {learning_rate: 0.5}\ndata: [{input: [1], target: [0]}]\n")

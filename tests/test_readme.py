@@ -55,7 +55,7 @@ def test_the_readme_has_the_blocks_this_test_runs() -> None:
 @pytest.mark.parametrize("body", blocks("python"))
 def test_python_blocks_run(body: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    exec(compile(body, "README.md", "exec"), {})
+    exec(compile(body, "README.md", "exec"), {})  # noqa: S102 - the README's own code, as a reader runs it
     printed = capsys.readouterr().out
     assert printed.startswith("\"'out_h1': no such quantity; did you mean 'output1_h'")
 
@@ -72,7 +72,7 @@ def test_tracer_commands_run(line: str, tmp_path: Path) -> None:
     (tmp_path / "my_answers.txt").write_text("out_h1 = 0.5933\nE_total = 0.2984\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run([sys.executable, "-m", "tracer", *argv[1:]], cwd=tmp_path, capture_output=True,
-                            env=env, timeout=300)
+                            env=env, timeout=300, check=False)
     allowed = (0, 1) if argv[1] == "check" else (0,)
     assert result.returncode in allowed, result.stderr.decode()
     assert b"Traceback" not in result.stderr

@@ -58,8 +58,8 @@ def installed_fallbacks() -> tuple[str, ...]:
     found = []
     for family, _ in FALLBACK_FONTS:
         try:
-            result = subprocess.run(["fc-list", "-q", family], capture_output=True, timeout=30)
-            listed = subprocess.run(["fc-list", family, "family"], capture_output=True, text=True, timeout=30)
+            result = subprocess.run(["fc-list", "-q", family], capture_output=True, timeout=30, check=False)
+            listed = subprocess.run(["fc-list", family, "family"], capture_output=True, text=True, timeout=30, check=False)
         except (OSError, subprocess.SubprocessError):
             continue
         if result.returncode == 0 and family in listed.stdout:
