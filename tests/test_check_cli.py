@@ -63,17 +63,17 @@ def test_output_file_in_every_format(tmp_path, fmt, start):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["{answers}"], "tracer: {answers}: line 2: out_h2: found 'abc'; expected a number\n"),
+    (["{answers}"], "tracer: {answers}: line 1: out_h2: found 'abc'; expected a number\n"),
     (["{missing}"], "tracer: {missing}: no such answers file or folder; expected an answers file or a folder of them\n"),
     (["{good}", "--tolerance", "lots"],
-     "tracer: --tolerance: found 'lots'; expected an absolute amount (0.001), a relative one (1%) or "
-     "significant figures (3sf)\n"),
+     "tracer: --tolerance: found 'lots'; expected an absolute amount up to 1000 (0.001), a relative one up "
+     "to 100% (1%) or 1 to 15 significant figures (3sf)\n"),
     (["{good}", "--require", "w9+"], "tracer: --require: 'w9+': no such quantity; closest: w8+, w7+, w6+; "
      "expected a quantity name, a kind (net, out, loss, error, dout, dact, dnet, dw, db, new_w, new_b) or a "
      "step (@1)\n"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, args, message):
-    paths = {"answers": write(tmp_path, "bad.yaml", "out_h1: 0.59\nout_h2: abc\n"),
+    paths = {"answers": write(tmp_path, "bad.yaml", "out_h2: abc\n"),
              "missing": str(tmp_path / "nope.yaml"), "good": write(tmp_path, "good.yaml", ALL_RIGHT)}
     out = tmp_path / "report.md"
     argv = ["check", "classic-2-2-2", *[a.format(**paths) for a in args], "--format", "md", "-o", str(out)]
@@ -126,4 +126,4 @@ def test_help(capsys):
     with pytest.raises(SystemExit) as caught:
         main(["check", "--help"])
     assert caught.value.code == 0
-    assert "a relative one (1%)" in capsys.readouterr().out
+    assert "a relative one up to 100% (1%)" in " ".join(capsys.readouterr().out.split())

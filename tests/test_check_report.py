@@ -29,7 +29,8 @@ def result():
 def test_json_has_one_record_per_answer_and_a_summary(result):
     data = json.loads(to_json(json_report(result)))
     assert set(data) == {"format", "version", "problem", "answers", "convention", "tolerance", "records",
-                         "unmatched", "summary"}
+                         "unmatched", "not_read", "summary"}
+    assert data["not_read"] == []
     assert (data["format"], data["version"], data["answers"]) == ("tracer-check", 1, "anna.txt")
     record = data["records"][2]
     assert set(record) == {"name", "quantity", "kind", "step", "example", "given", "given_text", "expected",

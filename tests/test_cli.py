@@ -77,7 +77,7 @@ def test_folder_with_problem_file_runs(problem: Path, capsys: pytest.CaptureFixt
     (["--digits", "0"], "--digits: found '0'; expected a number of digits from 1 to 15"),
     (["--digits", "16"], "--digits: found '16'; expected a number of digits from 1 to 15"),
     (["--digits", "four"], "--digits: found 'four'; expected a number of digits from 1 to 15"),
-    (["--max-terms", "0"], "--max-terms: found '0'; expected a whole number of terms of at least 1"),
+    (["--max-terms", "1"], "--max-terms: found '1'; expected a whole number of terms of at least 2"),
     (["--templates", "no-such-folder"], "--templates: found 'no-such-folder'; expected an existing folder "
                                         "of templates"),
     (["--format", "pfd"], "--format: found 'pfd' (did you mean 'pdf'?); expected one of: json, md, tex, pdf, html"),
@@ -104,7 +104,8 @@ def test_output_must_not_be_the_problem_file(problem: Path, capsys: pytest.Captu
 def test_output_in_a_missing_folder(problem: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "no" / "such" / "out.md"
     assert run_bad(["run", str(problem), "-o", str(target)], capsys) == (
-        2, f"tracer: -o: found '{target}', in no existing folder; expected a file path in an existing folder\n")
+        2, f"tracer: -o: found '{target}', in no existing folder; expected a file path in an existing folder "
+           "(a regular, writable file or a new one; - for standard output)\n")
     assert not (tmp_path / "no").exists()
 
 
@@ -186,7 +187,9 @@ def test_template_error_leaves_nothing(problem: Path, tmp_path: Path, capsys: py
     out_dir.mkdir()
     status, err = run_bad(["run", str(problem), "--templates", str(templates.parent), "-o",
                            str(out_dir / "walk.md")], capsys)
-    assert status == 2 and err.startswith("tracer: template error: ") and "no_such_variable" in err
+    assert status == 2 and err == (f"tracer: {templates / 'chain-rule.j2'}: line 1: template error: "
+                                   "'no_such_variable' is undefined; expected a jinja2 template that renders "
+                                   "(see templates/README.md)\n")
     assert list(out_dir.iterdir()) == []
 
 
@@ -213,7 +216,8 @@ def test_write_failure_leaves_nothing(failing: str, problem: Path, tmp_path: Pat
 
 
 def test_write_files_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A rename that fails half-way removes the staged temporary files."""
+    """A rename that fails half-way removes the staged temporary files; the diagram is renamed
+    first, so a Markdown file never appears without it."""
     real_replace = os.replace
     calls: list[str] = []
 
@@ -224,11 +228,11 @@ def test_write_files_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         real_replace(src, dst)
 
     monkeypatch.setattr(tracer.outputs.os, "replace", replace)
-    with pytest.raises(tracer.outputs.ProblemError, match=r"b.svg: found that it cannot be written "
+    with pytest.raises(tracer.outputs.ProblemError, match=r"a.md: found that it cannot be written "
                                                           r"\(Input/output error\)"):
         tracer.outputs.write_files({tmp_path / "a.md": "main", tmp_path / "b.svg": "<svg/>"})
-    assert calls == ["a.md", "b.svg"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.md"]
+    assert calls == ["b.svg", "a.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.svg"]
 
 
 # --- python -m tracer, tracer examples, standard output ------------------------------------

@@ -156,7 +156,10 @@ def test_markdown_text_round_trips_and_leaves_no_bare_specials(seed: int) -> Non
     out = markdown_text(raw)
     assert "<" not in out and ">" not in out
     assert re.search(r"(?<!\\)(?:\\\\)*[*_\[\]#`|$]", out) is None
-    assert _markdown_unescape(out) == raw
+    # A backslash run before ( ) [ ] reaches the page doubled (MathJax's processEscapes halves it).
+    page = _markdown_unescape(out)
+    assert re.sub(r"(\\+)(?=[()\[\]])", lambda m: m[1][:len(m[1]) // 2], page) == raw
+    assert re.search(r"(?<!\\)(?:\\\\)*\\[()\[\]]", page) is None   # no bare \( or \[ on the page
 
 
 # --------------------------------------------------------------------------- xml_text

@@ -501,7 +501,8 @@ def test_templates_error_is_one_line(tmp_path, capsys):
     out = tmp_path / "walk.md"
     assert main(["run", "--templates", str(tmp_path), "-o", str(out)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("tracer: template error: ") and "no_such_variable" in err and err.count("\n") == 1
+    assert err.startswith(f"tracer: {tmp_path / 'document.md.j2'}: line 1: template error: ")
+    assert "no_such_variable" in err and err.count("\n") == 1
     assert not out.exists()
 
 

@@ -228,14 +228,25 @@ def test_the_same_seed_gives_byte_identical_folders_and_only_rebuilds_one(four, 
     assert tree(other / "01") != tree(four / "01")
 
 
-def test_pdfs_of_one_variant_with_the_date_pinned(tmp_path):
+def test_pdfs_cut_from_two_combined_documents_with_the_date_pinned(tmp_path):
+    """Each variant's PDFs are its pages of exercises.pdf and answer_keys.pdf; --only k cuts the
+    very same bytes; no clock in any of them."""
     require_pdflatex()
-    out = tmp_path / "pdf"
-    assert main(["variants", EXAMPLE, "--seed", "2026", "-o", str(out), "--only", "1"]) == 0
-    for name in ("exercise.pdf", "answer_key.pdf"):
-        pdf = (out / "01" / name).read_bytes()
-        assert pdf.startswith(b"%PDF")
-        assert b"/CreationDate (D:19700101000000Z)" in pdf                # reproducible: no clock in it
+    from pypdf import PdfReader
+    out, one = tmp_path / "pdf", tmp_path / "one"
+    assert main(["variants", EXAMPLE, "--count", "3", "--seed", "2026", "-o", str(out)]) == 0
+    assert main(["variants", EXAMPLE, "--count", "3", "--seed", "2026", "-o", str(one), "--only", "2"]) == 0
+    for name, combined in (("exercise", "exercises.pdf"), ("answer_key", "answer_keys.pdf")):
+        whole = PdfReader(out / combined)
+        parts = [PdfReader(out / label / f"{name}.pdf") for label in ("01", "02", "03")]
+        assert sum(len(p.pages) for p in parts) == len(whole.pages)
+        texts = [page.extract_text() for p in parts for page in p.pages]
+        assert texts == [page.extract_text() for page in whole.pages]
+        assert texts[0].startswith("Exercise: one training step of a 2-2-1 network: Variant ")
+        for pdf in (whole, *parts):
+            assert pdf.metadata["/CreationDate"] == "D:19700101000000Z"      # reproducible: no clock in it
+        assert (one / "02" / f"{name}.pdf").read_bytes() == (out / "02" / f"{name}.pdf").read_bytes()
+    assert not (one / "exercises.pdf").exists()
 
 
 @pytest.mark.parametrize("args, message", [

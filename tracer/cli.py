@@ -9,19 +9,23 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, NoReturn, Sequence
 
-from . import examples, graph_cli
+from . import __version__, examples, graph_cli
 from .check import command as check_command
 from .errors import ProblemError
-from .outputs import emit, write_files, write_stdout
+from .outputs import STDOUT, check_target, emit, write_files, write_stdout
 from .model.problem import Problem
 from .model.schema import closest, one_of
 
 FORMATS = ("json", "md", "tex", "pdf", "html")
+#: The format an -o file's extension implies when --format is not given.
+EXTENSION_FORMATS = {".json": "json", ".md": "md", ".markdown": "md", ".tex": "tex", ".pdf": "pdf",
+                     ".html": "html", ".htm": "html"}
 MAX_DIGITS = 15
 MAX_VARIANTS = 999
 
@@ -66,19 +70,23 @@ def _folder(text: str) -> str | None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="tracer", description="Worked solutions of neural-network training, step by step.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"tracer {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="trace a problem and write its log or walkthrough")
-    run.add_argument("problem", nargs="?", help=f"a problem file or built-in example (default: {examples.DEFAULT_EXAMPLE})")
+    run.add_argument("problem", nargs="?", help=f"a problem file, a built-in example or - for standard input "
+                                                f"(default: {examples.DEFAULT_EXAMPLE})")
     run.add_argument("--format", default=None, metavar="{" + ",".join(FORMATS) + "}",
+                     help="default: md, or what the -o file's extension says (.json, .md, .tex, .pdf, .html)",
                      type=_option(lambda t: t if t in FORMATS else None, one_of(FORMATS), FORMATS))
     run.add_argument("--style", default=None, help="narrative | chain-rule | matrix | symbolic")
-    run.add_argument("-o", "--output", default=None, help="output file (default: standard output)")
+    run.add_argument("-o", "--output", default=None, help="output file (default, or -: standard output)")
     run.add_argument("--digits", default=None, help="digits to show, overriding the problem's rounding",
                      type=_option(_int_in(1, MAX_DIGITS), f"a number of digits from 1 to {MAX_DIGITS}"))
-    run.add_argument("--max-terms", default=None, help="elide sums and matrices longer than this",
-                     type=_option(_int_in(1), "a whole number of terms of at least 1"))
+    run.add_argument("--max-terms", default=None, help="elide sums and matrices longer than this (at least 2)",
+                     type=_option(_int_in(2), "a whole number of terms of at least 2"))
     run.add_argument("--weights", default=None, help="weights to work in full, e.g. w5,w1 or layer:2")
-    run.add_argument("--fragment", action="store_true", help="the body only: LaTeX to \\input, HTML to embed in notes")
+    run.add_argument("--fragment", action="store_true",
+                     help="the body only: LaTeX to \\input, HTML to embed in notes (--format tex or html)")
     run.add_argument("--templates", default=None, help="a folder of templates overriding the built-ins",
                      type=_option(_folder, "an existing folder of templates"))
     run.add_argument("--exercise", action="store_true", help="the statement only: what to compute")
@@ -98,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     variants.add_argument("--only", default=None, help="write only this variant (as the full run writes it)",
                           type=_option(_int_in(1), "a variant number of at least 1"))
     variants.add_argument("--no-pdf", action="store_true", help="skip the PDFs (written when TeX is installed)")
+    variants.add_argument("--force", action="store_true",
+                          help="replace the variants of an earlier run in DIR, whole (refused without it)")
     from .sheets.export import command as export_command
     export_command.add_arguments(
         sub.add_parser("export", help="write variants of an exercise for Moodle, Canvas or PrairieLearn"),
@@ -106,17 +116,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so every ``finally`` cleans up."""
+
+
+def _terminate(signum: int, frame: object) -> NoReturn:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:                 # bare ``tracer``: the usage and the subcommands
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:                       # not the main thread (a library caller's worker)
+        previous = None
     try:
         return COMMANDS[args.command](args)
     except ProblemError as exc:
-        print(f"tracer: {' '.join(str(exc).splitlines())}", file=sys.stderr)
+        from .render.escape import terminal_text
+        print(terminal_text(f"tracer: {' '.join(str(exc).splitlines())}"), file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader (``| head``) left: stop quietly, and keep Python's exit flush from complaining.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt:
+        print("tracer: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Terminated:
+        print("tracer: terminated; nothing was written", file=sys.stderr)
+        return 143
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
@@ -130,22 +166,35 @@ def cmd_variants(args: argparse.Namespace) -> int:
     if args.only is not None and args.only > args.count:
         raise ProblemError(f"--only: found {args.only}; expected a variant number from 1 to {args.count} (--count)")
     out = Path(args.output)
-    if (out.exists() and not out.is_dir()) or not out.parent.is_dir():
-        raise ProblemError(f"-o: found '{out}', {'a file' if out.exists() else 'in no existing folder'}; "
+    if args.output == STDOUT or (out.exists() and not out.is_dir()) or not out.parent.is_dir():
+        why = "standard output" if args.output == STDOUT else "a file" if out.exists() else "in no existing folder"
+        raise ProblemError(f"-o: found '{out}', {why}; "
                            "expected a folder (created if missing) in an existing folder")
     problem = examples.load(args.problem)
     pdf = not args.no_pdf and variants.tex_available()
-    folders = variants.write_variants(problem, out, args.count, args.seed, args.only, pdf)
+    folders = variants.write_variants(problem, out, args.count, args.seed, args.only, pdf, args.force,
+                                      variants.Progress(sys.stderr))
     what = f"variant {folders[0].name}" if args.only is not None else f"{len(folders)} variants and {out / 'index.md'}"
+    if pdf and args.only is None:
+        what += f", {', '.join(variants.COMBINED.values())}"
     write_stdout(f"wrote {what} to {out}{'' if pdf or args.no_pdf else ' (no PDFs: no TeX installation found)'}\n")
     return 0
 
 
 def check_run_options(args: argparse.Namespace) -> None:
     """Refuse a useless or harmful request before any work is done."""
-    if args.format is None:  # -o page.html means HTML; otherwise Markdown
-        html = args.output is not None and Path(args.output).suffix.lower() in (".html", ".htm")
-        args.format = "html" if html else "md"
+    if args.output == STDOUT:
+        args.output = None
+    implied = EXTENSION_FORMATS.get(Path(args.output).suffix.lower()) if args.output else None
+    if args.format is not None and implied is not None and implied != args.format \
+            and Path(args.output) != Path(os.devnull):
+        raise ProblemError(f"--format: found {args.format} with -o '{args.output}', a .{implied} file name; "
+                           f"expected the two to agree (--format {implied}, or -o FILE.{args.format})")
+    args.format = args.format or implied or "md"
+    if args.fragment and args.format not in ("tex", "html"):
+        raise ProblemError(f"--fragment: found with --format {args.format}, where it does nothing; expected "
+                           "--format tex (a LaTeX body to \\input) or html (a page body to embed; Markdown "
+                           "is always a fragment)")
     if args.format == "pdf" and args.output is None and sys.stdout.isatty():
         raise ProblemError("--format pdf: found no -o FILE and standard output is a terminal; "
                            "expected -o FILE.pdf (or a redirect: a PDF is binary)")
@@ -162,10 +211,7 @@ def check_run_options(args: argparse.Namespace) -> None:
             raise ProblemError(f"--style: found '{args.style}'{closest(args.style, STYLES)}; "
                                f"expected {one_of(STYLES)}")
     if args.output is not None:
-        output = Path(args.output)
-        if output.is_dir() or not output.parent.is_dir():
-            raise ProblemError(f"-o: found '{output}', {'a folder' if output.is_dir() else 'in no existing folder'}; "
-                               "expected a file path in an existing folder")
+        check_target(args.output)
 
 
 def _not_the_input(output: Path, problem_file: Path) -> None:
@@ -175,17 +221,20 @@ def _not_the_input(output: Path, problem_file: Path) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .engine.trace import trace
+    from .finite import finite_trace
     check_run_options(args)
     if (status := graph_cli.run(args)) is not None:  # an expression: --expr, expression file, --graph
         return status
-    problem_file = examples.resolve(args.problem)
-    if args.output is not None:
-        _not_the_input(Path(args.output), problem_file)
-    problem = Problem.from_file(problem_file)
+    if args.problem == STDOUT:
+        problem = examples.load(STDOUT)
+    else:
+        problem_file = examples.resolve(args.problem)
+        if args.output is not None:
+            _not_the_input(Path(args.output), problem_file)
+        problem = Problem.from_file(problem_file)
     if args.digits is not None:
         problem = replace(problem, rounding=replace(problem.rounding, digits=args.digits))
-    log = trace(problem)
+    log = finite_trace(problem)
     if args.format == "json":
         emit(log.to_json(), args.output)
         return 0
@@ -205,6 +254,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         if attachment.resolve() == output.resolve():
             raise ProblemError(f"-o: found '{output}', the name of the diagram written beside it; "
                                f"expected a file name not ending in {attachment.suffix}")
+        if output == Path(os.devnull):
+            continue                         # nothing is kept, so no diagram beside it (no /dev/null.svg)
+        check_target(str(attachment))
         files[attachment] = content
     write_files(files)
     return 0

@@ -45,7 +45,22 @@ def resolve(spec: str | None) -> Path:
 
 
 def load(spec: str | None) -> Problem:
+    """A problem file, a built-in example, or ``-``: the problem read from standard input."""
+    if spec == "-":
+        return _stdin()
     return Problem.from_file(resolve(spec))
+
+
+def _stdin() -> Problem:
+    import sys
+
+    from .model import yamlload
+    from .model.problem import _decode
+    data = sys.stdin.buffer.read(yamlload.MAX_BYTES + 1)
+    if len(data) > yamlload.MAX_BYTES:
+        raise ProblemError(f"<stdin>: found more than {yamlload.MAX_BYTES:,} bytes; expected a problem file "
+                           "of at most 1 MiB")
+    return Problem.from_text(_decode(data, "<stdin>"), source="<stdin>")
 
 
 def describe(name: str) -> str:

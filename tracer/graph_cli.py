@@ -57,6 +57,8 @@ def load(args: argparse.Namespace) -> GraphProblem | None:
     if args.at is not None:
         raise ProblemError("--at: found without --expr; expected --expr EXPRESSION --at VALUES "
                            "(an expression problem file has its own values)")
+    if args.problem == "-":  # standard input: a network problem (tracer run -)
+        return None
     path = resolve(args.problem)
     if not is_expression_file(path):
         if gradient is not None:

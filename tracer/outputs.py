@@ -2,17 +2,32 @@
 
 A walkthrough and the diagram beside it are staged as temporary files next to their
 targets and only then renamed into place, so a failure (a rendering error, a full disk,
-an interrupted run) never leaves a half-written or stale-mixed output behind.
+an interrupted run) never leaves a half-written or stale-mixed output behind:
+
+- the files beside the main one (the Markdown's SVG) are renamed first and the main file
+  last, with SIGINT and SIGTERM held back while renaming, so a Markdown file never
+  appears without its diagram;
+- the renames of one run hold an exclusive lock on the output folder (``flock`` on the
+  folder itself, no lock file), so two runs onto the same output never mix their files;
+- ``-`` means standard output, ``/dev/null`` is written as it is, and any other target
+  that is not a regular file (a symlink, a FIFO, a device) or is read-only is refused
+  before anything is computed (``check_target``).
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import stat
 import sys
 import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Mapping
 
 from .errors import ProblemError
+
+STDOUT = "-"
+DEV_NULL = Path(os.devnull)
 
 
 def _payload(data: str | bytes) -> bytes:
@@ -25,6 +40,37 @@ def _file_mode() -> int:
     umask = os.umask(0o022)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+def refusal(path: Path) -> str | None:
+    """Why ``path`` must not be replaced by an output file, or None when it may be."""
+    if path == DEV_NULL:
+        return None
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return None if path.parent.is_dir() else "in no existing folder"
+    except OSError as exc:
+        return f"not accessible ({exc.strerror or exc})"
+    if stat.S_ISLNK(st.st_mode):
+        return "a symbolic link (replacing it would not write its target)"
+    if stat.S_ISDIR(st.st_mode):
+        return "a folder"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file (a FIFO, socket or device)"
+    if not st.st_mode & 0o222:
+        return "a read-only file"
+    return None
+
+
+def check_target(text: str, option: str = "-o") -> None:
+    """Refuse an output path before any work: one line saying why and what is expected."""
+    if text == STDOUT:
+        return
+    why = refusal(Path(text))
+    if why is not None:
+        raise ProblemError(f"{option}: found '{text}', {why}; expected a file path in an existing folder "
+                           f"(a regular, writable file or a new one; {STDOUT} for standard output)")
 
 
 def _stage(path: Path, data: str | bytes) -> str:
@@ -40,17 +86,60 @@ def _stage(path: Path, data: str | bytes) -> str:
     return tmp
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the renames are done (then take effect as usual)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # not on this platform or thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextlib.contextmanager
+def _folder_locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on the output folder while one run renames its files into it."""
+    try:
+        import fcntl
+        fd = os.open(folder, os.O_RDONLY)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def write_files(files: Mapping[Path, str | bytes]) -> None:
-    """Write every file or none: stage all first, then rename them in order (the main file first)."""
+    """Write every file or none: stage all first, then rename them, the first-named file last."""
     staged: list[tuple[str, Path]] = []
     path = Path()
+    items = list(files.items())
     try:
-        for path, data in files.items():
-            if path.is_dir():
-                raise IsADirectoryError(21, "it is a folder")
+        for path, data in items:
+            if path == DEV_NULL:
+                with open(path, "wb") as sink:
+                    sink.write(_payload(data))
+                continue
+            why = refusal(path)
+            if why is not None:
+                raise ProblemError(f"{path}: found {why}; expected a file path in an existing folder "
+                                   "(a regular, writable file or a new one)")
             staged.append((_stage(path, data), path))
-        for tmp, path in staged:
-            os.replace(tmp, path)
+        folders = sorted({p.parent.resolve() for _, p in staged})
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(_signals_held())
+            for folder in folders:
+                stack.enter_context(_folder_locked(folder))
+            for tmp, path in staged[1:] + staged[:1]:
+                os.replace(tmp, path)
     except OSError as exc:
         raise ProblemError(f"{path}: found that it cannot be written ({exc.strerror or exc}); "
                            "expected a file path in an existing, writable folder") from None
@@ -72,8 +161,8 @@ def write_stdout(data: str | bytes) -> None:
 
 
 def emit(data: str | bytes, path: str | Path | None) -> None:
-    """To a file when a path is given, else to standard output."""
-    if path is not None:
+    """To a file when a path is given (``-``: standard output), else to standard output."""
+    if path is not None and str(path) != STDOUT:
         write_atomic(path, data)
     else:
         write_stdout(data)

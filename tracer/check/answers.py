@@ -11,22 +11,23 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
 from ..errors import ProblemError
-from .compare import parse_number
+from ..model import yamlload
+from .compare import MAX_EXPONENT, MAX_FIGURES, parse_number
 
 #: ``gradient``: derivatives are dE/dx as the log prints them; ``negative_gradient``: error
 #: terms and deltas are -dE/dx and updates read new = old + rate * out * delta (seed 000).
 CONVENTIONS = ("gradient", "negative_gradient")
 META = ("title", "convention", "notes", "remarks", "answers", "student", "variant")
 EXPECTED = "a mapping of quantity names to numbers (name: value), or lines 'name = value'"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _COMMENT = re.compile(r"(?:^|\s)#.*$")
 
 
@@ -56,6 +57,8 @@ class AnswerSet:
     remarks: Mapping[str, str] = field(default_factory=dict)
     student: str = ""        # the student's id for a gradebook (default: the file name's stem)
     variant: str = ""        # the code of the variant answered (tracer export / tracer variants)
+    #: One line per entry that could not be read (the others are graded): "line 3: ...".
+    problems: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -66,10 +69,17 @@ def load_answers(path: str | Path) -> AnswerSet:
     """Read and parse an answers file; the format follows its extension, else its content."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as handle:      # at most one byte beyond the cap is read
+            data = handle.read(yamlload.MAX_BYTES + 1)
+        text = data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
+        if isinstance(exc, UnicodeDecodeError):
+            reason = f"byte 0x{data[exc.start]:02x} on line {data[:exc.start].count(b'{chr(10)}') + 1} is not UTF-8"
         raise AnswersError(f"{path}: cannot read the answers file ({reason})") from None
+    if len(data) > yamlload.MAX_BYTES:
+        raise AnswersError(f"{path}: found a file of more than {yamlload.MAX_BYTES:,} bytes; expected an "
+                           "answers file of at most 1 MiB")
     return parse_answers(text, str(path), _format_of(path, text))
 
 
@@ -77,8 +87,13 @@ def parse_answers(text: str, source: str = "<answers>", fmt: str | None = None) 
     """Parse answers given as text: ``fmt`` is yaml, json or text (None: guess from the content)."""
     fmt = fmt or _format_of(Path(source), text)
     reader = {"json": _from_json, "text": _from_text}.get(fmt, _from_yaml)
-    answers = reader(text, source)
+    try:
+        answers = reader(text, source)
+    except RecursionError:
+        raise _fail(source, "", f"found nesting deeper than Python can read; expected {EXPECTED}") from None
     if not answers.answers:
+        if answers.problems:                 # nothing to grade: the first bad entry is the file's problem
+            raise AnswersError(f"{source}: {answers.problems[0]}")
         raise AnswersError(f"{source}: found no answers; expected {EXPECTED}")
     return answers
 
@@ -99,16 +114,35 @@ def _format_of(path: Path, text: str) -> str:
 
 
 def _fail(source: str, where: str, message: str) -> AnswersError:
-    return AnswersError(f"{source}: {where}: {message}" if where else f"{source}: {message}")
+    return AnswersError(": ".join(part for part in (source, where, message) if part))
+
+
+class _Bad(str):
+    """An entry that could not be read: the message, without the file name."""
 
 
 def _number(source: str, where: str, name: str, text: Any) -> Answer:
+    if isinstance(text, _Bad):
+        raise _fail("", where, str(text))
     value = parse_number(text) if isinstance(text, str) else None
+    named = "" if where.startswith("field") else f"{name}: "
     if value is None:
-        found = repr(text[:40]) if isinstance(text, str) else json.dumps(text)[:40]
-        named = "" if where.startswith("field") else f"{name}: "
-        raise _fail(source, where, f"{named}found {found}; expected a number")
-    return Answer(name, text.strip().replace("\u2212", "-"), value, where)
+        found = repr(text[:40]) if isinstance(text, str) else _json_excerpt(text)
+        raise _fail("", where, f"{named}found {found}; expected a number")
+    digits = value.as_tuple().digits
+    if len(digits) > MAX_FIGURES or abs(value.adjusted()) > MAX_EXPONENT:
+        raise _fail("", where, f"{named}found {text.strip()[:40]!r}; expected a number of at most "
+                    f"{MAX_FIGURES} digits between 1e-{MAX_EXPONENT} and 1e{MAX_EXPONENT}")
+    return Answer(name, text.strip().replace("\u2212", "-").replace(",", "."), value, where)
+
+
+def _json_excerpt(value: Any) -> str:
+    if isinstance(value, _Object):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _collect(source: str, items: Iterable[tuple[str, Any, str]], meta: Mapping[str, Any],
@@ -116,119 +150,151 @@ def _collect(source: str, items: Iterable[tuple[str, Any, str]], meta: Mapping[s
     """Answers from (name, raw value, where) triples, refusing a name given twice."""
     seen: dict[str, str] = {}
     answers = []
+    problems = list(meta.get("problems", ()))
     for name, raw, where in items:
         name = name.strip()
-        if not name:
-            raise _fail(source, where, "found an empty name; expected a quantity name")
         if name in seen:
             raise _fail(source, where, f"{name}: given twice (first at {seen[name]}); expected each "
                         "quantity once")
-        seen[name] = where
-        answers.append(_number(source, where, name, raw))
+        try:
+            if not name:
+                raise _fail("", where, "found an empty name; expected a quantity name")
+            seen[name] = where
+            answers.append(_number(source, where, name, raw))
+        except AnswersError as exc:      # one bad entry: reported, the others still graded
+            problems.append(str(exc))
     convention = meta.get("convention")
     if convention is not None and convention not in CONVENTIONS:
         raise _fail(source, where_meta.get("convention", ""),
                     f"convention: found {convention!r}; expected one of: {', '.join(CONVENTIONS)}")
     return AnswerSet(source, tuple(answers), str(meta.get("title", "")), convention,
                      tuple(meta.get("notes", ())), dict(meta.get("remarks", {})),
-                     str(meta.get("student", "")).strip(), str(meta.get("variant", "")).strip())
+                     str(meta.get("student", "")).strip(), str(meta.get("variant", "")).strip(),
+                     tuple(problems))
 
 
 # --- YAML ---------------------------------------------------------------------
 def _from_yaml(text: str, source: str) -> AnswerSet:
     try:
-        root = yaml.compose(text, Loader=_LOADER)
+        root = yamlload.compose(text, duplicates=False)   # _collect names a quantity given twice
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
-        raise _fail(source, where, f"not valid YAML ({getattr(exc, 'problem', None) or exc}); "
-                    f"expected {EXPECTED}") from None
+        reason = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise _fail(source, where, f"not valid YAML ({reason}); expected {EXPECTED}") from None
+    except yamlload.YamlLimitError as exc:
+        raise _fail(source, f"line {exc.line}" if exc.line else "", exc.message) from None
     if not isinstance(root, yaml.MappingNode):
-        raise _fail(source, "", f"found {'nothing' if root is None else 'a ' + root.id}; expected {EXPECTED}")
-    pairs = _yaml_pairs(root, source)
-    meta, where_meta, items = {}, {}, []
-    for name, node in pairs:
+        raise _fail(source, "", f"found {'nothing' if root is None else 'a ' + _kind(root)}; expected {EXPECTED}")
+    meta: dict[str, Any] = {"problems": []}
+    where_meta: dict[str, str] = {}
+    items: list[tuple[str, Any, str]] = []
+    for name, node in _yaml_pairs(root, meta["problems"]):
         where = _line(node)
         if name == "answers" and isinstance(node, yaml.MappingNode):
-            items += [(k, _yaml_scalar(v, source, k), _line(v)) for k, v in _yaml_pairs(node, source)]
+            items += [(k, _yaml_scalar(v, k), _line(v)) for k, v in _yaml_pairs(node, meta["problems"])]
         elif name in META and name != "answers":
-            meta[name], where_meta[name] = _yaml_meta(name, node, source), where
+            try:
+                meta[name], where_meta[name] = _yaml_meta(name, node), where
+            except AnswersError as exc:
+                meta["problems"].append(str(exc))
         else:
-            items.append((name, _yaml_scalar(node, source, name), where))
+            items.append((name, _yaml_scalar(node, name), where))
     return _collect(source, items, meta, where_meta)
+
+
+def _kind(node: yaml.Node) -> str:
+    """'scalar', 'sequence' or 'mapping' (each node class's ``id``)."""
+    return str(getattr(node, "id", "value"))
 
 
 def _line(node: yaml.Node) -> str:
     return f"line {node.start_mark.line + 1}"
 
 
-def _yaml_pairs(node: yaml.MappingNode, source: str) -> list[tuple[str, yaml.Node]]:
+def _yaml_pairs(node: yaml.MappingNode, problems: list[str]) -> list[tuple[str, yaml.Node]]:
     pairs = []
     for k, v in node.value:
         if not isinstance(k, yaml.ScalarNode):
-            raise _fail(source, _line(k), f"found a {k.id} as a name; expected a quantity name")
+            problems.append(str(_fail("", _line(k), f"found a {_kind(k)} as a name; expected a quantity name")))
+            continue
         pairs.append((k.value, v))
     return pairs
 
 
-def _yaml_scalar(node: yaml.Node, source: str, name: str) -> str:
+def _yaml_scalar(node: yaml.Node, name: str) -> str:
     if not isinstance(node, yaml.ScalarNode):
-        raise _fail(source, _line(node), f"{name}: found a {node.id}; expected a number")
+        return _Bad(f"{name}: found a {_kind(node)}; expected a number")
     return node.value
 
 
-def _yaml_meta(name: str, node: yaml.Node, source: str) -> Any:
+def _yaml_meta(name: str, node: yaml.Node) -> Any:
     if name == "notes":
         if isinstance(node, yaml.ScalarNode):
             return (node.value,)
         if isinstance(node, yaml.SequenceNode) and all(isinstance(n, yaml.ScalarNode) for n in node.value):
             return tuple(n.value for n in node.value)
-        raise _fail(source, _line(node), "notes: expected a text or a list of texts")
+        raise _fail("", _line(node), "notes: expected a text or a list of texts")
     if name == "remarks":
-        if isinstance(node, yaml.MappingNode):
-            return {k: _yaml_scalar(v, source, k) for k, v in _yaml_pairs(node, source)}
-        raise _fail(source, _line(node), "remarks: expected a mapping of names to texts")
-    return _yaml_scalar(node, source, name)
+        if isinstance(node, yaml.MappingNode) and all(isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode)
+                                                      for k, v in node.value):
+            return {k.value: v.value for k, v in node.value}
+        raise _fail("", _line(node), "remarks: expected a mapping of names to texts")
+    if not isinstance(node, yaml.ScalarNode):
+        raise _fail("", _line(node), f"{name}: found a {_kind(node)}; expected a text")
+    return node.value
 
 
 # --- JSON ---------------------------------------------------------------------
+class _Object(list):
+    """A JSON object as its (key, value) pairs, in order (a JSON array stays a plain list)."""
+
+
 def _from_json(text: str, source: str) -> AnswerSet:
     try:
-        root = json.loads(text, object_pairs_hook=lambda pairs: pairs, parse_float=str, parse_int=str)
+        root = json.loads(text, object_pairs_hook=_Object, parse_float=str, parse_int=str)
     except json.JSONDecodeError as exc:
         raise _fail(source, f"line {exc.lineno}", f"not valid JSON ({exc.msg}); expected {EXPECTED}") from None
-    if not isinstance(root, list) or any(not isinstance(p, tuple) for p in root):
-        raise _fail(source, "", f"found a JSON {type(root).__name__}; expected {EXPECTED}")
-    meta, where_meta, items = {}, {}, []
+    if not isinstance(root, _Object):
+        kind = "list" if isinstance(root, list) else type(root).__name__
+        raise _fail(source, "", f"found a JSON {kind}; expected {EXPECTED}")
+    meta: dict[str, Any] = {"problems": []}
+    where_meta: dict[str, str] = {}
+    items: list[tuple[str, Any, str]] = []
     for name, value in root:
-        where = f"field {name!r}"
-        if name == "answers" and isinstance(value, list):
-            items += [(k, v, f"field 'answers.{k}'") for k, v in value]
+        where = f"field {name[:40]!r}"
+        if name == "answers" and isinstance(value, _Object):
+            items += [(k, v, f"field {('answers.' + k)[:40]!r}") for k, v in value]
         elif name in META and name != "answers":
-            meta[name], where_meta[name] = _json_meta(name, value, source, where), where
+            try:
+                meta[name], where_meta[name] = _json_meta(name, value, where), where
+            except AnswersError as exc:
+                meta["problems"].append(str(exc))
         else:
             items.append((name, value, where))
     return _collect(source, items, meta, where_meta)
 
 
-def _json_meta(name: str, value: Any, source: str, where: str) -> Any:
+def _json_meta(name: str, value: Any, where: str) -> Any:
     if name == "notes":
         notes = [value] if isinstance(value, str) else value
-        if isinstance(notes, list) and all(isinstance(n, str) for n in notes):
+        if isinstance(notes, list) and not isinstance(notes, _Object) and all(isinstance(n, str) for n in notes):
             return tuple(notes)
-        raise _fail(source, where, "expected a text or a list of texts")
+        raise _fail("", where, "expected a text or a list of texts")
     if name == "remarks":
-        if isinstance(value, list) and all(isinstance(v, str) for _, v in value):
+        if isinstance(value, _Object) and all(isinstance(v, str) for _, v in value):
             return dict(value)
-        raise _fail(source, where, "expected a mapping of names to texts")
+        raise _fail("", where, "expected a mapping of names to texts")
     if not isinstance(value, str):
-        raise _fail(source, where, f"found {value!r}; expected a text")
+        raise _fail("", where, f"found {_json_excerpt(value)}; expected a text")
     return value
 
 
 # --- text ---------------------------------------------------------------------
 def _from_text(text: str, source: str) -> AnswerSet:
-    meta, where_meta, items = {}, {}, []
+    meta: dict[str, Any] = {}
+    where_meta: dict[str, str] = {}
+    items: list[tuple[str, Any, str]] = []
     for number, raw in enumerate(text.splitlines(), 1):
         line = _COMMENT.sub("", raw).strip()
         if not line:
@@ -236,7 +302,9 @@ def _from_text(text: str, source: str) -> AnswerSet:
         where = f"line {number}"
         name, eq, value = line.partition("=")
         if not eq:
-            raise _fail(source, where, f"found {line[:40]!r}; expected name = value")
+            meta.setdefault("problems", []).append(str(_fail("", where, f"found {line[:40]!r}; "
+                                                              "expected name = value")))
+            continue
         name, value = name.strip(), value.strip()
         if name in ("title", "convention", "student", "variant"):
             meta[name], where_meta[name] = value, where

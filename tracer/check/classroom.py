@@ -28,16 +28,33 @@ class ClassResult:
     folder: Path
     results: list[Result] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)   # one-line messages
+    skipped: list[str] = field(default_factory=list)      # entries that are not answer files, and why
 
     @property
     def all_correct(self) -> bool:
         return bool(self.results) and all(r.all_correct for r in self.results)
 
 
-def answer_files(folder: Path) -> list[Path]:
-    """The answer files directly in a folder, by name; hidden files are skipped."""
-    files = sorted(p for p in folder.iterdir()
-                   if p.is_file() and p.suffix.lower() in ANSWER_SUFFIXES and not p.name.startswith("."))
+def answer_files(folder: Path, skipped: list[str] | None = None) -> list[Path]:
+    """The answer files directly in a folder, by name; hidden files are skipped silently,
+    folders, broken links and other files with a word each in ``skipped``."""
+    files = []
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        raise ProblemError(f"{folder}: cannot list the folder ({exc.strerror or exc}); expected a readable "
+                           "folder of answer files") from None
+    for p in entries:
+        if p.name.startswith("."):
+            continue
+        if p.is_file():
+            if p.suffix.lower() in ANSWER_SUFFIXES:
+                files.append(p)
+            elif skipped is not None:
+                skipped.append(f"{p}: not an answers file (not {', '.join('*' + s for s in ANSWER_SUFFIXES)})")
+        elif skipped is not None:
+            why = "a folder" if p.is_dir() else "a broken link" if p.is_symlink() else "not a regular file"
+            skipped.append(f"{p}: {why}, not an answers file")
     if not files:
         raise ProblemError(f"{folder}: found no answer files; expected a folder of "
                            f"{', '.join('*' + s for s in ANSWER_SUFFIXES)} files")
@@ -50,14 +67,20 @@ def check_folder(checker: Checker, folder: Path, required: frozenset[int] = froz
     """Check every answer file of a folder against one traced problem (or, with ``choose``,
     against the checker it picks for each file: the variant the file names)."""
     out = ClassResult(folder)
-    for path in answer_files(folder):
+    for path in answer_files(folder, out.skipped):
         try:
             answers = load_answers(path)
             chosen = choose(answers) if choose is not None else checker
+            result = chosen.check(answers, required, tolerance, convention)
         except ProblemError as exc:
             out.unreadable.append(str(exc))
             continue
-        out.results.append(chosen.check(answers, required, tolerance, convention))
+        except (ValueError, ArithmeticError, RecursionError, MemoryError) as exc:
+            # Not foreseen, but one student's file must not sink the class: it gets its line.
+            out.unreadable.append(f"{path}: could not be checked ({type(exc).__name__}: "
+                                  f"{' '.join(str(exc).split())[:80]})")
+            continue
+        out.results.append(result)
     return out
 
 
@@ -82,6 +105,7 @@ class ClassView:
     unreadable: list[str]
     quantities: list[dict[str, Any]]
     mistake_rows: list[list[str]] = field(default_factory=list)   # id, answers, students, explanation
+    skipped: list[str] = field(default_factory=list)
 
 
 def class_view(cr: ClassResult) -> ClassView:
@@ -107,7 +131,8 @@ def class_view(cr: ClassResult) -> ClassView:
         first_slip=_hotspot(first, "first_slip", n, "first went wrong here"),
         student_rows=[_student_row(r) for r in cr.results],
         quantity_rows=[[q["quantity"], *(str(q[v]) for v in VERDICTS), str(q["first_slip"])] for q in quantities],
-        unreadable=list(cr.unreadable), quantities=quantities, mistake_rows=_mistake_rows(cr))
+        unreadable=list(cr.unreadable), quantities=quantities, mistake_rows=_mistake_rows(cr),
+        skipped=list(cr.skipped))
 
 
 def _mistake_rows(cr: ClassResult) -> list[list[str]]:
@@ -163,6 +188,7 @@ def class_text(view: ClassView) -> str:
     rows = [[q["quantity"], *(str(q[v]) for v in VERDICTS), str(q["first_slip"])] for q in view.quantities]
     lines += ["", *_columns(["quantity", *VERDICTS, "first slip of"], rows)]
     lines += [f"unreadable: {u}" for u in view.unreadable]
+    lines += [f"skipped: {u}" for u in view.skipped]
     return "\n".join(lines) + "\n"
 
 
@@ -188,4 +214,5 @@ def class_json(cr: ClassResult, view: ClassView) -> dict[str, Any]:
         "most_often_first_slip": view.first_slip.name if view.first_slip else None,
         "mistakes": [{"id": r[0], "answers": int(r[1]), "students": int(r[2])} for r in view.mistake_rows],
         "unreadable": view.unreadable,
+        "skipped": view.skipped,
     }

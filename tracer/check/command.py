@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .. import examples
 from ..errors import ProblemError
-from ..outputs import emit, write_files, write_stdout
+from ..outputs import STDOUT, check_target, emit, write_files, write_stdout
 from .answers import CONVENTIONS, load_answers
 from .classroom import ClassResult, check_folder, class_json, class_text, class_view
 from .compare import TOLERANCE_HELP, Tolerance
@@ -63,7 +63,10 @@ def run(args: argparse.Namespace) -> int:
     if not path.exists():
         raise ProblemError(f"{path}: no such answers file or folder; expected an answers file or a folder of them")
     _not_an_input(args.output, path, Path(problem.source))
-    checker = Checker(problem)
+    if args.output is not None and not path.is_dir():
+        check_target(args.output)
+    from ..finite import finite_trace
+    checker = Checker(problem, finite_trace(problem))
     specs, what = (_specs(args.require), "--require") if args.require else (problem.ask, f"{problem.source}: ask")
     required = checker.required(specs, what)
     chooser = Variants(problem, checker, args.keys, (path, Path(problem.source)))
@@ -92,7 +95,8 @@ def format_result(result: Result, fmt: str, colour: bool = False, templates: str
     if fmt == "json":
         return to_json(json_report(result))
     if fmt == "text":
-        return text_report(result, colour)
+        from ..render.escape import terminal_text
+        return terminal_text(text_report(result, colour), keep_colours=colour)
     return render_sheet(result, fmt, templates, env)
 
 
@@ -103,15 +107,19 @@ def format_class(cr: ClassResult, checker: Checker, fmt: str, templates: str | N
     if fmt == "json":
         return to_json(class_json(cr, view))
     if fmt == "text":
-        return class_text(view)
+        from ..render.escape import terminal_text
+        return terminal_text(class_text(view))
     return render_template({"sheet": None, "klass": view}, checker.problem, fmt, templates, env)
 
 
 def _run_folder(checker: Checker, folder: Path, required: frozenset[int], tolerance: Tolerance | None,
                 args: argparse.Namespace, choose=None) -> int:
     out_dir = Path(args.output) if args.output else folder.resolve().parent / f"{folder.resolve().name}-feedback"
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ProblemError(f"-o: {out_dir}: is a file; expected a folder for the reports")
+    if args.output == STDOUT or (out_dir.exists() and not out_dir.is_dir()) or not out_dir.parent.is_dir():
+        why = ("standard output" if args.output == STDOUT else "a file" if out_dir.exists()
+               else "in no existing folder")
+        raise ProblemError(f"-o: found '{out_dir}', {why}; expected a folder for the reports (created if "
+                           "missing) in an existing folder")
     cr = check_folder(checker, folder, required, tolerance, args.convention, choose)
     return write_class(cr, checker, out_dir, args)
 
@@ -134,8 +142,9 @@ def write_class(cr: ClassResult, checker: Checker, out_dir: Path, args: argparse
         summary = format_class(cr, checker, "text")
     write_files(files)
     write_stdout(summary)
+    from ..render.escape import terminal_text
     for message in cr.unreadable:
-        print(f"tracer: {message}", file=sys.stderr)
+        print(terminal_text(f"tracer: {message}"), file=sys.stderr)
     if cr.unreadable:
         return 2
     return 0 if cr.all_correct else 1
@@ -145,8 +154,20 @@ def report_names(sources: list[str], ext: str) -> list[str]:
     """``anna.md`` for ``anna.yaml``; the full name (``anna.txt.md``) when two files share a stem
     or the stem is the class summary's."""
     stems = [Path(s).stem for s in sources]
-    return [f"{stem if stems.count(stem) == 1 and stem != SUMMARY_NAME else Path(s).name}.{ext}"
-            for s, stem in zip(sources, stems)]
+    names = [f"{stem if stems.count(stem) == 1 and stem != SUMMARY_NAME else Path(s).name}.{ext}"
+             for s, stem in zip(sources, stems)]
+    # Still equal (a.txt.yaml and a.txt, or Anna.yaml and anna.yaml on a case-blind disk):
+    # a number makes each distinct, so no report overwrites another.
+    taken: set[str] = {f"{SUMMARY_NAME}.{ext}".casefold()}
+    unique = []
+    for name in names:
+        candidate, n = name, 1
+        while candidate.casefold() in taken:
+            n += 1
+            candidate = f"{Path(name).stem}-{n}.{ext}"
+        taken.add(candidate.casefold())
+        unique.append(candidate)
+    return unique
 
 
 def _not_an_input(output: str | None, answers: Path, problem: Path) -> None:

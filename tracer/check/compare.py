@@ -12,13 +12,27 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+#: A decimal comma (0,5933), as much of Europe writes it: read as a decimal point.
+_COMMA = re.compile(r"[+-]?\d+,\d+(?:[eE][+-]?\d+)?")
 _CONTEXT = Context(prec=80)
-TOLERANCE_HELP = "an absolute amount (0.001), a relative one (1%) or significant figures (3sf)"
+#: A written answer has at most 40 digits and a magnitude within 1e±100: the 80-digit
+#: context then holds every rounding of it, so no comparison can overflow.
+MAX_FIGURES = 40
+MAX_EXPONENT = 100
+#: Beyond these a tolerance accepts anything: 1000 absolute, 100% relative, 1 to 15
+#: significant figures (a double carries 15 to 17).
+MAX_ABSOLUTE = Decimal(1000)
+MAX_RELATIVE = Decimal(1)
+MAX_SF = 15
+TOLERANCE_HELP = ("an absolute amount up to 1000 (0.001), a relative one up to 100% (1%) or 1 to 15 "
+                  "significant figures (3sf)")
 
 
 def parse_number(text: str) -> Decimal | None:
     """The decimal a student wrote, keeping its written precision (0.50 stays 0.50)."""
     cleaned = text.strip().replace("\u2212", "-").replace("_", "")
+    if _COMMA.fullmatch(cleaned):
+        cleaned = cleaned.replace(",", ".")
     if not _NUMBER.fullmatch(cleaned):
         return None
     return Decimal(cleaned)
@@ -75,13 +89,15 @@ class Tolerance:
     def parse(cls, text: str) -> "Tolerance | None":
         """``0.001`` (absolute), ``1%`` (relative) or ``3sf`` (significant figures); None if neither."""
         t = text.strip().lower().replace(" ", "")
-        if t.endswith("sf") and t[:-2].isdigit() and int(t[:-2]) >= 1:
-            return cls("sf", Decimal(int(t[:-2])))
+        if t.endswith("sf"):
+            digits = t[:-2]
+            return cls("sf", Decimal(int(digits))) if digits.isascii() and digits.isdigit() \
+                and len(digits) <= 2 and 1 <= int(digits) <= MAX_SF else None
         if t.endswith("%"):
-            amount = parse_number(t[:-1])
-            return cls("rel", amount / 100) if amount is not None and amount >= 0 else None
-        amount = parse_number(t)
-        return cls("abs", amount) if amount is not None and amount >= 0 else None
+            amount = _bounded(t[:-1])
+            return cls("rel", amount / 100) if amount is not None and amount <= 100 * MAX_RELATIVE else None
+        amount = _bounded(t)
+        return cls("abs", amount) if amount is not None and amount <= MAX_ABSOLUTE else None
 
     def accepts(self, written: Decimal, true: Decimal) -> bool:
         if self.kind == "abs":
@@ -98,13 +114,25 @@ class Tolerance:
         return f"to {self.amount} significant figures"
 
 
+def _bounded(text: str) -> Decimal | None:
+    """A non-negative number of sane size, else None."""
+    amount = parse_number(text)
+    if amount is None or amount < 0 or len(amount.as_tuple().digits) > MAX_FIGURES \
+            or abs(amount.adjusted()) > MAX_EXPONENT:
+        return None
+    return amount
+
+
 def _same_figures(written: Decimal, true: Decimal, figures: int) -> bool:
     """Both numbers agree to ``figures`` significant figures (the truth rounded or truncated)."""
     if true == 0 or written == 0:
         return true == written
     exponent = true.adjusted() - figures + 1
-    mine = _quantize(written, exponent, ROUND_HALF_UP)
-    return mine in (_quantize(true, exponent, ROUND_HALF_UP), _quantize(true, exponent, ROUND_DOWN))
+    try:
+        mine = _quantize(written, exponent, ROUND_HALF_UP)
+        return mine in (_quantize(true, exponent, ROUND_HALF_UP), _quantize(true, exponent, ROUND_DOWN))
+    except InvalidOperation:             # the written number is far too large to agree
+        return False
 
 
 def agreement(written: Decimal, true: float | Decimal, tolerance: Tolerance | None = None) -> str | None:

@@ -112,7 +112,8 @@ class Result:
 
     @property
     def all_correct(self) -> bool:
-        return bool(self.records) and not self.unmatched and all(r.verdict == "correct" for r in self.records)
+        return (bool(self.records) and not self.unmatched and not self.answers.problems
+                and all(r.verdict == "correct" for r in self.records))
 
     def operands(self, record: Record) -> list[Operand]:
         """The values that go into the record's formula: the student's own where given."""

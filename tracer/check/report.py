@@ -14,7 +14,6 @@ from typing import Any
 
 import jinja2
 
-from ..errors import ProblemError
 from ..engine.ops import paren
 from ..formula.latex import latex
 from ..formula.text import text as plain_text
@@ -140,7 +139,7 @@ def sheet_view(result: Result) -> SheetView:
         title=result.answers.title or result.answers.name, source=result.answers.name,
         problem_title=result.checker.problem.title, convention=_convention_note(result),
         tolerance=result.tolerance.describe() if result.tolerance else "",
-        notes=list(result.answers.notes), rows=list(rows.values()), slips=slips, missing=missing,
+        notes=[*result.answers.notes, *(f"not read: {p}" for p in result.answers.problems)], rows=list(rows.values()), slips=slips, missing=missing,
         rounding=rounding, remarked=[r for r in rows.values() if r.remark and r.verdict != "wrong"],
         unknown=unknown, counts=result.counts, points=result.points,
         out_of=result.out_of, first_wrong=rows[id(first)] if first else None,
@@ -323,6 +322,7 @@ def json_report(result: Result) -> dict[str, Any]:
         "unmatched": [{"name": u.answer.name, "given_text": u.answer.text, "where": u.answer.where,
                        "reason": u.reason, "candidates": list(u.candidates), "detail": u.detail}
                       for u in result.unmatched],
+        "not_read": list(result.answers.problems),
         "summary": {"counts": result.counts, "points": result.points, "out_of": result.out_of,
                     "score": round(result.score, 6),
                     "first_wrong": graph.display(first.node) if first else None,
@@ -382,5 +382,6 @@ def render_template(context: dict[str, Any], problem, fmt: str, templates: str |
     try:
         body = env.get_template("check.j2").render(full)
         return env.get_template(f"document.{printer.extension}.j2").render(full, body=body)
-    except jinja2.TemplateError as exc:
-        raise ProblemError(f"template error: {exc}") from None
+    except (jinja2.TemplateError, RecursionError) as exc:
+        from ..render import template_error
+        raise template_error(exc) from None

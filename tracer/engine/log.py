@@ -141,7 +141,23 @@ class TraceLog:
         for e in self.entries:
             if e.name == name and (wanted is None or e.step == wanted):
                 return e
-        raise KeyError(key)
+        raise KeyError(self._missing(key, name, wanted))
+
+    def _missing(self, key: str, name: str, wanted: int | None) -> str:
+        """``no quantity 'out_h'; did you mean 'out_h1'? (names as the walkthrough prints them)``."""
+        import difflib
+        names = list(dict.fromkeys(e.name for e in self.entries))
+        if name in names:
+            return (f"{key!r}: {name} is not recorded at step {wanted}; recorded steps: "
+                    f"{', '.join(map(str, self.steps))}")
+        digits = "".join(c for c in name if c.isdigit())
+        close = difflib.get_close_matches(name, names, n=12, cutoff=0.5)
+        # out_h1 for output1_h: the same neuron number first, then the closest spelling
+        close.sort(key=lambda n: "".join(c for c in n if c.isdigit()) != digits)
+        starting = [n for n in names if n.startswith(name)][:3]
+        hint = list(dict.fromkeys(starting + close))[:3]
+        return (f"{key!r}: no such quantity" + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else "")
+                + " (names as the walkthrough prints them, e.g. " + repr(names[0] if names else "") + ")")
 
     def select(self, kind: str | None = None, layer: int | None = None, step: int | None = None,
                example: int | str | None = "any", neuron: int | str | None = "any") -> list[Entry]:

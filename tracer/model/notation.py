@@ -20,7 +20,7 @@ from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
+from . import yamlload
 
 KINDS = ("input", "target", "net", "out", "loss", "error", "dout", "dact", "dnet",
          "weight", "dw", "new_w", "bias", "db", "new_b")
@@ -72,7 +72,7 @@ def _unknown(what: str, got: object, valid: Sequence[str], shown: str = "") -> V
 def _presets() -> dict[str, Any]:
     """The shipped YAML, read once per process."""
     text = (files("tracer.model") / "notation_presets.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = yamlload.load(text)
     return data
 
 

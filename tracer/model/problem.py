@@ -5,6 +5,7 @@ A Problem is immutable and complete: the engine never looks at raw input, and
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -23,6 +24,7 @@ from .optimizers import SGD, Optimizer
 from .notation import KINDS, Names, Notation, preset_names
 from ..engine.rounding import MODES, Rounding
 from .schema import MISSING, Reader, one_of, short
+from . import yamlload
 
 Matrix = tuple[tuple[float, ...], ...]
 BIAS_MODES = ("per_neuron", "per_layer", "none")
@@ -44,6 +46,16 @@ VARIANTS_HELP = "a mapping {weights: {low: -0.9, high: 0.9, decimals: 1}, biases
 TOLERANCE_SYNTAX = re.compile(r"[1-9][0-9]*sf|(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?%?")
 TOLERANCE_HELP = "an absolute amount (0.001), a relative one (1%) or significant figures (3sf)"
 ASK_ITEM_HELP = "a name (out_h1) or a mapping {name: out_h1, points: 2}"
+
+#: What one run may cost, checked before anything is computed (figures on a 2-core machine):
+#: weights and biases (8 bytes each, and a step recorded in full holds ~2 entries each);
+MAX_PARAMETERS = 1_000_000
+#: training steps (each keeps a ~800-byte history record; 2-2-2 runs ~20,000 steps a second);
+MAX_STEPS = 100_000
+#: multiply-adds of the whole training, steps x examples per step x weights (~10 s of numpy);
+MAX_WORK = 500_000_000
+#: entries recorded in full (~50 µs and 0.5 to 1.5 KB each: 200,000 is ~10 s and ~300 MB).
+MAX_ENTRIES = 200_000
 
 
 @dataclass(frozen=True)
@@ -119,6 +131,25 @@ class Problem:
     tolerance: str | None = None           # tracer check's default --tolerance, and the exports'
     ask_points: tuple[int, ...] = ()       # points of each ask item (1 for a plain name); () = all 1
     source: str = "<problem>"
+    #: True when built by from_dict (already validated); ``Problem(...)`` in code is validated
+    #: in __post_init__ exactly as from_dict validates a file.
+    checked: bool = field(default=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.checked:
+            return
+        where = "Problem(...)"
+        try:
+            raw = self.to_dict()
+        except Exception as exc:  # noqa: BLE001 - any malformed field: one line, no traceback
+            raise ProblemError(f"{where}: found fields that do not make a problem ({type(exc).__name__}: "
+                               f"{short(str(exc))}); expected Problem.from_dict({{...}}) or "
+                               "Problem.from_file(path)") from None
+        valid = _parse(raw, Reader(where))
+        for name in self.__dataclass_fields__:
+            if name not in ("source", "checked", "show_steps"):
+                object.__setattr__(self, name, getattr(valid, name))
+        object.__setattr__(self, "checked", True)
 
     # --- construction -------------------------------------------------------
     @classmethod
@@ -127,10 +158,14 @@ class Problem:
         if path.is_dir():
             raise ProblemError(f"{path}: found a folder; expected a problem file (YAML or JSON)")
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:     # at most one byte beyond the cap: a huge file is not read
+                data = handle.read(yamlload.MAX_BYTES + 1)
         except OSError as exc:
             raise ProblemError(f"{path}: found no readable file ({exc.strerror or exc}); "
                                "expected a problem file (YAML or JSON)") from None
+        if len(data) > yamlload.MAX_BYTES:
+            raise ProblemError(f"{path}: found a file of more than {yamlload.MAX_BYTES:,} bytes; expected a "
+                               "problem file of at most 1 MiB")
         return cls.from_text(_decode(data, str(path)), source=str(path))
 
     @classmethod
@@ -231,36 +266,58 @@ def _decode(data: bytes, source: str) -> str:
                            "UTF-8; expected a UTF-8 text file") from None
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """YAML with 1.2's numbers: ``1e-3`` is a float (PyYAML's 1.1 rules make it a string).
-
-    libyaml's parser when PyYAML has it: ten times faster than the pure-Python one."""
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"), list("-+0123456789."))
-
-
 def _load(text: str, source: str) -> Any:
-    """JSON when it says so (the fast path), YAML otherwise; syntax errors name their line."""
+    """JSON when it says so (the fast path), YAML otherwise; syntax errors name their line.
+
+    YAML goes through yamlload (size, aliases, duplicate keys, YAML 1.2 scalars)."""
     as_json = source.endswith(".json") or text.lstrip().startswith("{")
     try:
-        return json.loads(text) if as_json else yaml.load(text, Loader=_Loader)
+        yamlload.check_size(text)
+        try:
+            return json.loads(text, parse_int=_json_int, object_pairs_hook=_json_object) if as_json \
+                else yamlload.load(text)
+        except RecursionError:
+            raise yamlload.YamlLimitError(0, "found nesting deeper than Python can read; expected at most "
+                                          f"{yamlload.MAX_DEPTH} levels of lists and mappings") from None
     except json.JSONDecodeError as exc:
         if not source.endswith(".json"):
             return _load_yaml_or(text, source, exc)
         raise _syntax(source, "JSON", exc.lineno, exc.colno, exc.msg) from None
     except yaml.YAMLError as exc:
         raise _yaml_syntax(text, source, exc) from None
+    except yamlload.YamlLimitError as exc:
+        raise _limit(source, exc) from None
+
+
+def _limit(source: str, exc: yamlload.YamlLimitError) -> ProblemError:
+    return ProblemError(f"{source}: {f'line {exc.line}' if exc.line else 'top level'}: {exc.message}")
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > yamlload.MAX_INT_DIGITS:
+        raise yamlload.YamlLimitError(0, f"found a whole number of {len(text.lstrip('-'))} digits; "
+                                      f"expected at most {yamlload.MAX_INT_DIGITS:,} digits")
+    return int(text)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise yamlload.YamlLimitError(0, f"found the key {short(key)} twice in one object; "
+                                          "expected each key once")
+        out[key] = value
+    return out
 
 
 def _load_yaml_or(text: str, source: str, first: json.JSONDecodeError) -> Any:
     """A '{' file that is not JSON may be a YAML flow mapping; if neither, report the JSON error."""
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yamlload.load(text)
     except yaml.YAMLError:
         raise _syntax(source, "JSON", first.lineno, first.colno, first.msg) from None
+    except yamlload.YamlLimitError as exc:
+        raise _limit(source, exc) from None
 
 
 def _yaml_syntax(text: str, source: str, exc: yaml.YAMLError) -> ProblemError:
@@ -290,6 +347,7 @@ def _parse(raw: Any, r: Reader) -> Problem:
     net = rn.mapping(top["network"], NETWORK_FIELDS, what=REQUIRED_TOP["network"],
                      required={"layers": "a list of at least 2 layer sizes, input layer first"})
     layers = _layers(net["layers"], rn.at("layers"))
+    _check_size(layers, rn.at("layers"))
     activations = _activations(net.get("activation", DEFAULT_ACTIVATION.name), layers, rn.at("activation"))
     bias = rn.at("bias").choice(net.get("bias", "per_neuron"), BIAS_MODES)
     weights, biases = _parameters(net, layers, bias, rn)
@@ -301,12 +359,14 @@ def _parse(raw: Any, r: Reader) -> Problem:
         raise r.at("training").at("batch_size").expected(
             training.batch_size, f"at most the number of examples ({len(data)})")
     total_steps = math.ceil(len(data) / training.batch_size) * training.epochs
+    show_steps = _show_steps(top.get("show_steps", MISSING), total_steps, r.at("show_steps"))
+    _check_cost(layers, training, len(data), show_steps, r)
     ask = _ask(top.get("ask", []), r.at("ask"))
-    return Problem(
+    return Problem(checked=True,
         layers=layers, activations=activations, weights=weights, biases=biases,
         loss_name=loss_name, training=training, data=data,
         title=r.at("title").text(top.get("title", DEFAULT_TITLE)), bias=bias,
-        show_steps=_show_steps(top.get("show_steps", MISSING), total_steps, r.at("show_steps")),
+        show_steps=show_steps,
         notation=_notation(top.get("notation", "letters"), layers, bias, r.at("notation")),
         rounding=_rounding(top.get("rounding", {}), r.at("rounding")),
         ask=tuple(name for name, _ in ask),
@@ -346,6 +406,56 @@ def _tolerance(value: Any, r: Reader) -> str:
     if not TOLERANCE_SYNTAX.fullmatch(text):
         raise r.expected(value, TOLERANCE_HELP)
     return text
+
+
+def _parameter_count(layers: tuple[int, ...]) -> int:
+    return sum(a * b + b for a, b in itertools.pairwise(layers))
+
+
+def _check_size(layers: tuple[int, ...], r: Reader) -> None:
+    """Refuse a network too large to hold before any weight is drawn or allocated."""
+    count = _parameter_count(layers)
+    if count > MAX_PARAMETERS:
+        raise r.fail(f"found {short(list(layers))}, {count:,} weights and biases; expected at most "
+                     f"{MAX_PARAMETERS:,} weights and biases (smaller layers)")
+
+
+def recorded_entries(layers: tuple[int, ...], batch: int, steps: int) -> int:
+    """An upper estimate of the entries ``steps`` recorded steps hold: per example a net,
+    an output and three derivatives per neuron and a gradient per weight and bias, and per
+    step the mean gradient and the update of each (2-2-2: 52 for 43; 784-30-10: 48,500 for 47,941)."""
+    neurons = sum(layers[1:])
+    parameters = _parameter_count(layers)
+    return steps * ((batch + 1) * parameters + 8 * batch * neurons)
+
+
+def _check_cost(layers: tuple[int, ...], training: Training, examples: int,
+                show_steps: tuple[int | str, ...] | str | None, r: Reader) -> None:
+    """Refuse a run beyond MAX_STEPS, MAX_WORK or MAX_ENTRIES, naming the field to change."""
+    per_epoch = math.ceil(examples / training.batch_size)
+    total = per_epoch * training.epochs
+    rt = r.at("training")
+    if total > MAX_STEPS:
+        raise rt.at("epochs").fail(f"found {training.epochs:,} epochs of {per_epoch:,} step{'s' * (per_epoch != 1)}, "
+                                   f"{total:,} steps; expected at most {MAX_STEPS:,} steps in all (fewer epochs, "
+                                   "or a larger batch_size)")
+    work = total * training.batch_size * _parameter_count(layers)
+    if work > MAX_WORK:
+        raise rt.at("epochs").fail(f"found {training.epochs:,} epochs of a {'-'.join(map(str, layers))} network, "
+                                   f"{work:,} multiply-adds; expected at most {MAX_WORK:,} (fewer epochs or "
+                                   "smaller layers)")
+    if show_steps is None:
+        recorded = total if total <= 10 else 2
+    elif show_steps == "all":
+        recorded = total
+    else:
+        recorded = len({total if s == "last" else s for s in show_steps})
+    entries = recorded_entries(layers, min(training.batch_size, examples), recorded)
+    if entries > MAX_ENTRIES:
+        where, fix = (r.at("show_steps"), "record fewer steps, e.g. show_steps: [1, last]") if recorded > 1 \
+            else (r.at("network").at("layers"), "smaller layers or a smaller batch_size")
+        raise where.fail(f"found {recorded:,} step{'s' * (recorded != 1)} recorded in full, about {entries:,} "
+                         f"entries; expected at most {MAX_ENTRIES:,} recorded entries ({fix})")
 
 
 def _variants(value: Any, bias: str, r: Reader) -> VariantSpec:

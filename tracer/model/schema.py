@@ -23,21 +23,42 @@ def closest(name: str, valid: Iterable[str]) -> str:
     return f" (did you mean '{match[0]}'?)" if match else ""
 
 
-def _yaml(value: Any) -> str:
-    """The value as a user would have typed it in YAML flow style (true, .nan, [1, 2])."""
+def _yaml(value: Any, budget: int = 10 * _LIMIT) -> str:
+    """The value as a user would have typed it in YAML flow style (true, .nan, [1, 2]).
+
+    At most about ``budget`` characters are built: a huge (or alias-expanded) value costs
+    no more to describe than a short one, and a value that contains itself ends."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and not math.isfinite(value):
         return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    if isinstance(value, int) and value.bit_length() > 13_000:   # beyond 4,000 digits str() is refused
+        return f"a whole number of about {int(value.bit_length() * 0.30103)} digits"
     if isinstance(value, str):
+        value = value[:max(budget, 1)]
         return f"'{value}'" if value.isprintable() else repr(value)
+    if isinstance(value, (Mapping, list, tuple)) and budget < 4:
+        return "..."
     if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{k}: {_yaml(v)}" for k, v in value.items()) + "}"
+        return "{" + _items(((f"{str(k)[:20]}: ", v) for k, v in value.items()), budget - 2) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_yaml(v) for v in value) + "]"
-    return repr(value)
+        return "[" + _items((("", v) for v in value), budget - 2) + "]"
+    return repr(value)[:budget]
+
+
+def _items(pairs: Iterable[tuple[str, Any]], budget: int) -> str:
+    parts: list[str] = []
+    used = 0
+    for prefix, v in pairs:
+        if used >= budget:
+            parts.append("...")
+            break
+        text = prefix + _yaml(v, budget - used)
+        parts.append(text)
+        used += len(text) + 2
+    return ", ".join(parts)
 
 
 def short(value: Any) -> str:

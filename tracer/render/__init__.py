@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
+import jinja2.sandbox
 
 from ..errors import ProblemError
 from ..model.problem import STYLES
@@ -82,7 +83,10 @@ def _environment(user_dir: str | None) -> jinja2.Environment:
     loaders = [jinja2.FileSystemLoader(str(templates_dir()))]
     if user_dir is not None:
         loaders.insert(0, jinja2.FileSystemLoader(user_dir))
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
+    # A user's templates run sandboxed: no attribute starting with _ (so no __globals__, no os),
+    # no calls to unsafe methods. The built-ins alone are trusted and render unsandboxed (faster).
+    kind = jinja2.Environment if user_dir is None else jinja2.sandbox.SandboxedEnvironment
+    env = kind(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              autoescape=False, bytecode_cache=_bytecode_cache())
     env.filters["math_cells"] = math_cells
@@ -196,9 +200,38 @@ def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
     except jinja2.TemplateNotFound as exc:
         raise ProblemError(f"--style {style}: template {exc.name} not found in "
                            f"{options.templates or 'the built-in templates'}; expected a jinja2 template") from None
-    except jinja2.TemplateError as exc:
-        raise ProblemError(f"template error: {exc}") from None
+    except (jinja2.TemplateError, RecursionError) as exc:
+        raise template_error(exc) from None
     return Rendered(text, dict(printer.attachments))
+
+
+def template_error(exc: BaseException) -> ProblemError:
+    """One line naming the template file and line: ``templates/x.j2: line 3: ...``.
+
+    A syntax error carries its place; an error while rendering (an undefined variable, a
+    sandbox refusal) is placed by the innermost template frame of its traceback, which
+    jinja2 rewrites to point into the template; an include loop ends in RecursionError."""
+    filename, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+    if not isinstance(exc, jinja2.TemplateSyntaxError):
+        tb = exc.__traceback__
+        frames: list[tuple[str, int]] = []
+        while tb is not None:
+            name = tb.tb_frame.f_code.co_filename
+            if name.endswith(".j2") or "/templates/" in name:
+                frames.append((name, tb.tb_lineno))
+            tb = tb.tb_next
+        if frames:
+            filename, line = frames[-1]
+    if isinstance(exc, RecursionError):
+        reason = "templates that include or extend each other without end (an include loop)"
+    elif isinstance(exc, jinja2.sandbox.SecurityError):
+        reason = f"an operation the sandbox refuses ({exc})"
+    else:
+        reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    where = f"{filename or 'template'}" + (f": line {line}" if line else "")
+    reason = " ".join(str(reason).split())
+    return ProblemError(f"{where}: template error: {reason[:200]}; expected a jinja2 template that renders "
+                        "(see templates/README.md)")
 
 
 def body_template(style: str, options: RenderOptions) -> str:

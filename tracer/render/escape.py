@@ -92,7 +92,8 @@ def markdown_text(s: str) -> str:
     ``& < >`` become entities, so ``<script>`` is text and not a tag.  The
     Markdown specials ``\ * _ [ ] # ` |`` are backslash-escaped so they do not
     make emphasis, links, headings, code spans or table cells, and ``$`` is
-    backslash-escaped so math renderers do not see ``$x$`` as math.  Line
+    backslash-escaped so math renderers do not see ``$x$`` as math (nor ``\\(x\\)``
+    or ``\\[x\\]``: their backslash is doubled once more, see below).  Line
     breaks become spaces so the text cannot open a new block (list, heading).
 
     Meant for inline positions (titles, table cells).  Note: plain
@@ -100,7 +101,16 @@ def markdown_text(s: str) -> str:
     treat ``\|`` and ``\$`` as escapes and shows the backslash; it is still inert.
     """
     cleaned = _clean_controls(s)
-    return "".join(_MARKDOWN_MAP.get(ch, ch) for ch in cleaned)
+    escaped = "".join(_MARKDOWN_MAP.get(ch, ch) for ch in cleaned)
+    return _BEFORE_DELIMITER.sub(lambda m: m[0] * 2, escaped)
+
+
+#: ``\(`` and ``\[`` are MathJax's inline and display delimiters: Markdown's ``\\(`` would
+#: still reach the page as ``\(``. Every backslash of a run before ( ) [ ] is doubled once
+#: more, so the page shows ``\\(``, which MathJax (processEscapes, the default) prints as
+#: a literal backslash and parenthesis. (A run of k backslashes is 2k after escaping; the
+#: bracket's own escape ``\[`` is not part of the run: it follows an even-length run.)
+_BEFORE_DELIMITER = re.compile(r"(?:\\\\)+(?=[()]|\\[\[\]])")
 
 
 # --------------------------------------------------------------------------- XML / SVG
@@ -131,3 +141,36 @@ def xml_text(s: str) -> str:
     single one makes the whole document unparsable.
     """
     return "".join(_XML_MAP.get(ch, ch) for ch in s if _xml_allowed(ch))
+
+
+# --------------------------------------------------------------------------- terminal
+
+#: The colour codes tracer's own terminal reports use (Select Graphic Rendition, colours only).
+_SGR = re.compile(r"\x1b\[[0-9;]{0,8}m")
+
+
+def terminal_text(s: str, keep_colours: bool = False) -> str:
+    r"""Text for a terminal: control characters other than line breaks print escaped.
+
+    An answers file (or a file name) holding ``\x1b]0;...`` or ``\x1b[2J`` must not
+    retitle or clear the teacher's terminal: every C0/C1 control character but ``\n``
+    becomes its visible ``\x1b`` form, as do the bidirectional overrides that reorder
+    what is shown. ``keep_colours`` leaves plain colour codes (tracer's own ``--color``).
+    """
+    def visible(ch: str) -> str:
+        code = ord(ch)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    def escape(part: str) -> str:
+        return "".join(visible(ch) if (unicodedata.category(ch) == "Cc" and ch != "\n") or ch in _BIDI else ch
+                       for ch in part)
+    if not keep_colours:
+        return escape(s)
+    pieces, last = [], 0
+    for m in _SGR.finditer(s):
+        pieces += [escape(s[last:m.start()]), m[0]]
+        last = m.end()
+    return "".join(pieces) + escape(s[last:])
+
+
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

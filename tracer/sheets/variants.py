@@ -17,12 +17,18 @@ written, and written whole (``outputs.write_files``).
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import os
+import re
+import shutil
+import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import yaml
@@ -222,14 +228,78 @@ def folder_files(v: Variant, seed: int) -> dict[str, str | bytes]:
     return {"problem.yaml": problem_yaml(v, seed), **documents(v), "answers.yaml": answers_yaml(v)}
 
 
-def add_pdfs(folders: dict[str, dict[str, str | bytes]]) -> None:
-    """Compile every folder's exercise.tex and answer_key.tex (a few at a time: LaTeX is slow)."""
-    from ..render.pdf import compile_pdf
-    jobs = [(folder, name) for folder in folders for name in DOCUMENTS]
+#: The print-ready documents of a full run: every variant's sheet, and every answer key.
+COMBINED = {"exercise": "exercises.pdf", "answer_key": "answer_keys.pdf"}
+_MARK = "TRACER-VARIANT-STARTS-AFTER-PAGES"
+_RESTORE = ("\\makeatletter\\let\\maketitle\\tracer@maketitle\\let\\@maketitle\\tracer@makeit"
+            "\\let\\title\\tracer@title\\let\\date\\tracer@date\\makeatother")
+
+
+def combined_tex(sources: Sequence[str]) -> str:
+    """One LaTeX document of several whole documents (all from the same template): the first
+    one's preamble, then each body on fresh pages numbered from 1 under its own title. Before
+    each, the number of pages shipped so far goes to the log, to cut the PDF apart again."""
+    head, _, _ = sources[0].partition("\\title{")
+    parts = [head, "\\makeatletter\\let\\tracer@maketitle\\maketitle\\let\\tracer@makeit\\@maketitle"
+             "\\let\\tracer@title\\title\\let\\tracer@date\\date\\makeatother\n\\begin{document}\n"]
+    for tex in sources:
+        preamble, _, rest = tex.partition("\\begin{document}\n")
+        title = preamble[preamble.index("\\title{"):]
+        body = rest.rsplit("\\end{document}", 1)[0]
+        parts += ["\\clearpage\\setcounter{page}{1}\\setcounter{section}{0}\\setcounter{equation}{0}"
+                  "\\setcounter{table}{0}\\setcounter{figure}{0}\\setcounter{footnote}{0}\n",
+                  f"\\typeout{{{_MARK} \\the\\ReadonlyShipoutCounter}}\n", _RESTORE, "\n", title, body]
+    parts.append("\\end{document}\n")
+    return "".join(parts)
+
+
+def cut_pdf(pdf: bytes, starts: Sequence[int]) -> list[bytes]:
+    """The combined PDF cut at the given page offsets: one PDF per variant, its pages whole."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    reader = PdfReader(io.BytesIO(pdf))
+    bounds = [*starts, len(reader.pages)]
+    info = {k: v for k, v in (reader.metadata or {}).items() if isinstance(v, str)}
+    pieces = []
+    for first, end in itertools.pairwise(bounds):
+        writer = PdfWriter()
+        for k in range(first, end):
+            writer.add_page(reader.pages[k])
+        writer.add_metadata(info)
+        writer._ID = None               # no random file identifier: the same run, the same bytes
+        out = io.BytesIO()
+        writer.write(out)
+        pieces.append(out.getvalue())
+    return pieces
+
+
+def add_pdfs(folders: dict[str, dict[str, str | bytes]],
+             progress: Callable[[str], None] = lambda line: None) -> dict[str, bytes]:
+    """Compile the two combined documents (two at a time: one LaTeX run each, rerun by latexmk
+    only as tables need) and cut every folder's exercise.pdf and answer_key.pdf from them.
+
+    Per variant, compiling each of its two documents alone ran LaTeX 60 times for 30
+    variants (~50 s on 2 cores); two combined documents run it 2 to 4 times (benchmarks/)."""
+    from ..render.pdf import compile_pdf_log
+    labels = list(folders)
+    progress(f"compiling {COMBINED['exercise']} and {COMBINED['answer_key']} ({len(labels)} "
+             f"variant{'s' * (len(labels) != 1)})")
+    jobs = [combined_tex([str(folders[label][f"{name}.tex"]) for label in labels]) for name in DOCUMENTS]
     with ThreadPoolExecutor(max_workers=PDF_WORKERS) as pool:
-        pdfs = list(pool.map(lambda job: compile_pdf(str(folders[job[0]][f"{job[1]}.tex"])), jobs))
-    for (folder, name), pdf in zip(jobs, pdfs):
-        folders[folder][f"{name}.pdf"] = pdf
+        compiled = list(pool.map(compile_pdf_log, jobs))
+    combined: dict[str, bytes] = {}
+    for name, (pdf, log) in zip(DOCUMENTS, compiled):
+        starts = [int(n) for n in re.findall(rf"{_MARK} (\d+)", log)]
+        if len(starts) != len(labels):
+            raise ProblemError(f"--format pdf: the combined {COMBINED[name]} did not mark {len(labels)} variants "
+                               "in its log; expected the built-in templates")
+        for label, piece in zip(labels, cut_pdf(pdf, starts)):
+            folders[label][f"{name}.pdf"] = piece
+        combined[COMBINED[name]] = pdf
+    for label in labels:
+        progress(f"variant {label} of {len(labels)}: {', '.join(f'{n}.pdf' for n in DOCUMENTS)} cut")
+    return combined
 
 
 def tex_available() -> bool:
@@ -279,32 +349,105 @@ def files_cell(label: str, pdf: bool) -> str:
 
 
 # --- the command ---------------------------------------------------------------------------
+def earlier_run(out: Path) -> list[str]:
+    """What ``out`` holds (sorted names; hidden entries left out): empty when it is new or empty."""
+    if not out.is_dir():
+        return []
+    return sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+
+
+def _is_variant_output(out: Path, name: str) -> bool:
+    """A file or folder a variants run writes: NN/ with a problem.yaml, index.md, the combined PDFs."""
+    if name in ("index.md", *COMBINED.values()):
+        return (out / name).is_file()
+    return re.fullmatch(r"\d{2,3}", name) is not None and (out / name / "problem.yaml").is_file()
+
+
 def write_variants(problem: Problem, out: Path, count: int, seed: int, only: int | None = None,
-                   pdf: bool = True) -> list[Path]:
+                   pdf: bool = True, force: bool = False,
+                   progress: Callable[[str], None] = lambda line: None) -> list[Path]:
     """Draw, render and write the variants (only one with ``only``); return the folders written.
 
     Everything is checked and rendered first and written in one go at the end: a bad
-    range, an impossible draw or a LaTeX error leaves the output folder as it was.
+    range, an impossible draw or a LaTeX error leaves the output folder as it was. A full
+    run into a folder that holds an earlier run is refused unless ``force``, which replaces
+    the set whole: the new set is written into a folder beside it and swapped in, so no
+    folder of a larger earlier run stays behind. ``progress`` gets a line per variant.
     """
     spec = spec_of(problem)
     asked = asked_entries(problem)        # a bad ask fails here, before any drawing
+    existing = earlier_run(out) if only is None else []
+    if existing and not force:
+        raise ProblemError(f"-o: found '{out}' holding {_held(existing)}; expected a new or empty folder, or "
+                           "--force to replace an earlier run's variants whole")
+    strangers = [name for name in existing if not _is_variant_output(out, name)]
+    if strangers:
+        raise ProblemError(f"-o: found '{out}' holding {strangers[0]!r}, which no variants run wrote; expected "
+                           "a folder of an earlier run only (--force replaces it whole: move other files out)")
     width = max(2, len(str(count)))
-    numbers = [only] if only is not None else list(range(1, count + 1))
-    variants = [variant(problem, spec, seed, k, width, asked) for k in numbers]
-    labels = [v.label for v in variants]
+    # With PDFs, --only k draws every variant: its PDF is cut from the same combined
+    # documents as the full run's, so it is the full run's, byte for byte.
+    numbers = [only] if only is not None and not pdf else list(range(1, count + 1))
+    variants = []
+    for k in numbers:
+        variants.append(variant(problem, spec, seed, k, width, asked))
+        progress(f"variant {variants[-1].label} of {count} drawn ({variants[-1].tries} "
+                 f"draw{'s' * (variants[-1].tries != 1)})")
     folders = {v.label: folder_files(v, seed) for v in variants}
-    if pdf:
-        add_pdfs(folders)
-    files: dict[Path, str | bytes] = {out / label / name: data
+    combined = add_pdfs(folders, progress) if pdf else {}
+    if only is not None:
+        label = f"{only:0{width}d}"
+        folders = {label: folders[label]}
+        variants = [v for v in variants if v.label == label]
+    labels = list(folders)
+    target = out if only is not None or not existing else Path(tempfile.mkdtemp(prefix=f".{out.name}.new-",
+                                                                                dir=out.parent))
+    files: dict[Path, str | bytes] = {target / label / name: data
                                       for label, content in folders.items() for name, data in content.items()}
     if only is None:
-        files[out / "index.md"] = index_md(problem, variants, seed, pdf)
-    for label in labels:
-        (out / label).mkdir(parents=True, exist_ok=True)
-    write_files(files)
-    for label in labels:                  # a PDF left by an earlier run would not match
+        files[target / "index.md"] = index_md(problem, variants, seed, pdf)
+        files.update({target / name: data for name, data in combined.items()})
+    try:
+        for label in labels:
+            (target / label).mkdir(parents=True, exist_ok=True)
+        write_files(files)
+        if target != out:
+            _swap(target, out)
+    finally:
+        if target != out:
+            shutil.rmtree(target, ignore_errors=True)
+    for label in labels:                  # a PDF left by an earlier --only run would not match
         for name in DOCUMENTS:
             stale = out / label / f"{name}.pdf"
             if not pdf and stale.is_file():
                 stale.unlink()
     return [out / label for label in labels]
+
+
+def _held(names: list[str]) -> str:
+    shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    return f"{len(names)} entr{'ies' if len(names) != 1 else 'y'} ({shown})"
+
+
+def _swap(new: Path, out: Path) -> None:
+    """Put the folder ``new`` in the place of ``out``: two renames, then the old set is deleted."""
+    from ..outputs import _signals_held
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    with _signals_held():
+        os.replace(out, old / "set")
+        os.replace(new, out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+class Progress:
+    """Progress lines on standard error, once a run has taken more than a second (a quick
+    run stays silent): ``tracer: variants: variant 07 of 30 drawn (2 draws)``."""
+
+    def __init__(self, stream: Any, after: float = 1.0) -> None:
+        self.stream = stream
+        self.start = time.monotonic()
+        self.after = after
+
+    def __call__(self, line: str) -> None:
+        if time.monotonic() - self.start > self.after:
+            print(f"tracer: variants: {line}", file=self.stream, flush=True)
