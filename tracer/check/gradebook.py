@@ -29,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import ProblemError
+from ..model.graph_problem import GraphProblem
 from ..model.problem import Problem
 from .answers import AnswersError, AnswerSet
 from .judge import Checker, Result
@@ -118,7 +119,7 @@ def student_of(answers: AnswerSet) -> str:
 class Variants:
     """Checkers of a problem's variants by code, each drawn once (tracer variants' own code)."""
 
-    def __init__(self, problem: Problem, base: Checker) -> None:
+    def __init__(self, problem: Problem | GraphProblem, base: Checker) -> None:
         self.problem = problem
         self.base = base
         self._checkers: dict[tuple[int, int], Checker] = {}

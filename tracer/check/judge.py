@@ -17,7 +17,9 @@ from typing import Iterable, Sequence
 
 from ..engine.trace import trace
 from ..errors import ProblemError
-from ..engine.log import KINDS, TraceLog
+from ..engine.graph import GraphLog, trace_graph
+from ..engine.log import TraceLog
+from ..model.graph_problem import GraphProblem
 from ..model.problem import Problem
 from ..engine.rounding import Rounding
 from .answers import Answer, AnswerSet
@@ -134,9 +136,10 @@ def _in_log_sign(text: str, value: float) -> str:
 class Checker:
     """A problem traced once and indexed by name, ready to judge any number of answer files."""
 
-    def __init__(self, problem: Problem, log: TraceLog | None = None) -> None:
+    def __init__(self, problem: Problem | GraphProblem, log: TraceLog | GraphLog | None = None) -> None:
         self.problem = problem
-        self.log = log if log is not None else trace(problem)
+        self.log = log if log is not None else (trace_graph(problem) if isinstance(problem, GraphProblem)
+                                                else trace(problem))
         self.graph = Graph(self.log)
         self.names = NameIndex(self.graph)
         self.rounding: Rounding = problem.rounding
@@ -160,13 +163,13 @@ class Checker:
         if step is not None and step not in self.graph.steps:
             raise ProblemError(f"{what}: {spec!r}: step {step} is not worked in full; expected one of "
                                + ", ".join(f"@{s}" for s in self.graph.steps))
-        if not body or body in KINDS:
+        if not body or body in self.graph.kinds:
             return [n.id for n in self.graph if n.computed and (not body or n.kind == body)
                     and (step is None or n.step == step) and (example is None or n.example == example)]
         match = self.names.resolve(spec)
         if match.node is None:
             raise ProblemError(f"{what}: {spec!r}: {describe(match)}; expected a quantity name, a kind "
-                               f"({', '.join(KINDS)}) or a step (@1)")
+                               f"({', '.join(self.graph.kinds)}) or a step (@1)")
         return [match.node]
 
     def required(self, specs: Iterable[str], what: str = "--require") -> frozenset[int]:
