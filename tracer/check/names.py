@@ -126,6 +126,8 @@ class NameIndex:
         for node in graph:
             self._add(node, self._aliases(node))
             self._add_exact(node)
+        if isinstance(log, GraphLog):
+            self._prefer_gradients()
 
     # --- building -----------------------------------------------------------
     def _aliases(self, node: Node) -> list[str]:
@@ -168,6 +170,15 @@ class NameIndex:
                 ids.append(node.id)
         self._closest.setdefault(node.step, {}).setdefault(key(node.name, self.totals).lower(),
                                                            self.graph.display(node))
+
+    def _prefer_gradients(self) -> None:
+        """In an expression, ∂f/∂q names both the gradient at q and, when q feeds the output gate
+        f, that gate's local gradient (the walkthrough's ``local df/dq``): the gradient wins."""
+        nodes = self.graph.nodes
+        for tier in self.tiers:
+            for text, ids in tier.items():
+                if len(ids) > 1 and any(nodes[i].kind == "grad" for i in ids):
+                    tier[text] = [i for i in ids if nodes[i].kind != "local_grad"]
 
     # --- resolving ----------------------------------------------------------
     def resolve(self, name: str) -> Match:

@@ -19,6 +19,7 @@ from typing import Protocol, Sequence
 
 from ..check.judge import Checker
 from ..check.nodes import Node
+from ..engine.gates import Seed
 from ..engine.graph import GraphLog, Source
 from ..engine.log import KINDS, Entry, TraceLog
 from ..render.view import Eq, Viewer
@@ -189,8 +190,8 @@ def asked_nodes(checker: Checker, ask: Sequence[str], source: str) -> list[Node]
     A given number (``w5``, ``i1``) is not a question: the error suggests what to ask instead.
     """
     graph = checker.graph
-    if not ask:
-        return [node for node in graph if node.computed]
+    if not ask:   # every computed quantity, but not an expression's given output gradient (df/df)
+        return [node for node in graph if node.entry is not None and not isinstance(node.entry.op, Seed)]
     reader = Reader(source).at("ask")
     chosen: set[int] = set()
     for k, spec in enumerate(ask):

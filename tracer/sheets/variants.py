@@ -35,6 +35,7 @@ from ..engine.gates import ActivationGate, MaxGate, Seed
 from ..engine.graph import GraphLog, trace_graph
 from ..engine.trace import trace
 from ..errors import ProblemError
+from ..formula.text import text as plain_text
 from .exercise import Exercise
 from ..engine.log import Entry, TraceLog
 from ..engine.rounding import Rounding
@@ -163,7 +164,7 @@ def circuit_flaw(log: GraphLog, asked: Sequence[int]) -> str | None:
         if isinstance(g.gate, MaxGate):
             top = max(o.value for o in e.operands)
             if sum(o.value == top for o in e.operands) > 1:
-                return f"{e.name} = {e.substitution_latex()}: its largest inputs tie"
+                return f"{e.name} = {plain_text(e.substitution_tree())}: its largest inputs tie"
         elif isinstance(g.gate, ActivationGate) and (why := g.gate.activation.variant_flaw(e.operands[0].value)):
             return f"{e.name}: its input {e.operands[0].shown} {why}"
     entries = [log.entries[i] for i in asked]
