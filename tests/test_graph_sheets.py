@@ -289,3 +289,29 @@ def test_check_requires_the_ask_and_carries_through_paths(tmp_path: Path) -> Non
     assert [checker.graph[i].name for i in sorted(checker.required(["grad"]))] == [
         "df/df", "df/dg1", "df/dg2", "df/dx via g2", "df/dy via g2", "df/dx via g1", "df/dx", "df/dy via g1",
         "df/dy"]
+
+
+def test_export_refuses_an_expression_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "circuit.yaml"
+    path.write_text(VARIANTS, encoding="utf-8")
+    out = tmp_path / "quiz.xml"
+    status, stdout, err = run(["export", str(path), "--to", "moodle", "--count", "2", "-o", str(out)], capsys)
+    assert (status, stdout) == (2, "")
+    assert err == (f"tracer: {path}: found an expression problem; expected a network problem (exports to Moodle, "
+                   "Canvas and PrairieLearn are of networks; tracer variants writes an expression's variants)\n")
+    assert not out.exists()
+
+
+def test_answers_naming_their_variant_are_checked_against_it(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from tracer.sheets.export.codes import encode
+    path = tmp_path / "circuit.yaml"
+    path.write_text(VARIANTS, encoding="utf-8")
+    assert run(["variants", str(path), "-o", str(tmp_path / "v"), "--count", "5", "--seed", "4", "--no-pdf"],
+               capsys)[0] == 0
+    values = variant_values(tmp_path / "v" / "05")
+    answers = tmp_path / "bo.yaml"
+    answers.write_text(f"variant: {encode(4, 5)}\nq: {values['x'] + values['y']:g}\ndf/dx: {values['z']:g}\n",
+                       encoding="utf-8")
+    status, out, _ = run(["check", str(path), str(answers)], capsys)
+    assert status == 0 and f"Variant {encode(4, 5)} (seed 4)" in out and "2 correct, 0 carried" in out
