@@ -7,7 +7,9 @@ Not a test: it prints each figure beside the issue's target and marks a miss wit
   (read + match + judge + terminal report; the problem is traced once, as ``tracer check``
   over a folder does; the figure with loading and tracing the problem is printed too);
 - a class of 500 answer files for seed 002's network (relu-blog): under 10 s for the
-  whole ``tracer check relu-blog FOLDER -o OUT`` (a report each and the class summary).
+  whole ``tracer check relu-blog FOLDER -o OUT`` (a report each and the class summary);
+- issue 18: judging those 500 files with the mistakes named (``Checker.check``) within 2x
+  the time without (``diagnose=False``, the checker as it was before mistakes were named).
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tracer import examples  # noqa: E402
-from tracer.check import Checker, load_answers  # noqa: E402
+from tracer.check import Checker, load_answers, parse_answers  # noqa: E402
 from tracer.check.report import text_report  # noqa: E402
 from tracer.cli import main  # noqa: E402
 
@@ -120,12 +122,39 @@ def class_run(folder: Path, klass: Path, fmt: str) -> tuple[float, float]:
     return seconds
 
 
+def diagnosis(klass: Path) -> None:
+    """The 500 files judged in-process, with and without naming mistakes (answers read once)."""
+    checker = Checker(examples.load("relu-blog"))
+    sheets = [load_answers(p) for p in sorted(klass.iterdir())]
+    without = timed(lambda: [checker.check(a, diagnose=False) for a in sheets], 5)
+    with_ = timed(lambda: [checker.check(a) for a in sheets], 5)
+    wrong = sum(r.verdict == "wrong" for a in sheets for r in checker.check(a).records)
+    report(f"relu-blog: judge 500 files ({wrong} wrong answers), mistakes not named", without, None, "s")
+    report("relu-blog: the same, mistakes named", with_, 2 * without[1], "s")
+    print(f"ratio (cpu) {with_[1] / without[1]:.2f}x   target 2x")
+    # the worst case: four wrong answers a file (off by 5% to 100%), none of them a common mistake
+    rng = random.Random(18)
+    entries = checker.log.entries
+    heavy = []
+    for _ in range(500):
+        slips = set(rng.sample(range(len(entries)), 4))
+        lines = [f"{e.name} = {e.value * (1 + rng.uniform(0.05, 1.0)) if e.index in slips else e.value:.6g}"
+                 for e in entries]
+        heavy.append(parse_answers("\n".join(lines) + "\n", "heavy.txt", "text"))
+    without = timed(lambda: [checker.check(a, diagnose=False) for a in heavy], 5)
+    with_ = timed(lambda: [checker.check(a) for a in heavy], 5)
+    report("relu-blog: judge 500 files with 4 wrong answers each, mistakes not named", without, None, "s")
+    report("relu-blog: the same, mistakes named", with_, 2 * without[1], "s")
+    print(f"ratio (cpu) {with_[1] / without[1]:.2f}x   target 2x")
+
+
 def main_() -> None:
     print(f"tracer check benchmarks (python {sys.version.split()[0]})")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         one_file(folder)
         klass = class_of(folder, 500)
+        diagnosis(klass)
         for fmt in ("text", "md", "json"):
             report(f"relu-blog: class of 500 answer files, {fmt} reports + class summary",
                    class_run(folder, klass, fmt), 10.0, "s")

@@ -33,7 +33,8 @@ def test_json_has_one_record_per_answer_and_a_summary(result):
     assert (data["format"], data["version"], data["answers"]) == ("tracer-check", 1, "anna.txt")
     record = data["records"][2]
     assert set(record) == {"name", "quantity", "kind", "step", "example", "given", "given_text", "expected",
-                           "expected_from_own_values", "verdict", "how", "formula", "carried_into", "where"}
+                           "expected_from_own_values", "verdict", "how", "formula", "carried_into", "where",
+                           "mistake"}
     assert {k: record[k] for k in ("name", "given", "verdict", "formula", "where")} == {
         "name": "net_o1", "given": 1.1126, "verdict": "carried",
         "formula": "w_{5} \\cdot out_{h1} + w_{6} \\cdot out_{h2} + b_{2}", "where": "line 3"}
@@ -47,7 +48,9 @@ def test_json_has_one_record_per_answer_and_a_summary(result):
                                   "reason": "unknown", "candidates": [], "detail": ""}]
     assert data["summary"] == {
         "counts": {"correct": 3, "carried": 1, "wrong": 2, "missing": 0, "unmatched": 1},
-        "points": 4, "out_of": 6, "score": round(4 / 6, 6), "first_wrong": "out_h1", "all_correct": False}
+        "points": 4, "out_of": 6, "score": round(4 / 6, 6), "first_wrong": "out_h1", "all_correct": False,
+        "mistakes": {}, "advice": []}
+    assert [r["mistake"] for r in data["records"]] == [None] * 6      # no common mistake gives 0.61 or 0.7514
 
 
 def test_text_report(result):

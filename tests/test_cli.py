@@ -85,7 +85,7 @@ def test_folder_with_problem_file_runs(problem: Path, capsys: pytest.CaptureFixt
     (["--max-terms", "0"], "--max-terms: found '0'; expected a whole number of terms of at least 1"),
     (["--templates", "no-such-folder"], "--templates: found 'no-such-folder'; expected an existing folder "
                                         "of templates"),
-    (["--format", "pfd"], "--format: found 'pfd' (did you mean 'pdf'?); expected one of: json, md, tex, pdf"),
+    (["--format", "pfd"], "--format: found 'pfd' (did you mean 'pdf'?); expected one of: json, md, tex, pdf, html"),
     (["--no-such-option"], "unrecognized arguments: --no-such-option"),
 ])
 def test_bad_option(argv: list[str], message: str, problem: Path, tmp_path: Path,

@@ -210,8 +210,32 @@ def test_formula_latex_uses_the_symbols_the_sympy_formula_uses(run: Run) -> None
                 assert o.shown.lstrip("-") in sub, (e.name, o.shown, sub)
 
 
-def test_depends_on_point_to_earlier_entries_of_the_same_step(run: Run) -> None:
+def test_depends_on_point_to_earlier_entries(run: Run) -> None:
+    """Of the same step, or the step just before's update that made a weight or bias used here
+    (step 2's net uses step 1's new_w: the operand's value is that entry's value)."""
     for e in run.log:
-        for i in e.depends_on:
-            assert 0 <= i < e.index
-            assert run.log[i].step == e.step
+        for o in e.operands:
+            if o.entry is None:
+                continue
+            made = run.log[o.entry]
+            assert 0 <= o.entry < e.index
+            if made.step != e.step:
+                assert made.step == e.step - 1 and made.kind in ("new_w", "new_b"), (e.name, made.name)
+                assert made.value == o.value
+
+
+def test_a_step_uses_the_weights_the_step_before_made() -> None:
+    """xor-epoch records its four steps: step 2's first net input uses step 1's new weights
+    into that neuron (its operands' values are those entries' values), and step 1's uses none."""
+    from tracer import Problem, trace
+    from tracer.resources import examples_dir
+    log = trace(Problem.from_file(examples_dir() / "xor-epoch" / "problem.yaml"))
+    first = [e for e in log.entries if e.kind == "net"]
+    step1 = next(e for e in first if e.step == 1)
+    step2 = next(e for e in first if e.step == 2 and e.neuron == step1.neuron and e.layer == step1.layer)
+    assert step1.depends_on == []
+    made = [log.entries[i] for i in step2.depends_on]
+    assert [(m.kind, m.step, m.layer, m.neuron) for m in made] == [("new_w", 1, 1, step1.neuron)] * len(made)
+    assert sorted(m.source for m in made) == list(range(1, log.problem.layers[0] + 1))
+    weights = [o.value for o, r in zip(step2.operands, step2.op.roles(len(step2.operands))) if r == "weight"]
+    assert weights == [m.value for m in sorted(made, key=lambda m: m.source or 0)]

@@ -164,7 +164,7 @@ def test_the_command_line_reports_a_bad_ask_in_one_line_and_writes_nothing(tmp_p
     (["--exercise", "--answer-key"], "tracer: --answer-key: found together with --exercise; expected one of "
                                      "the two (run twice for the sheet and its key)\n"),
     (["--answer-key", "--format", "json"],
-     "tracer: --format: found json with --answer-key; expected md, tex or pdf (an exercise sheet or answer key "
+     "tracer: --format: found json with --answer-key; expected md, tex, pdf or html (an exercise sheet or answer key "
      "is a document; json is the whole log)\n"),
 ])
 def test_conflicting_options(args, message, capsys):

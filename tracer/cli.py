@@ -21,7 +21,7 @@ from .outputs import emit, write_files, write_stdout
 from .model.problem import Problem
 from .model.schema import closest, one_of
 
-FORMATS = ("json", "md", "tex", "pdf")
+FORMATS = ("json", "md", "tex", "pdf", "html")
 MAX_DIGITS = 15
 MAX_VARIANTS = 999
 
@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="trace a problem and write its log or walkthrough")
     run.add_argument("problem", nargs="?", help=f"a problem file or built-in example (default: {examples.DEFAULT_EXAMPLE})")
-    run.add_argument("--format", default="md", metavar="{" + ",".join(FORMATS) + "}",
+    run.add_argument("--format", default=None, metavar="{" + ",".join(FORMATS) + "}",
                      type=_option(lambda t: t if t in FORMATS else None, one_of(FORMATS), FORMATS))
     run.add_argument("--style", default=None, help="narrative | chain-rule | matrix | symbolic")
     run.add_argument("-o", "--output", default=None, help="output file (default: standard output)")
@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-terms", default=None, help="elide sums and matrices longer than this",
                      type=_option(_int_in(1), "a whole number of terms of at least 1"))
     run.add_argument("--weights", default=None, help="weights to work in full, e.g. w5,w1 or layer:2")
-    run.add_argument("--fragment", action="store_true", help="LaTeX body only, to \\input into notes")
+    run.add_argument("--fragment", action="store_true", help="the body only: LaTeX to \\input, HTML to embed in notes")
     run.add_argument("--templates", default=None, help="a folder of templates overriding the built-ins",
                      type=_option(_folder, "an existing folder of templates"))
     run.add_argument("--exercise", action="store_true", help="the statement only: what to compute")
@@ -144,6 +144,9 @@ def cmd_variants(args: argparse.Namespace) -> int:
 
 def check_run_options(args: argparse.Namespace) -> None:
     """Refuse a useless or harmful request before any work is done."""
+    if args.format is None:  # -o page.html means HTML; otherwise Markdown
+        html = args.output is not None and Path(args.output).suffix.lower() in (".html", ".htm")
+        args.format = "html" if html else "md"
     if args.format == "pdf" and args.output is None and sys.stdout.isatty():
         raise ProblemError("--format pdf: found no -o FILE and standard output is a terminal; "
                            "expected -o FILE.pdf (or a redirect: a PDF is binary)")
@@ -152,7 +155,7 @@ def check_run_options(args: argparse.Namespace) -> None:
                            "(run twice for the sheet and its key)")
     sheet = "--exercise" if args.exercise else "--answer-key" if args.answer_key else None
     if sheet and args.format == "json":
-        raise ProblemError(f"--format: found json with {sheet}; expected md, tex or pdf "
+        raise ProblemError(f"--format: found json with {sheet}; expected md, tex, pdf or html "
                            "(an exercise sheet or answer key is a document; json is the whole log)")
     if args.style is not None:
         from .render import STYLES

@@ -55,7 +55,7 @@ def catalogue(root: Path | None = None) -> list[Example]:
 
 
 def render_files(w: Walkthrough) -> dict[str, str]:
-    """File name -> content for one walkthrough: Markdown, its SVG diagram, LaTeX."""
+    """File name -> content for one walkthrough: Markdown, its SVG diagram, LaTeX, HTML."""
     from .render import RenderOptions, render_text
     path = example_path(w.example).with_name(w.problem)
     if is_expression_file(path):  # an expression: the circuit walkthrough (tracer/render/graph_walkthrough.py)
@@ -68,7 +68,8 @@ def render_files(w: Walkthrough) -> dict[str, str]:
     log = trace(Problem.from_file(path))
     md = render_text(log, "md", RenderOptions(style=w.style, diagram_name=f"{w.name}.svg", inline_svg=False))
     tex = render_text(log, "tex", RenderOptions(style=w.style))
-    return {f"{w.name}.md": md.text, **md.attachments, f"{w.name}.tex": tex.text}
+    html = render_text(log, "html", RenderOptions(style=w.style))
+    return {f"{w.name}.md": md.text, **md.attachments, f"{w.name}.tex": tex.text, f"{w.name}.html": html.text}
 
 
 def gallery_table(examples: list[Example], link_prefix: str) -> str:
@@ -83,7 +84,8 @@ def gallery_table(examples: list[Example], link_prefix: str) -> str:
         p = Problem.from_file(example_path(ex.name))
         acts = ", ".join(dict.fromkeys(a.name for a in p.activations))
         links = ", ".join(f"[{w.style if w.name == 'walkthrough' else f'{w.style}: {w.name}'}]"
-                          f"({link_prefix}{ex.name}/{w.name}.md)" for w in ex.walkthroughs)
+                          f"({link_prefix}{ex.name}/{w.name}.md) ([HTML]({link_prefix}{ex.name}/{w.name}.html))"
+                          for w in ex.walkthroughs)
         rows.append(f"| `{ex.name}` | {'-'.join(map(str, p.layers))} {acts} | {links} | {ex.teaches} |")
     return "\n".join(rows)
 

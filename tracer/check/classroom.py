@@ -16,6 +16,7 @@ from ..errors import ProblemError
 from .answers import AnswerSet, load_answers
 from .compare import Tolerance
 from .judge import VERDICTS, Checker, Result
+from .mistakes import EXPLANATIONS, IDS
 
 ANSWER_SUFFIXES = (".yaml", ".yml", ".json", ".txt")
 
@@ -80,6 +81,7 @@ class ClassView:
     quantity_rows: list[list[str]]
     unreadable: list[str]
     quantities: list[dict[str, Any]]
+    mistake_rows: list[list[str]] = field(default_factory=list)   # id, answers, students, explanation
 
 
 def class_view(cr: ClassResult) -> ClassView:
@@ -105,7 +107,20 @@ def class_view(cr: ClassResult) -> ClassView:
         first_slip=_hotspot(first, "first_slip", n, "first went wrong here"),
         student_rows=[_student_row(r) for r in cr.results],
         quantity_rows=[[q["quantity"], *(str(q[v]) for v in VERDICTS), str(q["first_slip"])] for q in quantities],
-        unreadable=list(cr.unreadable), quantities=quantities)
+        unreadable=list(cr.unreadable), quantities=quantities, mistake_rows=_mistake_rows(cr))
+
+
+def _mistake_rows(cr: ClassResult) -> list[list[str]]:
+    """Per mistake named anywhere in the class: how many answers and how many students."""
+    answers: dict[str, int] = {}
+    students: dict[str, int] = {}
+    for result in cr.results:
+        ids = [r.mistake.id for r in result.records if r.mistake is not None]
+        for i in ids:
+            answers[i] = answers.get(i, 0) + 1
+        for i in set(ids):
+            students[i] = students.get(i, 0) + 1
+    return [[i, str(answers[i]), str(students[i]), EXPLANATIONS[i]] for i in IDS if i in answers]
 
 
 def _quantity_stats(cr: ClassResult) -> dict[int, dict[str, int]]:
@@ -141,6 +156,8 @@ def class_text(view: ClassView) -> str:
         lines.append(f"Most often wrong: {view.hardest.name} ({view.hardest.note})")
     if view.first_slip:
         lines.append(f"Most often the first slip: {view.first_slip.name} ({view.first_slip.note})")
+    if view.mistake_rows:
+        lines += ["", *_columns(["mistake", "answers", "students"], [r[:3] for r in view.mistake_rows])]
     lines += ["", *_columns(["answers", "correct", "carried", "wrong", "missing", "unknown", "score",
                              "first slip"], view.student_rows)]
     rows = [[q["quantity"], *(str(q[v]) for v in VERDICTS), str(q["first_slip"])] for q in view.quantities]
@@ -169,5 +186,6 @@ def class_json(cr: ClassResult, view: ClassView) -> dict[str, Any]:
         "quantities": view.quantities,
         "most_wrong": view.hardest.name if view.hardest else None,
         "most_often_first_slip": view.first_slip.name if view.first_slip else None,
+        "mistakes": [{"id": r[0], "answers": int(r[1]), "students": int(r[2])} for r in view.mistake_rows],
         "unreadable": view.unreadable,
     }

@@ -13,14 +13,14 @@ from pathlib import Path
 
 from .. import examples
 from ..errors import ProblemError
-from ..outputs import emit, write_atomic, write_stdout
+from ..outputs import emit, write_files, write_stdout
 from .answers import CONVENTIONS, load_answers
 from .classroom import ClassResult, check_folder, class_json, class_text, class_view
 from .compare import TOLERANCE_HELP, Tolerance
 from .judge import Checker, Result
 
-FORMATS = ("text", "md", "tex", "json", "csv")
-EXTENSIONS = {"text": "txt", "md": "md", "tex": "tex", "json": "json"}
+FORMATS = ("text", "md", "tex", "pdf", "json", "csv")
+EXTENSIONS = {"text": "txt", "md": "md", "tex": "tex", "pdf": "pdf", "json": "json"}
 LMS = ("moodle", "canvas")
 SUMMARY_NAME = "class-summary"
 
@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("problem", help="a problem file or built-in example")
     parser.add_argument("answers", help="an answers file (YAML, JSON or 'name = value' text) or a folder of them")
     parser.add_argument("--format", choices=FORMATS, default="text",
-                        help="text (terminal), md or tex (feedback sheet), json (for graders)")
+                        help="text (terminal), md, tex or pdf (feedback sheet), json (for graders), csv (gradebook)")
     parser.add_argument("-o", "--output", default=None,
                         help="report file (default: standard output); for a folder, the report folder")
     parser.add_argument("--tolerance", default=None, help=f"also accept answers within {TOLERANCE_HELP}".replace("%", "%%"))
@@ -47,6 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--carried-credit", default="1", metavar="FRACTION",
                         help="the share of a quantity's points a carried-forward answer earns in --format csv "
                              "(default: 1)")
+    parser.add_argument("--keys", action="append", default=None, metavar="DIR",
+                        help="grade answers naming a variant against the keys tracer export saved in DIR "
+                             "(PATH-keys, or the export PATH); default: *-keys folders beside the problem "
+                             "or the answers, else the variant drawn again")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,12 +66,14 @@ def run(args: argparse.Namespace) -> int:
     checker = Checker(problem)
     specs, what = (_specs(args.require), "--require") if args.require else (problem.ask, f"{problem.source}: ask")
     required = checker.required(specs, what)
-    chooser = Variants(problem, checker)
+    chooser = Variants(problem, checker, args.keys, (path, Path(problem.source)))
     if args.lms or args.format == "csv":
         from .gradebook import run_gradebook
         return run_gradebook(chooser, path, required, tolerance, credit, args, write_class)
     if path.is_dir():
         return _run_folder(checker, path, required, tolerance, args, chooser.checker)
+    if args.format == "pdf" and args.output is None and sys.stdout.isatty():
+        raise ProblemError("--format pdf: found no -o FILE and standard output is a terminal; expected -o FILE.pdf")
     answers = load_answers(path)
     result = chooser.checker(answers).check(answers, required, tolerance, args.convention)
     colour = args.color == "always" or (args.color == "auto" and args.output is None
@@ -77,9 +83,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_result(result: Result, fmt: str, colour: bool = False, templates: str | None = None,
-                  env=None) -> str:
+                  env=None) -> str | bytes:
     """One answers file's report in a format."""
     from .report import json_report, render_sheet, text_report, to_json
+    if fmt == "pdf":
+        from .pdfsheets import compile_sheets
+        return compile_sheets([render_sheet(result, "tex", templates, env)])[0]
     if fmt == "json":
         return to_json(json_report(result))
     if fmt == "text":
@@ -110,13 +119,20 @@ def _run_folder(checker: Checker, folder: Path, required: frozenset[int], tolera
 def write_class(cr: ClassResult, checker: Checker, out_dir: Path, args: argparse.Namespace) -> int:
     """Each result's report and the class summary into out_dir; the summary also printed."""
     from ..render import environment
-    env = environment(args.templates) if args.format in ("md", "tex") else None
+    fmt = "tex" if args.format == "pdf" else args.format       # pdf: the LaTeX sheets, compiled
+    env = environment(args.templates) if fmt in ("md", "tex") else None
     out_dir.mkdir(parents=True, exist_ok=True)
     ext = EXTENSIONS[args.format]
+    files: dict[Path, str | bytes] = {}
     for result, name in zip(cr.results, report_names([r.answers.source for r in cr.results], ext)):
-        write_atomic(out_dir / name, format_result(result, args.format, False, args.templates, env))
-    summary = format_class(cr, checker, args.format, args.templates, env)
-    write_atomic(out_dir / f"{SUMMARY_NAME}.{ext}", summary)
+        files[out_dir / name] = format_result(result, fmt, False, args.templates, env)
+    summary = format_class(cr, checker, fmt, args.templates, env)
+    files[out_dir / f"{SUMMARY_NAME}.{ext}"] = summary
+    if args.format == "pdf":
+        from .pdfsheets import compile_sheets
+        files = dict(zip(files, compile_sheets([str(tex) for tex in files.values()])))
+        summary = format_class(cr, checker, "text")
+    write_files(files)
     write_stdout(summary)
     for message in cr.unreadable:
         print(f"tracer: {message}", file=sys.stderr)

@@ -12,13 +12,16 @@ Columns, in this order:
   cannot be read;
 * ``score``: the points earned: each quantity's points (``ask: [{name: out_h1, points: 2}]``,
   1 for a plain name) when correct, times ``--carried-credit`` (default 1) when carried;
-* ``max``: the points possible.
+* ``max``: the points possible;
+* ``mistakes``: the common mistakes named in the student's answers (``tracer/check/mistakes.py``
+  ids, each once, in their fixed order, separated by spaces), only when some row has one.
 
 Rows keep the order of the files (by name) or of the LMS export; the score is written with
 no trailing zeros (``6.5``, ``7``).
 
 This module also picks the checker of a variant: an answers file with ``variant: CODE`` is
-judged against that variant of the problem, drawn again by ``tracer variants``' code.
+judged against that variant of the problem: its keys as ``tracer export`` saved them when a
+keys folder lists the code (``check/keys.py``), else drawn again by ``tracer variants``' code.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ from ..model.graph_problem import GraphProblem
 from ..model.problem import Problem
 from .answers import AnswersError, AnswerSet
 from .judge import Checker, Result
+from .mistakes import IDS
 
 UNREADABLE = "unreadable"
 UNKNOWN = "unknown"
@@ -82,15 +86,22 @@ class Gradebook:
                 total += self.points[i] * self.carried_credit
         return total
 
+    def mistakes(self, row: Row) -> str:
+        """The ids of the mistakes named in a row's answers, each once, in the fixed order."""
+        named = {r.mistake.id for r in row.result.records if r.mistake is not None} if row.result else set()
+        return " ".join(i for i in IDS if i in named)
+
     def to_csv(self) -> str:
         with_variant = any(r.variant for r in self.rows)
+        mistakes = [self.mistakes(r) for r in self.rows]
+        with_mistakes = any(mistakes)
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["student", *(["variant"] if with_variant else []), *(n for n, _ in self.columns),
-                         "score", "max"])
-        for row in self.rows:
+                         "score", "max", *(["mistakes"] if with_mistakes else [])])
+        for row, named in zip(self.rows, mistakes):
             writer.writerow([row.student, *([row.variant] if with_variant else []), *self.verdicts(row),
-                             _plain(self.score(row)), str(self.max_points)])
+                             _plain(self.score(row)), str(self.max_points), *([named] if with_mistakes else [])])
         return out.getvalue()
 
 
@@ -117,34 +128,62 @@ def student_of(answers: AnswerSet) -> str:
 
 # --- variants ---------------------------------------------------------------------------
 class Variants:
-    """Checkers of a problem's variants by code, each drawn once (tracer variants' own code)."""
+    """Checkers of a problem's variants by code, each made once: from the saved keys (``--keys``
+    folders, else ``*-keys`` folders found beside the paths ``near``), else drawn again."""
 
-    def __init__(self, problem: Problem | GraphProblem, base: Checker) -> None:
+    def __init__(self, problem: Problem | GraphProblem, base: Checker, keys: list[str] | None = None,
+                 near: tuple[Path, ...] = ()) -> None:
         self.problem = problem
         self.base = base
         self._checkers: dict[tuple[int, int], Checker] = {}
+        self._keys, self._near = keys, near
+        self._folders: tuple[list[Path], bool] | None = None
+        self._codes: dict[Path, dict[str, Path]] = {}
+        self._by_key: dict[tuple[Decimal, ...], set[str]] | None = None
+
+    def codes_of_key(self, values: tuple[Decimal, ...]) -> set[str]:
+        """The codes of the saved variants whose answer key is ``values`` (in the asked order)."""
+        if self._by_key is None:
+            from .keys import codes_by_key, keys_folders
+            if self._folders is None:
+                self._folders = keys_folders(self._keys, list(self._near))
+            self._by_key = codes_by_key(self._folders[0], self._codes)
+        return set(self._by_key.get(values, set()))
 
     def checker(self, answers: AnswerSet) -> Checker:
         """The checker of the variant the answers name, or the base problem's."""
         if not answers.variant:
             return self.base
         from ..sheets import variants
-        from ..sheets.export.codes import CODE_HELP, decode
+        from ..sheets.export.codes import CODE_HELP, decode, encode
+        from .keys import keys_folders, saved_checker
         try:
             seed, number = decode(answers.variant)
         except ValueError as exc:
             raise AnswersError(f"{answers.source}: variant: found {answers.variant!r} ({exc}); "
                                f"expected {CODE_HELP}") from None
         if (seed, number) not in self._checkers:
+            code = encode(seed, number)
+            if self._folders is None:
+                self._folders = keys_folders(self._keys, list(self._near))
+            saved = saved_checker(*self._folders, code, variants.variant_title(self.problem.title, seed, number),
+                                  self._codes)
+            if saved is not None:
+                self._checkers[(seed, number)] = saved
+                return saved
             if self.problem.variants is None:
                 raise AnswersError(f"{answers.source}: variant: found {answers.variant!r}, but "
-                                   f"{self.problem.source} has no variants: field; expected the problem "
-                                   "the variants were drawn from")
+                                   f"{self.problem.source} has no variants: field and no keys folder lists it; "
+                                   "expected the problem the variants were drawn from, or --keys DIR")
             try:
                 v = variants.variant(self.problem, self.problem.variants, seed, number, max(2, len(str(number))))
             except ProblemError as exc:
                 raise AnswersError(f"{answers.source}: variant: {exc}") from None
-            self._checkers[(seed, number)] = Checker(v.problem, v.log)
+            checker = self._checkers[(seed, number)] = Checker(v.problem, v.log)
+            checker.basis = (f"Graded against variant {code} drawn again from seed {seed}: "
+                             + ("the keys folders given with --keys do not list it." if self._folders[1] else
+                                "no keys folder of tracer export (PATH-keys) beside the problem or the answers "
+                                "lists it."))
         return self._checkers[(seed, number)]
 
 
@@ -186,7 +225,7 @@ def run_gradebook(chooser: Variants, path: Path, required: frozenset[int], toler
             raise ProblemError(f"--from {args.lms}: found the folder '{path}'; expected the CSV file exported "
                                f"from {args.lms.capitalize()}")
         from .lms import read_responses
-        for response in read_responses(path, args.lms, [n for n, _ in book.columns]):
+        for response in read_responses(path, args.lms, [n for n, _ in book.columns], chooser.codes_of_key):
             if response.answers is None:
                 messages.append(response.error)
                 book.rows.append(Row(response.student, None, response.variant))

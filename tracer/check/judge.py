@@ -24,6 +24,7 @@ from ..model.problem import Problem
 from ..engine.rounding import Rounding
 from .answers import Answer, AnswerSet
 from .compare import Tolerance, agreement, decimals, exact
+from .mistakes import Diagnosis, diagnose as name_mistakes
 from .names import Match, NameIndex, split_suffixes
 from .nodes import GRADIENT_KINDS, Graph, Node
 
@@ -45,6 +46,7 @@ class Record:
     origins: frozenset[int] = _NONE        # the wrong answers (node ids) this one carries
     deviates: bool = False                 # whether its operands differ from the log's (own values)
     carried_into: list["Record"] = field(default_factory=list)
+    mistake: Diagnosis | None = None       # the common mistake that reproduces the answer (mistakes.py)
 
     @property
     def given(self) -> Decimal | None:
@@ -83,6 +85,7 @@ class Result:
     unmatched: list[Unmatched]
     own: list[float]
     given: dict[int, Answer]
+    advice: list[str] = field(default_factory=list)   # sheet-wide (a flipped sign convention)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -135,6 +138,9 @@ def _in_log_sign(text: str, value: float) -> str:
 
 class Checker:
     """A problem traced once and indexed by name, ready to judge any number of answer files."""
+
+    #: For a variant, what its numbers came from (saved keys or drawn again), said in the reports.
+    basis: str = ""
 
     def __init__(self, problem: Problem | GraphProblem, log: TraceLog | GraphLog | None = None) -> None:
         self.problem = problem
@@ -201,8 +207,10 @@ class Checker:
         return given, unmatched
 
     def check(self, answers: AnswerSet, required: frozenset[int] = _NONE,
-              tolerance: Tolerance | None = None, convention: str | None = None) -> Result:
-        """Judge one answer file; ``required`` node ids not given are ``missing``."""
+              tolerance: Tolerance | None = None, convention: str | None = None,
+              diagnose: bool = True) -> Result:
+        """Judge one answer file; ``required`` node ids not given are ``missing``; with
+        ``diagnose`` wrong answers get the common mistake that explains them, if one does."""
         convention = convention or answers.convention or "gradient"
         given, unmatched = self.match(answers)
         nodes, values = self.graph.nodes, self.values
@@ -225,7 +233,10 @@ class Checker:
             own[node.id] = own_r[node.id] = float(record.given)
             origins[node.id] = record.origins
         _link_carried(records)
-        return Result(self, answers, convention, tolerance, records, unmatched, own_r, given)
+        result = Result(self, answers, convention, tolerance, records, unmatched, own_r, given)
+        if diagnose and isinstance(self.log, TraceLog):   # the catalogue names a network's mistakes
+            name_mistakes(result)
+        return result
 
     def _own(self, node: Node, own: list[float], own_r: list[float]) -> tuple[float, float, float]:
         """The node from the student's own values: (this step, exact chain, rounded chain).

@@ -10,7 +10,12 @@ and "Response" included. A student is a row; its identity is the ``ID number`` c
 present and filled, else ``Email address``, else first and last name. The question text
 column (``Question 1``) holds ``Variant CODE (seed S)``; the response column
 (``Response 1``) holds the embedded answers as Moodle summarises them,
-``part 1: 0.5933; part 2: 0.4292; ...``, part k being the k-th asked quantity.
+``part 1: 0.5933; part 2: 0.4292; ...``, part k being the k-th asked quantity. A report
+downloaded without the question text finds each row's variant by its ``Right answer 1``
+column instead (the report's "Right answer" option): Moodle writes there each part's first
+fully-right answer, ``part 1: 0.5933; ...``, which is the answer key as printed, and the
+variant is the one whose saved ``answers.yaml`` (the export's keys folder, see
+``check/keys.py``) holds those numbers in that order.
 
 **Canvas**: a variant quiz's Quiz Statistics > Student Analysis CSV. Columns ``name``,
 ``id``, ``sis_id`` (when the account has SIS ids), section columns, ``submitted``,
@@ -27,7 +32,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from ..errors import ProblemError
@@ -52,8 +59,10 @@ class Response:
     error: str = ""
 
 
-def read_responses(path: Path, system: str, names: list[str]) -> list[Response]:
-    """The responses of a Moodle or Canvas CSV; ``names``: the asked quantities in order."""
+def read_responses(path: Path, system: str, names: list[str],
+                   codes_of_key: Callable[[tuple[Decimal, ...]], set[str]] | None = None) -> list[Response]:
+    """The responses of a Moodle or Canvas CSV; ``names``: the asked quantities in order;
+    ``codes_of_key``: the variants whose saved key has these numbers (Moodle's Right answer)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -62,8 +71,9 @@ def read_responses(path: Path, system: str, names: list[str]) -> list[Response]:
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         raise ProblemError(f"{path}: found an empty file; expected the {system} CSV export")
-    reader = _moodle if system == "moodle" else _canvas
-    return reader(path, rows[0], rows[1:], names)
+    if system == "moodle":
+        return _moodle(path, rows[0], rows[1:], names, codes_of_key)
+    return _canvas(path, rows[0], rows[1:], names)
 
 
 def _answers(source: str, student: str, code: str, values: dict[str, str]) -> Response:
@@ -83,9 +93,11 @@ def _answers(source: str, student: str, code: str, values: dict[str, str]) -> Re
 
 
 # --- Moodle -----------------------------------------------------------------------------------
-def _moodle(path: Path, header: list[str], rows: list[list[str]], names: list[str]) -> list[Response]:
+def _moodle(path: Path, header: list[str], rows: list[list[str]], names: list[str],
+            codes_of_key: Callable[[tuple[Decimal, ...]], set[str]] | None = None) -> list[Response]:
     col = {h.strip(): k for k, h in enumerate(header)}
     responses = [k for h, k in col.items() if re.fullmatch(r"Response \d+", h)]
+    rights = [k for h, k in col.items() if re.fullmatch(r"Right answer \d+", h)]
     if not responses:
         raise ProblemError(f"{path}: found no 'Response 1' column; expected Moodle's quiz Responses report "
                            "downloaded with Question text and Response included")
@@ -97,16 +109,35 @@ def _moodle(path: Path, header: list[str], rows: list[list[str]], names: list[st
                    or " ".join(x for x in (cell("First name"), cell("Last name") or cell("Surname")) if x))
         source = f"{path.name} row {n}"
         code = next((m[1] for c in row for m in [CODE.search(c)] if m), "")
+        if not code and rights and codes_of_key is not None:
+            code, why = _by_right_answer(" ".join(row[k] for k in rights if k < len(row)), codes_of_key)
+        else:
+            why = "; expected the Responses report downloaded with the question text (or the Right answer)"
         if not code:
             if student and not student.startswith("Overall average"):
                 out.append(Response(student, "", None, error=f"{source}: found no 'Variant CODE (seed S)' in the "
-                                    "row; expected the Responses report downloaded with the question text"))
+                                    f"row{why}"))
             continue
         summary = " ".join(row[k] for k in responses if k < len(row))
         parts = {int(m[1]): m[2] for m in MOODLE_PART.finditer(summary)}
         values = {name: parts.get(k, "") for k, name in enumerate(names, 1)}
         out.append(_answers(source, student, code, values))
     return out
+
+
+def _by_right_answer(text: str, codes_of_key: Callable[[tuple[Decimal, ...]], set[str]]) -> tuple[str, str]:
+    """The code of the variant whose saved key is Moodle's right answer, or why there is none."""
+    parts = {int(m[1]): parse_number(m[2].replace(",", ".")) for m in MOODLE_PART.finditer(text)}
+    values = tuple(parts.get(k) for k in range(1, len(parts) + 1))
+    if not values or any(v is None for v in values):
+        return "", f" and found {text!r} as its right answer; expected 'part 1: NUMBER; part 2: ...'"
+    codes = sorted(codes_of_key(tuple(v for v in values if v is not None)))
+    if len(codes) == 1:
+        return codes[0], ""
+    if codes:
+        return "", f", and its right answer is the key of several variants ({', '.join(codes)})"
+    return "", (f", and no saved answer key is its right answer ({text}); expected the export's keys folder "
+                "(PATH-keys beside the problem or the CSV, or --keys DIR)")
 
 
 # --- Canvas -----------------------------------------------------------------------------------

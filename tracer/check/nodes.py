@@ -82,8 +82,8 @@ class Graph:
         return node.id
 
     def _source(self, entry: Entry, operand: Operand) -> int:
-        if operand.entry is not None:
-            return self.by_entry[operand.entry]
+        if operand.entry is not None and self.nodes[self.by_entry[operand.entry]].step == entry.step:
+            return self.by_entry[operand.entry]  # (an earlier step's update is linked below, as data)
         kind = self._kinds.get(operand.name, "data")
         example = entry.example if kind in _PER_EXAMPLE else None
         key = (operand.name, entry.step, example)

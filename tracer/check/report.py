@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
 
 from ..errors import ProblemError
 from ..engine.ops import paren
+from ..formula.latex import latex
 from ..formula.text import text as plain_text
 from ..formula.tree import Node, Number, Symbol
 from ..render import RenderOptions, environment
@@ -23,6 +24,7 @@ from ..render.printers import PRINTERS
 from ..engine.rounding import Rounding
 from .compare import decimals
 from .judge import Record, Result, Unmatched, describe
+from .mistakes import IDS, Diagnosis
 from .names import Match, ascii_math
 
 FORMAT_NAME = "tracer-check"
@@ -48,6 +50,13 @@ class Row:
     how: str
     where: str
     remark: str
+    mistake: Diagnosis | None = None   # the common mistake named (tracer/check/mistakes.py)
+    mistake_value: str = ""            # what that mistake gives from the student's values
+
+    @property
+    def mistake_note(self) -> str:
+        """``derivative_at_wrong_value: The activation's derivative ...`` ('' when none)."""
+        return f"{self.mistake.id}: {self.mistake.sentence}" if self.mistake else ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,8 @@ class Slip:
     parts: list[Node]           # symbol, formula, substitution, value: for p.chain
     plain_parts: list[str]      # the same for a terminal
     carried_into: list[Row]
+    right_parts: list[Node] = field(default_factory=list)  # symbol, substitution, value with the log's
+    right_plain: list[str] = field(default_factory=list)   # numbers, when yours went in above
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,9 @@ class SheetView:
     out_of: int
     first_wrong: Row | None
     summary: str = ""
+    named: list[Row] = field(default_factory=list)     # answers other than slips with a mistake named
+    advice: list[str] = field(default_factory=list)
+    graded_against: str = ""    # a variant's numbers: from its saved keys, or drawn again
 
     @property
     def score_percent(self) -> str:
@@ -98,7 +112,8 @@ class SheetView:
     def answer_rows(self) -> list[list[str]]:
         """Quantity, yours, right value, from your own values, verdict: the sheet's main table."""
         return [[r.name, r.written if r.written != r.name else "", r.given or "-", r.expected, r.own,
-                 r.verdict + (f" ({r.how})" if r.how else "")] for r in self.rows]
+                 r.verdict + (f" ({r.how})" if r.how else "") + (f": {r.mistake.id}" if r.mistake else "")]
+                for r in self.rows]
 
     @property
     def rounding_rows(self) -> list[list[str]]:
@@ -128,8 +143,10 @@ def sheet_view(result: Result) -> SheetView:
         notes=list(result.answers.notes), rows=list(rows.values()), slips=slips, missing=missing,
         rounding=rounding, remarked=[r for r in rows.values() if r.remark and r.verdict != "wrong"],
         unknown=unknown, counts=result.counts, points=result.points,
-        out_of=result.out_of, first_wrong=rows[id(first)] if first else None)
+        out_of=result.out_of, first_wrong=rows[id(first)] if first else None,
+        named=[r for r in rows.values() if r.mistake and r.verdict != "wrong"], advice=list(result.advice))
     view.summary = summary_line(view)
+    view.graded_against = result.checker.basis
     return view
 
 
@@ -149,7 +166,8 @@ def _row(result: Result, r: Record) -> Row:
     display = checker.displays[node.id]
     symbol = node.latex + (f"\\;\\text{{{display[len(node.name):]}}}" if len(display) > len(node.name) else "")
     return Row(display, ascii_math(answer.name) if answer else "", symbol, answer.text if answer else "",
-               expected, own, r.verdict, HOW.get(r.how, r.how), answer.where if answer else "", remark)
+               expected, own, r.verdict, HOW.get(r.how, r.how), answer.where if answer else "", remark, r.mistake,
+               checker.show(r.mistake.computed * r.sign, answer) if r.mistake else "")
 
 
 def _own_matters(r: Record) -> bool:
@@ -171,6 +189,13 @@ def _slip(result: Result, r: Record, rows: dict[int, Row]) -> Slip:
         substitution = entry.op.tree_at([Number(o.text, o.value) for o in operands], values, MAX_TERMS)
         parts = [Symbol(row.symbol, row.name), formula, substitution, Number(value)]
         plain_parts = [row.name, plain_text(formula), plain_text(substitution), value]
+        right = entry.substitution_tree(MAX_TERMS)
+        if latex(substitution) != latex(right) and value != result.checker.show(r.expected, r.answer):
+            # other numbers went in (the student's own) and give another value: also the
+            # worked line with the right numbers, which gives the right value
+            return Slip(row, parts, plain_parts, [rows[id(c)] for c in r.carried_into],
+                        [Symbol(row.symbol, row.name), right, Number(r.node.shown)],
+                        [row.name, plain_text(right), r.node.shown])
     return Slip(row, parts, plain_parts, [rows[id(c)] for c in r.carried_into])
 
 
@@ -203,6 +228,8 @@ def text_report(result: Result, colour: bool = False) -> str:
     view = sheet_view(result)
     paint = _painter(colour)
     lines = [f"{view.source}: checked against \"{view.problem_title}\""]
+    if view.graded_against:
+        lines.append(f"  {view.graded_against}")
     lines += [f"  {note}" for note in view.notes]
     if view.convention:
         lines.append(f"  {view.convention}")
@@ -213,10 +240,13 @@ def text_report(result: Result, colour: bool = False) -> str:
         lines.append(f"  {verdict} {row.name:<{width}}  {row.given or '-':>12}  {detail}".rstrip())
         if row.remark and row.verdict != "wrong":
             lines.append(f"  {'':8} {'':<{width}}  note: {row.remark}")
+        if row.mistake and row.verdict != "wrong":
+            lines.append(f"  {'':8} {'':<{width}}  mistake: {row.mistake_note}")
     for u in view.unknown:
         lines.append(f"  {paint('unmatched', 'unknown '):<8} {u.name} = {u.given} ({u.where}): {u.reason}")
     for slip in view.slips + view.missing:
         lines += _slip_lines(slip)
+    lines += [f"Advice: {a}" for a in view.advice]
     if view.first_wrong is not None:
         fw = view.first_wrong
         lines.append(f"Where it went wrong first: {fw.name} (you wrote {fw.given}; right value {fw.expected})")
@@ -231,7 +261,8 @@ def _row_detail(row: Row) -> str:
         return f"right value {row.expected}; from your own values {row.own or row.expected}"
     if row.verdict == "missing":
         return f"not given; right value {row.expected}"
-    return f"right value {row.expected}" + (f"; from your own values {row.own}" if row.own else "")
+    return (f"right value {row.expected}" + (f"; from your own values {row.own}" if row.own else "")
+            + (f"; mistake: {row.mistake.id}" if row.mistake else ""))
 
 
 def _slip_lines(slip: Slip) -> list[str]:
@@ -240,10 +271,16 @@ def _slip_lines(slip: Slip) -> list[str]:
     if len(slip.plain_parts) > 2:
         lines.append(f"    formula       {slip.plain_parts[0]} = {slip.plain_parts[1]}")
         lines.append(f"    substitution  = {slip.plain_parts[2]} = {slip.plain_parts[3]}")
+    if slip.right_plain:
+        lines.append(f"    right values  = {slip.right_plain[1]} = {slip.right_plain[2]}")
     if slip.row.verdict == "wrong":
         lines.append(f"    you wrote {slip.row.given}; the right value is {slip.row.expected}")
     else:
         lines.append(f"    the right value is {slip.row.expected}")
+    if slip.row.mistake:
+        lines.append(f"    mistake: {slip.row.mistake_note}")
+        lines.append(f"    that gives {slip.row.mistake_value} from your values")
+        lines.append(f"    you should have written: {slip.row.mistake.expected}")
     if slip.carried_into:
         lines.append("    carried into: " + ", ".join(r.name for r in slip.carried_into))
     if slip.row.remark:
@@ -274,6 +311,7 @@ def json_report(result: Result) -> dict[str, Any]:
             "formula": result.checker.formula(r.node),
             "carried_into": [displays[c.node.id] for c in r.carried_into],
             "where": a.where if a else None,
+            "mistake": r.mistake.to_dict(r.sign) if r.mistake else None,
         })
     first = result.first_wrong
     return {
@@ -288,8 +326,20 @@ def json_report(result: Result) -> dict[str, Any]:
         "summary": {"counts": result.counts, "points": result.points, "out_of": result.out_of,
                     "score": round(result.score, 6),
                     "first_wrong": graph.display(first.node) if first else None,
-                    "all_correct": result.all_correct},
+                    "all_correct": result.all_correct,
+                    "mistakes": mistake_counts([result]), "advice": list(result.advice)},
+        **({"graded_against": result.checker.basis} if result.checker.basis else {}),
     }
+
+
+def mistake_counts(results: list[Result]) -> dict[str, int]:
+    """How many answers each mistake id was named for, in the ids' fixed order."""
+    counts = dict.fromkeys(IDS, 0)
+    for result in results:
+        for r in result.records:
+            if r.mistake is not None:
+                counts[r.mistake.id] += 1
+    return {k: v for k, v in counts.items() if v}
 
 
 def _num(x: float) -> float:

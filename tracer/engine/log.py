@@ -7,13 +7,13 @@ thousands of entries stays cheap; renderers and the checker read only this log.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .jsontext import dumps
 from ..formula.latex import latex
 from ..formula.tree import Node, Number, Symbol
+from .jsontext import dumps
 from .ops import Op, Operand
 
 if TYPE_CHECKING:
@@ -119,8 +119,8 @@ class Entry:
 class TraceLog:
     """The entries of the recorded steps, the loss of every step, and the final parameters."""
 
-    problem: "Problem"
-    notation: "Notation"
+    problem: Problem
+    notation: Notation
     entries: list[Entry] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     final_weights: list[list[list[float]]] = field(default_factory=list)
@@ -144,7 +144,7 @@ class TraceLog:
         raise KeyError(key)
 
     def select(self, kind: str | None = None, layer: int | None = None, step: int | None = None,
-               example: int | None | str = "any", neuron: int | None | str = "any") -> list[Entry]:
+               example: int | str | None = "any", neuron: int | str | None = "any") -> list[Entry]:
         """Entries matching every given criterion (``example=None`` means batch averages)."""
         return [e for e in self.entries
                 if (kind is None or e.kind == kind) and (layer is None or e.layer == layer)
@@ -183,6 +183,11 @@ class TraceLog:
     def to_latex(self, style: str | None = None, fragment: bool = False, **options: Any) -> str:
         """The walkthrough as a LaTeX document, or with ``fragment=True`` a body to ``\\input``."""
         return _renderer()(self, "tex", {"style": style, "fragment": fragment, **options})
+
+    def to_html(self, style: str | None = None, fragment: bool = False, **options: Any) -> str:
+        """The walkthrough as one self-contained HTML page (MathML, inline SVG, stepping), or
+        with ``fragment=True`` the page's body to embed in course notes."""
+        return _renderer()(self, "html", {"style": style, "fragment": fragment, **options})
 
     def _repr_markdown_(self) -> str:
         """Jupyter shows a log as its rendered walkthrough."""

@@ -10,8 +10,8 @@ not positions.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..formula.tree import Add, Frac, Group, Mul, Node, Number, Sub, elided

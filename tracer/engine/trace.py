@@ -145,6 +145,7 @@ class Recorder:
     example: int | None = None
     index: dict[tuple, Operand] = field(default_factory=dict)
     givens: dict[tuple, Operand] = field(default_factory=dict)
+    previous: dict[tuple, Entry] | None = None  # the step before's updates (see _given)
 
     # --- plumbing -----------------------------------------------------------
     def add(self, kind: str, layer: int, neuron: int | None, source: int | None, op: Op,
@@ -182,7 +183,25 @@ class Recorder:
         value = float(value)
         stated = kind in ("input", "target")
         shown = self.problem.rounding.show_given(value) if stated else self.labels.show(value)
-        return Operand(names.plain, names.latex, value, shown)
+        made = self.updated_by(kind, layer, neuron, source)
+        entry = made.index if made is not None and made.value == value else None
+        return Operand(names.plain, names.latex, value, shown, entry)
+
+    def updated_by(self, kind: str, layer: int, neuron: int | None, source: int | None) -> Entry | None:
+        """The entry of the step just before (when it was recorded) that made this weight or
+        bias: step 2's net uses step 1's new_w, so its depends_on points there."""
+        if kind not in ("weight", "bias"):
+            return None
+        if self.previous is None:
+            self.previous = {}
+            for e in reversed(self.log.entries):
+                if e.step == self.step:
+                    continue
+                if e.step != self.step - 1:
+                    break
+                if e.kind in ("new_w", "new_b"):
+                    self.previous[(e.kind, e.layer, e.neuron, e.source)] = e
+        return self.previous.get(("new_w" if kind == "weight" else "new_b", layer, neuron, source))
 
     def hyperparameter(self, name: str, latex: str, value: float) -> Operand:
         """A number the problem states for the optimizer (η...), shown as written; memoised."""

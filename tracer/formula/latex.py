@@ -2,8 +2,26 @@
 from __future__ import annotations
 
 from .printer import FormulaPrinter
-from .tree import (Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
-                   Relation, Sigma, Sub, Symbol, Text, Where)
+from .tree import (
+    Add,
+    Apply,
+    Cases,
+    Frac,
+    Gap,
+    Group,
+    Matrix,
+    Mul,
+    Neg,
+    Node,
+    Number,
+    Pow,
+    Relation,
+    Sigma,
+    Sub,
+    Symbol,
+    Text,
+    Where,
+)
 
 _RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "="}
 _SIGNS = {"cdot": " \\cdot ", "odot": " \\odot "}

@@ -6,8 +6,26 @@ any terminal and any e-mail, with names in their plain form.
 from __future__ import annotations
 
 from .printer import FormulaPrinter
-from .tree import (Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
-                   Relation, Sigma, Sub, Symbol, Text, Where)
+from .tree import (
+    Add,
+    Apply,
+    Cases,
+    Frac,
+    Gap,
+    Group,
+    Matrix,
+    Mul,
+    Neg,
+    Node,
+    Number,
+    Pow,
+    Relation,
+    Sigma,
+    Sub,
+    Symbol,
+    Text,
+    Where,
+)
 
 _SIGNS = {"cdot": " · ", "odot": " ⊙ "}
 _DOTS = {"h": "...", "v": "...", "d": "..."}
@@ -86,7 +104,7 @@ class TextPrinter(FormulaPrinter[str]):
     def grouped(self, node: Node) -> str:
         """A part of a fraction or power: bracketed unless it is one symbol, number or call."""
         text = self.print(node, True)
-        atomic = isinstance(node, _ATOMS) or isinstance(node, Pow) and text.startswith("exp(")
+        atomic = isinstance(node, _ATOMS) or (isinstance(node, Pow) and text.startswith("exp("))
         return text if atomic and not (isinstance(node, Number) and node.negative) else f"({text})"
 
 

@@ -12,8 +12,26 @@ import functools
 from .latex import BMATRIX_COLUMNS, LatexPrinter
 from .names import name_width
 from .printer import FormulaPrinter
-from .tree import (Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
-                   Relation, Sigma, Sub, Symbol, Text, Where)
+from .tree import (
+    Add,
+    Apply,
+    Cases,
+    Frac,
+    Gap,
+    Group,
+    Matrix,
+    Mul,
+    Neg,
+    Node,
+    Number,
+    Pow,
+    Relation,
+    Sigma,
+    Sub,
+    Symbol,
+    Text,
+    Where,
+)
 
 PLUS = 2.4        # a binary + or -, with its spacing
 EQUALS = 2.8      # = < >
@@ -137,8 +155,3 @@ def wrap(node: Node, room: float) -> list[str]:
         else:
             lines.append((piece, w))
     return [text for text, _ in lines]
-
-
-def _PRINT_NONLEAD(node: Node) -> float:
-    from .latex import _PRINTER
-    return _PRINTER.print(node, False)

@@ -21,6 +21,7 @@ from ..engine.ops import paren
 from ..resources import templates_dir
 from .chains import ChainView, Gap
 from .figure import network_figure
+from .html import HtmlPrinter
 from .printers import PRINTERS, Printer
 from .symbolic import SymbolicView
 from .view import Viewer
@@ -177,6 +178,8 @@ def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
         raise ProblemError(f"--style: found '{style}'{closest(style, STYLES)}; expected one of: {', '.join(STYLES)}")
     check_weights(log, options.weights)
     printer = PRINTERS[fmt](inline_svg=options.inline_svg) if fmt == "md" else PRINTERS[fmt]()
+    if isinstance(printer, HtmlPrinter):  # marks the log's entries, prints their trees as MathML
+        printer = HtmlPrinter(log=log, max_terms=options.max_terms)
     env = environment(options.templates)
     viewer = Viewer(log, options.max_terms)
     context = {

@@ -7,8 +7,9 @@ computes a value (every number printed is an entry's or operand's ``shown`` stri
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence, TypeVar
+from typing import TypeVar
 
 from ..engine.log import Entry
 from ..engine.ops import Identity, Product, WeightedSum

@@ -452,11 +452,12 @@ def _svg_text(c: _Svg, t: Text, extra: str = "") -> str:
     )
 
 
-def _svg_edges(c: _Svg, lay: Layout) -> list[str]:
+def _svg_edges(c: _Svg, lay: Layout, data: bool = False) -> list[str]:
     out: list[str] = []
     for dense, colour, width in ((False, EDGE_COLOUR, "1.2"), (True, DENSE_COLOUR, "0.8")):
         lines = [
-            f'<line x1="{c.x(e.x1)}" y1="{c.y(e.y1)}" x2="{c.x(e.x2)}" y2="{c.y(e.y2)}"/>'
+            f'<line{_data(data, "weight", e.layer, e.receiver, e.sender)} '
+            f'x1="{c.x(e.x1)}" y1="{c.y(e.y1)}" x2="{c.x(e.x2)}" y2="{c.y(e.y2)}"/>'
             for e in lay.edges
             if e.dense == dense
         ]
@@ -470,12 +471,18 @@ def _svg_edge_labels(c: _Svg, lay: Layout) -> list[str]:
     return ['<g class="edge-labels">', *labels, "</g>"] if labels else []
 
 
-def _svg_neurons(c: _Svg, lay: Layout, count: int) -> list[str]:
+def _data(data: bool, what: str, *numbers: int) -> str:
+    """``data-neuron="l:j"`` / ``data-weight="l:j:i"`` (the JSON log's numbering) for the HTML
+    walkthrough's stepping; nothing in a standalone SVG."""
+    return f' data-{what}="{":".join(map(str, numbers))}"' if data else ""
+
+
+def _svg_neurons(c: _Svg, lay: Layout, count: int, data: bool = False) -> list[str]:
     out = [f'<g class="neurons" stroke="{LINE_COLOUR}" stroke-width="1.5">']
     for n in lay.neurons:
         fill = SVG_FILLS[_fill_index(n.layer, count)]
         out.append(
-            f'<circle class="neuron" cx="{c.x(n.x)}" cy="{c.y(n.y)}" '
+            f'<circle class="neuron"{_data(data, "neuron", n.layer, n.index)} cx="{c.x(n.x)}" cy="{c.y(n.y)}" '
             f'r="{c.size(RADIUS)}" fill="{fill}"/>'
         )
     out.append("</g>")
@@ -501,8 +508,9 @@ def _svg_texts(c: _Svg, lay: Layout) -> list[str]:
     return out
 
 
-def to_svg(spec: DiagramSpec) -> str:
-    """A complete standalone SVG document of the network (deterministic, text escaped)."""
+def to_svg(spec: DiagramSpec, data: bool = False) -> str:
+    """A complete standalone SVG document of the network (deterministic, text escaped);
+    ``data`` marks neurons and edges for the HTML walkthrough (``_data``)."""
     lay = layout(spec)
     c = _Svg(lay.bounds)
     w, h = _num(c.width, 1), _num(c.height, 1)
@@ -514,9 +522,9 @@ def to_svg(spec: DiagramSpec) -> str:
         head.append(f"<title>{xml_text(spec.title)}</title>")
     head.append(f'<rect width="{w}" height="{h}" fill="white"/>')
     body = (
-        _svg_edges(c, lay)
+        _svg_edges(c, lay, data)
         + _svg_edge_labels(c, lay)
-        + _svg_neurons(c, lay, len(spec.layers))
+        + _svg_neurons(c, lay, len(spec.layers), data)
         + _svg_gaps(c, lay)
         + _svg_texts(c, lay)
     )

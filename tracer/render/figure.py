@@ -27,4 +27,5 @@ def network_figure(printer: Printer, name: str, layers: tuple[int, ...], notatio
             for j in ([None] if bias_mode == "per_layer" else range(1, layers[l] + 1)):
                 biases[(l, j)] = bias_text(l, j)
     spec = DiagramSpec(layers, labels, edges, bias_labels=biases)
-    return printer.figure(to_svg(spec), to_tikz(spec), name, "Network diagram")
+    svg = to_svg(spec, data=getattr(printer, "svg_data", False))
+    return printer.figure(svg, to_tikz(spec), name, "Network diagram")

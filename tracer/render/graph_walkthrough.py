@@ -27,6 +27,8 @@ from .printers import PRINTERS
 from .view import Eq
 
 if TYPE_CHECKING:
+    from ..engine.graph import GateSpec
+    from ..formula.tree import Node
     from ..sheets.exercise import Exercise
 
 Symbol_X = _Symbol("x", "x")
@@ -103,11 +105,11 @@ class GraphView:
         """The expression as given, one statement a row [name, formula], as LaTeX."""
         return [[s.latex, latex(e)] for s, e in self._statement_trees()]
 
-    def _statement_trees(self):  # type: ignore[no-untyped-def]
-        from ..formula.tree import Group, Node, Symbol
+    def _statement_trees(self) -> list[tuple[GateSpec, Node]]:
+        from ..formula.tree import Group, Symbol
 
         trees: list[Node] = []
-        out = []
+        out: list[tuple[GateSpec, Node]] = []
         named = {i for i, g in enumerate(self.circuit.gates) if not g.auto}
         for i, g in enumerate(self.circuit.gates):
             args: list[Node] = []

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
+from ..engine.log import Entry
 from ..formula.latex import latex
 from ..formula.tree import Node
 from ..formula.width import EQUALS
@@ -237,11 +238,12 @@ class Printer:
         raise NotImplementedError
 
     # -- shared --------------------------------------------------------------
-    def chain(self, parts: Sequence[Part | None]) -> str:
+    def chain(self, parts: Sequence[Part | None], entry: Entry | None = None) -> str:
         """``a = b = c = d`` on one line when it fits, else aligned, one step a line.
 
         A step too wide for a line (a long sum) continues on indented lines, broken
-        between its terms.
+        between its terms. ``entry`` is the log entry the chain shows, when it shows one
+        (a printer that marks entries, HTML, uses it).
         """
         laid = _dedupe(parts)
         if len(laid) < 2 or _fits(laid):

@@ -5,15 +5,14 @@ the network; it selects and orders log entries and pairs them with their symbols
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Iterable
 
-from ..model.activations import ElementwiseOp, Linear, SoftmaxOut
 from ..engine.log import Entry, TraceLog
 from ..engine.ops import Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide
-from ..formula.tree import (Add, Apply, Frac, Group, Mul, Node, Number, Pow, Sigma, Sub, Symbol,
-                            elided)
+from ..formula.tree import Add, Apply, Frac, Group, Mul, Node, Number, Sigma, Sub, Symbol, elided
+from ..model.activations import ElementwiseOp, Linear, SoftmaxOut
 from .matrices import applied, grid, transpose
 
 Shape = tuple[int, int] | None  # rows x columns, or None for a scalar (a shared bias)
@@ -78,6 +77,13 @@ class Line:
     formula: Node | None
     substitution: Node | None
     result: Node
+    entry: Entry | None = None   # the entry it presents, when it presents one
+
+    @classmethod
+    def of(cls, eq: Eq) -> Line:
+        """An entry's own line: symbol = formula = substitution = value."""
+        symbol, formula, substitution, value = eq.parts
+        return cls(symbol, formula, substitution, value, eq.entry)
 
     @property
     def parts(self) -> list[Node]:
@@ -315,9 +321,9 @@ class Viewer:
         e = eq.entry
         act = self.log.problem.activations[e.layer - 1]
         if not isinstance(e.op, ElementwiseOp) or isinstance(act, Linear):
-            return Line(*eq.parts)
+            return Line.of(eq)
         net, g = e.operand("net"), self.function_symbol(e.layer)
-        return Line(e.symbol, Apply(g, (sym(net),)), Apply(g, (shown(net),)), shown(e))
+        return Line(e.symbol, Apply(g, (sym(net),)), Apply(g, (shown(net),)), shown(e), e)
 
     def folded(self, update: Entry) -> tuple[Operand, ...]:
         """The gradient's own factors when the update reads w - η·δ·out with them, else ().
@@ -336,11 +342,11 @@ class Viewer:
         e = eq.entry
         factors = self.folded(e)
         if not factors:
-            return Line(*eq.parts)
+            return Line.of(eq)
         old, eta = e.operand("old"), e.operand("rate")
         formula = Sub(sym(old), Mul((sym(eta), *(sym(o) for o in factors))))
         numbers = Sub(shown(old), Mul((shown(eta), *(shown(o) for o in factors))))
-        return Line(e.symbol, formula, numbers, shown(e))
+        return Line(e.symbol, formula, numbers, shown(e), e)
 
     def folds(self, step: StepView) -> bool:
         """Whether the step's updates are written w - η·δ·out (so the text can say so)."""
@@ -518,11 +524,16 @@ class Viewer:
         examples = [self.log.entries[o.entry].example if o.entry is not None else t + 1
                     for t, o in enumerate(entries[0].operands)]
         terms = [Symbol(f"\\left.{symbol.latex}\\right|_{{{x}}}", f"{symbol.text}#{x}") for x in examples]
-        grids = [self._grid(lambda k, t=t: shown(entries[k].operands[t]), shape) for t in range(len(examples))]
+        grids = [self._grid(self._operand_cell(entries, t), shape) for t in range(len(examples))]
         k = Frac(Number("1"), Number(str(len(examples))))
         return Line(symbol, Mul((k, Group(Add(elided(terms, self.max_terms)), sized=True)), sign="juxtapose"),
                     Mul((k, Group(Add(elided(grids, self.max_terms)), sized=True)), sign="juxtapose"),
                     self._result(kind, l, entries))
+
+    @staticmethod
+    def _operand_cell(entries: list[Entry], t: int) -> Callable[[int], Node]:
+        """The cell k of a grid of the entries' t-th operands."""
+        return lambda k: shown(entries[k].operands[t])
 
     def _update(self, kind: str, layer: LayerView, entries: list[Entry]) -> Line | None:
         """W⁺ = W - η·dW with the old values, the rate and the gradients from the update's operands."""

@@ -1,0 +1,149 @@
+"""The HTML walkthroughs of the gallery in a real browser (Chromium through Playwright).
+
+Each page is opened from its file:// URL, stepped through entry by entry with the buttons
+and the arrow keys, and compared with the JSON log of the same problem: the current entry
+(aria-current="step") follows the log's order, the entries marked ``uses`` are its
+``depends_on``, the diagram's highlighted neuron or weight is the entry's own (the log's
+layer, neuron and source). Every entry shown has MathML; no request leaves the page; no
+console error (a CSP violation is one). Skipped without a browser, failing under CI=true.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from browsercheck import browser_session
+
+from tracer import Problem, trace
+from tracer.examples import example_path
+from tracer.gallery import catalogue
+from tracer.resources import examples_dir
+
+# network walkthroughs; expression (circuit) walkthroughs have no HTML page yet
+PAGES = [w for ex in catalogue() for w in ex.walkthroughs if not w.problem.startswith("expression")]
+
+#: In-page walk: press "Next step" (a button click) or ArrowRight (a keydown) n times and
+#: record after each what the page shows.
+WALK = """([n, how]) => {
+  const root = document.querySelector('.tracer');
+  const next = root.querySelector('[data-action="next"]');
+  const state = () => {
+    const cur = root.querySelectorAll('[aria-current="step"]');
+    const el = cur[0];
+    const math = el ? el.querySelector('math[alttext]') : null;
+    return {
+      current: Array.from(cur, e => Number(e.dataset.entry)),
+      uses: Array.from(root.querySelectorAll('.uses'), e => Number(e.dataset.entry ?? e.dataset.entryRef)),
+      svg: Array.from(root.querySelectorAll('svg .current'),
+                      e => e.dataset.weight ? 'w:' + e.dataset.weight : 'n:' + e.dataset.neuron),
+      // a row of a table longer than --max-terms may print its name as plain HTML (<sub>)
+      math: (!!math && math.getAttribute('alttext') !== '' && math.querySelectorAll('mi, mn').length > 0)
+            || (!!el && el.tagName === 'TR' && el.closest('tbody').rows.length > 8 && el.cells[0].textContent !== ''),
+    };
+  };
+  const out = [];
+  for (let k = 0; k < n; k++) {
+    if (how === 'button') { next.click(); }
+    else { document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true})); }
+    out.push(state());
+  }
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    yield from browser_session()
+
+
+def expected_highlight(e: dict[str, Any], drawn: set[str]) -> set[str]:
+    """The diagram elements the log says an entry is about, among those drawn."""
+    if e["kind"] in ("dw", "new_w") and e["neuron"] is not None and e["source"] is not None:
+        want = {f"w:{e['layer']}:{e['neuron']}:{e['source']}"}
+    elif e["neuron"] is not None:
+        want = {f"n:{e['layer']}:{e['neuron']}"}
+    else:
+        want = {d for d in drawn if d.startswith(f"n:{e['layer']}:")}
+    return want & drawn
+
+
+@pytest.mark.parametrize("w", PAGES, ids=[f"{w.example}/{w.name}" for w in PAGES])
+def test_gallery_page_steps_as_the_log_says(browser: Any, w: Any) -> None:
+    page_file = examples_dir() / w.example / f"{w.name}.html"
+    log = trace(Problem.from_file(example_path(w.example).with_name(w.problem))).to_dict()["entries"]
+    page = browser.new_page()
+    errors: list[str] = []
+    outside: list[str] = []
+    url = page_file.resolve().as_uri()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("request", lambda r: outside.append(r.url) if r.url != url else None)
+    try:
+        page.goto(url)
+        shown = sorted(page.eval_on_selector_all("[data-entry]", "els => els.map(e => Number(e.dataset.entry))"))
+        refs = page.eval_on_selector_all("[data-entry-ref]", "els => els.map(e => Number(e.dataset.entryRef))")
+        names = page.eval_on_selector_all("[data-entry]", "els => els.map(e => [Number(e.dataset.entry), e.dataset.name])")
+        drawn = set(page.eval_on_selector_all(
+            "svg [data-neuron], svg [data-weight]",
+            "els => els.map(e => e.dataset.weight ? 'w:' + e.dataset.weight : 'n:' + e.dataset.neuron)"))
+        assert len(shown) == len(set(shown)), "each entry's main appearance is marked once"
+        assert all(log[i]["name"] == name for i, name in names if name is not None)  # rows: no name
+        if w.style == "symbolic":  # general formulas only: no entry is printed with its numbers
+            assert shown == [] and page.get_by_role("button", name="Next step").is_visible()
+            assert outside == [] and errors == []
+            return
+        assert shown
+        assert set(refs) <= set(shown)
+        on_page = set(shown) | set(refs)
+        assert page.locator('meta[http-equiv="Content-Security-Policy"]').count() == 1
+
+        # the first steps with real clicks and keys; the page scrolls to the current entry
+        page.get_by_role("button", name="Next step").click()
+        assert page.locator('[aria-current="step"]').get_attribute("data-entry") == str(shown[0])
+        assert page.locator('[aria-current="step"]').is_visible()
+        assert page.evaluate("() => { const r = document.querySelector('[aria-current=\"step\"]')"
+                             ".getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }")
+        if len(shown) > 1:
+            page.keyboard.press("ArrowRight")
+            assert page.locator('[aria-current="step"]').get_attribute("data-entry") == str(shown[1])
+            page.keyboard.press("ArrowLeft")
+            assert page.locator('[aria-current="step"]').get_attribute("data-entry") == str(shown[0])
+        page.get_by_role("button", name="Previous step").click()  # stays on the first
+        assert page.locator('[aria-current="step"]').get_attribute("data-entry") == str(shown[0])
+        page.get_by_role("button", name="Show all").click()
+        assert page.locator('[aria-current="step"], .uses, svg .current').count() == 0
+
+        # every entry, by the button and then by the key
+        for how in ("button", "key"):
+            states = page.evaluate(WALK, [len(shown) + 1, how])
+            for k, state in enumerate(states):
+                i = shown[min(k, len(shown) - 1)]  # past the last, it stays there
+                e = log[i]
+                assert state["current"] == [i], (how, k)
+                assert sorted(set(state["uses"])) == sorted(set(e["depends_on"]) & on_page), (how, e["name"])
+                assert set(state["svg"]) == expected_highlight(e, drawn), (how, e["name"], state["svg"])
+                assert state["math"], f"{e['name']} has no MathML"
+            page.get_by_role("button", name="Show all").click()
+
+        # hide values: values become click-to-reveal
+        page.get_by_role("button", name="Hide values").click()
+        value = page.locator("[data-entry] mn").first
+        assert value.evaluate("e => getComputedStyle(e).color") == "rgba(0, 0, 0, 0)"
+        value.click()
+        assert value.evaluate("e => getComputedStyle(e).color") != "rgba(0, 0, 0, 0)"
+        assert page.get_by_role("button", name="Hide values").get_attribute("aria-pressed") == "true"
+    finally:
+        page.close()
+    assert outside == []
+    assert errors == []
+
+
+def test_print_hides_the_controls(browser: Any) -> None:
+    page = browser.new_page()
+    try:
+        page.goto((examples_dir() / "xor" / "walkthrough.html").resolve().as_uri())
+        page.emulate_media(media="print")
+        assert not page.get_by_role("button", name="Next step").is_visible()
+        assert page.locator("math").first.is_visible()
+    finally:
+        page.close()

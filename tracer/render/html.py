@@ -1,0 +1,318 @@
+"""The HTML printer: one self-contained page, math as MathML, stepping through the log.
+
+A style template prints the same views as for Markdown and LaTeX; this printer writes
+them as HTML5 with MathML (``tracer.formula.mathml``, the LaTeX in ``alttext``), the
+diagram as inline SVG, and marks the main appearance of every log entry with
+``data-entry="N"`` (its index in the JSON log) so that the page's script can step
+through the computation in log order. A repeat of an entry (a row of the old-and-new
+weights table) carries ``data-entry-ref="N"``.
+
+The printer finds which entry a printed chain is by the chain's first and last parts:
+the entry's symbol and its shown value, taken from the log in order (the templates
+print a step's entries after the previous step's). A chain whose parts are formula
+trees is printed from the trees; a LaTeX string part is printed from the matching
+entry's own trees when it is one of them, and otherwise as a name (the documented name
+subset) or, failing that, as its LaTeX text inside the ``<math>``.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import re
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html import escape
+
+from ..engine.log import Entry, TraceLog
+from ..formula.latex import latex as latex_of
+from ..formula.mathml import math_element, mathml, mathml_name
+from ..formula.tree import Node, Number
+from ..resources import templates_dir
+from .printers import PRINTERS, Part, Printer, _dedupe, _fits
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_DOLLARS = re.compile(r"\$(.+)\$")
+_BLOCK = re.compile(r"<(?:h[1-6]|div|table|ul|ol|figure|p|section|nav|header|footer|svg|style|script)\b")
+
+#: Kinds whose diagram element is the weight l:j:i (the rest point at a neuron or layer).
+_WEIGHT_KINDS = ("dw", "new_w")
+
+
+class Math(str):
+    """Printed ``<math>`` that remembers its LaTeX (a table may print it as plain HTML)."""
+
+    latex: str
+
+    def __new__(cls, html: str, source: str) -> Math:
+        out = super().__new__(cls, html)
+        out.latex = source
+        return out
+
+
+def asset(name: str) -> str:
+    """The page's stylesheet or script (templates/page.css, templates/page.js)."""
+    return _asset(str(templates_dir() / name))
+
+
+@functools.lru_cache(maxsize=8)
+def _asset(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read().strip("\n")
+
+
+def csp_hash(text: str) -> str:
+    """The CSP source allowing exactly this inline script or style (its SHA-256)."""
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def diagram_target(e: Entry) -> str:
+    """What the diagram highlights for an entry: ``w:l:j:i`` a weight, ``n:l:j`` a neuron,
+    ``l:l`` a whole layer (a total loss, a shared bias)."""
+    if e.kind in _WEIGHT_KINDS and e.neuron is not None and e.source is not None:
+        return f"w:{e.layer}:{e.neuron}:{e.source}"
+    if e.neuron is not None:
+        return f"n:{e.layer}:{e.neuron}"
+    return f"l:{e.layer}"
+
+
+def _part_latex(part: Part) -> str:
+    return latex_of(part) if isinstance(part, Node) else part
+
+
+@dataclass
+class HtmlPrinter(Printer):
+    """HTML5 with MathML; ``log`` lets it mark entries, ``max_terms`` prints their trees."""
+
+    extension: str = "html"
+    log: TraceLog | None = None
+    max_terms: int | None = 8
+    svg_data: bool = True   # the diagram's neurons and edges carry data-neuron / data-weight
+    _queues: dict[tuple[str, str], deque[Entry]] | None = field(default=None, repr=False)
+    _rows: dict[tuple[str, str], deque[Entry]] | None = field(default=None, repr=False)
+    _last: dict[tuple[str, str], Entry] = field(default_factory=dict, repr=False)
+    _shown: set[int] = field(default_factory=set, repr=False)
+    _floor: int = 0   # the step of the last entry claimed: later chains are of this step or after
+
+    # -- the format's syntax --------------------------------------------------
+    def text(self, s: str) -> str:
+        return escape(s, quote=True)
+
+    def heading(self, level: int, content: str) -> str:
+        n = min(max(level, 1), 6)
+        return f"<h{n}>{content}</h{n}>"
+
+    def inline(self, formula: Part) -> str:  # type: ignore[override]
+        source = _part_latex(formula).strip()
+        return Math(math_element(self._mathml(formula), source), source)
+
+    def display(self, formula: Part) -> str:  # type: ignore[override]
+        source = _part_latex(formula).strip()
+        return f'<div class="eq">{math_element(self._mathml(formula), source, display=True)}</div>'
+
+    def bold(self, content: str) -> str:
+        return f"<strong>{content}</strong>"
+
+    def bullets(self, items: Sequence[str]) -> str:
+        return "<ul>\n" + "\n".join(f"<li>{item}</li>" for item in items) + "\n</ul>"
+
+    def numbered(self, items: Sequence[str], start: int = 1) -> str:
+        attr = f' start="{start}"' if start != 1 else ""
+        return f"<ol{attr}>\n" + "\n".join(f"<li>{item}</li>" for item in items) + "\n</ol>"
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]], align: str = "") -> str:
+        """A table; past ``max_terms`` rows (the 784-30-10 weight tables) names print as plain
+        HTML with ``<sub>`` to keep the page small. A row repeating an entry (old and new
+        weights) carries ``data-entry-ref``, or ``data-entry`` when it is the entry's only
+        appearance (an update elided from the text)."""
+        align = (align or "l" * len(headers)).ljust(len(headers), "l")
+        # right-aligned (numeric) columns by the table's class, not a class on each of 47,000 cells
+        columns = " ".join(f"r{k}" for k, a in enumerate(align, 1) if a == "r")
+        compact = self.max_terms is not None and len(rows) > self.max_terms
+        updates = list(headers[1:3]) == ["Old", "New"]
+        head = "".join(f'<th scope="col">{h}</th>' for h in headers)
+        lines = [f'<div class="table"><table class="{columns}">\n<thead><tr>{head}</tr></thead>\n<tbody>']
+        for row in rows:
+            cells = "".join(f"<td>{self._cell(cell, compact)}" for cell in row)
+            lines.append(f"<tr{self._row_mark(row) if updates else ''}>{cells}")
+        lines.append("</tbody>\n</table></div>")
+        return "\n".join(lines)
+
+    def figure(self, svg: str, tikz: str, name: str, caption: str) -> str:
+        return (f'<figure class="diagram" aria-label="{escape(caption)}">\n{svg.strip()}\n'
+                f"<figcaption>{escape(caption)}</figcaption>\n</figure>")
+
+    # -- chains: one entry each -------------------------------------------------
+    def chain(self, parts: Sequence[Part | None], entry: Entry | None = None) -> str:
+        if entry is not None and entry.index not in self._shown:
+            self._shown.add(entry.index)
+            self._floor = entry.step
+            return self._equation(parts, entry, False)
+        claimed, repeat = (entry, True) if entry is not None else self._claim(parts)
+        return self._equation(parts, claimed, repeat)
+
+    def equations(self, rows: Sequence[Sequence[Part | None]]) -> str:
+        """Each row its own display (an entry each, for stepping); HTML needs no alignment."""
+        return "\n".join(self.chain(row) for row in rows)
+
+    def _equation(self, parts: Sequence[Part | None], entry: Entry | None, repeat: bool) -> str:
+        known = self._trees(entry)
+        laid = _dedupe(parts)
+        inner = [self._mathml(p.part, known) for p in laid]
+        alttext = " = ".join(p.latex for p in laid)
+        if len(laid) > 2 and not _fits(laid):
+            rows = "".join(f"<mtr><mtd>{inner[0] if k == 0 else ''}</mtd><mtd><mo>=</mo>{m}</mtd></mtr>"
+                           for k, m in enumerate(inner[1:]))
+            body = f'<mtable columnalign="right left">{rows}</mtable>'
+        else:
+            body = "<mrow>" + "<mo>=</mo>".join(inner) + "</mrow>"
+        math = math_element(body, alttext, display=True)
+        return f'<div class="eq"{self._mark(entry, repeat)}>{math}</div>'
+
+    def _mark(self, entry: Entry | None, repeat: bool, row: bool = False) -> str:
+        """``data-entry`` with what the script needs: the entries it uses, its place in the
+        diagram, its name (a table row's name is its first cell: 23,830 rows stay small)."""
+        if entry is None:
+            return ""
+        if repeat:
+            return f' data-entry-ref="{entry.index}"'
+        uses = " ".join(map(str, entry.depends_on))
+        name = "" if row else f' data-name="{escape(entry.name)}"'
+        return f' data-entry="{entry.index}" data-uses="{uses}" data-at="{diagram_target(entry)}"{name}'
+
+
+    def _trees(self, entry: Entry | None) -> dict[str, Node]:
+        """The entry's symbol, formula, substitution and value by their LaTeX: a LaTeX part
+        equal to one of them is printed from its tree."""
+        if entry is None:
+            return {}
+        trees: list[Node] = [entry.symbol, entry.formula_tree(self.max_terms),
+                             entry.substitution_tree(self.max_terms), Number(entry.shown, entry.value)]
+        return {latex_of(t): t for t in trees}
+
+    def _mathml(self, part: Part, known: dict[str, Node] | None = None) -> str:
+        if isinstance(part, Node):
+            return mathml(part)
+        source = part.strip()
+        tree = (known or {}).get(source)
+        if tree is not None:
+            return mathml(tree)
+        return _string_mathml(source)
+
+    # -- which entry a chain is ---------------------------------------------------------
+    def _index(self) -> tuple[dict[tuple[str, str], deque[Entry]], dict[tuple[str, str], deque[Entry]]]:
+        if self._queues is None or self._rows is None:
+            self._queues, self._rows = {}, {}
+            for e in (self.log.entries if self.log is not None else []):
+                self._queues.setdefault((e.latex, e.shown), deque()).append(e)
+                if e.kind in ("new_w", "new_b"):
+                    self._rows.setdefault((e.operands[0].latex, e.shown), deque()).append(e)
+        return self._queues, self._rows
+
+    def _take(self, queue: deque[Entry] | None) -> Entry | None:
+        """The first entry of a queue not of a step already passed (those were never shown:
+        elided); None when the queue is spent."""
+        while queue and queue[0].step < self._floor:
+            queue.popleft()
+        return queue[0] if queue else None
+
+    def _claim(self, parts: Sequence[Part | None]) -> tuple[Entry | None, bool]:
+        """The entry a chain shows (symbol first, shown value last) and whether it is a
+        repeat of one already shown."""
+        if len(parts) < 2:
+            return None, False
+        queues, _ = self._index()
+        first, last = parts[0], parts[-1]
+        if first is None or last is None:
+            return None, False
+        key = (_part_latex(first).strip(), _part_latex(last).strip())
+        queue = queues.get(key)
+        e = self._take(queue)
+        while e is not None and e.index in self._shown and queue:
+            queue.popleft()  # shown first as a table row
+            e = self._take(queue)
+        if e is None:
+            last = self._last.get(key)
+            return last, last is not None
+        assert queue is not None
+        queue.popleft()
+        self._shown.add(e.index)
+        self._last[key] = e
+        self._floor = e.step
+        return e, False
+
+    def _row_mark(self, row: Sequence[str]) -> str:
+        """A table row of an update (old and new weights: symbol in math, new value third):
+        a repeat of the update's chain, or its only appearance when the text elided it."""
+        first = row[0] if row else ""
+        if not isinstance(first, Math) or len(row) < 3:
+            return ""
+        _, rows = self._index()
+        queue = rows.get((first.latex, str(row[2])))
+        e = self._take(queue)
+        if e is None or queue is None:
+            return ""
+        queue.popleft()
+        if e.index in self._shown:
+            return f' data-entry-ref="{e.index}"'
+        self._shown.add(e.index)
+        self._floor = e.step
+        return self._mark(e, False, row=True)
+
+    def _cell(self, cell: str, compact: bool) -> str:
+        if isinstance(cell, Math):
+            return html_name(cell.latex) if compact else str(cell)
+        match = _DOLLARS.fullmatch(cell)
+        return str(self.inline(match.group(1))) if match else cell
+
+    # -- the page -------------------------------------------------------------
+    def paragraphs(self, body: str) -> str:
+        """Blank-line separated blocks; text blocks become paragraphs."""
+        blocks = [b.strip() for b in body.split("\n\n") if b.strip()]
+        return "\n\n".join(b if _BLOCK.match(b) else f"<p>{b}</p>" for b in blocks) + "\n"
+
+    def style(self) -> str:
+        return asset("page.css")
+
+    def script(self) -> str:
+        return asset("page.js")
+
+    def csp(self) -> str:
+        """Only this page's own inline style and script, by hash; nothing from the network."""
+        return ("default-src 'none'; img-src data:; "
+                f"style-src {csp_hash(self.style())}; script-src {csp_hash(self.script())}; "
+                "base-uri 'none'; form-action 'none'")
+
+
+@functools.lru_cache(maxsize=65536)
+def _string_mathml(source: str) -> str:
+    """A LaTeX string part (until every part is a tree): a number, a name, else its text."""
+    if _NUMBER.fullmatch(source):
+        return mathml(Number(source))
+    try:
+        return mathml_name(source)
+    except (ValueError, IndexError):
+        return f'<mtext class="tex">{escape(source, quote=False)}</mtext>'
+
+
+_SUB = re.compile(r"_\{([^{}]*)\}|_(\w)")
+_SUP = re.compile(r"\^\{([^{}]*)\}|\^(\w)")
+
+
+@functools.lru_cache(maxsize=65536)
+def html_name(source: str) -> str:
+    """A simple name as plain HTML (``w_{1,2,3}`` -> ``w<sub>1,2,3</sub>``), for long tables;
+    a name with more than scripts (a hat, a fraction) keeps its MathML."""
+    if "\\" in source:
+        return math_element(_string_mathml(source), source)
+    text = escape(source, quote=False)
+    text = _SUB.sub(lambda m: f"<sub>{m.group(1) or m.group(2)}</sub>", text)
+    text = _SUP.sub(lambda m: f"<sup>{m.group(1) or m.group(2)}</sup>", text)
+    if "{" in text or "}" in text or "_" in text or "^" in text:
+        return math_element(_string_mathml(source), source)
+    return text
+
+
+PRINTERS["html"] = HtmlPrinter
