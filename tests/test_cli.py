@@ -41,10 +41,15 @@ def problem(tmp_path: Path) -> Path:
     return path
 
 
+def example_files() -> list[Path]:
+    """The built-in examples' files: a network's problem.yaml or an expression's expression.yaml."""
+    return [*examples_dir().glob("*/problem.yaml"), *examples_dir().glob("*/expression.yaml")]
+
+
 # --- bad options and arguments --------------------------------------------------------
 def test_nonexistent_problem_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "missing.yaml"
-    names = ", ".join(sorted(p.parent.name for p in examples_dir().glob("*/problem.yaml")))
+    names = ", ".join(sorted(p.parent.name for p in example_files()))
     assert_refused(["run", str(missing)], f"tracer: {missing}: found no such file; expected a problem file "
                    f"(YAML or JSON) or a built-in example, one of: {names}", tmp_path, capsys)
 
@@ -52,7 +57,7 @@ def test_nonexistent_problem_file(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_unknown_builtin_example_suggests_the_closest(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    names = ", ".join(sorted(p.parent.name for p in examples_dir().glob("*/problem.yaml")))
+    names = ", ".join(sorted(p.parent.name for p in example_files()))
     assert_refused(["run", "clasic-2-2-2"], "tracer: clasic-2-2-2: found no such file or built-in example "
                    f"(did you mean 'classic-2-2-2'?); expected a problem file (YAML or JSON) or a built-in "
                    f"example, one of: {names}", tmp_path, capsys)
@@ -258,11 +263,14 @@ def test_examples_lists_one_a_line_name_first(capsys: pytest.CaptureFixture[str]
     assert main(["examples"]) == 0
     out = capsys.readouterr().out
     expected = []
-    for path in sorted(examples_dir().glob("*/problem.yaml")):
+    for path in sorted(example_files(), key=lambda p: p.parent.name):
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
         expected.append(f"{path.parent.name}\t{' '.join((spec.get('description') or spec['title']).split())}\n")
     assert out == "".join(expected)
     assert out.startswith("classic-2-2-2\tThe classic 2-2-2 sigmoid network") or "\nclassic-2-2-2\t" in out
+    # the expression examples are listed among the networks, with their own description
+    assert "\ncs231n-circuit\tThe first circuit of CS231n's notes on backpropagation" in out
+    assert {"cs231n-circuit", "sigmoid-neuron", "variable-twice"} <= {line.split("\t")[0] for line in out.splitlines()}
 
 
 def test_stdout_is_utf8_whatever_the_locale(problem: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from tracer import Problem, trace
-from tracer.examples import example_names, example_path
+from tracer.examples import example_names, example_path, expression_names
 from tracer.gallery import catalogue, stale
 from tracer.resources import examples_dir
 
@@ -34,7 +34,7 @@ def test_gallery_covers_the_issue_examples_and_each_folder_has_its_files():
 def test_examples_command_lists_every_example_name_first():
     out = subprocess.run([sys.executable, "-m", "tracer", "examples"], capture_output=True, text=True, check=True)
     names = [line.split("\t")[0] for line in out.stdout.splitlines()]
-    assert names == example_names() and GALLERY <= set(names)
+    assert names == sorted(example_names() + expression_names()) and GALLERY <= set(names)
 
 
 @pytest.mark.parametrize("name", sorted(GALLERY))

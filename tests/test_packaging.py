@@ -136,4 +136,7 @@ def test_installed_wheel_works_from_another_folder(venv: Path, tmp_path: Path) -
 
     listed = run_installed(venv, "python", "-m", "tracer", "examples", cwd=elsewhere)
     assert [line.split("\t")[0] for line in listed.splitlines()] == \
-        sorted(p.parent.name for p in (REPO / "worked_examples").glob("*/problem.yaml"))
+        sorted(p.parent.name for p in [*(REPO / "worked_examples").glob("*/problem.yaml"),
+                                       *(REPO / "worked_examples").glob("*/expression.yaml")])
+    key = run_installed(venv, "tracer", "run", "cs231n-circuit", "--answer-key", cwd=elsewhere)
+    assert "\n## Answer key\n" in key and "| 10 | $\\frac{\\partial f}{\\partial y}$ | df/dy | -4 |\n" in key

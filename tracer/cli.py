@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--exercise", action="store_true", help="the statement only: what to compute")
     run.add_argument("--answer-key", action="store_true", help="the worked solution of what the exercise asks")
     graph_cli.add_arguments(run)
-    sub.add_parser("examples", help="list the built-in worked examples, one a line: name, then summary")
+    sub.add_parser("examples", help="list the built-in worked examples (networks and expressions), one a line: "
+                                     "name, then summary")
     check_command.add_arguments(sub.add_parser("check", help="check answers worked by hand: what is right, where it went wrong"))
     variants = sub.add_parser("variants", help="write variants of an exercise with other friendly numbers, "
                                                "each with its exercise, answer key and answers")
@@ -156,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
-    write_stdout("".join(f"{name}\t{examples.describe(name)}\n" for name in examples.example_names()))
+    write_stdout("".join(f"{name}\t{examples.describe(name)}\n" for name in examples.all_names()))
     return 0
 
 
@@ -170,7 +171,7 @@ def cmd_variants(args: argparse.Namespace) -> int:
         why = "standard output" if args.output == STDOUT else "a file" if out.exists() else "in no existing folder"
         raise ProblemError(f"-o: found '{out}', {why}; "
                            "expected a folder (created if missing) in an existing folder")
-    problem = examples.load(args.problem)
+    problem = examples.load_any(args.problem)
     pdf = not args.no_pdf and variants.tex_available()
     folders = variants.write_variants(problem, out, args.count, args.seed, args.only, pdf, args.force,
                                       variants.Progress(sys.stderr))

@@ -1,19 +1,32 @@
-"""Built-in worked examples: every folder of ``worked_examples/`` with a ``problem.yaml``."""
+"""Built-in worked examples: every folder of ``worked_examples/`` with a ``problem.yaml`` (a
+network) or an ``expression.yaml`` (an expression worked as a circuit)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from .errors import ProblemError
+from .model.graph_problem import GraphProblem, is_expression_file
 from .model.problem import Problem
 from .resources import examples_dir
 from .model.schema import closest
 
 DEFAULT_EXAMPLE = "classic-2-2-2"
 PROBLEM_FILE = "problem.yaml"
+EXPRESSION_FILE = "expression.yaml"
 
 
 def example_names() -> list[str]:
     return sorted(p.parent.name for p in examples_dir().glob(f"*/{PROBLEM_FILE}"))
+
+
+def expression_names() -> list[str]:
+    """Built-in expression examples: folders of worked_examples/ holding an expression.yaml."""
+    return sorted(p.parent.name for p in examples_dir().glob(f"*/{EXPRESSION_FILE}"))
+
+
+def all_names() -> list[str]:
+    """Every built-in example, networks and expressions, sorted (what ``tracer examples`` lists)."""
+    return sorted(set(example_names()) | set(expression_names()))
 
 
 def example_path(name: str) -> Path:
@@ -35,9 +48,9 @@ def resolve(spec: str | None) -> Path:
             return path / PROBLEM_FILE
         raise ProblemError(f"{spec}: found a folder without {PROBLEM_FILE}; expected a problem file "
                            "(YAML or JSON) or a folder holding problem.yaml")
-    names = example_names()
-    if spec in names:
+    if spec in example_names():
         return example_path(spec)
+    names = all_names()
     looks_like_path = path.suffix in (".yaml", ".yml", ".json") or len(path.parts) > 1
     found = "no such file" if looks_like_path else f"no such file or built-in example{closest(spec, names)}"
     raise ProblemError(f"{spec}: found {found}; expected a problem file (YAML or JSON) "
@@ -63,10 +76,27 @@ def _stdin() -> Problem:
     return Problem.from_text(_decode(data, "<stdin>"), source="<stdin>")
 
 
+def resolve_any(spec: str | None) -> Path:
+    """``resolve``, where a folder or built-in name may also hold an expression (expression.yaml)."""
+    if spec is not None:
+        path = Path(spec)
+        if path.is_dir() and not (path / PROBLEM_FILE).is_file() and (path / EXPRESSION_FILE).is_file():
+            return path / EXPRESSION_FILE
+        if not path.exists() and (examples_dir() / spec / EXPRESSION_FILE).is_file():
+            return examples_dir() / spec / EXPRESSION_FILE
+    return resolve(spec)
+
+
+def load_any(spec: str | None) -> Problem | GraphProblem:
+    """A network problem or an expression problem (a file with an ``expression`` field)."""
+    path = resolve_any(spec)
+    return GraphProblem.from_file(path) if is_expression_file(path) else Problem.from_file(path)
+
+
 def describe(name: str) -> str:
     """The example's one-line summary (its ``description``, else its title)."""
     try:
-        problem = load(name)
+        problem = load_any(name)
     except ProblemError:
         return ""
     return " ".join((problem.description or problem.title).split())

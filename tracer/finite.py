@@ -11,16 +11,22 @@ import math
 
 import numpy as np
 
+from .engine.graph import GraphLog, trace_graph
 from .engine.log import TraceLog
 from .engine.trace import trace
 from .errors import ProblemError
+from .model.graph_problem import GraphProblem
 from .model.problem import Problem
 
 HELP = "finite values (a smaller learning_rate, smaller weights or inputs, or another loss)"
 
 
-def finite_trace(problem: Problem) -> TraceLog:
-    """``trace(problem)``, or a ProblemError naming the first step and quantity that is not finite."""
+def finite_trace(problem: Problem | GraphProblem) -> TraceLog | GraphLog:
+    """``trace(problem)``, or a ProblemError naming the first step and quantity that is not finite.
+
+    An expression's trace checks its own gates (a log of 0 or an overflow names its column)."""
+    if isinstance(problem, GraphProblem):
+        return trace_graph(problem)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         log = trace(problem)
     check_finite(log)

@@ -71,22 +71,7 @@ def load(args: argparse.Namespace) -> GraphProblem | None:
 
 def resolve(spec: str | None) -> Path:
     """A problem file; a built-in expression example by name (its folder's expression.yaml)."""
-    if spec is not None and not Path(spec).exists():
-        candidate = examples.examples_dir() / spec / EXPRESSION_FILE
-        if candidate.is_file():
-            return candidate
-    path = examples.resolve(spec)
-    if path.is_dir() and (path / EXPRESSION_FILE).is_file():
-        return path / EXPRESSION_FILE
-    return path
-
-
-EXPRESSION_FILE = "expression.yaml"
-
-
-def expression_names() -> list[str]:
-    """Built-in expression examples: folders of worked_examples/ holding an expression.yaml."""
-    return sorted(p.parent.name for p in examples.examples_dir().glob(f"*/{EXPRESSION_FILE}"))
+    return examples.resolve_any(spec)
 
 
 def run(args: argparse.Namespace) -> int | None:

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     """Check one file or a folder; the exit status says whether everything was correct."""
     from .gradebook import Variants, carried_credit
     credit = carried_credit(args.carried_credit)
-    problem = examples.load(args.problem)
+    problem = examples.load_any(args.problem)
     tolerance = _tolerance(args.tolerance if args.tolerance is not None else problem.tolerance)
     path = Path(args.answers)
     if not path.exists():

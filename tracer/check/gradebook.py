@@ -32,6 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import ProblemError
+from ..model.graph_problem import GraphProblem
 from ..model.problem import Problem
 from .answers import AnswersError, AnswerSet
 from .judge import Checker, Result
@@ -130,7 +131,7 @@ class Variants:
     """Checkers of a problem's variants by code, each made once: from the saved keys (``--keys``
     folders, else ``*-keys`` folders found beside the paths ``near``), else drawn again."""
 
-    def __init__(self, problem: Problem, base: Checker, keys: list[str] | None = None,
+    def __init__(self, problem: Problem | GraphProblem, base: Checker, keys: list[str] | None = None,
                  near: tuple[Path, ...] = ()) -> None:
         self.problem = problem
         self.base = base

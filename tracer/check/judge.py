@@ -17,7 +17,9 @@ from typing import Iterable, Sequence
 
 from ..engine.trace import trace
 from ..errors import ProblemError
-from ..engine.log import KINDS, TraceLog
+from ..engine.graph import GraphLog, trace_graph
+from ..engine.log import TraceLog
+from ..model.graph_problem import GraphProblem
 from ..model.problem import Problem
 from ..engine.rounding import Rounding
 from .answers import Answer, AnswerSet
@@ -141,9 +143,10 @@ class Checker:
     #: For a variant, what its numbers came from (saved keys or drawn again), said in the reports.
     basis: str = ""
 
-    def __init__(self, problem: Problem, log: TraceLog | None = None) -> None:
+    def __init__(self, problem: Problem | GraphProblem, log: TraceLog | GraphLog | None = None) -> None:
         self.problem = problem
-        self.log = log if log is not None else trace(problem)
+        self.log = log if log is not None else (trace_graph(problem) if isinstance(problem, GraphProblem)
+                                                else trace(problem))
         self.graph = Graph(self.log)
         self.names = NameIndex(self.graph)
         self.rounding: Rounding = problem.rounding
@@ -167,13 +170,13 @@ class Checker:
         if step is not None and step not in self.graph.steps:
             raise ProblemError(f"{what}: {spec!r}: step {step} is not worked in full; expected one of "
                                + ", ".join(f"@{s}" for s in self.graph.steps))
-        if not body or body in KINDS:
+        if not body or body in self.graph.kinds:
             return [n.id for n in self.graph if n.computed and (not body or n.kind == body)
                     and (step is None or n.step == step) and (example is None or n.example == example)]
         match = self.names.resolve(spec)
         if match.node is None:
             raise ProblemError(f"{what}: {spec!r}: {describe(match)}; expected a quantity name, a kind "
-                               f"({', '.join(KINDS)}) or a step (@1)")
+                               f"({', '.join(self.graph.kinds)}) or a step (@1)")
         return [match.node]
 
     def required(self, specs: Iterable[str], what: str = "--require") -> frozenset[int]:
@@ -232,7 +235,7 @@ class Checker:
             origins[node.id] = record.origins
         _link_carried(records)
         result = Result(self, answers, convention, tolerance, records, unmatched, own_r, given)
-        if diagnose:
+        if diagnose and isinstance(self.log, TraceLog):   # the catalogue names a network's mistakes
             name_mistakes(result)
         return result
 

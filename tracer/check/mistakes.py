@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from ..engine.log import Entry
+from ..engine.log import Entry, TraceLog
 from ..engine.ops import Difference, Mean, Product, Sum, Update, WeightedSum
 from ..engine.rounding import Rounding
 from ..formula.text import text as plain_text
@@ -47,6 +47,7 @@ from ..model.losses import (
     MeanSquaredError,
     SquaredError,
 )
+from ..model.problem import Problem
 from .compare import agreement, decimals, exact
 from .nodes import GRADIENT_KINDS, Node
 
@@ -92,10 +93,11 @@ class Network:
     its update in this step. Built once per checker."""
 
     def __init__(self, checker: Checker) -> None:
-        graph = checker.graph
+        graph, log, problem = checker.graph, checker.graph.log, checker.problem
+        assert isinstance(log, TraceLog) and isinstance(problem, Problem)   # a network's (judge.py)
         self.graph = graph
-        self.problem = checker.problem
-        self.notation = graph.log.notation
+        self.problem = problem
+        self.notation = log.notation
         self.layers = self.problem.layers
         self.L = len(self.layers) - 1
         self.loss: Loss = self.problem.loss

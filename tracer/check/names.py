@@ -15,6 +15,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from ..engine.graph import GraphLog
 from ..formula.names import GREEK_TEXT, name_text
 from .nodes import Graph, Node
 
@@ -113,15 +114,20 @@ class NameIndex:
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
-        notation = graph.log.notation
-        total = notation.quantity("loss", len(graph.log.problem.layers) - 1)
-        self.totals = frozenset(TOTAL_WORDS) | {squash(plain(total.plain)), squash(plain(name_text(total.latex)))}
+        log = graph.log
+        if isinstance(log, GraphLog):   # an expression: df/dx is the gradient at x of its output f
+            self.totals = frozenset({squash(plain(log.output.name)), squash(plain(name_text(log.output.latex)))})
+        else:
+            total = log.notation.quantity("loss", len(log.problem.layers) - 1)
+            self.totals = frozenset(TOTAL_WORDS) | {squash(plain(total.plain)), squash(plain(name_text(total.latex)))}
         self.tiers: tuple[dict[str, list[int]], ...] = ({}, {}, {})
         self._closest: dict[int, dict[str, str]] = {}
         self._resolved: dict[str, Match] = {}      # a class writes the same names 500 times
         for node in graph:
             self._add(node, self._aliases(node))
             self._add_exact(node)
+        if isinstance(log, GraphLog):
+            self._prefer_gradients()
 
     # --- building -----------------------------------------------------------
     def _aliases(self, node: Node) -> list[str]:
@@ -130,19 +136,20 @@ class NameIndex:
         names, e = [node.name, name_text(node.latex)], node.entry
         if node.kind == "rate":
             names += RATE_WORDS
-        if e is None:
+        log, layer = self.graph.log, None if e is None else e.layer
+        if e is None or layer is None or isinstance(log, GraphLog):  # data; an expression's names as printed
             return names
-        notation = self.graph.log.notation
+        notation = log.notation
         if e.kind in ("new_w", "new_b"):
             names += [f"new {e.operands[0].name}", f"new {name_text(e.operands[0].latex)}"]
         elif e.kind == "loss" and e.neuron is None:
             names += TOTAL_WORDS
         elif e.kind in ("dw", "db", "dout", "dnet"):
             of = {"dw": "weight", "db": "bias", "dout": "out", "dnet": "net"}[e.kind]
-            names += [f"grad {n}" for n in _both(notation.quantity(of, e.layer, e.neuron, e.source))]
+            names += [f"grad {n}" for n in _both(notation.quantity(of, layer, e.neuron, e.source))]
         elif e.kind == "dact":
-            out = notation.quantity("out", e.layer, e.neuron).plain
-            net = notation.quantity("net", e.layer, e.neuron).plain
+            out = notation.quantity("out", layer, e.neuron).plain
+            net = notation.quantity("net", layer, e.neuron).plain
             names += [f"deriv({out})", f"d{out}/d{net}"]
         return names
 
@@ -163,6 +170,15 @@ class NameIndex:
                 ids.append(node.id)
         self._closest.setdefault(node.step, {}).setdefault(key(node.name, self.totals).lower(),
                                                            self.graph.display(node))
+
+    def _prefer_gradients(self) -> None:
+        """In an expression, ∂f/∂q names both the gradient at q and, when q feeds the output gate
+        f, that gate's local gradient (the walkthrough's ``local df/dq``): the gradient wins."""
+        nodes = self.graph.nodes
+        for tier in self.tiers:
+            for text, ids in tier.items():
+                if len(ids) > 1 and any(nodes[i].kind == "grad" for i in ids):
+                    tier[text] = [i for i in ids if nodes[i].kind != "local_grad"]
 
     # --- resolving ----------------------------------------------------------
     def resolve(self, name: str) -> Match:

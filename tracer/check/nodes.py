@@ -4,17 +4,22 @@ Log entries are the computed quantities. The given data they use (inputs, target
 weights, biases, the learning rate) become nodes too, so a miscopied weight is judged
 and its consequences are carried forward like any other slip. A weight at step 2 is the
 update of step 1, so it is linked to that ``new_w`` entry when step 1 was recorded.
+
+An expression's log (``GraphLog``: gates, local gradients, gradients) reads the same way:
+its given numbers are its variables, and its kinds are the ones a requirement may name.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..engine.log import Entry, TraceLog
+from ..engine.graph import KINDS as CIRCUIT_KINDS
+from ..engine.graph import GraphLog
+from ..engine.log import KINDS, Entry, TraceLog
 from ..engine.ops import Operand
 
 #: Kinds whose values are derivatives of the loss: their sign depends on the convention.
-GRADIENT_KINDS = frozenset({"dout", "dnet", "dw", "db"})
+GRADIENT_KINDS = frozenset({"dout", "dnet", "dw", "db", "grad"})
 #: Given data that differ per example (the others, weights, biases and the rate, are shared).
 _PER_EXAMPLE = frozenset({"input", "target"})
 
@@ -48,8 +53,10 @@ class Node:
 class Graph:
     """Nodes in computation order; data appear just before the first entry that uses them."""
 
-    def __init__(self, log: TraceLog) -> None:
+    def __init__(self, log: TraceLog | GraphLog) -> None:
         self.log = log
+        #: The kinds of quantity this log holds (``--require dw``, ``ask: [grad]``).
+        self.kinds: tuple[str, ...] = CIRCUIT_KINDS if isinstance(log, GraphLog) else KINDS
         self.nodes: list[Node] = []
         self.by_entry: dict[int, int] = {}
         self._data: dict[tuple[str, int, int | None], int] = {}
@@ -106,8 +113,11 @@ class Graph:
         return text
 
 
-def data_kinds(log: TraceLog) -> dict[str, str]:
-    """The kind of each given-data name the log's operands use (w5 -> weight, x1 -> input)."""
+def data_kinds(log: TraceLog | GraphLog) -> dict[str, str]:
+    """The kind of each given-data name the log's operands use (w5 -> weight, x1 -> input;
+    an expression's x -> variable; its constants and output gradient are plain data)."""
+    if isinstance(log, GraphLog):
+        return dict.fromkeys(log.circuit.variables, "variable")
     notation, problem = log.notation, log.problem
     layers = problem.layers
     L = len(layers) - 1

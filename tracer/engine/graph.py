@@ -248,7 +248,7 @@ class _Tracer:
             value = self.rounding.apply(value)
         entries = self.log.entries
         shown = self.rounding.show(value)
-        entries.append(Entry(len(entries), kind, 1, 1, None, None, None, None,  # type: ignore[arg-type]
+        entries.append(Entry(len(entries), kind, 1, 1, None, None, None, None,
                              name, latex, op, tuple(operands), value, shown))
         return Operand(name, latex, value, shown, len(entries) - 1)
 

@@ -50,7 +50,7 @@ class Entry:
     step: int
     epoch: int
     example: int | None
-    layer: int
+    layer: int | None         # None for an expression's gates (tracer/engine/graph.py)
     neuron: int | None
     source: int | None
     name: str

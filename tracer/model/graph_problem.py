@@ -9,6 +9,7 @@
     ask: [q, df/dx]                            # optional: what an exercise asks for
     variants: {values: {x: {low: -5, high: 5, decimals: 0}}}
     style: chain-rule                          # chain-rule | narrative | symbolic
+    tolerance: 0.01                            # optional: tracer check's default --tolerance
 
 ``tracer run --expr "f = (x + y) * z" --at "x=-2, y=5, z=-4"`` builds the same problem
 from the command line (``from_command``). A problem file is one of these when it has an
@@ -24,11 +25,19 @@ from typing import Any
 from ..engine.rounding import Rounding
 from ..errors import ProblemError
 from .expression import Program, check_values, parse, parse_values
-from .problem import STYLES, DrawRange, _decode, _draw_range, _load, _rounding
+from .problem import (
+    STYLES,
+    DrawRange,
+    _decode,
+    _draw_range,
+    _load,
+    _rounding,
+    _tolerance,
+)
 from .schema import Reader
 
 TOP_FIELDS = ("title", "description", "expression", "values", "output_gradient", "rounding", "ask",
-              "variants", "style")
+              "variants", "style", "tolerance")
 #: Styles that make sense for an expression (the matrix style works whole network layers).
 GRAPH_STYLES = tuple(s for s in STYLES if s != "matrix")
 DEFAULT_TITLE = "Backpropagation through a circuit"
@@ -50,11 +59,22 @@ class GraphProblem:
     ask: tuple[str, ...] = ()
     variants: Mapping[str, DrawRange] | None = None
     style: str | None = None
+    tolerance: str | None = None         # tracer check's default --tolerance, as Problem's
     source: str = "<expression>"
 
     @property
     def output(self) -> str:
         return self.program.output
+
+    @property
+    def total_steps(self) -> int:
+        """An expression is worked once: one step, as ``Problem.total_steps`` counts them."""
+        return 1
+
+    @property
+    def ask_points(self) -> tuple[int, ...]:
+        """Points per ``ask`` item: every item of an expression's ask is worth 1 (as ``Problem.ask_points`` ())."""
+        return ()
 
     @classmethod
     def from_file(cls, path: str | Path) -> GraphProblem:
@@ -90,6 +110,7 @@ class GraphProblem:
             ask=tuple(ra.at(k).text(a) for k, a in enumerate(ra.sequence(top.get("ask", []), "a list of names"))),
             variants=_variants(top["variants"], program, r.at("variants")) if "variants" in top else None,
             style=r.at("style").choice(top["style"], GRAPH_STYLES) if "style" in top else None,
+            tolerance=_tolerance(top["tolerance"], r.at("tolerance")) if "tolerance" in top else None,
             source=source,
         )
 
@@ -126,6 +147,8 @@ class GraphProblem:
             out["variants"] = {"values": {k: r.to_dict() for k, r in self.variants.items()}}
         if self.style is not None:
             out["style"] = self.style
+        if self.tolerance is not None:
+            out["tolerance"] = self.tolerance
         return out
 
 

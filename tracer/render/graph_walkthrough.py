@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import jinja2
 
@@ -24,6 +25,11 @@ from . import Rendered, RenderOptions, environment, tidy
 from .circuit import circuit_figure
 from .printers import PRINTERS
 from .view import Eq
+
+if TYPE_CHECKING:
+    from ..engine.graph import GateSpec
+    from ..formula.tree import Node
+    from ..sheets.exercise import Exercise
 
 Symbol_X = _Symbol("x", "x")
 
@@ -99,11 +105,11 @@ class GraphView:
         """The expression as given, one statement a row [name, formula], as LaTeX."""
         return [[s.latex, latex(e)] for s, e in self._statement_trees()]
 
-    def _statement_trees(self):  # type: ignore[no-untyped-def]
-        from ..formula.tree import Group, Node, Symbol
+    def _statement_trees(self) -> list[tuple[GateSpec, Node]]:
+        from ..formula.tree import Group, Symbol
 
         trees: list[Node] = []
-        out = []
+        out: list[tuple[GateSpec, Node]] = []
         named = {i for i, g in enumerate(self.circuit.gates) if not g.auto}
         for i, g in enumerate(self.circuit.gates):
             args: list[Node] = []
@@ -279,18 +285,18 @@ def render_graph(log: GraphLog, fmt: str, options: RenderOptions) -> Rendered:
     if style not in GRAPH_STYLES:
         raise ProblemError(f"--style: found '{style}' for an expression; expected one of: {', '.join(GRAPH_STYLES)} "
                            "(the matrix style works whole network layers)")
-    if options.exercise or options.answer_key:
-        raise ProblemError(f"{'--exercise' if options.exercise else '--answer-key'}: found an expression problem; "
-                           "expected a network problem (exercise sheets of expressions are not supported yet)")
     printer = PRINTERS[fmt](inline_svg=options.inline_svg) if fmt == "md" else PRINTERS[fmt]()
     env = environment(options.templates)
     view = GraphView(log, options.max_terms)
     context = {
         "p": printer, "log": log, "problem": log.problem, "view": view, "options": options, "style": style,
         "diagram": lambda numbers=True: circuit_figure(printer, log, options.diagram_name, numbers),
+        "exercise": lambda: _exercise(log, view),
     }
+    # an exercise sheet or answer key has its own template, whatever the style
+    template = "exercise" if options.exercise else "answer_key" if options.answer_key else style
     try:
-        body = env.get_template(f"graph/{style}.j2").render(context).strip("\n") + "\n"
+        body = env.get_template(f"graph/{template}.j2").render(context).strip("\n") + "\n"
         text = tidy(env.get_template(f"document.{printer.extension}.j2").render(context, body=body))
     except jinja2.TemplateNotFound as exc:
         raise ProblemError(f"--style {style}: template {exc.name} not found in "
@@ -298,6 +304,12 @@ def render_graph(log: GraphLog, fmt: str, options: RenderOptions) -> Rendered:
     except jinja2.TemplateError as exc:
         raise ProblemError(f"template error: {exc}") from None
     return Rendered(text, dict(printer.attachments))
+
+
+def _exercise(log: GraphLog, view: GraphView) -> Exercise:
+    """What the problem's ``ask`` selects (tracer/sheets/exercise.py), for graph/exercise.j2 and answer_key.j2."""
+    from ..sheets.exercise import Exercise
+    return Exercise(log, view)
 
 
 def render_graph_output(log: GraphLog, fmt: str, options: RenderOptions) -> str | bytes:

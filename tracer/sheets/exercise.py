@@ -8,15 +8,19 @@ the ones the checker accepts. No ``ask:`` asks for every quantity of the recorde
 The exercise sheet and the answer key (``templates/exercise.j2``, ``answer_key.j2``) read
 an ``Exercise``: questions grouped by step and example, each with its symbol, the plain
 name to answer with, and what it is in words. Like the other views it selects and names
-log entries; it never computes a value.
+log entries; it never computes a value. An expression's log (``GraphLog``) makes an
+exercise the same way (``templates/graph/exercise.j2``, ``answer_key.j2``): its questions
+are gate values and gradients (``ask: [q, df/dx]``), described by where they sit in the circuit.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Protocol, Sequence
 
 from ..check.judge import Checker
 from ..check.nodes import Node
+from ..engine.gates import Seed
+from ..engine.graph import GraphLog, Source
 from ..engine.log import KINDS, Entry, TraceLog
 from ..render.view import Eq, Viewer
 from ..model.schema import Reader
@@ -38,6 +42,15 @@ DESCRIPTIONS = {
 }
 TOTAL_LOSS = "The total error"
 ASK_HELP = f"a quantity name (out_h1, w5+, dE/dw5), a kind ({', '.join(KINDS)}) or a step (@1)"
+#: Terms a long sum or max shows before it is elided (RenderOptions' default).
+MAX_TERMS = 8
+CIRCUIT_ASK_HELP = "a quantity name (q, f, df/dx), a kind (gate, local_grad, grad)"
+
+
+class Views(Protocol):
+    """What the exercise needs of a walkthrough's view: an entry ready to print."""
+
+    def eq(self, e: Entry) -> Eq: ...
 
 
 @dataclass(frozen=True)
@@ -69,9 +82,9 @@ class Group:
 class Exercise:
     """The problem's ``ask`` resolved against its log: the questions in computation order."""
 
-    def __init__(self, log: TraceLog, viewer: Viewer | None = None, checker: Checker | None = None) -> None:
+    def __init__(self, log: TraceLog | GraphLog, viewer: Views | None = None, checker: Checker | None = None) -> None:
         self.log = log
-        self.viewer = viewer or Viewer(log)
+        self.viewer: Views = viewer or _views(log)
         self.checker = checker or Checker(log.problem, log)
         self._examples: dict[int, set[int]] = {}      # step -> its examples, read once
         for e in log.entries:
@@ -113,20 +126,60 @@ class Exercise:
 
     def _what(self, e: Entry) -> str:
         """The quantity in words, for a student who reads the symbol for the first time."""
-        names = self.log.notation
+        log = self.log
+        if isinstance(log, GraphLog):
+            return circuit_what(log, e)
+        names = log.notation
         if e.kind == "loss" and e.neuron is None:
             return TOTAL_LOSS
-        neuron = names.neuron(e.layer, e.neuron).plain if e.neuron is not None else ""
+        layer = e.layer
+        assert layer is not None      # every network entry has its layer (only an expression's have none)
+        neuron = names.neuron(layer, e.neuron).plain if e.neuron is not None else ""
         if e.kind in ("dw", "new_w"):
-            param = names.quantity("weight", e.layer, e.neuron, e.source).plain
+            param = names.quantity("weight", layer, e.neuron, e.source).plain
         elif e.kind in ("db", "new_b"):
-            param = names.quantity("bias", e.layer, e.neuron).plain
+            param = names.quantity("bias", layer, e.neuron).plain
         else:
             param = ""
         what = DESCRIPTIONS[e.kind].format(n=neuron, p=param)
         if e.kind in ("dw", "db") and e.example is None and len(self._examples.get(e.step, ())) > 1:
             what += ", averaged over the mini-batch"
         return what
+
+
+def _views(log: TraceLog | GraphLog) -> Views:
+    return _CircuitViews() if isinstance(log, GraphLog) else Viewer(log)
+
+
+class _CircuitViews:
+    """An expression's entries as the walkthrough prints them (``GraphView.eq``, without the
+    rest of the view: the exercise only prints the asked entries)."""
+
+    def eq(self, e: Entry) -> Eq:
+        return Eq(e, MAX_TERMS)
+
+
+def circuit_what(log: GraphLog, e: Entry) -> str:
+    """An expression's quantity in words, from where its entry sits in the circuit."""
+    circuit, i = log.circuit, e.index
+    out = circuit.output.name
+    if e.kind == "gate":
+        g = log.gate_entry.index(i)
+        return f"The output {out} of the circuit" if g == len(circuit.gates) - 1 else f"The value of gate {e.name}"
+    if e.kind == "local_grad":
+        gate, k = next(key for key, index in log.local_entry.items() if index == i)
+        return (f"The local gradient of gate {circuit.gates[gate].name} with respect to its input "
+                f"{circuit.name(circuit.gates[gate].inputs[k])}")
+    if i == log.seed:
+        return f"The gradient arriving at the output {out}"
+    at = next((s for s, index in log.grad_entry.items() if index == i), None)
+    if at is not None:
+        what = "variable" if at.kind == "variable" else "gate"
+        return f"The gradient of {out} with respect to the {what} {circuit.name(at)}"
+    gate, k = next(key for key, index in log.wire_entry.items() if index == i)
+    source: Source = circuit.gates[gate].inputs[k]
+    return (f"The gradient of {out} with respect to {circuit.name(source)} along its path through gate "
+            f"{circuit.gates[gate].name}")
 
 
 def asked_nodes(checker: Checker, ask: Sequence[str], source: str) -> list[Node]:
@@ -137,15 +190,16 @@ def asked_nodes(checker: Checker, ask: Sequence[str], source: str) -> list[Node]
     A given number (``w5``, ``i1``) is not a question: the error suggests what to ask instead.
     """
     graph = checker.graph
-    if not ask:
-        return [node for node in graph if node.computed]
+    if not ask:   # every computed quantity, but not an expression's given output gradient (df/df)
+        return [node for node in graph if node.entry is not None and not isinstance(node.entry.op, Seed)]
     reader = Reader(source).at("ask")
     chosen: set[int] = set()
     for k, spec in enumerate(ask):
         where = reader.at(k)
         ids = checker.requirement(spec, f"{source}: {where.path}")
         if not ids:
-            raise where.fail(f"found {spec!r}, which selects nothing in this problem; expected {ASK_HELP}")
+            help_ = CIRCUIT_ASK_HELP if isinstance(checker.log, GraphLog) else ASK_HELP
+            raise where.fail(f"found {spec!r}, which selects nothing in this problem; expected {help_}")
         for i in ids:
             if not graph[i].computed:
                 raise where.fail(f"found {spec!r}, a number the problem gives; expected a quantity to "
@@ -157,6 +211,9 @@ def asked_nodes(checker: Checker, ask: Sequence[str], source: str) -> list[Node]
 def _instead(checker: Checker, given: Node) -> str:
     """' (e.g. w5+ or dE/dw5)': the update of a given weight or bias and its gradient."""
     graph = checker.graph
+    log = checker.log
+    if isinstance(log, GraphLog) and given.kind == "variable":   # x: its gradient df/dx
+        return f" (e.g. {log.gradients()[given.name].name})"
     update = next((n for n in graph if n.kind in ("new_w", "new_b") and n.sources[:1] == (given.id,)), None)
     if update is None or update.entry is None:
         return ""

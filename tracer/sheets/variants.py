@@ -3,7 +3,10 @@
 Variant k redraws the weights, biases and inputs the problem's ``variants:`` field names
 from their grids (``DrawRange``: one or two decimals, never 0) with a generator seeded by
 ``(seed, k)`` alone, so the same seed gives the same folders and ``--only k`` rebuilds
-variant k exactly as the full run did. A draw is kept only if it makes a fair exercise
+variant k exactly as the full run did. An expression problem's ``variants: {values: {x:
+{low: -5, high: 5, decimals: 0}}}`` redraws its variables the same way (``draw_values``),
+and a draw is kept when every gate has a real value and gradient there, no max gate ties and
+no activation sits on its kink or in a flat tail (``circuit_flaw``). A draw is kept only if it makes a fair exercise
 (``flaw``): no net input at or next to a ReLU kink, no saturated sigmoid or tanh, no
 delta or weight gradient that is 0 at the precision asked among the asked quantities and
 those they come from, no asked answer too small to show two significant digits. Otherwise
@@ -26,18 +29,25 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, overload
 
 import numpy as np
 import yaml
 
+from ..engine.gates import ActivationGate, MaxGate, Seed
+from ..engine.graph import GraphLog, trace_graph
 from ..engine.trace import trace
 from ..errors import ProblemError
+from ..formula.text import text as plain_text
 from .exercise import Exercise
 from ..engine.log import Entry, TraceLog
+from ..engine.rounding import Rounding
 from ..model.activations import SATURATION
+from ..model.graph_problem import VARIANTS_HELP as VALUES_HELP
+from ..model.graph_problem import GraphProblem
 from ..outputs import write_files
 from ..model.problem import VARIANTS_HELP, DrawRange, Example, Problem, VariantSpec
 from ..render.escape import markdown_text
@@ -70,12 +80,48 @@ class Variant:
     tries: int
 
 
+@dataclass(frozen=True)
+class CircuitVariant:
+    """One drawn point of an expression that passed every check, traced, with its exercise."""
+
+    number: int
+    label: str
+    problem: GraphProblem
+    log: GraphLog
+    exercise: Exercise
+    tries: int
+
+
+AnyVariant = Variant | CircuitVariant
+
+
 # --- drawing ----------------------------------------------------------------------------
-def spec_of(problem: Problem) -> VariantSpec:
+@overload
+def spec_of(problem: Problem) -> VariantSpec: ...
+@overload
+def spec_of(problem: GraphProblem) -> Mapping[str, DrawRange]: ...
+@overload
+def spec_of(problem: Problem | GraphProblem) -> VariantSpec | Mapping[str, DrawRange]: ...
+def spec_of(problem: Problem | GraphProblem) -> VariantSpec | Mapping[str, DrawRange]:
     """The problem's ``variants:`` ranges; without them there is nothing to vary."""
     if problem.variants is None:
-        raise Reader(problem.source).at("variants").missing(VARIANTS_HELP)
+        help_ = VALUES_HELP if isinstance(problem, GraphProblem) else VARIANTS_HELP
+        raise Reader(problem.source).at("variants").missing(help_)
     return problem.variants
+
+
+def trace_any(problem: Problem | GraphProblem) -> TraceLog | GraphLog:
+    """A network's trace, or an expression's."""
+    return trace_graph(problem) if isinstance(problem, GraphProblem) else trace(problem)
+
+
+def draw_values(problem: GraphProblem, spec: Mapping[str, DrawRange], rng: np.random.Generator) -> GraphProblem:
+    """The expression at a redrawn point: each ranged variable in the expression's order."""
+    values = dict(problem.values)
+    for name in problem.values:
+        if name in spec:
+            values[name] = _values(spec[name], rng, 1)[0]
+    return problem.with_values(values)
 
 
 def draw(problem: Problem, spec: VariantSpec, rng: np.random.Generator) -> Problem:
@@ -101,12 +147,12 @@ def _matrix(grid: DrawRange, rng: np.random.Generator, rows: int, cols: int) -> 
     return tuple(flat[r * cols:(r + 1) * cols] for r in range(rows))
 
 
-def asked_entries(problem: Problem) -> list[int]:
+def asked_entries(problem: Problem | GraphProblem) -> list[int]:
     """Indices of the log entries the problem's ``ask`` selects.
 
     The same for every draw (a log's entries follow the network's shape and the recorded
     steps, never the numbers), so they are resolved once, not once per draw."""
-    return [q.entry.index for q in Exercise(trace(problem)).questions]
+    return [q.entry.index for q in Exercise(trace_any(problem)).questions]
 
 
 def flaw(log: TraceLog, asked: Sequence[int]) -> str | None:
@@ -114,12 +160,33 @@ def flaw(log: TraceLog, asked: Sequence[int]) -> str | None:
     return _bad_net(log) or _trivial(log, [log.entries[i] for i in asked])
 
 
+def circuit_flaw(log: GraphLog, asked: Sequence[int]) -> str | None:
+    """An expression's draw: a max gate whose largest inputs tie, an activation on its kink or
+    in a flat tail (``Activation.variant_flaw``: the documented rule would decide, or the
+    gradient vanishes), an asked gradient 0 at the precision asked, an asked answer too small
+    to show its digits."""
+    for i, g in enumerate(log.circuit.gates):
+        e = log.entries[log.gate_entry[i]]
+        if isinstance(g.gate, MaxGate):
+            top = max(o.value for o in e.operands)
+            if sum(o.value == top for o in e.operands) > 1:
+                return f"{e.name} = {plain_text(e.substitution_tree())}: its largest inputs tie"
+        elif isinstance(g.gate, ActivationGate) and (why := g.gate.activation.variant_flaw(e.operands[0].value)):
+            return f"{e.name}: its input {e.operands[0].shown} {why}"
+    entries = [log.entries[i] for i in asked]
+    rounding = log.problem.rounding
+    for e in entries:
+        if e.kind == "grad" and not isinstance(e.op, Seed) and rounding.apply(e.value) == 0:
+            return f"{e.name} = {e.shown} is 0 at the precision asked"
+    return _small(entries, rounding)
+
+
 def _bad_net(log: TraceLog) -> str | None:
     """A net input its activation rules out (``Activation.variant_flaw``): on a ReLU kink,
     deep in a sigmoid's or tanh's flat tail."""
     acts = log.problem.activations
     for e in log.entries:
-        if e.kind == "net" and (why := acts[e.layer - 1].variant_flaw(e.value)):
+        if e.kind == "net" and e.layer is not None and (why := acts[e.layer - 1].variant_flaw(e.value)):
             return f"{e.name} = {e.shown} {why}"
     return None
 
@@ -133,6 +200,11 @@ def _trivial(log: TraceLog, asked: Sequence[Entry]) -> str | None:
     for e in _behind(asked, log.entries):
         if not math.isfinite(e.value) or (e.kind in NONZERO and rounding.apply(e.value) == 0):
             return f"{e.name} = {e.shown} is 0 at the precision asked"
+    return _small(asked, rounding)
+
+
+def _small(asked: Sequence[Entry], rounding: Rounding) -> str | None:
+    """An asked answer too small to show MIN_FIGURES significant digits at decimal places."""
     if rounding.mode == "significant":
         return None
     figures = MIN_FIGURES if rounding.digits >= 3 else 1
@@ -155,20 +227,48 @@ def _behind(asked: Sequence[Entry], entries: Sequence[Entry]) -> list[Entry]:
     return [entries[i] for i in sorted(seen)]
 
 
+@overload
 def variant(problem: Problem, spec: VariantSpec, seed: int, number: int, width: int,
-            asked: Sequence[int] | None = None) -> Variant:
+            asked: Sequence[int] | None = None) -> Variant: ...
+@overload
+def variant(problem: GraphProblem, spec: Mapping[str, DrawRange], seed: int, number: int, width: int,
+            asked: Sequence[int] | None = None) -> CircuitVariant: ...
+@overload
+def variant(problem: Problem | GraphProblem, spec: VariantSpec | Mapping[str, DrawRange], seed: int, number: int,
+            width: int, asked: Sequence[int] | None = None) -> AnyVariant: ...
+def variant(problem: Problem | GraphProblem, spec: VariantSpec | Mapping[str, DrawRange], seed: int, number: int,
+            width: int, asked: Sequence[int] | None = None) -> Variant | CircuitVariant:
     """Variant ``number``: drawn from its own generator until fair (at most MAX_TRIES draws)."""
     asked = asked_entries(problem) if asked is None else asked
     rng = np.random.default_rng([seed, number])
     label = f"{number:0{width}d}"
     reason = ""
+    title = variant_title(problem.title, seed, number)
     for tries in range(1, MAX_TRIES + 1):
-        candidate = replace(draw(problem, spec, rng), title=variant_title(problem.title, seed, number),
-                            variants=None)
+        if isinstance(problem, GraphProblem):
+            assert not isinstance(spec, VariantSpec)
+            point = replace(draw_values(problem, spec, rng), title=title, variants=None)
+            try:
+                circuit = trace_graph(point)
+            except ProblemError as exc:     # out of the expression's domain here: 1/0, log(-1)
+                reason = str(exc)
+                continue
+            reason = circuit_flaw(circuit, asked) or ""
+            if not reason:
+                return CircuitVariant(number, label, point, circuit, Exercise(circuit), tries)
+            continue
+        assert isinstance(spec, VariantSpec)
+        candidate = replace(draw(problem, spec, rng), title=title, variants=None)
         log = trace(candidate)
         reason = flaw(log, asked) or ""
         if not reason:
             return Variant(number, label, candidate, log, Exercise(log), tries)
+    if isinstance(problem, GraphProblem):
+        raise Reader(problem.source).at("variants").fail(
+            f"found no fair draw for variant {label} in {MAX_TRIES} tries (the last: {reason}); expected "
+            "ranges where every gate has a real value and gradient, no max gate ties, activations stay off "
+            "their kinks and flat tails, and asked gradients are nonzero (widen or shift the ranges, or ask "
+            "other quantities)")
     raise Reader(problem.source).at("variants").fail(
         f"found no fair draw for variant {label} in {MAX_TRIES} tries (the last: {reason}); expected ranges "
         f"that keep net inputs away from ReLU kinks, within ±{SATURATION:g} for sigmoid and tanh, and "
@@ -182,7 +282,7 @@ def variant_title(title: str, seed: int, number: int) -> str:
 
 
 # --- the files of one variant ---------------------------------------------------------------
-def problem_yaml(v: Variant, seed: int) -> str:
+def problem_yaml(v: AnyVariant, seed: int) -> str:
     """A complete problem file ``tracer run`` accepts: every number and default written out."""
     head = (f"# Variant {v.label} of an exercise, drawn by tracer variants (seed {seed}).\n"
             "# A complete problem file: tracer run problem.yaml --exercise | --answer-key\n")
@@ -204,27 +304,33 @@ def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
 _Dumper.add_representer(list, _represent_list)
 
 
-def answers_yaml(v: Variant) -> str:
+def answers_yaml(v: AnyVariant) -> str:
     """The answer key's numbers, by the names ``tracer check`` reads: all of them correct."""
     lines = ["# The answers of answer_key.md; tracer check problem.yaml answers.yaml judges them all correct."]
     lines += [f"{json.dumps(name, ensure_ascii=False)}: {shown}" for name, shown in v.exercise.answers.items()]
     return "\n".join(lines) + "\n"
 
 
-def documents(v: Variant) -> dict[str, str]:
+def documents(v: AnyVariant) -> dict[str, str]:
     """The exercise and answer key as Markdown (with the exercise's diagram beside it) and LaTeX."""
-    from ..render import RenderOptions, render_text
+    from ..render import Rendered, RenderOptions, render_text
+    from ..render.graph_walkthrough import render_graph
+    log = v.log
+
+    def rendered(fmt: str, options: RenderOptions) -> Rendered:
+        return render_graph(log, fmt, options) if isinstance(log, GraphLog) else render_text(log, fmt, options)
     files: dict[str, str] = {}
     for name in DOCUMENTS:
-        flags = {"exercise": name == "exercise", "answer_key": name == "answer_key"}
-        md = render_text(v.log, "md", RenderOptions(**flags, diagram_name=f"{name}.svg", inline_svg=False))
+        exercise, key = name == "exercise", name == "answer_key"
+        md = rendered("md", RenderOptions(exercise=exercise, answer_key=key, diagram_name=f"{name}.svg",
+                                          inline_svg=False))
         files[f"{name}.md"] = md.text
         files.update(md.attachments)
-        files[f"{name}.tex"] = render_text(v.log, "tex", RenderOptions(**flags)).text
+        files[f"{name}.tex"] = rendered("tex", RenderOptions(exercise=exercise, answer_key=key)).text
     return files
 
 
-def folder_files(v: Variant, seed: int) -> dict[str, str | bytes]:
+def folder_files(v: AnyVariant, seed: int) -> dict[str, str | bytes]:
     return {"problem.yaml": problem_yaml(v, seed), **documents(v), "answers.yaml": answers_yaml(v)}
 
 
@@ -312,19 +418,37 @@ def tex_available() -> bool:
 
 
 # --- the index -----------------------------------------------------------------------------
-def index_md(problem: Problem, variants: Sequence[Variant], seed: int, pdf: bool) -> str:
+def index_md(problem: Problem | GraphProblem, variants: Sequence[AnyVariant], seed: int, pdf: bool) -> str:
     """DIR/index.md: one row per variant, its numbers at a glance and links to its files."""
     p = MarkdownPrinter()
-    rows = [[v.label, inputs_summary(v.problem),
-             summary([w for m in v.problem.weights for row in m for w in row]),
-             summary([b for layer in v.problem.biases for b in layer]),
-             files_cell(v.label, pdf)] for v in variants]
+    if isinstance(problem, GraphProblem):
+        head, align = ["Variant", "Values", "Files"], "lll"
+        rows = [values_row(v, pdf) for v in variants]
+    else:
+        head, align = ["Variant", "Inputs", "Weights", "Biases", "Files"], "lllll"
+        rows = [network_row(v, pdf) for v in variants]
     intro = (f"{len(variants)} variants of the exercise, drawn with seed {seed}: the same numbers of "
              "every kind in each, different values. Each folder holds the exercise and its answer key "
              "(Markdown, LaTeX" + (", PDF" if pdf else "") + "), the problem file, and answers.yaml, "
              "which tracer check judges all correct.")
     return (f"# {markdown_text(problem.title)}: variants\n\n{markdown_text(intro)}\n\n"
-            + p.table(["Variant", "Inputs", "Weights", "Biases", "Files"], rows, "lllll") + "\n")
+            + p.table(head, rows, align) + "\n")
+
+
+def network_row(v: AnyVariant, pdf: bool) -> list[str]:
+    """A network variant's row of the index: its inputs, weights and biases at a glance."""
+    assert isinstance(v.problem, Problem)
+    return [v.label, inputs_summary(v.problem),
+            summary([w for m in v.problem.weights for row in m for w in row]),
+            summary([b for layer in v.problem.biases for b in layer]),
+            files_cell(v.label, pdf)]
+
+
+def values_row(v: AnyVariant, pdf: bool) -> list[str]:
+    """An expression variant's row of the index: the point it is worked at."""
+    assert isinstance(v.problem, GraphProblem)
+    return [v.label, markdown_text(", ".join(f"{k} = {x:g}" for k, x in v.problem.values.items())),
+            files_cell(v.label, pdf)]
 
 
 def inputs_summary(problem: Problem, examples: int = 3) -> str:
@@ -363,7 +487,7 @@ def _is_variant_output(out: Path, name: str) -> bool:
     return re.fullmatch(r"\d{2,3}", name) is not None and (out / name / "problem.yaml").is_file()
 
 
-def write_variants(problem: Problem, out: Path, count: int, seed: int, only: int | None = None,
+def write_variants(problem: Problem | GraphProblem, out: Path, count: int, seed: int, only: int | None = None,
                    pdf: bool = True, force: bool = False,
                    progress: Callable[[str], None] = lambda line: None) -> list[Path]:
     """Draw, render and write the variants (only one with ``only``); return the folders written.
