@@ -323,3 +323,29 @@ def test_to_dict_round_trips_with_every_default() -> None:
     assert spec == {"name": "adamw", "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weight_decay": 0.01,
                     "epsilon_inside_sqrt": False}
     assert "optimizer" not in Problem.from_dict(classic("sgd")).to_dict()["training"]
+
+
+# --- tracer check -----------------------------------------------------------------------
+def test_check_grades_state_under_the_printed_names(tmp_path: Path, capsys) -> None:
+    from tracer.cli import main
+    problem = classic({"name": "adam"}, {"l2": 0.01}, epochs=1, data=FIGURES["data"][:1])
+    path = tmp_path / "adam.json"
+    path.write_text(json.dumps(problem), encoding="utf-8")
+    log = trace(Problem.from_dict(problem))
+    right = {n: log[n].shown for n in ("m_w5", "v_hat_w5", "m_hat_b4", "E_reg", "dE/dw5")}
+    answers = tmp_path / "anna.txt"
+    answers.write_text(f"m_w5 = {right['m_w5']}\n\\hat{{v}}_w5 = {right['v_hat_w5']}\n"
+                       f"\\hat{{m}}_{{b_{{4}}}} = {right['m_hat_b4']}\nE_reg = {right['E_reg']}\n"
+                       f"v_w5 = 0.5\n", encoding="utf-8")
+    main(["check", str(path), str(answers)])
+    out = capsys.readouterr().out
+    assert "4 of 5" in out or "4/5" in out, out
+    assert "v_w5" in out
+
+
+def test_five_optimizers_page_is_up_to_date() -> None:
+    import subprocess
+    import sys
+    script = Path(__file__).parents[1] / "worked_examples" / "five-optimizers" / "make_page.py"
+    result = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
