@@ -73,7 +73,8 @@ def _trace(problem: Problem) -> TraceLog:
             pen, seen = 0.0, None
             if reg is not None:  # the optimizer sees data gradient + the penalty's gradient
                 pen, seen = penalty(params, reg, len(batch), rnd), penalised(params, dws, dbs, reg, len(batch), rnd)
-            new = updated(params, *(seen or (dws, dbs)), optimizer, problem.training.update_biases)
+            used_w, used_b = seen if seen is not None else (dws, dbs)
+            new = updated(params, used_w, used_b, optimizer, problem.training.update_biases)
             if step in recorded:
                 Recorder(log, problem, labels, step, epoch).record(params, new, batch, passes, dws, dbs,
                                                                    pen if reg else None, seen)
@@ -135,6 +136,10 @@ class Labels:
         if shown is None:
             shown = self._shown[value] = self.rounding.show(value)
         return shown
+
+
+#: Total gradients (data + penalty) are named as the notation names gradients.
+_NAME_KINDS: dict[str, str] = {"dw_total": "dw", "db_total": "db"}
 
 
 @dataclass
@@ -391,8 +396,6 @@ class Recorder:
 
 
 _NO_STATE: dict[str, float] = {}
-#: Total gradients (data + penalty) are named as the notation names gradients.
-_NAME_KINDS = {"dw_total": "dw", "db_total": "db"}
 
 
 def _element_states(before: dict[str, np.ndarray], after: dict[str, np.ndarray]):

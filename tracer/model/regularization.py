@@ -15,7 +15,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..engine.ops import Op
-from ..formula.tree import Abs, Add, Apply, Frac, Group, Mul, Node, Number, Symbol, elided
+from ..formula.tree import (
+    Abs,
+    Add,
+    Apply,
+    Frac,
+    Group,
+    Mul,
+    Node,
+    Number,
+    Symbol,
+    elided,
+)
 from .optimizers.ops import squared
 from .schema import MISSING, Reader
 
@@ -67,7 +78,7 @@ class Regularization:
             out = out + self.l2 / m * param
         if self.l1:
             out = out + self.l1 / m * np.sign(param)
-        return out
+        return np.asarray(out)
 
     def operand_values(self, batch: int) -> list[float]:
         """The numbers before the parameters in a penalty entry's operands: λ2, λ1, m (each if used)."""

@@ -9,8 +9,8 @@ a log entry's or an operand's shown value.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..engine.log import Entry, TraceLog
 from ..formula.tree import Node, Number, Symbol
@@ -155,6 +155,14 @@ class OptimizerView:
             return self._symbol(role, param, l)
         return Symbol(o.latex, o.name)
 
+    @staticmethod
+    def _cells(entries: list[Entry], k: int) -> Callable[[int], Node]:
+        """Operand k of each entry, as printed."""
+        def cell(n: int) -> Node:
+            o = entries[n].operands[k]
+            return Number(o.shown, o.value)
+        return cell
+
     def _matrix(self, kind: str, param: str, l: int, entries: list[Entry]) -> Line:
         first = entries[0]
         shape = self._shape(param, l, entries)
@@ -165,11 +173,12 @@ class OptimizerView:
             varies = any(e.operands[k] != first.operands[k] for e in entries)
             if varies or role in _PARAM_ROLES or role == "prev" or role in STATE_KINDS:
                 symbols.append(self._operand_symbol(role, k, first, param, l))
-                numbers.append(self._grid(lambda n, k=k: Number(entries[n].operands[k].shown,
-                                                                entries[n].operands[k].value), shape))
+                numbers.append(self._grid(self._cells(entries, k), shape))
             else:
                 o = first.operands[k]
                 symbols.append(Symbol(o.latex, o.name))
                 numbers.append(Number(o.shown, o.value))
-        result = self._grid(lambda n: Number(entries[n].shown, entries[n].value), shape)
+        def value(n: int) -> Node:
+            return Number(entries[n].shown, entries[n].value)
+        result = self._grid(value, shape)
         return Line(self._symbol(kind, param, l), first.op.tree(symbols), first.op.tree(numbers), result)

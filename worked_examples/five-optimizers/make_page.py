@@ -16,8 +16,8 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from tracer.engine.trace import trace  # noqa: E402
-from tracer.model.problem import Problem  # noqa: E402
+from tracer.engine.trace import trace
+from tracer.model.problem import Problem
 
 OPTIMIZERS = [("sgd", "sgd"), ("momentum", {"name": "momentum"}), ("rmsprop", {"name": "rmsprop"}),
               ("adagrad", {"name": "adagrad"}), ("adam", {"name": "adam"})]
@@ -37,10 +37,10 @@ def losses() -> dict[str, list[float]]:
 def svg(curves: dict[str, list[float]]) -> str:
     steps = len(next(iter(curves.values())))
     top = max(max(c) for c in curves.values())
-    x = lambda k: PAD + (W - 2 * PAD) * k / (steps - 1)  # noqa: E731
-    y = lambda v: H - PAD - (H - 2 * PAD) * v / top  # noqa: E731
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
-             'font-family="sans-serif" font-size="11">',
+    x = lambda k: PAD + (W - 2 * PAD) * k / (steps - 1)
+    y = lambda v: H - PAD - (H - 2 * PAD) * v / top
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
+              'font-family="sans-serif" font-size="11">'),
              f'<line x1="{PAD}" y1="{H - PAD}" x2="{W - PAD}" y2="{H - PAD}" stroke="black"/>',
              f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{H - PAD}" stroke="black"/>',
              f'<text x="{W / 2}" y="{H - 12}" text-anchor="middle">step</text>',

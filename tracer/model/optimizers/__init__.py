@@ -20,7 +20,7 @@ __all__ = ["NEW_KIND", "OPTIMIZERS", "SGD", "STATE_KINDS", "Adagrad", "Adam", "A
            "Optimizer", "RMSProp", "Slot", "State", "UpdateSink", "parse_optimizer"]
 
 #: Every optimizer by the name a problem file gives it.
-OPTIMIZERS: dict[str, type] = {cls.name: cls for cls in (SGD, Momentum, Adagrad, RMSProp, Adam, AdamW)}
+OPTIMIZERS: dict[str, Any] = {cls.name: cls for cls in (SGD, Momentum, Adagrad, RMSProp, Adam, AdamW)}
 #: The kinds of optimizer-state entries (JSON ``kind``), in the order they are recorded.
 STATE_KINDS = ("velocity", "cache", "m", "v", "m_hat", "v_hat")
 OPTIMIZER_HELP = f"sgd, or a mapping {{name: ..., <hyperparameter>: ...}} with name {one_of(OPTIMIZERS)}"

@@ -9,7 +9,18 @@ from typing import ClassVar
 import numpy as np
 
 from ...engine.ops import Operand
-from .base import EPSILON, INSIDE, Hyper, Slot, State, UpdateSink, new_value, previous, root, state_entry
+from .base import (
+    EPSILON,
+    INSIDE,
+    Hyper,
+    Slot,
+    State,
+    UpdateSink,
+    new_value,
+    previous,
+    root,
+    state_entry,
+)
 from .ops import Accumulate, AdaptiveStep
 
 

@@ -14,7 +14,18 @@ from typing import ClassVar
 import numpy as np
 
 from ...engine.ops import Operand
-from .base import EPSILON, INSIDE, Hyper, Slot, State, UpdateSink, new_value, previous, root, state_entry
+from .base import (
+    EPSILON,
+    INSIDE,
+    Hyper,
+    Slot,
+    State,
+    UpdateSink,
+    new_value,
+    previous,
+    root,
+    state_entry,
+)
 from .ops import AdaptiveStep, BiasCorrection, MovingAverage
 
 BETA1 = Hyper("beta1", 0.9, "a decay rate from 0 to 1 (1 excluded)", low=0.0, high=1.0)
@@ -93,7 +104,7 @@ class AdamW(Adam):
         return self.decay_rate
 
     @classmethod
-    def build(cls, learning_rate: float, values: dict) -> "AdamW":
+    def build(cls, learning_rate: float, values: dict) -> AdamW:
         """The problem file's ``weight_decay`` is the field ``decay_rate`` (the property is shared with Adam)."""
         values = dict(values)
         if "weight_decay" in values:
