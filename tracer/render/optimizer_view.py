@@ -87,10 +87,11 @@ class OptimizerView:
 
     def table_headers(self, step: StepView, p) -> list[str]:
         kinds = self.state_kinds(step)
-        return (["Parameter", "Gradient"] + [p.inline(_HEADINGS[k]) for k in kinds] + ["Old", "New"])
+        return ["Parameter", "Gradient"] + [p.inline(_HEADINGS[k]) for k in kinds]
 
     def table_rows(self, step: StepView) -> list[list[str]]:
-        """One row per parameter: its gradient, each state after the step, old and new value."""
+        """One row per parameter: its gradient and each state after the step (old and new
+        values are in the styles' own table of changes)."""
         kinds = self.state_kinds(step)
         rows = []
         for up in self.updates(step):
@@ -100,7 +101,7 @@ class OptimizerView:
                 len(s.entry.operands))), None)
             if grad is None:
                 grad = e.operand("grad").shown if "grad" in e.op.roles(len(e.operands)) else ""
-            rows.append([up.parameter, grad, *(by_kind.get(k, "") for k in kinds), e.operands[0].shown, e.shown])
+            rows.append([up.parameter, grad, *(by_kind.get(k, "") for k in kinds)])
         return rows
 
     # --- matrix style -----------------------------------------------------------
