@@ -8,8 +8,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tracer.engine.trace import trace  # noqa: E402
-from tracer.model.problem import Problem  # noqa: E402
+from tracer.engine.trace import trace
+from tracer.model.problem import Problem
 
 
 def problem(optimizer) -> Problem:
