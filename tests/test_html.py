@@ -188,3 +188,10 @@ def test_cli_writes_html_for_an_html_output(tmp_path) -> None:
     assert main(["run", "xor", "-o", str(out)]) == 0
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in tmp_path.iterdir()] == ["page.html"]  # the diagram is inline
+
+
+def test_roots_and_absolute_values_in_mathml() -> None:
+    from tracer.formula.mathml import mathml
+    from tracer.formula.tree import Abs, Number, Sqrt, Symbol
+    assert mathml(Sqrt(Symbol("\\hat{v}", "v_hat"))).count("<msqrt>") == 1
+    assert "<mo>|</mo><mn>0.5</mn><mo>|</mo>" in mathml(Abs(Number("0.5", 0.5)))

@@ -102,7 +102,7 @@ CASES: list[tuple[str, str, str, str]] = [
      "expected one of: layers, activation, bias, weights, biases, init"),
     ("unknown-learning-rte", text("learning_rate:", "learning_rte:"), ".yaml",
      "training.learning_rte: found unknown field 'learning_rte' (did you mean 'learning_rate'?); "
-     "expected one of: learning_rate, epochs, batch_size, update_biases"),
+     "expected one of: learning_rate, epochs, batch_size, update_biases, optimizer, regularization"),
     ("weights-wrong-shape", text("[[0.40, 0.45], [0.50, 0.55]]", "[[0.40, 0.45, 0.1], [0.50, 0.55, 0.1]]"), ".yaml",
      "network.weights[1]: found a 2×3 matrix; expected a 2×2 matrix for layer 2: 2 rows (one per neuron "
      "of layer 2) of 2 weights (one per neuron of layer 1)"),
@@ -216,7 +216,8 @@ CASES: list[tuple[str, str, str, str]] = [
      r"(macro '\input' is not allowed in math name '\input{/etc/passwd}')"),
     ("notation-unknown-key", edit(lambda p: p.update(notation={"preset": "letters", "nett": "z_$j"})), ".yaml",
      "notation.nett: found unknown pattern key 'nett' (did you mean 'net'?); expected one of: input, target, net, "
-     "out, loss, error, dout, dact, dnet, weight, dw, new_w, bias, db, new_b, node, tag, layer, total "
+     "out, loss, error, dout, dact, dnet, weight, dw, new_w, bias, db, new_b, data_loss, penalty, dw_data, "
+     "db_data, velocity, cache, m, v, m_hat, v_hat, node, tag, layer, total "
      "(optionally followed by @input|@hidden|@deep|@output|@single|@shared|@matrix, then .plain|.latex)"),
     ("title-not-text", edit(lambda p: p.update(title=5)), ".yaml",
      "title: found 5; expected text (put it in quotes)"),

@@ -14,6 +14,7 @@ import numpy as np
 from ..model.layers import Dense
 from ..model.losses import Loss
 from ..model.optimizers import Optimizer, State
+from ..model.regularization import Regularization
 
 Rnd = Callable[[np.ndarray], np.ndarray]
 
@@ -127,3 +128,23 @@ def updated(params: Params, dws, dbs, optimizer: Optimizer, update_biases: bool)
             b, state[("bias", l)] = params.biases[l], params.state[("bias", l)]
         biases.append(b)
     return Params(weights, biases, state, t)
+
+
+def penalty(params: Params, reg: Regularization, batch: int, rnd: Rnd) -> float:
+    """The regularization penalty of the step's parameters (weights, and biases if covered)."""
+    L = len(params.weights) - 1
+    arrays = [params.weights[l] for l in range(1, L + 1)]
+    if reg.biases:
+        arrays += [params.biases[l] for l in range(1, L + 1)]
+    return float(rnd(np.array([reg.penalty(arrays, batch)]))[0])
+
+
+def penalised(params: Params, dws, dbs, reg: Regularization, batch: int, rnd: Rnd):
+    """The gradients the optimizer sees: data gradient + the penalty's gradient."""
+    L = len(params.weights) - 1
+    out_w: list[np.ndarray] = [np.empty(0)]
+    out_b: list[np.ndarray] = [np.empty(0)]
+    for l in range(1, L + 1):
+        out_w.append(rnd(reg.gradient(params.weights[l], dws[l], batch)))
+        out_b.append(rnd(reg.gradient(params.biases[l], dbs[l], batch)) if reg.biases else dbs[l])
+    return out_w, out_b

@@ -18,9 +18,10 @@ import numpy as np
 from ..model.layers import Dense, EntryParts
 from ..model.notation import Names, Notation
 from ..model.optimizers import Slot
+from ..model.regularization import PenalizedGradient, Penalty
 from ..model.problem import Problem
 from .log import Entry, TraceLog
-from .numeric import Params, Pass, initial_state, mean_gradients, run_example, updated
+from .numeric import Params, Pass, initial_state, mean_gradients, penalised, penalty, run_example, updated
 from .ops import Difference, Mean, Op, Operand, Sum
 from .rounding import Rounding
 
@@ -57,6 +58,7 @@ def _trace(problem: Problem) -> TraceLog:
     stable = not problem.rounding.carry
     recorded = problem.recorded_steps()
     layers, loss, optimizer = problem.network, problem.loss, problem.optimizer
+    reg = problem.training.regularization
     params = initial_state(params, optimizer)
     labels = Labels(notation, problem.rounding)
     xs = [np.array(e.input) for e in problem.data]  # once, not once per step
@@ -68,10 +70,15 @@ def _trace(problem: Problem) -> TraceLog:
             batch = range(start, min(start + problem.training.batch_size, len(problem.data)))
             passes = [run_example(params, layers, loss, xs[k], ts[k], rnd, stable) for k in batch]
             dws, dbs = mean_gradients(passes, rnd)
-            new = updated(params, dws, dbs, optimizer, problem.training.update_biases)
+            pen, seen = 0.0, None
+            if reg is not None:  # the optimizer sees data gradient + the penalty's gradient
+                pen, seen = penalty(params, reg, len(batch), rnd), penalised(params, dws, dbs, reg, len(batch), rnd)
+            used_w, used_b = seen if seen is not None else (dws, dbs)
+            new = updated(params, used_w, used_b, optimizer, problem.training.update_biases)
             if step in recorded:
-                Recorder(log, problem, labels, step, epoch).record(params, new, batch, passes, dws, dbs)
-            log.history.append(_history(step, epoch, batch, passes))
+                Recorder(log, problem, labels, step, epoch).record(params, new, batch, passes, dws, dbs,
+                                                                   pen if reg else None, seen)
+            log.history.append(_history(step, epoch, batch, passes, pen))
             params = new
     log.final_weights = [params.weights[l].tolist() for l in range(1, len(params.weights))]
     log.final_biases = [params.biases[l].tolist() for l in range(1, len(params.biases))]
@@ -90,12 +97,14 @@ def _rounder(rounding: Rounding):
     return lambda a: vapply(a) if np.size(a) else a
 
 
-def _history(step: int, epoch: int, batch: range, passes: list[Pass]) -> dict:
-    """The step's mean loss; one example's own loss skips np.mean (the same float, 10x cheaper)."""
+def _history(step: int, epoch: int, batch: range, passes: list[Pass], penalty: float = 0.0) -> dict:
+    """The step's mean loss (+ the penalty: the total); one example's own loss skips np.mean
+    (the same float, 10x cheaper)."""
     if len(passes) == 1:
-        return {"step": step, "epoch": epoch, "example": batch[0] + 1, "loss": float(passes[0].total)}
-    return {"step": step, "epoch": epoch, "example": None,
-            "loss": float(np.mean([p.total for p in passes]))}
+        loss = float(passes[0].total)
+        return {"step": step, "epoch": epoch, "example": batch[0] + 1, "loss": loss + penalty if penalty else loss}
+    loss = float(np.mean([p.total for p in passes]))
+    return {"step": step, "epoch": epoch, "example": None, "loss": loss + penalty if penalty else loss}
 
 
 class Labels:
@@ -129,6 +138,10 @@ class Labels:
         return shown
 
 
+#: Total gradients (data + penalty) are named as the notation names gradients.
+_NAME_KINDS: dict[str, str] = {"dw_total": "dw", "db_total": "db"}
+
+
 @dataclass
 class Recorder:
     """Appends one step's entries to the log, remembering each quantity's operand.
@@ -145,13 +158,19 @@ class Recorder:
     example: int | None = None
     index: dict[tuple, Operand] = field(default_factory=dict)
     givens: dict[tuple, Operand] = field(default_factory=dict)
-    previous: dict[tuple, Entry] | None = None  # the step before's updates (see _given)
+    updates_before: dict[tuple, Entry] | None = None  # the step before's updates (see updated_by)
+    penalty: float | None = None          # the step's regularization penalty (None: not regularized)
+    params: Params | None = None          # the parameters the step starts from
+    batch_size: int = 1                   # the number of examples the step works
+    #: The notation kind naming an entry kind where the two differ (the total gradients are
+    #: named as gradients; with regularization the layers' gradients are the data loss's).
+    name_kinds: dict[str, str] = field(default_factory=lambda: dict(_NAME_KINDS))
 
     # --- plumbing -----------------------------------------------------------
     def add(self, kind: str, layer: int, neuron: int | None, source: int | None, op: Op,
             operands: list[Operand], value: float, shown: str | None = None,
             key_extra: tuple = ()) -> Operand:
-        names = self.labels.names(kind, layer, neuron, source)
+        names = self.labels.names(self.name_kinds.get(kind, kind), layer, neuron, source)
         value = float(value)
         shown = shown if shown is not None else self.labels.show(value)
         entries = self.log.entries
@@ -192,16 +211,16 @@ class Recorder:
         bias: step 2's net uses step 1's new_w, so its depends_on points there."""
         if kind not in ("weight", "bias"):
             return None
-        if self.previous is None:
-            self.previous = {}
+        if self.updates_before is None:
+            self.updates_before = {}
             for e in reversed(self.log.entries):
                 if e.step == self.step:
                     continue
                 if e.step != self.step - 1:
                     break
                 if e.kind in ("new_w", "new_b"):
-                    self.previous[(e.kind, e.layer, e.neuron, e.source)] = e
-        return self.previous.get(("new_w" if kind == "weight" else "new_b", layer, neuron, source))
+                    self.updates_before[(e.kind, e.layer, e.neuron, e.source)] = e
+        return self.updates_before.get(("new_w" if kind == "weight" else "new_b", layer, neuron, source))
 
     def hyperparameter(self, name: str, latex: str, value: float) -> Operand:
         """A number the problem states for the optimizer (η...), shown as written; memoised."""
@@ -211,6 +230,12 @@ class Recorder:
             operand = self.givens[key] = Operand(name, latex, value, self.problem.rounding.show_given(value))
         return operand
 
+    def previous(self, kind: str, layer: int, neuron: int | None, source: int | None, value: float) -> Operand:
+        """An optimizer state before this step, named like the state with ``prev`` (m_w5_prev)."""
+        names = self.labels.names(kind, layer, neuron, source)
+        value = float(value)
+        return Operand(f"{names.plain}_prev", f"{{{names.latex}}}^{{\\mathrm{{prev}}}}", value, self.show_state(value))
+
     def show_change(self, new: float, old: float) -> str:
         """``rounding.show_change``, with both values shown through the memo: a 784-30-10 step
         shows 23,860 updated weights, and each new and old value went through Decimal twice."""
@@ -219,12 +244,22 @@ class Recorder:
             return shown
         return self.problem.rounding.show_change(new, old)  # the change is hidden: widen
 
+    def show_state(self, value: float) -> str:
+        """Optimizer state to significant figures: a bias correction divides by 1 - β2^t
+        (0.001 at t = 1), so a state rounded to decimals would not give the line's result."""
+        return Rounding(self.problem.rounding.digits, "significant").show(value)
+
     def bias_neuron(self, j: int) -> int | None:
         return None if self.problem.bias == "per_layer" else j
 
     # --- one step -----------------------------------------------------------
-    def record(self, old: Params, new: Params, batch: range, passes: list[Pass], dws, dbs) -> None:
+    def record(self, old: Params, new: Params, batch: range, passes: list[Pass], dws, dbs,
+               penalty: float | None = None, seen=None) -> None:
         layers = self.problem.network
+        reg = self.problem.training.regularization
+        if reg is not None:
+            self.penalty, self.params, self.batch_size = penalty, old, len(batch)
+            self.name_kinds |= {"dw": "dw_data"} | ({"db": "db_data"} if reg.biases else {})
         for k, p in zip(batch, passes):
             self.example = k + 1
             self.forward(layers, old, p)
@@ -234,6 +269,8 @@ class Recorder:
         self.example = None if batched else batch[0] + 1
         if batched:
             self.averages(batch, dws, dbs)
+        if reg is not None and seen is not None:
+            self.penalised(old, seen[0], seen[1], len(batch))
         self.updates(layers, old, new, dws, dbs)
 
     def forward(self, layers: tuple[Dense, ...], params: Params, p: Pass) -> None:
@@ -255,7 +292,11 @@ class Recorder:
         targets = [self.given("target", L, j, t) for j, t in enumerate(self.targets(p), 1)]
         per_output = [self.add("loss", L, j, None, loss.op(), [targets[j - 1], self.get("out", L, j)],
                                losses[j - 1]) for j in range(1, len(targets) + 1)]
-        self.add("loss", L, None, None, Sum(), per_output, p.total)
+        if self.penalty is None:
+            self.add("loss", L, None, None, Sum(), per_output, p.total)
+        else:   # the total is data loss + penalty
+            data = self.add("data_loss", L, None, None, Sum(), per_output, p.total)
+            self.add("loss", L, None, None, Sum(), [data, self.penalty_entry()], p.total + self.penalty)
         for j in range(1, len(targets) + 1):
             self.add("error", L, j, None, Difference(), [targets[j - 1], self.get("out", L, j)],
                      errors[j - 1])
@@ -299,6 +340,55 @@ class Recorder:
                 neuron = self.bias_neuron(j)
                 self.add("db", l, neuron, None, mean, self.per_example("db", l, neuron, None, batch), g)
 
+    def regularization_operands(self, batch: int) -> list[Operand]:
+        """λ2, λ1 (each if used), then the batch size m with ``scale: batch``."""
+        reg = self.problem.training.regularization
+        assert reg is not None
+        both = bool(reg.l2) and bool(reg.l1)
+        out = []
+        if reg.l2:
+            out.append(self.hyperparameter("lambda2" if both else "lambda", "\\lambda_{2}" if both else "\\lambda", reg.l2))
+        if reg.l1:
+            out.append(self.hyperparameter("lambda1" if both else "lambda", "\\lambda_{1}" if both else "\\lambda", reg.l1))
+        if reg.scale == "batch":
+            out.append(self.hyperparameter("m", "m", float(batch)))
+        return out
+
+    def penalty_entry(self) -> Operand:
+        """The penalty over the step's weights (and biases with ``biases: true``)."""
+        reg = self.problem.training.regularization
+        assert reg is not None and self.penalty is not None and self.params is not None
+        operands = self.regularization_operands(self.batch_size)
+        weights, biases = self.params.weights, self.params.biases
+        for l in range(1, len(weights)):
+            for j, row in enumerate(weights[l].tolist(), 1):
+                operands += [self.given("weight", l, j, w, source=i) for i, w in enumerate(row, 1)]
+        if reg.biases:
+            for l in range(1, len(biases)):
+                for j, b in enumerate(biases[l].tolist(), 1):
+                    operands.append(self.given("bias", l, self.bias_neuron(j), b))
+        op = Penalty(bool(reg.l2), bool(reg.l1), reg.scale == "batch")
+        return self.add("penalty", len(self.problem.activations), None, None, op, operands, self.penalty)
+
+    def penalised(self, old: Params, dws, dbs, batch: int) -> None:
+        """The gradients the optimizer sees: each data gradient plus the penalty's gradient."""
+        reg = self.problem.training.regularization
+        assert reg is not None
+        op = PenalizedGradient(bool(reg.l2), bool(reg.l1), reg.scale == "batch")
+        lams = self.regularization_operands(batch)
+        for l in range(len(dws) - 1, 0, -1):
+            weights = old.weights[l].tolist()
+            for j, row in enumerate(dws[l].tolist(), 1):
+                for i, g in enumerate(row, 1):
+                    w = self.given("weight", l, j, weights[j - 1][i - 1], source=i)
+                    self.add("dw_total", l, j, i, op, [self.get("dw", l, j, i), *lams, w], g)
+            if reg.biases:
+                biases = old.biases[l].tolist()
+                for j, g in enumerate(dbs[l].tolist(), 1):
+                    neuron = self.bias_neuron(j)
+                    b = self.given("bias", l, neuron, biases[j - 1])
+                    self.add("db_total", l, neuron, None, op, [self.get("db", l, neuron), *lams, b], g)
+
     def per_example(self, kind: str, l: int, j: int | None, i: int | None, batch: range) -> list[Operand]:
         ops = []
         for k in batch:
@@ -309,6 +399,9 @@ class Recorder:
     def updates(self, layers: tuple[Dense, ...], old: Params, new: Params, dws, dbs) -> None:
         """Each layer's weights, then its biases, from the last layer down, as the optimizer records them."""
         optimizer = self.problem.optimizer
+        reg = self.problem.training.regularization
+        dw = "dw_total" if reg is not None else "dw"
+        db = "db_total" if reg is not None and reg.biases else "db"
         for layer in reversed(layers):
             l = layer.index
             befores, afters = old.weights[l].tolist(), new.weights[l].tolist()
@@ -316,7 +409,7 @@ class Recorder:
             for j, row in enumerate(afters, 1):
                 for i, (w, before) in enumerate(zip(row, befores[j - 1]), 1):
                     old_w = self.given("weight", l, j, before, source=i)
-                    optimizer.record(self, Slot("weight", l, j, i), old_w, self.get("dw", l, j, i), w,
+                    optimizer.record(self, Slot("weight", l, j, i), old_w, self.get(dw, l, j, i), w,
                                      *state((j - 1, i - 1)))
             if not self.problem.training.update_biases:
                 continue
@@ -324,7 +417,7 @@ class Recorder:
             for j, (b, before) in enumerate(zip(new.biases[l].tolist(), old.biases[l].tolist()), 1):
                 neuron = layer.bias_neuron(j)
                 optimizer.record(self, Slot("bias", l, neuron), self.given("bias", l, neuron, before),
-                                 self.get("db", l, neuron), b, *state((j - 1,)))
+                                 self.get(db, l, neuron), b, *state((j - 1,)))
 
 
 _NO_STATE: dict[str, float] = {}

@@ -2,26 +2,8 @@
 from __future__ import annotations
 
 from .printer import FormulaPrinter
-from .tree import (
-    Add,
-    Apply,
-    Cases,
-    Frac,
-    Gap,
-    Group,
-    Matrix,
-    Mul,
-    Neg,
-    Node,
-    Number,
-    Pow,
-    Relation,
-    Sigma,
-    Sub,
-    Symbol,
-    Text,
-    Where,
-)
+from .tree import (Abs, Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
+                   Relation, Sigma, Sqrt, Sub, Symbol, Text, Where)
 
 _RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "="}
 _SIGNS = {"cdot": " \\cdot ", "odot": " \\odot "}
@@ -68,6 +50,12 @@ class LatexPrinter(FormulaPrinter[str]):
 
     def _print_Pow(self, node: Pow, lead: bool) -> str:
         return f"{self.print(node.base)}^{{{self.print(node.exp, True)}}}"
+
+    def _print_Sqrt(self, node: Sqrt, lead: bool) -> str:
+        return f"\\sqrt{{{self.print(node.body, True)}}}"
+
+    def _print_Abs(self, node: Abs, lead: bool) -> str:
+        return f"\\left|{self.print(node.body, True)}\\right|"
 
     def _print_Apply(self, node: Apply, lead: bool) -> str:
         args = ", ".join(self.print(a, True) for a in node.args)

@@ -17,26 +17,7 @@ from html import escape
 
 from .latex import latex
 from .printer import FormulaPrinter
-from .tree import (
-    Add,
-    Apply,
-    Cases,
-    Frac,
-    Gap,
-    Group,
-    Matrix,
-    Mul,
-    Neg,
-    Node,
-    Number,
-    Pow,
-    Relation,
-    Sigma,
-    Sub,
-    Symbol,
-    Text,
-    Where,
-)
+from .tree import (Abs, Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow, Relation, Sigma, Sqrt, Sub, Symbol, Text, Where)
 
 __all__ = ["MathmlPrinter", "math_element", "mathml", "mathml_name"]
 
@@ -260,6 +241,12 @@ class MathmlPrinter(FormulaPrinter):
 
     def _print_Sigma(self, node: Sigma, lead: bool) -> str:
         return f"<mrow><munder><mo>∑</mo>{self.print(node.index)}</munder>{self.print(node.body, True)}</mrow>"
+
+    def _print_Sqrt(self, node: Sqrt, lead: bool) -> str:
+        return f"<msqrt>{self.print(node.body, True)}</msqrt>"
+
+    def _print_Abs(self, node: Abs, lead: bool) -> str:
+        return f"<mrow><mo>|</mo>{self.print(node.body, True)}<mo>|</mo></mrow>"
 
     def _print_Group(self, node: Group, lead: bool) -> str:
         stretch = "" if node.sized else ' stretchy="false"'

@@ -6,30 +6,12 @@ any terminal and any e-mail, with names in their plain form.
 from __future__ import annotations
 
 from .printer import FormulaPrinter
-from .tree import (
-    Add,
-    Apply,
-    Cases,
-    Frac,
-    Gap,
-    Group,
-    Matrix,
-    Mul,
-    Neg,
-    Node,
-    Number,
-    Pow,
-    Relation,
-    Sigma,
-    Sub,
-    Symbol,
-    Text,
-    Where,
-)
+from .tree import (Abs, Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
+                   Relation, Sigma, Sqrt, Sub, Symbol, Text, Where)
 
 _SIGNS = {"cdot": " · ", "odot": " ⊙ "}
 _DOTS = {"h": "...", "v": "...", "d": "..."}
-_ATOMS = (Symbol, Number, Gap, Text, Apply, Group, Matrix)
+_ATOMS = (Symbol, Number, Gap, Text, Apply, Group, Matrix, Sqrt, Abs)
 
 
 class TextPrinter(FormulaPrinter[str]):
@@ -72,6 +54,12 @@ class TextPrinter(FormulaPrinter[str]):
         if isinstance(node.base, Symbol) and node.base.text == "e":
             return f"exp({self.print(node.exp, True)})"
         return f"{self.grouped(node.base)}^{self.grouped(node.exp)}"
+
+    def _print_Sqrt(self, node: Sqrt, lead: bool) -> str:
+        return f"sqrt({self.print(node.body, True)})"
+
+    def _print_Abs(self, node: Abs, lead: bool) -> str:
+        return f"|{self.print(node.body, True)}|"
 
     def _print_Apply(self, node: Apply, lead: bool) -> str:
         args = ", ".join(self.print(a, True) for a in node.args)

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
-    "Add", "Apply", "Cases", "Frac", "Gap", "Group", "Matrix", "Mul", "Neg", "Node", "Number",
-    "Pow", "Relation", "Sigma", "Sub", "Symbol", "Text", "Where", "number", "symbol",
+    "Abs", "Add", "Apply", "Cases", "Frac", "Gap", "Group", "Matrix", "Mul", "Neg", "Node", "Number",
+    "Pow", "Relation", "Sigma", "Sqrt", "Sub", "Symbol", "Text", "Where", "number", "symbol",
 ]
 
 
@@ -107,6 +107,20 @@ class Pow(Node):
 
     base: Node
     exp: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Sqrt(Node):
+    """The square root of ``body``: √v̂ (an optimizer's step size), √(v̂ + ε)."""
+
+    body: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Abs(Node):
+    """The absolute value |w| (an L1 penalty)."""
+
+    body: Node
 
 
 @dataclass(frozen=True, slots=True)

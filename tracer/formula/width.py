@@ -12,26 +12,8 @@ import functools
 from .latex import BMATRIX_COLUMNS, LatexPrinter
 from .names import name_width
 from .printer import FormulaPrinter
-from .tree import (
-    Add,
-    Apply,
-    Cases,
-    Frac,
-    Gap,
-    Group,
-    Matrix,
-    Mul,
-    Neg,
-    Node,
-    Number,
-    Pow,
-    Relation,
-    Sigma,
-    Sub,
-    Symbol,
-    Text,
-    Where,
-)
+from .tree import (Abs, Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
+                   Relation, Sigma, Sqrt, Sub, Symbol, Text, Where)
 
 PLUS = 2.4        # a binary + or -, with its spacing
 EQUALS = 2.8      # = < >
@@ -87,6 +69,12 @@ class WidthPrinter(FormulaPrinter[float]):
 
     def _print_Pow(self, node: Pow, lead: bool) -> float:
         return self.print(node.base) + 0.7 * self.print(node.exp, True)
+
+    def _print_Sqrt(self, node: Sqrt, lead: bool) -> float:
+        return self.print(node.body, True) + 1.6   # the radical sign
+
+    def _print_Abs(self, node: Abs, lead: bool) -> float:
+        return self.print(node.body, True) + 2 * BRACKET
 
     def _print_Apply(self, node: Apply, lead: bool) -> float:
         args = sum(self.print(a, True) for a in node.args) + BRACKET * (len(node.args) - 1)

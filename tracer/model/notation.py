@@ -23,17 +23,23 @@ from typing import Any
 from . import yamlload
 
 KINDS = ("input", "target", "net", "out", "loss", "error", "dout", "dact", "dnet",
-         "weight", "dw", "new_w", "bias", "db", "new_b")
+         "weight", "dw", "new_w", "bias", "db", "new_b",
+         "data_loss", "penalty", "dw_data", "db_data",
+         "velocity", "cache", "m", "v", "m_hat", "v_hat")
+#: Optimizer state, indexed like its parameter: a weight's (with a source) or a bias's.
+STATE_KINDS = ("velocity", "cache", "m", "v", "m_hat", "v_hat")
 HELPERS = ("node", "tag", "layer", "total")
 POSITIONS = ("input", "hidden", "deep", "output", "single", "shared", "matrix")
 FLAVOURS = ("plain", "latex")
 BIAS_MODES = ("per_neuron", "per_layer", "none")
 INDEX_VARS = ("l", "j", "i", "g", "gi", "b", "wr", "ws", "wl", "sep", "gsep")
-NAME_VARS = KINDS + HELPERS + ("src", "src_layer")
+NAME_VARS = KINDS + HELPERS + ("src", "src_layer", "param")
 
 _KIND_SET = frozenset(KINDS)
-_WEIGHTS = frozenset({"weight", "dw", "new_w"})
-_BIASES = frozenset({"bias", "db", "new_b"})
+_WEIGHTS = frozenset({"weight", "dw", "new_w", "dw_data"})
+_BIASES = frozenset({"bias", "db", "new_b", "db_data"})
+_STATE = frozenset(STATE_KINDS)
+_LAST_LAYER = frozenset({"target", "loss", "error", "data_loss", "penalty"})
 _NEEDS_J = frozenset({"j", "g", "node", "tag", "i", "gi", "wr", "ws", "wl", "src"})
 _NEEDS_I = frozenset({"i", "gi", "wr", "ws", "wl", "src"})
 # A key set in a higher layer (preset over defaults, overrides over preset)
@@ -201,9 +207,13 @@ class Notation:
         layers count back from the output layer, like Python indices."""
         if kind not in _KIND_SET:
             raise _unknown("quantity kind", kind, KINDS)
+        if kind in _STATE:
+            return self._state(kind, layer, neuron, source)
         l = self._layer(kind, layer)
         if kind == "loss" and neuron is None:
             return self._names("total", l, None, None, False)
+        if kind in ("data_loss", "penalty"):
+            return self._names(kind, l, None, None, False)
         if kind in _BIASES and self.bias_mode == "per_layer":
             neuron = None
         elif neuron is None:
@@ -218,11 +228,30 @@ class Notation:
             self._check(l - 1, source, "source")
         return self._names(kind, l, neuron, source, False)
 
-    def matrix(self, kind: str, layer: int) -> Names:
-        """The whole-layer symbol of a kind, e.g. Z1, W2, dW2 (matrix style)."""
+    def matrix(self, kind: str, layer: int, param: str = "weight") -> Names:
+        """The whole-layer symbol of a kind, e.g. Z1, W2, dW2 (matrix style); an optimizer
+        state's is that of a layer's weights (``param``) or its biases."""
         if kind not in KINDS:
             raise _unknown("quantity kind", kind, KINDS)
+        if kind in _STATE:
+            l = self._layer("bias" if param == "bias" else "weight", layer)
+            return self._names(kind, l, None, 1 if param == "weight" else None, True)
         return self._names(kind, self._layer(kind, layer), None, None, True)
+
+    def _state(self, kind: str, layer: int, neuron: int | None, source: int | None) -> Names:
+        """An optimizer state's name: its parameter's (``$param``), a weight's when ``source``
+        is given, else a bias's."""
+        param = "weight" if source is not None else "bias"
+        l = self._layer(param, layer)
+        if param == "bias" and self.bias_mode == "per_layer":
+            neuron = None
+        elif neuron is None:
+            raise ValueError(f"{kind!r} needs a neuron")
+        else:
+            self._check(l, neuron, "neuron")
+        if source is not None:
+            self._check(l - 1, source, "source")
+        return self._names(kind, l, neuron, source, False)
 
     # ------------------------------------------------------------ internals
     def _layer(self, kind: str, layer: int) -> int:
@@ -230,7 +259,7 @@ class Notation:
         if kind in _BIASES and self.bias_mode == "none":
             raise ValueError(f"{kind!r}: this network has no biases (bias_mode 'none')")
         l = layer + self.last + 1 if layer < 0 else layer
-        lo = 0 if kind in ("input", "out", "node") else self.last if kind in ("target", "loss", "error") else 1
+        lo = 0 if kind in ("input", "out", "node") else self.last if kind in _LAST_LAYER else 1
         hi = 0 if kind == "input" else self.last
         if not lo <= l <= hi:
             raise ValueError(f"{kind!r} exists on layers {lo}..{hi} of {self.layers}, not layer {layer}")
@@ -332,6 +361,8 @@ class Notation:
         if ref == "src":
             node = self._filler("node", f, l - 1, True, False, False)
             return node if isinstance(node, str) else (lambda j, i: node(i, None))
+        if ref == "param":     # an optimizer state's parameter: a weight's (it has a source) or a bias's
+            return self._filler("weight" if has_i else "bias", f, l, has_j, has_i, mat)
         if ref in ("layer", "src_layer", "total"):
             return self._filler(ref.removeprefix("src_"), f, l - (ref == "src_layer"), False, False, False)
         return self._filler(ref, f, l, has_j, has_i and ref in _WEIGHTS, mat)
@@ -339,7 +370,7 @@ class Notation:
     def _check_cycles(self) -> None:
         """Fail at load time if patterns refer to each other in a loop."""
         graph: dict[str, set[str]] = {}
-        alias = {"src": "node", "src_layer": "layer"}
+        alias = {"src": "node", "src_layer": "layer", "param": "weight"}
         for (key, _), parts in self._patterns.items():
             graph.setdefault(key.partition("@")[0], set()).update(
                 alias.get(v, v) for v in parts[1::2] if v not in INDEX_VARS)

@@ -20,8 +20,9 @@ from .activations import ACTIVATIONS, DEFAULT_ACTIVATION, Activation
 from ..errors import ProblemError
 from .layers import Dense, dense_stack
 from .losses import DEFAULT_LOSS, LOSSES, Loss
-from .optimizers import SGD, Optimizer
-from .notation import KINDS, Names, Notation, preset_names
+from .optimizers import SGD, Optimizer, parse_optimizer
+from .regularization import Regularization, parse_regularization
+from .notation import KINDS, STATE_KINDS, Names, Notation, preset_names
 from ..engine.rounding import MODES, Rounding
 from .schema import MISSING, Reader, one_of, short
 from . import yamlload
@@ -33,7 +34,7 @@ TOP_FIELDS = ("title", "network", "loss", "training", "data", "show_steps", "not
 #: Walkthrough styles (tracer/render): a problem file may name the one it reads best in.
 STYLES = ("narrative", "chain-rule", "matrix", "symbolic")
 NETWORK_FIELDS = ("layers", "activation", "bias", "weights", "biases", "init")
-TRAINING_FIELDS = ("learning_rate", "epochs", "batch_size", "update_biases")
+TRAINING_FIELDS = ("learning_rate", "epochs", "batch_size", "update_biases", "optimizer", "regularization")
 INIT_FIELDS = ("distribution", "low", "high", "mean", "std", "seed", "decimals")
 DISTRIBUTION_FIELDS = {"uniform": ("low", "high"), "normal": ("mean", "std")}
 DEFAULT_TITLE = "Backpropagation, step by step"
@@ -70,6 +71,8 @@ class Training:
     epochs: int = 1
     batch_size: int = 1
     update_biases: bool = True
+    optimizer: Optimizer | None = None             # None: plain gradient descent (sgd)
+    regularization: Regularization | None = None
 
 
 @dataclass(frozen=True)
@@ -188,8 +191,8 @@ class Problem:
 
     @property
     def optimizer(self) -> Optimizer:
-        """What moves the parameters (plain gradient descent)."""
-        return SGD(self.training.learning_rate)
+        """What moves the parameters (``training.optimizer``; plain gradient descent by default)."""
+        return self.training.optimizer or SGD(self.training.learning_rate)
 
     @property
     def steps_per_epoch(self) -> int:
@@ -229,7 +232,10 @@ class Problem:
             "loss": self.loss_name,
             "training": {"learning_rate": self.training.learning_rate, "epochs": self.training.epochs,
                          "batch_size": self.training.batch_size,
-                         "update_biases": self.training.update_biases},
+                         "update_biases": self.training.update_biases,
+                         **({"optimizer": self.training.optimizer.spec()} if self.training.optimizer else {}),
+                         **({"regularization": self.training.regularization.spec()}
+                            if self.training.regularization else {})},
             "data": [{"input": list(e.input), "target": list(e.target)} for e in self.data],
             "show_steps": sorted(self.recorded_steps()),
             "notation": self.notation if isinstance(self.notation, str) else dict(self.notation),
@@ -624,11 +630,14 @@ def _initialise(value: Any, layers: tuple[int, ...], bias: str, r: Reader):
 def _training(value: Any, r: Reader) -> Training:
     spec = r.mapping(value, TRAINING_FIELDS, what=REQUIRED_TOP["training"],
                      required={"learning_rate": "a learning rate: a number greater than 0"})
+    learning_rate = r.at("learning_rate").number(spec["learning_rate"], "a learning rate", positive=True)
     return Training(
-        learning_rate=r.at("learning_rate").number(spec["learning_rate"], "a learning rate", positive=True),
+        learning_rate=learning_rate,
         epochs=r.at("epochs").integer(spec.get("epochs", 1), "a whole number of epochs of at least 1", minimum=1),
         batch_size=r.at("batch_size").integer(spec.get("batch_size", 1), "a batch size of at least 1", minimum=1),
         update_biases=r.at("update_biases").boolean(spec.get("update_biases", True)),
+        optimizer=parse_optimizer(spec.get("optimizer", MISSING), learning_rate, r.at("optimizer")),
+        regularization=parse_regularization(spec.get("regularization", MISSING), r.at("regularization")),
     )
 
 
@@ -718,7 +727,8 @@ def _check_notation(layers: tuple[int, ...], bias: str, preset: str, overrides: 
         raise r.expected(value, f"a notation whose names are safe LaTeX math ({reason})") from None
 
 
-MATRIX_KINDS = ("input", "out", "net", "target", "weight", "bias", "dout", "dnet", "dw", "db", "new_w", "new_b")
+MATRIX_KINDS = ("input", "out", "net", "target", "weight", "bias", "dout", "dnet", "dw", "db", "new_w", "new_b",
+                "dw_data", "db_data")
 
 
 def _layer_range(kind: str, last: int) -> range:
@@ -727,7 +737,7 @@ def _layer_range(kind: str, last: int) -> range:
         return range(0, 1)
     if kind == "out":
         return range(0, last + 1)
-    if kind in ("target", "loss", "error"):
+    if kind in ("target", "loss", "error", "data_loss", "penalty"):
         return range(last, last + 1)
     return range(1, last + 1)
 
@@ -742,10 +752,18 @@ def _all_names(names: Notation, layers: tuple[int, ...], bias: str) -> Iterator[
         yield names.neuron(l, 1)
     yield names.quantity("loss", last)
     for kind in KINDS:
-        if bias == "none" and kind in ("bias", "db", "new_b"):
+        if kind in STATE_KINDS:   # a weight's state, and a bias's
+            for l in _layer_range(kind, last):
+                yield names.quantity(kind, l, 1, 1)
+                yield names.matrix(kind, l)
+                if bias != "none":
+                    yield names.quantity(kind, l, 1, None)
+                    yield names.matrix(kind, l, "bias")
+            continue
+        if bias == "none" and kind in ("bias", "db", "new_b", "db_data"):
             continue
         for l in _layer_range(kind, last):
-            yield names.quantity(kind, l, 1, 1 if kind in ("weight", "dw", "new_w") else None)
+            yield names.quantity(kind, l, 1, 1 if kind in ("weight", "dw", "new_w", "dw_data") else None)
             if kind in MATRIX_KINDS:
                 yield names.matrix(kind, l)
 

@@ -23,6 +23,7 @@ from ..resources import templates_dir
 from .chains import ChainView, Gap
 from .figure import network_figure
 from .html import HtmlPrinter
+from .optimizer_view import OptimizerView
 from .printers import PRINTERS, Printer
 from .symbolic import SymbolicView
 from .view import Viewer
@@ -189,6 +190,7 @@ def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
     context = {
         "p": printer, "log": log, "problem": log.problem, "notation": log.notation, "view": viewer,
         "chains": ChainView(viewer, options.weights),
+        "opt": OptimizerView(log, viewer),
         "steps": viewer.steps(), "options": options, "style": style,
         "diagram": lambda: diagram(log, printer, options.diagram_name),
         "symbolic": lambda: SymbolicView(log, options.max_terms, options.weights, viewer.layer_title),

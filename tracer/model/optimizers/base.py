@@ -16,7 +16,7 @@ from typing import ClassVar, NamedTuple, Protocol
 
 import numpy as np
 
-from ..engine.ops import Op, Operand, Update
+from ...engine.ops import Op, Operand, Update
 
 _UPDATE = Update()
 
@@ -42,12 +42,23 @@ class UpdateSink(Protocol):
             operands: list[Operand], value: float, shown: str | None = None,
             key_extra: tuple = ()) -> Operand: ...
 
+    #: The step being recorded: the update count t (one update per step, counted from 1).
+    step: int
+
     def hyperparameter(self, name: str, latex: str, value: float) -> Operand:
         """A number the problem states (η, β1...), shown as written."""
         ...
 
+    def previous(self, kind: str, layer: int, neuron: int | None, source: int | None, value: float) -> Operand:
+        """A state's value before this step (0 at step 1), named like the state with ``prev``."""
+        ...
+
     def show_change(self, new: float, old: float) -> str:
         """A new parameter value, shown with enough digits that a change stays visible."""
+        ...
+
+    def show_state(self, value: float) -> str:
+        """An optimizer state, shown to significant figures (v of Adam is often ~1e-6)."""
         ...
 
 
@@ -55,6 +66,13 @@ class Optimizer(Protocol):
     """Moves parameters; one instance serves every parameter array of a run."""
 
     name: ClassVar[str]
+    #: The kinds of the state entries it records for one element, in order.
+    state_kinds: ClassVar[tuple[str, ...]]
+    learning_rate: float
+
+    def spec(self) -> str | dict[str, object]:
+        """As a problem file writes it, every default filled in (``sgd`` for plain descent)."""
+        ...
 
     def initial_state(self, param: np.ndarray) -> State: ...
 
@@ -72,6 +90,10 @@ class SGD:
 
     learning_rate: float
     name: ClassVar[str] = "sgd"
+    state_kinds: ClassVar[tuple[str, ...]] = ()
+
+    def spec(self) -> str | dict[str, object]:
+        return "sgd"
 
     def initial_state(self, param: np.ndarray) -> State:
         return {}
@@ -84,3 +106,41 @@ class SGD:
         eta = rec.hyperparameter("eta", "\\eta", self.learning_rate)
         rec.add(NEW_KIND[slot.kind], slot.layer, slot.neuron, slot.source, _UPDATE, [old, eta, grad], new,
                 rec.show_change(new, old.value))
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """One hyperparameter a problem file may set in ``training.optimizer``."""
+
+    name: str
+    default: float | bool | str
+    what: str
+    low: float | None = None
+    high: float | None = None
+    positive: bool = False
+    choices: tuple[str, ...] = ()
+
+
+EPSILON = Hyper("epsilon", 1e-8, "a small number added to the root's denominator, greater than 0", positive=True)
+INSIDE = Hyper("epsilon_inside_sqrt", False, "true (ε under the root) or false")
+
+
+def state_entry(rec: UpdateSink, slot: Slot, kind: str, op: Op, operands: list[Operand], value: float) -> Operand:
+    """One state entry of an element, indexed like the parameter it belongs to."""
+    return rec.add(kind, slot.layer, slot.neuron, slot.source, op, operands, value, rec.show_state(value))
+
+
+def previous(rec: UpdateSink, slot: Slot, kind: str, before: Mapping[str, float]) -> Operand:
+    """The state's value before the step, as an operand."""
+    return rec.previous(kind, slot.layer, slot.neuron, slot.source, before[kind])
+
+
+def new_value(rec: UpdateSink, slot: Slot, op: Op, operands: list[Operand], new: float, old: Operand) -> None:
+    """The parameter's new value, the last entry of its update."""
+    rec.add(NEW_KIND[slot.kind], slot.layer, slot.neuron, slot.source, op, operands, new,
+            rec.show_change(new, old.value))
+
+
+def root(x: np.ndarray, eps: float, inside: bool) -> np.ndarray:
+    """√s + ε, or √(s + ε): the denominator of an adaptive step (as ``AdaptiveStep.evaluate``)."""
+    return np.sqrt(x + eps) if inside else np.sqrt(x) + eps
