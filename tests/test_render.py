@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.latexcheck import FRAGMENT_PREAMBLE, Compiled, assert_compiles, compile_tex, require_pdflatex
+from tests.latexwidth import split_terms, width
 from tests.mathcheck import katex_rejections, layout, markdown_math
 from tests.regenerate_golden import EXAMPLE as CLASSIC, golden_path, has_template, render_golden
 from tracer.cli import main
@@ -38,7 +39,13 @@ from tracer.engine.log import TraceLog
 from tracer.model.problem import Problem
 from tracer.render import STYLES, RenderOptions, environment, render_text
 from tracer.render.chains import ChainView
-from tracer.render.printers import LINE_WIDTH, LatexPrinter, MarkdownPrinter, split_terms, width, wrap
+from tracer.formula.latex import latex
+from tracer.formula.tree import Add, Mul, Node, Number, Relation, Sub, Symbol, Where
+from tracer.formula.width import terms as tree_terms
+from tracer.formula.width import width as tree_width
+from tracer.formula.width import wrap as tree_wrap
+from tracer.render.chains import partial
+from tracer.render.printers import LINE_WIDTH, LatexPrinter, MarkdownPrinter
 from tracer.render.view import Viewer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -577,31 +584,46 @@ def test_byte_identical_across_processes():
 
 
 # --- the printers' layout of equations --------------------------------------------------------------
+def s(name: str) -> Symbol:
+    return Symbol(name, name)
+
+
+def n(text: str) -> Number:
+    return Number(text, float(text))
+
+
 def test_width_counts_fractions_by_their_wider_part():
-    assert width(r"\frac{\partial E_{total}}{\partial out_{o1}}") < 10 < len(r"\partial out_{o1}")
+    derivative = partial(s("E_{total}"), s("out_{o1}"))
+    assert tree_width(derivative) < 10 < len(r"\partial out_{o1}")
+    assert tree_width(Mul((n("0.15"), n("0.05")))) == pytest.approx(3.5 + 1.8 + 3.5)
+    # the independent measure of printed LaTeX the layout tests use agrees
+    assert width(latex(derivative)) == pytest.approx(tree_width(derivative))
     assert width("0.15 \\cdot 0.05") == pytest.approx(3.5 + 1.8 + 3.5)
 
 
-def test_split_terms_only_between_top_level_terms():
+def test_terms_only_between_top_level_terms():
+    a, b, c, d = s("a"), s("b"), s("c"), s("d")
+    assert [(sign, latex(t)) for sign, t in tree_terms(Sub(Add((Mul((a, b)), c)), d))] == \
+        [("", r"a \cdot b"), ("+", "c"), ("-", "d")]
+    assert [sign for sign, _ in tree_terms(Add((n("-0.5"), n("1"))))] == ["", "+"]
     assert split_terms(r"a \cdot b + c - d") == [r"a \cdot b", "+ c", "- d"]
     assert split_terms(r"\frac{1}{2}\left(a + b\right) - c") == [r"\frac{1}{2}\left(a + b\right)", "- c"]
-    assert split_terms(r"\frac{1}{1 + e^{-x}} + (-0.5) \cdot 2") == [r"\frac{1}{1 + e^{-x}}", r"+ (-0.5) \cdot 2"]
-    assert split_terms(r"-0.5 + 1") == ["-0.5", "+ 1"]
 
 
 def test_wrap_packs_terms_into_lines():
-    terms = " + ".join(f"0.{k}{k}{k} \\cdot 0.{k}{k}" for k in range(1, 10))
-    lines = wrap(terms, 40)
+    products = [Mul((n(f"0.{k}{k}{k}"), n(f"0.{k}{k}"))) for k in range(1, 10)]
+    lines = tree_wrap(Add(tuple(products)), 40)
     assert len(lines) > 2 and all(width(line) <= 40 for line in lines)
-    assert " ".join(lines) == terms
+    assert " ".join(lines) == latex(Add(tuple(products)))
 
 
 def test_chain_one_line_when_short_else_aligned():
     p = MarkdownPrinter()
-    assert p.chain(["a", "b + c", "1 + 2", "3"]) == "$$\na = b + c = 1 + 2 = 3\n$$"
-    long_sum = " + ".join(f"w_{{{k}}} \\cdot x_{{{k}}}" for k in range(1, 13))
-    numbers_sum = " + ".join(f"0.{k:04d} \\cdot 0.{k:04d}" for k in range(1, 13))
-    out = p.chain(["net", long_sum, numbers_sum, "0.5"])
+    assert p.chain([s("a"), Add((s("b"), s("c"))), Add((n("1"), n("2"))), n("3")]) == \
+        "$$\na = b + c = 1 + 2 = 3\n$$"
+    long_sum: Node = Add(tuple(Mul((s(f"w_{{{k}}}"), s(f"x_{{{k}}}"))) for k in range(1, 13)))
+    numbers_sum: Node = Add(tuple(Mul((n(f"0.{k:04d}"), n(f"0.{k:04d}"))) for k in range(1, 13)))
+    out = p.chain([s("net"), long_sum, numbers_sum, n("0.5")])
     lines = out.split("\n")[2:-2]
     assert lines[0].startswith("net &= w_{1}") and lines[-1] == "&= 0.5"
     assert any(line.startswith("&\\quad + ") for line in lines)
@@ -610,8 +632,10 @@ def test_chain_one_line_when_short_else_aligned():
 
 def test_chain_drops_repeated_steps():
     p = LatexPrinter()
-    assert p.chain(["d", "\\delta_{o1}", "\\delta_{o1}", "0.5"]) == "\\[\nd = \\delta_{o1} = 0.5\n\\]"
-    assert p.chain(["g", "cases", "1 \\quad (0.2 > 0)", "1"]) == "\\[\ng = cases = 1 \\quad (0.2 > 0)\n\\]"
+    delta = s("\\delta_{o1}")
+    assert p.chain([s("d"), delta, delta, n("0.5")]) == "\\[\nd = \\delta_{o1} = 0.5\n\\]"
+    reason = Where(n("1"), Relation(n("0.2"), ">", n("0")))
+    assert p.chain([s("g"), s("cases"), reason, n("1")]) == "\\[\ng = cases = 1 \\quad (0.2 > 0)\n\\]"
 
 
 def test_latex_long_table_and_wrapped_cells():

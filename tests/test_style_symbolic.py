@@ -19,6 +19,7 @@ import sympy
 from mathcheck import katex_errors, latex_math, markdown_math, pdflatex_errors
 from tracer.engine.trace import trace
 from tracer.engine.log import TraceLog
+from tracer.formula.latex import latex
 from tracer.model.notation import Notation
 from tracer.model.problem import Problem
 from tracer.render import RenderOptions, render_text
@@ -76,13 +77,18 @@ def all_lines(v: SymbolicView) -> list[Line]:
     return [line for g in groups for line in g.lines]
 
 
+def texts(line: Line) -> list[str]:
+    """A line's steps as LaTeX (the steps are formula trees)."""
+    return [latex(part) for part in line.parts]
+
+
 def by_symbol(v: SymbolicView) -> dict[str, list[str]]:
-    return {line.parts[0]: line.parts for line in all_lines(v)}
+    return {texts(line)[0]: texts(line) for line in all_lines(v)}
 
 
 def general_lines(v: SymbolicView) -> dict[str, list[str]]:
     groups = [g for s in (*v.forward, *v.backward, *v.updates) for g in s.groups]
-    return {line.parts[0]: line.parts for g in groups for line in g.general}
+    return {texts(line)[0]: texts(line) for g in groups for line in g.general}
 
 
 def render(raw: dict[str, Any], fmt: str, **options: Any) -> str:

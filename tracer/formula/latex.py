@@ -5,7 +5,7 @@ from .printer import FormulaPrinter
 from .tree import (Abs, Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
                    Relation, Sigma, Sqrt, Sub, Symbol, Text, Where)
 
-_RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "="}
+_RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "=", "!=": "\\neq"}
 _SIGNS = {"cdot": " \\cdot ", "odot": " \\odot "}
 _DOTS = {"h": "\\cdots", "v": "\\vdots", "d": "\\ddots"}
 _ROW_END = " \\\\ "
@@ -66,7 +66,9 @@ class LatexPrinter(FormulaPrinter[str]):
         return f"{node.func.latex}({args})"
 
     def _print_Sigma(self, node: Sigma, lead: bool) -> str:
-        return f"\\sum_{{{node.index.latex}}} {self.print(node.body, True)}"
+        below = node.index.latex if node.start is None else f"{node.index.latex}={self.print(node.start, True)}"
+        above = "" if node.stop is None else f"^{{{self.print(node.stop, True)}}}"
+        return f"\\sum_{{{below}}}{above} {self.print(node.body, True)}"
 
     def _print_Group(self, node: Group, lead: bool) -> str:
         body = self.print(node.body, True)

@@ -187,7 +187,7 @@ def mathml_name(name: str) -> str:
     return _row(_NameReader(name).sequence()) if name.strip() else "<mrow></mrow>"
 
 
-_RELATIONS = {">": "&gt;", "<": "&lt;", ">=": "≥", "<=": "≤", "=": "="}
+_RELATIONS = {">": "&gt;", "<": "&lt;", ">=": "≥", "<=": "≤", "=": "=", "!=": "≠"}
 _SIGNS = {"cdot": "<mo>·</mo>", "odot": "<mo>⊙</mo>", "juxtapose": ""}
 _DOTS = {"h": "⋯", "v": "⋮", "d": "⋱"}
 _MINUS = "<mo>\u2212</mo>"
@@ -240,7 +240,13 @@ class MathmlPrinter(FormulaPrinter):
         return f'<mrow>{name}<mo>\u2061</mo><mrow><mo>(</mo>{args}<mo>)</mo></mrow></mrow>'
 
     def _print_Sigma(self, node: Sigma, lead: bool) -> str:
-        return f"<mrow><munder><mo>∑</mo>{self.print(node.index)}</munder>{self.print(node.body, True)}</mrow>"
+        below = self.print(node.index)
+        if node.start is not None:
+            below = f"<mrow>{below}<mo>=</mo>{self.print(node.start, True)}</mrow>"
+        if node.stop is not None:
+            return (f"<mrow><munderover><mo>∑</mo>{below}{self.print(node.stop, True)}</munderover>"
+                    f"{self.print(node.body, True)}</mrow>")
+        return f"<mrow><munder><mo>∑</mo>{below}</munder>{self.print(node.body, True)}</mrow>"
 
     def _print_Sqrt(self, node: Sqrt, lead: bool) -> str:
         return f"<msqrt>{self.print(node.body, True)}</msqrt>"

@@ -68,7 +68,10 @@ class TextPrinter(FormulaPrinter[str]):
         return f"{node.func.text}({args})"
 
     def _print_Sigma(self, node: Sigma, lead: bool) -> str:
-        return f"sum_{node.index.text} {self.print(node.body, True)}"
+        if node.start is None:
+            return f"sum_{node.index.text} {self.print(node.body, True)}"
+        stop = "" if node.stop is None else f"..{self.print(node.stop, True)}"
+        return f"sum_({node.index.text}={self.print(node.start, True)}{stop}) {self.print(node.body, True)}"
 
     def _print_Group(self, node: Group, lead: bool) -> str:
         return f"({self.print(node.body, True)})"

@@ -136,10 +136,13 @@ class Apply(Node):
 
 @dataclass(frozen=True, slots=True)
 class Sigma(Node):
-    """A sum over an index written with the summation sign: Σ_k e^{x_k}."""
+    """A sum over an index written with the summation sign: Σ_k e^{x_k}, or with its range
+    (``start``, ``stop``): Σ_{i=1}^{2} x_i."""
 
     index: Symbol
     body: Node
+    start: Node | None = None
+    stop: Node | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +162,7 @@ class Cases(Node):
 
 @dataclass(frozen=True, slots=True)
 class Relation(Node):
-    """a > b, a ≤ b, a = b: ``op`` is one of ``> < >= <= =``."""
+    """a > b, a ≤ b, a = b, a ≠ b: ``op`` is one of ``> < >= <= = !=``."""
 
     left: Node
     op: str

@@ -19,7 +19,7 @@ PLUS = 2.4        # a binary + or -, with its spacing
 EQUALS = 2.8      # = < >
 CDOT = 1.8
 BRACKET = 0.8
-_RELATIONS = {">": EQUALS, "<": EQUALS, "=": EQUALS, ">=": 2.4, "<=": 2.4}
+_RELATIONS = {">": EQUALS, "<": EQUALS, "=": EQUALS, "!=": 2.4, ">=": 2.4, "<=": 2.4}
 _DOTS = 3.0
 _CHARS = {".": 0.5, "-": PLUS, "(": BRACKET, ")": BRACKET}
 
@@ -82,7 +82,9 @@ class WidthPrinter(FormulaPrinter[float]):
         return name_width(node.func.latex) + args + (0.0 if bare else 2 * BRACKET)
 
     def _print_Sigma(self, node: Sigma, lead: bool) -> float:
-        return 2.0 + 0.7 * name_width(node.index.latex) + self.print(node.body, True)
+        below = name_width(node.index.latex) + (0.0 if node.start is None else EQUALS + self.print(node.start, True))
+        above = 0.0 if node.stop is None else self.print(node.stop, True)
+        return 2.0 + 0.7 * (below + above) + self.print(node.body, True)
 
     def _print_Group(self, node: Group, lead: bool) -> float:
         return self.print(node.body, True) + 2 * BRACKET

@@ -18,7 +18,7 @@ from ..engine.gates import ActivationGate, Gate
 from ..engine.graph import GraphLog, Source
 from ..engine.log import Entry
 from ..errors import ProblemError
-from ..formula.latex import latex
+from ..formula.tree import Node as _Node
 from ..formula.tree import Symbol as _Symbol
 from ..model.graph_problem import GRAPH_STYLES
 from . import Rendered, RenderOptions, environment, tidy
@@ -101,9 +101,9 @@ class GraphView:
     def output_gradient(self) -> Eq:
         return self.eq(self.log.seed)
 
-    def statements(self) -> list[list[str]]:
-        """The expression as given, one statement a row [name, formula], as LaTeX."""
-        return [[s.latex, latex(e)] for s, e in self._statement_trees()]
+    def statements(self) -> list[list[_Node]]:
+        """The expression as given, one statement a row [name, formula], as formula trees."""
+        return [[_Symbol(s.latex, s.name), e] for s, e in self._statement_trees()]
 
     def _statement_trees(self) -> list[tuple[GateSpec, Node]]:
         from ..formula.tree import Group, Symbol
@@ -216,8 +216,8 @@ class GraphView:
 
     # --- symbolic ------------------------------------------------------------------
     @cached_property
-    def derivatives(self) -> list[list[str]]:
-        """[∂f/∂x, the derivative in the variables, simplified by sympy] per variable."""
+    def derivatives(self) -> list[list[_Node]]:
+        """[∂f/∂x, the derivative in the variables, simplified by sympy] per variable, as trees."""
         import sympy
         exprs: list[sympy.Expr] = []
         symbols = {v: sympy.Symbol(v) for v in self.circuit.variables}
@@ -226,12 +226,13 @@ class GraphView:
                     else sympy.nsimplify(s.value) for s in g.inputs]
             exprs.append(g.gate.sympy(args))
         f = exprs[-1]
+        from ..formula.from_sympy import from_sympy
         from ..model.expression import name_latex
-        names = {symbols[v]: name_latex(v) for v in self.circuit.variables}
+        names = {symbols[v]: _Symbol(name_latex(v), v) for v in self.circuit.variables}
         out = []
         for v, e in self.log.gradients().items():
             d = sympy.simplify(sympy.diff(f, symbols[v]))
-            out.append([e.latex, sympy.latex(d, symbol_names=names)])
+            out.append([e.symbol, from_sympy(d, names)])
         return out
 
     def expression_latex(self) -> str:
@@ -243,8 +244,10 @@ class GraphView:
             args = [exprs[s.gate] if s.kind == "gate" else symbols[s.name] if s.kind == "variable"
                     else sympy.nsimplify(s.value) for s in g.inputs]
             exprs.append(g.gate.sympy(args))
+        from ..formula.from_sympy import from_sympy
+        from ..formula.latex import latex
         from ..model.expression import name_latex
-        return sympy.latex(exprs[-1], symbol_names={symbols[v]: name_latex(v) for v in self.circuit.variables})
+        return latex(from_sympy(exprs[-1], {symbols[v]: _Symbol(name_latex(v), v) for v in self.circuit.variables}))
 
 
 #: How tightly each gate's formula binds, for brackets in the expression written whole

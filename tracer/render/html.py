@@ -9,10 +9,9 @@ weights table) carries ``data-entry-ref="N"``.
 
 The printer finds which entry a printed chain is by the chain's first and last parts:
 the entry's symbol and its shown value, taken from the log in order (the templates
-print a step's entries after the previous step's). A chain whose parts are formula
-trees is printed from the trees; a LaTeX string part is printed from the matching
-entry's own trees when it is one of them, and otherwise as a name (the documented name
-subset) or, failing that, as its LaTeX text inside the ``<math>``.
+print a step's entries after the previous step's). A chain's parts are formula trees,
+printed from the trees; inline math a template gives as LaTeX is printed as a name (the
+documented name subset) or, failing that, as its LaTeX text inside the ``<math>``.
 """
 from __future__ import annotations
 
@@ -78,7 +77,7 @@ def diagram_target(e: Entry) -> str:
     return f"l:{e.layer}"
 
 
-def _part_latex(part: Part) -> str:
+def _part_latex(part: Part | str) -> str:
     return latex_of(part) if isinstance(part, Node) else part
 
 
@@ -104,7 +103,7 @@ class HtmlPrinter(Printer):
         n = min(max(level, 1), 6)
         return f"<h{n}>{content}</h{n}>"
 
-    def inline(self, formula: Part) -> str:  # type: ignore[override]
+    def inline(self, formula: Part | str) -> str:
         source = _part_latex(formula).strip()
         return Math(math_element(self._mathml(formula), source), source)
 
@@ -158,9 +157,8 @@ class HtmlPrinter(Printer):
         return "\n".join(self.chain(row) for row in rows)
 
     def _equation(self, parts: Sequence[Part | None], entry: Entry | None, repeat: bool) -> str:
-        known = self._trees(entry)
         laid = _dedupe(parts)
-        inner = [self._mathml(p.part, known) for p in laid]
+        inner = [mathml(p.part) for p in laid]
         alttext = " = ".join(p.latex for p in laid)
         if len(laid) > 2 and not _fits(laid):
             rows = "".join(f"<mtr><mtd>{inner[0] if k == 0 else ''}</mtd><mtd><mo>=</mo>{m}</mtd></mtr>"
@@ -183,23 +181,11 @@ class HtmlPrinter(Printer):
         return f' data-entry="{entry.index}" data-uses="{uses}" data-at="{diagram_target(entry)}"{name}'
 
 
-    def _trees(self, entry: Entry | None) -> dict[str, Node]:
-        """The entry's symbol, formula, substitution and value by their LaTeX: a LaTeX part
-        equal to one of them is printed from its tree."""
-        if entry is None:
-            return {}
-        trees: list[Node] = [entry.symbol, entry.formula_tree(self.max_terms),
-                             entry.substitution_tree(self.max_terms), Number(entry.shown, entry.value)]
-        return {latex_of(t): t for t in trees}
-
-    def _mathml(self, part: Part, known: dict[str, Node] | None = None) -> str:
+    def _mathml(self, part: Part | str) -> str:
+        """Inline math given as a tree, or as LaTeX (a name, mostly) from a template."""
         if isinstance(part, Node):
             return mathml(part)
-        source = part.strip()
-        tree = (known or {}).get(source)
-        if tree is not None:
-            return mathml(tree)
-        return _string_mathml(source)
+        return _string_mathml(part.strip())
 
     # -- which entry a chain is ---------------------------------------------------------
     def _index(self) -> tuple[dict[tuple[str, str], deque[Entry]], dict[tuple[str, str], deque[Entry]]]:
@@ -288,7 +274,7 @@ class HtmlPrinter(Printer):
 
 @functools.lru_cache(maxsize=65536)
 def _string_mathml(source: str) -> str:
-    """A LaTeX string part (until every part is a tree): a number, a name, else its text."""
+    """Inline math a template gives as LaTeX: a number, a name, else its text."""
     if _NUMBER.fullmatch(source):
         return mathml(Number(source))
     try:

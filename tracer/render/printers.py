@@ -8,8 +8,6 @@ line is broken between its terms, so a 784-input net never runs off the page.
 """
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -33,129 +31,8 @@ LONG_TABLE = 40
 TABLE_CHARS = 80
 NARROW_COLUMN = 16
 
-_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[{}]|\s+|.", re.DOTALL)
-_WIDE_COMMANDS = {"cdot": 1.8, "cdots": 3.0, "quad": 2.0, "qquad": 4.0, "max": 3.0, "min": 3.0,
-                  "tanh": 4.0, "ln": 2.0, "exp": 3.0, "sum": 2.0, "to": 2.4, "le": 2.4, "ge": 2.4,
-                  "left": 0.0, "right": 0.0, "mathrm": 0.0, "text": 0.0, ",": 0.4, ";": 0.6}
-_BINARY = {"+": 2.4, "-": 2.4, "=": 2.8, "<": 2.8, ">": 2.8}
-_NARROW = {"(": 0.8, ")": 0.8, ".": 0.5, ",": 0.8, "|": 0.5, "[": 0.8, "]": 0.8, "&": 0.0, " ": 0.0}
-
-
-class _Reader:
-    """Walks LaTeX tokens; just enough of TeX's grammar to measure and split formulas."""
-
-    def __init__(self, latex: str) -> None:
-        self.tokens = [t for t in _TOKEN.findall(latex) if not t.isspace()]
-        self.pos = 0
-
-    def next(self) -> str:
-        token = self.tokens[self.pos]
-        self.pos += 1
-        return token
-
-    def group(self) -> str:
-        """The next argument: a braced group's inside, or one token."""
-        if self.pos >= len(self.tokens):
-            return ""
-        token = self.next()
-        if token != "{":
-            return token
-        depth, out = 1, []
-        while self.pos < len(self.tokens):
-            token = self.next()
-            depth += {"{": 1, "}": -1}.get(token, 0)
-            if depth == 0:
-                break
-            out.append(token)
-        return " ".join(out)
-
-
-def fits(latex: str, room: float = LINE_WIDTH) -> bool:
-    """Whether a formula fits in ``room``; short sources are settled without measuring."""
-    bound = len(latex) + 2.0 * sum(latex.count(c) for c in "+-=<>")
-    return bound <= room or width(latex) <= room
-
-
-@functools.lru_cache(maxsize=65536)
-def width(latex: str) -> float:
-    """Rough printed width of a formula in digit widths; fractions count their wider part.
-
-    Source length is a poor guide: ``\\frac{\\partial E_{total}}{\\partial out_{o1}}`` is
-    42 characters but prints about as wide as ``out_{o1}``.
-    """
-    r, total = _Reader(latex), 0.0
-    while r.pos < len(r.tokens):
-        token = r.next()
-        if token == "\\frac":
-            total += max(width(r.group()), width(r.group())) + 0.6
-        elif token in ("_", "^"):
-            total += 0.7 * width(r.group())
-        elif token == "\\text":
-            total += 0.9 * len(r.group().replace(" ", "")) + 0.5
-        elif token == "\\begin" and r.group().replace(" ", "") == "cases":
-            total += _cases_width(r) + 1.5
-        elif token in ("\\left", "\\right"):
-            total += 0.0 if r.group() == "." else 0.8
-        elif token.startswith("\\"):
-            total += _WIDE_COMMANDS.get(token[1:], 1.0)
-        elif token in "{}":
-            continue
-        else:
-            total += _BINARY.get(token, _NARROW.get(token, 1.0))
-    return total
-
-
-def _cases_width(r: _Reader) -> float:
-    """Width of a cases block (reader just past ``\\begin{cases}``): its widest row."""
-    start = r.pos
-    while r.pos < len(r.tokens) and r.tokens[r.pos] != "\\end":
-        r.pos += 1
-    rows = " ".join(r.tokens[start:r.pos]).split("\\\\")
-    if r.pos < len(r.tokens):
-        r.next()
-        r.group()  # {cases}
-    return max(width(row) for row in rows)
-
-
-def split_terms(latex: str) -> list[str]:
-    """Split a formula before each top-level ``+``/``-`` (not inside braces or brackets).
-
-    Only these are safe line-break points in ``aligned``: breaking inside ``\\left(``
-    ... ``\\right)`` or a ``\\frac`` would not compile.
-    """
-    matches = [m for m in _TOKEN.finditer(latex) if not m.group().isspace()]
-    depth, cuts, k = 0, [0], 0
-    while k < len(matches):
-        token = matches[k].group()
-        if token in ("\\left", "\\right"):
-            depth += 1 if token == "\\left" else -1
-            k += 2  # the delimiter goes with it
-            continue
-        if token in "{([":
-            depth += 1
-        elif token in "})]":
-            depth -= 1
-        elif token in "+-" and depth == 0 and k > 0 and matches[k - 1].group() not in ("=", "&"):
-            cuts.append(matches[k].start())
-        k += 1
-    cuts.append(len(latex))
-    return [latex[a:b].strip() for a, b in zip(cuts, cuts[1:]) if latex[a:b].strip()]
-
-
-def wrap(latex: str, room: float) -> list[str]:
-    """A formula as lines of at most ``room`` digit widths, broken between top-level terms."""
-    lines: list[str] = []
-    for term in split_terms(latex):
-        if lines and width(lines[-1] + " " + term) > room:
-            lines.append(term)
-        else:
-            lines[-1:] = [f"{lines[-1]} {term}" if lines else term]
-    return lines
-
-
-#: A part of a printed chain: a formula tree, or LaTeX text (the symbolic style, which
-#: prints sympy's LaTeX, until it builds trees too).
-Part = Node | str
+#: A part of a printed chain: a formula tree (every style builds its formulas as trees).
+Part = Node
 
 
 @dataclass(frozen=True)
@@ -168,12 +45,10 @@ class _Laid:
 
     @classmethod
     def of(cls, part: Part) -> _Laid:
-        if isinstance(part, str):
-            return cls(part, part, width(part))
         return cls(part, latex(part), tree_width(part))
 
     def wrap(self, room: float) -> list[str]:
-        return wrap(self.part, room) if isinstance(self.part, str) else wrap_tree(self.part, room)
+        return wrap_tree(self.part, room)
 
 
 def _dedupe(parts: Sequence[Part | None]) -> list[_Laid]:
@@ -215,7 +90,8 @@ class Printer:
     def heading(self, level: int, content: str) -> str:
         raise NotImplementedError
 
-    def inline(self, latex: str) -> str:
+    def inline(self, latex: str | Node) -> str:
+        """Math in a line of text: LaTeX (a name, a short formula) or a formula tree."""
         raise NotImplementedError
 
     def display(self, latex: str) -> str:
@@ -260,6 +136,11 @@ class Printer:
         return self.display("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
 
 
+def source(formula: str | Node) -> str:
+    """The LaTeX of inline math given as LaTeX or as a tree."""
+    return latex(formula) if isinstance(formula, Node) else formula
+
+
 def _chain_lines(parts: list[_Laid]) -> list[str]:
     """The aligned lines of a long chain: one step a line, long steps wrapped between terms."""
     lines: list[str] = []
@@ -291,7 +172,7 @@ class MarkdownPrinter(Printer):
         return f"{'#' * min(max(level, 1), 6)} {content}"
 
     def inline(self, latex):
-        return f"${latex.strip()}$"
+        return f"${source(latex).strip()}$"
 
     def display(self, latex):
         return f"$$\n{latex.strip()}\n$$"
@@ -333,7 +214,7 @@ class LatexPrinter(Printer):
         return f"\\{command}{{{content}}}"
 
     def inline(self, latex):
-        return f"${latex.strip()}$"
+        return f"${source(latex).strip()}$"
 
     def display(self, latex):
         return f"\\[\n{latex.strip()}\n\\]"

@@ -31,16 +31,33 @@ else:  # imported on first use, not when another style is rendered (tracer/_lazy
 
 from ..engine.log import TraceLog
 from ..engine.ops import elide
+from ..formula.tree import (
+    Add,
+    Apply,
+    Cases,
+    Frac,
+    Group,
+    Mul,
+    Node,
+    Number,
+    Relation,
+    Sigma,
+    Sub,
+    Symbol,
+)
 from ..model.activations import Activation
 from ..model.notation import Notation
 from .derivation import (
     ActivationInfo,
-    Group,
     Line,
+    Lines,
     Math,
     Section,
     SympyLatex,
     bracket,
+    exp_of,
+    leads_with_minus,
+    name,
     partial,
     plus,
     times,
@@ -68,7 +85,7 @@ class SymbolicView(SympyLatex):
         self.layer_title = layer_title or self._layer_title
         # a private notation: general names must not share the log notation's name cache
         self.letters = Notation.from_spec(self.layers, self.problem.bias, self.problem.notation)
-        self.symbol_latex: dict[sympy.Symbol, str] = {}
+        self.symbol_names: dict[sympy.Symbol, Symbol] = {}
         self.keys: dict[sympy.Symbol, tuple[str, int, int | None, int | None]] = {}
         self.definitions: dict[sympy.Symbol, sympy.Expr] = {}
         self._nets: dict[tuple[int, int], Math] = {}
@@ -78,13 +95,13 @@ class SymbolicView(SympyLatex):
     def q(self, kind: str, l: int, j: Idx | None = None, i: Idx | None = None) -> Math:
         """A quantity's name: a sympy symbol for numbered neurons, a general name for letters."""
         if is_general(j, i):
-            latex = self.letters.quantity(kind, l, j, i).latex
-            return Math(NEEDLESS_BRACKETS.sub(r"\1", latex))
+            general = self.letters.quantity(kind, l, j, i)
+            return Math(Symbol(NEEDLESS_BRACKETS.sub(r"\1", general.latex), general.plain))
         names = self.notation.quantity(kind, l, j, i)
         symbol = sympy.Symbol(names.plain)
-        self.symbol_latex[symbol] = names.latex
+        self.symbol_names[symbol] = Symbol(names.latex, names.plain)
         self.keys[symbol] = (kind, l, j, i)
-        return Math(names.latex, symbol)
+        return Math(self.symbol_names[symbol], symbol)
 
     def s(self, kind: str, l: int, j: int | None = None, i: int | None = None) -> sympy.Symbol:
         return self.q(kind, l, j, i).expr  # type: ignore[return-value]
@@ -94,8 +111,8 @@ class SymbolicView(SympyLatex):
         found = next((e.operands[1] for e in log.entries if e.kind == "new_w"), None)
         plain, latex = (found.name, found.latex) if found is not None else LEARNING_RATE
         symbol = sympy.Symbol(plain)
-        self.symbol_latex[symbol] = latex
-        return Math(latex, symbol)
+        self.symbol_names[symbol] = Symbol(latex, plain)
+        return Math(self.symbol_names[symbol], symbol)
 
     def derived(self, build: Callable[[int], sympy.Expr], l: int, j: Idx, how: str = "show",
                 k: Idx | None = None) -> Math:
@@ -105,13 +122,13 @@ class SymbolicView(SympyLatex):
             return printer(build(j))
         expr = build(1)
         renamed = {1: j, 2: k}
-        names = dict(self.symbol_latex)
+        names = dict(self.symbol_names)
         for symbol in expr.free_symbols:
             kind, layer, n, i = self.keys.get(symbol, ("", l, None, None))
             if kind and layer == l and n in renamed:
-                names[symbol] = self.q(kind, layer, renamed[n], i).latex
+                names[symbol] = name(self.q(kind, layer, renamed[n], i))
         shown = printer(expr, names)
-        return Math(shown.latex, None, shown.atomic)
+        return Math(shown.tree, None, shown.atomic)
 
     def define(self, line: Line) -> Line:
         """Remember symbol = last step as sympy, for checking the derivation end to end."""
@@ -125,8 +142,8 @@ class SymbolicView(SympyLatex):
         """Σ over a layer: written out (elided) for numbered neurons, with Σ for letters."""
         if general and n > 1:
             body = term(Index(letter))
-            rest = "".join(f" + {t.latex}" for t in tail)
-            return Math(f"\\sum_{{{letter}=1}}^{{{n}}} {bracket(body)}{rest}", atomic=False)
+            sigma = Sigma(Symbol(letter, letter), bracket(body), Number("1", 1.0), Number(str(n), float(n)))
+            return Math(Add((sigma, *(t.tree for t in tail))) if tail else sigma, atomic=False)
         return plus([term(k) for k in range(1, n + 1)], self.max_terms, tail)
 
     # -- grouping -----------------------------------------------------------------------------
@@ -134,19 +151,19 @@ class SymbolicView(SympyLatex):
         return self.max_terms is None or all(n <= max(self.max_terms, 1) for n in sizes)
 
     def group(self, sizes: tuple[int, ...], line: Callable[..., Line], letters: str = "j",
-              keep: Callable[..., bool] | None = None) -> Group:
+              keep: Callable[..., bool] | None = None) -> Lines:
         """Every instance when each index range is short, else the general formula and one instance."""
         everything = list(itertools.product(*(range(1, n + 1) for n in sizes)))
         chosen = [ix for ix in everything if keep(*ix)] if keep is not None else everything
         if self.listed(*sizes):
-            return Group([self.define(line(*ix)) for ix in chosen], partial=len(chosen) < len(everything))
+            return Lines([self.define(line(*ix)) for ix in chosen], partial=len(chosen) < len(everything))
         instances = chosen[: self.max_terms or 1] if keep is not None else everything[:1]
         try:  # a range of one value keeps its number: dw_{(i+2)1}, not dw_{(i+2)j}
             general = [line(*(Index(c) if n > 1 else 1 for c, n in zip(letters, sizes)))]
         except _NAME_ERRORS:  # a notation override the letters cannot fill: instances only
             general = []
         indices = ",\\; ".join(index_range(c, n) for c, n in zip(letters, sizes) if n > 1)
-        return Group([self.define(line(*ix)) for ix in instances], general, indices, partial=True)
+        return Lines([self.define(line(*ix)) for ix in instances], general, indices, partial=True)
 
     def selected(self, l: int, j: int, i: int) -> bool:
         names = {self.notation.quantity(k, l, j, i).plain for k in ("weight", "dw", "new_w")}
@@ -185,19 +202,23 @@ class SymbolicView(SympyLatex):
             jac = (f"\\frac{{\\partial {f}(x)_k}}{{\\partial x_j}} = \\begin{{cases}} {f}(x)_j(1 - {f}(x)_j) "
                    f"& k = j \\\\ -{f}(x)_k {f}(x)_j & k \\neq j \\end{{cases}}")
             return ActivationInfo(self.layer_title(l), act.name, f"{f}(x)_j = {act.describe()}", jac)
-        return ActivationInfo(self.layer_title(l), act.name.replace("_", " "), f"{f}(x) = {act.describe()}",
-                              f"{f}'(x) = {act.dact_latex('x', f + '(x)')}")
+        x = Symbol("x", "x")
+        of_x = Apply(Symbol(f, act.name if act.named else "f"), (x,))
+        slope = Apply(Symbol(f"{f}'", f"{of_x.func.text}'"), (x,))
+        return ActivationInfo(self.layer_title(l), act.name.replace("_", " "),
+                              Relation(of_x, "=", act.describe_tree()), Relation(slope, "=", act.dact_tree(x, of_x)))
 
-    def loss_formula(self) -> str:
+    def loss_formula(self) -> Node:
         """The loss in the problem's notation, over all outputs."""
-        n, total = self.layers[-1], self.q("loss", self.L).latex
+        n, total = self.layers[-1], self.q("loss", self.L).tree
         if n == 1:
-            return f"{total} = {self.loss_term(1).latex}"
+            return Relation(total, "=", self.loss_term(1).tree)
         try:
             term = self.loss_term(Index("j"))
-            return f"{total} = \\sum_{{j=1}}^{{{n}}} {bracket(term) if term.latex.startswith('-') else term.latex}"
+            body = bracket(term) if leads_with_minus(term.tree) else term.tree
+            return Relation(total, "=", Sigma(Symbol("j", "j"), body, Number("1", 1.0), Number(str(n), float(n))))
         except _NAME_ERRORS:
-            return self.loss_line().parts[0] + " = " + self.loss_line().parts[-1]
+            return Relation(self.loss_line().parts[0], "=", self.loss_line().parts[-1])
 
     def symbol_rows(self) -> list[list[str]]:
         """The symbols of the network and what each stands for (no values: this style has none)."""
@@ -274,29 +295,27 @@ class SymbolicView(SympyLatex):
         act, z = self.act(l), self.q("net", l, j)
         if act.layerwise:
             n = self.layers[l]
-            exp = lambda k: Math(f"e^{{{self.q('net', l, k).latex}}}",
-                                 None if is_general(k) else sympy.exp(self.s("net", l, k)))
+            exp = lambda k: exp_of(self.q("net", l, k), None if is_general(k) else sympy.exp(self.s("net", l, k)))
             den = self.sum_over(n, exp, "k", is_general(j))
-            value = Math(f"\\frac{{{exp(j).latex}}}{{{den.latex}}}",
-                         None if is_general(j) else sympy.exp(z.expr) / den.expr)
+            value = Math(Frac(exp(j).tree, den.tree), None if is_general(j) else sympy.exp(z.expr) / den.expr)
         else:
-            latex = f"{act.function}({z.latex})" if act.named else act.out_latex(z.latex)
-            value = Math(latex, None if is_general(j) else act.out_sympy(z.expr), atomic=not act.piecewise)
+            tree = Apply(Symbol(act.function, act.name), (z.tree,)) if act.named else act.out_tree(z.tree)
+            value = Math(tree, None if is_general(j) else act.out_sympy(z.expr), atomic=not act.piecewise)
         return Line((self.q("out", l, j), value))
 
     # -- loss -----------------------------------------------------------------------------------
     def loss_term(self, j: Idx) -> Math:
         y, a = self.q("target", self.L, j), self.q("out", self.L, j)
         loss = self.problem.loss
-        return Math(loss.latex(y.latex, a.latex), None if is_general(j) else loss.sympy(y.expr, a.expr), atomic=False)
+        return Math(loss.tree(y.tree, a.tree), None if is_general(j) else loss.sympy(y.expr, a.expr), atomic=False)
 
     @cached_property
-    def loss(self) -> list[Group]:
+    def loss(self) -> list[Lines]:
         n, total = self.layers[-1], self.q("loss", self.L)
         if n == 1:
-            return [Group([self.define(Line((total, self.loss_term(1))))])]
+            return [Lines([self.define(Line((total, self.loss_term(1))))])]
         each = self.group((n,), lambda j: Line((self.q("loss", self.L, j), self.loss_term(j))))
-        return [each, Group([self.loss_line()])]
+        return [each, Lines([self.loss_line()])]
 
     def loss_line(self) -> Line:
         n, total = self.layers[-1], self.q("loss", self.L)
@@ -319,12 +338,12 @@ class SymbolicView(SympyLatex):
         groups.append(self.group((n, prev), lambda j, i: self.dw_line(l, j, i), "ji",
                                  (lambda j, i: self.selected(l, j, i)) if self.selection else None))
         if self.has_bias:
-            groups.append(Group([self.define(self.db_line(l, None))]) if self.shared_bias
+            groups.append(Lines([self.define(self.db_line(l, None))]) if self.shared_bias
                           else self.group((n,), lambda j: self.db_line(l, j)))
-        identity = ""
+        identity: Node | None = None
         if self.act(l).layerwise and self.closed_form(l):
             targets = [self.q("target", l, k) for k in range(1, n + 1)]
-            identity = plus(targets, self.max_terms).latex + " = 1"
+            identity = Relation(plus(targets, self.max_terms).tree, "=", Number("1", 1.0))
         return Section(l, self.layer_title(l), self.act(l).name.replace("_", " "), groups, identity)
 
     def total(self) -> Math:
@@ -360,7 +379,7 @@ class SymbolicView(SympyLatex):
 
     def dact_line(self, l: int, j: Idx) -> Line:
         z, act = self.q("net", l, j), self.act(l)
-        middle = [Math(f"{act.function}'({z.latex})")] if act.named else []
+        middle = [Math(Apply(Symbol(f"{act.function}'", f"{act.name}'"), (z.tree,)))] if act.named else []
         return Line((self.q("dact", l, j), partial(self.q("out", l, j), z), *middle, self.dact_value(l, j)))
 
     def output_delta(self, j: Idx) -> Math | None:
@@ -427,27 +446,28 @@ class SymbolicView(SympyLatex):
             return self.q("dact", l, j)
         a, z = self.q("out", l, k), self.q("net", l, j)
         symbol = sympy.Symbol(f"d{a.expr}/d{z.expr}")
-        self.symbol_latex[symbol] = partial(a, z).latex
+        self.symbol_names[symbol] = partial_symbol = name(partial(a, z))
         self.keys[symbol] = ("jacobian", l, k, j)
-        return Math(self.symbol_latex[symbol], symbol)
+        return Math(partial_symbol, symbol)
 
-    def jacobian_group(self, l: int) -> Group:
+    def jacobian_group(self, l: int) -> Lines:
         """The softmax Jacobian: one line with k = j and one with k ≠ j (general: a cases formula)."""
         n = self.layers[l]
         ks = [1] if n == 1 else [1, 2]
         lines = [self.define(Line((self.jacobian_name(l, k, 1), partial(self.q("out", l, k), self.q("net", l, 1)),
                                    self.tidy(self.jacobian(l, k, 1))))) for k in ks]
         if n == 1 or self.listed(n):
-            return Group(lines, partial=n > 2)
+            return Lines(lines, partial=n > 2)
         try:
             j, k = Index("j"), Index("k")
             same = self.derived(lambda m: self.jacobian(l, 1, 1), l, j, "tidy")
             other = self.derived(lambda m: self.jacobian(l, 2, 1), l, j, "tidy", k)
-            cases = Math(f"\\begin{{cases}} {same.latex} & k = j \\\\ {other.latex} & k \\neq j \\end{{cases}}")
+            kk, jj = Symbol("k", "k"), Symbol("j", "j")
+            cases = Math(Cases(((same.tree, Relation(kk, "=", jj)), (other.tree, Relation(kk, "!=", jj)))))
             general = [Line((partial(self.q("out", l, k), self.q("net", l, j)), cases))]
         except _NAME_ERRORS:
             general = []
-        return Group(lines, general, f"{index_range('j', n)},\\; {index_range('k', n)}", partial=True)
+        return Lines(lines, general, f"{index_range('j', n)},\\; {index_range('k', n)}", partial=True)
 
     def softmax_steps(self, l: int, j: Idx) -> tuple[Math, ...]:
         """dz_j = Σ_k da_k · ∂a_k/∂z_j, with the Jacobian put in, then simplified by sympy."""
@@ -471,7 +491,7 @@ class SymbolicView(SympyLatex):
                       self.max_terms)
         a, y = self.q("out", l, j), self.q("target", l, j)
         targets = plus([self.q("target", l, k) for k in range(1, n + 1)], self.max_terms)
-        collected = Math(f"{a.latex} \\cdot {bracket(targets)} - {y.latex}", _expr(a) * _expr(targets) - _expr(y))
+        collected = Math(Sub(Mul((a.tree, bracket(targets))), y.tree), _expr(a) * _expr(targets) - _expr(y))
         return chain, put_in, values, collected, self.softmax_delta(j)
 
     def softmax_delta(self, j: Idx) -> Math:
@@ -491,7 +511,7 @@ class SymbolicView(SympyLatex):
         n, a, da = self.layers[l], self.q("out", l, j), self.q("dout", l, j)
         inner = self.sum_over(n, lambda k: times(self.q("out", l, k), self.q("dout", l, k)), "k", is_general(j))
         expr = None if is_general(j) else _expr(a) * (_expr(da) - _expr(inner))
-        return Math(f"{a.latex} \\cdot \\left({da.latex} - {bracket(inner)}\\right)", expr)
+        return Math(Mul((a.tree, Group(Sub(da.tree, bracket(inner)), sized=True))), expr)
 
     # -- updates --------------------------------------------------------------------------------------
     @cached_property
@@ -503,7 +523,7 @@ class SymbolicView(SympyLatex):
                                  "ji", (lambda j, i, l=l: self.selected(l, j, i)) if self.selection else None)]
             if self.has_bias and self.problem.training.update_biases:
                 if self.shared_bias:
-                    groups.append(Group([self.define(self.update_line("new_b", "bias", "db", l, None))]))
+                    groups.append(Lines([self.define(self.update_line("new_b", "bias", "db", l, None))]))
                 else:
                     groups.append(self.group((n,), lambda j, l=l: self.update_line("new_b", "bias", "db", l, j)))
             sections.append(Section(l, self.layer_title(l), self.act(l).name.replace("_", " "), groups))
@@ -514,7 +534,7 @@ class SymbolicView(SympyLatex):
         before, g = self.q(old, l, j, i), self.q(grad, l, j, i)
         step = times(self.eta, g)
         expr = None if before.expr is None or step.expr is None else before.expr - step.expr
-        return Line((self.q(new, l, j, i), Math(f"{before.latex} - {step.latex}", expr, atomic=False)))
+        return Line((self.q(new, l, j, i), Math(Sub(before.tree, step.tree), expr, atomic=False)))
 
 
 def _expr(m: Math) -> sympy.Expr:

@@ -36,10 +36,11 @@ from ...engine.log import TraceLog
 from ...engine.rounding import Rounding
 from ...engine.trace import trace
 from ...errors import ProblemError
+from ...formula.tree import Node
 from ...model.problem import Problem
 from ...outputs import write_files
 from ...render import RenderOptions, environment, tidy
-from ...render.printers import Printer
+from ...render.printers import Printer, source
 from ...render.view import Viewer
 from .. import variants as drawing
 from ..exercise import Exercise
@@ -279,8 +280,8 @@ class HtmlPrinter(Printer):
         level = min(max(level + 1, 2), 6)      # the LMS page has its own h1
         return f"<h{level}>{content}</h{level}>"
 
-    def inline(self, latex: str) -> str:
-        return f"\\({html.escape(latex.strip(), quote=False)}\\)"
+    def inline(self, latex: str | Node) -> str:
+        return f"\\({html.escape(source(latex).strip(), quote=False)}\\)"
 
     def display(self, latex: str) -> str:
         return f"<p>\\[{html.escape(latex.strip(), quote=False)}\\]</p>"
