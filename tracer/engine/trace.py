@@ -18,6 +18,7 @@ import numpy as np
 from ..model.layers import Dense, EntryParts
 from ..model.notation import Names, Notation
 from ..model.optimizers import Slot
+from ..model.conv_problem import ConvProblem
 from ..model.problem import Problem
 from .log import Entry, TraceLog
 from .numeric import Params, Pass, initial_state, mean_gradients, run_example, updated
@@ -27,6 +28,9 @@ from .rounding import Rounding
 
 def trace(problem: Problem) -> TraceLog:
     """Train as the problem says; record the steps it asks to see in full."""
+    if isinstance(problem, ConvProblem):  # a convolutional network: engine/convtrace.py
+        from .convtrace import trace_conv
+        return trace_conv(problem)
     with _collector_paused():
         return _trace(problem)
 

@@ -6,7 +6,7 @@ any terminal and any e-mail, with names in their plain form.
 from __future__ import annotations
 
 from .printer import FormulaPrinter
-from .tree import (Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
+from .tree import (Add, Apply, Cases, Floor, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
                    Relation, Sigma, Sub, Symbol, Text, Where)
 
 _SIGNS = {"cdot": " · ", "odot": " ⊙ "}
@@ -63,6 +63,9 @@ class TextPrinter(FormulaPrinter[str]):
 
     def _print_Sigma(self, node: Sigma, lead: bool) -> str:
         return f"sum_{node.index.text} {self.print(node.body, True)}"
+
+    def _print_Floor(self, node: Floor, lead: bool) -> str:
+        return f"floor({self.print(node.body, True)})"
 
     def _print_Group(self, node: Group, lead: bool) -> str:
         return f"({self.print(node.body, True)})"

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
-    "Add", "Apply", "Cases", "Frac", "Gap", "Group", "Matrix", "Mul", "Neg", "Node", "Number",
+    "Add", "Apply", "Cases", "Floor", "Frac", "Gap", "Group", "Matrix", "Mul", "Neg", "Node", "Number",
     "Pow", "Relation", "Sigma", "Sub", "Symbol", "Text", "Where", "number", "symbol",
 ]
 
@@ -158,6 +158,13 @@ class Where(Node):
 
     body: Node
     reason: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Floor(Node):
+    """The floor of a value, ⌊x⌋ (an output size of a convolution or pooling layer)."""
+
+    body: Node
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import functools
 from .latex import BMATRIX_COLUMNS, LatexPrinter
 from .names import name_width
 from .printer import FormulaPrinter
-from .tree import (Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
+from .tree import (Add, Apply, Cases, Floor, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
                    Relation, Sigma, Sub, Symbol, Text, Where)
 
 PLUS = 2.4        # a binary + or -, with its spacing
@@ -77,6 +77,9 @@ class WidthPrinter(FormulaPrinter[float]):
 
     def _print_Sigma(self, node: Sigma, lead: bool) -> float:
         return 2.0 + 0.7 * name_width(node.index.latex) + self.print(node.body, True)
+
+    def _print_Floor(self, node: Floor, lead: bool) -> float:
+        return self.print(node.body, True) + 2 * BRACKET
 
     def _print_Group(self, node: Group, lead: bool) -> float:
         return self.print(node.body, True) + 2 * BRACKET

@@ -285,6 +285,9 @@ def _syntax(source: str, language: str, line: int, column: int | None, reason: s
 def _parse(raw: Any, r: Reader) -> Problem:
     if raw is None:
         raise r.fail(f"found an empty file; expected {PROBLEM_HELP}")
+    from .conv_problem import is_conv, parse_conv
+    if is_conv(raw):  # a convolutional network (model/conv_problem.py)
+        return parse_conv(raw, r)
     top = r.mapping(raw, TOP_FIELDS, required=REQUIRED_TOP, what=PROBLEM_HELP)
     rn = r.at("network")
     net = rn.mapping(top["network"], NETWORK_FIELDS, what=REQUIRED_TOP["network"],

@@ -1,0 +1,261 @@
+"""Convolutional networks: the log against PyTorch's recorded figures, an independent numpy
+reference written here from the formulas (loops, no tracer code), central differences,
+max-pool ties, output sizes with the floor, parameter counts, the names, and the errors."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tracer.cli import main
+from tracer.engine.trace import trace
+from tracer.errors import ProblemError
+from tracer.model.conv_problem import ConvProblem
+from tracer.model.problem import Problem
+
+FIGURES = json.loads((Path(__file__).with_name("conv_torch_figures.json")).read_text(encoding="utf-8"))
+CASES = {c["name"]: c for c in FIGURES["cases"]}
+
+
+def problem_of(case: dict, **extra) -> ConvProblem:
+    raw = {"network": {"input": {"shape": case["shape"]},
+                       "layers": [dict(s, activation=s.get("activation", "softmax")) if s["type"] == "dense" else s
+                                  for s in case["layers"]]},
+           "conventions": {"convolution": case["convolution"]},
+           "loss": "cross_entropy", "training": {"learning_rate": 0.1},
+           "data": [{"input": case["input"], "target": case["target"]}], **extra}
+    p = Problem.from_dict(raw)
+    assert isinstance(p, ConvProblem)
+    return p
+
+
+def values(log, kind: str, layer: int) -> list[float]:
+    return [e.value for e in log.select(kind=kind, layer=layer, step=1)]
+
+
+# --- an independent reference: the formulas as loops ----------------------------------
+def ref_conv(x: np.ndarray, K: np.ndarray, b: np.ndarray, stride: int, pad: int, flip: bool) -> np.ndarray:
+    C, H, W = x.shape
+    F_, _, kh, kw = K.shape
+    xp = np.zeros((C, H + 2 * pad, W + 2 * pad))
+    xp[:, pad:pad + H, pad:pad + W] = x
+    oh, ow = (H - kh + 2 * pad) // stride + 1, (W - kw + 2 * pad) // stride + 1
+    z = np.zeros((F_, oh, ow))
+    for f in range(F_):
+        for i in range(oh):
+            for j in range(ow):
+                total = b[f]
+                for c in range(C):
+                    for u in range(kh):
+                        for v in range(kw):
+                            k = K[f, c, kh - 1 - u, kw - 1 - v] if flip else K[f, c, u, v]
+                            total += k * xp[c, i * stride + u, j * stride + v]
+                z[f, i, j] = total
+    return z
+
+
+def ref_pool(x: np.ndarray, size: int, stride: int, mode: str) -> np.ndarray:
+    C, H, W = x.shape
+    oh, ow = (H - size) // stride + 1, (W - size) // stride + 1
+    out = np.zeros((C, oh, ow))
+    for c in range(C):
+        for i in range(oh):
+            for j in range(ow):
+                win = x[c, i * stride:i * stride + size, j * stride:j * stride + size]
+                out[c, i, j] = win.max() if mode == "max" else win.mean()
+    return out
+
+
+ACT = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+       "linear": lambda z: z}
+
+
+def ref_loss(case: dict, layers: list[dict]) -> float:
+    a = np.array(case["input"], dtype=float)
+    flip = case["convolution"] == "convolution"
+    for s in layers:
+        if s["type"] == "conv":
+            a = ACT[s["activation"]](ref_conv(a, np.array(s["weights"]), np.array(s["biases"]),
+                                              s.get("stride", 1), s.get("padding", 0), flip))
+        elif s["type"] in ("maxpool", "avgpool"):
+            a = ref_pool(a, s["size"], s.get("stride", s["size"]), s["type"][:3])
+        elif s["type"] == "flatten":
+            a = a.reshape(-1)
+        else:
+            net = np.array(s["weights"]) @ a + np.array(s["biases"])
+            a = np.exp(net - net.max()) / np.exp(net - net.max()).sum()
+    return float(-(np.array(case["target"]) * np.log(a)).sum())
+
+
+# --- PyTorch's figures ----------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_pytorch(name):
+    case = CASES[name]
+    fig = case["figures"]
+    log = trace(problem_of(case))
+    assert log["E"].value == pytest.approx(fig["loss"], abs=1e-12)
+    for key, m in fig["maps"].items():
+        letter, l = key[0], int(key[1:])
+        kind = {"Z": "cell_net", "A": "cell_out", "P": "pooled"}[letter]
+        assert values(log, kind, l) == pytest.approx(np.ravel(m["value"]).tolist(), abs=1e-12), key
+        if m["grad"] is not None and letter in "AP" and log.select(kind="cell_dout", layer=l):
+            assert values(log, "cell_dout", l) == pytest.approx(np.ravel(m["grad"]).tolist(), abs=1e-12), key
+        if m["grad"] is not None and letter == "Z":
+            assert values(log, "cell_dnet", l) == pytest.approx(np.ravel(m["grad"]).tolist(), abs=1e-12), key
+    for l, g in fig["params"].items():
+        conv = case["layers"][int(l) - 1]["type"] == "conv"
+        assert values(log, "dk" if conv else "dw", int(l)) == pytest.approx(np.ravel(g["dweights"]).tolist(), abs=1e-12)
+        assert values(log, "db", int(l)) == pytest.approx(g["dbiases"], abs=1e-12)
+
+
+# --- the numpy reference and central differences --------------------------------------
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_forward_matches_loop_reference(name):
+    case = CASES[name]
+    log = trace(problem_of(case))
+    assert log["E"].value == pytest.approx(ref_loss(case, case["layers"]), abs=1e-12)
+    s = case["layers"][0]
+    z = ref_conv(np.array(case["input"]), np.array(s["weights"]), np.array(s["biases"]), s.get("stride", 1),
+                 s.get("padding", 0), case["convolution"] == "convolution")
+    assert values(log, "cell_net", 1) == pytest.approx(z.ravel().tolist(), abs=1e-12)
+
+
+@pytest.mark.parametrize("name", ["single-channel", "rgb-padding-stride", "flipped", "two-convs"])
+def test_gradients_match_central_differences(name):
+    case = CASES[name]
+    log = trace(problem_of(case))
+    h = 1e-6
+    for l, s in enumerate(case["layers"], 1):
+        if "weights" not in s:
+            continue
+        kind = "dk" if s["type"] == "conv" else "dw"
+        grads = values(log, kind, l)
+        flat = np.ravel(s["weights"])
+        for n in range(0, flat.size, max(1, flat.size // 7)):   # a spread of weights of every layer
+            def loss_at(delta: float) -> float:
+                w = flat.copy()
+                w[n] += delta
+                layers = [dict(t) for t in case["layers"]]
+                layers[l - 1]["weights"] = w.reshape(np.shape(s["weights"])).tolist()
+                return ref_loss(case, layers)
+            assert grads[n] == pytest.approx((loss_at(h) - loss_at(-h)) / (2 * h), abs=1e-6)
+
+
+def test_the_flipped_convention_sums_the_flipped_kernel_and_updates_the_kernel_as_written():
+    case = CASES["flipped"]
+    log = trace(problem_of(case))
+    z = log["Z1[1,1,1]"]
+    K = np.array(case["layers"][0]["weights"])
+    # the first product pairs the window's first cell with the kernel's last weight
+    assert z.operands[0].name == "K1[1,1,3,3]" and z.operands[0].value == K[0, 0, 2, 2]
+    assert z.operands[1].name == "X[1,1,1]"
+    new = log["K1[1,1,1,1]+"]
+    assert new.value == pytest.approx(K[0, 0, 0, 0] - 0.1 * log["dK1[1,1,1,1]"].value, abs=1e-15)
+
+
+def test_max_pool_ties_route_to_the_first_maximum():
+    case = CASES["ties"]
+    log = trace(problem_of(case))
+    # window 1 holds 1.0 at [1,1], [1,2] and [2,2]: the gradient goes to [1,1] only
+    p = log["dP2[1,1,1]"].value
+    assert log["dA1[1,1,1]"].value == p != 0
+    assert log["dA1[1,1,2]"].value == 0 and log["dA1[1,2,2]"].value == 0
+    assert log["dA1[1,1,2]"].operands == ()
+    assert log["dA1[1,3,1]"].value == log["dP2[1,2,1]"].value and log["dA1[1,4,1]"].value == 0
+
+
+def test_output_sizes_use_the_floor_and_parameter_counts():
+    case = CASES["rgb-padding-stride"]
+    log = trace(problem_of(case))
+    h = log["Hout1"]
+    # (7 - 3 + 2·1)/2 + 1 = 4; the pool: ⌊(4 - 2)/2⌋ + 1 = 2
+    assert (h.value, h.shown, log["Hout2"].value) == (4, "4", 2)
+    assert h.substitution_latex() == "\\left\\lfloor \\frac{7 - 3 + 2 \\cdot 1}{2} \\right\\rfloor + 1"
+    assert log["params1"].value == 2 * (3 * 3 * 3 + 1) == 56
+    assert log["params4"].value == 3 * (8 + 1)
+    assert log["params1"].substitution_latex() == "2 \\cdot (3 \\cdot 3 \\cdot 3 + 1)"
+
+
+def test_floor_drops_a_row():
+    raw = {"network": {"input": {"shape": [1, 6, 6]}, "layers": [
+        {"type": "conv", "filters": 1, "kernel": 3, "stride": 2, "activation": "linear",
+         "weights": [[[[1, 0, 0], [0, 0, 0], [0, 0, 0]]]], "biases": [0]},
+        {"type": "flatten"}, {"type": "dense", "units": 1, "activation": "linear", "weights": [[1, 1, 1, 1]],
+                              "biases": [0]}]},
+        "loss": "half_squared_error", "training": {"learning_rate": 0.1},
+        "data": [{"input": [[float(10 * r + c) for c in range(6)] for r in range(6)], "target": [0]}]}
+    log = trace(Problem.from_dict(raw))
+    assert log["Hout1"].value == math.floor((6 - 3) / 2) + 1 == 2
+    # the kernel reads the window's top-left cell: cells (1,1), (1,3), (3,1), (3,3)
+    assert values(log, "cell_net", 1) == [0, 2, 20, 22]
+
+
+def test_names_count_from_index_base_and_the_json_has_cells():
+    case = CASES["single-channel"]
+    log = trace(problem_of(case, conventions={"convolution": "cross_correlation", "index_base": 0}))
+    z = log["Z1[0,0,0]"]
+    assert z.cell == (1, 1, 1) and z.to_dict()["cell"] == [1, 1, 1]
+    assert log["dK1[1,0,2,2]"].cell == (2, 1, 3, 3)
+    assert "cell" not in log["Z4[0]"].to_dict()
+
+
+def test_every_entry_adds_up():
+    """The arithmetic rule: each entry's op on its operands' values gives its value."""
+    for case in CASES.values():
+        log = trace(problem_of(case))
+        for e in log:
+            if e.operands:
+                assert e.recompute([o.value for o in e.operands]) == pytest.approx(e.value, abs=1e-12), e.name
+
+
+# --- errors ---------------------------------------------------------------------------
+BASE = {"network": {"input": {"shape": [1, 4, 4]}, "layers": [
+    {"type": "conv", "filters": 1, "kernel": 3, "weights": [[[[0.1] * 3] * 3]], "biases": [0.0]},
+    {"type": "flatten"}, {"type": "dense", "units": 1, "weights": [[0.1] * 4], "biases": [0.0]}]},
+    "loss": "half_squared_error", "training": {"learning_rate": 0.1},
+    "data": [{"input": [[[0.5] * 4] * 4], "target": [1]}]}
+
+
+def with_layer(k: int, **changes) -> dict:
+    raw = json.loads(json.dumps(BASE))
+    raw["network"]["layers"][k].update(changes)
+    return raw
+
+
+@pytest.mark.parametrize("raw, message", [
+    (with_layer(0, kernel=5, weights=[[[[0.1] * 5] * 5]]),
+     "network.layers[0]: found a 5×5 kernel on layer 1 (conv) for a 4×4 input with padding 0×0; expected a "
+     "kernel of at most 4×4 (the padded input)"),
+    (with_layer(0, weights=[[[[0.1] * 3] * 2]]),
+     "network.layers[0].weights: found 1×1×2×3 (nested lists of shape 1×1×2×3); expected 1×1×3×3 numbers, "
+     "weights[f][c][i][j] of layer 1 (conv): 1 filter × 1 channel × a 3×3 kernel"),
+    (with_layer(1, type="maxpool", size=2),
+     "network.layers[1]: found a maxpool layer last"),
+    (with_layer(0, stride=[1, 0]), "network.layers[0].stride[1]: found 0; expected a whole number or a "
+                                   "[height, width] pair, each at least 1"),
+    (with_layer(0, activation="softmax"), "network.layers[0].activation: found softmax on layer 1 (conv)"),
+])
+def test_bad_shapes_are_one_line_errors(raw, message):
+    if message.endswith("last"):
+        raw["network"]["layers"] = raw["network"]["layers"][:2]
+        message = "network.layers[1]: found a maxpool layer last; expected a dense layer last"
+    with pytest.raises(ProblemError) as info:
+        Problem.from_dict(raw, source="p.yaml")
+    assert str(info.value).startswith("p.yaml: " + message)
+    assert "\n" not in str(info.value)
+
+
+def test_dense_on_a_map_needs_flatten(tmp_path, capsys):
+    raw = json.loads(json.dumps(BASE))
+    del raw["network"]["layers"][1]
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(raw))
+    out = tmp_path / "out.md"
+    assert main(["run", str(path), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"tracer: {path}: network.layers[1]: found layer 2 (dense) on a 1×2×2 feature map; expected "
+                   "a flatten layer before the first dense layer\n")
+    assert not out.exists()
