@@ -14,7 +14,7 @@ from ..engine.log import Entry, TraceLog
 from ..engine.ops import Operand
 
 #: Kinds whose values are derivatives of the loss: their sign depends on the convention.
-GRADIENT_KINDS = frozenset({"dout", "dnet", "dw", "db"})
+GRADIENT_KINDS = frozenset({"dout", "dnet", "dw", "db", "cell_dout", "cell_dnet", "dk"})
 #: Given data that differ per example (the others, weights, biases and the rate, are shared).
 _PER_EXAMPLE = frozenset({"input", "target"})
 
@@ -109,6 +109,9 @@ class Graph:
 def data_kinds(log: TraceLog) -> dict[str, str]:
     """The kind of each given-data name the log's operands use (w5 -> weight, x1 -> input)."""
     notation, problem = log.notation, log.problem
+    own = getattr(notation, "data_kinds", None)
+    if own is not None:  # a convolutional network's bracket names (model/conv.py ConvNames)
+        return dict(own())
     layers = problem.layers
     L = len(layers) - 1
     kinds: dict[str, str] = {"eta": "rate"}

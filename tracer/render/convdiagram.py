@@ -1,0 +1,197 @@
+"""The feature maps of a convolutional network, drawn: the input and every conv and pool
+layer's output as grids of cells (numbers in them while a map is small), the kernel window
+of the first cell on the map a conv layer reads and that cell on its output, and every
+pooling window on the map a pool reads with its winning cell shaded.
+
+``spec`` reads the first recorded example of the view, ``layout`` places everything once
+(centimetres, y down), and ``to_svg`` / ``to_tikz`` translate the same layout, so both
+drawings agree. Output is deterministic; texts are escaped for their format.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..model.conv import Conv2D, Pool
+from .diagram import SVG_FONT, _num
+from .escape import latex_text, xml_text
+from .printers import Printer
+
+if TYPE_CHECKING:
+    from .convview import ConvView
+
+CELL = 0.62          # cm per cell
+SMALL_CELL = 0.16    # cm per cell of a map drawn without numbers
+GAP = 1.4            # between columns and between maps of a column
+LABEL = 0.3
+NUMBER = 0.2
+MARGIN = 0.4
+SCALE = 40.0         # SVG px per cm
+WINDOW_COLOUR = "#1f5fbf"     # the kernel window and the cell it makes: blue
+POOL_COLOUR = "#b3261e"       # pooling windows: red; winners shaded
+WIN_FILL = "#f6d5d2"
+CELL_FILL = "#dbe7fb"
+LIMIT = 12           # maps larger than this (rows or columns) have no numbers
+
+
+@dataclass
+class MapSpec:
+    """One channel of a map: its name, its shown values, and what is marked on it."""
+
+    label: str
+    values: np.ndarray                                       # shown strings, rows × columns
+    windows: list[tuple[int, int, int, int, str]] = field(default_factory=list)   # row, col, h, w, colour
+    filled: dict[tuple[int, int], str] = field(default_factory=dict)              # cell -> fill colour
+
+
+@dataclass
+class Box:
+    x: float
+    y: float
+    w: float
+    h: float
+    stroke: str
+    fill: str | None
+    width: float
+
+
+@dataclass
+class Label:
+    x: float
+    y: float
+    text: str
+    size: float
+
+
+@dataclass
+class Layout:
+    width: float
+    height: float
+    boxes: list[Box]
+    labels: list[Label]
+
+
+def spec(view: ConvView) -> list[list[MapSpec]]:
+    """Columns of maps: the input, then each conv and pool layer's output (first recorded example)."""
+    step = view.steps[0]
+    ex = view.examples(step)[0]
+    problem, names = view.problem, view.names
+    x = problem.input_map(ex - 1)
+    maps: dict[int, list[MapSpec]] = {0: [
+        MapSpec(names.cell_names("X", None, [c]).plain.replace(f"[{c + names.base}]", f"[{c + names.base},·,·]"),
+                np.array([problem.rounding.show_given(float(v)) for v in x[c].ravel()], dtype=object).reshape(x[c].shape))
+        for c in range(x.shape[0])]}
+    for layer in view.stack:
+        if not isinstance(layer, (Conv2D, Pool)):
+            continue
+        l = layer.index
+        kind, letter = ("cell_out", "A") if isinstance(layer, Conv2D) else ("pooled", "P")
+        shown = view.shown_map(view.entries(kind, step, ex, l), layer.out_shape)
+        maps[l] = [MapSpec(f"{letter}{l}[{c + names.base},·,·]", shown[c]) for c in range(layer.out_shape[0])]
+        below = maps.get(l - 1)
+        if below is None:
+            continue
+        if isinstance(layer, Conv2D):
+            (kh, kw), (ph, pw) = layer.kernel, layer.padding
+            for m in below:
+                m.windows.append((-ph, -pw, kh, kw, WINDOW_COLOUR))
+            for m in maps[l]:
+                m.filled[(0, 0)] = CELL_FILL
+        else:
+            kh, kw = layer.size
+            for e, at in zip(view.entries("pooled", step, ex, l), np.ndindex(*layer.out_shape)):
+                c, i, j = at
+                p, q = i * layer.stride[0], j * layer.stride[1]
+                below[c].windows.append((p, q, kh, kw, POOL_COLOUR))
+                if layer.mode == "max":
+                    values = [o.value for o in e.operands]
+                    first = values.index(max(values))
+                    below[c].filled[(p + first // kw, q + first % kw)] = WIN_FILL
+    return [maps[k] for k in sorted(maps)]
+
+
+def layout(columns: list[list[MapSpec]]) -> Layout:
+    boxes: list[Box] = []
+    labels: list[Label] = []
+    x = MARGIN
+    height = 0.0
+    for column in columns:
+        y = MARGIN + LABEL + 0.15
+        widest = 0.0
+        for m in column:
+            rows, cols = m.values.shape
+            small = rows > LIMIT or cols > LIMIT
+            cell = SMALL_CELL if small else CELL
+            labels.append(Label(x + cols * cell / 2, y - 0.15, m.label, LABEL))
+            for (i, j), fill in sorted(m.filled.items()):
+                boxes.append(Box(x + j * cell, y + i * cell, cell, cell, "none", fill, 0))
+            for i in range(rows):
+                for j in range(cols):
+                    boxes.append(Box(x + j * cell, y + i * cell, cell, cell, "#777777", None, 0.6))
+                    if not small:
+                        labels.append(Label(x + (j + 0.5) * cell, y + (i + 0.5) * cell + 0.35 * NUMBER,
+                                            str(m.values[i, j]), NUMBER))
+            for (i, j, h, w, colour) in m.windows:
+                boxes.append(Box(x + j * cell, y + i * cell, w * cell, h * cell, colour, None, 1.8))
+            widest = max(widest, cols * cell)
+            y += rows * cell + GAP
+        height = max(height, y)
+        x += widest + GAP
+    return Layout(x - GAP + MARGIN, height - GAP + MARGIN, boxes, labels)
+
+
+def _px(cm: float) -> str:
+    return _num(cm * SCALE, 1)
+
+
+def to_svg(lay: Layout, title: str = "") -> str:
+    w, h = _px(lay.width), _px(lay.height)
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
+            f'font-family="{SVG_FONT}" text-anchor="middle">')]
+    if title:
+        out.append(f"<title>{xml_text(title)}</title>")
+    out.append(f'<rect width="{w}" height="{h}" fill="white"/>')
+    for b in lay.boxes:
+        fill = b.fill or "none"
+        stroke = f' stroke="{b.stroke}" stroke-width="{_num(b.width, 1)}"' if b.width else ""
+        out.append(f'<rect x="{_px(b.x)}" y="{_px(b.y)}" width="{_px(b.w)}" height="{_px(b.h)}" fill="{fill}"{stroke}/>')
+    for t in lay.labels:
+        out.append(f'<text x="{_px(t.x)}" y="{_px(t.y)}" font-size="{_px(t.size)}">{xml_text(t.text)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _tikz_colour(hex_colour: str) -> str:
+    """``#1f5fbf`` as xcolor's ``{rgb,255:red,31; green,95; blue,191}``."""
+    r, g, b = (int(hex_colour[k:k + 2], 16) for k in (1, 3, 5))
+    return f"{{rgb,255:red,{r}; green,{g}; blue,{b}}}"
+
+
+def to_tikz(lay: Layout) -> str:
+    """The same layout in TikZ (y flipped: TikZ's y goes up)."""
+    out = ["\\begin{tikzpicture}[x=1cm,y=-1cm,font=\\sffamily]"]
+    for b in lay.boxes:
+        opts = []
+        if b.fill:
+            opts.append(f"fill={_tikz_colour(b.fill)}")
+        if b.width:
+            opts.append(f"draw={_tikz_colour(b.stroke)}")
+            opts.append(f"line width={_num(b.width * 0.4, 2)}pt")
+        else:
+            opts.append("draw=none")
+        out.append(f"\\path[{','.join(opts)}] ({_num(b.x, 3)},{_num(b.y, 3)}) rectangle "
+                   f"({_num(b.x + b.w, 3)},{_num(b.y + b.h, 3)});")
+    for t in lay.labels:
+        size = "\\scriptsize" if t.size <= NUMBER else "\\small"
+        out.append(f"\\node at ({_num(t.x, 3)},{_num(t.y - 0.3 * t.size, 3)}) {{{size} {latex_text(t.text)}}};")
+    out.append("\\end{tikzpicture}")
+    return "\n".join(out) + "\n"
+
+
+def conv_figure(printer: Printer, view: ConvView, name: str) -> str:
+    """The feature maps as the printer's figure: SVG (inline or beside the Markdown), TikZ in LaTeX."""
+    lay = layout(spec(view))
+    caption = "Feature maps: the kernel window of the first cell (blue), pooling windows and their winners (red)"
+    return printer.figure(to_svg(lay, view.problem.title), to_tikz(lay), name, caption)
