@@ -259,3 +259,106 @@ def test_dense_on_a_map_needs_flatten(tmp_path, capsys):
     assert err == (f"tracer: {path}: network.layers[1]: found layer 2 (dense) on a 1×2×2 feature map; expected "
                    "a flatten layer before the first dense layer\n")
     assert not out.exists()
+
+
+# --- the walkthrough, the diagram, the checker ----------------------------------------
+GALLERY = Path(__file__).resolve().parent.parent / "worked_examples"
+
+
+def render(problem, fmt: str = "md", **options) -> str:
+    from tracer.render import RenderOptions, render_text
+    return render_text(trace(problem), fmt, RenderOptions(inline_svg=False, **options)).text
+
+
+def test_every_printed_line_adds_up():
+    """The arithmetic rule on what is printed: each entry's op on its operands' shown numbers
+    gives its shown value, up to the rounding of what was shown (4 decimals here)."""
+    for name in ("conv-5x5", "conv-rgb-stride"):
+        log = trace(Problem.from_file(GALLERY / name / "problem.yaml"))
+        for e in log:
+            if e.operands:
+                again = e.recompute([float(o.shown) for o in e.operands])
+                assert abs(again - float(e.shown)) <= 1e-3 * (1 + len(e.operands)), (name, e.name)
+
+
+def test_walkthrough_marks_the_receptive_field_the_winners_and_the_first_cell():
+    md = render(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"))
+    assert "| 1 | **1** | **0** | **2** | 1 | 0 |" in md        # X rows 1-3, columns 1-3
+    assert "| 4 | 1 | 2 | 1 | 0 | 1 |" in md
+    # the first cell in full, then every cell elided past --max-terms
+    assert ("= 0.1 \\cdot 1 + (-0.2) \\cdot 0 + 0.3 \\cdot 2 + 0 \\cdot 0 + 0.5 \\cdot 1 + (-0.1) \\cdot 1 + "
+            "0.2 \\cdot 2 + 0.1 \\cdot 1 \\\\\n&\\quad + (-0.3) \\cdot 0 + 0.1 \\\\\n&= 1.7") in md
+    assert "P^{(2)}_{1,1,1} = \\max(A^{(1)}_{1,1,1}, A^{(1)}_{1,1,2}, A^{(1)}_{1,2,1}, A^{(1)}_{1,2,2}) = " \
+           "\\max(1.7, 0.2, 0.8, 1) = 1.7" in md
+    assert "Max pooling (layer 2) routes the gradient" in md
+    tex = render(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"), "tex")
+    assert "\\boxed{1} & \\boxed{0} & \\boxed{2} & 1 & 0" in tex
+
+
+def test_a_tie_is_said():
+    md = render(problem_of(CASES["ties"]))
+    assert ("$P^{(2)}_{1,1,1}$ is a tie: $A^{(1)}_{1,1,1}$, $A^{(1)}_{1,1,2}$, $A^{(1)}_{1,2,2}$ all hold the "
+            "maximum $1$. The gradient goes to the first in row-major order, $A^{(1)}_{1,1,1}$ (PyTorch's rule), "
+            "the others get 0.") in md
+
+
+def test_the_floor_names_the_rows_it_drops():
+    raw = json.loads(json.dumps(BASE))
+    raw["network"]["input"]["shape"] = [1, 6, 6]
+    raw["network"]["layers"][0]["stride"] = 2
+    raw["data"][0]["input"] = [[[0.5] * 6] * 6]
+    md = render(Problem.from_dict(raw))
+    assert "Layer 1: the floor drops a remainder of 1 in the rows: row 6 of the input is never covered by a window." in md
+    assert "Layer 1: the floor drops a remainder of 1 in the columns: column 6 of the input is never covered" in md
+
+
+@pytest.mark.parametrize("style", ["chain-rule", "narrative", "matrix", "symbolic"])
+def test_every_style_renders(style):
+    p = Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml")
+    md, tex = render(p, style=style), render(p, "tex", style=style)
+    assert "## The network" in md and "\\section{The network}" in tex
+    cells = md.count("Z^{(1)}_{1,1,1} &= K^{(1)}_{1,1,1,1}")
+    if style == "symbolic":
+        assert "\\sum_{c} \\sum_{u=1}^{k_h} \\sum_{v=1}^{k_w} K_{f,c,u,v}" in md and cells == 0
+        assert "\\frac{\\partial E}{\\partial K_{f,c,u,v}} = \\sum_{i} \\sum_{j} \\delta_{f,i,j}" in md
+    elif style == "matrix":
+        assert cells == 1 and "Z^{(1)}_{1,1,2} &=" not in md      # the worked cell, then grids
+    else:
+        assert cells == 2 and "Z^{(1)}_{1,1,2} &=" in md          # in full, then every cell
+
+
+def test_json_log_names_kinds_and_cells(tmp_path):
+    out = tmp_path / "log.json"
+    assert main(["run", str(GALLERY / "conv-5x5" / "problem.yaml"), "--format", "json", "-o", str(out)]) == 0
+    data = json.loads(out.read_text())
+    kinds = {e["kind"] for e in data["entries"]}
+    assert {"out_size", "params", "cell_net", "cell_out", "pooled", "cell_dout", "cell_dact", "cell_dnet", "dk",
+            "new_k"} <= kinds
+    dk = next(e for e in data["entries"] if e["name"] == "dK1[1,1,2,3]")
+    assert dk["cell"] == [1, 1, 2, 3] and dk["layer"] == 1 and len(dk["depends_on"]) == 9
+    assert data["problem"]["network"]["layers"][1] == {"type": "maxpool", "size": [2, 2], "stride": [1, 1]}
+
+
+def test_diagram_draws_the_kernel_window_and_pooling_windows():
+    from tracer.render.convdiagram import POOL_COLOUR, WINDOW_COLOUR, WIN_FILL, layout, spec, to_svg, to_tikz
+    from tracer.render.convview import ConvView
+    from tracer.render.printers import MarkdownPrinter
+    log = trace(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"))
+    lay = layout(spec(ConvView(log, MarkdownPrinter(), 8, "chain-rule")))
+    svg, tikz = to_svg(lay), to_tikz(lay)
+    assert svg.count(f'stroke="{WINDOW_COLOUR}"') == 1          # one kernel window on the one input channel
+    assert svg.count(f'stroke="{POOL_COLOUR}"') == 8            # 2 channels × 2×2 pooled cells
+    assert svg.count(f'fill="{WIN_FILL}"') >= 2
+    assert tikz.count("rectangle") == sum(1 for b in lay.boxes)
+
+
+def test_the_gallery_exercise_is_graded(capsys):
+    answers = GALLERY / "conv-lenet-exercise" / "answers-student.txt"
+    assert main(["check", "conv-lenet-exercise", str(answers), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    verdicts = {r["name"]: (r["verdict"], r["expected"]) for r in report["records"]}
+    # the student forgot the dense layer's biases: 10 · 32 = 320, not 10 · (32 + 1) = 330
+    assert verdicts.pop("params6") == ("wrong", 330)
+    assert verdicts == {"Hout1": ("correct", 10), "Wout1": ("correct", 10), "params1": ("correct", 40),
+                        "Hout2": ("correct", 5), "Hout3": ("correct", 4), "params3": ("correct", 136),
+                        "Hout4": ("correct", 2), "params7": ("correct", 33)}

@@ -19,6 +19,7 @@ from .engine.trace import trace
 from .examples import example_path
 from .outputs import write_atomic
 from .model.graph_problem import GraphProblem, is_expression_file
+from .model.conv_problem import ConvProblem
 from .model.problem import Problem
 from .resources import examples_dir
 
@@ -36,6 +37,7 @@ class Walkthrough:
     name: str
     style: str
     problem: str = "problem.yaml"   # another problem file of the same folder (e.g. a long run)
+    sheet: str = ""                 # exercise | answer_key: the sheet instead of the walkthrough
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,8 @@ def catalogue(root: Path | None = None) -> list[Example]:
     root = root or examples_dir()
     raw = yaml.safe_load((root / "gallery.yaml").read_text(encoding="utf-8"))
     return [Example(item["example"], item["teaches"],
-                    tuple(Walkthrough(item["example"], w["name"], w["style"], w.get("problem", "problem.yaml"))
+                    tuple(Walkthrough(item["example"], w["name"], w["style"], w.get("problem", "problem.yaml"),
+                                      w.get("sheet", ""))
                           for w in item["walkthroughs"]))
             for item in raw]
 
@@ -66,8 +69,9 @@ def render_files(w: Walkthrough) -> dict[str, str]:
         gtex = render_graph(glog, "tex", RenderOptions(style=w.style))
         return {f"{w.name}.md": gmd.text, **gmd.attachments, f"{w.name}.tex": gtex.text}
     log = trace(Problem.from_file(path))
-    md = render_text(log, "md", RenderOptions(style=w.style, diagram_name=f"{w.name}.svg", inline_svg=False))
-    tex = render_text(log, "tex", RenderOptions(style=w.style))
+    sheet = {"exercise": w.sheet == "exercise", "answer_key": w.sheet == "answer_key"}
+    md = render_text(log, "md", RenderOptions(style=w.style, diagram_name=f"{w.name}.svg", inline_svg=False, **sheet))
+    tex = render_text(log, "tex", RenderOptions(style=w.style, **sheet))
     return {f"{w.name}.md": md.text, **md.attachments, f"{w.name}.tex": tex.text}
 
 
@@ -84,7 +88,8 @@ def gallery_table(examples: list[Example], link_prefix: str) -> str:
         acts = ", ".join(dict.fromkeys(a.name for a in p.activations))
         links = ", ".join(f"[{w.style if w.name == 'walkthrough' else f'{w.style}: {w.name}'}]"
                           f"({link_prefix}{ex.name}/{w.name}.md)" for w in ex.walkthroughs)
-        rows.append(f"| `{ex.name}` | {'-'.join(map(str, p.layers))} {acts} | {links} | {ex.teaches} |")
+        network = p.summary() if isinstance(p, ConvProblem) else f"{'-'.join(map(str, p.layers))} {acts}"
+        rows.append(f"| `{ex.name}` | {network} | {links} | {ex.teaches} |")
     return "\n".join(rows)
 
 

@@ -33,6 +33,9 @@ WINDOW_COLOUR = "#1f5fbf"     # the kernel window and the cell it makes: blue
 POOL_COLOUR = "#b3261e"       # pooling windows: red; winners shaded
 WIN_FILL = "#f6d5d2"
 CELL_FILL = "#dbe7fb"
+PAD_COLOUR = "#aaaaaa"       # zero padding: grey
+MAX_WIDTH = 16.0     # cm: the TikZ drawing is scaled down to fit the page
+MAX_HEIGHT = 18.0
 LIMIT = 12           # maps larger than this (rows or columns) have no numbers
 
 
@@ -44,6 +47,7 @@ class MapSpec:
     values: np.ndarray                                       # shown strings, rows × columns
     windows: list[tuple[int, int, int, int, str]] = field(default_factory=list)   # row, col, h, w, colour
     filled: dict[tuple[int, int], str] = field(default_factory=dict)              # cell -> fill colour
+    pad: tuple[int, int] = (0, 0)                            # zero padding drawn around it (light)
 
 
 @dataclass
@@ -63,6 +67,7 @@ class Label:
     y: float
     text: str
     size: float
+    colour: str = "#000000"
 
 
 @dataclass
@@ -96,7 +101,8 @@ def spec(view: ConvView) -> list[list[MapSpec]]:
         if isinstance(layer, Conv2D):
             (kh, kw), (ph, pw) = layer.kernel, layer.padding
             for m in below:
-                m.windows.append((-ph, -pw, kh, kw, WINDOW_COLOUR))
+                m.windows.append((0, 0, kh, kw, WINDOW_COLOUR))
+                m.pad = (ph, pw)
             for m in maps[l]:
                 m.filled[(0, 0)] = CELL_FILL
         else:
@@ -109,6 +115,12 @@ def spec(view: ConvView) -> list[list[MapSpec]]:
                     values = [o.value for o in e.operands]
                     first = values.index(max(values))
                     below[c].filled[(p + first // kw, q + first % kw)] = WIN_FILL
+    for column in maps.values():   # positions in a padded map count from its padding's corner
+        for m in column:
+            if any(m.pad):
+                m.filled = {(i + m.pad[0], j + m.pad[1]): f for (i, j), f in m.filled.items()}
+                m.windows = [(i + m.pad[0], j + m.pad[1], h, w, c) if c != WINDOW_COLOUR else (i, j, h, w, c)
+                             for i, j, h, w, c in m.windows]
     return [maps[k] for k in sorted(maps)]
 
 
@@ -121,7 +133,8 @@ def layout(columns: list[list[MapSpec]]) -> Layout:
         y = MARGIN + LABEL + 0.15
         widest = 0.0
         for m in column:
-            rows, cols = m.values.shape
+            (ph, pw), (inner_rows, inner_cols) = m.pad, m.values.shape
+            rows, cols = inner_rows + 2 * ph, inner_cols + 2 * pw
             small = rows > LIMIT or cols > LIMIT
             cell = SMALL_CELL if small else CELL
             labels.append(Label(x + cols * cell / 2, y - 0.15, m.label, LABEL))
@@ -129,10 +142,13 @@ def layout(columns: list[list[MapSpec]]) -> Layout:
                 boxes.append(Box(x + j * cell, y + i * cell, cell, cell, "none", fill, 0))
             for i in range(rows):
                 for j in range(cols):
-                    boxes.append(Box(x + j * cell, y + i * cell, cell, cell, "#777777", None, 0.6))
+                    padding = not (ph <= i < ph + inner_rows and pw <= j < pw + inner_cols)
+                    boxes.append(Box(x + j * cell, y + i * cell, cell, cell, PAD_COLOUR if padding else "#777777",
+                                     None, 0.6))
                     if not small:
-                        labels.append(Label(x + (j + 0.5) * cell, y + (i + 0.5) * cell + 0.35 * NUMBER,
-                                            str(m.values[i, j]), NUMBER))
+                        text = "0" if padding else str(m.values[i - ph, j - pw])
+                        labels.append(Label(x + (j + 0.5) * cell, y + (i + 0.5) * cell + 0.35 * NUMBER, text,
+                                            NUMBER, PAD_COLOUR if padding else "#000000"))
             for (i, j, h, w, colour) in m.windows:
                 boxes.append(Box(x + j * cell, y + i * cell, w * cell, h * cell, colour, None, 1.8))
             widest = max(widest, cols * cell)
@@ -158,7 +174,8 @@ def to_svg(lay: Layout, title: str = "") -> str:
         stroke = f' stroke="{b.stroke}" stroke-width="{_num(b.width, 1)}"' if b.width else ""
         out.append(f'<rect x="{_px(b.x)}" y="{_px(b.y)}" width="{_px(b.w)}" height="{_px(b.h)}" fill="{fill}"{stroke}/>')
     for t in lay.labels:
-        out.append(f'<text x="{_px(t.x)}" y="{_px(t.y)}" font-size="{_px(t.size)}">{xml_text(t.text)}</text>')
+        colour = "" if t.colour == "#000000" else f' fill="{t.colour}"'
+        out.append(f'<text x="{_px(t.x)}" y="{_px(t.y)}" font-size="{_px(t.size)}"{colour}>{xml_text(t.text)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -171,7 +188,9 @@ def _tikz_colour(hex_colour: str) -> str:
 
 def to_tikz(lay: Layout) -> str:
     """The same layout in TikZ (y flipped: TikZ's y goes up)."""
-    out = ["\\begin{tikzpicture}[x=1cm,y=-1cm,font=\\sffamily]"]
+    scale = min(1.0, MAX_WIDTH / lay.width, MAX_HEIGHT / lay.height)   # fits the page
+    opts = "x=1cm,y=-1cm" if scale == 1 else f"x=1cm,y=-1cm,scale={_num(scale, 3)},transform shape"
+    out = [f"\\begin{{tikzpicture}}[{opts},font=\\sffamily]"]
     for b in lay.boxes:
         opts = []
         if b.fill:
@@ -185,7 +204,9 @@ def to_tikz(lay: Layout) -> str:
                    f"({_num(b.x + b.w, 3)},{_num(b.y + b.h, 3)});")
     for t in lay.labels:
         size = "\\scriptsize" if t.size <= NUMBER else "\\small"
-        out.append(f"\\node at ({_num(t.x, 3)},{_num(t.y - 0.3 * t.size, 3)}) {{{size} {latex_text(t.text)}}};")
+        colour = "" if t.colour == "#000000" else f"text={_tikz_colour(t.colour)},"
+        out.append(f"\\node[{colour}inner sep=0pt] at ({_num(t.x, 3)},{_num(t.y - 0.3 * t.size, 3)}) "
+                   f"{{{size} {latex_text(t.text)}}};")
     out.append("\\end{tikzpicture}")
     return "\n".join(out) + "\n"
 

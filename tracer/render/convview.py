@@ -26,7 +26,7 @@ from ..model.conv_problem import ConvProblem
 from ..model.layers import Dense
 from ..model.problem import STYLES
 from . import Rendered, RenderOptions, environment, tidy
-from .printers import PRINTERS, Printer
+from .printers import PRINTERS, Printer, fits
 from .view import Eq
 
 DEFAULT_STYLE = "chain-rule"
@@ -143,6 +143,9 @@ class ConvView:
         """Layer, type, input, output, settings, parameters."""
         def shape(s: Sequence[int]) -> str:
             return "×".join(map(str, s))
+
+        def pair(s: Sequence[int]) -> str:
+            return str(s[0]) if s[0] == s[1] else shape(s)
         rows = []
         current: Sequence[int] = self.problem.input_shape
         for layer in self.stack:
@@ -150,13 +153,13 @@ class ConvView:
                 kind = "conv"
                 out: Sequence[int] = layer.out_shape
                 settings = (f"{layer.filters} filter{'s' * (layer.filters != 1)} {shape(layer.kernel)}, "
-                            f"stride {shape(layer.stride)}, padding {shape(layer.padding)}, {layer.activation.name}")
+                            f"stride {pair(layer.stride)}, padding {pair(layer.padding)}, {layer.activation.name}")
                 params = str(layer.param_count)
             elif isinstance(layer, Pool):
                 kind, out = layer.type, layer.out_shape
-                settings, params = f"window {shape(layer.size)}, stride {shape(layer.stride)}", "0"
+                settings, params = f"window {shape(layer.size)}, stride {pair(layer.stride)}", "0"
             elif isinstance(layer, Flatten):
-                kind, out, settings, params = "flatten", (layer.size,), "channel, row, column order", "0"
+                kind, out, settings, params = "flatten", (layer.size,), "channel, row, column", "0"
             else:
                 kind, out = "dense", (layer.size,)
                 settings, params = f"{layer.size} units, {layer.activation.name}", str(layer.size * (layer.inputs + 1))
@@ -204,20 +207,27 @@ class ConvView:
                 for layer in self.stack if isinstance(layer, (Conv2D, Dense))]
 
     # --- grids ------------------------------------------------------------------------------
-    def grid(self, title: str, cells: np.ndarray, marked: Iterable[tuple[int, int]] = (), note: str = "") -> Grid:
+    def grid(self, title: str, cells: np.ndarray, marked: Iterable[tuple[int, int]] = (), note: str = "",
+             offset: tuple[int, int] = (0, 0)) -> Grid:
         """A 2-D array of shown strings as a Markdown table or a LaTeX matrix; marked cells
-        bold (Markdown) or boxed (LaTeX)."""
+        bold (Markdown) or boxed (LaTeX); ``offset`` shifts the row and column numbers (a
+        padded map starts before the first row)."""
         marks = set(marked)
         rows, cols = cells.shape
         base = self.names.base
         if self.p.extension == "md":
-            head = [self.p.inline(title)] + [str(j + base) for j in range(cols)]
-            body = [[str(i + base)] + [f"**{cells[i, j]}**" if (i, j) in marks else str(cells[i, j])
+            head = [self.p.inline(title)] + [str(j + base - offset[1]) for j in range(cols)]
+            body = [[str(i + base - offset[0])] + [f"**{cells[i, j]}**" if (i, j) in marks else str(cells[i, j])
                                       for j in range(cols)] for i in range(rows)]
             return Grid(title, self.p.table(head, body, "r" * (cols + 1)), note)
         matrix = Matrix(tuple(tuple(Symbol(f"\\boxed{{{cells[i, j]}}}", str(cells[i, j])) if (i, j) in marks
                                     else Number(str(cells[i, j])) for j in range(cols)) for i in range(rows)))
-        return Grid(title, self.p.display(f"{title} = {latex(matrix)}"), note)
+        body = f"{title} = {latex(matrix)}"
+        if fits(body):
+            return Grid(title, self.p.display(body), note)
+        # wider than the line (a 10-column map of 4-digit numbers): scaled to the line's width
+        return Grid(title, f"\\begin{{center}}\n\\resizebox{{\\linewidth}}{{!}}{{$\\displaystyle {body}$}}\n\\end{{center}}",
+                    note)
 
     def shown_map(self, entries: Sequence[Entry], shape: Sequence[int]) -> np.ndarray:
         return np.array([e.shown for e in entries], dtype=object).reshape(tuple(shape))
@@ -229,7 +239,8 @@ class ConvView:
         return f"{letter}{sup}_{{{idx},\\cdot,\\cdot}}"
 
     def input_grids(self, layer: Conv2D | Pool, step: int, example: int, marked: dict[int, set]) -> list[Grid]:
-        """The map a layer reads, one grid per channel, ``marked[c]`` the cells to mark."""
+        """The map a layer reads (zero-padded for a padded conv layer), one grid per channel,
+        ``marked[c]`` the cells to mark (in the padded map's positions)."""
         l = layer.index - 1
         shape = layer.in_shape
         if l == 0:
@@ -242,7 +253,11 @@ class ConvView:
             kind = "pooled" if isinstance(below, Pool) else "cell_out"
             shown = self.shown_map(self.entries(kind, step, example, l), shape)
             letter, sup = ("P" if kind == "pooled" else "A"), l
-        return [self.grid(self.slot(letter, sup, [c]), shown[c], marked.get(c, set())) for c in range(shape[0])]
+        pad = layer.padding if isinstance(layer, Conv2D) else (0, 0)
+        if any(pad):
+            shown = np.pad(shown, ((0, 0), (pad[0], pad[0]), (pad[1], pad[1])), constant_values="0")
+        return [self.grid(self.slot(letter, sup, [c]), shown[c], marked.get(c, set()), offset=pad)
+                for c in range(shape[0])]
 
     # --- forward ------------------------------------------------------------------------------
     def forward(self, step: int, example: int) -> list[LayerForward]:
@@ -267,11 +282,9 @@ class ConvView:
         kernels = [self.grid(self.slot("K", l, [f, c]), old[f, c]) for f in range(F) for c in range(C)]
         biases = [f"{self.names.quantity('bias', l, f + 1).latex} = {self.bias_values(layer, step)[f]}" for f in range(F)]
         # the receptive field of the first cell (all filters share it)
-        ph, pw = layer.padding
         field_cells: dict[int, set] = {}
         for _, (c, p, q) in layer.taps(0, 0, 0):
-            if ph <= p < ph + layer.in_shape[1] and pw <= q < pw + layer.in_shape[2]:
-                field_cells.setdefault(c, set()).add((p - ph, q - pw))
+            field_cells.setdefault(c, set()).add((p, q))
         inputs = self.input_grids(layer, step, example, field_cells)
         cells = self.entries("cell_net", step, example, l)
         outs = self.entries("cell_out", step, example, l)
@@ -283,8 +296,8 @@ class ConvView:
         notes = []
         if any(layer.padding):
             notes.append(f"The input is padded with {layer.padding[0]} row{'s' * (layer.padding[0] != 1)} and "
-                         f"{layer.padding[1]} column{'s' * (layer.padding[1] != 1)} of zeros on each side; a padding "
-                         "cell is named by its position outside the map (row or column "
+                         f"{layer.padding[1]} column{'s' * (layer.padding[1] != 1)} of zeros on each side (shown "
+                         "below); a padding cell is named by its position outside the map (row or column "
                          f"{self.names.base - 1} or past the last) and holds 0.")
         return LayerForward(layer, "conv", f"Layer {l}: convolution", kernels, biases, inputs,
                             self.eq(cells[0], full=True), [self.eq(e) for e in cells], [self.eq(e) for e in outs],
