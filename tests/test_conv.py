@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +70,7 @@ def ref_pool(x: np.ndarray, size: int, stride: int, mode: str) -> np.ndarray:
     return out
 
 
-ACT = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+ACT: dict[str, Callable[[np.ndarray], np.ndarray]] = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
        "linear": lambda z: z}
 
 
@@ -135,7 +136,7 @@ def test_gradients_match_central_differences(name):
         grads = values(log, kind, l)
         flat = np.ravel(s["weights"])
         for n in range(0, flat.size, max(1, flat.size // 7)):   # a spread of weights of every layer
-            def loss_at(delta: float) -> float:
+            def loss_at(delta: float, flat=flat, n=n, l=l, s=s) -> float:
                 w = flat.copy()
                 w[n] += delta
                 layers = [dict(t) for t in case["layers"]]
@@ -227,15 +228,15 @@ def with_layer(k: int, **changes) -> dict:
 
 @pytest.mark.parametrize("raw, message", [
     (with_layer(0, kernel=5, weights=[[[[0.1] * 5] * 5]]),
-     "network.layers[0]: found a 5×5 kernel on layer 1 (conv) for a 4×4 input with padding 0×0; expected a "
-     "kernel of at most 4×4 (the padded input)"),
+     ("network.layers[0]: found a 5×5 kernel on layer 1 (conv) for a 4×4 input with padding 0×0; expected a "
+      "kernel of at most 4×4 (the padded input)")),
     (with_layer(0, weights=[[[[0.1] * 3] * 2]]),
-     "network.layers[0].weights: found 1×1×2×3 (nested lists of shape 1×1×2×3); expected 1×1×3×3 numbers, "
-     "weights[f][c][i][j] of layer 1 (conv): 1 filter × 1 channel × a 3×3 kernel"),
+     ("network.layers[0].weights: found 1×1×2×3 (nested lists of shape 1×1×2×3); expected 1×1×3×3 numbers, "
+      "weights[f][c][i][j] of layer 1 (conv): 1 filter × 1 channel × a 3×3 kernel")),
     (with_layer(1, type="maxpool", size=2),
      "network.layers[1]: found a maxpool layer last"),
-    (with_layer(0, stride=[1, 0]), "network.layers[0].stride[1]: found 0; expected a whole number or a "
-                                   "[height, width] pair, each at least 1"),
+    (with_layer(0, stride=[1, 0]), ("network.layers[0].stride[1]: found 0; expected a whole number or a "
+                                    "[height, width] pair, each at least 1")),
     (with_layer(0, activation="softmax"), "network.layers[0].activation: found softmax on layer 1 (conv)"),
 ])
 def test_bad_shapes_are_one_line_errors(raw, message):
@@ -340,7 +341,15 @@ def test_json_log_names_kinds_and_cells(tmp_path):
 
 
 def test_diagram_draws_the_kernel_window_and_pooling_windows():
-    from tracer.render.convdiagram import POOL_COLOUR, WINDOW_COLOUR, WIN_FILL, layout, spec, to_svg, to_tikz
+    from tracer.render.convdiagram import (
+        POOL_COLOUR,
+        WIN_FILL,
+        WINDOW_COLOUR,
+        layout,
+        spec,
+        to_svg,
+        to_tikz,
+    )
     from tracer.render.convview import ConvView
     from tracer.render.printers import MarkdownPrinter
     log = trace(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"))

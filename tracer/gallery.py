@@ -69,9 +69,10 @@ def render_files(w: Walkthrough) -> dict[str, str]:
         gtex = render_graph(glog, "tex", RenderOptions(style=w.style))
         return {f"{w.name}.md": gmd.text, **gmd.attachments, f"{w.name}.tex": gtex.text}
     log = trace(Problem.from_file(path))
-    sheet = {"exercise": w.sheet == "exercise", "answer_key": w.sheet == "answer_key"}
-    md = render_text(log, "md", RenderOptions(style=w.style, diagram_name=f"{w.name}.svg", inline_svg=False, **sheet))
-    tex = render_text(log, "tex", RenderOptions(style=w.style, **sheet))
+    exercise, key = w.sheet == "exercise", w.sheet == "answer_key"
+    md = render_text(log, "md", RenderOptions(style=w.style, diagram_name=f"{w.name}.svg", inline_svg=False,
+                                              exercise=exercise, answer_key=key))
+    tex = render_text(log, "tex", RenderOptions(style=w.style, exercise=exercise, answer_key=key))
     return {f"{w.name}.md": md.text, **md.attachments, f"{w.name}.tex": tex.text}
 
 

@@ -10,7 +10,18 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..formula.tree import Add, Apply, Floor, Frac, Group, Mul, Number, Sub, Symbol, elided
+from ..formula.tree import (
+    Add,
+    Apply,
+    Floor,
+    Frac,
+    Group,
+    Mul,
+    Number,
+    Sub,
+    Symbol,
+    elided,
+)
 from .ops import Op
 
 if TYPE_CHECKING:

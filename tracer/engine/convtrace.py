@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from ..model.conv import Conv2D, ConvNames, Flatten, Layer, Pool
+from ..model.conv import Conv2D, ConvNames, Flatten, Layer, Pool, layer_type
 from ..model.conv_problem import ConvProblem
 from ..model.layers import Dense, EntryParts
 from ..model.losses import Loss
@@ -29,13 +29,21 @@ from ..model.optimizers import Optimizer, Slot, State
 from .convops import MaxOf, OutputSize, ParamCount, PoolGradient
 from .log import Entry, TraceLog
 from .ops import Difference, Identity, Mean, Op, Operand, Product, Sum, WeightedSum
-from .trace import Labels, Recorder, _collector_paused, _element_states, _rounder
+from .trace import (
+    RUNNERS,
+    Labels,
+    Recorder,
+    _collector_paused,
+    _element_states,
+    _rounder,
+)
 
 #: Kinds whose entries carry a cell: a feature-map cell or a kernel weight.
 CELL_KINDS = frozenset({"cell_net", "cell_out", "pooled", "cell_dout", "cell_dact", "cell_dnet", "dk", "new_k"})
 CONV_KINDS = ("out_size", "params", "cell_net", "cell_out", "pooled", "cell_dout", "cell_dact", "cell_dnet",
               "dk", "new_k")
 _OUT_KIND = {"conv": "cell_out", "maxpool": "pooled", "avgpool": "pooled"}
+_EMPTY = np.empty(0)
 
 
 @dataclass
@@ -53,14 +61,14 @@ class ConvPass:
     """One example's forward and backward values, indexed by layer (0: the input)."""
 
     outs: list[np.ndarray]
-    nets: list[np.ndarray | None]
+    nets: list[np.ndarray]      # empty for pool and flatten layers
     winners: dict[int, np.ndarray]
     losses: np.ndarray
     total: float
     errors: np.ndarray
-    douts: list[np.ndarray | None]
-    dacts: list[np.ndarray | None]
-    dnets: list[np.ndarray | None]
+    douts: list[np.ndarray]     # empty where nothing needs them (the input)
+    dacts: list[np.ndarray]
+    dnets: list[np.ndarray]
     grads: dict[tuple[str, int], np.ndarray]
 
 
@@ -79,16 +87,16 @@ def run_example(params: ConvParams, stack: tuple[Layer, ...], loss: Loss, x: np.
     a = params.arrays
     L = len(stack)
     outs: list[np.ndarray] = [x]
-    nets: list[np.ndarray | None] = [None]
+    nets: list[np.ndarray] = [_EMPTY]
     winners: dict[int, np.ndarray] = {}
     for layer in stack:
         l, below = layer.index, outs[-1]
         if isinstance(layer, Conv2D):
             net, out = layer.forward(a[("weight", l)], a[("bias", l)], below, rnd)
         elif isinstance(layer, Pool):
-            net, (out, winners[l]) = None, layer.forward(below, rnd)
+            net, (out, winners[l]) = _EMPTY, layer.forward(below, rnd)
         elif isinstance(layer, Flatten):
-            net, out = None, below.reshape(-1)
+            net, out = _EMPTY, below.reshape(-1)
         else:
             net, out = layer.forward(a[("weight", l)], a[("bias", l)], below, rnd)
         nets.append(net)
@@ -96,13 +104,12 @@ def run_example(params: ConvParams, stack: tuple[Layer, ...], loss: Loss, x: np.
     top = stack[-1]
     assert isinstance(top, Dense)
     o, top_net = outs[L], nets[L]
-    assert top_net is not None
     per_output = loss.stable_value(top_net, o, t, top.activation) if stable else loss.value(o, t)
     losses = rnd(per_output)
     total = float(rnd(np.array([losses.sum()]))[0])
-    douts: list[np.ndarray | None] = [None] * (L + 1)
-    dacts: list[np.ndarray | None] = [None] * (L + 1)
-    dnets: list[np.ndarray | None] = [None] * (L + 1)
+    douts: list[np.ndarray] = [_EMPTY] * (L + 1)
+    dacts: list[np.ndarray] = [_EMPTY] * (L + 1)
+    dnets: list[np.ndarray] = [_EMPTY] * (L + 1)
     douts[L] = rnd(loss.dout(o, t))
     closed = o - t if loss.closed_form_delta(top.activation) else None
     dacts[L], dnets[L] = top.backward(top_net, o, douts[L], rnd, closed)
@@ -111,18 +118,13 @@ def run_example(params: ConvParams, stack: tuple[Layer, ...], loss: Loss, x: np.
         if isinstance(above, Dense):
             douts[l] = above.input_gradient(a[("weight", l + 1)], dnets[l + 1], rnd)
         elif isinstance(above, Flatten):
-            douts[l] = douts[l + 1].reshape(outs[l].shape)  # type: ignore[union-attr]
+            douts[l] = douts[l + 1].reshape(outs[l].shape)
         elif isinstance(above, Pool):
             douts[l] = above.backward(douts[l + 1], winners[l + 1], rnd)
         else:
             douts[l] = above.input_gradient(a[("weight", l + 1)], dnets[l + 1], rnd)
-        net = nets[l]
-        if isinstance(layer, Conv2D):
-            assert net is not None
-            dacts[l], dnets[l] = layer.backward(net, outs[l], douts[l], rnd)
-        elif isinstance(layer, Dense):
-            assert net is not None
-            dacts[l], dnets[l] = layer.backward(net, outs[l], douts[l], rnd)
+        if isinstance(layer, (Conv2D, Dense)):
+            dacts[l], dnets[l] = layer.backward(nets[l], outs[l], douts[l], rnd)
     grads: dict[tuple[str, int], np.ndarray] = {}
     for layer in stack:
         l = layer.index
@@ -188,6 +190,9 @@ def _trace(problem: ConvProblem) -> TraceLog:
     log.final_biases = [params.arrays[("bias", x.index)].tolist() if ("bias", x.index) in params.arrays
                         else [] for x in stack]
     return log
+
+
+RUNNERS[ConvProblem] = trace_conv  # type: ignore[assignment]
 
 
 def flat(shape: tuple[int, ...], at: tuple[int, ...]) -> int:
@@ -294,7 +299,7 @@ class ConvRecorder(Recorder):
         n = flat(shape, at)
         if l == 0:
             return self.given("input", 0, n, float(p.outs[0][at]))
-        return self.get(_OUT_KIND[self.problem.stack[l - 1].type], l, n)
+        return self.get(_OUT_KIND[layer_type(self.problem.stack[l - 1])], l, n)
 
     def padded_sender(self, layer: Conv2D, at: tuple[int, int, int], p: ConvPass) -> Operand:
         """A cell of a conv layer's padded input: a zero of the padding, or the map's cell."""
@@ -311,7 +316,7 @@ class ConvRecorder(Recorder):
         if isinstance(layer, Flatten):
             below = self.problem.stack[l - 2] if l > 1 else None
             shape = p.outs[l - 1].shape
-            kind = "input" if below is None else _OUT_KIND[below.type]
+            kind = "input" if below is None else _OUT_KIND[layer_type(below)]
             if below is None:
                 return [self.given("input", 0, n, x) for n, x in enumerate(p.outs[0].ravel().tolist(), 1)]
             return [self.get(kind, l - 1, n) for n in range(1, int(np.prod(shape)) + 1)]
@@ -327,15 +332,13 @@ class ConvRecorder(Recorder):
                 self.pool_forward(layer, p)
             elif isinstance(layer, Dense):
                 layer.record_forward(self, a[("weight", l)].tolist(), a[("bias", l)].tolist(),
-                                     self.vector_senders(l - 1, p), p.nets[l].tolist(),  # type: ignore[union-attr]
-                                     p.outs[l].tolist())
+                                     self.vector_senders(l - 1, p), p.nets[l].tolist(), p.outs[l].tolist())
 
     def conv_forward(self, layer: Conv2D, K: np.ndarray, b: np.ndarray, p: ConvPass) -> None:
         l = layer.index
         F, oh, ow = layer.out_shape
         kshape = layer.kernel_shape
         Z, A = p.nets[l], p.outs[l]
-        assert Z is not None
         op = WeightedSum(True)
         for f in range(F):
             bias = self.given("bias", l, f + 1, float(b[f]))
@@ -397,7 +400,6 @@ class ConvRecorder(Recorder):
         l = layer.index
         above = stack[l]
         douts = p.douts[l]
-        assert douts is not None
         values = douts.ravel().tolist()
         if isinstance(above, Flatten):
             dense = stack[l + 1]
@@ -505,6 +507,5 @@ class ConvRecorder(Recorder):
                                  b, *state((j - 1,)))
 
 
-def _list(a: np.ndarray | None) -> list[float]:
-    assert a is not None
+def _list(a: np.ndarray) -> list[float]:
     return a.ravel().tolist()

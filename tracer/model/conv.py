@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 
@@ -62,7 +61,7 @@ class Conv2D:
 
     @property
     def out_shape(self) -> Shape:
-        c, h, w = self.in_shape
+        _, h, w = self.in_shape
         return (self.filters, out_size(h, self.kernel[0], self.padding[0], self.stride[0]),
                 out_size(w, self.kernel[1], self.padding[1], self.stride[1]))
 
@@ -230,7 +229,7 @@ class Flatten:
         return c * h * w
 
 
-Layer = Union[Conv2D, Pool, Flatten, Dense]
+Layer = Conv2D | Pool | Flatten | Dense
 
 
 def layer_type(layer: Layer) -> str:

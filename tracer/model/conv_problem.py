@@ -25,12 +25,36 @@ from typing import Any
 
 import numpy as np
 
-from .activations import ACTIVATIONS, DEFAULT_ACTIVATION, Activation
-from .conv import CONVENTIONS, Conv2D, ConvNames, Flatten, Layer, Pool, Shape, layer_type, out_size
+from .activations import DEFAULT_ACTIVATION
+from .conv import (
+    CONVENTIONS,
+    Conv2D,
+    ConvNames,
+    Flatten,
+    Layer,
+    Pool,
+    Shape,
+    layer_type,
+    out_size,
+)
 from .layers import Dense
 from .losses import DEFAULT_LOSS, LOSSES
-from .problem import (DEFAULT_TITLE, INIT_FIELDS, DISTRIBUTION_FIELDS, STYLES, Example, Problem, _activation,
-                      _ask, _check_combination, _rounding, _show_steps, _tolerance, _training)
+from .problem import (
+    DEFAULT_TITLE,
+    DISTRIBUTION_FIELDS,
+    INIT_FIELDS,
+    PROBLEM_KINDS,
+    STYLES,
+    Example,
+    Problem,
+    _activation,
+    _ask,
+    _check_combination,
+    _rounding,
+    _show_steps,
+    _tolerance,
+    _training,
+)
 from .schema import Reader, one_of, short
 
 TOP_FIELDS = ("title", "network", "loss", "training", "data", "show_steps", "rounding", "ask",
@@ -249,7 +273,7 @@ def _layer(spec: Any, l: int, current: Shape | int, flip: bool, r: Reader) -> La
         units = r.at("units").integer(spec.get("units"), "a number of units of at least 1", minimum=1)
         return Dense(l, units, current, _activation(spec.get("activation", DEFAULT_ACTIVATION.name), r.at("activation")))
     assert isinstance(current, tuple)
-    c, h, w = current
+    _, h, w = current
     if kind == "flatten":
         return Flatten(l, current)
     if kind == "conv":
@@ -362,11 +386,11 @@ def _initialise(value: Any, stack: list[Layer], r: Reader) -> tuple[Params | Non
         low, high = r.at("low").number(spec.get("low", 0.0)), r.at("high").number(spec.get("high", 1.0))
         if high <= low:
             raise r.at("high").expected(spec.get("high", 1.0), f"a number greater than low ({short(spec.get('low', 0.0))})")
-        draw = lambda shape: rng.uniform(low, high, shape)  # noqa: E731
+        draw = lambda shape: rng.uniform(low, high, shape)
     else:
         mean = r.at("mean").number(spec.get("mean", 0.0))
         std = r.at("std").number(spec.get("std", 1.0), "a standard deviation", positive=True)
-        draw = lambda shape: rng.normal(mean, std, shape)  # noqa: E731
+        draw = lambda shape: rng.normal(mean, std, shape)
     out: list[Params | None] = []
     for layer in stack:   # layer by layer: weights, then biases (as dense networks draw them)
         if isinstance(layer, (Pool, Flatten)):
@@ -402,4 +426,4 @@ def _data(value: Any, shape: Shape, outputs: int, r: Reader) -> tuple[Example, .
     return tuple(examples)
 
 
-__all__ = ["ACTIVATIONS", "Activation", "ConvProblem", "is_conv", "parse_conv"]
+PROBLEM_KINDS.append((is_conv, parse_conv))

@@ -189,8 +189,8 @@ def _tikz_colour(hex_colour: str) -> str:
 def to_tikz(lay: Layout) -> str:
     """The same layout in TikZ (y flipped: TikZ's y goes up)."""
     scale = min(1.0, MAX_WIDTH / lay.width, MAX_HEIGHT / lay.height)   # fits the page
-    opts = "x=1cm,y=-1cm" if scale == 1 else f"x=1cm,y=-1cm,scale={_num(scale, 3)},transform shape"
-    out = [f"\\begin{{tikzpicture}}[{opts},font=\\sffamily]"]
+    frame = "x=1cm,y=-1cm" if scale == 1 else f"x=1cm,y=-1cm,scale={_num(scale, 3)},transform shape"
+    out = [f"\\begin{{tikzpicture}}[{frame},font=\\sffamily]"]
     for b in lay.boxes:
         opts = []
         if b.fill:

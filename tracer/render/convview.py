@@ -21,7 +21,7 @@ from ..engine.log import Entry, TraceLog
 from ..errors import ProblemError
 from ..formula.latex import latex
 from ..formula.tree import Matrix, Node, Number, Symbol
-from ..model.conv import Conv2D, ConvNames, Flatten, Pool
+from ..model.conv import Conv2D, ConvNames, Flatten, Pool, layer_type
 from ..model.conv_problem import ConvProblem
 from ..model.layers import Dense
 from ..model.problem import STYLES
@@ -217,9 +217,9 @@ class ConvView:
         base = self.names.base
         if self.p.extension == "md":
             head = [self.p.inline(title)] + [str(j + base - offset[1]) for j in range(cols)]
-            body = [[str(i + base - offset[0])] + [f"**{cells[i, j]}**" if (i, j) in marks else str(cells[i, j])
+            table = [[str(i + base - offset[0])] + [f"**{cells[i, j]}**" if (i, j) in marks else str(cells[i, j])
                                       for j in range(cols)] for i in range(rows)]
-            return Grid(title, self.p.table(head, body, "r" * (cols + 1)), note)
+            return Grid(title, self.p.table(head, table, "r" * (cols + 1)), note)
         matrix = Matrix(tuple(tuple(Symbol(f"\\boxed{{{cells[i, j]}}}", str(cells[i, j])) if (i, j) in marks
                                     else Number(str(cells[i, j])) for j in range(cols)) for i in range(rows)))
         body = f"{title} = {latex(matrix)}"
@@ -277,7 +277,7 @@ class ConvView:
 
     def conv_forward(self, layer: Conv2D, step: int, example: int) -> LayerForward:
         l = layer.index
-        F, C, kh, kw = layer.kernel_shape
+        F, C, _, _ = layer.kernel_shape
         old = self.kernel_values(layer, step)
         kernels = [self.grid(self.slot("K", l, [f, c]), old[f, c]) for f in range(F) for c in range(C)]
         biases = [f"{self.names.quantity('bias', l, f + 1).latex} = {self.bias_values(layer, step)[f]}" for f in range(F)]
@@ -419,7 +419,7 @@ class ConvView:
     def updates(self, step: int) -> list[tuple[Any, list[Eq], list[Eq], list[Grid]]]:
         """Per parametrised layer, top down: the weight updates, the bias updates, the new kernels."""
         k = self.update_example(step)
-        out = []
+        out: list[tuple[Any, list[Eq], list[Eq], list[Grid]]] = []
         for layer in reversed(self.stack):
             l = layer.index
             if isinstance(layer, Conv2D):
@@ -454,30 +454,30 @@ class ConvView:
         flip = self.problem.convolution == "convolution"
         k = "K_{f,c,k_h+1-u,k_w+1-v}" if flip else "K_{f,c,u,v}"
         xin = "X_{c,(i-1)s+u,(j-1)s+v}"
-        types = {layer.type if not isinstance(layer, Dense) else "dense" for layer in self.stack}
+        types = {layer_type(layer) for layer in self.stack}
         out = [("Output size of a layer with kernel (or window) K, padding P and stride S on an input of size W",
                 ["W_{\\mathrm{out}} = \\left\\lfloor \\frac{W - K + 2P}{S} \\right\\rfloor + 1"])]
         if "conv" in types:
-            out.append(("Convolution layer (filter f, output cell i, j; u, v run over the kernel, c over the "
-                        "input channels; X is the zero-padded input, g the activation)",
+            out.append((("Convolution layer (filter f, output cell i, j; u, v run over the kernel, c over the "
+                         "input channels; X is the zero-padded input, g the activation)"),
                         [f"Z_{{f,i,j}} = \\sum_{{c}} \\sum_{{u=1}}^{{k_h}} \\sum_{{v=1}}^{{k_w}} {k} \\, {xin} + b_{{f}}",
                          "A_{f,i,j} = g(Z_{f,i,j})",
                          "N_{\\mathrm{params}} = F \\cdot (C \\cdot k_h \\cdot k_w + 1)"]))
         if "maxpool" in types:
             out.append(("Max pooling, and its gradient (routed to the window's first maximum)",
                         ["P_{c,i,j} = \\max_{u,v} A_{c,(i-1)s+u,(j-1)s+v}",
-                         "\\frac{\\partial E}{\\partial A_{c,p,q}} = \\sum_{(i,j):\\, A_{c,p,q} \\text{ wins } P_{c,i,j}} "
-                         "\\frac{\\partial E}{\\partial P_{c,i,j}}"]))
+                         ("\\frac{\\partial E}{\\partial A_{c,p,q}} = \\sum_{(i,j):\\, A_{c,p,q} \\text{ wins } P_{c,i,j}} "
+                          "\\frac{\\partial E}{\\partial P_{c,i,j}}")]))
         if "avgpool" in types:
             out.append(("Average pooling over windows of k_h k_w cells, and its gradient (shared equally)",
                         ["P_{c,i,j} = \\frac{1}{k_h k_w} \\sum_{u,v} A_{c,(i-1)s+u,(j-1)s+v}",
-                         "\\frac{\\partial E}{\\partial A_{c,p,q}} = \\sum_{(i,j):\\, (p,q) \\in \\text{window}(i,j)} "
-                         "\\frac{1}{k_h k_w} \\frac{\\partial E}{\\partial P_{c,i,j}}"]))
+                         ("\\frac{\\partial E}{\\partial A_{c,p,q}} = \\sum_{(i,j):\\, (p,q) \\in \\text{window}(i,j)} "
+                          "\\frac{1}{k_h k_w} \\frac{\\partial E}{\\partial P_{c,i,j}}")]))
         if "conv" in types:
             kd = "K_{f,c,k_h+1-u,k_w+1-v}" if flip else "K_{f,c,u,v}"
             out.append(("Backward through a convolution layer",
-                        ["\\delta_{f,i,j} = \\frac{\\partial E}{\\partial Z_{f,i,j}} = "
-                         "\\frac{\\partial E}{\\partial A_{f,i,j}} \\cdot g'(Z_{f,i,j})",
+                        [("\\delta_{f,i,j} = \\frac{\\partial E}{\\partial Z_{f,i,j}} = "
+                          "\\frac{\\partial E}{\\partial A_{f,i,j}} \\cdot g'(Z_{f,i,j})"),
                          ("\\frac{\\partial E}{\\partial K_{f,c,u,v}} = \\sum_{i} \\sum_{j} \\delta_{f,i,j} \\, "
                           + ("X_{c,(i-1)s+k_h+1-u,(j-1)s+k_w+1-v}" if flip else xin)),
                          "\\frac{\\partial E}{\\partial b_{f}} = \\sum_{i} \\sum_{j} \\delta_{f,i,j}",
@@ -486,8 +486,8 @@ class ConvView:
         if "flatten" in types:
             out.append(("Flatten (channel, then row, then column) and its gradient, the same numbers reshaped",
                         ["x_{(c-1)HW + (i-1)W + j} = P_{c,i,j}",
-                         "\\frac{\\partial E}{\\partial P_{c,i,j}} = \\frac{\\partial E}{\\partial x_{(c-1)HW + (i-1)W + j}} "
-                         "= \\sum_{k} \\delta_{k} w_{k,(c-1)HW + (i-1)W + j}"]))
+                         ("\\frac{\\partial E}{\\partial P_{c,i,j}} = \\frac{\\partial E}{\\partial x_{(c-1)HW + (i-1)W + j}} "
+                          "= \\sum_{k} \\delta_{k} w_{k,(c-1)HW + (i-1)W + j}")]))
         if "dense" in types:
             out.append(("Dense layer (unit k, inputs x)",
                         ["Z_{k} = \\sum_{m} W_{k,m} x_{m} + b_{k}", "A_{k} = g(Z_{k})",
