@@ -198,7 +198,7 @@ def test_json_trace_log(capsys: pytest.CaptureFixture[str]) -> None:
      "tracer: --expr: column 7: found '$'; expected a number, a name, an operator (+ - * / ** ^) or a bracket"),
     (["--expr", "f = foo(x)", "--at", "x=1"],
      "tracer: --expr: column 5: found the unknown function 'foo'; expected one of: exp, log, ln, max, "
-     "sigmoid, relu, tanh, linear, leaky_relu"),
+     "sigmoid, relu, tanh, linear, leaky_relu, softplus, elu"),
     (["--expr", "f = x * y", "--at", "x=1"],
      "tracer: --at: found no value for the variable y; expected a value for each of: x, y"),
     (["--expr", "f = x / (y - 1)", "--at", "x=1, y=1"],
