@@ -371,3 +371,40 @@ def test_the_gallery_exercise_is_graded(capsys):
     assert verdicts == {"Hout1": ("correct", 10), "Wout1": ("correct", 10), "params1": ("correct", 40),
                         "Hout2": ("correct", 5), "Hout3": ("correct", 4), "params3": ("correct", 136),
                         "Hout4": ("correct", 2), "params7": ("correct", 33)}
+
+
+def test_a_mini_batch_averages_the_kernel_gradients_and_epochs_train_on():
+    case = CASES["rgb-padding-stride"]
+    rng = np.random.default_rng(3)
+    second = (np.round(rng.uniform(-1, 1, np.shape(case["input"])), 1) + 0.0).tolist()
+    target2 = [0.0, 1.0, 0.0]
+    p = problem_of(case, training={"learning_rate": 0.1, "batch_size": 2, "epochs": 2},
+                   data=[{"input": case["input"], "target": case["target"]}, {"input": second, "target": target2}])
+    log = trace(p)
+    assert log.steps == [1, 2] and len(log.history) == 2
+    mean = log.select(kind="dk", layer=1, step=1, example=None)
+    assert len(mean) == 2 * 3 * 3 * 3 and mean[0].name == "dK1[1,1,1,1]"
+    assert [o.name for o in mean[0].operands] == ["dK1[1,1,1,1]#1", "dK1[1,1,1,1]#2"]
+
+    def batch_loss(K: np.ndarray) -> float:
+        layers = [dict(s) for s in case["layers"]]
+        layers[0]["weights"] = K.tolist()
+        other = dict(case, input=second, target=target2)
+        return (ref_loss(case, layers) + ref_loss(other, layers)) / 2
+    K, h = np.array(case["layers"][0]["weights"]), 1e-6
+    for n in (0, 13, 53):
+        up, down = K.copy(), K.copy()
+        up.flat[n] += h
+        down.flat[n] -= h
+        assert mean[n].value == pytest.approx((batch_loss(up) - batch_loss(down)) / (2 * h), abs=1e-6)
+    # step 2 starts from step 1's new kernel
+    new = log.select(kind="new_k", layer=1, step=1)
+    assert log.select(kind="new_k", layer=1, step=2)[0].operand("old").value == new[0].value
+    assert np.ravel(log.final_weights[0]).tolist() == [e.value for e in log.select(kind="new_k", layer=1, step=2)]
+
+
+def test_carried_rounding_rounds_every_cell():
+    p = problem_of(CASES["single-channel"], rounding={"digits": 2, "carry": True})
+    log = trace(p)
+    for e in log.select(kind="cell_net") + log.select(kind="dk"):
+        assert e.value == p.rounding.apply(e.value) and len(e.shown.lstrip("-").split(".")[-1]) <= 3

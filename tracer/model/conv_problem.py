@@ -172,6 +172,11 @@ def is_conv(raw: Any) -> bool:
 
 # --- parsing --------------------------------------------------------------------------
 def parse_conv(raw: Mapping, r: Reader) -> ConvProblem:
+    for key in ("variants", "notation"):
+        if isinstance(raw, Mapping) and key in raw:
+            why = ("tracer variants redraws dense networks only, for now" if key == "variants"
+                   else "a convolutional network's names are fixed bracket names, see the README")
+            raise r.at(key).fail(f"found {key} on a convolutional network; expected none ({why})")
     top = r.mapping(raw, TOP_FIELDS, what="a problem: a mapping with network, training and data",
                     required={"network": "a mapping with input and layers",
                               "training": "a mapping with learning_rate (and epochs, batch_size)",
