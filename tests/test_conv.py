@@ -408,3 +408,14 @@ def test_carried_rounding_rounds_every_cell():
     log = trace(p)
     for e in log.select(kind="cell_net") + log.select(kind="dk"):
         assert e.value == p.rounding.apply(e.value) and len(e.shown.lstrip("-").split(".")[-1]) <= 3
+
+
+def test_check_carries_a_wrong_cell_forward(tmp_path, capsys):
+    answers = tmp_path / "a.txt"
+    answers.write_text("Z1[1,1,1] = 1.6\nA1[1,1,1] = 1.6\nP2[1,1,1] = 1.6\ndK1[1,1,1,1] = -0.1321\n")
+    assert main(["check", str(GALLERY / "conv-5x5" / "problem.yaml"), str(answers), "--format", "json"]) == 1
+    records = {r["name"]: (r["verdict"], r["expected"]) for r in json.loads(capsys.readouterr().out)["records"]}
+    # Z1[1,1,1] = 1.7 (worked above); ReLU and the max pass the student's 1.6 on unchanged
+    approx = pytest.approx
+    assert records == {"Z1[1,1,1]": ("wrong", approx(1.7)), "A1[1,1,1]": ("carried", approx(1.7)),
+                       "P2[1,1,1]": ("carried", approx(1.7)), "dK1[1,1,1,1]": ("correct", approx(-0.13205, abs=5e-5))}
