@@ -419,3 +419,48 @@ def test_check_carries_a_wrong_cell_forward(tmp_path, capsys):
     approx = pytest.approx
     assert records == {"Z1[1,1,1]": ("wrong", approx(1.7)), "A1[1,1,1]": ("carried", approx(1.7)),
                        "P2[1,1,1]": ("carried", approx(1.7)), "dK1[1,1,1,1]": ("correct", approx(-0.13205, abs=5e-5))}
+
+
+VARIANT_PROBLEM = """\
+title: Conv variants
+network:
+  input: {shape: [1, 4, 4]}
+  layers:
+    - {type: conv, filters: 1, kernel: 2, activation: relu, weights: [[[[0.1, -0.2], [0.3, 0.4]]]], biases: [0.1]}
+    - {type: maxpool, size: 2, stride: 1}
+    - {type: flatten}
+    - {type: dense, units: 2, activation: softmax, weights: [[0.2, -0.1, 0.3, 0.1], [-0.3, 0.2, 0.1, 0.4]],
+       biases: [0, 0]}
+loss: cross_entropy
+training: {learning_rate: 0.5}
+data:
+  - input: [[1, 0, 2, 1], [0, 1, 1, 2], [2, 1, 0, 1], [1, 2, 1, 0]]
+    target: [1, 0]
+ask: ["Z1[1,1,1]", "P2[1,1,1]", "dK1[1,1,1,1]", "K1[1,1,1,1]+"]
+variants: {weights: {low: -0.9, high: 0.9, decimals: 1}, inputs: {low: 0, high: 3, decimals: 0}}
+"""
+
+
+def test_variants_redraw_kernels_and_inputs_and_check_their_own_keys(tmp_path, capsys):
+    problem = tmp_path / "p.yaml"
+    problem.write_text(VARIANT_PROBLEM)
+    out = tmp_path / "v"
+    assert main(["variants", str(problem), "-o", str(out), "--count", "3", "--seed", "7", "--no-pdf"]) == 0
+    kernels = set()
+    for k in ("01", "02", "03"):
+        folder = out / k
+        drawn = Problem.from_file(folder / "problem.yaml")
+        assert isinstance(drawn, ConvProblem) and drawn.variants is None
+        kernels.add(drawn.parameters[0][0])
+        grid = {x / 10 for x in range(-9, 10) if x}
+        assert set(np.ravel(drawn.parameters[0][0])) <= grid and set(drawn.data[0].input) <= {1.0, 2.0, 3.0}
+        answers = dict(line.split(": ") for line in (folder / "answers.yaml").read_text().splitlines()[1:])
+        assert all(float(v) != 0 for v in answers.values())        # no switched-off cell is asked
+        assert main(["check", str(folder / "problem.yaml"), str(folder / "answers.yaml")]) == 0
+        assert "Questions" in (folder / "exercise.md").read_text()
+    assert len(kernels) == 3
+    capsys.readouterr()
+    again = tmp_path / "again"
+    assert main(["variants", str(problem), "-o", str(again), "--count", "3", "--seed", "7", "--only", "2",
+                 "--no-pdf"]) == 0
+    assert (again / "02" / "problem.yaml").read_text() == (out / "02" / "problem.yaml").read_text()

@@ -18,6 +18,7 @@ from . import examples, graph_cli
 from .check import command as check_command
 from .errors import ProblemError
 from .outputs import emit, write_files, write_stdout
+from .model.conv_problem import ConvProblem
 from .model.problem import Problem
 from .model.schema import closest, one_of
 
@@ -135,7 +136,10 @@ def cmd_variants(args: argparse.Namespace) -> int:
                            "expected a folder (created if missing) in an existing folder")
     problem = examples.load(args.problem)
     pdf = not args.no_pdf and variants.tex_available()
-    folders = variants.write_variants(problem, out, args.count, args.seed, args.only, pdf)
+    write = variants.write_variants
+    if isinstance(problem, ConvProblem):  # feature maps and kernels: sheets/convvariants.py
+        from .sheets.convvariants import write_conv_variants as write
+    folders = write(problem, out, args.count, args.seed, args.only, pdf)
     what = f"variant {folders[0].name}" if args.only is not None else f"{len(folders)} variants and {out / 'index.md'}"
     write_stdout(f"wrote {what} to {out}{'' if pdf or args.no_pdf else ' (no PDFs: no TeX installation found)'}\n")
     return 0

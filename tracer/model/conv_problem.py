@@ -54,11 +54,12 @@ from .problem import (
     _show_steps,
     _tolerance,
     _training,
+    _variants,
 )
 from .schema import Reader, one_of, short
 
 TOP_FIELDS = ("title", "network", "loss", "training", "data", "show_steps", "rounding", "ask",
-              "description", "style", "tolerance", "conventions")
+              "description", "style", "tolerance", "conventions", "variants")
 NETWORK_FIELDS = ("input", "layers", "init")
 LAYER_TYPES = ("conv", "maxpool", "avgpool", "flatten", "dense")
 LAYER_FIELDS = {
@@ -154,6 +155,8 @@ class ConvProblem(Problem):
             out["style"] = self.style
         if self.tolerance is not None:
             out["tolerance"] = self.tolerance
+        if self.variants is not None:
+            out["variants"] = self.variants.to_dict()
         return out
 
 
@@ -172,11 +175,9 @@ def is_conv(raw: Any) -> bool:
 
 # --- parsing --------------------------------------------------------------------------
 def parse_conv(raw: Mapping, r: Reader) -> ConvProblem:
-    for key in ("variants", "notation"):
-        if isinstance(raw, Mapping) and key in raw:
-            why = ("tracer variants redraws dense networks only, for now" if key == "variants"
-                   else "a convolutional network's names are fixed bracket names, see the README")
-            raise r.at(key).fail(f"found {key} on a convolutional network; expected none ({why})")
+    if isinstance(raw, Mapping) and "notation" in raw:
+        raise r.at("notation").fail("found notation on a convolutional network; expected none (a convolutional "
+                                    "network's names are fixed bracket names, see the README)")
     top = r.mapping(raw, TOP_FIELDS, what="a problem: a mapping with network, training and data",
                     required={"network": "a mapping with input and layers",
                               "training": "a mapping with learning_rate (and epochs, batch_size)",
@@ -224,6 +225,7 @@ def parse_conv(raw: Mapping, r: Reader) -> ConvProblem:
         tolerance=_tolerance(top["tolerance"], r.at("tolerance")) if "tolerance" in top else None,
         description=r.at("description").text(top.get("description", "")),
         style=r.at("style").choice(top["style"], STYLES) if "style" in top else None,
+        variants=_variants(top["variants"], "per_neuron", r.at("variants")) if "variants" in top else None,
         source=r.source, input_shape=shape, stack=tuple(stack), parameters=params,
         convolution=conventions[0], index_base=conventions[1],
     )
