@@ -15,6 +15,7 @@ from typing import Any, Mapping
 from tracer.engine.trace import trace
 from tracer.examples import load
 from tracer.engine.log import TraceLog
+from tracer.model.conv_problem import ConvProblem
 from tracer.model.problem import Problem
 from tracer.render import RenderOptions, render_text
 from tracer.render.view import Viewer
@@ -137,8 +138,9 @@ def shown_strings(log: TraceLog) -> set[str]:
     shown |= {show(w) for m in log.problem.weights for row in m for w in row}
     shown |= {show(b) for bs in log.problem.biases for b in bs}
     shown.add(show(log.problem.training.learning_rate))
-    viewer = Viewer(log)
-    shown |= {row[3] for step in viewer.steps() for row in viewer.change_rows(step)}
+    if not isinstance(log.problem, ConvProblem):  # the closing table of changes is the dense styles'
+        viewer = Viewer(log)
+        shown |= {row[3] for step in viewer.steps() for row in viewer.change_rows(step)}
     return {s.lstrip("-") for s in shown}
 
 

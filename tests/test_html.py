@@ -195,3 +195,5 @@ def test_roots_and_absolute_values_in_mathml() -> None:
     from tracer.formula.tree import Abs, Number, Sqrt, Symbol
     assert mathml(Sqrt(Symbol("\\hat{v}", "v_hat"))).count("<msqrt>") == 1
     assert "<mo>|</mo><mn>0.5</mn><mo>|</mo>" in mathml(Abs(Number("0.5", 0.5)))
+    from tracer.formula.tree import Floor
+    assert "<mo>&#x230A;</mo><mn>2.5</mn><mo>&#x230B;</mo>" in mathml(Floor(Number("2.5", 2.5)))

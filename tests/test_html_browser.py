@@ -17,10 +17,17 @@ from browsercheck import browser_session
 from tracer import Problem, trace
 from tracer.examples import example_path
 from tracer.gallery import catalogue
+from tracer.model.conv_problem import ConvProblem
 from tracer.resources import examples_dir
 
-# network walkthroughs; expression (circuit) walkthroughs have no HTML page yet
-PAGES = [w for ex in catalogue() for w in ex.walkthroughs if not w.problem.startswith("expression")]
+def _stepped(w: Any) -> bool:
+    """Dense-network pages: expression (circuit) and convolutional pages are not marked for stepping yet."""
+    if w.problem.startswith("expression"):
+        return False
+    return not isinstance(Problem.from_file(example_path(w.example).with_name(w.problem)), ConvProblem)
+
+
+PAGES = [w for ex in catalogue() for w in ex.walkthroughs if _stepped(w)]
 
 #: In-page walk: press "Next step" (a button click) or ArrowRight (a keydown) n times and
 #: record after each what the page shows.

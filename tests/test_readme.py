@@ -109,7 +109,14 @@ def test_yaml_blocks_are_problems() -> None:
     expressions = [b for b in blocks("yaml") if "expression:" in b]
     for body in expressions:
         assert GraphProblem.from_dict(yaml.safe_load(body), "README.md").program.statements
-    full, fragment = [b for b in blocks("yaml") if b not in expressions]
+    references = [b for b in blocks("yaml") if "[...]" in b]  # fields with placeholders for long lists
+    for body in references:
+        from tracer.model import conv_problem
+        fields = set(yaml.safe_load(body))
+        assert fields <= set(conv_problem.TOP_FIELDS), fields - set(conv_problem.TOP_FIELDS)
+        layer_types = {layer["type"] for layer in yaml.safe_load(body)["network"]["layers"]}
+        assert layer_types <= {"conv", "maxpool", "avgpool", "flatten", "dense"}
+    full, fragment = [b for b in blocks("yaml") if b not in expressions and b not in references]
     problem = Problem.from_text(full, "README.md")
     assert problem.layers == (2, 2, 2) and problem.ask == ("out_h1", "E_total", "dE/dw5", "w5+")
     base = yaml.safe_load((ROOT / "worked_examples" / "exercise-2-2-1" / "problem.yaml").read_text(encoding="utf-8"))

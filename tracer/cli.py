@@ -18,6 +18,7 @@ from typing import Callable, NoReturn, Sequence
 from . import __version__, examples, graph_cli
 from .check import command as check_command
 from .errors import ProblemError
+from .model.conv_problem import ConvProblem
 from .outputs import STDOUT, check_target, emit, write_files, write_stdout
 from .model.problem import Problem
 from .model.schema import closest, one_of
@@ -173,8 +174,12 @@ def cmd_variants(args: argparse.Namespace) -> int:
                            "expected a folder (created if missing) in an existing folder")
     problem = examples.load_any(args.problem)
     pdf = not args.no_pdf and variants.tex_available()
-    folders = variants.write_variants(problem, out, args.count, args.seed, args.only, pdf, args.force,
-                                      variants.Progress(sys.stderr))
+    if isinstance(problem, ConvProblem):  # feature maps and kernels: sheets/convvariants.py
+        from .sheets.convvariants import write_conv_variants
+        folders = write_conv_variants(problem, out, args.count, args.seed, args.only, pdf)
+    else:
+        folders = variants.write_variants(problem, out, args.count, args.seed, args.only, pdf, args.force,
+                                          variants.Progress(sys.stderr))
     what = f"variant {folders[0].name}" if args.only is not None else f"{len(folders)} variants and {out / 'index.md'}"
     if pdf and args.only is None:
         what += f", {', '.join(variants.COMBINED.values())}"

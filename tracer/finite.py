@@ -48,10 +48,17 @@ def check_finite(log: TraceLog) -> None:
         raise ProblemError(f"{source}: step {record['step']}: the loss is {_word(record['loss'])} (the numbers "
                            f"overflowed, or a log of 0 was taken); expected {HELP}")
     for l, matrix in enumerate(log.final_weights, 1):
-        if not all(math.isfinite(w) for row in matrix for w in row):
+        if not _all_finite(matrix):
             raise ProblemError(f"{source}: after the last step: a weight of layer {l} is not finite (the updates "
                                f"overflowed); expected {HELP}")
     for l, biases in enumerate(log.final_biases, 1):
-        if not all(math.isfinite(b) for b in biases):
+        if not _all_finite(biases):
             raise ProblemError(f"{source}: after the last step: a bias of layer {l} is not finite (the updates "
                                f"overflowed); expected {HELP}")
+
+
+def _all_finite(nested: object) -> bool:
+    """Every number of nested lists (a dense layer's matrix, a conv layer's kernels) is finite."""
+    if isinstance(nested, (list, tuple)):
+        return all(_all_finite(x) for x in nested)
+    return math.isfinite(float(nested))  # type: ignore[arg-type]

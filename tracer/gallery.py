@@ -19,6 +19,7 @@ from .engine.trace import trace
 from .examples import example_path
 from .outputs import write_atomic
 from .model.graph_problem import GraphProblem, is_expression_file
+from .model.conv_problem import ConvProblem
 from .model.problem import Problem
 from .resources import examples_dir
 
@@ -36,6 +37,7 @@ class Walkthrough:
     name: str
     style: str
     problem: str = "problem.yaml"   # another problem file of the same folder (e.g. a long run)
+    sheet: str = ""                 # exercise | answer_key: the sheet instead of the walkthrough
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,8 @@ def catalogue(root: Path | None = None) -> list[Example]:
     root = root or examples_dir()
     raw = yaml.safe_load((root / "gallery.yaml").read_text(encoding="utf-8"))
     return [Example(item["example"], item["teaches"],
-                    tuple(Walkthrough(item["example"], w["name"], w["style"], w.get("problem", "problem.yaml"))
+                    tuple(Walkthrough(item["example"], w["name"], w["style"], w.get("problem", "problem.yaml"),
+                                      w.get("sheet", ""))
                           for w in item["walkthroughs"]))
             for item in raw]
 
@@ -66,9 +69,11 @@ def render_files(w: Walkthrough) -> dict[str, str]:
         gtex = render_graph(glog, "tex", RenderOptions(style=w.style))
         return {f"{w.name}.md": gmd.text, **gmd.attachments, f"{w.name}.tex": gtex.text}
     log = trace(Problem.from_file(path))
-    md = render_text(log, "md", RenderOptions(style=w.style, diagram_name=f"{w.name}.svg", inline_svg=False))
-    tex = render_text(log, "tex", RenderOptions(style=w.style))
-    html = render_text(log, "html", RenderOptions(style=w.style))
+    exercise, key = w.sheet == "exercise", w.sheet == "answer_key"
+    md = render_text(log, "md", RenderOptions(style=w.style, diagram_name=f"{w.name}.svg", inline_svg=False,
+                                              exercise=exercise, answer_key=key))
+    tex = render_text(log, "tex", RenderOptions(style=w.style, exercise=exercise, answer_key=key))
+    html = render_text(log, "html", RenderOptions(style=w.style, exercise=exercise, answer_key=key))
     return {f"{w.name}.md": md.text, **md.attachments, f"{w.name}.tex": tex.text, f"{w.name}.html": html.text}
 
 
@@ -86,7 +91,8 @@ def gallery_table(examples: list[Example], link_prefix: str) -> str:
         links = ", ".join(f"[{w.style if w.name == 'walkthrough' else f'{w.style}: {w.name}'}]"
                           f"({link_prefix}{ex.name}/{w.name}.md) ([HTML]({link_prefix}{ex.name}/{w.name}.html))"
                           for w in ex.walkthroughs)
-        rows.append(f"| `{ex.name}` | {'-'.join(map(str, p.layers))} {acts} | {links} | {ex.teaches} |")
+        network = p.summary() if isinstance(p, ConvProblem) else f"{'-'.join(map(str, p.layers))} {acts}"
+        rows.append(f"| `{ex.name}` | {network} | {links} | {ex.teaches} |")
     return "\n".join(rows)
 
 

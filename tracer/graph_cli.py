@@ -128,9 +128,13 @@ def neuron_problem(spec: str | None, label: str) -> GraphProblem:
     the circuit's gradients are the network's (∂E/∂w for each weight into the neuron)."""
     from .engine.trace import trace
     from .model.expression import activation_named, scalar_activations
+    from .model.conv_problem import ConvProblem
     from .model.problem import Problem
     path = examples.resolve(spec)
     network = Problem.from_file(path)
+    if isinstance(network, ConvProblem):
+        raise ProblemError(f"--graph: found the convolutional network {path}; expected a dense network "
+                           "(a neuron of a dense network as a circuit)")
     log = trace(network)
     L = len(network.layers) - 1
     labels = {log.notation.neuron(l, j).plain: (l, j) for l in range(1, L + 1)

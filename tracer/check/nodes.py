@@ -19,7 +19,7 @@ from ..engine.log import KINDS, Entry, TraceLog
 from ..engine.ops import Operand
 
 #: Kinds whose values are derivatives of the loss: their sign depends on the convention.
-GRADIENT_KINDS = frozenset({"dout", "dnet", "dw", "db", "grad"})
+GRADIENT_KINDS = frozenset({"dout", "dnet", "dw", "db", "grad", "cell_dout", "cell_dnet", "dk"})
 #: Given data that differ per example (the others, weights, biases and the rate, are shared).
 _PER_EXAMPLE = frozenset({"input", "target"})
 
@@ -119,6 +119,9 @@ def data_kinds(log: TraceLog | GraphLog) -> dict[str, str]:
     if isinstance(log, GraphLog):
         return dict.fromkeys(log.circuit.variables, "variable")
     notation, problem = log.notation, log.problem
+    own = getattr(notation, "data_kinds", None)
+    if own is not None:  # a convolutional network's bracket names (model/conv.py ConvNames)
+        return dict(own())
     layers = problem.layers
     L = len(layers) - 1
     kinds: dict[str, str] = {"eta": "rate"}

@@ -59,6 +59,7 @@ class Entry:
     operands: tuple[Operand, ...]
     value: float
     shown: str
+    cell: tuple[int, ...] | None = None   # a feature-map cell or kernel weight, 1-based (convolutional networks)
 
     @property
     def depends_on(self) -> list[int]:
@@ -106,9 +107,10 @@ class Entry:
         return self.op.evaluate(values)
 
     def to_dict(self) -> dict[str, Any]:
+        where: dict[str, Any] = {} if self.cell is None else {"cell": list(self.cell)}
         return {
             "kind": self.kind, "step": self.step, "epoch": self.epoch, "example": self.example,
-            "layer": self.layer, "neuron": self.neuron, "source": self.source,
+            "layer": self.layer, "neuron": self.neuron, "source": self.source, **where,
             "name": self.name, "latex": self.latex, "formula": self.formula_latex(),
             "substitution": self.substitution_latex(), "value": json_number(self.value), "shown": self.shown,
             "depends_on": self.depends_on,

@@ -9,9 +9,10 @@ loss, the mini-batch averages and the order of it all.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -26,8 +27,16 @@ from .ops import Difference, Mean, Op, Operand, Sum
 from .rounding import Rounding
 
 
+#: The recording loop of each other kind of problem, registered by its module when
+#: tracer.engine is imported (engine/convtrace.py).
+RUNNERS: dict[type, Callable[[Any], TraceLog]] = {}
+
+
 def trace(problem: Problem) -> TraceLog:
     """Train as the problem says; record the steps it asks to see in full."""
+    runner = RUNNERS.get(type(problem))
+    if runner is not None:  # another kind of network (engine/convtrace.py: convolutional)
+        return runner(problem)
     with _collector_paused():
         return _trace(problem)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .printer import FormulaPrinter
-from .tree import (Abs, Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
+from .tree import (Abs, Add, Apply, Cases, Floor, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
                    Relation, Sigma, Sqrt, Sub, Symbol, Text, Where)
 
 _RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "=", "!=": "\\neq"}
@@ -73,6 +73,9 @@ class LatexPrinter(FormulaPrinter[str]):
     def _print_Group(self, node: Group, lead: bool) -> str:
         body = self.print(node.body, True)
         return f"\\left({body}\\right)" if node.sized else f"({body})"
+
+    def _print_Floor(self, node: Floor, lead: bool) -> str:
+        return f"\\left\\lfloor {self.print(node.body, True)} \\right\\rfloor"
 
     def _print_Cases(self, node: Cases, lead: bool) -> str:
         rows = [f"{self.print(value, True)} & "

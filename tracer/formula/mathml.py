@@ -17,7 +17,7 @@ from html import escape
 
 from .latex import latex
 from .printer import FormulaPrinter
-from .tree import (Abs, Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow, Relation, Sigma, Sqrt, Sub, Symbol, Text, Where)
+from .tree import (Abs, Add, Apply, Cases, Floor, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow, Relation, Sigma, Sqrt, Sub, Symbol, Text, Where)
 
 __all__ = ["MathmlPrinter", "math_element", "mathml", "mathml_name"]
 
@@ -250,6 +250,9 @@ class MathmlPrinter(FormulaPrinter):
 
     def _print_Sqrt(self, node: Sqrt, lead: bool) -> str:
         return f"<msqrt>{self.print(node.body, True)}</msqrt>"
+
+    def _print_Floor(self, node: Floor, lead: bool) -> str:
+        return f"<mrow><mo>&#x230A;</mo>{self.print(node.body, True)}<mo>&#x230B;</mo></mrow>"
 
     def _print_Abs(self, node: Abs, lead: bool) -> str:
         return f"<mrow><mo>|</mo>{self.print(node.body, True)}<mo>|</mo></mrow>"

@@ -6,7 +6,7 @@ any terminal and any e-mail, with names in their plain form.
 from __future__ import annotations
 
 from .printer import FormulaPrinter
-from .tree import (Abs, Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
+from .tree import (Abs, Add, Apply, Cases, Floor, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
                    Relation, Sigma, Sqrt, Sub, Symbol, Text, Where)
 
 _SIGNS = {"cdot": " · ", "odot": " ⊙ "}
@@ -72,6 +72,9 @@ class TextPrinter(FormulaPrinter[str]):
             return f"sum_{node.index.text} {self.print(node.body, True)}"
         stop = "" if node.stop is None else f"..{self.print(node.stop, True)}"
         return f"sum_({node.index.text}={self.print(node.start, True)}{stop}) {self.print(node.body, True)}"
+
+    def _print_Floor(self, node: Floor, lead: bool) -> str:
+        return f"floor({self.print(node.body, True)})"
 
     def _print_Group(self, node: Group, lead: bool) -> str:
         return f"({self.print(node.body, True)})"

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
-    "Abs", "Add", "Apply", "Cases", "Frac", "Gap", "Group", "Matrix", "Mul", "Neg", "Node", "Number",
-    "Pow", "Relation", "Sigma", "Sqrt", "Sub", "Symbol", "Text", "Where", "number", "symbol",
+    "Abs", "Add", "Apply", "Cases", "Floor", "Frac", "Gap", "Group", "Matrix", "Mul", "Neg", "Node",
+    "Number", "Pow", "Relation", "Sigma", "Sqrt", "Sub", "Symbol", "Text", "Where", "number", "symbol",
 ]
 
 
@@ -175,6 +175,13 @@ class Where(Node):
 
     body: Node
     reason: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Floor(Node):
+    """The floor of a value, ⌊x⌋ (an output size of a convolution or pooling layer)."""
+
+    body: Node
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import functools
 from .latex import BMATRIX_COLUMNS, LatexPrinter
 from .names import name_width
 from .printer import FormulaPrinter
-from .tree import (Abs, Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
+from .tree import (Abs, Add, Apply, Cases, Floor, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
                    Relation, Sigma, Sqrt, Sub, Symbol, Text, Where)
 
 PLUS = 2.4        # a binary + or -, with its spacing
@@ -85,6 +85,9 @@ class WidthPrinter(FormulaPrinter[float]):
         below = name_width(node.index.latex) + (0.0 if node.start is None else EQUALS + self.print(node.start, True))
         above = 0.0 if node.stop is None else self.print(node.stop, True)
         return 2.0 + 0.7 * (below + above) + self.print(node.body, True)
+
+    def _print_Floor(self, node: Floor, lead: bool) -> float:
+        return self.print(node.body, True) + 2 * BRACKET
 
     def _print_Group(self, node: Group, lead: bool) -> float:
         return self.print(node.body, True) + 2 * BRACKET

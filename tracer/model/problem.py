@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 import yaml
@@ -345,9 +345,17 @@ def _syntax(source: str, language: str, line: int, column: int | None, reason: s
 
 
 # --- parsing ------------------------------------------------------------------
+#: Other kinds of problem file, each (recognises the raw file, parses it), registered by their
+#: own module when tracer.model is imported (model/conv_problem.py: convolutional networks).
+PROBLEM_KINDS: list[tuple[Callable[[Any], bool], Callable[[Any, Reader], Problem]]] = []
+
+
 def _parse(raw: Any, r: Reader) -> Problem:
     if raw is None:
         raise r.fail(f"found an empty file; expected {PROBLEM_HELP}")
+    for recognises, parse in PROBLEM_KINDS:  # another kind of network: model/conv_problem.py
+        if recognises(raw):
+            return parse(raw, r)
     top = r.mapping(raw, TOP_FIELDS, required=REQUIRED_TOP, what=PROBLEM_HELP)
     rn = r.at("network")
     net = rn.mapping(top["network"], NETWORK_FIELDS, what=REQUIRED_TOP["network"],

@@ -16,6 +16,7 @@ import jinja2
 import jinja2.sandbox
 
 from ..errors import ProblemError
+from ..model.conv_problem import ConvProblem
 from ..model.problem import STYLES
 from ..engine.log import TraceLog
 from ..engine.ops import paren
@@ -177,6 +178,9 @@ def diagram(log: TraceLog, printer: Printer, name: str) -> str:
 
 
 def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
+    if isinstance(log.problem, ConvProblem):  # feature maps, pooling, kernels: render/convview.py
+        from .convview import render_conv
+        return render_conv(log, fmt, options)
     style = options.style or log.problem.style or DEFAULT_STYLE
     if style not in STYLES:
         from ..model.schema import closest

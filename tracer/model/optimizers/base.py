@@ -23,7 +23,7 @@ _UPDATE = Update()
 #: The state an optimizer keeps for one parameter array, by name.
 State = dict[str, np.ndarray]
 #: The kind of the entry holding a parameter's new value.
-NEW_KIND = {"weight": "new_w", "bias": "new_b"}
+NEW_KIND = {"weight": "new_w", "bias": "new_b", "kernel": "new_k"}
 
 
 class Slot(NamedTuple):

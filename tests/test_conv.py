@@ -1,0 +1,466 @@
+"""Convolutional networks: the log against PyTorch's recorded figures, an independent numpy
+reference written here from the formulas (loops, no tracer code), central differences,
+max-pool ties, output sizes with the floor, parameter counts, the names, and the errors."""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tracer.cli import main
+from tracer.engine.trace import trace
+from tracer.errors import ProblemError
+from tracer.model.conv_problem import ConvProblem
+from tracer.model.problem import Problem
+
+FIGURES = json.loads((Path(__file__).with_name("conv_torch_figures.json")).read_text(encoding="utf-8"))
+CASES = {c["name"]: c for c in FIGURES["cases"]}
+
+
+def problem_of(case: dict, **extra) -> ConvProblem:
+    raw = {"network": {"input": {"shape": case["shape"]},
+                       "layers": [dict(s, activation=s.get("activation", "softmax")) if s["type"] == "dense" else s
+                                  for s in case["layers"]]},
+           "conventions": {"convolution": case["convolution"]},
+           "loss": "cross_entropy", "training": {"learning_rate": 0.1},
+           "data": [{"input": case["input"], "target": case["target"]}], **extra}
+    p = Problem.from_dict(raw)
+    assert isinstance(p, ConvProblem)
+    return p
+
+
+def values(log, kind: str, layer: int) -> list[float]:
+    return [e.value for e in log.select(kind=kind, layer=layer, step=1)]
+
+
+# --- an independent reference: the formulas as loops ----------------------------------
+def ref_conv(x: np.ndarray, K: np.ndarray, b: np.ndarray, stride: int, pad: int, flip: bool) -> np.ndarray:
+    C, H, W = x.shape
+    F_, _, kh, kw = K.shape
+    xp = np.zeros((C, H + 2 * pad, W + 2 * pad))
+    xp[:, pad:pad + H, pad:pad + W] = x
+    oh, ow = (H - kh + 2 * pad) // stride + 1, (W - kw + 2 * pad) // stride + 1
+    z = np.zeros((F_, oh, ow))
+    for f in range(F_):
+        for i in range(oh):
+            for j in range(ow):
+                total = b[f]
+                for c in range(C):
+                    for u in range(kh):
+                        for v in range(kw):
+                            k = K[f, c, kh - 1 - u, kw - 1 - v] if flip else K[f, c, u, v]
+                            total += k * xp[c, i * stride + u, j * stride + v]
+                z[f, i, j] = total
+    return z
+
+
+def ref_pool(x: np.ndarray, size: int, stride: int, mode: str) -> np.ndarray:
+    C, H, W = x.shape
+    oh, ow = (H - size) // stride + 1, (W - size) // stride + 1
+    out = np.zeros((C, oh, ow))
+    for c in range(C):
+        for i in range(oh):
+            for j in range(ow):
+                win = x[c, i * stride:i * stride + size, j * stride:j * stride + size]
+                out[c, i, j] = win.max() if mode == "max" else win.mean()
+    return out
+
+
+ACT: dict[str, Callable[[np.ndarray], np.ndarray]] = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+       "linear": lambda z: z}
+
+
+def ref_loss(case: dict, layers: list[dict]) -> float:
+    a = np.array(case["input"], dtype=float)
+    flip = case["convolution"] == "convolution"
+    for s in layers:
+        if s["type"] == "conv":
+            a = ACT[s["activation"]](ref_conv(a, np.array(s["weights"]), np.array(s["biases"]),
+                                              s.get("stride", 1), s.get("padding", 0), flip))
+        elif s["type"] in ("maxpool", "avgpool"):
+            a = ref_pool(a, s["size"], s.get("stride", s["size"]), s["type"][:3])
+        elif s["type"] == "flatten":
+            a = a.reshape(-1)
+        else:
+            net = np.array(s["weights"]) @ a + np.array(s["biases"])
+            a = np.exp(net - net.max()) / np.exp(net - net.max()).sum()
+    return float(-(np.array(case["target"]) * np.log(a)).sum())
+
+
+# --- PyTorch's figures ----------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_pytorch(name):
+    case = CASES[name]
+    fig = case["figures"]
+    log = trace(problem_of(case))
+    assert log["E"].value == pytest.approx(fig["loss"], abs=1e-12)
+    for key, m in fig["maps"].items():
+        letter, l = key[0], int(key[1:])
+        kind = {"Z": "cell_net", "A": "cell_out", "P": "pooled"}[letter]
+        assert values(log, kind, l) == pytest.approx(np.ravel(m["value"]).tolist(), abs=1e-12), key
+        if m["grad"] is not None and letter in "AP" and log.select(kind="cell_dout", layer=l):
+            assert values(log, "cell_dout", l) == pytest.approx(np.ravel(m["grad"]).tolist(), abs=1e-12), key
+        if m["grad"] is not None and letter == "Z":
+            assert values(log, "cell_dnet", l) == pytest.approx(np.ravel(m["grad"]).tolist(), abs=1e-12), key
+    for l, g in fig["params"].items():
+        conv = case["layers"][int(l) - 1]["type"] == "conv"
+        assert values(log, "dk" if conv else "dw", int(l)) == pytest.approx(np.ravel(g["dweights"]).tolist(), abs=1e-12)
+        assert values(log, "db", int(l)) == pytest.approx(g["dbiases"], abs=1e-12)
+
+
+# --- the numpy reference and central differences --------------------------------------
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_forward_matches_loop_reference(name):
+    case = CASES[name]
+    log = trace(problem_of(case))
+    assert log["E"].value == pytest.approx(ref_loss(case, case["layers"]), abs=1e-12)
+    s = case["layers"][0]
+    z = ref_conv(np.array(case["input"]), np.array(s["weights"]), np.array(s["biases"]), s.get("stride", 1),
+                 s.get("padding", 0), case["convolution"] == "convolution")
+    assert values(log, "cell_net", 1) == pytest.approx(z.ravel().tolist(), abs=1e-12)
+
+
+@pytest.mark.parametrize("name", ["single-channel", "rgb-padding-stride", "flipped", "two-convs"])
+def test_gradients_match_central_differences(name):
+    case = CASES[name]
+    log = trace(problem_of(case))
+    h = 1e-6
+    for l, s in enumerate(case["layers"], 1):
+        if "weights" not in s:
+            continue
+        kind = "dk" if s["type"] == "conv" else "dw"
+        grads = values(log, kind, l)
+        flat = np.ravel(s["weights"])
+        for n in range(0, flat.size, max(1, flat.size // 7)):   # a spread of weights of every layer
+            def loss_at(delta: float, flat=flat, n=n, l=l, s=s) -> float:
+                w = flat.copy()
+                w[n] += delta
+                layers = [dict(t) for t in case["layers"]]
+                layers[l - 1]["weights"] = w.reshape(np.shape(s["weights"])).tolist()
+                return ref_loss(case, layers)
+            assert grads[n] == pytest.approx((loss_at(h) - loss_at(-h)) / (2 * h), abs=1e-6)
+
+
+def test_the_flipped_convention_sums_the_flipped_kernel_and_updates_the_kernel_as_written():
+    case = CASES["flipped"]
+    log = trace(problem_of(case))
+    z = log["Z1[1,1,1]"]
+    K = np.array(case["layers"][0]["weights"])
+    # the first product pairs the window's first cell with the kernel's last weight
+    assert z.operands[0].name == "K1[1,1,3,3]" and z.operands[0].value == K[0, 0, 2, 2]
+    assert z.operands[1].name == "X[1,1,1]"
+    new = log["K1[1,1,1,1]+"]
+    assert new.value == pytest.approx(K[0, 0, 0, 0] - 0.1 * log["dK1[1,1,1,1]"].value, abs=1e-15)
+
+
+def test_max_pool_ties_route_to_the_first_maximum():
+    case = CASES["ties"]
+    log = trace(problem_of(case))
+    # window 1 holds 1.0 at [1,1], [1,2] and [2,2]: the gradient goes to [1,1] only
+    p = log["dP2[1,1,1]"].value
+    assert log["dA1[1,1,1]"].value == p != 0
+    assert log["dA1[1,1,2]"].value == 0 and log["dA1[1,2,2]"].value == 0
+    assert log["dA1[1,1,2]"].operands == ()
+    assert log["dA1[1,3,1]"].value == log["dP2[1,2,1]"].value and log["dA1[1,4,1]"].value == 0
+
+
+def test_output_sizes_use_the_floor_and_parameter_counts():
+    case = CASES["rgb-padding-stride"]
+    log = trace(problem_of(case))
+    h = log["Hout1"]
+    # (7 - 3 + 2·1)/2 + 1 = 4; the pool: ⌊(4 - 2)/2⌋ + 1 = 2
+    assert (h.value, h.shown, log["Hout2"].value) == (4, "4", 2)
+    assert h.substitution_latex() == "\\left\\lfloor \\frac{7 - 3 + 2 \\cdot 1}{2} \\right\\rfloor + 1"
+    assert log["params1"].value == 2 * (3 * 3 * 3 + 1) == 56
+    assert log["params4"].value == 3 * (8 + 1)
+    assert log["params1"].substitution_latex() == "2 \\cdot (3 \\cdot 3 \\cdot 3 + 1)"
+
+
+def test_floor_drops_a_row():
+    raw = {"network": {"input": {"shape": [1, 6, 6]}, "layers": [
+        {"type": "conv", "filters": 1, "kernel": 3, "stride": 2, "activation": "linear",
+         "weights": [[[[1, 0, 0], [0, 0, 0], [0, 0, 0]]]], "biases": [0]},
+        {"type": "flatten"}, {"type": "dense", "units": 1, "activation": "linear", "weights": [[1, 1, 1, 1]],
+                              "biases": [0]}]},
+        "loss": "half_squared_error", "training": {"learning_rate": 0.1},
+        "data": [{"input": [[float(10 * r + c) for c in range(6)] for r in range(6)], "target": [0]}]}
+    log = trace(Problem.from_dict(raw))
+    assert log["Hout1"].value == math.floor((6 - 3) / 2) + 1 == 2
+    # the kernel reads the window's top-left cell: cells (1,1), (1,3), (3,1), (3,3)
+    assert values(log, "cell_net", 1) == [0, 2, 20, 22]
+
+
+def test_names_count_from_index_base_and_the_json_has_cells():
+    case = CASES["single-channel"]
+    log = trace(problem_of(case, conventions={"convolution": "cross_correlation", "index_base": 0}))
+    z = log["Z1[0,0,0]"]
+    assert z.cell == (1, 1, 1) and z.to_dict()["cell"] == [1, 1, 1]
+    assert log["dK1[1,0,2,2]"].cell == (2, 1, 3, 3)
+    assert "cell" not in log["Z4[0]"].to_dict()
+
+
+def test_every_entry_adds_up():
+    """The arithmetic rule: each entry's op on its operands' values gives its value."""
+    for case in CASES.values():
+        log = trace(problem_of(case))
+        for e in log:
+            if e.operands:
+                assert e.recompute([o.value for o in e.operands]) == pytest.approx(e.value, abs=1e-12), e.name
+
+
+# --- errors ---------------------------------------------------------------------------
+BASE = {"network": {"input": {"shape": [1, 4, 4]}, "layers": [
+    {"type": "conv", "filters": 1, "kernel": 3, "weights": [[[[0.1] * 3] * 3]], "biases": [0.0]},
+    {"type": "flatten"}, {"type": "dense", "units": 1, "weights": [[0.1] * 4], "biases": [0.0]}]},
+    "loss": "half_squared_error", "training": {"learning_rate": 0.1},
+    "data": [{"input": [[[0.5] * 4] * 4], "target": [1]}]}
+
+
+def with_layer(k: int, **changes) -> dict:
+    raw = json.loads(json.dumps(BASE))
+    raw["network"]["layers"][k].update(changes)
+    return raw
+
+
+@pytest.mark.parametrize("raw, message", [
+    (with_layer(0, kernel=5, weights=[[[[0.1] * 5] * 5]]),
+     ("network.layers[0]: found a 5×5 kernel on layer 1 (conv) for a 4×4 input with padding 0×0; expected a "
+      "kernel of at most 4×4 (the padded input)")),
+    (with_layer(0, weights=[[[[0.1] * 3] * 2]]),
+     ("network.layers[0].weights: found 1×1×2×3 (nested lists of shape 1×1×2×3); expected 1×1×3×3 numbers, "
+      "weights[f][c][i][j] of layer 1 (conv): 1 filter × 1 channel × a 3×3 kernel")),
+    (with_layer(1, type="maxpool", size=2),
+     "network.layers[1]: found a maxpool layer last"),
+    (with_layer(0, stride=[1, 0]), ("network.layers[0].stride[1]: found 0; expected a whole number or a "
+                                    "[height, width] pair, each at least 1")),
+    (with_layer(0, activation="softmax"), "network.layers[0].activation: found softmax on layer 1 (conv)"),
+])
+def test_bad_shapes_are_one_line_errors(raw, message):
+    if message.endswith("last"):
+        raw["network"]["layers"] = raw["network"]["layers"][:2]
+        message = "network.layers[1]: found a maxpool layer last; expected a dense layer last"
+    with pytest.raises(ProblemError) as info:
+        Problem.from_dict(raw, source="p.yaml")
+    assert str(info.value).startswith("p.yaml: " + message)
+    assert "\n" not in str(info.value)
+
+
+def test_dense_on_a_map_needs_flatten(tmp_path, capsys):
+    raw = json.loads(json.dumps(BASE))
+    del raw["network"]["layers"][1]
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(raw))
+    out = tmp_path / "out.md"
+    assert main(["run", str(path), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"tracer: {path}: network.layers[1]: found layer 2 (dense) on a 1×2×2 feature map; expected "
+                   "a flatten layer before the first dense layer\n")
+    assert not out.exists()
+
+
+# --- the walkthrough, the diagram, the checker ----------------------------------------
+GALLERY = Path(__file__).resolve().parent.parent / "worked_examples"
+
+
+def render(problem, fmt: str = "md", **options) -> str:
+    from tracer.render import RenderOptions, render_text
+    return render_text(trace(problem), fmt, RenderOptions(inline_svg=False, **options)).text
+
+
+def test_every_printed_line_adds_up():
+    """The arithmetic rule on what is printed: each entry's op on its operands' shown numbers
+    gives its shown value, up to the rounding of what was shown (4 decimals here)."""
+    for name in ("conv-5x5", "conv-rgb-stride"):
+        log = trace(Problem.from_file(GALLERY / name / "problem.yaml"))
+        for e in log:
+            if e.operands:
+                again = e.recompute([float(o.shown) for o in e.operands])
+                assert abs(again - float(e.shown)) <= 1e-3 * (1 + len(e.operands)), (name, e.name)
+
+
+def test_walkthrough_marks_the_receptive_field_the_winners_and_the_first_cell():
+    md = render(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"))
+    assert "| 1 | **1** | **0** | **2** | 1 | 0 |" in md        # X rows 1-3, columns 1-3
+    assert "| 4 | 1 | 2 | 1 | 0 | 1 |" in md
+    # the first cell in full, then every cell elided past --max-terms
+    assert ("= 0.1 \\cdot 1 + (-0.2) \\cdot 0 + 0.3 \\cdot 2 + 0 \\cdot 0 + 0.5 \\cdot 1 + (-0.1) \\cdot 1 + "
+            "0.2 \\cdot 2 + 0.1 \\cdot 1 \\\\\n&\\quad + (-0.3) \\cdot 0 + 0.1 \\\\\n&= 1.7") in md
+    assert "P^{(2)}_{1,1,1} = \\max(A^{(1)}_{1,1,1}, A^{(1)}_{1,1,2}, A^{(1)}_{1,2,1}, A^{(1)}_{1,2,2}) = " \
+           "\\max(1.7, 0.2, 0.8, 1) = 1.7" in md
+    assert "Max pooling (layer 2) routes the gradient" in md
+    tex = render(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"), "tex")
+    assert "\\boxed{1} & \\boxed{0} & \\boxed{2} & 1 & 0" in tex
+
+
+def test_a_tie_is_said():
+    md = render(problem_of(CASES["ties"]))
+    assert ("$P^{(2)}_{1,1,1}$ is a tie: $A^{(1)}_{1,1,1}$, $A^{(1)}_{1,1,2}$, $A^{(1)}_{1,2,2}$ all hold the "
+            "maximum $1$. The gradient goes to the first in row-major order, $A^{(1)}_{1,1,1}$ (PyTorch's rule), "
+            "the others get 0.") in md
+
+
+def test_the_floor_names_the_rows_it_drops():
+    raw = json.loads(json.dumps(BASE))
+    raw["network"]["input"]["shape"] = [1, 6, 6]
+    raw["network"]["layers"][0]["stride"] = 2
+    raw["data"][0]["input"] = [[[0.5] * 6] * 6]
+    md = render(Problem.from_dict(raw))
+    assert "Layer 1: the floor drops a remainder of 1 in the rows: row 6 of the input is never covered by a window." in md
+    assert "Layer 1: the floor drops a remainder of 1 in the columns: column 6 of the input is never covered" in md
+
+
+@pytest.mark.parametrize("style", ["chain-rule", "narrative", "matrix", "symbolic"])
+def test_every_style_renders(style):
+    p = Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml")
+    md, tex = render(p, style=style), render(p, "tex", style=style)
+    assert "## The network" in md and "\\section{The network}" in tex
+    cells = md.count("Z^{(1)}_{1,1,1} &= K^{(1)}_{1,1,1,1}")
+    if style == "symbolic":
+        assert "\\sum_{c} \\sum_{u=1}^{k_h} \\sum_{v=1}^{k_w} K_{f,c,u,v}" in md and cells == 0
+        assert "\\frac{\\partial E}{\\partial K_{f,c,u,v}} = \\sum_{i} \\sum_{j} \\delta_{f,i,j}" in md
+    elif style == "matrix":
+        assert cells == 1 and "Z^{(1)}_{1,1,2} &=" not in md      # the worked cell, then grids
+    else:
+        assert cells == 2 and "Z^{(1)}_{1,1,2} &=" in md          # in full, then every cell
+
+
+def test_json_log_names_kinds_and_cells(tmp_path):
+    out = tmp_path / "log.json"
+    assert main(["run", str(GALLERY / "conv-5x5" / "problem.yaml"), "--format", "json", "-o", str(out)]) == 0
+    data = json.loads(out.read_text())
+    kinds = {e["kind"] for e in data["entries"]}
+    assert {"out_size", "params", "cell_net", "cell_out", "pooled", "cell_dout", "cell_dact", "cell_dnet", "dk",
+            "new_k"} <= kinds
+    dk = next(e for e in data["entries"] if e["name"] == "dK1[1,1,2,3]")
+    assert dk["cell"] == [1, 1, 2, 3] and dk["layer"] == 1 and len(dk["depends_on"]) == 9
+    assert data["problem"]["network"]["layers"][1] == {"type": "maxpool", "size": [2, 2], "stride": [1, 1]}
+
+
+def test_diagram_draws_the_kernel_window_and_pooling_windows():
+    from tracer.render.convdiagram import (
+        POOL_COLOUR,
+        WIN_FILL,
+        WINDOW_COLOUR,
+        layout,
+        spec,
+        to_svg,
+        to_tikz,
+    )
+    from tracer.render.convview import ConvView
+    from tracer.render.printers import MarkdownPrinter
+    log = trace(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"))
+    lay = layout(spec(ConvView(log, MarkdownPrinter(), 8, "chain-rule")))
+    svg, tikz = to_svg(lay), to_tikz(lay)
+    assert svg.count(f'stroke="{WINDOW_COLOUR}"') == 1          # one kernel window on the one input channel
+    assert svg.count(f'stroke="{POOL_COLOUR}"') == 8            # 2 channels × 2×2 pooled cells
+    assert svg.count(f'fill="{WIN_FILL}"') >= 2
+    assert tikz.count("rectangle") == sum(1 for b in lay.boxes)
+
+
+def test_the_gallery_exercise_is_graded(capsys):
+    answers = GALLERY / "conv-lenet-exercise" / "answers-student.txt"
+    assert main(["check", "conv-lenet-exercise", str(answers), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    verdicts = {r["name"]: (r["verdict"], r["expected"]) for r in report["records"]}
+    # the student forgot the dense layer's biases: 10 · 32 = 320, not 10 · (32 + 1) = 330
+    assert verdicts.pop("params6") == ("wrong", 330)
+    assert verdicts == {"Hout1": ("correct", 10), "Wout1": ("correct", 10), "params1": ("correct", 40),
+                        "Hout2": ("correct", 5), "Hout3": ("correct", 4), "params3": ("correct", 136),
+                        "Hout4": ("correct", 2), "params7": ("correct", 33)}
+
+
+def test_a_mini_batch_averages_the_kernel_gradients_and_epochs_train_on():
+    case = CASES["rgb-padding-stride"]
+    rng = np.random.default_rng(3)
+    second = (np.round(rng.uniform(-1, 1, np.shape(case["input"])), 1) + 0.0).tolist()
+    target2 = [0.0, 1.0, 0.0]
+    p = problem_of(case, training={"learning_rate": 0.1, "batch_size": 2, "epochs": 2},
+                   data=[{"input": case["input"], "target": case["target"]}, {"input": second, "target": target2}])
+    log = trace(p)
+    assert log.steps == [1, 2] and len(log.history) == 2
+    mean = log.select(kind="dk", layer=1, step=1, example=None)
+    assert len(mean) == 2 * 3 * 3 * 3 and mean[0].name == "dK1[1,1,1,1]"
+    assert [o.name for o in mean[0].operands] == ["dK1[1,1,1,1]#1", "dK1[1,1,1,1]#2"]
+
+    def batch_loss(K: np.ndarray) -> float:
+        layers = [dict(s) for s in case["layers"]]
+        layers[0]["weights"] = K.tolist()
+        other = dict(case, input=second, target=target2)
+        return (ref_loss(case, layers) + ref_loss(other, layers)) / 2
+    K, h = np.array(case["layers"][0]["weights"]), 1e-6
+    for n in (0, 13, 53):
+        up, down = K.copy(), K.copy()
+        up.flat[n] += h
+        down.flat[n] -= h
+        assert mean[n].value == pytest.approx((batch_loss(up) - batch_loss(down)) / (2 * h), abs=1e-6)
+    # step 2 starts from step 1's new kernel
+    new = log.select(kind="new_k", layer=1, step=1)
+    assert log.select(kind="new_k", layer=1, step=2)[0].operand("old").value == new[0].value
+    assert np.ravel(log.final_weights[0]).tolist() == [e.value for e in log.select(kind="new_k", layer=1, step=2)]
+
+
+def test_carried_rounding_rounds_every_cell():
+    p = problem_of(CASES["single-channel"], rounding={"digits": 2, "carry": True})
+    log = trace(p)
+    for e in log.select(kind="cell_net") + log.select(kind="dk"):
+        assert e.value == p.rounding.apply(e.value) and len(e.shown.lstrip("-").split(".")[-1]) <= 3
+
+
+def test_check_carries_a_wrong_cell_forward(tmp_path, capsys):
+    answers = tmp_path / "a.txt"
+    answers.write_text("Z1[1,1,1] = 1.6\nA1[1,1,1] = 1.6\nP2[1,1,1] = 1.6\ndK1[1,1,1,1] = -0.1321\n")
+    assert main(["check", str(GALLERY / "conv-5x5" / "problem.yaml"), str(answers), "--format", "json"]) == 1
+    records = {r["name"]: (r["verdict"], r["expected"]) for r in json.loads(capsys.readouterr().out)["records"]}
+    # Z1[1,1,1] = 1.7 (worked above); ReLU and the max pass the student's 1.6 on unchanged
+    approx = pytest.approx
+    assert records == {"Z1[1,1,1]": ("wrong", approx(1.7)), "A1[1,1,1]": ("carried", approx(1.7)),
+                       "P2[1,1,1]": ("carried", approx(1.7)), "dK1[1,1,1,1]": ("correct", approx(-0.13205, abs=5e-5))}
+
+
+VARIANT_PROBLEM = """\
+title: Conv variants
+network:
+  input: {shape: [1, 4, 4]}
+  layers:
+    - {type: conv, filters: 1, kernel: 2, activation: relu, weights: [[[[0.1, -0.2], [0.3, 0.4]]]], biases: [0.1]}
+    - {type: maxpool, size: 2, stride: 1}
+    - {type: flatten}
+    - {type: dense, units: 2, activation: softmax, weights: [[0.2, -0.1, 0.3, 0.1], [-0.3, 0.2, 0.1, 0.4]],
+       biases: [0, 0]}
+loss: cross_entropy
+training: {learning_rate: 0.5}
+data:
+  - input: [[1, 0, 2, 1], [0, 1, 1, 2], [2, 1, 0, 1], [1, 2, 1, 0]]
+    target: [1, 0]
+ask: ["Z1[1,1,1]", "P2[1,1,1]", "dK1[1,1,1,1]", "K1[1,1,1,1]+"]
+variants: {weights: {low: -0.9, high: 0.9, decimals: 1}, inputs: {low: 0, high: 3, decimals: 0}}
+"""
+
+
+def test_variants_redraw_kernels_and_inputs_and_check_their_own_keys(tmp_path, capsys):
+    problem = tmp_path / "p.yaml"
+    problem.write_text(VARIANT_PROBLEM)
+    out = tmp_path / "v"
+    assert main(["variants", str(problem), "-o", str(out), "--count", "3", "--seed", "7", "--no-pdf"]) == 0
+    kernels = set()
+    for k in ("01", "02", "03"):
+        folder = out / k
+        drawn = Problem.from_file(folder / "problem.yaml")
+        assert isinstance(drawn, ConvProblem) and drawn.variants is None
+        kernels.add(drawn.parameters[0][0])
+        grid = {x / 10 for x in range(-9, 10) if x}
+        assert set(np.ravel(drawn.parameters[0][0])) <= grid and set(drawn.data[0].input) <= {1.0, 2.0, 3.0}
+        answers = dict(line.split(": ") for line in (folder / "answers.yaml").read_text().splitlines()[1:])
+        assert all(float(v) != 0 for v in answers.values())        # no switched-off cell is asked
+        assert main(["check", str(folder / "problem.yaml"), str(folder / "answers.yaml")]) == 0
+        assert "Questions" in (folder / "exercise.md").read_text()
+    assert len(kernels) == 3
+    capsys.readouterr()
+    again = tmp_path / "again"
+    assert main(["variants", str(problem), "-o", str(again), "--count", "3", "--seed", "7", "--only", "2",
+                 "--no-pdf"]) == 0
+    assert (again / "02" / "problem.yaml").read_text() == (out / "02" / "problem.yaml").read_text()

@@ -1,0 +1,218 @@
+"""The feature maps of a convolutional network, drawn: the input and every conv and pool
+layer's output as grids of cells (numbers in them while a map is small), the kernel window
+of the first cell on the map a conv layer reads and that cell on its output, and every
+pooling window on the map a pool reads with its winning cell shaded.
+
+``spec`` reads the first recorded example of the view, ``layout`` places everything once
+(centimetres, y down), and ``to_svg`` / ``to_tikz`` translate the same layout, so both
+drawings agree. Output is deterministic; texts are escaped for their format.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..model.conv import Conv2D, Pool
+from .diagram import SVG_FONT, _num
+from .escape import latex_text, xml_text
+from .printers import Printer
+
+if TYPE_CHECKING:
+    from .convview import ConvView
+
+CELL = 0.62          # cm per cell
+SMALL_CELL = 0.16    # cm per cell of a map drawn without numbers
+GAP = 1.4            # between columns and between maps of a column
+LABEL = 0.3
+NUMBER = 0.2
+MARGIN = 0.4
+SCALE = 40.0         # SVG px per cm
+WINDOW_COLOUR = "#1f5fbf"     # the kernel window and the cell it makes: blue
+POOL_COLOUR = "#b3261e"       # pooling windows: red; winners shaded
+WIN_FILL = "#f6d5d2"
+CELL_FILL = "#dbe7fb"
+PAD_COLOUR = "#aaaaaa"       # zero padding: grey
+MAX_WIDTH = 16.0     # cm: the TikZ drawing is scaled down to fit the page
+MAX_HEIGHT = 18.0
+LIMIT = 12           # maps larger than this (rows or columns) have no numbers
+
+
+@dataclass
+class MapSpec:
+    """One channel of a map: its name, its shown values, and what is marked on it."""
+
+    label: str
+    values: np.ndarray                                       # shown strings, rows × columns
+    windows: list[tuple[int, int, int, int, str]] = field(default_factory=list)   # row, col, h, w, colour
+    filled: dict[tuple[int, int], str] = field(default_factory=dict)              # cell -> fill colour
+    pad: tuple[int, int] = (0, 0)                            # zero padding drawn around it (light)
+
+
+@dataclass
+class Box:
+    x: float
+    y: float
+    w: float
+    h: float
+    stroke: str
+    fill: str | None
+    width: float
+
+
+@dataclass
+class Label:
+    x: float
+    y: float
+    text: str
+    size: float
+    colour: str = "#000000"
+
+
+@dataclass
+class Layout:
+    width: float
+    height: float
+    boxes: list[Box]
+    labels: list[Label]
+
+
+def spec(view: ConvView) -> list[list[MapSpec]]:
+    """Columns of maps: the input, then each conv and pool layer's output (first recorded example)."""
+    step = view.steps[0]
+    ex = view.examples(step)[0]
+    problem, names = view.problem, view.names
+    x = problem.input_map(ex - 1)
+    maps: dict[int, list[MapSpec]] = {0: [
+        MapSpec(names.cell_names("X", None, [c]).plain.replace(f"[{c + names.base}]", f"[{c + names.base},·,·]"),
+                np.array([problem.rounding.show_given(float(v)) for v in x[c].ravel()], dtype=object).reshape(x[c].shape))
+        for c in range(x.shape[0])]}
+    for layer in view.stack:
+        if not isinstance(layer, (Conv2D, Pool)):
+            continue
+        l = layer.index
+        kind, letter = ("cell_out", "A") if isinstance(layer, Conv2D) else ("pooled", "P")
+        shown = view.shown_map(view.entries(kind, step, ex, l), layer.out_shape)
+        maps[l] = [MapSpec(f"{letter}{l}[{c + names.base},·,·]", shown[c]) for c in range(layer.out_shape[0])]
+        below = maps.get(l - 1)
+        if below is None:
+            continue
+        if isinstance(layer, Conv2D):
+            (kh, kw), (ph, pw) = layer.kernel, layer.padding
+            for m in below:
+                m.windows.append((0, 0, kh, kw, WINDOW_COLOUR))
+                m.pad = (ph, pw)
+            for m in maps[l]:
+                m.filled[(0, 0)] = CELL_FILL
+        else:
+            kh, kw = layer.size
+            for e, at in zip(view.entries("pooled", step, ex, l), np.ndindex(*layer.out_shape)):
+                c, i, j = at
+                p, q = i * layer.stride[0], j * layer.stride[1]
+                below[c].windows.append((p, q, kh, kw, POOL_COLOUR))
+                if layer.mode == "max":
+                    values = [o.value for o in e.operands]
+                    first = values.index(max(values))
+                    below[c].filled[(p + first // kw, q + first % kw)] = WIN_FILL
+    for column in maps.values():   # positions in a padded map count from its padding's corner
+        for m in column:
+            if any(m.pad):
+                m.filled = {(i + m.pad[0], j + m.pad[1]): f for (i, j), f in m.filled.items()}
+                m.windows = [(i + m.pad[0], j + m.pad[1], h, w, c) if c != WINDOW_COLOUR else (i, j, h, w, c)
+                             for i, j, h, w, c in m.windows]
+    return [maps[k] for k in sorted(maps)]
+
+
+def layout(columns: list[list[MapSpec]]) -> Layout:
+    boxes: list[Box] = []
+    labels: list[Label] = []
+    x = MARGIN
+    height = 0.0
+    for column in columns:
+        y = MARGIN + LABEL + 0.15
+        widest = 0.0
+        for m in column:
+            (ph, pw), (inner_rows, inner_cols) = m.pad, m.values.shape
+            rows, cols = inner_rows + 2 * ph, inner_cols + 2 * pw
+            small = rows > LIMIT or cols > LIMIT
+            cell = SMALL_CELL if small else CELL
+            labels.append(Label(x + cols * cell / 2, y - 0.15, m.label, LABEL))
+            for (i, j), fill in sorted(m.filled.items()):
+                boxes.append(Box(x + j * cell, y + i * cell, cell, cell, "none", fill, 0))
+            for i in range(rows):
+                for j in range(cols):
+                    padding = not (ph <= i < ph + inner_rows and pw <= j < pw + inner_cols)
+                    boxes.append(Box(x + j * cell, y + i * cell, cell, cell, PAD_COLOUR if padding else "#777777",
+                                     None, 0.6))
+                    if not small:
+                        text = "0" if padding else str(m.values[i - ph, j - pw])
+                        labels.append(Label(x + (j + 0.5) * cell, y + (i + 0.5) * cell + 0.35 * NUMBER, text,
+                                            NUMBER, PAD_COLOUR if padding else "#000000"))
+            for (i, j, h, w, colour) in m.windows:
+                boxes.append(Box(x + j * cell, y + i * cell, w * cell, h * cell, colour, None, 1.8))
+            widest = max(widest, cols * cell)
+            y += rows * cell + GAP
+        height = max(height, y)
+        x += widest + GAP
+    return Layout(x - GAP + MARGIN, height - GAP + MARGIN, boxes, labels)
+
+
+def _px(cm: float) -> str:
+    return _num(cm * SCALE, 1)
+
+
+def to_svg(lay: Layout, title: str = "") -> str:
+    w, h = _px(lay.width), _px(lay.height)
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
+            f'font-family="{SVG_FONT}" text-anchor="middle">')]
+    if title:
+        out.append(f"<title>{xml_text(title)}</title>")
+    out.append(f'<rect width="{w}" height="{h}" fill="white"/>')
+    for b in lay.boxes:
+        fill = b.fill or "none"
+        stroke = f' stroke="{b.stroke}" stroke-width="{_num(b.width, 1)}"' if b.width else ""
+        out.append(f'<rect x="{_px(b.x)}" y="{_px(b.y)}" width="{_px(b.w)}" height="{_px(b.h)}" fill="{fill}"{stroke}/>')
+    for t in lay.labels:
+        colour = "" if t.colour == "#000000" else f' fill="{t.colour}"'
+        out.append(f'<text x="{_px(t.x)}" y="{_px(t.y)}" font-size="{_px(t.size)}"{colour}>{xml_text(t.text)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _tikz_colour(hex_colour: str) -> str:
+    """``#1f5fbf`` as xcolor's ``{rgb,255:red,31; green,95; blue,191}``."""
+    r, g, b = (int(hex_colour[k:k + 2], 16) for k in (1, 3, 5))
+    return f"{{rgb,255:red,{r}; green,{g}; blue,{b}}}"
+
+
+def to_tikz(lay: Layout) -> str:
+    """The same layout in TikZ (y flipped: TikZ's y goes up)."""
+    scale = min(1.0, MAX_WIDTH / lay.width, MAX_HEIGHT / lay.height)   # fits the page
+    frame = "x=1cm,y=-1cm" if scale == 1 else f"x=1cm,y=-1cm,scale={_num(scale, 3)},transform shape"
+    out = [f"\\begin{{tikzpicture}}[{frame},font=\\sffamily]"]
+    for b in lay.boxes:
+        opts = []
+        if b.fill:
+            opts.append(f"fill={_tikz_colour(b.fill)}")
+        if b.width:
+            opts.append(f"draw={_tikz_colour(b.stroke)}")
+            opts.append(f"line width={_num(b.width * 0.4, 2)}pt")
+        else:
+            opts.append("draw=none")
+        out.append(f"\\path[{','.join(opts)}] ({_num(b.x, 3)},{_num(b.y, 3)}) rectangle "
+                   f"({_num(b.x + b.w, 3)},{_num(b.y + b.h, 3)});")
+    for t in lay.labels:
+        size = "\\scriptsize" if t.size <= NUMBER else "\\small"
+        colour = "" if t.colour == "#000000" else f"text={_tikz_colour(t.colour)},"
+        out.append(f"\\node[{colour}inner sep=0pt] at ({_num(t.x, 3)},{_num(t.y - 0.3 * t.size, 3)}) "
+                   f"{{{size} {latex_text(t.text)}}};")
+    out.append("\\end{tikzpicture}")
+    return "\n".join(out) + "\n"
+
+
+def conv_figure(printer: Printer, view: ConvView, name: str) -> str:
+    """The feature maps as the printer's figure: SVG (inline or beside the Markdown), TikZ in LaTeX."""
+    lay = layout(spec(view))
+    caption = "Feature maps: the kernel window of the first cell (blue), pooling windows and their winners (red)"
+    return printer.figure(to_svg(lay, view.problem.title), to_tikz(lay), name, caption)
