@@ -44,8 +44,11 @@ def hand_values() -> dict[str, float]:
 
 
 def four(x: float) -> str:
-    """Rounded half up to 4 decimals, trailing zeros dropped (as the problem's rounding prints)."""
-    text = format(Decimal(repr(x)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP), "f")
+    """Rounded half up to 4 decimals, or 4 significant figures below 0.1, trailing zeros
+    dropped (as the problem's rounding prints)."""
+    d = Decimal(repr(x))
+    unit = Decimal("0.0001") if abs(d) >= Decimal("0.1") else Decimal(1).scaleb(d.adjusted() - 3)
+    text = format(d.quantize(unit, rounding=ROUND_HALF_UP), "f")
     return text.rstrip("0").rstrip(".")
 
 
@@ -70,7 +73,7 @@ def test_the_asked_quantities_in_computation_order_with_their_hand_values(exampl
     hand = hand_values()
     assert exercise.answers == {name: four(hand[name]) for name in ASKED}
     assert exercise.answers == {"out_h1": "0.5999", "out_o1": "0.5428", "E_total": "0.0638",
-                                "dE/dw5": "-0.0532", "dE/dw1": "-0.0037", "w5+": "0.5266"}
+                                "dE/dw5": "-0.05318", "dE/dw1": "-0.003724", "w5+": "0.5266"}
 
 
 def test_ask_names_are_read_as_leniently_as_the_checker_reads_answers():
@@ -223,15 +226,15 @@ def test_the_latex_sheet_is_a_numbered_list_numbered_on_across_steps():
 def test_the_answer_key_works_exactly_the_asked_quantities(example_log):
     md = render_text(example_log, "md", RenderOptions(answer_key=True)).text
     assert ("**6.** The new value of w5 after the update (w5+):\n\n$$\nw_{5}^{+} = w_{5} - \\eta \\cdot "
-            "\\frac{\\partial E_{total}}{\\partial w_{5}} = 0.5 - 0.5 \\cdot (-0.0532) = 0.5266\n$$") in md
+            "\\frac{\\partial E_{total}}{\\partial w_{5}} = 0.5 - 0.5 \\cdot (-0.05318) = 0.5266\n$$") in md
     assert "$$\nout_{h1} = \\frac{1}{1 + e^{-net_{h1}}} = \\frac{1}{1 + e^{-0.405}} = 0.5999\n$$" in md
     assert ("$$\n\\frac{\\partial E_{total}}{\\partial w_{5}} = \\frac{\\partial E_{total}}{\\partial out_{o1}} "
             "\\cdot \\frac{\\partial out_{o1}}{\\partial net_{o1}} \\cdot \\frac{\\partial net_{o1}}{\\partial w_{5}} "
-            "= -0.3572 \\cdot 0.2482 \\cdot 0.5999 = -0.0532\n$$") in md
+            "= -0.3572 \\cdot 0.2482 \\cdot 0.5999 = -0.05318\n$$") in md
     assert md.count("$$\n") == 2 * len(ASKED)                    # one display per asked quantity, no more
     assert "w_{6}^{+}" not in md and "net_{h2} =" not in md
     table = md[md.index("## Answers"):]
-    assert "| 5 | $\\frac{\\partial E_{total}}{\\partial w_{1}}$ | dE/dw1 | -0.0037 |" in table
+    assert "| 5 | $\\frac{\\partial E_{total}}{\\partial w_{1}}$ | dE/dw1 | -0.003724 |" in table
     positions = [md.index(f"**{k}.**") for k in range(1, 7)]
     assert positions == sorted(positions)
 

@@ -265,7 +265,8 @@ def half_unit(text: str) -> float:
 
 def test_printed_lines_add_up() -> None:
     """Each new line's substitution, evaluated on the printed numbers, gives the printed result
-    to within the rounding of what is printed (operands propagated through the op)."""
+    within one unit of its last printed digit (the README's rule for values not carried),
+    operands' own rounding propagated through the op."""
     log = trace(Problem.from_dict(classic({"name": "adam"}, {"l2": 0.01}, epochs=1)))
     log2 = trace(Problem.from_dict(classic({"name": "momentum", "nesterov": True}, {"l1": 0.01}, batch_size=2)))
     log3 = trace(Problem.from_dict(classic({"name": "rmsprop"}, epochs=1)))
@@ -278,7 +279,7 @@ def test_printed_lines_add_up() -> None:
         spread = sum(abs(e.recompute([x + half_unit(o.shown) if k == n else x
                                       for k, (x, o) in enumerate(zip(shown, e.operands))]) - exact)
                      for n, o in enumerate(e.operands) if float(o.shown) != o.value)
-        assert abs(exact - float(e.shown)) <= 1.01 * spread + half_unit(e.shown) + 1e-12, e.name
+        assert abs(exact - float(e.shown)) <= 1.01 * spread + 2 * half_unit(e.shown) + 1e-12, e.name
         checked += 1
     assert checked > 100
 

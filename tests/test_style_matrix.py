@@ -122,7 +122,7 @@ def test_steps_examples_and_loss_table(rendered):
     assert "dA^{[3]} = {\\begin{bmatrix} 2(A^{[3]}_{1} - y) \\end{bmatrix}}" in text
     sig = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731
     z3 = 1.5 * sig(2 * sig(1.5) + 0.5) + 0.5
-    assert f"| 1 | 1 | 1 | {(1 - sig(z3)) ** 2:.4f} |" in text
+    assert f"| 1 | 1 | 1 | {(1 - sig(z3)) ** 2:.4g} |" in text
     assert "## Loss over the steps" in text and "| 4 | 2 | 2 |" in text
 
 

@@ -76,7 +76,7 @@ def test_seed000_lines_read_like_the_seed(rendered):
     # 0.6 - 0.001·(-0.036)·0.6457 = 0.6000233, shown with enough digits to see the change
     assert "\\mathrm{error1\\_h} = \\mathrm{delta\\_error} \\cdot \\mathrm{hidden\\_to\\_output\\_1}" in text
     assert ("\\mathrm{hidden\\_to\\_output\\_1}^{+} = \\mathrm{hidden\\_to\\_output\\_1} - \\eta \\cdot "
-            "\\mathrm{delta\\_error} \\cdot \\mathrm{output1\\_h} = 0.6 - 0.001 \\cdot (-0.04) \\cdot 0.65 = 0.60002") in text
+            "\\mathrm{delta\\_error} \\cdot \\mathrm{output1\\_h} = 0.6 - 0.001 \\cdot (-0.036) \\cdot 0.65 = 0.60002") in text
     assert "Some texts call $-\\delta$ the delta" in text
 
 
@@ -117,7 +117,7 @@ def test_steps_and_loss_table(rendered):
     # step 1 by hand: z1 = 0.5·2 + 0.5, z2 = 4·0.5·σ(z1) + 0.5, z3 = 3·0.5·σ(z2) + 0.5, L = (1 - σ(z3))²
     sig = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731
     z3 = 1.5 * sig(2 * sig(1.5) + 0.5) + 0.5
-    assert f"| 1 | 1 | 1 | {(1 - sig(z3)) ** 2:.4f} |" in text
+    assert f"| 1 | 1 | 1 | {(1 - sig(z3)) ** 2:.4g} |" in text
     assert text.count("| 4 | 2 | 2 |") == 1 and "That is the whole run" in text
 
 

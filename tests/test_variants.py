@@ -140,7 +140,7 @@ def relu_problem(weights, inputs, ask=("dE/dw1",)) -> Problem:
     ([[[0.5, -0.5]], [[0.5]]], [0.2, 0.4], ["dE/dw1"], "delta_h1 = 0 is 0 at the precision asked"),
     ([[[0.5, -0.5]], [[0.5]]], [0.2, 0.4], ["out_o1"], None),              # a dead ReLU, nothing behind asked
     ([[[0.5, 0.3]], [[0.5]]], [0.4, 0.4], ["E_total"], None),
-    ([[[0.5, 0.3]], [[0.5]]], [0.001, 0.4], ["dE/dw1"], "dE/dw1 = -0.0001 shows fewer than 2 significant digits"),
+    ([[[0.5, 0.3]], [[0.5]]], [0.001, 0.4], ["dE/dw1"], "dE/dw1 = -0.00006056 has fewer than 2 significant digits at 4 decimals"),
 ])
 def test_unfair_draws_are_named(weights, inputs, ask, reason):
     log = trace(relu_problem(weights, inputs, ask))

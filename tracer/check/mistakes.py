@@ -600,7 +600,10 @@ def _early_rounding(result: Result, record: Record) -> Diagnosis:
     places = decimals(written)
     digits = MAX_DIGITS
     for d in range(max(places, 1), MAX_DIGITS + 1):
-        carried = node.recompute([round(checker.values[s], d) for s in node.sources])
+        try:  # an optimizer's state rounded to 0 divides by 0 (√v̂ + ε with ε rounded away)
+            carried = node.recompute([round(checker.values[s], d) for s in node.sources])
+        except ArithmeticError:
+            continue
         if agreement(Decimal(Rounding(places, "round").show(carried)), truth):
             digits = d
             break

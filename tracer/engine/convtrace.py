@@ -215,7 +215,7 @@ class ConvRecorder(Recorder):
             key_extra: tuple = ()) -> Operand:
         names = self.labels.names(kind, layer, neuron, source)
         value = float(value)
-        shown = shown if shown is not None else self.labels.show(value)
+        shown = self.printed(kind, op, operands, value)
         cell = None
         if kind in CELL_KINDS and neuron is not None:
             cell = tuple(k + 1 for k in self.names.cell(kind, layer, neuron))

@@ -13,6 +13,8 @@ from typing import Literal
 
 Mode = Literal["round", "truncate", "significant"]
 MODES: tuple[str, ...] = ("round", "truncate", "significant")
+#: The significant figures a small computed value keeps at least (``digits`` if fewer).
+FIGURES = 4
 #: Enough precision to quantize any finite float (1e308 at 15 decimals) without InvalidOperation.
 _CONTEXT = Context(prec=400)
 
@@ -26,21 +28,30 @@ class Rounding:
     carry: bool = False
 
     def _quantize(self, x: float) -> Decimal:
-        """Round (or truncate) to ``digits`` decimals, or to ``digits`` significant figures.
+        """Round (or truncate) a computed value to the precision it is printed and carried at.
 
-        A nonzero value never becomes 0: like a careful hand computation, a gradient of
-        0.0046 kept at two decimals is written 0.0046 (two significant figures), so a small
-        delta still moves its weights when values are carried.
+        ``digits`` decimals, or ``FIGURES`` significant figures (``digits`` if fewer) when
+        that keeps more digits (mode ``significant``: ``digits`` significant figures). At
+        four decimals 0.5933 and 1.1059, but 0.0016914 is 0.001691, not 0.0017, which has
+        lost half its figures; at nine decimals 0.023560026 already has eight.
+        Values carried by hand (``carry``) keep ``digits`` decimals, as a hand computation
+        does, and significant figures only where the decimals would leave 0: a gradient of
+        0.0046 at two decimals is 0.0046, so a small delta still moves its weights.
         """
         d = Decimal(format(float(x), ".15g"))  # 15 digits: 1 - 0.78 is 0.22, not 0.2199...97
-        rounding = ROUND_DOWN if self.mode == "truncate" else ROUND_HALF_UP
-        if self.mode != "significant":
-            q = d.quantize(Decimal(1).scaleb(-self.digits), rounding=rounding, context=_CONTEXT)
-            if q != 0 or d == 0:
-                return q
         if d == 0:
             return Decimal(0)
-        exponent = d.adjusted() - self.digits + 1
+        rounding = ROUND_DOWN if self.mode == "truncate" else ROUND_HALF_UP
+        significant = d.adjusted() - self.digits + 1
+        if self.mode == "significant":
+            exponent = significant
+        elif self.carry:
+            q = d.quantize(Decimal(1).scaleb(-self.digits), rounding=rounding, context=_CONTEXT)
+            if q != 0:
+                return q
+            exponent = significant
+        else:  # never fewer than four figures (or ``digits``): 0.0016914 is 0.001691, not 0.0017
+            exponent = min(d.adjusted() - min(self.digits, FIGURES) + 1, -self.digits)
         return d.quantize(Decimal(1).scaleb(exponent), rounding=rounding, context=_CONTEXT)
 
     def apply(self, x: float) -> float:
@@ -54,6 +65,30 @@ class Rounding:
         if not math.isfinite(x):
             return "nan" if math.isnan(x) else ("-inf" if x < 0 else "inf")
         return _plain(self._quantize(x))
+
+    def agrees(self, result: float, shown: str, value: float) -> bool:
+        """Whether ``result`` (a line computed from printed numbers) gives ``shown`` (the
+        printed form of ``value``): exactly at its last digit when values are carried, else
+        within one unit of that digit (a dropped trailing zero still counts: 0.5 printed for
+        0.5000 has the unit 0.0001)."""
+        if not (math.isfinite(result) and math.isfinite(value)):
+            return True
+        decimals = len(shown.partition(".")[2])
+        exponent = self._quantize(value).as_tuple().exponent
+        places = min(-decimals, exponent if isinstance(exponent, int) else 0)
+        if self.carry:  # by hand: exactly, rounded (or truncated) at the printed digit
+            rounding = ROUND_DOWN if self.mode == "truncate" else ROUND_HALF_UP
+            exact = Decimal(format(float(result), ".15g"))
+            return exact.quantize(Decimal(1).scaleb(places), rounding=rounding, context=_CONTEXT) == Decimal(shown)
+        return abs(result - float(shown)) <= 10.0 ** places * (1 + 1e-9)
+
+    def show_carried(self, x: float) -> str:
+        """A value carried from an earlier step (an updated weight) as it was carried: its
+        ``show``, or every digit it keeps when that is more (0.590005 stays 0.590005)."""
+        shown = self.show(x)
+        if not math.isfinite(x) or Decimal(shown) == Decimal(format(float(x), ".15g")):
+            return shown
+        return _plain(Decimal(format(float(x), ".15g")))
 
     def show_given(self, x: float) -> str:
         """Data the problem states (inputs, targets, the learning rate) print as written.
@@ -73,16 +108,23 @@ class Rounding:
     def show_change(self, new: float, old: float) -> str:
         """Show an updated parameter with enough digits that a real change stays visible.
 
-        With a learning rate of 0.001, 0.6 -> 0.6000256 must not print as 0.6 -> 0.6.
+        With a learning rate of 0.001, 0.6 -> 0.6000256 must not print as 0.6 -> 0.6: the
+        new value gets the fewest extra decimals at which it differs from the old one.
         """
         shown = self.show(new)
-        if new == old or shown != self.show(old):
+        if new == old or not math.isfinite(new) or self._quantize(new) != self._quantize(old):
             return shown
         for extra in range(1, 12):
-            wider = Rounding(self.digits + extra, self.mode, False).show(new)
-            if wider != self.show(old) and wider != Rounding(self.digits + extra, self.mode).show(old):
-                return wider
+            wider = Rounding(self.digits + extra, self.mode, self.carry)
+            if wider._quantize(new) != wider._quantize(old):
+                return wider.show(new)
         return repr(float(new))
+
+    def carry_change(self, new: float, old: float) -> float:
+        """The updated parameter a hand computation carries on with: exactly as printed."""
+        if not math.isfinite(new):
+            return new
+        return float(Decimal(self.show_change(new, old)))
 
 
 def _plain(q: Decimal) -> str:

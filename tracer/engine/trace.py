@@ -84,6 +84,8 @@ def _trace(problem: Problem) -> TraceLog:
                 pen, seen = penalty(params, reg, len(batch), rnd), penalised(params, dws, dbs, reg, len(batch), rnd)
             used_w, used_b = seen if seen is not None else (dws, dbs)
             new = updated(params, used_w, used_b, optimizer, problem.training.update_biases)
+            if not stable:
+                new = carried(new, params, problem.rounding)
             if step in recorded:
                 Recorder(log, problem, labels, step, epoch).record(params, new, batch, passes, dws, dbs,
                                                                    pen if reg else None, seen)
@@ -104,6 +106,15 @@ def _rounder(rounding: Rounding):
         return lambda a: a
     vapply = np.vectorize(rounding.apply, otypes=[float])
     return lambda a: vapply(a) if np.size(a) else a
+
+
+def carried(new: Params, old: Params, rounding: Rounding) -> Params:
+    """With carry, an updated parameter goes on exactly as it is printed (0.590005 when
+    0.59 - 0.001 · (-0.0059) = 0.5900059 is printed 0.590005 to show its change)."""
+    change = np.vectorize(rounding.carry_change, otypes=[float])
+    return Params([w if w.size == 0 else change(w, o) for w, o in zip(new.weights, old.weights)],
+                  [b if b.size == 0 else change(b, o) for b, o in zip(new.biases, old.biases)],
+                  new.state, new.t)
 
 
 def _history(step: int, epoch: int, batch: range, passes: list[Pass], penalty: float = 0.0) -> dict:
@@ -181,13 +192,37 @@ class Recorder:
             key_extra: tuple = ()) -> Operand:
         names = self.labels.names(self.name_kinds.get(kind, kind), layer, neuron, source)
         value = float(value)
-        shown = shown if shown is not None else self.labels.show(value)
+        shown = self.printed(kind, op, operands, value)
         entries = self.log.entries
         entries.append(Entry(len(entries), kind, self.step, self.epoch, self.example, layer, neuron,
                              source, names.plain, names.latex, op, tuple(operands), value, shown))
         operand = Operand(names.plain, names.latex, value, shown, len(entries) - 1)
         self.index[(kind, layer, neuron, source, self.example) + key_extra] = operand
         return operand
+
+    def printed(self, kind: str, op: Op, operands: list[Operand], value: float) -> str:
+        """How the entry's value is printed, so that its printed line adds up.
+
+        The value rounded, when the op on the operands *as printed* gives it within one
+        unit of the last digit (nearly always); otherwise that result, rounded: a reader
+        recomputing the line from the printed numbers gets the printed result. With carry
+        the printed operands are the carried ones, and both are the same. An update is
+        shown with enough digits to show its change.
+        """
+        rounding = self.problem.rounding
+        update = kind in ("new_w", "new_b", "new_k") and bool(operands)
+        shown = rounding.show_change(value, operands[0].value) if update else self.labels.show(value)
+        if not operands:
+            return shown
+        printed = [float(o.shown) for o in operands]
+        result = op.evaluate(printed)
+        if abs(result) <= 1e-12 * max(1.0, *map(abs, printed)):  # 0 by hand; float noise
+            result = 0.0
+        if rounding.agrees(result, shown, value) and (result == 0 or float(shown) != 0):
+            return shown  # (a printed 0 is exact: 0.05498 - 0.11 + ... giving -0.00004 is not 0)
+        if update:
+            return rounding.show_change(result, float(operands[0].shown))
+        return self.labels.show(result)
 
     def get(self, kind: str, layer: int, neuron: int | None, source: int | None = None) -> Operand:
         return self.index[(kind, layer, neuron, source, self.example)]
@@ -209,8 +244,11 @@ class Recorder:
                source: int | None = None) -> Operand:
         names = self.labels.names(kind, layer, neuron, source)
         value = float(value)
-        stated = kind in ("input", "target")
-        shown = self.problem.rounding.show_given(value) if stated else self.labels.show(value)
+        rounding = self.problem.rounding
+        if kind in ("input", "target") or self.step == 1:  # data: as the problem writes it
+            shown = rounding.show_given(value)
+        else:  # a weight or bias of a later step, as it was carried (or rounded)
+            shown = rounding.show_carried(value) if rounding.carry else self.labels.show(value)
         made = self.updated_by(kind, layer, neuron, source)
         entry = made.index if made is not None and made.value == value else None
         return Operand(names.plain, names.latex, value, shown, entry)

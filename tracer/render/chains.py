@@ -7,6 +7,7 @@ computes a value (every number printed is an entry's or operand's ``shown`` stri
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -155,12 +156,15 @@ class ChainView:
     def evaluated(self, eq: Eq) -> list[ChainFactor]:
         """The factors whose shown values multiply to the gradient printed.
 
-        The factors themselves, unless values are carried rounded: then the log's gradient
-        is round(δ)·out, and ∂E/∂out · ∂out/∂net · out with the rounded factors would not
-        give the number printed, so the numbers are δ · ∂net/∂w."""
+        ∂E/∂out · ∂out/∂net · ∂net/∂w when their printed values give the gradient printed
+        (within one unit of its last digit; exactly when carried); else δ · ∂net/∂w, the
+        numbers the gradient is computed from, so the line adds up."""
         factors = self.factors(eq)
-        if not self.log.problem.rounding.carry or len(factors) != 3:
+        if len(factors) != 3:
             return factors
+        product = math.prod(float(f.shown.text) for f in factors)
+        if self.log.problem.rounding.agrees(product, eq.entry.shown, eq.entry.value):
+            return factors  # the three factors give the gradient printed (within one unit)
         delta = self.log.entries[eq.entry.operands[0].entry]
         return [ChainFactor(delta.symbol, None, shown(delta)), factors[-1]]
 

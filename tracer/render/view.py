@@ -5,8 +5,10 @@ the network; it selects and orders log entries and pairs them with their symbols
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 
 from ..engine.log import Entry, TraceLog
@@ -230,13 +232,12 @@ class Viewer:
         return [[str(k), listed(e.input), listed(e.target)] for k, e in enumerate(self.log.problem.data, 1)]
 
     def change_rows(self, step: StepView) -> list[list[str]]:
-        """Old -> new for every parameter, with the change (new minus old, shown rounded)."""
-        show = self.log.problem.rounding.show
+        """Old -> new for every parameter, with the change: new minus old as printed, exactly."""
         rows = []
         for layer in reversed(step.updates):
             for eq in layer.new_w + layer.new_b:
                 old = eq.entry.operands[0]
-                rows.append([old.latex, old.shown, eq.shown, show(eq.entry.value - old.value)])
+                rows.append([old.latex, old.shown, eq.shown, printed_difference(eq.shown, old.shown)])
         return rows
 
     def history_rows(self) -> list[list[str]]:
@@ -335,7 +336,12 @@ class Viewer:
         if grad.entry is None or self.log.problem.rounding.carry:
             return ()
         source = self.log.entries[grad.entry]
-        return source.operands if isinstance(source.op, (Product, Identity)) else ()
+        if not isinstance(source.op, (Product, Identity)):
+            return ()
+        # and only when the folded line adds up: old - η·δ·out from the printed numbers
+        old, eta = float(update.operand("old").shown), float(update.operand("rate").shown)
+        result = old - eta * math.prod(float(o.shown) for o in source.operands)
+        return source.operands if self.log.problem.rounding.agrees(result, update.shown, update.value) else ()
 
     def update_line(self, eq: Eq) -> Line:
         """new = old - rate · δ · out when the gradient folds in (see ``folded``), else as logged."""
@@ -553,6 +559,15 @@ class Viewer:
 
     def _matrix_new_b(self, layer: LayerView, entries: list[Entry]) -> Line | None:
         return self._update("new_b", layer, entries)
+
+
+def printed_difference(new: str, old: str) -> str:
+    """``new - old`` of two printed numbers, exactly (0.5011 - 0.5 = 0.0011)."""
+    try:
+        diff = Decimal(new) - Decimal(old)
+    except ArithmeticError:  # nan, inf
+        return "nan"
+    return "0" if diff == 0 else format(diff, "f")
 
 
 def sampled_steps(total: int, recorded: set[int], head: int = 10, spread: int = 20) -> list[int]:

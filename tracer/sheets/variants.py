@@ -211,7 +211,8 @@ def _small(asked: Sequence[Entry], rounding: Rounding) -> str | None:
     smallest = 10.0 ** (figures - 1 - rounding.digits)
     for e in asked:
         if e.value != 0 and abs(rounding.apply(e.value)) < smallest:
-            return f"{e.name} = {e.shown} shows fewer than {figures} significant digit{'s' * (figures > 1)}"
+            return (f"{e.name} = {e.shown} has fewer than {figures} significant digit{'s' * (figures > 1)}"
+                    f" at {rounding.digits} decimals")
     return None
 
 

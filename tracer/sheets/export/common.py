@@ -133,6 +133,8 @@ def unit(text: str, rounding: Rounding) -> Decimal:
     places = rounding.digits
     if rounding.mode == "significant":
         places = rounding.digits - 1 - value.adjusted() if value != 0 else rounding.digits
+    elif value == 0 or abs(value) >= Decimal(1).scaleb(1 - rounding.digits):
+        return Decimal(1).scaleb(-places)  # 0.05318 keeps four figures; an answer of -0.0532 is right
     return Decimal(1).scaleb(-max(places, decimals(value)))
 
 
