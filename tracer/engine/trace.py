@@ -27,6 +27,9 @@ from .rounding import Rounding
 
 def trace(problem: Problem) -> TraceLog:
     """Train as the problem says; record the steps it asks to see in full."""
+    if problem.training.rule is not None:      # perceptron, delta, ADALINE, Hebb: engine/rules.py
+        from .rules import trace_rule
+        return trace_rule(problem)
     with _collector_paused():
         return _trace(problem)
 

@@ -23,6 +23,7 @@ from .chains import ChainView, Gap
 from .figure import network_figure
 from .html import HtmlPrinter
 from .printers import PRINTERS, Printer
+from .rules import RuleView
 from .symbolic import SymbolicView
 from .view import Viewer
 
@@ -189,6 +190,7 @@ def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
         "diagram": lambda: diagram(log, printer, options.diagram_name),
         "symbolic": lambda: SymbolicView(log, options.max_terms, options.weights, viewer.layer_title),
         "exercise": lambda: _exercise(log, viewer),
+        "rule_view": lambda: RuleView(log),   # a single-layer rule's run (styles/_rule.j2)
     }
     try:
         body = env.get_template(body_template(style, options)).render(context).strip("\n") + "\n"
