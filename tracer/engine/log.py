@@ -160,7 +160,7 @@ class TraceLog:
         return sorted({e.step for e in self.entries})
 
     def to_dict(self) -> dict[str, Any]:
-        out = {
+        out: dict[str, Any] = {
             "format": FORMAT_NAME, "version": FORMAT_VERSION,
             "problem": self.problem.to_dict(),
             "entries": [e.to_dict() for e in self.entries],

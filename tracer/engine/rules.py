@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._lazy import sympy
 from ..formula.tree import Add, Mul, Sub, elided
 from ..model.activations import ElementwiseOp
 from ..model.notation import Names, Notation
@@ -32,7 +33,6 @@ from ..model.problem import Problem
 from ..model.rules import RULES
 from .log import Entry, TraceLog
 from .ops import Difference, Identity, Op, Operand, Product, Sum, WeightedSum
-from .._lazy import sympy
 
 #: The JSON log's kinds of a rule's presentation, in the order they are recorded.
 RULE_KINDS = ("net", "out", "dact", "error", "delta_w", "delta_b", "new_w", "new_b")
@@ -141,10 +141,23 @@ def trace_rule(problem: Problem) -> TraceLog:
     last_clean = bool(log.epochs) and log.epochs[-1]["errors"] == 0
     log.convergence = {"converged": last_clean, "epoch": first_clean if last_clean else None,
                        "stopped_by": "convergence" if rule.stops and last_clean else "epochs",
-                       "epochs_run": epoch}
+                       "epochs_run": epoch, "wrong_after": _wrong_after(problem, w, b, threshold)}
     log.final_weights = [w]
     log.final_biases = [b]
     return log
+
+
+def _wrong_after(problem: Problem, w: list[list[float]], b: list[float], threshold: bool) -> int:
+    """How many examples the trained weights still get wrong (Hebb's outputs during its one
+    epoch come from weights still being built: Fausett's AND net is wrong twice, then right)."""
+    act, sign = problem.activations[0], -1.0 if threshold else 1.0
+    wrong = 0
+    for example in problem.data:
+        nets = [decimal(math.fsum([wi * x for wi, x in zip(row, example.input)] + ([sign * b[j]] if b else [])))
+                for j, row in enumerate(w)]
+        outs = act.forward(np.array(nets)).tolist()
+        wrong += int(any(y != t for y, t in zip(outs, example.target)))
+    return wrong
 
 
 @dataclass

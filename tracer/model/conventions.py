@@ -95,7 +95,8 @@ class Conventions(Mapping[str, Value]):
 
     def to_dict(self) -> dict[str, Value]:
         """The keys set to something other than their default, in ``FIELDS`` order."""
-        return {k: v for k, v in self._values.items() if v != FIELDS[k].default or type(v) is not type(FIELDS[k].default)}
+        return {k: v for k, v in self._values.items()
+                if v != FIELDS[k].default or type(v) is not type(FIELDS[k].default)}
 
     def is_default(self, key: str) -> bool:
         return key not in self.to_dict()

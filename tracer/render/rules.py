@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ..engine.log import Entry, TraceLog
 from ..engine.rules import RuleNames, rate_names
 from ..formula.latex import latex
-from ..formula.tree import Add, Matrix, Mul, Node, Number, Symbol
+from ..formula.tree import Add, Apply, Group, Matrix, Mul, Node, Number, Sub, Symbol
 from ..model.rules import RULES
 from .printers import Part
 
@@ -81,7 +81,7 @@ class RuleView:
 
     def update_rule(self, vector: bool = False) -> str:
         """The rule for one weight (w_i ← ...) or, ``vector``, for the weight vector."""
-        a, w, x = self.rate, ("\\mathbf{w}" if vector else "w_{i}"), ("\\mathbf{x}" if vector else "x_{i}")
+        a, w, x = self.rate, ("w" if vector else "w_{i}"), ("x" if vector else "x_{i}")
         rate = "" if self.rule.name == "hebb" and self.problem.training.learning_rate == 1 else f"{a} \\cdot "
         change = {"perceptron": f"{a} \\cdot (t - y) \\cdot {x}",
                   "adaline": f"{a} \\cdot (t - net) \\cdot {x}",
@@ -132,7 +132,7 @@ class RuleView:
             ex = self.problem.data[h["example"] - 1]
             show = self.problem.rounding.show_given
 
-            def of(kind: str, j: int, i: int | None = None) -> str:
+            def of(kind: str, j: int, i: int | None = None, entries: list[Entry] = entries) -> str:
                 return next(e.shown for e in entries if e.kind == kind and e.neuron == j and e.source == i)
             outs = range(1, self.n_out + 1)
             row = [str(h["epoch"])] + [show(x) for x in ex.input] + [show(t) for t in ex.target]
@@ -166,7 +166,8 @@ class RuleView:
         rows = [[self.name("weight", j, i), p.rounding.show_given(p.weights[0][j - 1][i - 1])]
                 for j in range(1, self.n_out + 1) for i in range(1, self.n_in + 1)]
         if self.has_bias:
-            rows += [[self.name("bias", j), p.rounding.show_given(p.biases[0][j - 1])] for j in range(1, self.n_out + 1)]
+            rows += [[self.name("bias", j), p.rounding.show_given(p.biases[0][j - 1])]
+                     for j in range(1, self.n_out + 1)]
         return rows
 
     def final_rows(self) -> list[list[str]]:
@@ -178,7 +179,15 @@ class RuleView:
         return rows
 
     def outcome(self) -> str:
-        """One sentence: converged in which epoch, or stopped at the epoch limit."""
+        """Converged in which epoch, or stopped at the epoch limit; what the trained weights get wrong."""
+        c = self.convergence
+        after = c["wrong_after"]
+        trained = (" With the trained weights every example's output is right." if after == 0 else
+                   f" With the trained weights {after} example{'s' * (after != 1)} still get{'s' * (after == 1)} "
+                   "a wrong output.")
+        return self._stopped() + trained
+
+    def _stopped(self) -> str:
         c, n = self.convergence, self.convergence["epochs_run"]
         runs = f"{n} epoch{'s' * (n != 1)}"
         if c["stopped_by"] == "convergence":
@@ -233,9 +242,20 @@ class RuleView:
         factors = factors[:-2] + factors[-1:] if self.rule.name == "hebb" else factors[:-1]
         change = Mul((*factors, xs)) if factors else xs
         new = row([Number(e.shown, e.value) for e in news])
-        target = Symbol("\\mathbf{w}^{+}", "w+")
-        symbolic = self.update_rule(vector=True).split("\\leftarrow ")[1]
-        return [target, symbolic, Add((old, change)), new]
+        return [Symbol("w^{+}", "w+"), self._vector_rule(), Add((old, change)), new]
+
+    def _vector_rule(self) -> Node:
+        """w + α·(t − y)·x as a tree (the HTML page prints it as MathML)."""
+        w, x, t = Symbol("w", "w"), Symbol("x", "x"), Symbol("t", "t")
+        rate = Symbol(self.names.rate.latex, self.names.rate.plain)
+        error = Group(Sub(t, Symbol("net", "net") if self.rule.name == "adaline" else Symbol("y", "y")))
+        if self.rule.name == "hebb":
+            factors: tuple[Node, ...] = (x, t) if self.problem.training.learning_rate == 1 else (rate, x, t)
+        elif self.rule.name == "delta":
+            factors = (rate, error, Apply(Symbol("f'", "f'"), (Symbol("net", "net"),)), x)
+        else:
+            factors = (rate, error, x)
+        return Add((w, Mul(factors)))
 
 
 def is_rule_log(log: TraceLog) -> bool:
