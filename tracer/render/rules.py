@@ -108,7 +108,7 @@ class RuleView:
         cols += [self.name("target", j) for j in outs]
         for j in outs:
             cols += [self.name("net", j), self.name("out", j), self.name("error", j)]
-        for j in outs:
+        for j in outs if self.show_change else ():
             cols += [self.name("delta_w", j, i) for i in range(1, self.n_in + 1)]
             if self.updates_bias:
                 cols.append(self.name("delta_b", j))
@@ -117,6 +117,11 @@ class RuleView:
             if self.updates_bias:
                 cols.append(self.name("bias", j))
         return cols
+
+    @property
+    def show_change(self) -> bool:
+        """The table's Δw columns: ``conventions.show_change`` (Fausett prints them, Negnevitsky not)."""
+        return bool(self.problem.conventions.show_change)
 
     @property
     def updates_bias(self) -> bool:
@@ -138,7 +143,7 @@ class RuleView:
             row = [str(h["epoch"])] + [show(x) for x in ex.input] + [show(t) for t in ex.target]
             for j in outs:
                 row += [of("net", j), of("out", j), of("error", j)]
-            for j in outs:
+            for j in outs if self.show_change else ():
                 row += [of("delta_w", j, i) for i in range(1, self.n_in + 1)]
                 if self.updates_bias:
                     row.append(of("delta_b", j))
