@@ -27,7 +27,7 @@ from tracer.engine.log import TraceLog
 from tracer.engine.rounding import Rounding
 from tracer.formula.evaluate import Unevaluable, evaluate
 from tracer.formula.latex import latex
-from tracer.formula.tree import Matrix, Node, Number, Symbol, Where
+from tracer.formula.tree import Matrix, Node, Number, Pow, Symbol, Where
 from tracer.model.activations import Activation
 from tracer.render import printers
 
@@ -70,9 +70,13 @@ def printed_texts(node: Node) -> list[str] | None:
 
 
 def has_name(node: Node) -> bool:
-    """Whether a tree holds a name (a formula, not numbers); ``e`` is a constant."""
+    """Whether a tree holds a name (a formula, not numbers); ``e`` as the base of a power
+    (e^{x}) and ``T`` as an exponent (transpose) are constants, a lone ``e`` is a name."""
     if isinstance(node, Symbol):
-        return node.text not in ("e", "T")
+        return True
+    if isinstance(node, Pow):
+        return (not (isinstance(node.base, Symbol) and node.base.text == "e") and has_name(node.base)) or \
+            (not (isinstance(node.exp, Symbol) and node.exp.text == "T") and has_name(node.exp))
     if not hasattr(node, "__dataclass_fields__"):
         return False
     for f in node.__dataclass_fields__:

@@ -136,6 +136,11 @@ def test_a_stateful_optimizer_keeps_state_per_array_and_counts_updates() -> None
     assert params.biases[1].tolist() == [0.2] and params.state[("bias", 1)]["velocity"].tolist() == [0.0]
 
 
+#: Registry names that are also words of the trace's own vocabulary, so their spelling elsewhere
+#: is not about the function: every entry's "step" field; the "squared_error" of each epoch row.
+VOCABULARY = {"step": "Entry.step", "squared_error": "the epochs list's field"}
+
+
 @pytest.mark.parametrize("registry", [ACTIVATIONS, LOSSES], ids=["activations", "losses"])
 def test_each_name_is_spelled_in_at_most_two_modules(registry: dict) -> None:
     """Consumers ask the objects; only the registry module (and at most one other) spells a name.
@@ -145,6 +150,8 @@ def test_each_name_is_spelled_in_at_most_two_modules(registry: dict) -> None:
     sources = {path: path.read_text(encoding="utf-8") for path in TRACER.rglob("*.py")
                if path.parent.name != "formula"}
     for name in registry:
+        if name in VOCABULARY:
+            continue
         quoted = re.compile(rf"""(['"]){re.escape(name)}\1""")
         modules = sorted(str(p.relative_to(TRACER)) for p, text in sources.items() if quoted.search(text))
         assert len(modules) <= 2, (name, modules)

@@ -35,7 +35,7 @@ data:
   - {input: [0.05, 0.10], target: [0.01, 0.99]}
 """
 BASE: dict = yaml.safe_load(BASE_YAML)
-TOP = "title, network, loss, training, data, show_steps, notation, rounding, ask, description, variants, style, tolerance"
+TOP = "title, network, loss, training, data, show_steps, notation, rounding, ask, description, variants, style, tolerance, conventions"
 PROBLEM = "a problem: a mapping with network, training and data"
 SYNTAX = "expected a well-formed YAML or JSON problem file"
 PRESETS = "indexed, letters, matrix, narrative, nodes"
@@ -102,7 +102,7 @@ CASES: list[tuple[str, str, str, str]] = [
      "expected one of: layers, activation, bias, weights, biases, init"),
     ("unknown-learning-rte", text("learning_rate:", "learning_rte:"), ".yaml",
      "training.learning_rte: found unknown field 'learning_rte' (did you mean 'learning_rate'?); "
-     "expected one of: learning_rate, epochs, batch_size, update_biases, optimizer, regularization"),
+     "expected one of: learning_rate, epochs, batch_size, update_biases, optimizer, regularization, rule"),
     ("weights-wrong-shape", text("[[0.40, 0.45], [0.50, 0.55]]", "[[0.40, 0.45, 0.1], [0.50, 0.55, 0.1]]"), ".yaml",
      "network.weights[1]: found a 2×3 matrix; expected a 2×2 matrix for layer 2: 2 rows (one per neuron "
      "of layer 2) of 2 weights (one per neuron of layer 1)"),
@@ -143,10 +143,10 @@ CASES: list[tuple[str, str, str, str]] = [
      "training.learning_rate: found -0.5; expected a learning rate greater than 0"),
     ("unknown-activation", net(activation="sigmod"), ".yaml",
      "network.activation: found 'sigmod' (did you mean 'sigmoid'?); "
-     "expected one of: sigmoid, relu, tanh, linear, leaky_relu, softmax, softplus, elu"),
+     "expected one of: sigmoid, relu, tanh, linear, leaky_relu, softmax, softplus, elu, step, sign"),
     ("unknown-activation-in-list", net(activation=["relu", "sigmoidd"]), ".yaml",
      "network.activation[1]: found 'sigmoidd' (did you mean 'sigmoid'?); "
-     "expected one of: sigmoid, relu, tanh, linear, leaky_relu, softmax, softplus, elu"),
+     "expected one of: sigmoid, relu, tanh, linear, leaky_relu, softmax, softplus, elu, step, sign"),
     ("alpha-on-sigmoid", net(activation={"name": "sigmoid", "alpha": 0.1}), ".yaml",
      "network.activation.alpha: found alpha for sigmoid, which takes no parameters; "
      "expected only 'name' (alpha is for leaky_relu and elu)"),

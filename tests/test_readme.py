@@ -116,13 +116,17 @@ def test_yaml_blocks_are_problems() -> None:
         assert fields <= set(conv_problem.TOP_FIELDS), fields - set(conv_problem.TOP_FIELDS)
         layer_types = {layer["type"] for layer in yaml.safe_load(body)["network"]["layers"]}
         assert layer_types <= {"conv", "maxpool", "avgpool", "flatten", "dense"}
-    full, fragment = [b for b in blocks("yaml") if b not in expressions and b not in references]
-    problem = Problem.from_text(full, "README.md")
-    assert problem.layers == (2, 2, 2) and problem.ask == ("out_h1", "E_total", "dE/dw5", "w5+")
+    rest = [b for b in blocks("yaml") if b not in expressions and b not in references]
+    complete = [b for b in rest if "network" in yaml.safe_load(b) and "data" in yaml.safe_load(b)]
+    problems = [Problem.from_text(b, "README.md") for b in complete]
+    assert problems[0].layers == (2, 2, 2) and problems[0].ask == ("out_h1", "E_total", "dE/dw5", "w5+")
+    assert [p.training.rule for p in problems[1:]] == ["perceptron"]
+    # fragments (one field) are read as part of the exercise-2-2-1 example
     base = yaml.safe_load((ROOT / "worked_examples" / "exercise-2-2-1" / "problem.yaml").read_text(encoding="utf-8"))
-    with_ranges = Problem.from_dict({**base, **yaml.safe_load(fragment)}, "README.md")
-    assert with_ranges.variants is not None
+    fragments = [Problem.from_dict({**base, **yaml.safe_load(b)}, "README.md") for b in rest if b not in complete]
+    with_ranges = next(p for p in fragments if p.variants is not None)
     assert (with_ranges.variants.inputs.low, with_ranges.variants.inputs.decimals) == (0.0, 2)
+    assert len(fragments) == 2  # variants and conventions
 
 
 def test_text_block_options_exist() -> None:

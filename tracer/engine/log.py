@@ -127,6 +127,9 @@ class TraceLog:
     history: list[dict[str, Any]] = field(default_factory=list)
     final_weights: list[list[list[float]]] = field(default_factory=list)
     final_biases: list[list[float]] = field(default_factory=list)
+    #: A single-layer rule's run (engine/rules.py): one row per epoch, and whether it converged.
+    epochs: list[dict[str, Any]] | None = None
+    convergence: dict[str, Any] | None = None
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries)
@@ -175,13 +178,17 @@ class TraceLog:
         return sorted({e.step for e in self.entries})
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "format": FORMAT_NAME, "version": FORMAT_VERSION,
             "problem": self.problem.to_dict(),
             "entries": [e.to_dict() for e in self.entries],
             "history": [{**h, "loss": json_number(h["loss"])} for h in self.history],
             "final": {"weights": json_numbers(self.final_weights), "biases": json_numbers(self.final_biases)},
         }
+        if self.epochs is not None:
+            out["epochs"] = [{**e, "squared_error": json_number(e["squared_error"])} for e in self.epochs]
+            out["final"] |= self.convergence or {}
+        return out
 
     def to_json(self) -> str:
         """The log as JSON text (indent 1, UTF-8 text unescaped), written by ``jsontext``

@@ -37,6 +37,9 @@ def trace(problem: Problem) -> TraceLog:
     runner = RUNNERS.get(type(problem))
     if runner is not None:  # another kind of network (engine/convtrace.py: convolutional)
         return runner(problem)
+    if problem.training.rule is not None:      # perceptron, delta, ADALINE, Hebb: engine/rules.py
+        from .rules import trace_rule
+        return trace_rule(problem)
     with _collector_paused():
         return _trace(problem)
 

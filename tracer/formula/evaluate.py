@@ -81,8 +81,8 @@ class Evaluator(FormulaPrinter[Value]):
         return number_value(node.text)
 
     def _print_Symbol(self, node: Symbol, lead: bool) -> Value:
-        if node.text == "e":
-            return math.e
+        """A name has no value here (Euler's e is read as the base of a power, e^{x}: a lone
+        ``e`` is a name, the error of Negnevitsky's perceptron)."""
         raise Unevaluable(f"a name: {node.text}")
 
     def _print_Text(self, node: Text, lead: bool) -> Value:

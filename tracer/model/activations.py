@@ -123,6 +123,8 @@ class Activation:
     piecewise: ClassVar[bool] = False
     #: Numbers a problem file may give it besides its name (fields of the dataclass).
     parameters: ClassVar[tuple[Parameter, ...]] = ()
+    #: A hard limiter (step, sign): no useful derivative, so trained by a single-layer rule only.
+    hard_limiter: ClassVar[bool] = False
 
     def forward(self, net: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -492,8 +494,57 @@ class Softmax(Activation):
         return Frac(Pow(E, Symbol("x_j", "x_j")), Sigma(K, Pow(E, Symbol("x_k", "x_k"))))
 
 
+@dataclass(frozen=True)
+class Step(Activation):
+    """The hard limiter of Rosenblatt's perceptron: 1 when net ≥ 0, else 0 (derivative 0)."""
+
+    name: ClassVar[str] = "step"
+    function: ClassVar[str] = "\\operatorname{step}"
+    piecewise: ClassVar[bool] = True
+    hard_limiter: ClassVar[bool] = True
+    low: ClassVar[float] = 0.0
+
+    def forward(self, net):
+        return np.where(np.asarray(net) >= 0, 1.0, self.low)
+
+    def derivative(self, net, out):
+        return np.zeros_like(np.asarray(net, dtype=float))
+
+    def _low(self) -> Node:
+        return Neg(ONE) if self.low else ZERO
+
+    def out_tree(self, net):
+        return Cases(((ONE, Relation(net, ">=", ZERO)), (self._low(), None)))
+
+    def out_tree_at(self, args, values):
+        net = args[0]
+        fired = values[0] >= 0
+        return Where(ONE if fired else self._low(), Relation(net, ">=" if fired else "<", ZERO))
+
+    def out_sympy(self, net):
+        return sympy.Piecewise((1, net >= 0), (self.low, True))
+
+    def dact_tree(self, net, out):
+        return ZERO
+
+    def dact_sympy(self, net, out):
+        return sympy.Integer(0)
+
+    def variant_flaw(self, net):
+        return kink_flaw(self.name, net)
+
+
+@dataclass(frozen=True)
+class Sign(Step):
+    """The bipolar hard limiter (ADALINE's quantizer, Hebb nets): +1 when net ≥ 0, else −1."""
+
+    name: ClassVar[str] = "sign"
+    function: ClassVar[str] = "\\operatorname{sign}"
+    low: ClassVar[float] = -1.0
+
+
 ACTIVATIONS: dict[str, type[Activation]] = {
-    cls.name: cls for cls in (Sigmoid, ReLU, Tanh, Linear, LeakyReLU, Softmax, Softplus, ELU)
+    cls.name: cls for cls in (Sigmoid, ReLU, Tanh, Linear, LeakyReLU, Softmax, Softplus, ELU, Step, Sign)
 }
 #: The activation of a problem file that names none.
 DEFAULT_ACTIVATION: type[Activation] = Sigmoid

@@ -44,7 +44,8 @@ def activation_named(name: str) -> Activation:
 
 def scalar_activations() -> tuple[str, ...]:
     """The registry's activations that map one number to one number (softmax needs a layer)."""
-    return tuple(n for n in ACTIVATIONS if not activation_named(n).layerwise)
+    return tuple(n for n in ACTIVATIONS if not activation_named(n).layerwise
+                 and not activation_named(n).hard_limiter)   # step, sign: no gradient to follow
 
 
 def function_names() -> tuple[str, ...]:

@@ -17,6 +17,8 @@ import numpy as np
 import yaml
 
 from .activations import ACTIVATIONS, DEFAULT_ACTIVATION, Activation
+from . import conventions as conv
+from .rules import RULES
 from ..errors import ProblemError
 from .layers import Dense, dense_stack
 from .losses import DEFAULT_LOSS, LOSSES, Loss
@@ -30,11 +32,11 @@ from . import yamlload
 Matrix = tuple[tuple[float, ...], ...]
 BIAS_MODES = ("per_neuron", "per_layer", "none")
 TOP_FIELDS = ("title", "network", "loss", "training", "data", "show_steps", "notation",
-              "rounding", "ask", "description", "variants", "style", "tolerance")
+              "rounding", "ask", "description", "variants", "style", "tolerance", "conventions")
 #: Walkthrough styles (tracer/render): a problem file may name the one it reads best in.
 STYLES = ("narrative", "chain-rule", "matrix", "symbolic")
 NETWORK_FIELDS = ("layers", "activation", "bias", "weights", "biases", "init")
-TRAINING_FIELDS = ("learning_rate", "epochs", "batch_size", "update_biases", "optimizer", "regularization")
+TRAINING_FIELDS = ("learning_rate", "epochs", "batch_size", "update_biases", "optimizer", "regularization", "rule")
 INIT_FIELDS = ("distribution", "low", "high", "mean", "std", "seed", "decimals")
 DISTRIBUTION_FIELDS = {"uniform": ("low", "high"), "normal": ("mean", "std")}
 DEFAULT_TITLE = "Backpropagation, step by step"
@@ -73,6 +75,7 @@ class Training:
     update_biases: bool = True
     optimizer: Optimizer | None = None             # None: plain gradient descent (sgd)
     regularization: Regularization | None = None
+    rule: str | None = None             # a single-layer learning rule (model/rules.py), else backpropagation
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,7 @@ class Problem:
     tolerance: str | None = None           # tracer check's default --tolerance, and the exports'
     ask_points: tuple[int, ...] = ()       # points of each ask item (1 for a plain name); () = all 1
     source: str = "<problem>"
+    conventions: conv.Conventions = field(default_factory=conv.Conventions)
     #: True when built by from_dict (already validated); ``Problem(...)`` in code is validated
     #: in __post_init__ exactly as from_dict validates a file.
     checked: bool = field(default=False, repr=False, compare=False)
@@ -206,6 +210,8 @@ class Problem:
         """Steps recorded in full: all when there are at most 10, else the first and last."""
         total = self.total_steps
         chosen = self.show_steps
+        if chosen is None and self.training.rule:
+            chosen = (1,)                      # a learning rule's table shows every presentation
         if chosen is None:
             chosen = "all" if total <= 10 else (1, "last")
         if chosen == "all":
@@ -235,7 +241,8 @@ class Problem:
                          "update_biases": self.training.update_biases,
                          **({"optimizer": self.training.optimizer.spec()} if self.training.optimizer else {}),
                          **({"regularization": self.training.regularization.spec()}
-                            if self.training.regularization else {})},
+                            if self.training.regularization else {}),
+                         **({"rule": self.training.rule} if self.training.rule else {})},
             "data": [{"input": list(e.input), "target": list(e.target)} for e in self.data],
             "show_steps": sorted(self.recorded_steps()),
             "notation": self.notation if isinstance(self.notation, str) else dict(self.notation),
@@ -251,6 +258,8 @@ class Problem:
             out["style"] = self.style
         if self.tolerance is not None:
             out["tolerance"] = self.tolerance
+        if self.conventions.to_dict():
+            out["conventions"] = self.conventions.to_dict()
         return out
 
 
@@ -368,6 +377,8 @@ def _parse(raw: Any, r: Reader) -> Problem:
     loss_name = r.at("loss").choice(top.get("loss", DEFAULT_LOSS.name), LOSSES)
     training = _training(top["training"], r.at("training"))
     data = _data(top["data"], layers, r.at("data"))
+    conventions = conv.parse(top.get("conventions", {}), r.at("conventions"))
+    _check_rule(training, layers, activations, conventions, bias, top, r)
     _check_combination(activations, LOSSES[loss_name], data, r)
     if training.batch_size > len(data):
         raise r.at("training").at("batch_size").expected(
@@ -389,8 +400,49 @@ def _parse(raw: Any, r: Reader) -> Problem:
         description=r.at("description").text(top.get("description", "")),
         variants=_variants(top["variants"], bias, r.at("variants")) if "variants" in top else None,
         style=r.at("style").choice(top["style"], STYLES) if "style" in top else None,
-        source=r.source,
+        source=r.source, conventions=conventions,
     )
+
+
+#: Conventions the backpropagation engine does not apply yet: set, they are refused, not ignored.
+RULE_ONLY_CONVENTIONS = ("bias", "error", "show_change", "index_base", "update")
+
+
+def _check_rule(training: Training, layers: tuple[int, ...], activations: tuple[Activation, ...],
+                conventions: conv.Conventions, bias: str, top: Mapping, r: Reader) -> None:
+    """A learning rule trains one layer of units; backpropagation has no hard limiter."""
+    rt = r.at("training")
+    if training.rule is None:
+        for act in activations:
+            if act.hard_limiter:
+                raise r.at("network").at("activation").fail(
+                    f"found {act.name}, which has no useful derivative; expected training.rule "
+                    "(perceptron, adaline or hebb) for a step or sign unit, or another activation")
+        for key in RULE_ONLY_CONVENTIONS:
+            if not conventions.is_default(key):
+                raise r.at("conventions").at(key).fail(
+                    f"found {conventions[key]!s}; expected the default, {conv.FIELDS[key].default!s}, "
+                    "for a network trained by backpropagation (this convention applies to training.rule "
+                    "problems so far)")
+        return
+    rule = RULES[training.rule]
+    if len(layers) != 2:
+        raise r.at("network").at("layers").fail(
+            f"found {len(layers) - 1} layers of neurons; expected one (inputs and outputs, no hidden "
+            f"layer) for rule: {rule.name}")
+    flaw = rule.activation_flaw(activations[0])
+    if flaw:
+        raise r.at("network").at("activation").fail(f"found {activations[0].name}; expected {flaw}")
+    if training.batch_size != 1:
+        raise rt.at("batch_size").expected(training.batch_size, f"1 (rule: {rule.name} learns online, "
+                                           "one presentation at a time)")
+    if bias == "per_layer":
+        raise r.at("network").at("bias").expected(bias, "per_neuron or none for a learning rule")
+    if not conventions.is_default("error") or not conventions.is_default("update"):
+        key = "error" if not conventions.is_default("error") else "update"
+        raise r.at("conventions").at(key).fail(
+            f"found {conventions[key]!s}; expected the default for rule: {rule.name}, whose error is "
+            "always t − y and whose updates are online")
 
 
 def _ask(value: Any, r: Reader) -> list[tuple[str, int]]:
@@ -636,10 +688,15 @@ def _initialise(value: Any, layers: tuple[int, ...], bias: str, r: Reader):
 
 
 def _training(value: Any, r: Reader) -> Training:
-    spec = r.mapping(value, TRAINING_FIELDS, what=REQUIRED_TOP["training"],
-                     required={"learning_rate": "a learning rate: a number greater than 0"})
-    learning_rate = r.at("learning_rate").number(spec["learning_rate"], "a learning rate", positive=True)
+    spec = r.mapping(value, TRAINING_FIELDS, what=REQUIRED_TOP["training"])
+    rule = r.at("rule").choice(spec["rule"], RULES) if "rule" in spec else None
+    default_rate = RULES[rule].default_rate if rule else None
+    if "learning_rate" not in spec and default_rate is None:
+        raise r.at("learning_rate").missing("a learning rate: a number greater than 0")
+    learning_rate = r.at("learning_rate").number(spec.get("learning_rate", default_rate), "a learning rate",
+                                                 positive=True)
     return Training(
+        rule=rule,
         learning_rate=learning_rate,
         epochs=r.at("epochs").integer(spec.get("epochs", 1), "a whole number of epochs of at least 1", minimum=1),
         batch_size=r.at("batch_size").integer(spec.get("batch_size", 1), "a batch size of at least 1", minimum=1),

@@ -26,6 +26,7 @@ from .figure import network_figure
 from .html import HtmlPrinter
 from .optimizer_view import OptimizerView
 from .printers import PRINTERS, Printer
+from .rules import RuleView
 from .symbolic import SymbolicView
 from .view import Viewer
 
@@ -199,6 +200,7 @@ def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
         "diagram": lambda: diagram(log, printer, options.diagram_name),
         "symbolic": lambda: SymbolicView(log, options.max_terms, options.weights, viewer.layer_title),
         "exercise": lambda: _exercise(log, viewer),
+        "rule_view": lambda: RuleView(log),   # a single-layer rule's run (styles/_rule.j2)
     }
     try:
         body = env.get_template(body_template(style, options)).render(context).strip("\n") + "\n"
