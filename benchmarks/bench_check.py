@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tracer import examples  # noqa: E402
-from tracer.check import Checker, load_answers, parse_answers  # noqa: E402
-from tracer.check.report import text_report  # noqa: E402
-from tracer.cli import main  # noqa: E402
+from tracer import examples
+from tracer.check import Checker, load_answers, parse_answers
+from tracer.check.report import text_report
+from tracer.cli import main
 
 STUDENT = """\
 # a student's answers to the 2-2-2 example, one slip carried through

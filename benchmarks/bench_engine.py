@@ -15,10 +15,9 @@ import tempfile
 import tracemalloc
 from pathlib import Path
 
+import numpy as np
 from common import HEADER, best, numpy_network, numpy_step, peak_rss_mb, row, subprocess_seconds
 from problems import SOURCE, classic, classic_epochs, dense, mnist_like, scaling_sizes
-
-import numpy as np
 
 from tracer import trace
 

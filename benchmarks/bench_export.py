@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tracer import examples  # noqa: E402
-from tracer.cli import main  # noqa: E402
+from tracer import examples
+from tracer.cli import main
 
 TARGET_SECONDS = 5.0
 OUTPUTS = {"moodle": "quiz.xml", "canvas": "quiz.zip", "prairielearn": "question"}

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Callable, Sequence
+from functools import cache
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -276,7 +277,7 @@ def _name(k: Key) -> str:
     return "_".join(str(v) for v in k if v is not None)
 
 
-@lru_cache(maxsize=None)
+@cache
 def symbolic_loss(net: Net) -> SymbolicLoss:
     """Build the forward pass in sympy, one symbol per parameter, input and target."""
     s = SymbolicLoss(net)

@@ -15,10 +15,10 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: import the source tree, not an installed copy
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tracer.engine.trace import trace  # noqa: E402
-from tracer.examples import load  # noqa: E402
-from tracer.render import STYLES, RenderOptions, render_text  # noqa: E402
-from tracer.resources import templates_dir  # noqa: E402
+from tracer.engine.trace import trace
+from tracer.examples import load
+from tracer.render import STYLES, RenderOptions, render_text
+from tracer.resources import templates_dir
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 EXAMPLE = "classic-2-2-2"

@@ -8,13 +8,14 @@ gradients, example None), softmax with cross-entropy, and a wide net for elision
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
+from tracer.engine.log import TraceLog
 from tracer.engine.trace import trace
 from tracer.examples import load
-from tracer.engine.log import TraceLog
 from tracer.model.conv_problem import ConvProblem
 from tracer.model.problem import Problem
 from tracer.render import RenderOptions, render_text

@@ -14,8 +14,6 @@ from functools import cache
 import numpy as np
 import pytest
 
-from tracer.model.conv_problem import ConvProblem
-
 from tests.arithmetic import (
     adds_up,
     check_changes,
@@ -43,6 +41,7 @@ from tracer.formula.tree import (
     Symbol,
 )
 from tracer.gallery import catalogue
+from tracer.model.conv_problem import ConvProblem
 from tracer.model.graph_problem import is_expression_file
 from tracer.model.problem import Problem
 from tracer.render import RenderOptions, render_text

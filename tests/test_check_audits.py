@@ -91,7 +91,7 @@ def test_seed_000_is_judged_in_its_own_sign_convention():
 # --- seed 002 -----------------------------------------------------------------
 def seed_002_truth() -> dict[str, float]:
     """Seed 002's network worked in plain Python: 2-3-3-1, ReLU, ReLU, sigmoid."""
-    relu = lambda v: max(0.0, v)  # noqa: E731
+    relu = lambda v: max(0.0, v)
     x = (0.23, 0.55)
     w = [round(0.1 * k, 1) for k in range(1, 10)] * 2                  # w1..w18
     b = (0.1, -0.4, 0.3, -0.5, 0.5, 0.6, -0.7)

@@ -14,13 +14,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_problem_errors import BASE_YAML, assert_refused, run_bad
 
 import tracer.outputs
 import tracer.render.pdf
 from tracer.cli import COMMANDS, main
 from tracer.resources import examples_dir
-
-from test_problem_errors import BASE_YAML, assert_refused, run_bad
 
 REPO = Path(__file__).resolve().parent.parent
 STYLES = "narrative, chain-rule, matrix, symbolic"

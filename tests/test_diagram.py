@@ -233,8 +233,8 @@ def test_svg_viewbox_contains_all_drawing() -> None:
         assert r <= cx <= w - r and r <= cy <= h - r
     for rect in root.iter(f"{SVG}rect"):
         x, y = float(rect.get("x", "0")), float(rect.get("y", "0"))
-        assert 0 <= x and x + float(rect.get("width", "")) <= w
-        assert 0 <= y and y + float(rect.get("height", "")) <= h
+        assert x >= 0 and x + float(rect.get("width", "")) <= w
+        assert y >= 0 and y + float(rect.get("height", "")) <= h
 
 
 # --------------------------------------------------------------------------- escaping

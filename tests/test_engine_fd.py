@@ -13,8 +13,18 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.reference import (ELEMENTWISE, REGRESSION_LOSSES, Net, entry_key, finite_difference, min_kink_distance,
-                             np_batch_loss, problem_dict, random_data, random_params)
+from tests.reference import (
+    ELEMENTWISE,
+    REGRESSION_LOSSES,
+    Net,
+    entry_key,
+    finite_difference,
+    min_kink_distance,
+    np_batch_loss,
+    problem_dict,
+    random_data,
+    random_params,
+)
 from tracer.engine.trace import trace
 from tracer.model.problem import Problem
 

@@ -17,8 +17,18 @@ import numpy as np
 import pytest
 import sympy
 
-from tests.reference import (Net, Step, close, entry_key, min_kink_distance, problem_dict, random_data,
-                             random_params, symbolic_loss, train)
+from tests.reference import (
+    Net,
+    Step,
+    close,
+    entry_key,
+    min_kink_distance,
+    problem_dict,
+    random_data,
+    random_params,
+    symbolic_loss,
+    train,
+)
 from tracer.engine.trace import trace
 from tracer.model.problem import Problem
 

@@ -19,9 +19,9 @@ from tracer.cli import main
 from tracer.engine.trace import trace
 from tracer.errors import ProblemError
 from tracer.examples import example_path, load
-from tracer.sheets.exercise import Exercise
 from tracer.model.problem import Problem
 from tracer.render import RenderOptions, render_text
+from tracer.sheets.exercise import Exercise
 
 EXAMPLE = "exercise-2-2-1"
 ASKED = ["out_h1", "out_o1", "E_total", "dE/dw5", "dE/dw1", "w5+"]   # computation order

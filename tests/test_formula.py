@@ -6,8 +6,25 @@ import pytest
 from tracer.formula.latex import latex
 from tracer.formula.names import name_text, name_width
 from tracer.formula.text import text
-from tracer.formula.tree import (Add, Apply, Cases, Frac, Gap, Group, Matrix, Mul, Neg, Number, Pow,
-                                 Relation, Sigma, Sub, Symbol, Where, elided)
+from tracer.formula.tree import (
+    Add,
+    Apply,
+    Cases,
+    Frac,
+    Gap,
+    Group,
+    Matrix,
+    Mul,
+    Neg,
+    Number,
+    Pow,
+    Relation,
+    Sigma,
+    Sub,
+    Symbol,
+    Where,
+    elided,
+)
 from tracer.model.activations import LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from tracer.model.losses import BinaryCrossEntropy, CrossEntropy, HalfSquaredError, MeanSquaredError
 

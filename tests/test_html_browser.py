@@ -20,6 +20,7 @@ from tracer.gallery import catalogue
 from tracer.model.conv_problem import ConvProblem
 from tracer.resources import examples_dir
 
+
 def _stepped(w: Any) -> bool:
     """Dense-network pages: expression (circuit) and convolutional pages are not marked for stepping yet."""
     if w.problem.startswith("expression"):

@@ -12,12 +12,12 @@ import math
 
 import pytest
 
+from tests.arithmetic import adds_up
 from tests.reference import Net, close, entry_key, finite_difference, np_forward, params_from_problem, train
+from tracer.engine.rounding import Rounding
 from tracer.engine.trace import trace
 from tracer.errors import ProblemError
 from tracer.model.problem import Problem
-from tests.arithmetic import adds_up
-from tracer.engine.rounding import Rounding
 
 KINDS = {"net", "out", "loss", "error", "dout", "dact", "dnet", "dw", "db", "new_w", "new_b"}
 ENTRY_KEYS = {"kind", "step", "epoch", "example", "layer", "neuron", "source", "name", "latex", "formula",

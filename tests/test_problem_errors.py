@@ -7,8 +7,9 @@ does not (it must not appear), and compares the whole error line.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml

@@ -55,7 +55,7 @@ def test_the_readme_has_the_blocks_this_test_runs() -> None:
 @pytest.mark.parametrize("body", blocks("python"))
 def test_python_blocks_run(body: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    exec(compile(body, "README.md", "exec"), {})  # noqa: S102 - the README's own code, as a reader runs it
+    exec(compile(body, "README.md", "exec"), {})
     printed = capsys.readouterr().out
     assert printed.startswith("\"'out_h1': no such quantity; did you mean 'output1_h'")
 

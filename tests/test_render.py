@@ -15,10 +15,9 @@ Styles whose template does not exist yet are skipped, so the suite grows as they
 """
 from __future__ import annotations
 
-import math
-
 import functools
 import json
+import math
 import os
 import re
 import shutil
@@ -33,20 +32,20 @@ import pytest
 from tests.latexcheck import FRAGMENT_PREAMBLE, Compiled, assert_compiles, compile_tex, require_pdflatex
 from tests.latexwidth import split_terms, width
 from tests.mathcheck import katex_rejections, layout, markdown_math
-from tests.regenerate_golden import EXAMPLE as CLASSIC, golden_path, has_template, render_golden
+from tests.regenerate_golden import EXAMPLE as CLASSIC
+from tests.regenerate_golden import golden_path, has_template, render_golden
 from tracer.cli import main
+from tracer.engine.log import TraceLog
 from tracer.engine.trace import trace
 from tracer.examples import example_names, load
-from tracer.engine.log import TraceLog
-from tracer.model.problem import Problem
-from tracer.render import STYLES, RenderOptions, environment, render_text
-from tracer.render.chains import ChainView
 from tracer.formula.latex import latex
 from tracer.formula.tree import Add, Mul, Node, Number, Relation, Sub, Symbol, Where
 from tracer.formula.width import terms as tree_terms
 from tracer.formula.width import width as tree_width
 from tracer.formula.width import wrap as tree_wrap
-from tracer.render.chains import partial
+from tracer.model.problem import Problem
+from tracer.render import STYLES, RenderOptions, environment, render_text
+from tracer.render.chains import ChainView, partial
 from tracer.render.printers import LINE_WIDTH, LatexPrinter, MarkdownPrinter
 from tracer.render.view import Viewer
 
@@ -91,12 +90,12 @@ def wide(layers: list[int], title: str) -> dict:
 
 
 # --- cached work: trace, render and compile once per module ----------------------------------
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def traced(example: str) -> TraceLog:
     return trace(load(example))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rendered(example: str, style: str, fmt: str) -> str:
     return render_text(traced(example), fmt, RenderOptions(style=style)).text
 

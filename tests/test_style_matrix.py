@@ -41,7 +41,7 @@ def test_keep_elides_like_sums():
 
 
 def test_grid_ellipses_and_wide_fallback():
-    cell = lambda r, c: Number(f"{r}{c}")  # noqa: E731
+    cell = lambda r, c: Number(f"{r}{c}")
     assert latex(grid(cell, 5, 5, 3)) == bm("00 & 01 & \\cdots & 04", "10 & 11 & \\cdots & 14",
                                      "\\vdots & \\vdots & \\ddots & \\vdots", "40 & 41 & \\cdots & 44")
     # amsmath's bmatrix stops at 10 columns: wider prints as a bracketed array
@@ -120,7 +120,7 @@ def test_steps_examples_and_loss_table(rendered):
             f"{bm('0.5', '0.5', '0.5', '0.5')} = {bm('1.5', '1.5', '1.5', '1.5')}") in text
     assert "{W^{[3]}}^{+} = W^{[3]} - \\eta \\cdot dW^{[3]}" in text and "{b^{[3]}}^{+} = b^{[3]} - \\eta \\cdot db^{[3]}" in text
     assert "dA^{[3]} = {\\begin{bmatrix} 2(A^{[3]}_{1} - y) \\end{bmatrix}}" in text
-    sig = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731
+    sig = lambda x: 1 / (1 + math.exp(-x))
     z3 = 1.5 * sig(2 * sig(1.5) + 0.5) + 0.5
     assert f"| 1 | 1 | 1 | {(1 - sig(z3)) ** 2:.4g} |" in text
     assert "## Loss over the steps" in text and "| 4 | 2 | 2 |" in text
@@ -129,7 +129,7 @@ def test_steps_examples_and_loss_table(rendered):
 def test_minibatch_mean_of_gradient_matrices(rendered):
     text, log = rendered[("batch", "md")]
     text = flat(text)
-    row = lambda k: " & ".join(e.shown for e in log.select("dw", layer=2, example=k))  # noqa: E731
+    row = lambda k: " & ".join(e.shown for e in log.select("dw", layer=2, example=k))
     assert (f"dW^{{[2]}} = \\frac{{1}}{{2}}\\left(\\left.dW^{{[2]}}\\right|_{{1}} + \\left.dW^{{[2]}}\\right|_{{2}}\\right)"
             f" = \\frac{{1}}{{2}}\\left({bm(row(1))} + {bm(row(2))}\\right) = {bm(row(None))}") in text
     assert "## Averaging the gradients [1st epoch — examples 1, 2]" in text

@@ -115,7 +115,7 @@ def test_steps_and_loss_table(rendered):
         "## Step 1 (epoch 1)", "## Step 2 (epoch 1)", "## Step 3 (epoch 2)", "## Step 4 (epoch 2)"]
     assert "### Forward pass [2nd epoch — 2nd example]" in text
     # step 1 by hand: z1 = 0.5·2 + 0.5, z2 = 4·0.5·σ(z1) + 0.5, z3 = 3·0.5·σ(z2) + 0.5, L = (1 - σ(z3))²
-    sig = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731
+    sig = lambda x: 1 / (1 + math.exp(-x))
     z3 = 1.5 * sig(2 * sig(1.5) + 0.5) + 0.5
     assert f"| 1 | 1 | 1 | {(1 - sig(z3)) ** 2:.4g} |" in text
     assert text.count("| 4 | 2 | 2 |") == 1 and "That is the whole run" in text
@@ -132,7 +132,7 @@ def test_minibatch_averages_and_plain_updates(rendered):
     assert "## Averaging over the mini-batch [1st epoch — examples 1, 2]" in text
     # averaged gradients are not δ·out: the update reads w - η·gradient with the mean
     new = log.select("new_w", layer=2, neuron=1)[0]
-    assert f"w_{{5}}^{{+}} = w_{{5}} - \\eta \\cdot \\frac{{\\partial E_{{total}}}}{{\\partial w_{{5}}}} = " in text
+    assert "w_{5}^{+} = w_{5} - \\eta \\cdot \\frac{\\partial E_{total}}{\\partial w_{5}} = " in text
     assert f"\\cdot ({mean.shown}) = {new.shown}" in text or f"\\cdot {mean.shown} = {new.shown}" in text
 
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 import sympy
-
 from mathcheck import katex_errors, latex_math, markdown_math, pdflatex_errors
-from tracer.engine.trace import trace
+
 from tracer.engine.log import TraceLog
+from tracer.engine.trace import trace
 from tracer.formula.latex import latex
 from tracer.model.notation import Notation
 from tracer.model.problem import Problem
@@ -252,7 +252,7 @@ def evaluate(expr: sympy.Expr, definitions: dict, point: dict, memo: dict) -> fl
     return number(expr)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def derivative(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
     return sympy.diff(expr, var)
 

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import yaml
 
-from tracer.sheets import variants
+from tests.latexcheck import require_pdflatex
 from tracer.cli import main
 from tracer.engine.trace import trace
 from tracer.errors import ProblemError
 from tracer.examples import example_path, load
-from tracer.sheets.exercise import Exercise
 from tracer.model.problem import DrawRange, Problem
-from tests.latexcheck import require_pdflatex
+from tracer.sheets import variants
+from tracer.sheets.exercise import Exercise
 
 EXAMPLE = "exercise-2-2-1"
 FILES = ["answer_key.md", "answer_key.tex", "answers.yaml", "exercise.md", "exercise.svg", "exercise.tex",

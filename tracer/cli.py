@@ -11,17 +11,18 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, NoReturn, Sequence
+from typing import NoReturn
 
 from . import __version__, examples, graph_cli
 from .check import command as check_command
 from .errors import ProblemError
 from .model.conv_problem import ConvProblem
-from .outputs import STDOUT, check_target, emit, write_files, write_stdout
 from .model.problem import Problem
 from .model.schema import closest, one_of
+from .outputs import STDOUT, check_target, emit, write_files, write_stdout
 
 FORMATS = ("json", "md", "tex", "pdf", "html")
 #: The format an -o file's extension implies when --format is not given.

@@ -7,8 +7,8 @@ from pathlib import Path
 from .errors import ProblemError
 from .model.graph_problem import GraphProblem, is_expression_file
 from .model.problem import Problem
-from .resources import examples_dir
 from .model.schema import closest
+from .resources import examples_dir
 
 DEFAULT_EXAMPLE = "classic-2-2-2"
 PROBLEM_FILE = "problem.yaml"

@@ -127,8 +127,8 @@ def neuron_problem(spec: str | None, label: str) -> GraphProblem:
     activation, at the values of that step; the gradient arriving at its output is ∂E/∂out, so
     the circuit's gradients are the network's (∂E/∂w for each weight into the neuron)."""
     from .engine.trace import trace
-    from .model.expression import activation_named, scalar_activations
     from .model.conv_problem import ConvProblem
+    from .model.expression import activation_named, scalar_activations
     from .model.problem import Problem
     path = examples.resolve(spec)
     network = Problem.from_file(path)

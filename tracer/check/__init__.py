@@ -4,7 +4,7 @@ answers (read a file) -> names (match each name to a quantity) -> judge (correct
 wrong, missing, against the trace log) -> report (text, JSON, md/tex sheets) or classroom
 (a folder of files and the class summary). The log is the only source of truth.
 """
-from .answers import AnswerSet, AnswersError, load_answers, parse_answers
+from .answers import AnswersError, AnswerSet, load_answers, parse_answers
 from .compare import Tolerance
 from .judge import Checker, Record, Result
 

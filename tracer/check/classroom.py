@@ -7,8 +7,8 @@ An unreadable file is listed, not fatal: the other students still get their feed
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 

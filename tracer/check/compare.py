@@ -86,7 +86,7 @@ class Tolerance:
     amount: Decimal
 
     @classmethod
-    def parse(cls, text: str) -> "Tolerance | None":
+    def parse(cls, text: str) -> Tolerance | None:
         """``0.001`` (absolute), ``1%`` (relative) or ``3sf`` (significant figures); None if neither."""
         t = text.strip().lower().replace(" ", "")
         if t.endswith("sf"):

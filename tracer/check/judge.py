@@ -11,20 +11,21 @@ the own value is tried exactly, hand-rounded, and as this step's result unrounde
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Sequence
 
-from ..engine.trace import trace
-from ..errors import ProblemError
 from ..engine.graph import GraphLog, trace_graph
 from ..engine.log import TraceLog
+from ..engine.rounding import Rounding
+from ..engine.trace import trace
+from ..errors import ProblemError
 from ..model.graph_problem import GraphProblem
 from ..model.problem import Problem
-from ..engine.rounding import Rounding
 from .answers import Answer, AnswerSet
 from .compare import Tolerance, agreement, decimals, exact
-from .mistakes import Diagnosis, diagnose as name_mistakes
+from .mistakes import Diagnosis
+from .mistakes import diagnose as name_mistakes
 from .names import Match, NameIndex, split_suffixes
 from .nodes import GRADIENT_KINDS, Graph, Node
 
@@ -45,7 +46,7 @@ class Record:
     from_own: float
     origins: frozenset[int] = _NONE        # the wrong answers (node ids) this one carries
     deviates: bool = False                 # whether its operands differ from the log's (own values)
-    carried_into: list["Record"] = field(default_factory=list)
+    carried_into: list[Record] = field(default_factory=list)
     mistake: Diagnosis | None = None       # the common mistake that reproduces the answer (mistakes.py)
 
     @property
@@ -77,7 +78,7 @@ class Operand:
 class Result:
     """One answers file checked: a record per quantity in computation order, and the rest."""
 
-    checker: "Checker"
+    checker: Checker
     answers: AnswerSet
     convention: str
     tolerance: Tolerance | None

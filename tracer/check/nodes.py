@@ -10,8 +10,8 @@ its given numbers are its variables, and its kinds are the ones a requirement ma
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..engine.graph import KINDS as CIRCUIT_KINDS
 from ..engine.graph import GraphLog

@@ -8,19 +8,17 @@ walkthrough it checks against. Values are shown in the student's own sign conven
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
 
-from ..engine.ops import paren
+from ..engine.rounding import Rounding
 from ..formula.latex import latex
 from ..formula.text import text as plain_text
 from ..formula.tree import Node, Number, Symbol
 from ..render import RenderOptions, environment
 from ..render.printers import PRINTERS
-from ..engine.rounding import Rounding
 from .compare import decimals
 from .judge import Record, Result, Unmatched, describe
 from .mistakes import IDS, Diagnosis

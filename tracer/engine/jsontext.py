@@ -15,9 +15,10 @@ anything else raises the same TypeError.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache
 from json.encoder import c_make_encoder, encode_basestring  # C, where Python has them
-from typing import Any, Callable
+from typing import Any
 
 _INFINITY = float("inf")
 
@@ -59,7 +60,7 @@ def _text(obj: Any, newline: str, step: str) -> str:
     return _subclass(obj)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _flat(inner: str) -> Callable[[Any], str]:
     """The C encoder, laying out a container of scalars as the indented encoder would at
     this depth: its item separator carries the line break and indentation. Called

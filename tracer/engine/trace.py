@@ -19,13 +19,12 @@ import numpy as np
 from ..model.layers import Dense, EntryParts
 from ..model.notation import Names, Notation
 from ..model.optimizers import Slot
-from ..model.regularization import PenalizedGradient, Penalty
 from ..model.problem import Problem
+from ..model.regularization import PenalizedGradient, Penalty
 from .log import Entry, TraceLog
 from .numeric import Params, Pass, initial_state, mean_gradients, penalised, penalty, run_example, updated
 from .ops import Difference, Mean, Op, Operand, Sum
 from .rounding import Rounding
-
 
 #: The recording loop of each other kind of problem, registered by its module when
 #: tracer.engine is imported (engine/convtrace.py).

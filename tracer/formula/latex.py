@@ -2,8 +2,29 @@
 from __future__ import annotations
 
 from .printer import FormulaPrinter
-from .tree import (Abs, Add, Apply, Cases, Floor, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
-                   Relation, Sigma, Sqrt, Sub, Symbol, Text, Where)
+from .tree import (
+    Abs,
+    Add,
+    Apply,
+    Cases,
+    Floor,
+    Frac,
+    Gap,
+    Group,
+    Matrix,
+    Mul,
+    Neg,
+    Node,
+    Number,
+    Pow,
+    Relation,
+    Sigma,
+    Sqrt,
+    Sub,
+    Symbol,
+    Text,
+    Where,
+)
 
 _RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "=", "!=": "\\neq"}
 _SIGNS = {"cdot": " \\cdot ", "odot": " \\odot "}

@@ -17,7 +17,29 @@ from html import escape
 
 from .latex import latex
 from .printer import FormulaPrinter
-from .tree import (Abs, Add, Apply, Cases, Floor, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow, Relation, Sigma, Sqrt, Sub, Symbol, Text, Where)
+from .tree import (
+    Abs,
+    Add,
+    Apply,
+    Cases,
+    Floor,
+    Frac,
+    Gap,
+    Group,
+    Matrix,
+    Mul,
+    Neg,
+    Node,
+    Number,
+    Pow,
+    Relation,
+    Sigma,
+    Sqrt,
+    Sub,
+    Symbol,
+    Text,
+    Where,
+)
 
 __all__ = ["MathmlPrinter", "math_element", "mathml", "mathml_name"]
 

@@ -6,8 +6,29 @@ any terminal and any e-mail, with names in their plain form.
 from __future__ import annotations
 
 from .printer import FormulaPrinter
-from .tree import (Abs, Add, Apply, Cases, Floor, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
-                   Relation, Sigma, Sqrt, Sub, Symbol, Text, Where)
+from .tree import (
+    Abs,
+    Add,
+    Apply,
+    Cases,
+    Floor,
+    Frac,
+    Gap,
+    Group,
+    Matrix,
+    Mul,
+    Neg,
+    Node,
+    Number,
+    Pow,
+    Relation,
+    Sigma,
+    Sqrt,
+    Sub,
+    Symbol,
+    Text,
+    Where,
+)
 
 _SIGNS = {"cdot": " · ", "odot": " ⊙ "}
 _DOTS = {"h": "...", "v": "...", "d": "..."}

@@ -12,8 +12,29 @@ import functools
 from .latex import BMATRIX_COLUMNS, LatexPrinter
 from .names import name_width
 from .printer import FormulaPrinter
-from .tree import (Abs, Add, Apply, Cases, Floor, Frac, Gap, Group, Matrix, Mul, Neg, Node, Number, Pow,
-                   Relation, Sigma, Sqrt, Sub, Symbol, Text, Where)
+from .tree import (
+    Abs,
+    Add,
+    Apply,
+    Cases,
+    Floor,
+    Frac,
+    Gap,
+    Group,
+    Matrix,
+    Mul,
+    Neg,
+    Node,
+    Number,
+    Pow,
+    Relation,
+    Sigma,
+    Sqrt,
+    Sub,
+    Symbol,
+    Text,
+    Where,
+)
 
 PLUS = 2.4        # a binary + or -, with its spacing
 EQUALS = 2.8      # = < >

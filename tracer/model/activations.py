@@ -11,11 +11,12 @@ spelled; a new activation is one class added to it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 import numpy as np
+
 if TYPE_CHECKING:
     import sympy
 else:  # imported on first use: tracing and rendering need no sympy (tracer/_lazy.py)
@@ -23,8 +24,24 @@ else:  # imported on first use: tracing and rendering need no sympy (tracer/_laz
 
 from ..engine.ops import Op, Product
 from ..formula.latex import latex
-from ..formula.tree import (Add, Apply, Cases, Frac, Group, Mul, Neg, Node, Number, Pow, Relation,
-                            Sigma, Sub, Symbol, Where, elided)
+from ..formula.tree import (
+    Add,
+    Apply,
+    Cases,
+    Frac,
+    Group,
+    Mul,
+    Neg,
+    Node,
+    Number,
+    Pow,
+    Relation,
+    Sigma,
+    Sub,
+    Symbol,
+    Where,
+    elided,
+)
 
 X, K = Symbol("x", "x"), Symbol("k", "k")
 E = Symbol("e", "e")
@@ -81,7 +98,7 @@ def _branch(value: Node, net: Node, net_value: float) -> Node:
 class ElementwiseOp(Op):
     """An op defined by one activation method triple; operands are (net,) or (net, out)."""
 
-    activation: "Activation"
+    activation: Activation
     derivative: bool = False
 
     def roles(self, n):

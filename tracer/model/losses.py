@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+
 if TYPE_CHECKING:
     import sympy
 else:  # imported on first use: tracing and rendering need no sympy (tracer/_lazy.py)
@@ -33,7 +34,7 @@ def _ln(x: Node) -> Node:
 class LossOp(Op):
     """E_j (or ∂E/∂out_j) from operands (t_j, out_j)."""
 
-    loss: "Loss"
+    loss: Loss
     derivative: bool = False
 
     def roles(self, n):

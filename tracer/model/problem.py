@@ -9,25 +9,26 @@ import itertools
 import json
 import math
 import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 import yaml
 
-from .activations import ACTIVATIONS, DEFAULT_ACTIVATION, Activation
-from . import conventions as conv
-from .rules import RULES
+from ..engine.rounding import MODES, Rounding
 from ..errors import ProblemError
+from . import conventions as conv
+from . import yamlload
+from .activations import ACTIVATIONS, DEFAULT_ACTIVATION, Activation
 from .layers import Dense, dense_stack
 from .losses import DEFAULT_LOSS, LOSSES, Loss
+from .notation import KINDS, STATE_KINDS, Names, Notation, preset_names
 from .optimizers import SGD, Optimizer, parse_optimizer
 from .regularization import Regularization, parse_regularization
-from .notation import KINDS, STATE_KINDS, Names, Notation, preset_names
-from ..engine.rounding import MODES, Rounding
+from .rules import RULES
 from .schema import MISSING, Reader, one_of, short
-from . import yamlload
 
 Matrix = tuple[tuple[float, ...], ...]
 BIAS_MODES = ("per_neuron", "per_layer", "none")
@@ -148,7 +149,7 @@ class Problem:
         where = "Problem(...)"
         try:
             raw = self.to_dict()
-        except Exception as exc:  # noqa: BLE001 - any malformed field: one line, no traceback
+        except Exception as exc:
             raise ProblemError(f"{where}: found fields that do not make a problem ({type(exc).__name__}: "
                                f"{short(str(exc))}); expected Problem.from_dict({{...}}) or "
                                "Problem.from_file(path)") from None
@@ -160,7 +161,7 @@ class Problem:
 
     # --- construction -------------------------------------------------------
     @classmethod
-    def from_file(cls, path: str | Path) -> "Problem":
+    def from_file(cls, path: str | Path) -> Problem:
         path = Path(path)
         if path.is_dir():
             raise ProblemError(f"{path}: found a folder; expected a problem file (YAML or JSON)")
@@ -176,11 +177,11 @@ class Problem:
         return cls.from_text(_decode(data, str(path)), source=str(path))
 
     @classmethod
-    def from_text(cls, text: str, source: str = "<problem>") -> "Problem":
+    def from_text(cls, text: str, source: str = "<problem>") -> Problem:
         return cls.from_dict(_load(text, source), source=source)
 
     @classmethod
-    def from_dict(cls, raw: Any, source: str = "<problem>") -> "Problem":
+    def from_dict(cls, raw: Any, source: str = "<problem>") -> Problem:
         return _parse(raw, Reader(source))
 
     # --- derived facts ------------------------------------------------------

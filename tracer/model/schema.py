@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..errors import ProblemError
 
@@ -78,7 +79,7 @@ class Reader:
     source: str
     path: str = ""
 
-    def at(self, key: str | int) -> "Reader":
+    def at(self, key: str | int) -> Reader:
         if isinstance(key, int):
             return Reader(self.source, f"{self.path}[{key}]")
         return Reader(self.source, f"{self.path}.{key}" if self.path else str(key))

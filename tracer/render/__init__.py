@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 import jinja2
 import jinja2.sandbox
 
+from ..engine.log import TraceLog
+from ..engine.ops import paren
 from ..errors import ProblemError
 from ..model.conv_problem import ConvProblem
 from ..model.problem import STYLES
-from ..engine.log import TraceLog
-from ..engine.ops import paren
 from ..resources import templates_dir
 from .chains import ChainView, Gap
 from .figure import network_figure
@@ -51,7 +51,7 @@ class RenderOptions:
     inline_svg: bool = True             # Markdown: the <svg> inline (no file to write beside it)
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> "RenderOptions":
+    def from_args(cls, args: argparse.Namespace) -> RenderOptions:
         output = getattr(args, "output", None)
         return cls(
             style=args.style,
@@ -251,7 +251,7 @@ def body_template(style: str, options: RenderOptions) -> str:
     return f"styles/{style}.j2"
 
 
-def _exercise(log: TraceLog, viewer: Viewer) -> "Exercise":
+def _exercise(log: TraceLog, viewer: Viewer) -> Exercise:
     """What the problem's ``ask`` selects (tracer/exercise.py), for exercise.j2 and answer_key.j2."""
     from ..sheets.exercise import Exercise
     return Exercise(log, viewer)

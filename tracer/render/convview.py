@@ -20,14 +20,14 @@ import numpy as np
 from ..engine.log import Entry, TraceLog
 from ..errors import ProblemError
 from ..formula.latex import latex
+from ..formula.names import name_width
 from ..formula.tree import Matrix, Node, Number, Symbol
+from ..formula.width import EQUALS, width
 from ..model.conv import Conv2D, ConvNames, Flatten, Pool, layer_type
 from ..model.conv_problem import ConvProblem
 from ..model.layers import Dense
 from ..model.problem import STYLES
 from . import Rendered, RenderOptions, environment, tidy
-from ..formula.names import name_width
-from ..formula.width import EQUALS, width
 from .printers import LINE_WIDTH, PRINTERS, Printer
 from .view import Eq
 

@@ -5,7 +5,7 @@ symbolic style with weight names.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..model.notation import Notation
 from .diagram import DiagramSpec, to_svg, to_tikz

@@ -31,7 +31,6 @@ from ..formula.tree import Node, Number
 from ..resources import templates_dir
 from .printers import PRINTERS, Part, Printer, _dedupe, _fits
 
-
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _DOLLARS = re.compile(r"\$(.+)\$")
 _BLOCK = re.compile(r"<(?:h[1-6]|div|table|ul|ol|figure|p|section|nav|header|footer|svg|style|script)\b")

@@ -67,7 +67,7 @@ class Index(int):
 
     letter: str
 
-    def __new__(cls, letter: str) -> Index:  # noqa: PYI034 (a plain int subclass)
+    def __new__(cls, letter: str) -> Index:
         obj = int.__new__(cls, 1)
         obj.letter = letter
         return obj

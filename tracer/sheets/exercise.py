@@ -14,16 +14,17 @@ are gate values and gradients (``ask: [q, df/dx]``), described by where they sit
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from ..check.judge import Checker
 from ..check.nodes import Node
 from ..engine.gates import Seed
 from ..engine.graph import GraphLog, Source
 from ..engine.log import KINDS, Entry, TraceLog
-from ..render.view import Eq, Viewer
 from ..model.schema import Reader
+from ..render.view import Eq, Viewer
 
 #: How each kind of quantity is described on the sheet; {n} is the neuron's label,
 #: {p} the weight's or bias's plain name.

@@ -28,31 +28,31 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Sequence, overload
+from typing import Any, overload
 
 import numpy as np
 import yaml
 
 from ..engine.gates import ActivationGate, MaxGate, Seed
 from ..engine.graph import GraphLog, trace_graph
+from ..engine.log import Entry, TraceLog
+from ..engine.rounding import Rounding
 from ..engine.trace import trace
 from ..errors import ProblemError
 from ..formula.text import text as plain_text
-from .exercise import Exercise
-from ..engine.log import Entry, TraceLog
-from ..engine.rounding import Rounding
 from ..model.activations import SATURATION
 from ..model.graph_problem import VARIANTS_HELP as VALUES_HELP
 from ..model.graph_problem import GraphProblem
-from ..outputs import write_files
 from ..model.problem import VARIANTS_HELP, DrawRange, Example, Problem, VariantSpec
+from ..model.schema import Reader
+from ..outputs import write_files
 from ..render.escape import markdown_text
 from ..render.printers import MarkdownPrinter
-from ..model.schema import Reader
+from .exercise import Exercise
 
 #: Kinds that carry the gradient back to an asked quantity.
 GRADIENTS = frozenset({"dout", "dnet", "dw", "db"})
@@ -297,7 +297,7 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
-    flat = all(isinstance(x, (int, float)) or isinstance(x, list) and all(isinstance(y, (int, float)) for y in x)
+    flat = all(isinstance(x, (int, float)) or (isinstance(x, list) and all(isinstance(y, (int, float)) for y in x))
                for x in data)
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True if flat else None)
 
