@@ -110,3 +110,15 @@ NAMES = [  # a name of the documented LaTeX subset -> its width and its plain Un
 def test_names(name, width, plain):
     assert name_width(name) == pytest.approx(width)
     assert name_text(name) == plain
+
+
+@pytest.mark.parametrize("example", ["classic-2-2-2", "relu-blog", "xor-epoch", "three-classes", "mini-batch",
+                                     "odd-even", "momentum"])
+def test_templated_entries_print_as_their_trees(example):
+    """Entry.formula_latex/substitution_latex print common ops from a cached template: the
+    same text as printing the entry's tree, elided or not."""
+    from tracer import examples, trace
+    for e in trace(examples.load(example)):
+        for max_terms in (None, 3, 8):
+            assert e.formula_latex(max_terms) == latex(e.formula_tree(max_terms))
+            assert e.substitution_latex(max_terms) == latex(e.substitution_tree(max_terms))

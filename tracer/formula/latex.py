@@ -19,6 +19,7 @@ from .tree import (
     Pow,
     Relation,
     Sigma,
+    Slot,
     Sqrt,
     Sub,
     Symbol,
@@ -38,6 +39,9 @@ BMATRIX_COLUMNS = 10
 class LatexPrinter(FormulaPrinter[str]):
     def _print_Symbol(self, node: Symbol, lead: bool) -> str:
         return node.latex
+
+    def _print_Slot(self, node: Slot, lead: bool) -> str:
+        return f"\x00{node.index}{'+' if lead else '-'}\x00"
 
     def _print_Number(self, node: Number, lead: bool) -> str:
         return self.number(node, lead)
@@ -125,3 +129,33 @@ _PRINTER = LatexPrinter()
 def latex(node: Node) -> str:
     """A formula tree as LaTeX math."""
     return _PRINTER.doprint(node)
+
+
+#: A formula printed once with open leaves: a format string with one ``{}`` per leaf, in
+#: order, and each leaf's (argument index, leads its context).
+Template = tuple[str, tuple[tuple[int, bool], ...]]
+
+
+def template(node: Node) -> Template:
+    """A tree with ``Slot`` leaves as a template that ``fill`` completes: the same LaTeX as
+    printing the tree with the leaves put in, for trees whose printing does not depend on a
+    leaf's own text (sums, differences and · products of leaves)."""
+    pieces = latex(node).split("\x00")
+    text, slots = [], []
+    for k, piece in enumerate(pieces):
+        if k % 2:
+            slots.append((int(piece[:-1]), piece[-1] == "+"))
+            text.append("{}")
+        else:
+            text.append(piece.replace("{", "{{").replace("}", "}}"))
+    return "".join(text), tuple(slots)
+
+
+def fill(parts: Template, texts: list[str], numbers: bool) -> str:
+    """The template with ``texts`` in its slots: names as they are, or numbers (``numbers``),
+    a negative one bracketed unless it leads its context, as the printer brackets it."""
+    fmt, slots = parts
+    if not numbers:
+        return fmt.format(*[texts[k] for k, _ in slots])
+    return fmt.format(*[f"({t})" if not lead and t[:1] == "-" else t
+                        for t, lead in ((texts[k], lead) for k, lead in slots)])

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "Abs", "Add", "Apply", "Cases", "Floor", "Frac", "Gap", "Group", "Matrix", "Mul", "Neg", "Node",
-    "Number", "Pow", "Relation", "Sigma", "Sqrt", "Sub", "Symbol", "Text", "Where", "number", "symbol",
+    "Number", "Pow", "Relation", "Sigma", "Slot", "Sqrt", "Sub", "Symbol", "Text", "Where", "number", "symbol",
 ]
 
 
@@ -60,6 +60,14 @@ class Gap(Node):
     or both (⋱): ``direction`` h, v or d."""
 
     direction: str = "h"
+
+
+@dataclass(frozen=True, slots=True)
+class Slot(Node):
+    """A leaf left open: the ``index``-th argument of a formula printed once as a template
+    (``tracer.formula.latex.template``), for formulas of the same shape printed thousands of times."""
+
+    index: int
 
 
 @dataclass(frozen=True, slots=True)
