@@ -350,3 +350,19 @@ def test_five_optimizers_page_is_up_to_date() -> None:
     script = Path(__file__).parents[1] / "worked_examples" / "five-optimizers" / "make_page.py"
     result = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_exercises_ask_for_optimizer_state() -> None:
+    """An exercise may ask for m, v̂ and the new weight of an Adam step: the sheet says what
+    each is, and the key gives the values the walkthrough prints."""
+    from tracer import examples
+    from tracer.render import RenderOptions, render_text
+    problem = examples.load("adam-two-steps")
+    problem = Problem.from_dict({**problem.to_dict(), "ask": ["m_w5", "v_hat_w5", "w5+"]})
+    log = trace(problem)
+    sheet = render_text(log, "md", RenderOptions(exercise=True)).text
+    assert "1. The first moment m of w5 (Adam) (m\\_w5)" in sheet
+    assert "2. The bias-corrected second moment of w5 (v\\_hat\\_w5)" in sheet
+    key = render_text(log, "md", RenderOptions(answer_key=True)).text
+    for name, symbol in (("m_w5", "m_{w_{5}}"), ("v_hat_w5", "\\hat{v}_{w_{5}}"), ("w5+", "w_{5}^{+}")):
+        assert f"| ${symbol}$ | {name.replace('_', chr(92) + '_')} | {log[name].shown} |" in key

@@ -40,7 +40,20 @@ DESCRIPTIONS = {
     "db": "The gradient of the total error with respect to {p}",
     "new_w": "The new value of {p} after the update",
     "new_b": "The new value of {p} after the update",
+    # the optimizers' state (each indexed like its parameter) and regularization
+    "velocity": "The velocity of {p} (momentum)",
+    "m": "The first moment m of {p} (Adam)",
+    "v": "The second moment v of {p} (Adam)",
+    "m_hat": "The bias-corrected first moment of {p}",
+    "v_hat": "The bias-corrected second moment of {p}",
+    "cache": "The running sum of squared gradients of {p}",
+    "dw_total": "The gradient of the total loss (data and penalty) with respect to {p}",
+    "db_total": "The gradient of the total loss (data and penalty) with respect to {p}",
+    "data_loss": "The data loss",
+    "penalty": "The regularization penalty",
 }
+#: Kinds indexed like a parameter: a weight when the entry has a source, else a bias.
+PARAMETER_KINDS = frozenset({"velocity", "m", "v", "m_hat", "v_hat", "cache", "dw_total", "db_total"})
 TOTAL_LOSS = "The total error"
 ASK_HELP = f"a quantity name (out_h1, w5+, dE/dw5), a kind ({', '.join(KINDS)}) or a step (@1)"
 #: Terms a long sum or max shows before it is elided (RenderOptions' default).
@@ -140,8 +153,13 @@ class Exercise:
             param = names.quantity("weight", layer, e.neuron, e.source).plain
         elif e.kind in ("db", "new_b"):
             param = names.quantity("bias", layer, e.neuron).plain
+        elif e.kind in PARAMETER_KINDS:
+            param = (names.quantity("weight", layer, e.neuron, e.source) if e.source is not None
+                     else names.quantity("bias", layer, e.neuron)).plain
         else:
             param = ""
+        if e.kind not in DESCRIPTIONS:  # a kind without words yet: its name says what it is
+            return f"The value of {e.name}"
         what = DESCRIPTIONS[e.kind].format(n=neuron, p=param)
         if e.kind in ("dw", "db") and e.example is None and len(self._examples.get(e.step, ())) > 1:
             what += ", averaged over the mini-batch"
