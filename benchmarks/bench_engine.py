@@ -91,8 +91,8 @@ def per_entry(quick: bool) -> bool:
         number = max(1, 20_000 // n)  # rounds of ~20,000 entries: small sizes are not just noise
         W, b = numpy_network(layers)
         x, t = np.array(problem.data[0].input), np.array(problem.data[0].target)
-        floor = best(lambda: numpy_step(W, b, x, t, 0.5), repeat=5, number=20) / n
-        cost = best(lambda: trace(problem), repeat=3, number=number) / n
+        floor = best(lambda W=W, b=b, x=x, t=t: numpy_step(W, b, x, t, 0.5), repeat=5, number=20) / n
+        cost = best(lambda problem=problem: trace(problem), repeat=3, number=number) / n
         json_cost = best(log.to_json, repeat=3, number=number) / n
         figures.append(cost)
         print(f"{'-'.join(map(str, layers)):<14} {n:>8} {cost * 1e6:>15.2f} {json_cost * 1e6:>14.2f} "

@@ -43,7 +43,7 @@ def classic_styles() -> bool:
     for style in styles():
         for fmt in ("md", "tex"):
             options = RenderOptions(style=style)
-            seconds = best(lambda: render_text(log, fmt, options), repeat=5, number=10)
+            seconds = best(lambda fmt=fmt, options=options: render_text(log, fmt, options), repeat=5, number=10)
             ok &= row(f"2-2-2, {style}, {fmt}", seconds, base, 0.030, "ms")
     return ok
 

@@ -44,7 +44,7 @@ class Net:
     def depth(self) -> int:
         return len(self.layers) - 1
 
-    def keys(self) -> list[Key]:
+    def param_keys(self) -> list[Key]:
         """Every trainable parameter, weights of layer 1 first, row by row, then biases."""
         out: list[Key] = []
         for l in range(1, self.depth + 1):
@@ -114,7 +114,7 @@ def params_from_problem(net: Net, problem: dict) -> Params:
 
 # --- random networks ------------------------------------------------------------
 def random_params(net: Net, rng: np.random.Generator, scale: float = 1.0, decimals: int = 2) -> Params:
-    return {k: round(float(rng.uniform(-scale, scale)), decimals) for k in net.keys()}
+    return {k: round(float(rng.uniform(-scale, scale)), decimals) for k in net.param_keys()}
 
 
 def random_targets(net: Net, rng: np.random.Generator) -> list[float]:
@@ -205,7 +205,7 @@ def min_kink_distance(net: Net, p: Params, xs: Sequence[Sequence[float]]) -> flo
 def finite_difference(net: Net, p: Params, batch, h: float = 1e-6) -> Params:
     """Central differences of the batch's mean loss with respect to every parameter."""
     grads: Params = {}
-    for k in net.keys():
+    for k in net.param_keys():
         up, down = dict(p), dict(p)
         up[k] += h
         down[k] -= h
@@ -255,13 +255,13 @@ class SymbolicLoss:
     symbols: dict = field(default_factory=dict)   # Key -> Symbol
     xs: list = field(default_factory=list)
     ts: list = field(default_factory=list)
-    expr: sympy.Expr = sympy.Integer(0)
+    expr: sympy.Expr = field(default_factory=lambda: sympy.Integer(0))
     derivatives: dict = field(default_factory=dict)  # Key -> sympy.Expr
     fn: Callable | None = None                     # (*params, *x, *t) -> [E, dE/dp1, dE/dp2, ...]
 
     def _eval(self, p: Params, x, t) -> list[float]:
         """Loss and derivatives at these numbers, evaluated with 30 significant digits."""
-        args = [p[k] for k in self.net.keys()] + list(x) + list(t)
+        args = [p[k] for k in self.net.param_keys()] + list(x) + list(t)
         with mpmath.workdps(30):
             return [float(v) for v in self.fn(*args)]
 
@@ -269,7 +269,7 @@ class SymbolicLoss:
         return self._eval(p, x, t)[0]
 
     def gradient(self, p: Params, x, t) -> Params:
-        return dict(zip(self.net.keys(), self._eval(p, x, t)[1:]))
+        return dict(zip(self.net.param_keys(), self._eval(p, x, t)[1:]))
 
 
 def _name(k: Key) -> str:
@@ -281,7 +281,7 @@ def _name(k: Key) -> str:
 def symbolic_loss(net: Net) -> SymbolicLoss:
     """Build the forward pass in sympy, one symbol per parameter, input and target."""
     s = SymbolicLoss(net)
-    s.symbols = {k: sympy.Symbol(_name(k)) for k in net.keys()}
+    s.symbols = {k: sympy.Symbol(_name(k)) for k in net.param_keys()}
     s.xs = list(sympy.symbols(f"x1:{net.layers[0] + 1}"))
     s.ts = list(sympy.symbols(f"t1:{net.layers[-1] + 1}"))
     outs: list[sympy.Expr] = list(s.xs)
@@ -293,8 +293,8 @@ def symbolic_loss(net: Net) -> SymbolicLoss:
             z.append(sympy.Add(*terms, *([s.symbols[bk]] if bk else [])))
         outs = [sym_activation(net.acts[l - 1], z, j) for j in range(len(z))]
     s.expr = sym_loss(net.loss, outs, s.ts)
-    s.derivatives = {k: sympy.diff(s.expr, s.symbols[k]) for k in net.keys()}
-    args = [s.symbols[k] for k in net.keys()] + s.xs + s.ts
+    s.derivatives = {k: sympy.diff(s.expr, s.symbols[k]) for k in net.param_keys()}
+    args = [s.symbols[k] for k in net.param_keys()] + s.xs + s.ts
     # one function for all, common subexpressions shared: printing each derivative alone is slow
     s.fn = sympy.lambdify(args, [s.expr, *s.derivatives.values()], modules="mpmath", cse=True)
     return s
@@ -327,7 +327,7 @@ def train(net: Net, p0: Params, data, lr: float, epochs: int = 1, batch_size: in
         for start in range(0, len(data), batch_size):
             idx = list(range(start, min(start + batch_size, len(data))))
             per = [gradient(p, *data[k]) for k in idx]
-            mean = {k: math.fsum(g[k] for g in per) / len(per) for k in net.keys()}
+            mean = {k: math.fsum(g[k] for g in per) / len(per) for k in net.param_keys()}
             after = {k: (v - lr * mean[k] if (k[0] == "w" or update_biases) else v) for k, v in p.items()}
             steps.append(Step(len(steps) + 1, epoch, [k + 1 for k in idx], copy.copy(p), per, mean, after,
                               [loss(p, *data[k]) for k in idx]))

@@ -132,7 +132,7 @@ def test_seed_002_rounding_is_separated_from_slips():
 
 
 def test_seed_002_bias_signs_as_rendered_would_be_a_slip_the_article_did_not_carry():
-    checker, answers, _ = audit("relu-blog")
+    checker, _, _ = audit("relu-blog")
     text = (examples.examples_dir() / "relu-blog" / "article_answers.yaml").read_text(encoding="utf-8")
     rendered = text.replace("b_2: -0.4", "b_2: 0.4").replace("b_7: -0.7", "b_7: 0.7")
     result = checker.check(parse_answers(rendered, "rendered.yaml"))

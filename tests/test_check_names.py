@@ -96,7 +96,7 @@ def test_given_data_and_the_learning_rate_are_names_too():
 
 
 def test_ambiguous_and_unknown_names_come_with_candidates():
-    graph, names = index(problem())
+    _, names = index(problem())
     ambiguous = names.resolve("E_O1")          # E_o1 (loss) or e_o1 (error)
     assert (ambiguous.node, ambiguous.reason, set(ambiguous.candidates)) == (None, "ambiguous", {"E_o1", "e_o1"})
     unknown = names.resolve("ot_h1")

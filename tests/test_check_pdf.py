@@ -79,7 +79,8 @@ def test_a_class_gets_one_pdf_sheet_each(tmp_path, capsys):
     cleo = _pdf_text(out / "cleo.pdf")
     assert "2 correct, 0 carried, 0 wrong, 0 missing - score 2/2 (100%)" in cleo and "You wrote" not in cleo
     summary = _pdf_text(out / "class-summary.pdf")
-    assert "Class summary: class" in summary and "Most often wrong: out h1 (2 of 3 students got it wrong)." in summary  # \_ reads as a space
+    assert ("Class summary: class" in summary
+            and "Most often wrong: out h1 (2 of 3 students got it wrong)." in summary)  # \_ reads as a space
     pages = subprocess.run(["pdfinfo", str(out / "ben.pdf")], capture_output=True, text=True, check=True).stdout
     assert int(next(ln.split()[1] for ln in pages.splitlines() if ln.startswith("Pages:"))) >= 1
 

@@ -70,8 +70,9 @@ def ref_pool(x: np.ndarray, size: int, stride: int, mode: str) -> np.ndarray:
     return out
 
 
-ACT: dict[str, Callable[[np.ndarray], np.ndarray]] = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
-       "linear": lambda z: z}
+ACT: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+    "linear": lambda z: z}
 
 
 def ref_loss(case: dict, layers: list[dict]) -> float:

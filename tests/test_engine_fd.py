@@ -81,7 +81,7 @@ def test_gradients_match_central_differences(case) -> None:
     for k in range(1, batch_size + 1):
         fd = finite_difference(net, params, [data[k - 1]])
         entries = log.select(kind="dw", step=1, example=k) + log.select(kind="db", step=1, example=k)
-        assert {entry_key(e) for e in entries} == set(net.keys())
+        assert {entry_key(e) for e in entries} == set(net.param_keys())
         for e in entries:
             assert _tolerance(fd[entry_key(e)], e.value), (e.name, e.value, fd[entry_key(e)])
 
@@ -90,7 +90,7 @@ def test_gradients_match_central_differences(case) -> None:
     used = None if batch_size > 1 else 1
     grads = {entry_key(e): e for e in log.select(kind="dw", step=1, example=used)
              + log.select(kind="db", step=1, example=used)}
-    assert set(grads) == set(net.keys())
+    assert set(grads) == set(net.param_keys())
     for key, e in grads.items():
         assert _tolerance(fd[key], e.value), (e.name, e.value, fd[key])
 

@@ -116,7 +116,7 @@ def test_moodle_cloze_answers_are_the_variants_keys_within_their_tolerance(tmp_p
         assert f"<h3>Variant {code} (seed 2026)</h3>" in text
         fields = CLOZE.findall(text)
         assert len(fields) == len(key) == 6
-        for (points, answers), (name, shown), value in zip(fields, key.items(), true.values()):
+        for (points, answers), (_name, shown), value in zip(fields, key.items(), true.values()):
             assert points == "1"
             accepted = [a.removeprefix("=").split(":") for a in answers.split("~")]
             (printed, m1), (precise, m2) = accepted
@@ -192,7 +192,7 @@ def test_canvas_qti_has_the_ims_structure_and_the_keys(tmp_path):
         assert _field(setup, "question_type") == "text_only_question"
         assert "$IMS-CC-FILEBASE$/tracer/network-0" in setup.findtext(f".//{QTI}mattext")
         assert len(items) == len(key)
-        for n, (item, (name, shown), value) in enumerate(zip(items, key.items(), true.values()), 1):
+        for n, (item, (_name, shown), value) in enumerate(zip(items, key.items(), true.values()), 1):
             assert _field(item, "question_type") == "numerical_question"
             assert _field(item, "points_possible") == "1.0"
             text = item.findtext(f"{QTI}presentation/{QTI}material/{QTI}mattext")
@@ -262,7 +262,7 @@ def test_prairielearn_generate_gives_each_variants_key(tmp_path):
         assert f"Variant {codes.encode(SEED, k + 1)} (seed 2026)" in data["params"]["statement"]
         answers = data["correct_answers"]
         assert list(answers) == ["q1", "q2", "q3", "q4", "q5", "q6"]
-        for n, ((name, shown), value) in enumerate(zip(expected[k].items(), exact[k].values()), 1):
+        for n, ((_name, shown), value) in enumerate(zip(expected[k].items(), exact[k].values()), 1):
             assert answers[f"q{n}"] == float(shown)
             atol = data["params"][f"atol_q{n}"]
             assert abs(value - float(shown)) <= atol + 1e-15           # the exact value is accepted too

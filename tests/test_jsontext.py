@@ -38,7 +38,7 @@ def test_same_text_as_json_dumps(tree: object, indent: int) -> None:
     {"a": [], "b": {}, "c": [[]], "d": [{}], "e": ""},
     [0.1, -0.0, 1e-300, 1e300, float("nan"), float("inf"), -math.inf, 5e-324],
     {"ü": "€ \\ \" \n \t \x00 \u2028 \ud800", "emoji": "🙂"},
-    {1: "int key", 2.5: "float key", True: "bool key", None: "null key"},
+    {1: "int key", 2.5: "float key", False: "bool key", None: "null key"},
     [np.float64(0.1), Level.HIGH, {Level.HIGH: 1}],
     ("tuple", ("nested",)),
 ], ids=["empty", "floats", "unicode", "keys", "subclasses", "tuples"])

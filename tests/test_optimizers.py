@@ -214,7 +214,8 @@ def test_momentum_velocity_is_not_named_like_adams_v() -> None:
     log = trace(Problem.from_dict(classic({"name": "momentum", "nesterov": True})))
     v = log["vel_w5"]
     assert v.kind == "velocity" and v.latex == "\\mathrm{vel}_{w_{5}}"
-    assert log["w5+"].formula_latex() == "w_{5} - \\eta \\cdot (\\frac{\\partial E_{total}}{\\partial w_{5}} + \\mu \\cdot \\mathrm{vel}_{w_{5}})"
+    assert log["w5+"].formula_latex() == ("w_{5} - \\eta \\cdot (\\frac{\\partial E_{total}}{\\partial w_{5}}"
+                                          " + \\mu \\cdot \\mathrm{vel}_{w_{5}})")
     assert not [e for e in log if e.kind == "v"]
 
 

@@ -90,7 +90,7 @@ def assert_final_matches(log, net: Net, last: dict, rel: float = 1e-7) -> None:
         for j, row in enumerate(m, 1):
             for i, w in enumerate(row, 1):
                 assert math.isclose(w, last[("w", l, j, i)], rel_tol=rel, abs_tol=1e-9)
-    for key in net.keys():
+    for key in net.param_keys():
         if key[0] == "b":
             l, j = key[1], key[2]
             got = log.final_biases[l - 1][0 if j is None else j - 1]

@@ -36,7 +36,8 @@ data:
   - {input: [0.05, 0.10], target: [0.01, 0.99]}
 """
 BASE: dict = yaml.safe_load(BASE_YAML)
-TOP = "title, network, loss, training, data, show_steps, notation, rounding, ask, description, variants, style, tolerance, conventions"
+TOP = ("title, network, loss, training, data, show_steps, notation, rounding, ask, description, variants, style, "
+       "tolerance, conventions")
 PROBLEM = "a problem: a mapping with network, training and data"
 SYNTAX = "expected a well-formed YAML or JSON problem file"
 PRESETS = "indexed, letters, matrix, narrative, nodes"

@@ -110,7 +110,7 @@ def test_relu_network_seed002_values(rendered):
 
 
 def test_steps_and_loss_table(rendered):
-    text, log = rendered[("sigmoid-1431", "md")]
+    text, _ = rendered[("sigmoid-1431", "md")]
     assert [line for line in text.splitlines() if line.startswith("## Step")] == [
         "## Step 1 (epoch 1)", "## Step 2 (epoch 1)", "## Step 3 (epoch 2)", "## Step 4 (epoch 2)"]
     assert "### Forward pass [2nd epoch — 2nd example]" in text

@@ -220,7 +220,6 @@ def reference_loss(problem: Problem, notation: Notation, bump: tuple[str, int, i
 
     outs = [sym("input", 0, i) for i in range(1, problem.layers[0] + 1)]
     for l in range(1, len(problem.layers)):
-        act = problem.activations[l - 1]
         nets = []
         for j in range(1, problem.layers[l] + 1):
             z = sum(o * sym("weight", l, j, i) for i, o in enumerate(outs, 1))

@@ -112,11 +112,12 @@ def class_view(cr: ClassResult) -> ClassView:
     """Per-student rows, per-quantity rows in computation order, and the hotspots."""
     n = len(cr.results)
     stats = _quantity_stats(cr)
-    graph = cr.results[0].checker.graph if cr.results else None
-    quantities = []
-    for node_id in sorted(stats):
-        node, counts = graph[node_id], stats[node_id]
-        quantities.append({"quantity": graph.display(node), **counts})
+    quantities: list[dict[str, Any]] = []
+    if cr.results:                                # no results, no stats
+        graph = cr.results[0].checker.graph
+        for node_id in sorted(stats):
+            node, counts = graph[node_id], stats[node_id]
+            quantities.append({"quantity": graph.display(node), **counts})
     hardest = max((q for q in quantities if q["wrong"]), key=lambda q: q["wrong"], default=None)
     first = max((q for q in quantities if q["first_slip"]), key=lambda q: q["first_slip"], default=None)
     mean = sum(r.score for r in cr.results) / n if n else 0.0

@@ -25,18 +25,25 @@ keys folder lists the code (``check/keys.py``), else drawn again by ``tracer var
 """
 from __future__ import annotations
 
+import argparse
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ProblemError
 from ..model.graph_problem import GraphProblem
 from ..model.problem import Problem
 from .answers import AnswersError, AnswerSet
+from .compare import Tolerance
 from .judge import Checker, Result
 from .mistakes import IDS
+
+if TYPE_CHECKING:
+    from .classroom import ClassResult
 
 UNREADABLE = "unreadable"
 UNKNOWN = "unknown"
@@ -197,8 +204,9 @@ def carried_credit(text: str) -> Decimal:
     return value
 
 
-def run_gradebook(chooser: Variants, path: Path, required: frozenset[int], tolerance, credit: Decimal,
-                  args, write_class) -> int:  # type: ignore[no-untyped-def]
+def run_gradebook(chooser: Variants, path: Path, required: frozenset[int], tolerance: Tolerance | None,
+                  credit: Decimal, args: argparse.Namespace,
+                  write_class: Callable[[ClassResult, Checker, Path, argparse.Namespace], int]) -> int:
     """--format csv (a gradebook of a file, a folder or an LMS export) and --from moodle|canvas."""
     import sys
 

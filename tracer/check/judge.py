@@ -232,7 +232,9 @@ class Checker:
             record = self._judge(node, answer, mine, up, convention, tolerance)
             record.deviates = any(own_r[s] != values[s] for s in node.sources)
             records.append(record)
-            own[node.id] = own_r[node.id] = float(record.given)
+            written = record.given
+            assert written is not None                     # _judge's records hold the answer
+            own[node.id] = own_r[node.id] = float(written)
             origins[node.id] = record.origins
         _link_carried(records)
         result = Result(self, answers, convention, tolerance, records, unmatched, own_r, given)
@@ -273,7 +275,7 @@ class Checker:
 
 def _decimals_of(shown: str) -> int:
     """Digits after the point of a printed value (0 for 'nan' and the like)."""
-    whole, _, fraction = shown.partition(".")
+    _, _, fraction = shown.partition(".")
     return len(fraction) if fraction.isdigit() else 0
 
 

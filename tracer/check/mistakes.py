@@ -214,6 +214,13 @@ def _index(k: int | None) -> int:
     return k
 
 
+def _layer(e: Entry) -> int:
+    """A network entry's layer: only an expression's gates have none, and mistakes are
+    named in networks only (``Network``)."""
+    assert e.layer is not None
+    return e.layer
+
+
 def _output_delta(entry: Entry, net: Network) -> bool:
     return entry.kind == "dnet" and entry.layer == net.L
 
@@ -223,11 +230,11 @@ class ReluDerivativeAtZeroSide(Mistake):
     explanation = "ReLU's derivative was taken from the wrong side of zero: 1 where net <= 0, or 0 where net > 0."
 
     def applies(self, entry: Entry, net: Network) -> bool:
-        return entry.kind == "dact" and isinstance(net.activation(entry.layer), LeakyReLU)
+        return entry.kind == "dact" and isinstance(net.activation(_layer(entry)), LeakyReLU)
 
     def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
                   net: Network) -> tuple[float, ...]:
-        act = net.activation(e.layer)
+        act = net.activation(_layer(e))
         assert isinstance(act, LeakyReLU)
         return (act.alpha if values[0] > 0 else 1.0,)
 
@@ -238,7 +245,7 @@ class SoftmaxElementwiseDerivative(Mistake):
                    "output depends on every net (with cross-entropy, delta = out - target).")
 
     def applies(self, entry: Entry, net: Network) -> bool:
-        return _output_delta(entry, net) and isinstance(net.activation(entry.layer), Softmax)
+        return _output_delta(entry, net) and isinstance(net.activation(_layer(entry)), Softmax)
 
     def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
                   net: Network) -> tuple[float, ...]:
@@ -258,11 +265,11 @@ class DerivativeAtWrongValue(Mistake):
                    "sigma(out)(1 - sigma(out)) instead of out(1 - out), or tanh' from net instead of out.")
 
     def applies(self, entry: Entry, net: Network) -> bool:
-        return entry.kind == "dact" and bool(wrong_points(net.activation(entry.layer)))
+        return entry.kind == "dact" and bool(wrong_points(net.activation(_layer(entry))))
 
     def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
                   net: Network) -> tuple[float, ...]:
-        act = net.activation(e.layer)
+        act = net.activation(_layer(e))
         return tuple(f(act, values[0], values[1]) for f in wrong_points(act))
 
 
@@ -320,13 +327,13 @@ class UpdatedWeightsInBackprop(Mistake):
                    "backpropagation uses the weights of the forward pass.")
 
     def applies(self, entry: Entry, net: Network) -> bool:
-        return entry.kind == "dout" and isinstance(entry.op, WeightedSum) and entry.layer < net.L
+        return entry.kind == "dout" and isinstance(entry.op, WeightedSum) and _layer(entry) < net.L
 
     def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
                   net: Network) -> tuple[float, ...]:
         out = list(values)
         for k in range(len(values) // 2):         # (delta_k, w_kj) pairs
-            new = net.update(e.layer + 1, k + 1, _index(e.neuron), e.example, e.step)
+            new = net.update(_layer(e) + 1, k + 1, _index(e.neuron), e.example, e.step)
             if new is None:
                 return ()
             out[2 * k + 1] = table[new]
@@ -345,9 +352,9 @@ class TransposedWeight(Mistake):
         out = list(values)
         for k in range(len(values) // 2):
             if e.kind == "net":                    # (w_jk, x_k): w_kj in place of w_jk
-                w, at = net.weight(e.layer, k + 1, _index(e.neuron), e.step), 2 * k
+                w, at = net.weight(_layer(e), k + 1, _index(e.neuron), e.step), 2 * k
             else:                                  # (delta_k, w_kj) of the layer above: w_jk
-                w, at = net.weight(e.layer + 1, _index(e.neuron), k + 1, e.step), 2 * k + 1
+                w, at = net.weight(_layer(e) + 1, _index(e.neuron), k + 1, e.step), 2 * k + 1
             if w is None:
                 return ()
             out[at] = table[w]
@@ -388,9 +395,10 @@ class WrongLayerInput(Mistake):
 
     def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
                   net: Network) -> tuple[float, ...]:
-        found = [net.output(e.layer, _index(e.neuron), e.example, e.step)]      # the receiving neuron's output
-        if e.layer >= 2:
-            found.append(net.output(e.layer - 2, _index(e.source), e.example, e.step))   # a layer too far back
+        layer = _layer(e)
+        found = [net.output(layer, _index(e.neuron), e.example, e.step)]        # the receiving neuron's output
+        if layer >= 2:
+            found.append(net.output(layer - 2, _index(e.source), e.example, e.step))   # a layer too far back
         else:
             found.append(net.output(1, _index(e.source), e.example, e.step))            # the hidden output
         return tuple(values[0] * table[f] for f in found if f is not None)

@@ -68,7 +68,8 @@ _HAT = re.compile(r"\\hat\s*(?:\{\s*([A-Za-z]+)\s*\}|([A-Za-z]))|([A-Za-z])\u030
 def plain(name: str) -> str:
     """A name with its LaTeX and Unicode dressing taken off, spaces and braces dropped; a hat
     is spelt out (``\\hat{v}`` and ``v̂`` are ``vhat``: Adam's v̂ is not its v)."""
-    s = _HAT.sub(lambda m: (m[1] or m[2] or m[3]) + "hat", name).translate(_UNICODE).replace("\\_", "_").replace("\\left", "").replace("\\right", "")
+    s = _HAT.sub(lambda m: (m[1] or m[2] or m[3]) + "hat", name).translate(_UNICODE)
+    s = s.replace("\\_", "_").replace("\\left", "").replace("\\right", "")
     s = _WORDS.sub(lambda m: "d" if m[1] == "partial" else m[1], _WRAPPERS.sub("", s))
     return _DROP.sub("", _unfrac(s))
 

@@ -109,6 +109,7 @@ def flaw(log: TraceLog, wanted: Sequence[Entry]) -> str | None:
     for i in sorted(seen):
         e = log.entries[i]
         if e.kind in NETS:
+            assert e.layer is not None                # a network's entries all have a layer
             layer = problem.stack[e.layer - 1]
             assert isinstance(layer, (Conv2D, Dense))
             why = layer.activation.variant_flaw(e.value)

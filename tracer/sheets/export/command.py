@@ -9,6 +9,7 @@ whole (outputs.write_files).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from ... import examples
@@ -20,7 +21,8 @@ from .common import TARGETS, build, key_files, keys_folder, output_problem, writ
 SUFFIXES = {"moodle": ".xml", "canvas": ".zip"}
 
 
-def add_arguments(parser: argparse.ArgumentParser, count_type, seed_type) -> None:  # type: ignore[no-untyped-def]
+def add_arguments(parser: argparse.ArgumentParser, count_type: Callable[[str], object],
+                  seed_type: Callable[[str], object]) -> None:
     parser.add_argument("problem", help="a problem file or built-in example with a variants: field")
     parser.add_argument("--to", required=True, choices=TARGETS, help="the learning management system")
     parser.add_argument("-o", "--output", required=True, metavar="PATH",
