@@ -18,6 +18,7 @@ from typing import NoReturn
 
 from . import __version__, examples, graph_cli
 from .check import command as check_command
+from .engine.log import TraceLog
 from .errors import ProblemError
 from .model.conv_problem import ConvProblem
 from .model.problem import Problem
@@ -242,6 +243,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.digits is not None:
         problem = replace(problem, rounding=replace(problem.rounding, digits=args.digits))
     log = finite_trace(problem)
+    assert isinstance(log, TraceLog)   # expressions were run by graph_cli above
     if args.format == "json":
         emit(log.to_json(), args.output)
         return 0

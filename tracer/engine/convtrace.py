@@ -192,7 +192,7 @@ def _trace(problem: ConvProblem) -> TraceLog:
     return log
 
 
-RUNNERS[ConvProblem] = trace_conv  # type: ignore[assignment]
+RUNNERS[ConvProblem] = trace_conv
 
 
 def flat(shape: tuple[int, ...], at: tuple[int, ...]) -> int:
@@ -204,7 +204,7 @@ def flat(shape: tuple[int, ...], at: tuple[int, ...]) -> int:
 class ConvRecorder(Recorder):
     """A ``Recorder`` for convolutional networks: entries carry their cell."""
 
-    problem: ConvProblem  # type: ignore[assignment]
+    problem: ConvProblem
 
     @property
     def names(self) -> ConvNames:
@@ -351,7 +351,7 @@ class ConvRecorder(Recorder):
                     operands.append(bias)
                     self.add("cell_net", l, flat(Z.shape, (f, i, j)), None, op, operands, float(Z[f, i, j]))
         out_op = layer.activation.out_op(0)
-        for n, (z, value) in enumerate(zip(Z.ravel().tolist(), A.ravel().tolist()), 1):
+        for n, value in enumerate(A.ravel().tolist(), 1):
             self.add("cell_out", l, n, None, out_op, [self.get("cell_net", l, n)], value)
 
     def pool_forward(self, layer: Pool, p: ConvPass) -> None:
@@ -381,7 +381,7 @@ class ConvRecorder(Recorder):
             l = layer.index
             if isinstance(layer, Dense):
                 if l == L:
-                    dout, closed = self.loss_gradient(p, layer)  # type: ignore[arg-type]
+                    dout, closed = self.loss_gradient(p, layer)
                 else:
                     above = stack[l]
                     assert isinstance(above, Dense)

@@ -17,7 +17,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import cache
-from json.encoder import c_make_encoder, encode_basestring  # C, where Python has them
+from json.encoder import (  # type: ignore[attr-defined]  # C, where Python has them
+    c_make_encoder,
+    encode_basestring,
+)
 from typing import Any
 
 _INFINITY = float("inf")

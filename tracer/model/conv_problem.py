@@ -355,7 +355,8 @@ def _nested(value: Any, shape: tuple[int, ...], what: str, r: Reader) -> Any:
     found = _shape_of(value)
     if found != shape:
         shown = "×".join(map(str, found)) if found else short(value)
-        raise r.fail(f"found {shown if found else short(value)} ({'nested lists of shape ' + shown if found else 'not nested lists'}); "
+        kind = f"nested lists of shape {shown}" if found else "not nested lists"
+        raise r.fail(f"found {shown if found else short(value)} ({kind}); "
                      f"expected {'×'.join(map(str, shape))} numbers, {what}")
 
     def read(v: Any, rr: Reader, depth: int) -> Any:
@@ -393,11 +394,13 @@ def _initialise(value: Any, stack: list[Layer], r: Reader) -> tuple[Params | Non
         low, high = r.at("low").number(spec.get("low", 0.0)), r.at("high").number(spec.get("high", 1.0))
         if high <= low:
             raise r.at("high").expected(spec.get("high", 1.0), f"a number greater than low ({short(spec.get('low', 0.0))})")
-        draw = lambda shape: rng.uniform(low, high, shape)
+        def draw(shape: int | tuple[int, ...]) -> np.ndarray:
+            return rng.uniform(low, high, shape)
     else:
         mean = r.at("mean").number(spec.get("mean", 0.0))
         std = r.at("std").number(spec.get("std", 1.0), "a standard deviation", positive=True)
-        draw = lambda shape: rng.normal(mean, std, shape)
+        def draw(shape: int | tuple[int, ...]) -> np.ndarray:
+            return rng.normal(mean, std, shape)
     out: list[Params | None] = []
     for layer in stack:   # layer by layer: weights, then biases (as dense networks draw them)
         if isinstance(layer, (Pool, Flatten)):

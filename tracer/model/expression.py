@@ -27,7 +27,10 @@ ELEMENTARY = ("exp", "log", "ln")
 VARIADIC = ("max",)
 #: Names a variable may not take: the functions, and e (Euler's number is exp(1)).
 DEFAULT_OUTPUT = "f"
-GREEK = frozenset(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"])
+GREEK = frozenset([
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
+    "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"
+])
 
 
 def activation_named(name: str) -> Activation:

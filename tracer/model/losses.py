@@ -14,6 +14,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     import sympy
+    from sympy import Expr  # the class's ``sympy`` method shadows the module in its annotations
 else:  # imported on first use: tracing and rendering need no sympy (tracer/_lazy.py)
     from .._lazy import sympy
 
@@ -121,10 +122,10 @@ class Loss:
         """E_j over named quantities, as LaTeX (``t``, ``o``: symbols' LaTeX)."""
         return latex(self.tree(Symbol(t, t), Symbol(o, o)))
 
-    def sympy(self, t: sympy.Expr, o: sympy.Expr) -> sympy.Expr:
+    def sympy(self, t: Expr, o: Expr) -> Expr:
         raise NotImplementedError
 
-    def dout_sympy(self, t: sympy.Expr, o: sympy.Expr) -> sympy.Expr:
+    def dout_sympy(self, t: Expr, o: Expr) -> Expr:
         raise NotImplementedError
 
 

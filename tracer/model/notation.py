@@ -291,7 +291,7 @@ class Notation:
             constant = Names(plain, latex)
             make = lambda j, i: constant  # noqa: E731
         elif isinstance(plain, str):
-            make = lambda j, i: Names(plain, latex(j, i))  # type: ignore[operator]  # noqa: E731
+            make = lambda j, i: Names(plain, latex(j, i))  # type: ignore[operator, arg-type]  # noqa: E731
         elif isinstance(latex, str):
             make = lambda j, i: Names(plain(j, i), latex)  # type: ignore[arg-type]  # noqa: E731
         else:
@@ -327,7 +327,7 @@ class Notation:
             if isinstance(value, str):
                 fmt += value.replace("{", "{{").replace("}", "}}")
             else:
-                fmt += "{%d}" % len(dynamic)
+                fmt += f"{{{len(dynamic)}}}"
                 dynamic.append(value)
         filler: Filler
         if not dynamic:

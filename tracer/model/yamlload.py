@@ -40,7 +40,7 @@ class YamlLimitError(ValueError):
         self.message = message
 
 
-class Loader(_BASE):  # type: ignore[misc,valid-type]
+class Loader(_BASE):
     """libyaml's parser when PyYAML has it, YAML 1.2 core schema resolvers."""
 
     yaml_implicit_resolvers: ClassVar[dict] = {}

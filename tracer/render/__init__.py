@@ -6,6 +6,7 @@ template for the style; the template formats the views, it never computes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import re
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from .chains import ChainView, Gap
 from .figure import network_figure
 from .html import HtmlPrinter
 from .optimizer_view import OptimizerView
-from .printers import PRINTERS, Printer
+from .printers import PRINTERS, MarkdownPrinter, Printer
 from .rules import RuleView
 from .symbolic import SymbolicView
 from .view import Viewer
@@ -114,10 +115,8 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
     """A cache that cannot fail a rendering: a write that fails is skipped."""
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        try:
+        with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
-        except OSError:
-            pass
 
 
 def math_cells(rows: list[list[str]], printer: Printer, columns: list[int]) -> list[list[str]]:
@@ -187,7 +186,7 @@ def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
         from ..model.schema import closest
         raise ProblemError(f"--style: found '{style}'{closest(style, STYLES)}; expected one of: {', '.join(STYLES)}")
     check_weights(log, options.weights)
-    printer = PRINTERS[fmt](inline_svg=options.inline_svg) if fmt == "md" else PRINTERS[fmt]()
+    printer = MarkdownPrinter(inline_svg=options.inline_svg) if fmt == "md" else PRINTERS[fmt]()
     if isinstance(printer, HtmlPrinter):  # marks the log's entries, prints their trees as MathML
         printer = HtmlPrinter(log=log, max_terms=options.max_terms)
     env = environment(options.templates)

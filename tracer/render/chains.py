@@ -15,7 +15,7 @@ from typing import TypeVar
 from ..engine.log import Entry
 from ..engine.ops import Identity, Product, WeightedSum
 from ..formula.tree import Add, Mul, Node, Number, Symbol, elided
-from .view import Eq, LayerView, StepView, Viewer, shown, sym
+from .view import Eq, LayerView, StepView, Viewer, known, shown, sym
 
 T = TypeVar("T")
 
@@ -67,9 +67,9 @@ class ChainView:
     def parameter(self, e: Entry) -> str | None:
         """The plain name of the weight or bias a dw/db/new_w/new_b entry is about."""
         if e.kind in ("dw", "new_w"):
-            return self.names.quantity("weight", e.layer, e.neuron, e.source).plain
+            return self.names.quantity("weight", known(e.layer), e.neuron, e.source).plain
         if e.kind in ("db", "new_b"):
-            return self.names.quantity("bias", e.layer, e.neuron).plain
+            return self.names.quantity("bias", known(e.layer), e.neuron).plain
         return None
 
     def selected(self, eq: Eq) -> bool:
@@ -108,20 +108,20 @@ class ChainView:
         dacts = {eq.entry.neuron: eq for eq in layer.dact}
         groups: dict[int, NeuronView] = {}
         for dnet in layer.dnet:
-            j, uses = dnet.entry.neuron, set(dnet.entry.depends_on)
+            j, uses = known(dnet.entry.neuron), set(dnet.entry.depends_on)
             dout, dact = douts.get(j), dacts.get(j)
             groups[j] = NeuronView(layer.layer, j, self.names.neuron(layer.layer, j).plain,
                                    dout if dout is not None and dout.entry.index in uses else None,
                                    dact if dact is not None and dact.entry.index in uses else None, dnet)
         for eq in layer.dw:
-            groups[eq.entry.neuron].dw.append(eq)
+            groups[known(eq.entry.neuron)].dw.append(eq)
         for eq in layer.db:
             if eq.entry.neuron is not None:
                 groups[eq.entry.neuron].db = eq
-        ordered = [groups[j] for j in sorted(groups)]
+        ordered: list[NeuronView | Gap] = [groups[j] for j in sorted(groups)]
         if self.weights:
             return ordered
-        return self.shorten(ordered, lambda n: n.label)
+        return self.shorten(ordered, lambda n: n.label if isinstance(n, NeuronView) else "")
 
     def shared_bias(self, layer: LayerView) -> Eq | None:
         """The gradient of a bias shared by the whole layer (per-layer biases), if any."""
@@ -135,17 +135,19 @@ class ChainView:
         net) the chain is ∂E/∂net · ∂net/∂w; [] for a batch mean or a shared bias's sum."""
         e = eq.entry
         single = (e.kind == "dw" and isinstance(e.op, Product)) or (e.kind == "db" and isinstance(e.op, Identity))
-        if not single or e.operands[0].entry is None:
+        first = e.operands[0].entry
+        if not single or first is None:
             return []
-        delta = self.log.entries[e.operands[0].entry]
+        delta = self.log.entries[first]
         if delta.kind != "dnet":
             return []
-        net = self.name("net", e.layer, e.neuron)
+        layer = known(e.layer)
+        net = self.name("net", layer, e.neuron)
         if e.kind == "dw":
-            param, sender = self.name("weight", e.layer, e.neuron, e.source), e.operands[1]
+            param, sender = self.name("weight", layer, e.neuron, e.source), e.operands[1]
             last = ChainFactor(partial(net, param), sym(sender), shown(sender))
         else:
-            last = ChainFactor(partial(net, self.name("bias", e.layer, e.neuron)), None, Number("1", 1.0))
+            last = ChainFactor(partial(net, self.name("bias", layer, e.neuron)), None, Number("1", 1.0))
         parts = [self.log.entries[i] for i in delta.depends_on]
         if isinstance(delta.op, Product) and [p.kind for p in parts] == ["dout", "dact"]:
             return [ChainFactor(parts[0].symbol, None, shown(parts[0])),
@@ -165,7 +167,7 @@ class ChainView:
         product = math.prod(float(f.shown.text) for f in factors)
         if self.log.problem.rounding.agrees(product, eq.entry.shown, eq.entry.value):
             return factors  # the three factors give the gradient printed (within one unit)
-        delta = self.log.entries[eq.entry.operands[0].entry]
+        delta = self.log.entries[known(eq.entry.operands[0].entry)]
         return [ChainFactor(delta.symbol, None, shown(delta)), factors[-1]]
 
     def product(self, eq: Eq) -> list[Node]:
@@ -186,16 +188,16 @@ class ChainView:
         ∂E_o1/∂out_h1 = ∂E_o1/∂net_o1 · ∂net_o1/∂out_h1 = δ_o1 · w5; deeper, or under
         softmax (where every E depends on every net), it is ∂E_total/∂net_k · ∂net_k/∂out_h1.
         """
-        e = dout.entry
-        if not isinstance(e.op, WeightedSum) or e.layer >= self.last:
+        e, layer = dout.entry, known(dout.entry.layer)
+        if not isinstance(e.op, WeightedSum) or layer >= self.last:
             return []
-        out = self.name("out", e.layer, e.neuron)
+        out = self.name("out", layer, e.neuron)
         total = self.name("loss", self.last, None)
-        per_output = e.layer + 1 == self.last and not self.log.problem.activations[-1].layerwise
+        per_output = layer + 1 == self.last and not self.log.problem.activations[-1].layerwise
         paths: list[tuple[Node, Node, Node]] = []
         for delta, weight in zip(e.operands[0::2], e.operands[1::2]):
-            k = self.log.entries[delta.entry].neuron
-            net = self.name("net", e.layer + 1, k)
+            k = self.log.entries[known(delta.entry)].neuron
+            net = self.name("net", layer + 1, k)
             through = partial(net, out)
             if per_output:
                 loss = self.name("loss", self.last, k)
@@ -212,14 +214,14 @@ class ChainView:
     def feeds(self, dout: Eq) -> list[str]:
         """Plain labels of the next layer's neurons this neuron's output feeds."""
         e = dout.entry
-        return [self.names.neuron(e.layer + 1, self.log.entries[d.entry].neuron).plain
+        return [self.names.neuron(known(e.layer) + 1, known(self.log.entries[known(d.entry)].neuron)).plain
                 for d in e.operands[0::2]] if isinstance(e.op, WeightedSum) else []
 
     # --- updates -----------------------------------------------------------------------
     def updates(self, step: StepView) -> dict[int, Eq]:
         """The step's new_w/new_b lines keyed by the index of the gradient entry they use."""
-        return {eq.entry.operand("grad").entry: eq for layer in step.updates
-                for eq in layer.new_w + layer.new_b if eq.entry.operand("grad").entry is not None}
+        return {grad: eq for layer in step.updates for eq in layer.new_w + layer.new_b
+                if (grad := eq.entry.operand("grad").entry) is not None}
 
 
 def partial(top: Symbol, bottom: Symbol) -> Symbol:

@@ -389,7 +389,8 @@ class ConvView:
         else:
             lead = (f"The convolution of layer {l + 1} sends back {self.delta} times the kernel weight each cell met: "
                     f"the full correlation of {self.delta} with the flipped kernel.")
-        view = LayerBackward(layer, layer.type, f"Layer {l}: {'convolution' if isinstance(layer, Conv2D) else layer.mode.replace('avg', 'average') + ' pooling'}",
+        what = "convolution" if isinstance(layer, Conv2D) else layer.mode.replace("avg", "average") + " pooling"
+        view = LayerBackward(layer, layer.type, f"Layer {l}: {what}",
                              lead, [self.eq(e) for e in douts], grids)
         if isinstance(layer, Pool):
             return view
@@ -483,7 +484,8 @@ class ConvView:
                          ("\\frac{\\partial E}{\\partial K_{f,c,u,v}} = \\sum_{i} \\sum_{j} \\delta_{f,i,j} \\, "
                           + ("X_{c,(i-1)s+k_h+1-u,(j-1)s+k_w+1-v}" if flip else xin)),
                          "\\frac{\\partial E}{\\partial b_{f}} = \\sum_{i} \\sum_{j} \\delta_{f,i,j}",
-                         f"\\frac{{\\partial E}}{{\\partial X_{{c,(i-1)s+u,(j-1)s+v}}}} \\mathrel{{+}}= \\delta_{{f,i,j}} \\, {kd}",
+                         "\\frac{\\partial E}{\\partial X_{c,(i-1)s+u,(j-1)s+v}} \\mathrel{+}= "
+                         f"\\delta_{{f,i,j}} \\, {kd}",
                          "K^{+}_{f,c,u,v} = K_{f,c,u,v} - \\eta \\frac{\\partial E}{\\partial K_{f,c,u,v}}"]))
         if "flatten" in types:
             out.append(("Flatten (channel, then row, then column) and its gradient, the same numbers reshaped",

@@ -326,10 +326,7 @@ def _crowded(spec: DiagramSpec, rows: Rows, l: int, gap: float) -> bool:
     labels = [_box(e.label) for e in _edges_between(spec, senders, receivers) if e.label]
     fixed = [_circle_box(n) for n in senders + receivers]
     fixed += [_box(t) for t in _neuron_texts(spec, senders + receivers)]
-    for k, box in enumerate(labels):
-        if any(_overlap(box, other) for other in labels[k + 1 :] + fixed):
-            return True
-    return False
+    return any(any(_overlap(box, other) for other in labels[k + 1 :] + fixed) for k, box in enumerate(labels))
 
 
 def _fit_gap(spec: DiagramSpec, rows: Rows, l: int) -> float:

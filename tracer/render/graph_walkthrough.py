@@ -23,7 +23,7 @@ from ..formula.tree import Symbol as _Symbol
 from ..model.graph_problem import GRAPH_STYLES
 from . import Rendered, RenderOptions, environment, tidy
 from .circuit import circuit_figure
-from .printers import PRINTERS
+from .printers import PRINTERS, MarkdownPrinter
 from .view import Eq
 
 if TYPE_CHECKING:
@@ -288,7 +288,7 @@ def render_graph(log: GraphLog, fmt: str, options: RenderOptions) -> Rendered:
     if style not in GRAPH_STYLES:
         raise ProblemError(f"--style: found '{style}' for an expression; expected one of: {', '.join(GRAPH_STYLES)} "
                            "(the matrix style works whole network layers)")
-    printer = PRINTERS[fmt](inline_svg=options.inline_svg) if fmt == "md" else PRINTERS[fmt]()
+    printer = MarkdownPrinter(inline_svg=options.inline_svg) if fmt == "md" else PRINTERS[fmt]()
     env = environment(options.templates)
     view = GraphView(log, options.max_terms)
     context = {

@@ -219,8 +219,8 @@ class HtmlPrinter(Printer):
             queue.popleft()  # shown first as a table row
             e = self._take(queue)
         if e is None:
-            last = self._last.get(key)
-            return last, last is not None
+            before = self._last.get(key)
+            return before, before is not None
         assert queue is not None
         queue.popleft()
         self._shown.add(e.index)

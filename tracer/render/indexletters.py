@@ -81,19 +81,19 @@ class Index(int):
     def _lin(self) -> Lin:
         return Lin(0, {self.letter: 1})
 
-    def __add__(self, other):  # type: ignore[override]
+    def __add__(self, other):
         return self._lin() + other
 
-    def __radd__(self, other):  # type: ignore[override]
+    def __radd__(self, other):
         return Lin.of(other) + self._lin()
 
-    def __sub__(self, other):  # type: ignore[override]
+    def __sub__(self, other):
         return self._lin() - other
 
-    def __rsub__(self, other):  # type: ignore[override]
+    def __rsub__(self, other):
         return Lin.of(other) - self._lin()
 
-    def __mul__(self, other):  # type: ignore[override]
+    def __mul__(self, other):
         return self._lin() * other
 
     __rmul__ = __mul__

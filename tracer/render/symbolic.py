@@ -104,7 +104,7 @@ class SymbolicView(SympyLatex):
         return Math(self.symbol_names[symbol], symbol)
 
     def s(self, kind: str, l: int, j: int | None = None, i: int | None = None) -> sympy.Symbol:
-        return self.q(kind, l, j, i).expr  # type: ignore[return-value]
+        return self.q(kind, l, j, i).expr
 
     def _learning_rate(self, log: TraceLog) -> Math:
         """The symbol the engine's update entries use, so every style names it alike."""
@@ -295,7 +295,8 @@ class SymbolicView(SympyLatex):
         act, z = self.act(l), self.q("net", l, j)
         if act.layerwise:
             n = self.layers[l]
-            exp = lambda k: exp_of(self.q("net", l, k), None if is_general(k) else sympy.exp(self.s("net", l, k)))
+            def exp(k: Idx) -> Math:
+                return exp_of(self.q("net", l, k), None if is_general(k) else sympy.exp(self.s("net", l, k)))
             den = self.sum_over(n, exp, "k", is_general(j))
             value = Math(Frac(exp(j).tree, den.tree), None if is_general(j) else sympy.exp(z.expr) / den.expr)
         else:
@@ -403,7 +404,7 @@ class SymbolicView(SympyLatex):
             delta, product = self.output_delta(j), times(self.dout_value(j), self.dact_value(l, j))
             assert delta is not None  # an elementwise output layer always has one
             shown = (chain,) if self.dact_value(l, 1).expr == 1 or product.latex == delta.latex else (chain, product)
-            return Line(head + shown + (delta,))  # type: ignore[operator]
+            return Line(head + shown + (delta,))
         steps = head + (chain, times(self.q("dout", l, j), self.dact_value(l, j)))
         if is_general(j) or not isinstance(steps[-1].expr, sympy.Mul) or not steps[-1].expr.has(sympy.Piecewise):
             return Line(steps)

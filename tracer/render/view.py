@@ -59,6 +59,12 @@ class Eq:
         return self.entry.name
 
 
+def known(x: int | None) -> int:
+    """A layer, neuron or entry index a network's entry has (only an expression's gates have none)."""
+    assert x is not None
+    return x
+
+
 def shown(x: Entry | Operand) -> Number:
     """A value as printed, as a formula leaf."""
     return Number(x.shown, x.value)
@@ -320,10 +326,10 @@ class Viewer:
     def activation_line(self, eq: Eq) -> Line:
         """out = σ(net) = σ(0.6) = 0.65: the activation by name (softmax and linear keep the formula)."""
         e = eq.entry
-        act = self.log.problem.activations[e.layer - 1]
+        act = self.log.problem.activations[known(e.layer) - 1]
         if not isinstance(e.op, ElementwiseOp) or isinstance(act, Linear):
             return Line.of(eq)
-        net, g = e.operand("net"), self.function_symbol(e.layer)
+        net, g = e.operand("net"), self.function_symbol(known(e.layer))
         return Line(e.symbol, Apply(g, (sym(net),)), Apply(g, (shown(net),)), shown(e), e)
 
     def folded(self, update: Entry) -> tuple[Operand, ...]:

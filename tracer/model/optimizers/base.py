@@ -68,7 +68,11 @@ class Optimizer(Protocol):
     name: ClassVar[str]
     #: The kinds of the state entries it records for one element, in order.
     state_kinds: ClassVar[tuple[str, ...]]
-    learning_rate: float
+
+    @property
+    def learning_rate(self) -> float:
+        """η (read-only: optimizers are frozen values)."""
+        ...
 
     def spec(self) -> str | dict[str, object]:
         """As a problem file writes it, every default filled in (``sgd`` for plain descent)."""
