@@ -132,8 +132,8 @@ def latex(node: Node) -> str:
 
 
 #: A formula printed once with open leaves: a format string with one ``{}`` per leaf, in
-#: order, and each leaf's (argument index, leads its context).
-Template = tuple[str, tuple[tuple[int, bool], ...]]
+#: order, the argument index of each leaf, and whether each leads its context.
+Template = tuple[str, tuple[int, ...], tuple[bool, ...]]
 
 
 def template(node: Node) -> Template:
@@ -141,21 +141,22 @@ def template(node: Node) -> Template:
     printing the tree with the leaves put in, for trees whose printing does not depend on a
     leaf's own text (sums, differences and · products of leaves)."""
     pieces = latex(node).split("\x00")
-    text, slots = [], []
+    text, indexes, leads = [], [], []
     for k, piece in enumerate(pieces):
         if k % 2:
-            slots.append((int(piece[:-1]), piece[-1] == "+"))
+            indexes.append(int(piece[:-1]))
+            leads.append(piece[-1] == "+")
             text.append("{}")
         else:
             text.append(piece.replace("{", "{{").replace("}", "}}"))
-    return "".join(text), tuple(slots)
+    return "".join(text), tuple(indexes), tuple(leads)
 
 
 def fill(parts: Template, texts: list[str], numbers: bool) -> str:
     """The template with ``texts`` in its slots: names as they are, or numbers (``numbers``),
     a negative one bracketed unless it leads its context, as the printer brackets it."""
-    fmt, slots = parts
-    if not numbers:
-        return fmt.format(*[texts[k] for k, _ in slots])
-    return fmt.format(*[f"({t})" if not lead and t[:1] == "-" else t
-                        for t, lead in ((texts[k], lead) for k, lead in slots)])
+    fmt, indexes, leads = parts
+    ordered = [texts[k] for k in indexes]
+    if numbers:
+        ordered = [t if lead or t[:1] != "-" else f"({t})" for t, lead in zip(ordered, leads)]
+    return fmt.format(*ordered)
