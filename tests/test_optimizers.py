@@ -367,3 +367,16 @@ def test_exercises_ask_for_optimizer_state() -> None:
     key = render_text(log, "md", RenderOptions(answer_key=True)).text
     for name, symbol in (("m_w5", "m_{w_{5}}"), ("v_hat_w5", "\\hat{v}_{w_{5}}"), ("w5+", "w_{5}^{+}")):
         assert f"| ${symbol}$ | {name.replace('_', chr(92) + '_')} | {log[name].shown} |" in key
+
+
+def test_the_symbolic_style_writes_the_optimizers_update() -> None:
+    """With Adam (or a regularized loss) the symbolic walkthrough gives the optimizer's own
+    general formulas, not plain gradient descent's w − η·∂E/∂w."""
+    from tracer import examples
+    from tracer.render import RenderOptions, render_text
+    md = render_text(trace(examples.load("adam-two-steps")), "md", RenderOptions(style="symbolic")).text
+    assert "\\hat{m}_{w_{5}} &= \\frac{m_{w_{5}}}{1 - \\beta_{1}^{t}}" in md
+    assert "w_{5}^{+} &= w_{5} - \\eta \\cdot \\frac{\\hat{m}_{w_{5}}}{\\sqrt{\\hat{v}_{w_{5}}} + \\epsilon}" in md
+    assert "w_{5}^{+} = w_{5} - \\eta \\cdot \\frac{\\partial E_{total}}{\\partial w_{5}}" not in md
+    l2 = render_text(trace(examples.load("l2-regularization")), "md", RenderOptions(style="symbolic")).text
+    assert "with the regularization's gradient added" in l2

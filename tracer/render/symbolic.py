@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 else:  # imported on first use, not when another style is rendered (tracer/_lazy.py)
     from .._lazy import sympy
 
-from ..engine.log import TraceLog
+from ..engine.log import Entry, TraceLog
 from ..engine.ops import elide
 from ..formula.tree import (
     Add,
@@ -77,7 +77,7 @@ class SymbolicView(SympyLatex):
 
     def __init__(self, log: TraceLog, max_terms: int | None = 8, weights: Sequence[str] = (),
                  layer_title: Callable[[int], str] | None = None) -> None:
-        self.problem, self.notation = log.problem, log.notation
+        self.log, self.problem, self.notation = log, log.problem, log.notation
         self.layers = self.problem.layers
         self.L = len(self.layers) - 1
         self.max_terms = max_terms
@@ -517,6 +517,8 @@ class SymbolicView(SympyLatex):
     # -- updates --------------------------------------------------------------------------------------
     @cached_property
     def updates(self) -> list[Section]:
+        if self.stateful:
+            return self.state_updates()
         sections = []
         for l in range(self.L, 0, -1):
             n, prev = self.layers[l], self.layers[l - 1]
@@ -527,6 +529,38 @@ class SymbolicView(SympyLatex):
                     groups.append(Lines([self.define(self.update_line("new_b", "bias", "db", l, None))]))
                 else:
                     groups.append(self.group((n,), lambda j, l=l: self.update_line("new_b", "bias", "db", l, j)))
+            sections.append(Section(l, self.layer_title(l), self.act(l).name.replace("_", " "), groups))
+        return sections
+
+    @property
+    def stateful(self) -> bool:
+        """An optimizer other than plain gradient descent, or a regularized loss: the update is
+        not w − η·∂E/∂w, so it is written as the log's own entries compute it."""
+        return self.problem.optimizer.name != "sgd" or self.problem.training.regularization is not None
+
+    def state_updates(self) -> list[Section]:
+        """Each layer's first weight and first bias as the optimizer updates them: the general
+        formulas of the log's own state and update entries (velocity, m, v, m̂, v̂, ... and
+        the new value), in that parameter's names; the others follow the same pattern."""
+        steps = self.log.steps
+        if not steps:
+            return []
+        opt, regularized = self.problem.optimizer, self.problem.training.regularization is not None
+        sections = []
+        for l in range(self.L, 0, -1):
+            groups = []
+            for kind, new, source in (("weight", "new_w", 1), ("bias", "new_b", None)):
+                total = (("dw_total" if kind == "weight" else "db_total"),) if regularized else ()
+                kinds = (*total, *opt.state_kinds, new)
+                chosen: dict[str, Entry] = {}
+                for e in self.log.entries:
+                    if (e.step == steps[0] and e.layer == l and e.kind in kinds and e.kind not in chosen
+                            and e.source == source and e.neuron in (1, None)):
+                        chosen[e.kind] = e
+                lines = [Line((Math(e.symbol), Math(e.formula_tree(self.max_terms), None, atomic=False)))
+                         for e in (chosen[k] for k in kinds if k in chosen)]
+                if lines:
+                    groups.append(Lines(lines, partial=True))
             sections.append(Section(l, self.layer_title(l), self.act(l).name.replace("_", " "), groups))
         return sections
 
