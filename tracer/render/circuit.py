@@ -23,7 +23,7 @@ from ..engine.gates import (
     number_text,
 )
 from ..engine.graph import GraphLog, Source
-from .diagram import SVG_FONT, _num
+from .diagram import _num, svg_head
 from .escape import latex_text, xml_text
 from .printers import Printer
 
@@ -181,11 +181,7 @@ def _px(x: float) -> str:
 
 def to_svg(lay: Layout, title: str = "") -> str:
     w, h = _px(lay.width), _px(lay.height)
-    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
-            f'font-family="{SVG_FONT}" text-anchor="middle">')]
-    if title:
-        out.append(f"<title>{xml_text(title)}</title>")
-    out.append(f'<rect width="{w}" height="{h}" fill="white"/>')
+    out = svg_head(w, h, title)
     out.append(f'<g class="wires" stroke="{LINE_COLOUR}" stroke-width="1.2">')
     out += [f'<line x1="{_px(c.x1)}" y1="{_px(c.y1)}" x2="{_px(c.x2)}" y2="{_px(c.y2)}"/>' for c in lay.wires]
     out.append("</g>")

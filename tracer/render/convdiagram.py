@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..model.conv import Conv2D, Pool
-from .diagram import SVG_FONT, _num
+from .diagram import _num, svg_head
 from .escape import latex_text, xml_text
 from .printers import Printer
 
@@ -164,11 +164,7 @@ def _px(cm: float) -> str:
 
 def to_svg(lay: Layout, title: str = "") -> str:
     w, h = _px(lay.width), _px(lay.height)
-    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
-            f'font-family="{SVG_FONT}" text-anchor="middle">')]
-    if title:
-        out.append(f"<title>{xml_text(title)}</title>")
-    out.append(f'<rect width="{w}" height="{h}" fill="white"/>')
+    out = svg_head(w, h, title)
     for b in lay.boxes:
         fill = b.fill or "none"
         stroke = f' stroke="{b.stroke}" stroke-width="{_num(b.width, 1)}"' if b.width else ""

@@ -505,19 +505,24 @@ def _svg_texts(c: _Svg, lay: Layout) -> list[str]:
     return out
 
 
+def svg_head(w: str, h: str, title: str) -> list[str]:
+    """The opening of every SVG tracer draws (network, circuit, feature maps): the document
+    tag with its size and font, the escaped title, a white background."""
+    head = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+            f'viewBox="0 0 {w} {h}" font-family="{SVG_FONT}" text-anchor="middle">']
+    if title:
+        head.append(f"<title>{xml_text(title)}</title>")
+    head.append(f'<rect width="{w}" height="{h}" fill="white"/>')
+    return head
+
+
 def to_svg(spec: DiagramSpec, data: bool = False) -> str:
     """A complete standalone SVG document of the network (deterministic, text escaped);
     ``data`` marks neurons and edges for the HTML walkthrough (``_data``)."""
     lay = layout(spec)
     c = _Svg(lay.bounds)
     w, h = _num(c.width, 1), _num(c.height, 1)
-    head = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
-        f'viewBox="0 0 {w} {h}" font-family="{SVG_FONT}" text-anchor="middle">',
-    ]
-    if spec.title:
-        head.append(f"<title>{xml_text(spec.title)}</title>")
-    head.append(f'<rect width="{w}" height="{h}" fill="white"/>')
+    head = svg_head(w, h, spec.title)
     body = (
         _svg_edges(c, lay, data)
         + _svg_edge_labels(c, lay)
