@@ -15,6 +15,7 @@ import math
 import random
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -650,3 +651,33 @@ def test_the_csv_gradebook_has_a_mistakes_column_when_one_is_named(tmp_path, cap
     (folder / "ben.txt").unlink()
     assert main(["check", "classic-2-2-2", str(folder), "--format", "csv", "--require", "delta_o1"]) == 0
     assert capsys.readouterr().out.splitlines() == ["student,delta_o1,score,max", "carla,correct,1,1"]
+
+
+# --- the facts of one activation or loss live on its class ------------------------------------
+def test_each_activation_and_loss_owns_its_typical_wrong_derivatives():
+    from tracer.model.activations import ACTIVATIONS
+    from tracer.model.losses import LOSSES
+    act = {name: cls() for name, cls in ACTIVATIONS.items()}
+    net, out = 0.78, sigmoid(0.78)
+    # sigma'(out) = sigma(out)(1 - sigma(out)) (seed 000), and the formula in out with net put in
+    assert act["sigmoid"].mistaken_derivatives(net, out) == pytest.approx(
+        (sigmoid(out) * (1 - sigmoid(out)), net * (1 - net)))
+    t = math.tanh(net)
+    assert act["tanh"].mistaken_derivatives(net, t) == pytest.approx((1 - math.tanh(t) ** 2, 1 - net * net))
+    assert {n for n, a in act.items() if a.mistaken_derivatives(net, out)} == {"sigmoid", "tanh"}
+    assert (act["relu"].derivative_other_side(0.3), act["relu"].derivative_other_side(-0.3)) == (0.0, 1.0)
+    assert ACTIVATIONS["leaky_relu"](alpha=0.1).derivative_other_side(0.3) == 0.1
+    assert {n for n, a in act.items() if a.derivative_other_side(0.3) is not None} == {"relu", "leaky_relu"}
+    assert act["softmax"].elementwise_delta(0.2, -5.0) == pytest.approx(-5.0 * 0.2 * 0.8)
+    assert {n for n, a in act.items() if a.elementwise_delta(0.2, -5.0) is not None} == {"softmax"}
+    loss = {name: cls(n=3) for name, cls in LOSSES.items()}
+    assert {n: (l.mistaken_factors(False), l.mistaken_factors(True)) for n, l in loss.items()} == {
+        "half_squared_error": ((2.0,), (2.0, 0.5)), "squared_error": ((), (0.5,)),
+        "mean_squared_error": ((3.0,), (3.0, 0.5)), "binary_cross_entropy": ((), ()), "cross_entropy": ((), ())}
+    assert LOSSES["mean_squared_error"](n=1).mistaken_factors(True) == (0.5,)
+    assert {n for n, l in loss.items() if l.output_minus_target} == \
+        {"half_squared_error", "squared_error", "mean_squared_error"}
+    # the checker reads them generically: it names no activation or loss class
+    source = (Path(__file__).parents[1] / "tracer" / "check" / "mistakes.py").read_text(encoding="utf-8")
+    assert not any(name in source for name in ("Sigmoid", "Tanh", "LeakyReLU", "ReLU(", "HalfSquaredError",
+                                                "MeanSquaredError", "isinstance(act", "isinstance(net.loss"))

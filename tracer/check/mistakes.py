@@ -12,15 +12,17 @@ The ids are fixed: reports, JSON and class summaries use them. ``MISTAKES`` list
 from the most specific to the least; when several fit, the first made in the quantity
 itself is named, else the first made in one the student did not write.
 
-The mistakes that are facts of one activation or loss (``ACTIVATION_MISTAKES``,
-``LOSS_FACTORS``) are keyed by the classes here, not by names; they belong on the
-classes themselves once tracer/model/activations.py and losses.py are restructured.
+What is a fact of one activation or loss (the wrong points its derivative is taken at,
+its other side of a kink, softmax taken elementwise, the constant of a loss, whether its
+derivative holds an out − target) is read from the class through its methods
+(``Activation.mistaken_derivatives``, ``derivative_other_side``, ``elementwise_delta``;
+``Loss.mistaken_factors``, ``output_minus_target``); nothing here names an activation.
 """
 from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
@@ -32,21 +34,8 @@ from ..engine.ops import Difference, Mean, Product, Sum, Update, WeightedSum
 from ..engine.rounding import Rounding
 from ..formula.text import text as plain_text
 from ..formula.tree import Number
-from ..model.activations import (
-    Activation,
-    LeakyReLU,
-    Sigmoid,
-    Softmax,
-    SoftmaxDelta,
-    Tanh,
-)
-from ..model.losses import (
-    HalfSquaredError,
-    Loss,
-    LossOp,
-    MeanSquaredError,
-    SquaredError,
-)
+from ..model.activations import Activation, SoftmaxDelta
+from ..model.losses import Loss, LossOp
 from ..model.problem import Problem
 from .compare import agreement, decimals, exact
 from .nodes import GRADIENT_KINDS, Node
@@ -144,53 +133,6 @@ def network(checker: Checker) -> Network:
     return net
 
 
-# --- facts of activations and losses (to move onto their classes) ----------------------
-def _at_out(act: Activation, net: float, out: float) -> float:
-    """f'(f(net)): the derivative's formula applied to the output value (seed 000's slip)."""
-    value = act.forward(np.array([out]))
-    return float(act.derivative(np.array([out]), value)[0])
-
-
-def _net_for_out(act: Activation, net: float, out: float) -> float:
-    """The formula in out with net put in: net(1 - net), 1 - net^2."""
-    return float(act.derivative(np.array([net]), np.array([net]))[0])
-
-
-#: derivative_at_wrong_value: the wrong points each activation's derivative is taken at.
-ACTIVATION_MISTAKES: dict[type[Activation], tuple[Callable[[Activation, float, float], float], ...]] = {
-    Sigmoid: (_at_out, _net_for_out),
-    Tanh: (_at_out, _net_for_out),
-}
-
-
-def wrong_points(act: Activation) -> tuple[Callable[[Activation, float, float], float], ...]:
-    for cls in type(act).__mro__:
-        if cls in ACTIVATION_MISTAKES:
-            return ACTIVATION_MISTAKES[cls]
-    return ()
-
-
-def loss_factors(loss: Loss, derivative: bool) -> tuple[float, ...]:
-    """loss_factor: what the loss (or its derivative) is off by when its constant is lost.
-
-    ½SE: the value without its ½ (x2); the derivative as 2(o - t) or ½(o - t). SE: the
-    derivative without its 2. MSE: without its 1/n (xn), the derivative without its 2."""
-    n = float(loss.n)
-    if isinstance(loss, HalfSquaredError):
-        return (2.0, 0.5) if derivative else (2.0,)
-    if isinstance(loss, MeanSquaredError):
-        factors = (n, 0.5) if derivative else (n,)
-        return tuple(f for f in factors if f != 1.0)
-    if isinstance(loss, SquaredError):
-        return (0.5,) if derivative else ()
-    return ()
-
-
-def swappable(loss: Loss) -> bool:
-    """Whose derivative has an (o - t) that can be written (t - o)."""
-    return isinstance(loss, (HalfSquaredError, SquaredError, MeanSquaredError))
-
-
 # --- the mistakes -------------------------------------------------------------------
 class Mistake:
     """One mistake model: where it applies and what it gives there."""
@@ -230,13 +172,13 @@ class ReluDerivativeAtZeroSide(Mistake):
     explanation = "ReLU's derivative was taken from the wrong side of zero: 1 where net <= 0, or 0 where net > 0."
 
     def applies(self, entry: Entry, net: Network) -> bool:
-        return entry.kind == "dact" and isinstance(net.activation(_layer(entry)), LeakyReLU)
+        return (entry.kind == "dact"
+                and net.activation(_layer(entry)).derivative_other_side(entry.operands[0].value) is not None)
 
     def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
                   net: Network) -> tuple[float, ...]:
-        act = net.activation(_layer(e))
-        assert isinstance(act, LeakyReLU)
-        return (act.alpha if values[0] > 0 else 1.0,)
+        other = net.activation(_layer(e)).derivative_other_side(values[0])
+        return () if other is None else (other,)
 
 
 class SoftmaxElementwiseDerivative(Mistake):
@@ -245,18 +187,17 @@ class SoftmaxElementwiseDerivative(Mistake):
                    "output depends on every net (with cross-entropy, delta = out - target).")
 
     def applies(self, entry: Entry, net: Network) -> bool:
-        return _output_delta(entry, net) and isinstance(net.activation(_layer(entry)), Softmax)
+        return (_output_delta(entry, net) and isinstance(entry.op, (SoftmaxDelta, Difference))
+                and net.activation(_layer(entry)).elementwise_delta(entry.operands[0].value, 1.0) is not None)
 
     def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
                   net: Network) -> tuple[float, ...]:
-        op = e.op
-        if isinstance(op, SoftmaxDelta):          # (out_j, dout_j, ...)
+        if isinstance(e.op, SoftmaxDelta):        # (out_j, dout_j, ...)
             out, dout = values[0], values[1]
-        elif isinstance(op, Difference):          # cross-entropy's out - target
+        else:                                     # a closed form out - target (cross-entropy's)
             out, dout = values[0], float(net.loss.dout(np.array([values[0]]), np.array([values[1]]))[0])
-        else:
-            return ()
-        return (dout * out * (1.0 - out),)
+        wrong = net.activation(_layer(e)).elementwise_delta(out, dout)
+        return () if wrong is None else (wrong,)
 
 
 class DerivativeAtWrongValue(Mistake):
@@ -265,12 +206,12 @@ class DerivativeAtWrongValue(Mistake):
                    "sigma(out)(1 - sigma(out)) instead of out(1 - out), or tanh' from net instead of out.")
 
     def applies(self, entry: Entry, net: Network) -> bool:
-        return entry.kind == "dact" and bool(wrong_points(net.activation(_layer(entry))))
+        return entry.kind == "dact" and bool(net.activation(_layer(entry)).mistaken_derivatives(
+            entry.operands[0].value, entry.operands[1].value))
 
     def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
                   net: Network) -> tuple[float, ...]:
-        act = net.activation(_layer(e))
-        return tuple(f(act, values[0], values[1]) for f in wrong_points(act))
+        return net.activation(_layer(e)).mistaken_derivatives(values[0], values[1])   # (net, out)
 
 
 class NoActivationDerivative(Mistake):
@@ -298,13 +239,13 @@ class LossFactor(Mistake):
 
     def applies(self, entry: Entry, net: Network) -> bool:
         if entry.kind == "loss":
-            return bool(loss_factors(net.loss, False))
-        return entry.kind == "dout" and isinstance(entry.op, LossOp) and bool(loss_factors(net.loss, True))
+            return bool(net.loss.mistaken_factors(False))
+        return entry.kind == "dout" and isinstance(entry.op, LossOp) and bool(net.loss.mistaken_factors(True))
 
     def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],
                   net: Network) -> tuple[float, ...]:
         value = node.recompute(values)
-        return tuple(f * value for f in loss_factors(net.loss, node.kind == "dout"))
+        return tuple(f * value for f in net.loss.mistaken_factors(node.kind == "dout"))
 
 
 class TargetOutputSwapped(Mistake):
@@ -313,7 +254,7 @@ class TargetOutputSwapped(Mistake):
 
     def applies(self, entry: Entry, net: Network) -> bool:
         if entry.kind == "dout":
-            return isinstance(entry.op, LossOp) and swappable(net.loss)
+            return isinstance(entry.op, LossOp) and net.loss.output_minus_target
         return _output_delta(entry, net) and isinstance(entry.op, Difference)
 
     def recompute(self, node: Node, e: Entry, values: Sequence[float], table: Sequence[float],

@@ -6,8 +6,10 @@
 also owns the facts other modules would otherwise look up by name: how the function is
 written (``function``, ``named``, ``piecewise``), where it may stand (``output_only``),
 which parameters a problem file may give it (``parameters``) and what makes a randomized
-variant unfair for it (``variant_flaw``). ``ACTIVATIONS`` is the only place a name is
-spelled; a new activation is one class added to it.
+variant unfair for it (``variant_flaw``), and the derivatives students typically get
+wrong for it (``mistaken_derivatives``, ``derivative_other_side``, ``elementwise_delta``:
+the checker's named mistakes read them, tracer/check/mistakes.py). ``ACTIVATIONS`` is the
+only place a name is spelled; a new activation is one class added to it.
 """
 from __future__ import annotations
 
@@ -163,6 +165,29 @@ class Activation:
         """Why a drawn net input makes an unfair exercise for this function, or None."""
         return None
 
+    # the typical wrong derivatives (the checker's named mistakes; none by default)
+    def mistaken_derivatives(self, net: float, out: float) -> tuple[float, ...]:
+        """derivative_at_wrong_value: the derivative taken at the wrong quantity, from one
+        neuron's net and out (seed 000's σ'(out) = σ(out)(1 − σ(out)) for out(1 − out))."""
+        return ()
+
+    def derivative_other_side(self, net: float) -> float | None:
+        """relu_derivative_at_zero_side: the derivative of the other case of a kinked
+        function at this net (1 where net ≤ 0, the low slope where net > 0), or None."""
+        return None
+
+    def elementwise_delta(self, out: float, dout: float) -> float | None:
+        """softmax_elementwise_derivative: δ of a layerwise function taken as if it were
+        elementwise, ∂E/∂out·out(1 − out), or None for an elementwise function."""
+        return None
+
+    def _at_wrong_points(self, net: float, out: float) -> tuple[float, float]:
+        """f'(f(out)), the formula in out applied to out's own activation (σ(out)(1 − σ(out)),
+        1 − tanh²(out)), and the formula in out with net put in (net(1 − net), 1 − net²)."""
+        at = np.array([out])
+        return (float(self.derivative(at, self.forward(at))[0]),
+                float(self.derivative(np.array([net]), np.array([net]))[0]))
+
     @property
     def symbol(self) -> str:
         """``function``, or the name as an operator when the class gives none."""
@@ -227,6 +252,9 @@ class Sigmoid(Activation):
     def variant_flaw(self, net):
         return saturation_flaw(self.name, net)
 
+    def mistaken_derivatives(self, net, out):
+        return self._at_wrong_points(net, out)
+
     def forward(self, net):
         return stable_sigmoid(net)
 
@@ -253,6 +281,9 @@ class Tanh(Activation):
 
     def variant_flaw(self, net):
         return saturation_flaw(self.name, net)
+
+    def mistaken_derivatives(self, net, out):
+        return self._at_wrong_points(net, out)
 
     def forward(self, net):
         return np.tanh(net)
@@ -334,6 +365,9 @@ class LeakyReLU(Activation):
 
     def dact_sympy(self, net, out):
         return sympy.Piecewise((1, net > 0), (self.alpha, True))
+
+    def derivative_other_side(self, net):
+        return self.alpha if net > 0 else 1.0
 
     def variant_flaw(self, net):
         return kink_flaw(self.name, net)
@@ -479,6 +513,9 @@ class Softmax(Activation):
 
     def derivative(self, net, out):
         return out * (1.0 - out)
+
+    def elementwise_delta(self, out, dout):
+        return dout * out * (1.0 - out)
 
     def out_op(self, j):
         return SoftmaxOut(j)

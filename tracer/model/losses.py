@@ -3,7 +3,9 @@
 The per-output loss E_j = loss(t_j, out_j); the total is their sum (mean_squared_error
 puts its 1/n inside every E_j, so the total is still a plain sum). A loss also owns its
 pairing with an output activation: the one it requires (``output``), with which δ has
-the closed form out - target (``closed_form_delta``), and what its targets must be.
+the closed form out - target (``closed_form_delta``), and what its targets must be; and
+the slips students make with it (``mistaken_factors``, ``output_minus_target``), which
+the checker's named mistakes read.
 """
 from __future__ import annotations
 
@@ -69,6 +71,9 @@ class Loss:
     probability_targets: ClassVar[bool] = False
     #: An example's targets must add up to 1 (a class distribution).
     distribution_targets: ClassVar[bool] = False
+    #: Its derivative holds an (out − target) a student may write (target − out): the
+    #: checker's target_output_swapped (tracer/check/mistakes.py).
+    output_minus_target: ClassVar[bool] = False
 
     @classmethod
     def output_error(cls, act: Activation) -> str | None:
@@ -92,6 +97,11 @@ class Loss:
     def closed_delta_entry(self, out: Operand, target: Operand) -> tuple[Op, list[Operand]]:
         """The op and operands of a closed-form δ entry: out - target."""
         return Difference(), [out, target]
+
+    def mistaken_factors(self, derivative: bool) -> tuple[float, ...]:
+        """loss_factor: what the loss (``derivative``: its derivative ∂E/∂out) is off by when
+        a student loses or doubles its constant; () for a loss without one."""
+        return ()
 
     def value(self, out: np.ndarray, target: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -133,6 +143,12 @@ class Loss:
 class HalfSquaredError(Loss):
     name: ClassVar[str] = "half_squared_error"
 
+    output_minus_target: ClassVar[bool] = True
+
+    def mistaken_factors(self, derivative):
+        # the value without its ½ (×2); the derivative as 2(o − t) or ½(o − t)
+        return (2.0, 0.5) if derivative else (2.0,)
+
     def value(self, out, target):
         return 0.5 * (target - out) ** 2
 
@@ -156,6 +172,12 @@ class HalfSquaredError(Loss):
 class SquaredError(Loss):
     name: ClassVar[str] = "squared_error"
 
+    output_minus_target: ClassVar[bool] = True
+
+    def mistaken_factors(self, derivative):
+        # the derivative without its 2: (o − t)
+        return (0.5,) if derivative else ()
+
     def value(self, out, target):
         return (target - out) ** 2
 
@@ -178,6 +200,13 @@ class SquaredError(Loss):
 @dataclass(frozen=True)
 class MeanSquaredError(Loss):
     name: ClassVar[str] = "mean_squared_error"
+
+    output_minus_target: ClassVar[bool] = True
+
+    def mistaken_factors(self, derivative):
+        # without its 1/n (×n); the derivative also without its 2 (×½); n = 1 loses nothing
+        factors = (float(self.n), 0.5) if derivative else (float(self.n),)
+        return tuple(f for f in factors if f != 1.0)
 
     def value(self, out, target):
         return (target - out) ** 2 / self.n
