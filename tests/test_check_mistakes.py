@@ -681,3 +681,67 @@ def test_each_activation_and_loss_owns_its_typical_wrong_derivatives():
     source = (Path(__file__).parents[1] / "tracer" / "check" / "mistakes.py").read_text(encoding="utf-8")
     assert not any(name in source for name in ("Sigmoid", "Tanh", "LeakyReLU", "ReLU(", "HalfSquaredError",
                                                 "MeanSquaredError", "isinstance(act", "isinstance(net.loss"))
+
+
+# --- carried answers ---------------------------------------------------------------------------
+def data_name(problem: str, kind: str, layer: int, j: int, i: int | None = None) -> str:
+    checker, _, _ = setup(problem)
+    return checker.log.notation.quantity(kind, layer, j, i).plain
+
+
+def carried_sheet(problem: str, data: dict[str, float], key: Key, value: float) -> Any:
+    """The given numbers ``data`` written otherwise and one answer worked from them."""
+    checker, _, names = setup(problem)
+    lines = [f"{name} = {format(v, '.10g')}" for name, v in data.items()] + [f"{names[key]} = {g(value)}"]
+    result = checker.check(parse_answers("\n".join(lines) + "\n", f"{problem}.txt", "text"))
+    by_name = {checker.displays[r.node.id]: r for r in result.records}
+    return result, by_name, by_name[names[key]]
+
+
+@pytest.mark.parametrize("problem", ["classic", "exercise", "relu-blog"])
+def test_a_carried_answer_from_given_numbers_written_otherwise_names_the_mistake(problem):
+    """The weights into neuron 1 written transposed (w_1i as w_i1's value), net_1 from them:
+    carried (right from the written weights), and transposed_weight says why; b written 0
+    and net without it: missing_bias. The output layer's weights written as their updated
+    values and dE/dout of hidden neuron 1 from them: updated_weights_in_backprop."""
+    _checker, ref, _ = setup(problem)
+    x = [ref.at("input", 0, i) for i in range(1, ref.layers[0] + 1)]
+    transposed = {data_name(problem, "weight", 1, 1, i): ref.W[1][i - 1][0] for i in range(1, ref.layers[0] + 1)}
+    net = math.fsum(w * xi for w, xi in zip(transposed.values(), x)) + ref.b[1][0]
+    key = ("net", 1, 1, None, 1)
+    result, records, record = carried_sheet(problem, transposed, key, net)
+    assert (record.verdict, record.mistake.id) == ("carried", "transposed_weight")
+    assert record.mistake.via == "" and record.mistake.computed == pytest.approx(net)
+    # the line to write has the problem's weights and the right value
+    assert float(record.mistake.expected.rsplit(" = ", 1)[1]) == pytest.approx(ref[key], rel=1e-6)
+    if problem == "classic":
+        assert record.mistake.expected == "net_h1 = w1 · i1 + w2 · i2 + b1 = 0.15 · 0.05 + 0.2 · 0.1 + 0.35 = 0.3775"
+    assert [r.node.name for r in result.records if r.mistake is not None] == [record.node.name]
+
+    bias = {data_name(problem, "bias", 1, 1): 0.0}
+    _, _, record = carried_sheet(problem, bias, key, ref[key] - ref.b[1][0])
+    assert (record.verdict, record.mistake.id) == ("carried", "missing_bias")
+
+    L = ref.L
+    updated = {data_name(problem, "weight", L, k, 1): ref.at("new_w", L, k, 1) for k in range(1, ref.layers[L] + 1)}
+    dout = math.fsum(ref.at("dnet", L, k) * ref.at("new_w", L, k, 1) for k in range(1, ref.layers[L] + 1))
+    result, records, record = carried_sheet(problem, updated, ("dout", L - 1, 1, None, 1), dout)
+    # the written weights also change the forward pass the student's own values follow: where
+    # that moves the deltas at the precision written the answer is wrong, else carried; the
+    # mistake is named either way
+    assert record.verdict in ("wrong", "carried") and record.mistake.id == "updated_weights_in_backprop"
+    assert all(records[name].verdict == "wrong" and records[name].mistake is None for name in updated)
+
+
+def test_a_carried_answer_from_a_wrong_answer_is_not_named():
+    """dE/dw5 written with the wrong sign (delta_o1 right, so no mistake explains it), w5+
+    from it: w5 - eta * (-dE/dw5) is carried, not update_sign; a sheet with random wrong
+    answers has many carried answers and names none (test above)."""
+    _checker, ref, _ = setup("classic")
+    dw = ("dw", 2, 1, 1, 1)
+    planted = {("dnet", 2, 1, None, 1): g(ref.at("dnet", 2, 1)), dw: g(-ref[dw]),
+               ("new_w", 2, 1, 1, 1): g(ref.W[2][0][0] + ref.eta * ref[dw])}
+    result, records = sheet("classic", planted, only=list(planted))
+    assert records[dw].verdict == "wrong" and records[dw].mistake is None
+    assert records[("new_w", 2, 1, 1, 1)].verdict == "carried"
+    assert all(r.mistake is None for r in result.records)

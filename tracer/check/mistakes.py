@@ -488,28 +488,42 @@ class _Search:
 
 
 def diagnose(result: Result) -> None:
-    """Name the mistake behind each wrong answer, and early rounding behind answers right
-    only from the student's own rounded values; sets ``record.mistake``."""
+    """Name the mistake behind each wrong answer and each carried one, and early rounding
+    behind answers right only from the student's own rounded values; sets ``record.mistake``.
+
+    A carried answer is the right formula on the student's own values, so a mistake can
+    explain it only from the right values, and only where what it carries is the problem's
+    own numbers written otherwise: the weights written transposed (w2 = 0.25, w3's value)
+    and net_h1 from them, transposed_weight; w5 and w7 written as their updated values and
+    dE/dout_h1 from them, updated_weights_in_backprop; b1 = 0 and net_h1 without it,
+    missing_bias. A w5+ carried from a wrong dE/dw5 is the update done right on a wrong
+    gradient, and is not named."""
     checker = result.checker
     net = network(checker)
     search: _Search | None = None
+    graph = checker.graph
     for record in result.records:
         if record.answer is None or record.node.entry is None:
             continue
         if record.verdict == "wrong":
             search = search or _Search(result, net)
             record.mistake = _name(result, record, search)
+        elif record.verdict == "carried" and all(graph[o].entry is None for o in record.origins):
+            search = search or _Search(result, net)
+            record.mistake = _name(result, record, search, carried=True)
         elif record.verdict == "correct" and record.how == "from your values" and not checker.rounding.carry:
             record.mistake = _early_rounding(result, record)
     _convention(result)
 
 
-def _name(result: Result, record: Record, search: _Search) -> Diagnosis | None:
+def _name(result: Result, record: Record, search: _Search, carried: bool = False) -> Diagnosis | None:
+    """The first mistake that reproduces the written number: from the student's own values,
+    then from the right ones (for a carried answer, from the right ones only)."""
     checker, node = result.checker, record.node
     written = record.given
     assert written is not None
-    tables: list[Sequence[float]] = [result.own]
-    if any(result.own[s] != checker.values[s] for s in node.sources):
+    tables: list[Sequence[float]] = [] if carried else [result.own]
+    if carried or any(result.own[s] != checker.values[s] for s in node.sources):
         tables.append(checker.values)
     for here in (True, False):     # a mistake made in this step before one in a step not written
         for m in MISTAKES:
@@ -517,7 +531,8 @@ def _name(result: Result, record: Record, search: _Search) -> Diagnosis | None:
                 for value, where in search.values(m, node, table, DEPTH):
                     if (where == node.id) == here and _fits(written, value, checker.rounding):
                         via = "" if here else checker.displays[where]
-                        return Diagnosis(m.id, m.explanation, expected_line(result, record), value, via)
+                        return Diagnosis(m.id, m.explanation, expected_line(result, record, right=carried),
+                                         value, via)
     return None
 
 
