@@ -16,7 +16,9 @@ import re
 from dataclasses import dataclass
 
 from ..engine.graph import GraphLog
+from ..engine.log import TraceLog
 from ..formula.names import GREEK_TEXT, name_text
+from ..model.notation import Notation
 from .nodes import Graph, Node
 
 #: Spellings of the total loss in a derivative's numerator (dE/dw5, dL/dw5, dE_total/dw5).
@@ -35,6 +37,12 @@ _NEW_BEFORE = re.compile(r"new[_^]?(.+)")
 _NEW_AFTER = re.compile(r"(.+?)(?:[_^]?new|\^?\+)")
 _RATIO = re.compile(r"d(.+)/d(.+)")
 _GRAD = re.compile(r"grad[_^]?(.+)")
+#: The change of a parameter in one step, Δw5 = new − old (``delta_w``, ``delta_b``): an
+#: upper-case Delta, never δ (an error term).
+_CHANGE = re.compile(r"(?:Delta|change)[_^]?(.+)")
+#: Kinds written as vectors (one index) and as matrices (two) in the matrix style.
+_VECTORS = ("input", "net", "out", "target", "dout", "dnet", "bias", "db", "new_b", "loss")
+_MATRICES = ("weight", "dw", "new_w")
 
 
 def ascii_math(text: str) -> str:
@@ -87,6 +95,8 @@ def key(name: str, totals: frozenset[str]) -> str:
         return "grad:" + squash(m[2])
     if m := _GRAD.fullmatch(t):
         return "grad:" + squash(m[1])
+    if m := _CHANGE.fullmatch(t):
+        return "change:" + squash(m[1])
     return squash(t)
 
 
@@ -133,6 +143,8 @@ class NameIndex:
             self._add_exact(node)
         if isinstance(log, GraphLog):
             self._prefer_gradients()
+        else:
+            self._add_brackets()
 
     # --- building -----------------------------------------------------------
     def _aliases(self, node: Node) -> list[str]:
@@ -158,14 +170,46 @@ class NameIndex:
             names += [f"deriv({out})", f"d{out}/d{net}"]
         return names
 
-    def _add(self, node: Node, names: list[str]) -> None:
+    def _add(self, node: Node, names: list[str], free_only: bool = False) -> None:
+        """Each name's lenient and loose keys; with ``free_only`` a key another node has
+        already is left to it (a second spelling never makes a name ambiguous)."""
         _, lenient, loose = self.tiers
         for name in names:
             k = key(name, self.totals)
             for tier, text in ((lenient, k), (loose, k.lower())):
                 ids = tier.setdefault(text, [])
-                if node.id not in ids:
+                if node.id not in ids and not (free_only and ids):
                     ids.append(node.id)
+
+    def _add_brackets(self) -> None:
+        """The bracket names the matrix style and the ``matrix`` preset print, whatever the
+        problem's notation: ``dW1[1,2]`` (the gradient of the weight from neuron 2 of layer 0
+        to neuron 1 of layer 1), ``W^{[1]}_{12}``, ``W^{[1]}[1,2]``, ``Z2[1]``, ``dZ^{[2]}[1]``,
+        ``b1[2]``; one step's quantities, numbered from 1 as the JSON log numbers them."""
+        log = self.graph.log
+        assert isinstance(log, TraceLog)
+        if log.problem.training.rule is not None or getattr(log.notation, "data_kinds", None) is not None:
+            return      # a single-layer rule's or a convolutional network's own names
+        problem = log.problem
+        layers = problem.layers
+        own = log.notation
+        preset = Notation.from_spec(layers, problem.bias, "matrix")
+        where = _positions(log, self.graph)
+        for node in self.graph:
+            at = where.get(node.id)
+            if at is None:
+                continue
+            kind, layer, j, i = at
+            base = _OF.get(kind, kind)       # new_w and the gradients are named after their parameter
+            try:
+                names = _brackets(preset, own, kind, layer, j, i)
+                if kind in ("new_w", "new_b"):
+                    names += [n + "+" for n in _brackets(preset, own, base, layer, j, i)]
+                elif kind != base:
+                    names += [f"grad {n}" for n in _brackets(preset, own, base, layer, j, i)]
+            except ValueError:               # a kind the notation has no matrix pattern for
+                continue
+            self._add(node, names, free_only=True)
 
     def _add_exact(self, node: Node) -> None:
         """The names exactly as printed: the plain name and the LaTeX a student may copy."""
@@ -204,6 +248,10 @@ class NameIndex:
             ids = tier.get(text)
             if ids:
                 return self._pick(ids, step, example, body)
+        if k.startswith("change:") and not any(n.kind in ("delta_w", "delta_b") for n in self.graph):
+            return Match(None, "unknown", self.closest(body, step),
+                         "a change (new - old) this problem does not record (conventions: {show_change: true} "
+                         "records it)")
         return Match(None, "unknown", self.closest(body, step))
 
     def _pick(self, ids: list[int], step: int, example: int | None, body: str) -> Match:
@@ -231,3 +279,49 @@ class NameIndex:
 
 def _both(names) -> list[str]:
     return [names.plain, name_text(names.latex)]
+
+
+#: The parameter a derived kind is named after (dW1[1,2] is the gradient at W1[1,2]).
+_OF = {"new_w": "weight", "new_b": "bias", "dw": "weight", "db": "bias", "dnet": "net", "dout": "out"}
+
+
+def _brackets(preset: Notation, own: Notation, kind: str, layer: int, j: int | None, i: int | None) -> list[str]:
+    """A quantity's bracket names: the matrix preset's (W1[1,2], W^{[1]}_{12}) and each
+    notation's matrix symbol indexed (W^{[1]}[1,2], W^{[1]}_{1,2})."""
+    names = _both(preset.quantity(kind, layer, j, i if kind in _MATRICES else None))
+    index = f"{j},{i}" if kind in _MATRICES else "" if j is None else f"{j}"
+    if index and kind != "loss":
+        for notation in (own, preset):
+            matrix = notation.matrix(kind, layer)
+            for m in dict.fromkeys((matrix.plain, matrix.latex)):
+                names += [f"{m}[{index}]", f"{m}_{{{index}}}", f"{m}_{{{index.replace(',', '')}}}"]
+    return names
+
+
+def _positions(log: TraceLog, graph: Graph) -> dict[int, tuple[str, int, int | None, int | None]]:
+    """Where each node sits in the network: (kind, layer, neuron, source); the given data
+    (inputs, targets, weights, biases) found by their names in the log's notation."""
+    out: dict[int, tuple[str, int, int | None, int | None]] = {}
+    notation, layers = log.notation, log.problem.layers
+    L = len(layers) - 1
+    data: dict[str, tuple[str, int, int | None, int | None]] = {}
+    for i in range(1, layers[0] + 1):
+        data[notation.quantity("input", 0, i).plain] = ("input", 0, i, None)
+    for j in range(1, layers[L] + 1):
+        data[notation.quantity("target", L, j).plain] = ("target", L, j, None)
+    for l in range(1, L + 1):
+        for j in range(1, layers[l] + 1):
+            for i in range(1, layers[l - 1] + 1):
+                data[notation.quantity("weight", l, j, i).plain] = ("weight", l, j, i)
+            if log.problem.bias == "per_neuron":
+                data[notation.quantity("bias", l, j).plain] = ("bias", l, j, None)
+    for node in graph:
+        e = node.entry
+        if e is None:
+            if node.name in data:
+                out[node.id] = data[node.name]
+        elif e.layer is not None and e.kind in (*_VECTORS, *_MATRICES, "new_w") and \
+                not (e.kind == "loss" and e.neuron is None):
+            source = e.source if e.kind in _MATRICES else None
+            out[node.id] = (e.kind, e.layer, e.neuron, source)
+    return out

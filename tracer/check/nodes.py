@@ -17,6 +17,7 @@ from ..engine.graph import KINDS as CIRCUIT_KINDS
 from ..engine.graph import GraphLog
 from ..engine.log import KINDS, Entry, TraceLog
 from ..engine.ops import Operand
+from ..engine.rules import rate_names
 
 #: Kinds whose values are derivatives of the loss: their sign depends on the convention.
 GRADIENT_KINDS = frozenset({"dout", "dnet", "dw", "db", "grad", "cell_dout", "cell_dnet", "dk"})
@@ -125,6 +126,8 @@ def data_kinds(log: TraceLog | GraphLog) -> dict[str, str]:
     layers = problem.layers
     L = len(layers) - 1
     kinds: dict[str, str] = {"eta": "rate"}
+    if problem.training.rule is not None:     # a single-layer rule's rate: α, or η for Hebb
+        kinds[rate_names(problem).plain] = "rate"
     for i in range(1, layers[0] + 1):
         kinds[notation.quantity("input", 0, i).plain] = "input"
     for j in range(1, layers[L] + 1):

@@ -1,0 +1,71 @@
+"""The checker speaks the textbooks' conventions (issue 12, section 3): Unicode and TeX
+names, Δw graded against the change, a new weight written under the old name, duplicate
+names refused when a notation loads, the matrix style's bracket names, the carried
+reading before truncation, and a sheet whose every derivative has the other sign.
+
+Values are the books' and tutorials' published numbers: Negnevitsky's Table 4.3 (the
+perceptron learning AND), Mazur's step-by-step example (classic-2-2-2)."""
+from __future__ import annotations
+
+from tracer import examples
+from tracer.check import Checker, parse_answers
+
+
+def check(problem: str, answers: dict[str, str], **kwargs):
+    checker = Checker(examples.load(problem))
+    text = "".join(f"{name} = {value}\n" for name, value in answers.items())
+    return checker.check(parse_answers(text, "student.txt", "text"), **kwargs)
+
+
+def verdicts(result) -> dict[str, tuple[str, str]]:
+    return {r.answer.name: (r.verdict, r.node.kind) for r in result.records if r.answer is not None}
+
+
+# --- names in Unicode and TeX; Δw against the change ---------------------------------------
+def test_unicode_and_tex_names_of_a_rule_resolve_and_delta_w_is_the_change():
+    """Negnevitsky Table 4.3, epoch 1, the third presentation (x = (1, 0), t = 0, y = 1):
+    e = -1, Δw1 = 0.1 · (-1) · 1 = -0.1, w1 = 0.3 → 0.2; α = 0.1 and θ = 0.2."""
+    result = check("perceptron-and", {
+        "Δw1@3": "-0.1", "\\Delta w_{1}@3": "-0.1", "Delta w_1@3": "-0.1", "w1+@3": "0.2",
+        "α": "0.1", "\\alpha": "0.1", "θ": "0.2", "\\theta": "0.2", "e@3": "-1"})
+    # the second spelling of each quantity names the same one (judged once)
+    assert [(u.answer.name, u.reason, u.candidates) for u in result.unmatched] == [
+        ("\\Delta w_{1}@3", "duplicate", ("dw1@3",)), ("Delta w_1@3", "duplicate", ("dw1@3",)),
+        ("\\alpha", "duplicate", ("alpha",)), ("\\theta", "duplicate", ("theta",))]
+    got = verdicts(result)
+    assert got["Δw1@3"] == ("correct", "delta_w")
+    assert got["w1+@3"] == ("correct", "new_w")
+    assert got["α"] == ("correct", "rate")
+    assert got["θ"][0] == "correct" and got["e@3"] == ("correct", "error")
+    # a Δw answer holding the new weight is graded against the change: wrong
+    result = check("perceptron-and", {"Δw1@3": "0.2"})
+    assert verdicts(result)["Δw1@3"] == ("wrong", "delta_w")
+    # the rate by its words, and Hebb's bias change
+    assert verdicts(check("perceptron-and", {"learning rate": "0.1"}))["learning rate"] == ("correct", "rate")
+    assert verdicts(check("hebb-and", {"Δb": "-1"}))["Δb"][1] == "delta_b"
+
+
+def test_a_change_the_problem_does_not_record_says_so():
+    result = check("classic-2-2-2", {"Δw5": "-0.04"})
+    assert result.unmatched[0].detail.startswith("a change (new - old) this problem does not record")
+
+
+# --- bracket names ---------------------------------------------------------------------------
+def test_the_matrix_styles_bracket_names_resolve_whatever_the_notation():
+    """Mazur: w2+ = 0.19956143 (so dE/dw2 = 0.00087714 at η = 0.5), w5+ = 0.35891648,
+    δ_o1 = 0.138498562, out_h2 = 0.596884378; W1[1,2] is the weight from input 2 to hidden 1."""
+    result = check("classic-2-2-2", {
+        "dW1[1,2]": "0.00087714", "W1[1,2]+": "0.19956143", "W^{[2]}[1,1]+": "0.35891648",
+        "dL/dZ2[1]": "0.138498562", "A1[2]": "0.596884378", "W1[1,2]": "0.2", "dW^{[1]}_{12}": "0.00087714"})
+    got = {r.answer.name: (r.verdict, r.node.name) for r in result.records}
+    assert got == {"dW1[1,2]": ("correct", "dE/dw2"), "W1[1,2]+": ("correct", "w2+"),
+                   "W^{[2]}[1,1]+": ("correct", "w5+"), "dL/dZ2[1]": ("correct", "delta_o1"),
+                   "A1[2]": ("correct", "out_h2"), "W1[1,2]": ("correct", "w2")}
+    assert [(u.answer.name, u.reason) for u in result.unmatched] == [("dW^{[1]}_{12}", "duplicate")]
+    # a network with three outputs: W2[3,2] from hidden 2 to output 3 (a different notation)
+    checker = Checker(examples.load("three-classes"))
+    notation = checker.log.notation
+    for written, (kind, layer, j, i) in {"W2[3,2]": ("weight", 2, 3, 2), "dW2[3,2]": ("dw", 2, 3, 2),
+                                         "b2[3]": ("bias", 2, 3, None), "Z1[2]": ("net", 1, 2, None)}.items():
+        node = checker.graph[checker.names.resolve(written).node]
+        assert node.name == notation.quantity(kind, layer, j, i).plain, written
