@@ -7,6 +7,8 @@ Values are the books' and tutorials' published numbers: Negnevitsky's Table 4.3 
 perceptron learning AND), Mazur's step-by-step example (classic-2-2-2)."""
 from __future__ import annotations
 
+import pytest
+
 from tracer import examples
 from tracer.check import Checker, parse_answers
 
@@ -69,3 +71,62 @@ def test_the_matrix_styles_bracket_names_resolve_whatever_the_notation():
                                          "b2[3]": ("bias", 2, 3, None), "Z1[2]": ("net", 1, 2, None)}.items():
         node = checker.graph[checker.names.resolve(written).node]
         assert node.name == notation.quantity(kind, layer, j, i).plain, written
+
+
+# --- a new value under the plain name ------------------------------------------------------------
+def test_a_plain_weight_name_given_the_new_value_suggests_the_new_value_name():
+    """Mazur: w5+ = 0.35891648, w7+ = 0.511301270; Negnevitsky Table 4.3: w1 goes from 0.3 to
+    0.2 in the third presentation. w6 written right gets no advice."""
+    result = check("classic-2-2-2", {"w5": "0.3589", "w6": "0.45", "w7": "0.5113"})
+    assert verdicts(result)["w5"] == ("wrong", "weight")
+    assert result.advice == [
+        "w5 = 0.3589 is the value after this step's update: write it as w5+ (w5 is the value the step starts from).",
+        "w7 = 0.5113 is the value after this step's update: write it as w7+ (w7 is the value the step starts from)."]
+    result = check("perceptron-and", {"w1@3": "0.2"})
+    assert result.advice == ["w1@3 = 0.2 is the value after this step's update: write it as w1+@3 "
+                             "(w1@3 is the value the step starts from)."]
+    # a wrong weight that is not the new value: no advice
+    assert check("classic-2-2-2", {"w5": "0.37"}).advice == []
+
+
+def test_the_advice_shows_in_every_report_format(tmp_path):
+    from tracer.cli import main
+    (tmp_path / "s.txt").write_text("w5 = 0.3589\n", encoding="utf-8")
+    sentence = "w5 = 0.3589 is the value after this step's update: write it as w5+"
+    for fmt in ("text", "md", "tex", "json"):
+        target = tmp_path / f"s.{fmt}"
+        assert main(["check", "classic-2-2-2", str(tmp_path / "s.txt"), "--format", fmt, "-o", str(target)]) == 1
+        assert sentence in target.read_text(encoding="utf-8").replace("\\_", "_"), fmt
+
+
+# --- duplicate names in a notation ---------------------------------------------------------------
+NET = {"layers": [2, 2, 2], "weights": [[[0.15, 0.2], [0.25, 0.3]], [[0.4, 0.45], [0.5, 0.55]]],
+       "biases": [0.35, 0.6], "bias": "per_layer"}
+
+
+@pytest.mark.parametrize("notation,message", [
+    ({"net": "F"}, "problem.yaml: notation.net: found 'F'; expected a notation that gives each quantity its own "
+                   "name (net (layer 1, neuron 1) and (layer 1, neuron 2) are both named 'F')"),
+    ({"net": "z$node", "out": "z$node"},
+     "problem.yaml: notation: found {net: 'z$node', out: 'z$node'}; expected a notation that gives each quantity "
+     "its own name (net (layer 1, neuron 1) and out (layer 1, neuron 1) are both named 'zh1')"),
+    ({"weight": "w$j"}, "problem.yaml: notation.weight: found 'w$j'; expected a notation that gives each quantity "
+                        "its own name (weight (layer 1, neuron 1, from 1) and (layer 1, neuron 1, from 2) are both "
+                        "named 'w1')"),
+])
+def test_a_notation_naming_two_quantities_alike_is_refused_when_it_loads(notation, message):
+    from tracer.errors import ProblemError
+    from tracer.model.problem import Problem
+    raw = {"network": NET, "training": {"learning_rate": 0.5},
+           "data": [{"input": [0.05, 0.1], "target": [0.01, 0.99]}], "notation": notation}
+    with pytest.raises(ProblemError) as caught:
+        Problem.from_dict(raw, "problem.yaml")
+    assert str(caught.value) == message and "\n" not in message
+
+
+def test_every_preset_names_each_quantity_once():
+    from tracer.model.notation import Notation, preset_names
+    for preset in preset_names():
+        for layers, bias in (((2, 2, 2), "per_layer"), ((2, 3, 3, 1), "per_neuron"), ((3, 1), "none"),
+                             ((12, 11, 10), "per_neuron"), ((4, 3, 2, 3, 2), "per_layer")):
+            assert Notation(layers, bias, preset).duplicate() is None, (preset, layers)

@@ -238,9 +238,24 @@ class Checker:
             origins[node.id] = record.origins
         _link_carried(records)
         result = Result(self, answers, convention, tolerance, records, unmatched, own_r, given)
+        result.advice += self._new_values(records)
         if diagnose and isinstance(self.log, TraceLog):   # the catalogue names a network's mistakes
             name_mistakes(result)
         return result
+
+    def _new_values(self, records: Sequence[Record]) -> list[str]:
+        """A weight or bias written under its plain name with the value it has after the step's
+        update: the new-value name is what was meant (w5 = 0.3589 for w5+)."""
+        out = []
+        for r in records:
+            if r.verdict != "wrong" or r.node.kind not in ("weight", "bias") or r.given is None:
+                continue
+            new = self.graph.update_of(r.node)
+            if new is not None and agreement(r.given, self.truths[new]):
+                old, name = self.displays[r.node.id], self.displays[new]
+                out.append(f"{old} = {r.answer.text if r.answer else r.given} is the value after this step's "
+                           f"update: write it as {name} ({old} is the value the step starts from).")
+        return out
 
     def _own(self, node: Node, own: list[float], own_r: list[float]) -> tuple[float, float, float]:
         """The node from the student's own values: (this step, exact chain, rounded chain).

@@ -95,6 +95,11 @@ class Graph:
                                         entry.step, example, None, linked)
         return self._data[key]
 
+    def update_of(self, node: Node) -> int | None:
+        """The node of the update (new_w, new_b) of a given weight or bias in its own step."""
+        entry = self._updates.get((node.step, node.name)) if node.entry is None else None
+        return None if entry is None else self.by_entry[entry]
+
     def __len__(self) -> int:
         return len(self.nodes)
 

@@ -36,6 +36,8 @@ INDEX_VARS = ("l", "j", "i", "g", "gi", "b", "wr", "ws", "wl", "sep", "gsep")
 NAME_VARS = KINDS + HELPERS + ("src", "src_layer", "param")
 
 _KIND_SET = frozenset(KINDS)
+#: How many names ``Notation.duplicate`` checks one by one (a 784-30-10 network has ~600,000).
+DISTINCT_LIMIT = 20_000
 _WEIGHTS = frozenset({"weight", "dw", "new_w", "dw_data"})
 _BIASES = frozenset({"bias", "db", "new_b", "db_data"})
 _STATE = frozenset(STATE_KINDS)
@@ -252,6 +254,53 @@ class Notation:
         if source is not None:
             self._check(l - 1, source, "source")
         return self._names(kind, l, neuron, source, False)
+
+    def duplicate(self, limit: int = DISTINCT_LIMIT) -> str | None:
+        """Two quantities this notation gives one plain name, said in words, or None.
+
+        Every scalar of every kind a log may hold is named (each neuron, each weight; a
+        network beyond ``limit`` names is checked on its first two neurons per layer,
+        where patterns differ): the checker matches written names to quantities, and a
+        name shared by two is ambiguous to every student who writes it."""
+        seen: dict[str, tuple[str, str]] = {}
+        for kind, where, names in self._every_name(limit):
+            for text in dict.fromkeys((names.plain,)):
+                first = seen.setdefault(text, (kind, where))
+                if first != (kind, where):
+                    return (f"{first[0]} {first[1]} and {kind} {where} are both named {text!r}"
+                            if first[0] != kind else f"{kind} {first[1]} and {where} are both named {text!r}")
+        return None
+
+    def _every_name(self, limit: int):
+        n, last = self.layers, self.last
+        weights = sum(n[l] * n[l - 1] for l in range(1, last + 1))
+        small = (weights + sum(n)) * len(KINDS) <= limit
+
+        def neurons(l: int) -> range:
+            return range(1, n[l] + 1 if small else min(n[l], 2) + 1)
+
+        yield "loss", "(total)", self.quantity("loss", last)
+        for kind in KINDS:
+            if kind in _BIASES and self.bias_mode == "none":
+                continue
+            lo = 0 if kind == "input" else last if kind in _LAST_LAYER else 1   # out on layer 0 is the input
+            hi = 0 if kind == "input" else last
+            for l in range(lo, hi + 1):
+                if kind in ("data_loss", "penalty"):
+                    yield kind, "", self.quantity(kind, l)
+                    continue
+                for j in neurons(l):
+                    if kind in _WEIGHTS or kind in _STATE:
+                        for i in neurons(l - 1):
+                            yield kind, f"(layer {l}, neuron {j}, from {i})", self.quantity(kind, l, j, i)
+                    if kind in _STATE and self.bias_mode != "none" or kind not in _WEIGHTS | _STATE:
+                        if kind in (_BIASES | _STATE) and self.bias_mode == "per_layer":
+                            if j == 1:
+                                yield kind, f"(layer {l})", self.quantity(kind, l, 1, None) \
+                                    if kind not in _STATE else self._state(kind, l, None, None)
+                            continue
+                        yield kind, f"(layer {l}, neuron {j})", \
+                            self.quantity(kind, l, j) if kind not in _STATE else self._state(kind, l, j, None)
 
     # ------------------------------------------------------------ internals
     def _layer(self, kind: str, layer: int) -> int:

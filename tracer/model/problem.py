@@ -784,6 +784,7 @@ def _check_notation(layers: tuple[int, ...], bias: str, preset: str, overrides: 
             latex_math_name(name.latex)
             if not name.plain.isprintable() or not name.plain.strip():
                 raise ValueError(f"the plain name {name.plain!r} is empty or not printable on one line")
+        twice = names.duplicate()
     except ValueError as exc:
         reason = str(exc)
         if reason.startswith("unknown "):    # notation's "unknown X 'y'; did you mean 'z'? expected ..."
@@ -791,6 +792,8 @@ def _check_notation(layers: tuple[int, ...], bias: str, preset: str, overrides: 
                                            reason)) from None
         reason = reason.replace("\\\\", "\\")               # repr's doubled backslashes, shown once
         raise r.expected(value, f"a notation whose names are safe LaTeX math ({reason})") from None
+    if twice is not None:     # tracer check could never tell the two apart
+        raise r.expected(value, f"a notation that gives each quantity its own name ({twice})")
 
 
 MATRIX_KINDS = ("input", "out", "net", "target", "weight", "bias", "dout", "dnet", "dw", "db", "new_w", "new_b",
