@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
@@ -271,7 +271,8 @@ class Notation:
                             if first[0] != kind else f"{kind} {first[1]} and {where} are both named {text!r}")
         return None
 
-    def _every_name(self, limit: int):
+    def _every_name(self, limit: int) -> Iterator[tuple[str, str, Names]]:
+        """(kind, where, names) of every scalar of every kind (see ``duplicate``)."""
         n, last = self.layers, self.last
         weights = sum(n[l] * n[l - 1] for l in range(1, last + 1))
         small = (weights + sum(n)) * len(KINDS) <= limit
@@ -284,23 +285,21 @@ class Notation:
             if kind in _BIASES and self.bias_mode == "none":
                 continue
             lo = 0 if kind == "input" else last if kind in _LAST_LAYER else 1   # out on layer 0 is the input
-            hi = 0 if kind == "input" else last
-            for l in range(lo, hi + 1):
+            for l in range(lo, (0 if kind == "input" else last) + 1):
                 if kind in ("data_loss", "penalty"):
                     yield kind, "", self.quantity(kind, l)
                     continue
-                for j in neurons(l):
-                    if kind in _WEIGHTS or kind in _STATE:
+                state = kind in _STATE
+                if kind in _WEIGHTS or state:               # a weight's, from every sending neuron
+                    for j in neurons(l):
                         for i in neurons(l - 1):
                             yield kind, f"(layer {l}, neuron {j}, from {i})", self.quantity(kind, l, j, i)
-                    if kind in _STATE and self.bias_mode != "none" or kind not in _WEIGHTS | _STATE:
-                        if kind in (_BIASES | _STATE) and self.bias_mode == "per_layer":
-                            if j == 1:
-                                yield kind, f"(layer {l})", self.quantity(kind, l, 1, None) \
-                                    if kind not in _STATE else self._state(kind, l, None, None)
-                            continue
-                        yield kind, f"(layer {l}, neuron {j})", \
-                            self.quantity(kind, l, j) if kind not in _STATE else self._state(kind, l, j, None)
+                if kind in _WEIGHTS or (state and self.bias_mode == "none"):
+                    continue
+                shared = (kind in _BIASES or state) and self.bias_mode == "per_layer"
+                for j in (1,) if shared else neurons(l):    # a neuron's (a bias's state: the bias's)
+                    where = f"(layer {l})" if shared else f"(layer {l}, neuron {j})"
+                    yield kind, where, self._state(kind, l, j, None) if state else self.quantity(kind, l, j)
 
     # ------------------------------------------------------------ internals
     def _layer(self, kind: str, layer: int) -> int:
