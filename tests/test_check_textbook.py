@@ -130,3 +130,24 @@ def test_every_preset_names_each_quantity_once():
         for layers, bias in (((2, 2, 2), "per_layer"), ((2, 3, 3, 1), "per_neuron"), ((3, 1), "none"),
                              ((12, 11, 10), "per_neuron"), ((4, 3, 2, 3, 2), "per_layer")):
             assert Notation(layers, bias, preset).duplicate() is None, (preset, layers)
+
+
+# --- the carried reading before truncation --------------------------------------------------------
+def test_an_answer_both_truncated_and_carried_from_own_rounded_values_is_carried():
+    """classic-2-2-2 with hand rounding carried at 4 decimals: delta_o1 = 0.1385 and out_h2 =
+    0.5969, so dE/dw6 = 0.1385 · 0.5969 = 0.08267 → 0.0827. A student who wrote delta_o1 =
+    0.1382 (wrong) gets 0.1382 · 0.5969 = 0.08249 → 0.082 at 3 decimals, which is also the
+    truth truncated: the carried reading wins. Without the slip, 0.082 is the truth truncated."""
+    import yaml
+
+    from tracer.model.problem import Problem
+    spec = yaml.safe_load((examples.examples_dir() / "classic-2-2-2" / "problem.yaml").read_text(encoding="utf-8"))
+    spec["rounding"] = {"digits": 4, "carry": True}
+    checker = Checker(Problem.from_dict(spec, "classic-carry"))
+    result = checker.check(parse_answers("delta_o1 = 0.1382\ndE/dw6 = 0.082\n", "s.txt", "text"))
+    delta, dw6 = result.records
+    assert (delta.verdict, dw6.verdict, dw6.how) == ("wrong", "carried", "from your values")
+    assert dw6.from_own == pytest.approx(0.1382 * 0.5969) and dw6.expected == round(0.1385 * 0.5969, 4)
+    assert delta.carried_into == [dw6]
+    result = checker.check(parse_answers("dE/dw6 = 0.082\n", "s.txt", "text"))
+    assert [(r.verdict, r.how) for r in result.records] == [("correct", "truncated")]

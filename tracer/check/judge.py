@@ -279,12 +279,18 @@ class Checker:
         sign = self.sign(node.kind, convention)
         value = answer.value * sign
         how = agreement(value, self.truths[node.id], tolerance)
-        if how:
+        if how and not (how == "truncated" and self.rounding.carry):
             return Record(node, answer, "correct", how, sign, node.value, mine[0])
         for candidate in dict.fromkeys(mine):
+            # with hand rounding carried, an answer that is the truth truncated and also what
+            # the student's own rounded values give is the carried reading: so it was worked
+            if how and not (candidate != node.value and agreement(value, candidate) in ("exact", "rounded")):
+                continue
             if candidate != node.value and agreement(value, candidate, tolerance):
                 verdict = "carried" if up else "correct"
                 return Record(node, answer, verdict, "from your values", sign, node.value, candidate, up)
+        if how:
+            return Record(node, answer, "correct", how, sign, node.value, mine[0])
         return Record(node, answer, "wrong", "", sign, node.value, mine[0], frozenset({node.id}))
 
 
