@@ -151,3 +151,29 @@ def test_an_answer_both_truncated_and_carried_from_own_rounded_values_is_carried
     assert delta.carried_into == [dw6]
     result = checker.check(parse_answers("dE/dw6 = 0.082\n", "s.txt", "text"))
     assert [(r.verdict, r.how) for r in result.records] == [("correct", "truncated")]
+
+
+# --- every derivative with the other sign ---------------------------------------------------------
+ADVICE = ("Every derivative has the opposite sign (-dE/dx): if that is your convention, check with "
+          "--convention negative_gradient.")
+
+
+def test_a_sheet_whose_every_derivative_has_the_other_sign_is_advised_the_convention():
+    """Mazur's hidden-layer gradients (w - 0.5 · dE/dw gives his w1+ = 0.149780716, w2+ =
+    0.19956143, w3+ = 0.24975114, w4+ = 0.29950229), all written as -dE/dw: no mistake explains
+    them (the output deltas are too far back), yet the sheet is one convention, and with it
+    all is right."""
+    flipped = {"dE/dw1": "-0.000438568", "dE/dw2": "-0.000877135", "dE/dw3": "-0.000497713",
+               "dE/dw4": "-0.000995425", "w1+": "0.149780716"}
+    result = check("classic-2-2-2", flipped)
+    assert [r.verdict for r in result.records] == ["wrong"] * 4 + ["correct"]
+    assert all(r.mistake is None for r in result.records)
+    assert result.advice == [ADVICE]
+    other = check("classic-2-2-2", flipped, convention="negative_gradient")
+    assert {r.verdict for r in other.records} == {"correct"} and other.advice == []
+    # one of them right: the sheet flips part-way, no advice
+    result = check("classic-2-2-2", {**flipped, "dE/dw1": "0.000438568"})
+    assert result.advice == [] and [r.verdict for r in result.records][:2] == ["correct", "wrong"]
+    # the same without naming mistakes (the benchmark's baseline): the advice still comes
+    result = check("classic-2-2-2", flipped, diagnose=False)
+    assert result.advice == [ADVICE]

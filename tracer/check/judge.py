@@ -241,7 +241,37 @@ class Checker:
         result.advice += self._new_values(records)
         if diagnose and isinstance(self.log, TraceLog):   # the catalogue names a network's mistakes
             name_mistakes(result)
+        self._flipped(result, required, tolerance)
         return result
+
+    def _flipped(self, result: Result, required: frozenset[int], tolerance: Tolerance | None) -> None:
+        """A sheet whose every derivative has the opposite sign is a convention, not a slip
+        (one that flips part-way is target_output_swapped): advice to check with the other
+        convention, and no mistake named on those derivatives. Checked again with it only
+        when no derivative written is right and each wrong one's negative is right (or carried)."""
+        if result.convention != "gradient":
+            return
+        flipped = 0
+        for r in result.records:
+            if r.node.kind not in GRADIENT_KINDS or r.given is None:
+                continue
+            if r.verdict == "correct" and r.node.value != 0:
+                return
+            if r.verdict == "wrong":
+                if not (agreement(-r.given, self.truths[r.node.id], tolerance)
+                        or agreement(-r.given, r.from_own, tolerance)):
+                    return
+                flipped += 1
+        if not flipped:
+            return
+        other = self.check(result.answers, required, tolerance, convention="negative_gradient", diagnose=False)
+        if any(r.verdict == "wrong" and r.node.kind in GRADIENT_KINDS for r in other.records):
+            return
+        for r in result.records:
+            if r.node.kind in GRADIENT_KINDS:
+                r.mistake = None
+        result.advice.append("Every derivative has the opposite sign (-dE/dx): if that is your convention, "
+                             "check with --convention negative_gradient.")
 
     def _new_values(self, records: Sequence[Record]) -> list[str]:
         """A weight or bias written under its plain name with the value it has after the step's

@@ -38,7 +38,7 @@ from ..model.activations import Activation, SoftmaxDelta
 from ..model.losses import Loss, LossOp
 from ..model.problem import Problem
 from .compare import agreement, decimals, exact
-from .nodes import GRADIENT_KINDS, Node
+from .nodes import Node
 
 if TYPE_CHECKING:
     from .judge import Checker, Record, Result
@@ -513,7 +513,6 @@ def diagnose(result: Result) -> None:
             record.mistake = _name(result, record, search, carried=True)
         elif record.verdict == "correct" and record.how == "from your values" and not checker.rounding.carry:
             record.mistake = _early_rounding(result, record)
-    _convention(result)
 
 
 def _name(result: Result, record: Record, search: _Search, carried: bool = False) -> Diagnosis | None:
@@ -573,17 +572,3 @@ def _early_rounding(result: Result, record: Record) -> Diagnosis:
             break
     explanation = f"{EarlyRounding.explanation} Carry at least {digits} decimals."
     return Diagnosis(EarlyRounding.id, explanation, expected_line(result, record, right=True), record.from_own)
-
-
-def _convention(result: Result) -> None:
-    """A sheet whose every derivative is flipped is a convention, not a slip."""
-    swapped = [r for r in result.records if r.mistake is not None and r.mistake.id == TargetOutputSwapped.id]
-    if not swapped or result.convention != "gradient":
-        return
-    other = result.checker.check(result.answers, convention="negative_gradient", diagnose=False)
-    if any(r.verdict == "wrong" and r.node.kind in GRADIENT_KINDS for r in other.records):
-        return
-    for r in swapped:
-        r.mistake = None
-    result.advice.append("Every derivative has the opposite sign (-dE/dx): if that is your convention, "
-                         "check with --convention negative_gradient.")
