@@ -745,3 +745,16 @@ def test_a_carried_answer_from_a_wrong_answer_is_not_named():
     assert records[dw].verdict == "wrong" and records[dw].mistake is None
     assert records[("new_w", 2, 1, 1, 1)].verdict == "carried"
     assert all(r.mistake is None for r in result.records)
+
+
+def test_the_readme_shows_a_report_with_a_named_mistake(tmp_path, monkeypatch, capsys):
+    """The README's checking section prints sam.txt's report exactly as tracer check does."""
+    from tracer.cli import main
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ tracer check classic-2-2-2 sam.txt\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "sam.txt").write_text("out_h1 = 0.5933\nout_o1 = 0.7514\ndE/dout_o1 = 0.7414\ndelta_o1 = 0.7414\n"
+                                      "dE/dw5 = 0.4398\nw5+ = 0.1801\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "classic-2-2-2", "sam.txt"]) == 1
+    assert capsys.readouterr().out == block
+    assert "mistake: no_activation_derivative" in block
