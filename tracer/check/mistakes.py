@@ -7,6 +7,9 @@ written number at the precision written, the verdict names the mistake: a fixed 
 sentence of explanation, and the line the student should have written. A quantity the
 student did not write is worked the wrong way too, so ``dE/dw5`` written without its
 ``delta_o1`` is still traced back to a missing ``sigma'`` factor (up to three levels).
+A carried answer is worked again from the right values when what it carries is only the
+problem's own numbers written otherwise (weights transposed, a bias left out). A sheet
+whose every derivative has the other sign is a convention (``Checker._flipped``).
 
 The ids are fixed: reports, JSON and class summaries use them. ``MISTAKES`` lists them
 from the most specific to the least; when several fit, the first made in the quantity
