@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import numpy as np
@@ -28,8 +28,12 @@ from ..model.conv_problem import ConvProblem
 from ..model.layers import Dense
 from ..model.problem import STYLES
 from . import Rendered, RenderOptions, environment, tidy
+from .convwords import conv_what
 from .printers import LINE_WIDTH, PRINTERS, Printer
 from .view import Eq
+
+if TYPE_CHECKING:
+    from ..sheets.exercise import Exercise
 
 DEFAULT_STYLE = "chain-rule"
 #: Feature maps larger than this (rows or columns) are drawn without their numbers.
@@ -90,6 +94,7 @@ class ConvView:
         self.names: ConvNames = problem.names
         self.stack = problem.stack
         self._by: dict[tuple, Entry] = {}
+        self._exercise: Exercise | None = None
         self._lists: dict[tuple, list[Entry]] = {}
         for e in log.entries:
             self._by[(e.kind, e.step, e.example, e.layer, e.neuron, e.source)] = e
@@ -225,7 +230,7 @@ class ConvView:
         matrix = Matrix(tuple(tuple(Symbol(f"\\boxed{{{cells[i, j]}}}", str(cells[i, j])) if (i, j) in marks
                                     else Number(str(cells[i, j])) for j in range(cols)) for i in range(rows)))
         body = f"{title} = {latex(matrix)}"
-        if name_width(title) + EQUALS + width(matrix) <= LINE_WIDTH:
+        if self.p.extension != "tex" or name_width(title) + EQUALS + width(matrix) <= LINE_WIDTH:
             return Grid(title, self.p.display(body), note)
         # wider than the line (a 10-column map of 4-digit numbers): scaled to the line's width
         return Grid(title, f"\\begin{{center}}\n\\resizebox{{\\linewidth}}{{!}}{{$\\displaystyle {body}$}}\n\\end{{center}}",
@@ -500,27 +505,25 @@ class ConvView:
 
     # --- exercises ---------------------------------------------------------------------------
     def asked(self) -> list[Entry]:
-        """The entries the problem's ``ask`` names (first recorded step unless @k)."""
-        found = []
-        for spec in self.problem.ask:
-            name, _, step = spec.partition("@")
-            want = int(step) if step else self.steps[0]
-            match = [e for e in self.log.entries if e.name == name and e.step == want]
-            if not match:
-                raise ProblemError(f"{self.problem.source}: ask: found {spec!r}, which is not a quantity of this "
-                                   "network; expected a name such as Hout1, params1, Z1[1,1,1], P2[1,1,1] or dK1[1,1,1,1]")
-            found.append(match[0])
-        return found
+        """The entries the problem's ``ask`` selects, in computation order: names (``Z1[1,1,1]``),
+        kinds (``dk``), steps (``@2``), resolved as ``tracer check`` resolves them
+        (``sheets/exercise.py``); none without ``ask``."""
+        if not self.problem.ask:
+            return []
+        return [q.entry for q in self.exercise().questions]
+
+    def exercise(self) -> Exercise:
+        """The problem's ``ask`` as questions (``sheets/exercise.py``), built once."""
+        if self._exercise is None:
+            from ..sheets.exercise import Exercise
+            self._exercise = Exercise(self.log, self)
+        return self._exercise
 
     def question(self, e: Entry) -> str:
-        what = {"out_size": "the output " + ("height" if e.neuron == 1 else "width") + f" of layer {e.layer}",
-                "params": f"the number of parameters of layer {e.layer}",
-                "cell_net": f"a cell of layer {e.layer}'s feature map, before the activation",
-                "cell_out": f"a cell of layer {e.layer}'s feature map",
-                "pooled": f"a cell of layer {e.layer}'s pooled map",
-                "dk": "the gradient of the loss for a kernel weight",
-                "new_k": "the new value of a kernel weight"}.get(e.kind, e.kind)
-        return f"{self.p.inline(e.latex)}: {self.p.text(what)} (answer as {self.p.text(e.name)})"
+        """``Z^{(1)}_{1,1,1}: cell [1, 1, 1] of layer 1's feature map (answer as Z1[1,1,1])``."""
+        name = next((q.name for q in self.exercise().questions if q.entry is e), e.name)
+        what = conv_what(self.log, e)
+        return f"{self.p.inline(e.latex)}: {self.p.text(what[0].lower() + what[1:])} (answer as {self.p.text(name)})"
 
     def givens(self) -> list[Grid]:
         """What an exercise gives: each example's input, every kernel, bias and dense weight matrix."""

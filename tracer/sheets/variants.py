@@ -45,6 +45,7 @@ from ..engine.trace import trace
 from ..errors import ProblemError
 from ..formula.text import text as plain_text
 from ..model.activations import SATURATION
+from ..model.conv_problem import ConvProblem
 from ..model.graph_problem import VARIANTS_HELP as VALUES_HELP
 from ..model.graph_problem import GraphProblem
 from ..model.problem import VARIANTS_HELP, DrawRange, Example, Problem, VariantSpec
@@ -239,8 +240,13 @@ def variant(problem: Problem | GraphProblem, spec: VariantSpec | Mapping[str, Dr
             width: int, asked: Sequence[int] | None = None) -> AnyVariant: ...
 def variant(problem: Problem | GraphProblem, spec: VariantSpec | Mapping[str, DrawRange], seed: int, number: int,
             width: int, asked: Sequence[int] | None = None) -> Variant | CircuitVariant:
-    """Variant ``number``: drawn from its own generator until fair (at most MAX_TRIES draws)."""
+    """Variant ``number``: drawn from its own generator until fair (at most MAX_TRIES draws); a
+    convolutional network's by ``convvariants.variant`` (its kernels, biases and inputs redrawn)."""
     asked = asked_entries(problem) if asked is None else asked
+    if isinstance(problem, ConvProblem):
+        from .convvariants import variant as conv_variant
+        assert isinstance(spec, VariantSpec)
+        return conv_variant(problem, spec, seed, number, width, asked)  # type: ignore[return-value]
     rng = np.random.default_rng([seed, number])
     label = f"{number:0{width}d}"
     reason = ""
