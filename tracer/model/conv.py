@@ -34,6 +34,16 @@ Shape = tuple[int, int, int]   # channels, height, width
 CONVENTIONS = ("cross_correlation", "convolution")
 
 
+#: Relative distance below which two values of a max-pool window tie (float noise, not a difference).
+TIE = 1e-9
+
+
+def tied(values: Sequence[float]) -> list[int]:
+    """The positions of a window's values that tie with its maximum (``TIE``), in order."""
+    top = max(values)
+    return [k for k, v in enumerate(values) if v >= top - TIE * max(1.0, abs(top))]
+
+
 def out_size(size: int, kernel: int, padding: int, stride: int) -> int:
     """⌊(W − K + 2P)/S⌋ + 1 (0 or less when the kernel does not fit)."""
     return (size - kernel + 2 * padding) // stride + 1
@@ -184,8 +194,11 @@ class Pool:
         c, oh, ow = self.out_shape
         win = windows(x, self.size, self.stride, (oh, ow)).reshape(c, oh, ow, -1)
         if self.mode == "max":
-            winner = win.argmax(axis=-1)   # numpy's argmax returns the first maximum, as PyTorch routes
-            return rnd(win.max(axis=-1)), winner
+            top = win.max(axis=-1, keepdims=True)
+            # the first maximum in row-major order, as PyTorch routes; values that differ from the
+            # maximum by float noise alone (0.7 summed as 0.7000000000000001) tie with it, as on paper
+            winner = (win >= top - TIE * np.maximum(1.0, np.abs(top))).argmax(axis=-1)
+            return rnd(top[..., 0]), winner
         return rnd(win.sum(axis=-1) / self.window_cells), np.full((c, oh, ow), -1)
 
     def backward(self, dout: np.ndarray, winner: np.ndarray, rnd: Rnd) -> np.ndarray:

@@ -23,7 +23,7 @@ from ..formula.latex import latex
 from ..formula.names import name_width
 from ..formula.tree import Matrix, Node, Number, Symbol
 from ..formula.width import EQUALS, width
-from ..model.conv import Conv2D, ConvNames, Flatten, Pool, layer_type
+from ..model.conv import Conv2D, ConvNames, Flatten, Pool, layer_type, tied
 from ..model.conv_problem import ConvProblem
 from ..model.layers import Dense
 from ..model.problem import STYLES
@@ -319,16 +319,14 @@ class ConvView:
             window = layer.window(*at)
             if layer.mode != "max":
                 continue
-            values = [o.value for o in e.operands]
-            top = max(values)
-            first = values.index(top)
-            c, p, q = window[first]
+            ties = tied([o.value for o in e.operands])
+            c, p, q = window[ties[0]]
             winners.setdefault(c, set()).add((p, q))
-            tied = [o for o, v in zip(e.operands, values) if v == top]
-            if len(tied) > 1:
-                notes.append(f"{self.p.inline(e.latex)} is a tie: {', '.join(self.p.inline(o.latex) for o in tied)} all "
-                             f"hold the maximum {self.p.inline(tied[0].shown)}. The gradient goes to the first in "
-                             f"row-major order, {self.p.inline(tied[0].latex)} (PyTorch's rule), the others get 0.")
+            if len(ties) > 1:
+                tied_cells = [e.operands[k] for k in ties]
+                notes.append(f"{self.p.inline(e.latex)} is a tie: {', '.join(self.p.inline(o.latex) for o in tied_cells)} "
+                             f"all hold the maximum {self.p.inline(tied_cells[0].shown)}. The gradient goes to the first "
+                             f"in row-major order, {self.p.inline(tied_cells[0].latex)} (PyTorch's rule), the others get 0.")
         inputs = self.input_grids(layer, step, example, winners)
         pooled = self.shown_map(cells, layer.out_shape)
         maps = [self.grid(self.slot("P", l, [c]), pooled[c]) for c in range(layer.out_shape[0])]
