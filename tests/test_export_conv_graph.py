@@ -5,7 +5,8 @@ expressions (issue 19); kind-only requirements of a convolutional network (``ask
 Expected numbers are worked here, independently of tracer: the expression's from its
 formulas (q = x + y, df/dx = z, df/dz = q), the convolutional network's by a numpy forward
 and backward pass written from the definitions (cross-correlation, ReLU, 2×2 max pooling
-with stride 1 routing to the first maximum (values equal on paper tie whatever float noise says), a dense softmax layer with cross-entropy).
+with stride 1 routing to the first maximum (values equal on paper tie, whatever float noise
+says), a dense softmax layer with cross-entropy).
 Exported files are read with a real XML parser (defusedxml) and PrairieLearn's server.py
 is run by a bare Python.
 """
@@ -25,14 +26,13 @@ import pytest
 import yaml
 from defusedxml import ElementTree as SafeET
 
+from tests.test_export import CLOZE, CP, QTI, RUN_GENERATE
 from tracer import examples
 from tracer.check.judge import Checker
 from tracer.cli import main
 from tracer.engine.trace import trace
 from tracer.sheets.exercise import Exercise
 from tracer.sheets.export.codes import encode
-
-from tests.test_export import CLOZE, CP, QTI, RUN_GENERATE
 
 SEED = 2026
 CONV = "conv-5x5"

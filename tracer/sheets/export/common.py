@@ -340,7 +340,8 @@ def _context(log: TraceLog | GraphLog, printer: HtmlPrinter, options: RenderOpti
     """What the templates read (as render.render_text, render_conv or render_graph give them)."""
     if isinstance(log, GraphLog):
         from ...render.circuit import circuit_figure
-        from ...render.graph_walkthrough import GraphView, _exercise as graph_exercise
+        from ...render.graph_walkthrough import GraphView
+        from ...render.graph_walkthrough import _exercise as graph_exercise
         view = GraphView(log, options.max_terms)
         return {"p": printer, "log": log, "problem": log.problem, "view": view, "options": options,
                 "style": "chain-rule", "exercise": lambda: graph_exercise(log, view),
