@@ -275,3 +275,23 @@ def test_gradebook_round_trip_of_conv_and_expression_variants(tmp_path, capsys):
         f"student,variant,{','.join(key)},score,max",
         f"ann@uni.test,{encode(SEED, 1)},correct,correct,correct,3,3",
         f"bo@uni.test,{encode(SEED, 2)},correct,correct,wrong,2,3"]
+
+
+# --- the matrix style's dense part ------------------------------------------------------------------
+def test_matrix_style_works_a_conv_networks_dense_layer_as_matrices():
+    from tracer.render import RenderOptions, render_text
+    log = trace(examples.load(CONV))
+    text = render_text(log, "md", RenderOptions(style="matrix")).text
+    raw = yaml.safe_load(examples.example_path(CONV).read_text())
+    W = np.array(raw["network"]["layers"][3]["weights"])
+    z = W @ np.array([1.7, 1, 1.1, 1.1, 0.9, 0.9, 0.8, 0.7]) + np.array(raw["network"]["layers"][3]["biases"])
+    assert z.round(4).tolist() == [0.73, 0.49]              # the pooled vector as the walkthrough prints it
+    assert ("Z^{(4)} &= W^{(4)} \\cdot A^{(3)} + b^{(4)} \\\\\n"
+            "&= {\\begin{bmatrix} 0.2 & -0.1 & 0.1 & 0.3 & -0.2 & 0.1 & 0 & 0.2 \\\\ "
+            "-0.1 & 0.3 & 0.2 & -0.2 & 0.1 & 0 & 0.3 & -0.1 \\end{bmatrix}} \\cdot "
+            "{\\begin{bmatrix} 1.7 \\\\ 1 \\\\ 1.1 \\\\ 1.1 \\\\ 0.9 \\\\ 0.9 \\\\ 0.8 \\\\ 0.7 \\end{bmatrix}} \\\\\n"
+            "&\\quad + {\\begin{bmatrix} 0 \\\\ 0.1 \\end{bmatrix}} \\\\\n"
+            "&= {\\begin{bmatrix} 0.73 \\\\ 0.49 \\end{bmatrix}}") in text
+    assert "\\frac{\\partial E}{\\partial W^{(4)}} &= \\delta^{(4)} \\cdot \\left(A^{(3)}\\right)^{T}" in text
+    assert "into the vector $A^{(3)}$ the dense layer takes" in text
+    assert "Z^{(4)}_{1} &= W^{(4)}_{1,1}" not in text         # no longer entry by entry

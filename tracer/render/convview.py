@@ -30,7 +30,7 @@ from ..model.problem import STYLES
 from . import Rendered, RenderOptions, environment, tidy
 from .convwords import conv_what
 from .printers import LINE_WIDTH, PRINTERS, Printer
-from .view import Eq
+from .view import Eq, Line
 
 if TYPE_CHECKING:
     from ..sheets.exercise import Exercise
@@ -437,6 +437,11 @@ class ConvView:
             elif isinstance(layer, Dense):
                 out.append((layer, self.eqs("new_w", step, k, l), self.eqs("new_b", step, k, l), []))
         return out
+
+    def dense_lines(self, layer: Dense, kinds: Sequence[str], step: int, example: int | None) -> list[Line]:
+        """A dense layer's kinds as whole-layer matrix lines (matrix style, ``render/convmatrix.py``)."""
+        from .convmatrix import dense_lines
+        return dense_lines(lambda kind: self.entries(kind, step, example, layer.index), layer, kinds, self.max_terms)
 
     def kernel_values(self, layer: Conv2D, step: int) -> np.ndarray:
         """The kernel as used at this step, shown (the old values of its updates)."""
