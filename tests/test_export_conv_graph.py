@@ -295,3 +295,36 @@ def test_matrix_style_works_a_conv_networks_dense_layer_as_matrices():
     assert "\\frac{\\partial E}{\\partial W^{(4)}} &= \\delta^{(4)} \\cdot \\left(A^{(3)}\\right)^{T}" in text
     assert "into the vector $A^{(3)}$ the dense layer takes" in text
     assert "Z^{(4)}_{1} &= W^{(4)}_{1,1}" not in text         # no longer entry by entry
+
+
+# --- notation and index_base ------------------------------------------------------------------------
+@pytest.mark.parametrize("notation, status", [("matrix", 0), ({"preset": "matrix"}, 0), ("letters", 2),
+                                              ({"preset": "matrix", "net": "z$l"}, 2)])
+def test_a_conv_network_takes_the_matrix_preset_its_names_follow(tmp_path, capsys, notation, status):
+    raw = yaml.safe_load(examples.example_path(CONV).read_text())
+    raw["notation"] = notation
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    assert main(["run", str(path), "--format", "json", "-o", str(tmp_path / "out.json")]) == status
+    err = capsys.readouterr().err
+    if status:
+        assert err.count("\n") == 1 and err.startswith(f"tracer: {path}: notation: found ")
+        assert not (tmp_path / "out.json").exists()
+    else:
+        names = [e["name"] for e in json.loads((tmp_path / "out.json").read_text())["entries"]]
+        assert {"Z1[1,1,1]", "P2[1,1,1]", "dK1[2,1,3,3]", "Z4[1]", "dW4[2,8]"} <= set(names)
+
+
+def test_index_base_zero_names_are_graded(tmp_path, capsys):
+    raw = yaml.safe_load(examples.example_path(CONV).read_text())
+    raw["conventions"] = {"index_base": 0}
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    reference = conv_reference(raw)
+    answers = tmp_path / "a.txt"
+    answers.write_text(f"P2[0,0,0] = {reference['P2[1,1,1]']:.4f}\n"
+                       f"dK1[1,0,2,2] = {reference['dK1[2,1,3,3]']:.4f}\n"
+                       "dK1[0,0,0,0] = 9\n")
+    assert main(["check", str(path), str(answers)]) == 1
+    out = capsys.readouterr().out
+    assert "Summary: 2 correct, 0 carried, 1 wrong" in out

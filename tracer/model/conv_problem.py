@@ -58,7 +58,7 @@ from .problem import (
 )
 from .schema import Reader, one_of, short
 
-TOP_FIELDS = ("title", "network", "loss", "training", "data", "show_steps", "rounding", "ask",
+TOP_FIELDS = ("title", "network", "loss", "training", "data", "show_steps", "rounding", "ask", "notation",
               "description", "style", "tolerance", "conventions", "variants")
 NETWORK_FIELDS = ("input", "layers", "init")
 LAYER_TYPES = ("conv", "maxpool", "avgpool", "flatten", "dense")
@@ -176,8 +176,7 @@ def is_conv(raw: Any) -> bool:
 # --- parsing --------------------------------------------------------------------------
 def parse_conv(raw: Mapping, r: Reader) -> ConvProblem:
     if isinstance(raw, Mapping) and "notation" in raw:
-        raise r.at("notation").fail("found notation on a convolutional network; expected none (a convolutional "
-                                    "network's names are fixed bracket names, see the README)")
+        _notation(raw["notation"], r.at("notation"))
     top = r.mapping(raw, TOP_FIELDS, what="a problem: a mapping with network, training and data",
                     required={"network": "a mapping with input and layers",
                               "training": "a mapping with learning_rate (and epochs, batch_size)",
@@ -229,6 +228,21 @@ def parse_conv(raw: Mapping, r: Reader) -> ConvProblem:
         source=r.source, input_shape=shape, stack=tuple(stack), parameters=params,
         convolution=conventions[0], index_base=conventions[1],
     )
+
+
+#: The notation preset a convolutional network's bracket names follow (Z1[1,2,3], W4[1,2], dK1[f,c,i,j]).
+CONV_PRESET = "matrix"
+
+
+def _notation(value: Any, r: Reader) -> None:
+    """``notation: matrix`` (or ``{preset: matrix}``) is accepted: the bracket names are that
+    preset's, extended to maps and kernels. Other presets and pattern overrides are refused in
+    one line (they name neurons of dense layers only)."""
+    preset = value.get("preset") if isinstance(value, Mapping) and set(value) == {"preset"} else value
+    if preset != CONV_PRESET:
+        raise r.expected(value, f"notation: {CONV_PRESET} or none (a convolutional network's cells, kernels and "
+                                "dense units are named with the matrix preset's brackets, Z1[1,2,3], W4[1,2]; "
+                                "other presets and patterns are for dense networks)")
 
 
 def _conventions(value: Any, r: Reader) -> tuple[str, int]:
