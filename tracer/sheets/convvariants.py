@@ -190,7 +190,7 @@ def write_conv_variants(problem: ConvProblem, out: Path, count: int, seed: int, 
     numbers = [only] if only is not None else list(range(1, count + 1))
     variants = [variant(problem, spec, seed, k, width, indices) for k in numbers]
     folders: dict[str, dict[str, str | bytes]] = {
-        v.label: {"problem.yaml": problem_yaml(v, seed), **documents(v), "answers.yaml": answers_yaml(v)}  # type: ignore[arg-type]
+        v.label: {"problem.yaml": problem_yaml(v, seed), **documents(v), "answers.yaml": answers_yaml(v)}
         for v in variants}
     if pdf:
         add_pdfs(folders)

@@ -40,12 +40,14 @@ from ...errors import ProblemError
 from ...formula.tree import Node
 from ...model.conv_problem import ConvProblem
 from ...model.graph_problem import GraphProblem
-from ...model.problem import Problem
+from ...model.problem import Problem, VariantSpec
 from ...outputs import write_files
 from ...render import RenderOptions, environment, tidy
 from ...render.printers import Printer, source
 from ...render.view import Viewer
 from .. import variants as drawing
+from ..convvariants import ConvVariant
+from ..convvariants import variant as conv_variant
 from ..exercise import Exercise
 from .codes import encode
 
@@ -91,7 +93,7 @@ class Item:
     """One exported variant: tracer variants' Variant (a network's, a convolutional network's or
     an expression's) plus what the LMS formats need."""
 
-    variant: drawing.AnyVariant
+    variant: drawing.AnyVariant | ConvVariant
     seed: int
     code: str
     asked: list[Asked]
@@ -185,7 +187,11 @@ def build(problem: Problem | GraphProblem, count: int, seed: int, target: str) -
     width = max(2, len(str(count)))
     items = []
     for k in range(1, count + 1):
-        v = drawing.variant(problem, spec, seed, k, width, asked)
+        if isinstance(problem, ConvProblem):     # kernels, biases and inputs redrawn: sheets/convvariants.py
+            assert isinstance(spec, VariantSpec)
+            v: drawing.AnyVariant | ConvVariant = conv_variant(problem, spec, seed, k, width, asked)
+        else:
+            v = drawing.variant(problem, spec, seed, k, width, asked)
         items.append(_item(v, seed, tolerance))
     return Export(problem, seed, items, target)
 
@@ -213,7 +219,7 @@ def question_points(exercise: Exercise) -> dict[int, int]:
     return out
 
 
-def _item(v: drawing.AnyVariant, seed: int, tolerance: Tolerance | None) -> Item:
+def _item(v: drawing.AnyVariant | ConvVariant, seed: int, tolerance: Tolerance | None) -> Item:
     exact_log = _uncarried(v.log)
     points = question_points(v.exercise)
     asked = []
