@@ -298,21 +298,71 @@ def test_matrix_style_works_a_conv_networks_dense_layer_as_matrices():
 
 
 # --- notation and index_base ------------------------------------------------------------------------
-@pytest.mark.parametrize("notation, status", [("matrix", 0), ({"preset": "matrix"}, 0), ("letters", 2),
-                                              ({"preset": "matrix", "net": "z$l"}, 2)])
-def test_a_conv_network_takes_the_matrix_preset_its_names_follow(tmp_path, capsys, notation, status):
+def conv_with(tmp_path: Path, **changes: object) -> Path:
     raw = yaml.safe_load(examples.example_path(CONV).read_text())
-    raw["notation"] = notation
+    raw.update(changes)
     path = tmp_path / "p.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
-    assert main(["run", str(path), "--format", "json", "-o", str(tmp_path / "out.json")]) == status
+    return path
+
+
+@pytest.mark.parametrize("notation, base, dense, loss", [
+    (None, 1, ["Z4[1]", "A4[2]", "dW4[2,8]", "W4[1,1]+", "db4[1]"], "E"),
+    ("matrix", 1, ["Z4[1]", "A4[2]", "dW4[2,8]", "W4[1,1]+", "db4[1]"], "L"),
+    ("letters", 1, ["net_o1", "out_o2", "dE/dw16", "w1+", "dE/db1"], "E_total"),
+    ("nodes", 1, ["net_n9", "out_n10", "dE/dw16", "w1_new", "dE/db1"], "E_total"),
+    ("indexed", 0, ["z_40", "a_41", "dw_7,1", "w0,0+", "db_40"], "L"),
+    ({"preset": "matrix", "net": ["z$l[$j]", "z^{[$l]}_{$j}"]}, 1, ["z4[1]", "A4[2]"], "L"),
+])
+def test_dense_layers_follow_the_notation_and_cells_keep_their_brackets(tmp_path, capsys, notation, base, dense,
+                                                                        loss):
+    changes: dict = {"conventions": {"index_base": base}}
+    if notation is not None:
+        changes["notation"] = notation
+    path = conv_with(tmp_path, **changes)
+    out = tmp_path / "out.json"
+    assert main(["run", str(path), "--format", "json", "-o", str(out)]) == 0
+    entries = json.loads(out.read_text())["entries"]
+    names = {e["name"] for e in entries}
+    first = "1" if base else "0"
+    assert {f"Z1[{first},{first},{first}]", f"P2[{first},{first},{first}]", f"dK1[{first},{first},1,2]"} <= names
+    assert set(dense) <= names, sorted(names - {e["name"] for e in entries if "[" in e["name"] and e["layer"] != 4})
+    total = next(e for e in entries if e["kind"] == "loss" and e["neuron"] is None)
+    assert total["name"] == loss
+    # the names are graded: the dense layer's net inputs from numpy, under the notation's names
+    raw = yaml.safe_load(path.read_text())
+    z = np.array(raw["network"]["layers"][3]["weights"]) @ np.array([1.7, 1, 1.1, 1.1, 0.9, 0.9, 0.8, 0.7]) \
+        + np.array(raw["network"]["layers"][3]["biases"])
+    nets = [e["name"] for e in entries if e["kind"] == "net"]
+    answers = tmp_path / "a.txt"
+    answers.write_text(f"{nets[0]} = {z[0]:.4f}\n{nets[1]} = {z[1] + 1:.4f}\n")
+    assert main(["check", str(path), str(answers)]) == 1
+    report = capsys.readouterr().out
+    assert "Summary: 1 correct, 0 carried, 1 wrong" in report and f"wrong    {nets[1]}" in report.replace("  ", " ", 0)
+
+
+@pytest.mark.parametrize("style", ["chain-rule", "narrative", "matrix", "symbolic"])
+@pytest.mark.parametrize("notation", ["letters", "matrix", "indexed"])
+def test_every_style_renders_a_named_conv_network_and_its_lines_add_up(tmp_path, notation, style):
+    from tests.arithmetic import check_page, page_lines
+    from tracer.render import RenderOptions, render_text
+    log = trace(examples.Problem.from_file(conv_with(tmp_path, notation=notation)))
+    with page_lines() as seen:
+        text = render_text(log, "md", RenderOptions(style=style, max_terms=None)).text
+    failures = check_page(log, seen, f"{notation} {style}")
+    assert not failures, "\n".join(map(str, failures[:10]))
+    if style == "matrix":
+        symbol = {"letters": "W^{[4]}", "matrix": "W^{[4]}", "indexed": "W^{[4]}"}[notation]
+        assert f"{symbol} \\cdot A^{{[3]}}" in text            # the preset's whole-layer symbols
+    render_text(log, "tex", RenderOptions(style=style))
+
+
+def test_a_bad_notation_pattern_is_one_line(tmp_path, capsys):
+    path = conv_with(tmp_path, notation={"preset": "matrix", "nett": "z$l"})
+    assert main(["run", str(path), "--format", "json", "-o", str(tmp_path / "out.json")]) == 2
     err = capsys.readouterr().err
-    if status:
-        assert err.count("\n") == 1 and err.startswith(f"tracer: {path}: notation: found ")
-        assert not (tmp_path / "out.json").exists()
-    else:
-        names = [e["name"] for e in json.loads((tmp_path / "out.json").read_text())["entries"]]
-        assert {"Z1[1,1,1]", "P2[1,1,1]", "dK1[2,1,3,3]", "Z4[1]", "dW4[2,8]"} <= set(names)
+    assert err.count("\n") == 1 and err.startswith(f"tracer: {path}: notation.nett: found unknown pattern key")
+    assert not (tmp_path / "out.json").exists()
 
 
 def test_index_base_zero_names_are_graded(tmp_path, capsys):

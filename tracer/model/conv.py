@@ -19,14 +19,15 @@ row 2, column 3), counting from ``index_base`` (1 unless the problem says 0).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .activations import Activation
 from .layers import Dense
-from .notation import Names
+from .notation import Names, Notation
 
 Rnd = Callable[[np.ndarray], np.ndarray]
 Pair = tuple[int, int]
@@ -278,11 +279,38 @@ class ConvNames:
     kernel weight by its flat index in [filter, channel, row, column].
     """
 
-    def __init__(self, layers: Sequence[Layer], input_shape: Shape, index_base: int = 1) -> None:
+    def __init__(self, layers: Sequence[Layer], input_shape: Shape, index_base: int = 1,
+                 notation: str | Mapping[str, Any] | None = None) -> None:
         self.layers = tuple(layers)
         self.input_shape = input_shape
         self.base = index_base
         self.last = len(self.layers)
+        #: The dense layers' names under a notation preset (and its patterns), when the problem
+        #: names one: a Notation of the dense part (its layer 0 the flattened vector), printing
+        #: layer numbers of the whole stack. None: the bracket names of the module docstring.
+        self.dense: Notation | None = None
+        self.offset = 0
+        if notation is not None:
+            dense = [layer for layer in self.layers if isinstance(layer, Dense)]
+            self.offset = dense[0].index - 1
+            spec = {"preset": notation} if isinstance(notation, str) else dict(notation)
+            overrides = {k: v for k, v in spec.items() if k != "preset"}
+            self.dense = Notation((dense[0].inputs, *(d.size for d in dense)), "per_neuron",
+                                  spec.get("preset") or "letters", overrides, self.offset, index_base)
+
+    def _local(self, l: int) -> int:
+        """A layer of the stack as a layer of the dense part's notation (0: the flattened vector)."""
+        return l - self.offset
+
+    def layer_symbol(self, kind: str, l: int) -> Names:
+        """The whole-layer symbol of a dense layer's kind (matrix style): Z^{(4)}, or the
+        notation's (``Notation.matrix``: Z^{[4]} under the matrix preset); l may be the
+        flatten layer for the dense part's input vector (kind ``out``)."""
+        if self.dense is not None:
+            local = self._local(l)
+            return self.dense.matrix("input" if local == 0 else kind, local)
+        latex, plain = _LAYER_SYMBOLS[kind]
+        return Names(plain.format(l=l), latex.format(l=l))
 
     # --- helpers ---------------------------------------------------------------------
     def map_letter(self, l: int) -> str:
@@ -335,6 +363,8 @@ class ConvNames:
             return Names(f"C{l}", f"C^{{({l})}}")
         if kind == "units":
             return Names(f"n{l}", f"n^{{({l})}}")
+        if self.dense is not None and kind in ("loss", "target", "error"):
+            return self.dense.quantity(kind, self.dense.last, neuron)
         if kind == "loss":
             return Names("E", "E") if neuron is None else self.cell_names("E", None, [neuron - 1])
         if kind == "target":
@@ -371,6 +401,8 @@ class ConvNames:
         raise ValueError(f"unknown kind {kind!r} for layer {l}")
 
     def _dense(self, kind: str, l: int, j: int, i: int | None) -> Names:
+        if self.dense is not None:
+            return self.dense.quantity(kind, self._local(l), j, i if kind in ("weight", "dw", "new_w") else None)
         at = [j - 1] if i is None else [j - 1, i - 1]
         if kind in ("net", "dnet"):
             z = self.cell_names("Z", l, at)
@@ -412,6 +444,22 @@ class ConvNames:
                     kinds[self.quantity("bias", l, j).plain] = "bias"
         return kinds
 
+
+#: The whole-layer symbols of a dense layer's kinds without a notation (LaTeX, plain).
+_LAYER_SYMBOLS: dict[str, tuple[str, str]] = {
+    "net": ("Z^{{({l})}}", "Z{l}"),
+    "out": ("A^{{({l})}}", "A{l}"),
+    "weight": ("W^{{({l})}}", "W{l}"),
+    "bias": ("b^{{({l})}}", "b{l}"),
+    "dout": ("\\frac{{\\partial E}}{{\\partial A^{{({l})}}}}", "dA{l}"),
+    "dact": ("\\frac{{\\partial A^{{({l})}}}}{{\\partial Z^{{({l})}}}}", "dA{l}/dZ{l}"),
+    "dnet": ("\\delta^{{({l})}}", "dZ{l}"),
+    "dw": ("\\frac{{\\partial E}}{{\\partial W^{{({l})}}}}", "dW{l}"),
+    "db": ("\\frac{{\\partial E}}{{\\partial b^{{({l})}}}}", "db{l}"),
+    "new_w": ("{{W^{{({l})}}}}^{{+}}", "W{l}+"),
+    "new_b": ("{{b^{{({l})}}}}^{{+}}", "b{l}+"),
+    "target": ("Y", "Y"),
+}
 
 #: Given sizes of the output-size formula: (plain letter, LaTeX letter) for height and width.
 _SIZE_GIVENS = {

@@ -441,7 +441,8 @@ class ConvView:
     def dense_lines(self, layer: Dense, kinds: Sequence[str], step: int, example: int | None) -> list[Line]:
         """A dense layer's kinds as whole-layer matrix lines (matrix style, ``render/convmatrix.py``)."""
         from .convmatrix import dense_lines
-        return dense_lines(lambda kind: self.entries(kind, step, example, layer.index), layer, kinds, self.max_terms)
+        return dense_lines(lambda kind: self.entries(kind, step, example, layer.index), layer, kinds, self.max_terms,
+                           self.names.layer_symbol)
 
     def kernel_values(self, layer: Conv2D, step: int) -> np.ndarray:
         """The kernel as used at this step, shown (the old values of its updates)."""
@@ -546,8 +547,8 @@ class ConvView:
             elif isinstance(layer, Dense):
                 W = self.problem.kernel(l)
                 shown = np.array([self.problem.rounding.show(float(v)) for v in W.ravel()], dtype=object).reshape(W.shape)
-                out.append(self.grid(f"W^{{({l})}}", shown))
-                out.append(self.grid(f"b^{{({l})}}", np.array([[self.problem.rounding.show(float(v))
+                out.append(self.grid(self.names.layer_symbol("weight", l).latex, shown))
+                out.append(self.grid(self.names.layer_symbol("bias", l).latex, np.array([[self.problem.rounding.show(float(v))
                                                                  for v in self.problem.bias_of(l)]], dtype=object)))
         return out
 
