@@ -297,6 +297,8 @@ class ConvNames:
             overrides = {k: v for k, v in spec.items() if k != "preset"}
             self.dense = Notation((dense[0].inputs, *(d.size for d in dense)), "per_neuron",
                                   spec.get("preset") or "letters", overrides, self.offset, index_base)
+        #: The total loss in LaTeX, as the gradients' ∂E/∂· write it (E_{total} under letters).
+        self.total = "E" if self.dense is None else self.dense.quantity("loss", self.dense.last).latex
 
     def _local(self, l: int) -> int:
         """A layer of the stack as a layer of the dense part's notation (0: the flattened vector)."""
@@ -383,13 +385,13 @@ class ConvNames:
             return self.map_cell(l - 1, (c, p - conv.padding[0], q - conv.padding[1]))
         if kind in ("bias", "db", "new_b"):
             b = self.cell_names("b", l, [neuron - 1])
-            return _derived(kind, b, {"bias": "", "db": "d", "new_b": "+"}[kind])
+            return _derived(self.total, kind, b, {"bias": "", "db": "d", "new_b": "+"}[kind])
         at = self.cell(kind, l, neuron)
         if kind in ("cell_net", "cell_out", "pooled"):
             return self.cell_names({"cell_net": "Z", "cell_out": "A", "pooled": "P"}[kind], l, at)
         if kind == "cell_dout":
             m = self.map_cell(l, at)
-            return Names(f"d{m.plain}", f"\\frac{{\\partial E}}{{\\partial {m.latex}}}")
+            return Names(f"d{m.plain}", f"\\frac{{\\partial {self.total}}}{{\\partial {m.latex}}}")
         if kind == "cell_dact":
             a, z = self.cell_names("A", l, at), self.cell_names("Z", l, at)
             return Names(f"dA{l}/dZ{l}[{self._idx(*at)}]", f"\\frac{{\\partial {a.latex}}}{{\\partial {z.latex}}}")
@@ -397,7 +399,7 @@ class ConvNames:
             return Names(f"dZ{l}[{self._idx(*at)}]", f"\\delta^{{({l})}}_{{{self._idx(*at)}}}")
         if kind in ("kernel", "dk", "new_k"):
             k = self.cell_names("K", l, at)
-            return _derived(kind, k, {"kernel": "", "dk": "d", "new_k": "+"}[kind])
+            return _derived(self.total, kind, k, {"kernel": "", "dk": "d", "new_k": "+"}[kind])
         raise ValueError(f"unknown kind {kind!r} for layer {l}")
 
     def _dense(self, kind: str, l: int, j: int, i: int | None) -> Names:
@@ -409,14 +411,14 @@ class ConvNames:
             return z if kind == "net" else Names(f"dZ{l}[{self._idx(*at)}]", f"\\delta^{{({l})}}_{{{self._idx(*at)}}}")
         if kind in ("out", "dout"):
             a = self.cell_names("A", l, at)
-            return a if kind == "out" else _derived("dw", a, "d")
+            return a if kind == "out" else _derived(self.total, "dw", a, "d")
         if kind == "dact":
             a, z = self.cell_names("A", l, at), self.cell_names("Z", l, at)
             return Names(f"dA{l}/dZ{l}[{self._idx(*at)}]", f"\\frac{{\\partial {a.latex}}}{{\\partial {z.latex}}}")
         if kind in ("weight", "dw", "new_w"):
-            return _derived(kind, self.cell_names("W", l, at), {"weight": "", "dw": "d", "new_w": "+"}[kind])
+            return _derived(self.total, kind, self.cell_names("W", l, at), {"weight": "", "dw": "d", "new_w": "+"}[kind])
         if kind in ("bias", "db", "new_b"):
-            return _derived(kind, self.cell_names("b", l, at[:1]), {"bias": "", "db": "d", "new_b": "+"}[kind])
+            return _derived(self.total, kind, self.cell_names("b", l, at[:1]), {"bias": "", "db": "d", "new_b": "+"}[kind])
         raise ValueError(f"unknown kind {kind!r} for dense layer {l}")
 
     def data_kinds(self) -> dict[str, str]:
@@ -470,10 +472,11 @@ _SIZE_GIVENS = {
 }
 
 
-def _derived(kind: str, base: Names, how: str) -> Names:
-    """A parameter's gradient (``d``: dK1[..], ∂E/∂K) or new value (``+``: K1[..]+)."""
+def _derived(total: str, kind: str, base: Names, how: str) -> Names:
+    """A parameter's gradient (``d``: dK1[..], ∂E/∂K, ``total`` the loss's LaTeX) or new value
+    (``+``: K1[..]+)."""
     if how == "d":
-        return Names(f"d{base.plain}", f"\\frac{{\\partial E}}{{\\partial {base.latex}}}")
+        return Names(f"d{base.plain}", f"\\frac{{\\partial {total}}}{{\\partial {base.latex}}}")
     if how == "+":
         return Names(f"{base.plain}+", f"{{{base.latex}}}^{{+}}")
     return base

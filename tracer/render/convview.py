@@ -377,7 +377,7 @@ class ConvView:
         letter = "P" if isinstance(layer, Pool) else "A"
         douts = self.entries("cell_dout", step, example, l)
         shape = layer.out_shape
-        grids = [self.grid("\\frac{\\partial E}{\\partial " + self.slot(letter, l, [c]) + "}", g)
+        grids = [self.grid(f"\\frac{{\\partial {self.names.total}}}{{\\partial " + self.slot(letter, l, [c]) + "}", g)
                  for c, g in enumerate(self.shown_map(douts, shape))]
         if isinstance(above, Flatten):
             lead = (f"Layer {l + 1} flattened this map, so the gradient of each of its cells is the gradient of the "
@@ -406,7 +406,8 @@ class ConvView:
         view.grads = [self.eq(e) for e in dks]
         kshape = layer.kernel_shape
         gk = self.shown_map(dks, kshape)
-        view.grad_maps = [self.grid("\\frac{\\partial E}{\\partial " + self.slot("K", l, [f, c]) + "}", gk[f, c])
+        total = self.names.total
+        view.grad_maps = [self.grid(f"\\frac{{\\partial {total}}}{{\\partial " + self.slot("K", l, [f, c]) + "}", gk[f, c])
                           for f in range(kshape[0]) for c in range(kshape[1])]
         view.bias_grads = self.eqs("db", step, example, l)
         return view
