@@ -378,3 +378,11 @@ def test_index_base_zero_names_are_graded(tmp_path, capsys):
     assert main(["check", str(path), str(answers)]) == 1
     out = capsys.readouterr().out
     assert "Summary: 2 correct, 0 carried, 1 wrong" in out
+
+
+def test_patterns_that_would_name_a_dense_quantity_like_a_conv_bias_are_refused(tmp_path, capsys):
+    path = conv_with(tmp_path, notation={"preset": "matrix", "bias": ["b1[$j]", "b_{$j}"]})
+    assert main(["run", str(path), "--format", "json", "-o", str(tmp_path / "out.json")]) == 2
+    assert capsys.readouterr().err == (
+        f"tracer: {path}: notation: found that the patterns name a dense-layer quantity 'b1[1]', the name of a map "
+        "cell, kernel weight or conv bias too; expected patterns whose names differ from the bracket names\n")

@@ -421,6 +421,43 @@ class ConvNames:
             return _derived(self.total, kind, self.cell_names("b", l, at[:1]), {"bias": "", "db": "d", "new_b": "+"}[kind])
         raise ValueError(f"unknown kind {kind!r} for dense layer {l}")
 
+    def clash(self) -> str | None:
+        """A dense-layer name the notation's patterns give that is also a map's, a kernel's or
+        a conv bias's bracket name (``bias: 'b1[$j]'`` against conv layer 1's ``b1[1]``), or None."""
+        if self.dense is None:
+            return None
+        mine: set[str] = set()
+        for layer in self.layers:
+            l = layer.index
+            if isinstance(layer, Dense):
+                continue
+            shape = map_shape(self.layers, self.input_shape, l)
+            cells = int(np.prod(shape)) if shape is not None else 0
+            kinds: tuple[str, ...] = ("out",)
+            if isinstance(layer, Conv2D):
+                kinds = ("cell_net", "cell_out", "cell_dout", "cell_dact", "cell_dnet")
+                for flat in range(1, int(np.prod(layer.kernel_shape)) + 1):
+                    mine.update(self.quantity(k, l, flat).plain for k in ("kernel", "dk", "new_k"))
+                for f in range(1, layer.filters + 1):
+                    mine.update(self.quantity(k, l, f).plain for k in ("bias", "db", "new_b"))
+            elif isinstance(layer, Pool):
+                kinds = ("pooled", "cell_dout")
+            for flat in range(1, cells + 1):
+                mine.update(self.quantity(k, l, flat).plain for k in kinds)
+        mine.update(self.quantity("input", 0, flat).plain for flat in range(1, int(np.prod(self.input_shape)) + 1))
+        for layer in self.layers:
+            if isinstance(layer, Dense):
+                l = layer.index
+                for j in range(1, layer.size + 1):
+                    names = [self.quantity(k, l, j).plain for k in ("net", "out", "dout", "dact", "dnet",
+                                                                    "bias", "db", "new_b")]
+                    names += [self.quantity(k, l, j, i).plain for i in range(1, layer.inputs + 1)
+                              for k in ("weight", "dw", "new_w")]
+                    hit = next((n for n in names if n in mine), None)
+                    if hit is not None:
+                        return hit
+        return None
+
     def data_kinds(self) -> dict[str, str]:
         """The kind of each given-data name (X[1,1,1] -> input, K1[1,1,1,1] -> weight): the
         checker's graph links a parameter of step 2 to its update at step 1 by it."""

@@ -212,6 +212,12 @@ def parse_conv(raw: Mapping, r: Reader) -> ConvProblem:
     flat = next(x for x in stack if isinstance(x, Dense)).inputs
     notation = (_notation(top["notation"], (flat, *dense_sizes), "per_neuron", r.at("notation"))
                 if "notation" in top else None)
+    if isinstance(notation, Mapping) and set(notation) != {"preset"}:     # patterns: may they clash?
+        clash = ConvNames(tuple(stack), shape, conventions[1], notation).clash()
+        if clash is not None:
+            raise r.at("notation").fail(f"found that the patterns name a dense-layer quantity {clash!r}, the name of "
+                                        "a map cell, kernel weight or conv bias too; expected patterns whose names "
+                                        "differ from the bracket names")
     loss_name = r.at("loss").choice(top.get("loss", DEFAULT_LOSS.name), LOSSES)
     training = _training(top["training"], r.at("training"))
     data = _data(top["data"], shape, top_layer.size, r.at("data"))
