@@ -291,17 +291,6 @@ def test_check_requires_the_ask_and_carries_through_paths(tmp_path: Path) -> Non
         "df/dy"]
 
 
-def test_export_refuses_an_expression_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "circuit.yaml"
-    path.write_text(VARIANTS, encoding="utf-8")
-    out = tmp_path / "quiz.xml"
-    status, stdout, err = run(["export", str(path), "--to", "moodle", "--count", "2", "-o", str(out)], capsys)
-    assert (status, stdout) == (2, "")
-    assert err == (f"tracer: {path}: found an expression problem; expected a network problem (exports to Moodle, "
-                   "Canvas and PrairieLearn are of networks; tracer variants writes an expression's variants)\n")
-    assert not out.exists()
-
-
 def test_answers_naming_their_variant_are_checked_against_it(tmp_path: Path,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     from tracer.sheets.export.codes import encode

@@ -27,6 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..errors import ProblemError
+from ..model.graph_problem import GraphProblem, is_expression_file
 from ..model.problem import Problem
 from .answers import Answer, AnswerSet, load_answers
 from .compare import Tolerance, agreement
@@ -87,7 +88,7 @@ def read_codes(folder: Path) -> dict[str, Path]:
 class KeyedChecker(Checker):
     """A variant traced from its saved problem.yaml; its saved answer key counts as right too."""
 
-    def __init__(self, problem: Problem, key: AnswerSet, basis: str) -> None:
+    def __init__(self, problem: Problem | GraphProblem, key: AnswerSet, basis: str) -> None:
         super().__init__(problem)
         self.basis = basis
         self.keys: dict[int, Decimal] = {}
@@ -117,7 +118,7 @@ def saved_checker(folders: list[Path], explicit: bool, code: str, title: str,
     folder's codes.csv), or None when none does. A discovered folder whose variant has another
     title belongs to another problem and is passed over; a folder given with --keys must match.
     """
-    found: list[tuple[Path, Problem, str]] = []
+    found: list[tuple[Path, Problem | GraphProblem, str]] = []
     for folder in folders:
         if folder not in codes:
             codes[folder] = read_codes(folder)
@@ -125,7 +126,8 @@ def saved_checker(folders: list[Path], explicit: bool, code: str, title: str,
         if sub is None:
             continue
         problem_file = sub / "problem.yaml"
-        problem = Problem.from_file(problem_file)
+        problem = (GraphProblem.from_file(problem_file) if is_expression_file(problem_file)   # an expression's
+                   else Problem.from_file(problem_file))                                      # or a network's
         if problem.title != title:
             if explicit:
                 raise ProblemError(f"{problem_file}: title: found {problem.title!r}; expected {title!r} (the "

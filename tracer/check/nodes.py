@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..engine.convtrace import CONV_KINDS
 from ..engine.graph import KINDS as CIRCUIT_KINDS
 from ..engine.graph import GraphLog
 from ..engine.log import KINDS, Entry, TraceLog
 from ..engine.ops import Operand
 from ..engine.rules import rate_names
+from ..model.conv_problem import ConvProblem
 
 #: Kinds whose values are derivatives of the loss: their sign depends on the convention.
 GRADIENT_KINDS = frozenset({"dout", "dnet", "dw", "db", "grad", "cell_dout", "cell_dnet", "dk"})
@@ -56,8 +58,10 @@ class Graph:
 
     def __init__(self, log: TraceLog | GraphLog) -> None:
         self.log = log
-        #: The kinds of quantity this log holds (``--require dw``, ``ask: [grad]``).
-        self.kinds: tuple[str, ...] = CIRCUIT_KINDS if isinstance(log, GraphLog) else KINDS
+        #: The kinds of quantity this log holds (``--require dw``, ``ask: [grad]``); a
+        #: convolutional network's add its map and kernel kinds (``--require dk``).
+        self.kinds: tuple[str, ...] = (CIRCUIT_KINDS if isinstance(log, GraphLog) else KINDS + CONV_KINDS
+                                       if isinstance(log.problem, ConvProblem) else KINDS)
         self.nodes: list[Node] = []
         self.by_entry: dict[int, int] = {}
         self._data: dict[tuple[str, int, int | None], int] = {}

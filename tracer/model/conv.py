@@ -19,19 +19,30 @@ row 2, column 3), counting from ``index_base`` (1 unless the problem says 0).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .activations import Activation
 from .layers import Dense
-from .notation import Names
+from .notation import Names, Notation
 
 Rnd = Callable[[np.ndarray], np.ndarray]
 Pair = tuple[int, int]
 Shape = tuple[int, int, int]   # channels, height, width
 CONVENTIONS = ("cross_correlation", "convolution")
+
+
+#: Relative distance below which two values of a max-pool window tie (float noise, not a difference).
+TIE = 1e-9
+
+
+def tied(values: Sequence[float]) -> list[int]:
+    """The positions of a window's values that tie with its maximum (``TIE``), in order."""
+    top = max(values)
+    return [k for k, v in enumerate(values) if v >= top - TIE * max(1.0, abs(top))]
 
 
 def out_size(size: int, kernel: int, padding: int, stride: int) -> int:
@@ -184,8 +195,11 @@ class Pool:
         c, oh, ow = self.out_shape
         win = windows(x, self.size, self.stride, (oh, ow)).reshape(c, oh, ow, -1)
         if self.mode == "max":
-            winner = win.argmax(axis=-1)   # numpy's argmax returns the first maximum, as PyTorch routes
-            return rnd(win.max(axis=-1)), winner
+            top = win.max(axis=-1, keepdims=True)
+            # the first maximum in row-major order, as PyTorch routes; values that differ from the
+            # maximum by float noise alone (0.7 summed as 0.7000000000000001) tie with it, as on paper
+            winner = (win >= top - TIE * np.maximum(1.0, np.abs(top))).argmax(axis=-1)
+            return rnd(top[..., 0]), winner
         return rnd(win.sum(axis=-1) / self.window_cells), np.full((c, oh, ow), -1)
 
     def backward(self, dout: np.ndarray, winner: np.ndarray, rnd: Rnd) -> np.ndarray:
@@ -265,11 +279,40 @@ class ConvNames:
     kernel weight by its flat index in [filter, channel, row, column].
     """
 
-    def __init__(self, layers: Sequence[Layer], input_shape: Shape, index_base: int = 1) -> None:
+    def __init__(self, layers: Sequence[Layer], input_shape: Shape, index_base: int = 1,
+                 notation: str | Mapping[str, Any] | None = None) -> None:
         self.layers = tuple(layers)
         self.input_shape = input_shape
         self.base = index_base
         self.last = len(self.layers)
+        #: The dense layers' names under a notation preset (and its patterns), when the problem
+        #: names one: a Notation of the dense part (its layer 0 the flattened vector), printing
+        #: layer numbers of the whole stack. None: the bracket names of the module docstring.
+        self.dense: Notation | None = None
+        self.offset = 0
+        if notation is not None:
+            dense = [layer for layer in self.layers if isinstance(layer, Dense)]
+            self.offset = dense[0].index - 1
+            spec = {"preset": notation} if isinstance(notation, str) else dict(notation)
+            overrides = {k: v for k, v in spec.items() if k != "preset"}
+            self.dense = Notation((dense[0].inputs, *(d.size for d in dense)), "per_neuron",
+                                  spec.get("preset") or "letters", overrides, self.offset, index_base)
+        #: The total loss in LaTeX, as the gradients' ∂E/∂· write it (E_{total} under letters).
+        self.total = "E" if self.dense is None else self.dense.quantity("loss", self.dense.last).latex
+
+    def _local(self, l: int) -> int:
+        """A layer of the stack as a layer of the dense part's notation (0: the flattened vector)."""
+        return l - self.offset
+
+    def layer_symbol(self, kind: str, l: int) -> Names:
+        """The whole-layer symbol of a dense layer's kind (matrix style): Z^{(4)}, or the
+        notation's (``Notation.matrix``: Z^{[4]} under the matrix preset); l may be the
+        flatten layer for the dense part's input vector (kind ``out``)."""
+        if self.dense is not None:
+            local = self._local(l)
+            return self.dense.matrix("input" if local == 0 else kind, local)
+        latex, plain = _LAYER_SYMBOLS[kind]
+        return Names(plain.format(l=l), latex.format(l=l))
 
     # --- helpers ---------------------------------------------------------------------
     def map_letter(self, l: int) -> str:
@@ -322,6 +365,8 @@ class ConvNames:
             return Names(f"C{l}", f"C^{{({l})}}")
         if kind == "units":
             return Names(f"n{l}", f"n^{{({l})}}")
+        if self.dense is not None and kind in ("loss", "target", "error"):
+            return self.dense.quantity(kind, self.dense.last, neuron)
         if kind == "loss":
             return Names("E", "E") if neuron is None else self.cell_names("E", None, [neuron - 1])
         if kind == "target":
@@ -340,13 +385,13 @@ class ConvNames:
             return self.map_cell(l - 1, (c, p - conv.padding[0], q - conv.padding[1]))
         if kind in ("bias", "db", "new_b"):
             b = self.cell_names("b", l, [neuron - 1])
-            return _derived(kind, b, {"bias": "", "db": "d", "new_b": "+"}[kind])
+            return _derived(self.total, kind, b, {"bias": "", "db": "d", "new_b": "+"}[kind])
         at = self.cell(kind, l, neuron)
         if kind in ("cell_net", "cell_out", "pooled"):
             return self.cell_names({"cell_net": "Z", "cell_out": "A", "pooled": "P"}[kind], l, at)
         if kind == "cell_dout":
             m = self.map_cell(l, at)
-            return Names(f"d{m.plain}", f"\\frac{{\\partial E}}{{\\partial {m.latex}}}")
+            return Names(f"d{m.plain}", f"\\frac{{\\partial {self.total}}}{{\\partial {m.latex}}}")
         if kind == "cell_dact":
             a, z = self.cell_names("A", l, at), self.cell_names("Z", l, at)
             return Names(f"dA{l}/dZ{l}[{self._idx(*at)}]", f"\\frac{{\\partial {a.latex}}}{{\\partial {z.latex}}}")
@@ -354,25 +399,64 @@ class ConvNames:
             return Names(f"dZ{l}[{self._idx(*at)}]", f"\\delta^{{({l})}}_{{{self._idx(*at)}}}")
         if kind in ("kernel", "dk", "new_k"):
             k = self.cell_names("K", l, at)
-            return _derived(kind, k, {"kernel": "", "dk": "d", "new_k": "+"}[kind])
+            return _derived(self.total, kind, k, {"kernel": "", "dk": "d", "new_k": "+"}[kind])
         raise ValueError(f"unknown kind {kind!r} for layer {l}")
 
     def _dense(self, kind: str, l: int, j: int, i: int | None) -> Names:
+        if self.dense is not None:
+            return self.dense.quantity(kind, self._local(l), j, i if kind in ("weight", "dw", "new_w") else None)
         at = [j - 1] if i is None else [j - 1, i - 1]
         if kind in ("net", "dnet"):
             z = self.cell_names("Z", l, at)
             return z if kind == "net" else Names(f"dZ{l}[{self._idx(*at)}]", f"\\delta^{{({l})}}_{{{self._idx(*at)}}}")
         if kind in ("out", "dout"):
             a = self.cell_names("A", l, at)
-            return a if kind == "out" else _derived("dw", a, "d")
+            return a if kind == "out" else _derived(self.total, "dw", a, "d")
         if kind == "dact":
             a, z = self.cell_names("A", l, at), self.cell_names("Z", l, at)
             return Names(f"dA{l}/dZ{l}[{self._idx(*at)}]", f"\\frac{{\\partial {a.latex}}}{{\\partial {z.latex}}}")
         if kind in ("weight", "dw", "new_w"):
-            return _derived(kind, self.cell_names("W", l, at), {"weight": "", "dw": "d", "new_w": "+"}[kind])
+            return _derived(self.total, kind, self.cell_names("W", l, at), {"weight": "", "dw": "d", "new_w": "+"}[kind])
         if kind in ("bias", "db", "new_b"):
-            return _derived(kind, self.cell_names("b", l, at[:1]), {"bias": "", "db": "d", "new_b": "+"}[kind])
+            return _derived(self.total, kind, self.cell_names("b", l, at[:1]), {"bias": "", "db": "d", "new_b": "+"}[kind])
         raise ValueError(f"unknown kind {kind!r} for dense layer {l}")
+
+    def clash(self) -> str | None:
+        """A dense-layer name the notation's patterns give that is also a map's, a kernel's or
+        a conv bias's bracket name (``bias: 'b1[$j]'`` against conv layer 1's ``b1[1]``), or None."""
+        if self.dense is None:
+            return None
+        mine: set[str] = set()
+        for layer in self.layers:
+            l = layer.index
+            if isinstance(layer, Dense):
+                continue
+            shape = map_shape(self.layers, self.input_shape, l)
+            cells = int(np.prod(shape)) if shape is not None else 0
+            kinds: tuple[str, ...] = ("out",)
+            if isinstance(layer, Conv2D):
+                kinds = ("cell_net", "cell_out", "cell_dout", "cell_dact", "cell_dnet")
+                for flat in range(1, int(np.prod(layer.kernel_shape)) + 1):
+                    mine.update(self.quantity(k, l, flat).plain for k in ("kernel", "dk", "new_k"))
+                for f in range(1, layer.filters + 1):
+                    mine.update(self.quantity(k, l, f).plain for k in ("bias", "db", "new_b"))
+            elif isinstance(layer, Pool):
+                kinds = ("pooled", "cell_dout")
+            for flat in range(1, cells + 1):
+                mine.update(self.quantity(k, l, flat).plain for k in kinds)
+        mine.update(self.quantity("input", 0, flat).plain for flat in range(1, int(np.prod(self.input_shape)) + 1))
+        for layer in self.layers:
+            if isinstance(layer, Dense):
+                l = layer.index
+                for j in range(1, layer.size + 1):
+                    names = [self.quantity(k, l, j).plain for k in ("net", "out", "dout", "dact", "dnet",
+                                                                    "bias", "db", "new_b")]
+                    names += [self.quantity(k, l, j, i).plain for i in range(1, layer.inputs + 1)
+                              for k in ("weight", "dw", "new_w")]
+                    hit = next((n for n in names if n in mine), None)
+                    if hit is not None:
+                        return hit
+        return None
 
     def data_kinds(self) -> dict[str, str]:
         """The kind of each given-data name (X[1,1,1] -> input, K1[1,1,1,1] -> weight): the
@@ -400,6 +484,22 @@ class ConvNames:
         return kinds
 
 
+#: The whole-layer symbols of a dense layer's kinds without a notation (LaTeX, plain).
+_LAYER_SYMBOLS: dict[str, tuple[str, str]] = {
+    "net": ("Z^{{({l})}}", "Z{l}"),
+    "out": ("A^{{({l})}}", "A{l}"),
+    "weight": ("W^{{({l})}}", "W{l}"),
+    "bias": ("b^{{({l})}}", "b{l}"),
+    "dout": ("\\frac{{\\partial E}}{{\\partial A^{{({l})}}}}", "dA{l}"),
+    "dact": ("\\frac{{\\partial A^{{({l})}}}}{{\\partial Z^{{({l})}}}}", "dA{l}/dZ{l}"),
+    "dnet": ("\\delta^{{({l})}}", "dZ{l}"),
+    "dw": ("\\frac{{\\partial E}}{{\\partial W^{{({l})}}}}", "dW{l}"),
+    "db": ("\\frac{{\\partial E}}{{\\partial b^{{({l})}}}}", "db{l}"),
+    "new_w": ("{{W^{{({l})}}}}^{{+}}", "W{l}+"),
+    "new_b": ("{{b^{{({l})}}}}^{{+}}", "b{l}+"),
+    "target": ("Y", "Y"),
+}
+
 #: Given sizes of the output-size formula: (plain letter, LaTeX letter) for height and width.
 _SIZE_GIVENS = {
     "out_size": (("Hout", "H"), ("Wout", "W")),
@@ -409,10 +509,11 @@ _SIZE_GIVENS = {
 }
 
 
-def _derived(kind: str, base: Names, how: str) -> Names:
-    """A parameter's gradient (``d``: dK1[..], ∂E/∂K) or new value (``+``: K1[..]+)."""
+def _derived(total: str, kind: str, base: Names, how: str) -> Names:
+    """A parameter's gradient (``d``: dK1[..], ∂E/∂K, ``total`` the loss's LaTeX) or new value
+    (``+``: K1[..]+)."""
     if how == "d":
-        return Names(f"d{base.plain}", f"\\frac{{\\partial E}}{{\\partial {base.latex}}}")
+        return Names(f"d{base.plain}", f"\\frac{{\\partial {total}}}{{\\partial {base.latex}}}")
     if how == "+":
         return Names(f"{base.plain}+", f"{{{base.latex}}}^{{+}}")
     return base

@@ -10,6 +10,7 @@
         - {type: dense, units: 2, activation: softmax, weights: [...], biases: [...]}
       init: {distribution: uniform, low: -0.5, high: 0.5, seed: 1}   # instead of weights
     conventions: {convolution: cross_correlation, index_base: 1}
+    notation: letters                      # optional: the dense layers named by a preset
     data: [{input: [[[...], ...]], target: [...]}]   # inputs [channel][row][column]
 
 ``Problem.from_dict`` hands a file whose network has an ``input`` (or whose layers are
@@ -50,6 +51,7 @@ from .problem import (
     _activation,
     _ask,
     _check_combination,
+    _notation,
     _rounding,
     _show_steps,
     _tolerance,
@@ -58,7 +60,7 @@ from .problem import (
 )
 from .schema import Reader, one_of, short
 
-TOP_FIELDS = ("title", "network", "loss", "training", "data", "show_steps", "rounding", "ask",
+TOP_FIELDS = ("title", "network", "loss", "training", "data", "show_steps", "rounding", "ask", "notation",
               "description", "style", "tolerance", "conventions", "variants")
 NETWORK_FIELDS = ("input", "layers", "init")
 LAYER_TYPES = ("conv", "maxpool", "avgpool", "flatten", "dense")
@@ -85,10 +87,13 @@ class ConvProblem(Problem):
     parameters: tuple[Params | None, ...] = ()   # per layer: (weights, biases), None for pool/flatten
     convolution: str = "cross_correlation"
     index_base: int = 1
+    #: ``notation:`` as the file gives it (a preset, or a preset and patterns), naming the
+    #: dense layers; None: every name is a bracket name (``ConvNames``).
+    dense_notation: str | Mapping[str, str] | None = None
 
     @property
     def names(self) -> ConvNames:
-        return ConvNames(self.stack, self.input_shape, self.index_base)
+        return ConvNames(self.stack, self.input_shape, self.index_base, self.dense_notation)
 
     def kernel(self, l: int) -> np.ndarray:
         params = self.parameters[l - 1]
@@ -137,6 +142,9 @@ class ConvProblem(Problem):
         if self.description:
             out["description"] = self.description
         c, h, w = self.input_shape
+        if self.dense_notation is not None:
+            out["notation"] = (self.dense_notation if isinstance(self.dense_notation, str)
+                               else dict(self.dense_notation))
         out |= {
             "network": {"input": {"shape": [c, h, w]}, "layers": layers},
             "conventions": {"convolution": self.convolution, "index_base": self.index_base},
@@ -175,9 +183,6 @@ def is_conv(raw: Any) -> bool:
 
 # --- parsing --------------------------------------------------------------------------
 def parse_conv(raw: Mapping, r: Reader) -> ConvProblem:
-    if isinstance(raw, Mapping) and "notation" in raw:
-        raise r.at("notation").fail("found notation on a convolutional network; expected none (a convolutional "
-                                    "network's names are fixed bracket names, see the README)")
     top = r.mapping(raw, TOP_FIELDS, what="a problem: a mapping with network, training and data",
                     required={"network": "a mapping with input and layers",
                               "training": "a mapping with learning_rate (and epochs, batch_size)",
@@ -203,6 +208,16 @@ def parse_conv(raw: Mapping, r: Reader) -> ConvProblem:
             f"found a {layer_type(top_layer)} layer last; expected a dense layer last (the loss compares "
             "its outputs with the targets)")
     params = _parameters(net, specs, stack, rn)
+    dense_sizes = tuple(x.size for x in stack if isinstance(x, Dense))
+    flat = next(x for x in stack if isinstance(x, Dense)).inputs
+    notation = (_notation(top["notation"], (flat, *dense_sizes), "per_neuron", r.at("notation"))
+                if "notation" in top else None)
+    if isinstance(notation, Mapping) and set(notation) != {"preset"}:     # patterns: may they clash?
+        clash = ConvNames(tuple(stack), shape, conventions[1], notation).clash()
+        if clash is not None:
+            raise r.at("notation").fail(f"found that the patterns name a dense-layer quantity {clash!r}, the name of "
+                                        "a map cell, kernel weight or conv bias too; expected patterns whose names "
+                                        "differ from the bracket names")
     loss_name = r.at("loss").choice(top.get("loss", DEFAULT_LOSS.name), LOSSES)
     training = _training(top["training"], r.at("training"))
     data = _data(top["data"], shape, top_layer.size, r.at("data"))
@@ -227,7 +242,7 @@ def parse_conv(raw: Mapping, r: Reader) -> ConvProblem:
         style=r.at("style").choice(top["style"], STYLES) if "style" in top else None,
         variants=_variants(top["variants"], "per_neuron", r.at("variants")) if "variants" in top else None,
         source=r.source, input_shape=shape, stack=tuple(stack), parameters=params,
-        convolution=conventions[0], index_base=conventions[1],
+        convolution=conventions[0], index_base=conventions[1], dense_notation=notation,
     )
 
 

@@ -148,9 +148,16 @@ class Notation:
     ~24,000 weights of a 784-30-10 network costs one str.format per name."""
 
     def __init__(self, layers: Sequence[int], bias_mode: str = "per_neuron",
-                 preset: str = "letters", overrides: Mapping[str, Any] | None = None) -> None:
-        """Resolve and check the pattern table; fail here, not mid-solution."""
+                 preset: str = "letters", overrides: Mapping[str, Any] | None = None,
+                 layer_offset: int = 0, index_base: int = 1) -> None:
+        """Resolve and check the pattern table; fail here, not mid-solution.
+
+        ``layer_offset`` is added to every layer number a name prints ($l): the dense layers
+        of a convolutional network are named as layers of the whole stack (Z4[1] after a
+        conv, a pool and a flatten layer). ``index_base`` 0 prints every neuron, weight and
+        bias number one lower (w0, Z4[0])."""
         self.layers = tuple(int(n) for n in layers)
+        self.offset, self.shift = int(layer_offset), 1 - int(index_base)
         if len(self.layers) < 2 or min(self.layers) < 1:
             raise ValueError(f"layers must be 2+ positive neuron counts, not {tuple(layers)!r}")
         if bias_mode not in BIAS_MODES:
@@ -167,7 +174,7 @@ class Notation:
         self.last = last = len(n) - 1
         self._first = [sum(n[:l]) for l in range(last + 1)]       # neurons before layer l
         self._woff = [sum(n[m] * n[m - 1] for m in range(1, l)) for l in range(last + 1)]
-        self._sep = "," if max(last, *n) >= 10 else ""
+        self._sep = "," if max(last + self.offset, *n) >= 10 else ""
         self._gsep = "," if sum(n) >= 10 else ""
         role = ["input"] + ["deep" if last > 2 else "hidden"] * (last - 1) + ["output"]
         self._lchain = [(r, "hidden", "") if r == "deep" else (r, "") for r in role]
@@ -396,14 +403,15 @@ class Notation:
         n, first, woff = self.layers, self._first[l], self._woff[l]
         prev = n[l - 1] if l else 0
         if ref in ("l", "sep", "gsep") or (ref == "b" and self.bias_mode == "per_layer"):
-            return {"sep": self._sep, "gsep": self._gsep}.get(ref, str(l))
+            return {"sep": self._sep, "gsep": self._gsep}.get(ref, str(l + self.offset))
+        first -= self.shift         # index_base 0: every number below one lower
         index: dict[str, Getter] = {
-            "j": lambda j, i: j, "i": lambda j, i: i,
+            "j": lambda j, i: j - self.shift, "i": lambda j, i: i - self.shift,
             "g": lambda j, i: first + j, "gi": lambda j, i: first - prev + i,
             "b": lambda j, i: first - n[0] + j,
-            "wr": lambda j, i: woff + (j - 1) * prev + i,
-            "ws": lambda j, i: woff + (i - 1) * n[l] + j,
-            "wl": lambda j, i: (j - 1) * prev + i}
+            "wr": lambda j, i: woff - self.shift + (j - 1) * prev + i,
+            "ws": lambda j, i: woff - self.shift + (i - 1) * n[l] + j,
+            "wl": lambda j, i: (j - 1) * prev + i - self.shift}
         if ref in index:
             return index[ref]
         if ref == "src":

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import numpy as np
@@ -23,13 +23,17 @@ from ..formula.latex import latex
 from ..formula.names import name_width
 from ..formula.tree import Matrix, Node, Number, Symbol
 from ..formula.width import EQUALS, width
-from ..model.conv import Conv2D, ConvNames, Flatten, Pool, layer_type
+from ..model.conv import Conv2D, ConvNames, Flatten, Pool, layer_type, tied
 from ..model.conv_problem import ConvProblem
 from ..model.layers import Dense
 from ..model.problem import STYLES
 from . import Rendered, RenderOptions, environment, tidy
+from .convwords import conv_what
 from .printers import LINE_WIDTH, PRINTERS, Printer
-from .view import Eq
+from .view import Eq, Line
+
+if TYPE_CHECKING:
+    from ..sheets.exercise import Exercise
 
 DEFAULT_STYLE = "chain-rule"
 #: Feature maps larger than this (rows or columns) are drawn without their numbers.
@@ -90,6 +94,7 @@ class ConvView:
         self.names: ConvNames = problem.names
         self.stack = problem.stack
         self._by: dict[tuple, Entry] = {}
+        self._exercise: Exercise | None = None
         self._lists: dict[tuple, list[Entry]] = {}
         for e in log.entries:
             self._by[(e.kind, e.step, e.example, e.layer, e.neuron, e.source)] = e
@@ -225,7 +230,7 @@ class ConvView:
         matrix = Matrix(tuple(tuple(Symbol(f"\\boxed{{{cells[i, j]}}}", str(cells[i, j])) if (i, j) in marks
                                     else Number(str(cells[i, j])) for j in range(cols)) for i in range(rows)))
         body = f"{title} = {latex(matrix)}"
-        if name_width(title) + EQUALS + width(matrix) <= LINE_WIDTH:
+        if self.p.extension != "tex" or name_width(title) + EQUALS + width(matrix) <= LINE_WIDTH:
             return Grid(title, self.p.display(body), note)
         # wider than the line (a 10-column map of 4-digit numbers): scaled to the line's width
         return Grid(title, f"\\begin{{center}}\n\\resizebox{{\\linewidth}}{{!}}{{$\\displaystyle {body}$}}\n\\end{{center}}",
@@ -314,16 +319,14 @@ class ConvView:
             window = layer.window(*at)
             if layer.mode != "max":
                 continue
-            values = [o.value for o in e.operands]
-            top = max(values)
-            first = values.index(top)
-            c, p, q = window[first]
+            ties = tied([o.value for o in e.operands])
+            c, p, q = window[ties[0]]
             winners.setdefault(c, set()).add((p, q))
-            tied = [o for o, v in zip(e.operands, values) if v == top]
-            if len(tied) > 1:
-                notes.append(f"{self.p.inline(e.latex)} is a tie: {', '.join(self.p.inline(o.latex) for o in tied)} all "
-                             f"hold the maximum {self.p.inline(tied[0].shown)}. The gradient goes to the first in "
-                             f"row-major order, {self.p.inline(tied[0].latex)} (PyTorch's rule), the others get 0.")
+            if len(ties) > 1:
+                tied_cells = [e.operands[k] for k in ties]
+                notes.append(f"{self.p.inline(e.latex)} is a tie: {', '.join(self.p.inline(o.latex) for o in tied_cells)} "
+                             f"all hold the maximum {self.p.inline(tied_cells[0].shown)}. The gradient goes to the first "
+                             f"in row-major order, {self.p.inline(tied_cells[0].latex)} (PyTorch's rule), the others get 0.")
         inputs = self.input_grids(layer, step, example, winners)
         pooled = self.shown_map(cells, layer.out_shape)
         maps = [self.grid(self.slot("P", l, [c]), pooled[c]) for c in range(layer.out_shape[0])]
@@ -374,7 +377,7 @@ class ConvView:
         letter = "P" if isinstance(layer, Pool) else "A"
         douts = self.entries("cell_dout", step, example, l)
         shape = layer.out_shape
-        grids = [self.grid("\\frac{\\partial E}{\\partial " + self.slot(letter, l, [c]) + "}", g)
+        grids = [self.grid(f"\\frac{{\\partial {self.names.total}}}{{\\partial " + self.slot(letter, l, [c]) + "}", g)
                  for c, g in enumerate(self.shown_map(douts, shape))]
         if isinstance(above, Flatten):
             lead = (f"Layer {l + 1} flattened this map, so the gradient of each of its cells is the gradient of the "
@@ -403,7 +406,8 @@ class ConvView:
         view.grads = [self.eq(e) for e in dks]
         kshape = layer.kernel_shape
         gk = self.shown_map(dks, kshape)
-        view.grad_maps = [self.grid("\\frac{\\partial E}{\\partial " + self.slot("K", l, [f, c]) + "}", gk[f, c])
+        total = self.names.total
+        view.grad_maps = [self.grid(f"\\frac{{\\partial {total}}}{{\\partial " + self.slot("K", l, [f, c]) + "}", gk[f, c])
                           for f in range(kshape[0]) for c in range(kshape[1])]
         view.bias_grads = self.eqs("db", step, example, l)
         return view
@@ -434,6 +438,12 @@ class ConvView:
             elif isinstance(layer, Dense):
                 out.append((layer, self.eqs("new_w", step, k, l), self.eqs("new_b", step, k, l), []))
         return out
+
+    def dense_lines(self, layer: Dense, kinds: Sequence[str], step: int, example: int | None) -> list[Line]:
+        """A dense layer's kinds as whole-layer matrix lines (matrix style, ``render/convmatrix.py``)."""
+        from .convmatrix import dense_lines
+        return dense_lines(lambda kind: self.entries(kind, step, example, layer.index), layer, kinds, self.max_terms,
+                           self.names.layer_symbol)
 
     def kernel_values(self, layer: Conv2D, step: int) -> np.ndarray:
         """The kernel as used at this step, shown (the old values of its updates)."""
@@ -500,27 +510,25 @@ class ConvView:
 
     # --- exercises ---------------------------------------------------------------------------
     def asked(self) -> list[Entry]:
-        """The entries the problem's ``ask`` names (first recorded step unless @k)."""
-        found = []
-        for spec in self.problem.ask:
-            name, _, step = spec.partition("@")
-            want = int(step) if step else self.steps[0]
-            match = [e for e in self.log.entries if e.name == name and e.step == want]
-            if not match:
-                raise ProblemError(f"{self.problem.source}: ask: found {spec!r}, which is not a quantity of this "
-                                   "network; expected a name such as Hout1, params1, Z1[1,1,1], P2[1,1,1] or dK1[1,1,1,1]")
-            found.append(match[0])
-        return found
+        """The entries the problem's ``ask`` selects, in computation order: names (``Z1[1,1,1]``),
+        kinds (``dk``), steps (``@2``), resolved as ``tracer check`` resolves them
+        (``sheets/exercise.py``); none without ``ask``."""
+        if not self.problem.ask:
+            return []
+        return [q.entry for q in self.exercise().questions]
+
+    def exercise(self) -> Exercise:
+        """The problem's ``ask`` as questions (``sheets/exercise.py``), built once."""
+        if self._exercise is None:
+            from ..sheets.exercise import Exercise
+            self._exercise = Exercise(self.log, self)
+        return self._exercise
 
     def question(self, e: Entry) -> str:
-        what = {"out_size": "the output " + ("height" if e.neuron == 1 else "width") + f" of layer {e.layer}",
-                "params": f"the number of parameters of layer {e.layer}",
-                "cell_net": f"a cell of layer {e.layer}'s feature map, before the activation",
-                "cell_out": f"a cell of layer {e.layer}'s feature map",
-                "pooled": f"a cell of layer {e.layer}'s pooled map",
-                "dk": "the gradient of the loss for a kernel weight",
-                "new_k": "the new value of a kernel weight"}.get(e.kind, e.kind)
-        return f"{self.p.inline(e.latex)}: {self.p.text(what)} (answer as {self.p.text(e.name)})"
+        """``Z^{(1)}_{1,1,1}: cell [1, 1, 1] of layer 1's feature map (answer as Z1[1,1,1])``."""
+        name = next((q.name for q in self.exercise().questions if q.entry is e), e.name)
+        what = conv_what(self.log, e)
+        return f"{self.p.inline(e.latex)}: {self.p.text(what[0].lower() + what[1:])} (answer as {self.p.text(name)})"
 
     def givens(self) -> list[Grid]:
         """What an exercise gives: each example's input, every kernel, bias and dense weight matrix."""
@@ -540,8 +548,8 @@ class ConvView:
             elif isinstance(layer, Dense):
                 W = self.problem.kernel(l)
                 shown = np.array([self.problem.rounding.show(float(v)) for v in W.ravel()], dtype=object).reshape(W.shape)
-                out.append(self.grid(f"W^{{({l})}}", shown))
-                out.append(self.grid(f"b^{{({l})}}", np.array([[self.problem.rounding.show(float(v))
+                out.append(self.grid(self.names.layer_symbol("weight", l).latex, shown))
+                out.append(self.grid(self.names.layer_symbol("bias", l).latex, np.array([[self.problem.rounding.show(float(v))
                                                                  for v in self.problem.bias_of(l)]], dtype=object)))
         return out
 

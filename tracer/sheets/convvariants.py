@@ -28,6 +28,7 @@ from ..model.schema import Reader
 from ..outputs import write_files
 from ..render.escape import markdown_text
 from ..render.printers import MarkdownPrinter
+from .exercise import Exercise
 from .variants import (
     DOCUMENTS,
     MAX_TRIES,
@@ -50,14 +51,20 @@ NONZERO = frozenset({"cell_net", "cell_out", "pooled", "cell_dnet", "dk", "db"})
 
 @dataclass(frozen=True)
 class ConvVariant:
-    """One drawn problem that passed every check, traced, with its answers."""
+    """One drawn problem that passed every check, traced, with its exercise (``ask`` resolved
+    as ``tracer check`` resolves names, kinds and steps: ``ask: [dk, P2[1,1,1]]``)."""
 
     number: int
     label: str
     problem: ConvProblem
     log: TraceLog
-    answers: dict[str, str]
+    exercise: Exercise
     tries: int
+
+    @property
+    def answers(self) -> dict[str, str]:
+        """Name -> the answer key's number: what ``tracer check`` judges correct."""
+        return self.exercise.answers
 
 
 def draw(problem: ConvProblem, spec: VariantSpec, rng: np.random.Generator) -> ConvProblem:
@@ -90,9 +97,8 @@ def _nested(grid: DrawRange, rng: np.random.Generator, shape: tuple[int, ...]) -
 
 
 def asked(log: TraceLog) -> list[Entry]:
-    """The entries ``ask`` names (the first recorded step unless ``@k``)."""
-    from ..render.convview import ConvView
-    return ConvView(log, MarkdownPrinter(), None, "chain-rule").asked()
+    """The entries ``ask`` selects (names, kinds such as ``dk``, steps ``@k``), in computation order."""
+    return [q.entry for q in Exercise(log).questions]
 
 
 def flaw(log: TraceLog, wanted: Sequence[Entry]) -> str | None:
@@ -121,17 +127,20 @@ def flaw(log: TraceLog, wanted: Sequence[Entry]) -> str | None:
     return _trivial(log, wanted)
 
 
-def variant(problem: ConvProblem, spec: VariantSpec, seed: int, number: int, width: int) -> ConvVariant:
+def variant(problem: ConvProblem, spec: VariantSpec, seed: int, number: int, width: int,
+            indices: Sequence[int] | None = None) -> ConvVariant:
+    """Variant ``number``, drawn from its own generator until fair; ``indices`` are the asked
+    entries' (the same for every draw: ``variants.asked_entries``), found here when not given."""
     rng = np.random.default_rng([seed, number])
     label = f"{number:0{width}d}"
     reason = ""
     for tries in range(1, MAX_TRIES + 1):
         candidate = replace(draw(problem, spec, rng), title=variant_title(problem.title, seed, number), variants=None)
         log = trace(candidate)
-        wanted = asked(log)
+        wanted = asked(log) if indices is None else [log.entries[i] for i in indices]
         reason = flaw(log, wanted) or ""
         if not reason:
-            return ConvVariant(number, label, candidate, log, {e.name: e.shown for e in wanted}, tries)
+            return ConvVariant(number, label, candidate, log, Exercise(log), tries)
     raise Reader(problem.source).at("variants").fail(
         f"found no fair draw for variant {label} in {MAX_TRIES} tries (the last: {reason}); expected ranges that "
         "keep the cells an asked answer comes from away from ReLU kinks and flat sigmoid or tanh tails, and "
@@ -176,12 +185,12 @@ def write_conv_variants(problem: ConvProblem, out: Path, count: int, seed: int, 
                         pdf: bool = True) -> list[Path]:
     """Draw, render and write the variants; everything is written at the end, whole."""
     spec = spec_of(problem)
-    asked(trace(replace(problem, variants=None)))     # a bad ask fails here, before any drawing
+    indices = [e.index for e in asked(trace(replace(problem, variants=None)))]   # a bad ask fails here
     width = max(2, len(str(count)))
     numbers = [only] if only is not None else list(range(1, count + 1))
-    variants = [variant(problem, spec, seed, k, width) for k in numbers]
+    variants = [variant(problem, spec, seed, k, width, indices) for k in numbers]
     folders: dict[str, dict[str, str | bytes]] = {
-        v.label: {"problem.yaml": problem_yaml(v, seed), **documents(v), "answers.yaml": answers_yaml(v)}  # type: ignore[arg-type]
+        v.label: {"problem.yaml": problem_yaml(v, seed), **documents(v), "answers.yaml": answers_yaml(v)}
         for v in variants}
     if pdf:
         add_pdfs(folders)

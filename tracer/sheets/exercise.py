@@ -23,7 +23,9 @@ from ..check.nodes import Node
 from ..engine.gates import Seed
 from ..engine.graph import GraphLog, Source
 from ..engine.log import KINDS, Entry, TraceLog
+from ..model.conv_problem import ConvProblem
 from ..model.schema import Reader
+from ..render.convwords import conv_what
 from ..render.view import Eq, Viewer
 
 #: How each kind of quantity is described on the sheet; {n} is the neuron's label,
@@ -143,6 +145,8 @@ class Exercise:
         log = self.log
         if isinstance(log, GraphLog):
             return circuit_what(log, e)
+        if isinstance(log.problem, ConvProblem):
+            return conv_what(log, e)
         names = log.notation
         if e.kind == "loss" and e.neuron is None:
             return TOTAL_LOSS
@@ -167,15 +171,23 @@ class Exercise:
 
 
 def _views(log: TraceLog | GraphLog) -> Views:
-    return _CircuitViews() if isinstance(log, GraphLog) else Viewer(log)
+    if isinstance(log, GraphLog):
+        return _CircuitViews()
+    if isinstance(log.problem, ConvProblem):     # as render/convview.py's ConvView prints them, sums whole
+        return _CircuitViews(None)
+    return Viewer(log)
 
 
 class _CircuitViews:
     """An expression's entries as the walkthrough prints them (``GraphView.eq``, without the
-    rest of the view: the exercise only prints the asked entries)."""
+    rest of the view: the exercise only prints the asked entries); a convolutional network's
+    as ``ConvView.eq`` does (``max_terms`` None: every term)."""
+
+    def __init__(self, max_terms: int | None = MAX_TERMS) -> None:
+        self.max_terms = max_terms
 
     def eq(self, e: Entry) -> Eq:
-        return Eq(e, MAX_TERMS)
+        return Eq(e, self.max_terms)
 
 
 def circuit_what(log: GraphLog, e: Entry) -> str:

@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, Union, overload
 
 import numpy as np
 import yaml
@@ -53,6 +53,9 @@ from ..outputs import write_files
 from ..render.escape import markdown_text
 from ..render.printers import MarkdownPrinter
 from .exercise import Exercise
+
+if TYPE_CHECKING:
+    from .convvariants import ConvVariant
 
 #: Kinds that carry the gradient back to an asked quantity.
 GRADIENTS = frozenset({"dout", "dnet", "dw", "db"})
@@ -92,7 +95,9 @@ class CircuitVariant:
     tries: int
 
 
-AnyVariant = Variant | CircuitVariant
+#: Any variant ``problem_yaml`` and ``answers_yaml`` write: a network's, an expression's, or a
+#: convolutional network's (``convvariants.ConvVariant``, which imports this module).
+AnyVariant = Union[Variant, CircuitVariant, "ConvVariant"]
 
 
 # --- drawing ----------------------------------------------------------------------------
@@ -239,7 +244,8 @@ def variant(problem: Problem | GraphProblem, spec: VariantSpec | Mapping[str, Dr
             width: int, asked: Sequence[int] | None = None) -> AnyVariant: ...
 def variant(problem: Problem | GraphProblem, spec: VariantSpec | Mapping[str, DrawRange], seed: int, number: int,
             width: int, asked: Sequence[int] | None = None) -> Variant | CircuitVariant:
-    """Variant ``number``: drawn from its own generator until fair (at most MAX_TRIES draws)."""
+    """Variant ``number``: drawn from its own generator until fair (at most MAX_TRIES draws); a
+    convolutional network's is ``convvariants.variant``'s."""
     asked = asked_entries(problem) if asked is None else asked
     rng = np.random.default_rng([seed, number])
     label = f"{number:0{width}d}"

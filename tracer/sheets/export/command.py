@@ -14,7 +14,6 @@ from pathlib import Path
 
 from ... import examples
 from ...errors import ProblemError
-from ...model.problem import Problem
 from ...outputs import write_stdout
 from .common import TARGETS, build, key_files, keys_folder, output_problem, write_export
 
@@ -49,11 +48,7 @@ def check_output(target: str, output: Path) -> None:
 def run(args: argparse.Namespace) -> int:
     output = Path(args.output)
     check_output(args.to, output)
-    problem = examples.load_any(args.problem)
-    if not isinstance(problem, Problem):
-        raise ProblemError(f"{problem.source}: found an expression problem; expected a network problem (exports "
-                           "to Moodle, Canvas and PrairieLearn are of networks; tracer variants writes an "
-                           "expression's variants)")
+    problem = examples.load_any(args.problem)       # a network, a convolutional network or an expression
     keys = keys_folder(output)
     output_problem(output, problem, keys)
     export = build(problem, args.count, args.seed, args.to)

@@ -32,17 +32,22 @@ from pathlib import Path
 
 from ... import __version__
 from ...check.compare import Tolerance, decimals, exact
+from ...engine.graph import GraphLog, trace_graph
 from ...engine.log import TraceLog
 from ...engine.rounding import Rounding
 from ...engine.trace import trace
 from ...errors import ProblemError
 from ...formula.tree import Node
-from ...model.problem import Problem
+from ...model.conv_problem import ConvProblem
+from ...model.graph_problem import GraphProblem
+from ...model.problem import Problem, VariantSpec
 from ...outputs import write_files
 from ...render import RenderOptions, environment, tidy
 from ...render.printers import Printer, source
 from ...render.view import Viewer
 from .. import variants as drawing
+from ..convvariants import ConvVariant
+from ..convvariants import variant as conv_variant
 from ..exercise import Exercise
 from .codes import encode
 
@@ -85,9 +90,10 @@ class Asked:
 
 @dataclass
 class Item:
-    """One exported variant: tracer variants' Variant plus what the LMS formats need."""
+    """One exported variant: tracer variants' Variant (a network's, a convolutional network's or
+    an expression's) plus what the LMS formats need."""
 
-    variant: drawing.Variant
+    variant: drawing.AnyVariant | ConvVariant
     seed: int
     code: str
     asked: list[Asked]
@@ -106,7 +112,7 @@ class Item:
 class Export:
     """All the variants of one export, with the words every target writes about itself."""
 
-    problem: Problem
+    problem: Problem | GraphProblem
     seed: int
     items: list[Item]
     target: str
@@ -173,7 +179,7 @@ def _plain(d: Decimal) -> str:
 
 
 # --- building the export ------------------------------------------------------------
-def build(problem: Problem, count: int, seed: int, target: str) -> Export:
+def build(problem: Problem | GraphProblem, count: int, seed: int, target: str) -> Export:
     """Draw the variants exactly as ``tracer variants`` does and gather their answers."""
     spec = drawing.spec_of(problem)
     asked = drawing.asked_entries(problem)          # a bad ask fails here, before any drawing
@@ -181,12 +187,16 @@ def build(problem: Problem, count: int, seed: int, target: str) -> Export:
     width = max(2, len(str(count)))
     items = []
     for k in range(1, count + 1):
-        v = drawing.variant(problem, spec, seed, k, width, asked)
+        if isinstance(problem, ConvProblem):     # kernels, biases and inputs redrawn: sheets/convvariants.py
+            assert isinstance(spec, VariantSpec)
+            v: drawing.AnyVariant | ConvVariant = conv_variant(problem, spec, seed, k, width, asked)
+        else:
+            v = drawing.variant(problem, spec, seed, k, width, asked)
         items.append(_item(v, seed, tolerance))
     return Export(problem, seed, items, target)
 
 
-def problem_tolerance(problem: Problem) -> Tolerance | None:
+def problem_tolerance(problem: Problem | GraphProblem) -> Tolerance | None:
     if problem.tolerance is None:
         return None
     tolerance = Tolerance.parse(problem.tolerance)
@@ -209,7 +219,7 @@ def question_points(exercise: Exercise) -> dict[int, int]:
     return out
 
 
-def _item(v: drawing.Variant, seed: int, tolerance: Tolerance | None) -> Item:
+def _item(v: drawing.AnyVariant | ConvVariant, seed: int, tolerance: Tolerance | None) -> Item:
     exact_log = _uncarried(v.log)
     points = question_points(v.exercise)
     asked = []
@@ -221,13 +231,16 @@ def _item(v: drawing.Variant, seed: int, tolerance: Tolerance | None) -> Item:
     return Item(v, seed, encode(seed, v.number), asked, tolerance)
 
 
-def _uncarried(log: TraceLog) -> TraceLog:
+def _uncarried(log: TraceLog | GraphLog) -> TraceLog | GraphLog:
     """The same problem without hand rounding carried: its values are the exact ones
     (entries line up one to one: rounding never changes what is recorded)."""
     problem = log.problem
     if not problem.rounding.carry:
         return log
-    return trace(replace(problem, rounding=replace(problem.rounding, carry=False)))
+    exact_rounding = replace(problem.rounding, carry=False)
+    if isinstance(problem, GraphProblem):
+        return trace_graph(replace(problem, rounding=exact_rounding))
+    return trace(replace(problem, rounding=exact_rounding))
 
 
 # --- keys ---------------------------------------------------------------------------------
@@ -317,6 +330,10 @@ class HtmlPrinter(Printer):
 _BLOCK = re.compile(r"<(?:h[1-6]|p|ul|ol|table|div|svg|img)\b")
 
 SETUP_TEMPLATE = """{% import "_macros.j2" as m with context %}{{ m.setup(view) }}"""
+#: A convolutional network's setup: the layer table, the diagram, the given maps and kernels.
+CONV_SETUP_TEMPLATE = """{% import "conv/_conv.j2" as c with context %}{{ c.setup() }}"""
+#: An expression's setup: the circuit with its wires named, the point, the output gradient.
+GRAPH_SETUP_TEMPLATE = """{% import "graph/_graph.j2" as g with context %}{{ g.setup(false) }}"""
 
 
 def paragraphs(text: str) -> str:
@@ -325,8 +342,23 @@ def paragraphs(text: str) -> str:
     return "\n".join(c if _BLOCK.match(c) else f"<p>{c}</p>" for c in chunks) + "\n"
 
 
-def _context(log: TraceLog, printer: HtmlPrinter, options: RenderOptions) -> dict:
-    """What the templates read (as render.render_text gives them)."""
+def _context(log: TraceLog | GraphLog, printer: HtmlPrinter, options: RenderOptions) -> dict:
+    """What the templates read (as render.render_text, render_conv or render_graph give them)."""
+    if isinstance(log, GraphLog):
+        from ...render.circuit import circuit_figure
+        from ...render.graph_walkthrough import GraphView
+        from ...render.graph_walkthrough import _exercise as graph_exercise
+        view = GraphView(log, options.max_terms)
+        return {"p": printer, "log": log, "problem": log.problem, "view": view, "options": options,
+                "style": "chain-rule", "exercise": lambda: graph_exercise(log, view),
+                "diagram": lambda numbers=True: circuit_figure(printer, log, options.diagram_name, numbers)}
+    if isinstance(log.problem, ConvProblem):
+        from ...render.convdiagram import conv_figure
+        from ...render.convview import ConvView
+        conv = ConvView(log, printer, options.max_terms, "chain-rule")
+        return {"p": printer, "log": log, "problem": log.problem, "view": conv, "options": options,
+                "style": "chain-rule", "diagram": lambda: conv_figure(printer, conv, options.diagram_name),
+                "exercise": conv.exercise}
     from ...render import _exercise, diagram
     from ...render.chains import ChainView
     viewer = Viewer(log, options.max_terms)
@@ -336,22 +368,28 @@ def _context(log: TraceLog, printer: HtmlPrinter, options: RenderOptions) -> dic
             "exercise": lambda: _exercise(log, viewer)}
 
 
-def setup_html(log: TraceLog, printer: HtmlPrinter) -> str:
-    """The exercise's setup (network, activations, loss, data, weights, diagram) as HTML."""
+def _folder(log: TraceLog | GraphLog) -> str:
+    """Where a log's exercise templates live: ``graph/``, ``conv/`` or the top folder."""
+    return "graph/" if isinstance(log, GraphLog) else "conv/" if isinstance(log.problem, ConvProblem) else ""
+
+
+def setup_html(log: TraceLog | GraphLog, printer: HtmlPrinter) -> str:
+    """The exercise's setup (network, activations, loss, data, weights, diagram; or the circuit) as HTML."""
     env = environment(None)
     context = _context(log, printer, RenderOptions(exercise=True))
-    return paragraphs(env.from_string(SETUP_TEMPLATE).render(context))
+    template = {"graph/": GRAPH_SETUP_TEMPLATE, "conv/": CONV_SETUP_TEMPLATE}.get(_folder(log), SETUP_TEMPLATE)
+    return paragraphs(env.from_string(template).render(context))
 
 
-def key_html(log: TraceLog) -> str:
-    """The worked answer key (answer_key.j2) as HTML."""
+def key_html(log: TraceLog | GraphLog) -> str:
+    """The worked answer key (answer_key.j2, or graph/ or conv/answer_key.j2) as HTML."""
     env = environment(None)
     printer = HtmlPrinter()
     context = _context(log, printer, RenderOptions(answer_key=True))
-    return paragraphs(env.get_template("answer_key.j2").render(context))
+    return paragraphs(env.get_template(f"{_folder(log)}answer_key.j2").render(context))
 
 
-def rounding_sentence(problem: Problem) -> str:
+def rounding_sentence(problem: Problem | GraphProblem) -> str:
     """'Give every answer rounded to 4 decimal places; keep full precision in between.'"""
     r = problem.rounding
     unit_name = ("significant figure" if r.mode == "significant" else "decimal place") + ("" if r.digits == 1 else "s")
@@ -377,7 +415,7 @@ def statement_html(item: Item, printer: HtmlPrinter, field_html: Callable[[Asked
     return "\n".join(lines) + "\n"
 
 
-def output_problem(output: Path, problem: Problem, keys: Path) -> None:
+def output_problem(output: Path, problem: Problem | GraphProblem, keys: Path) -> None:
     """-o must not be the problem file, and its keys folder must not be a file."""
     if output.exists() and Path(problem.source).exists() and output.resolve() == Path(problem.source).resolve():
         raise ProblemError(f"-o: found '{output}', the problem file itself; expected another path")
@@ -390,7 +428,7 @@ WORKED_TEMPLATE = """{% import "_macros.j2" as m with context %}
 {% for q in ex.questions %}
 {{ p.bold(q.number ~ ".") }} {{ p.text(q.what) }} ({{ p.text(q.name) }}):
 
-{% if q.entry.kind in ["dw", "db"] %}
+{% if q.entry.kind in ["dw", "db"] and not plain %}
 {{ m.gradient(q.eq) }}
 {% else %}
 {{ m.chain(q.eq) }}
@@ -400,12 +438,15 @@ WORKED_TEMPLATE = """{% import "_macros.j2" as m with context %}
 {% endfor %}"""
 
 
-def worked_html(log: TraceLog) -> list[str]:
-    """Each asked quantity's worked lines as HTML (as the answer key prints them), in order."""
+def worked_html(log: TraceLog | GraphLog) -> list[str]:
+    """Each asked quantity's worked lines as HTML (as the answer key prints them), in order: a
+    dense network's gradients as the chain rule's product, every other quantity (an expression's,
+    a convolutional network's) as formula, numbers, result."""
     env = environment(None)
     printer = HtmlPrinter()
     context = _context(log, printer, RenderOptions(answer_key=True))
     context["ex"] = context["exercise"]()
+    context["plain"] = _folder(log) != ""
     text = env.from_string(WORKED_TEMPLATE).render(context)
     return [paragraphs(part) for part in text.split("@@@")[:-1]]
 
