@@ -10,6 +10,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -231,11 +232,28 @@ def test_ctrl_c_and_sigterm_leave_nothing(tmp_path: Path, capsys: pytest.Capture
         assert tree(tmp_path) == before
 
 
+def _wait_for_sigterm_handler(pid: int, limit: float = 60.0) -> None:
+    """Until tracer has installed its SIGTERM handler (bit 15 of /proc/PID/status's SigCgt):
+    a fixed sleep raced the imports on a loaded machine (2.7 s at load 10) and killed the
+    interpreter before tracer could answer."""
+    status = Path(f"/proc/{pid}/status")
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            caught = next(line for line in status.read_text().splitlines() if line.startswith("SigCgt:"))
+        except (OSError, StopIteration):
+            return                                  # finished already, or no /proc: terminate now
+        if int(caught.split()[1], 16) & (1 << (signal.SIGTERM - 1)):
+            time.sleep(0.2)                         # into the run itself
+            return
+        time.sleep(0.05)
+
+
 def test_sigterm_during_a_real_run_leaves_no_temporary_file(tmp_path: Path) -> None:
     problem = problem_file(tmp_path, CLASSIC.replace("epochs: 1", "epochs: 90000"))
     process = subprocess.Popen([sys.executable, "-m", "tracer", "run", str(problem), "-o", str(tmp_path / "w.md")],
                                cwd=ROOT, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    time.sleep(1.5)
+    _wait_for_sigterm_handler(process.pid)
     process.terminate()
     _, err = process.communicate(timeout=60)
     if process.returncode == 0:
