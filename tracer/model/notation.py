@@ -25,7 +25,7 @@ from . import yamlload
 KINDS = ("input", "target", "net", "out", "loss", "error", "dout", "dact", "dnet",
          "weight", "dw", "new_w", "bias", "db", "new_b",
          "data_loss", "penalty", "dw_data", "db_data",
-         "velocity", "cache", "m", "v", "m_hat", "v_hat")
+         "velocity", "cache", "m", "v", "m_hat", "v_hat", "err", "delta_w", "delta_b")
 #: Optimizer state, indexed like its parameter: a weight's (with a source) or a bias's.
 STATE_KINDS = ("velocity", "cache", "m", "v", "m_hat", "v_hat")
 HELPERS = ("node", "tag", "layer", "total")
@@ -36,8 +36,21 @@ INDEX_VARS = ("l", "j", "i", "g", "gi", "b", "wr", "ws", "wl", "sep", "gsep")
 NAME_VARS = KINDS + HELPERS + ("src", "src_layer", "param")
 
 _KIND_SET = frozenset(KINDS)
-_WEIGHTS = frozenset({"weight", "dw", "new_w", "dw_data"})
-_BIASES = frozenset({"bias", "db", "new_b", "db_data"})
+_WEIGHTS = frozenset({"weight", "dw", "new_w", "dw_data", "delta_w"})
+_BIASES = frozenset({"bias", "db", "new_b", "db_data", "delta_b"})
+#: ``notation: {learning_rate: alpha}``: a Greek letter by name, or a literal symbol (``l``).
+GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "iota",
+         "kappa", "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega")
+_LITERAL_RATE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,3}")
+
+
+def rate_symbol(value: object) -> Names:
+    """The learning rate's name: ``eta`` → (eta, \\eta), ``l`` → (l, l); else ValueError."""
+    if not isinstance(value, str) or not (value in GREEK or _LITERAL_RATE.fullmatch(value)):
+        raise ValueError(f"learning_rate {value!r} is not a Greek letter's name ({', '.join(GREEK[:3])} ...) "
+                         "or a literal symbol of 1 to 4 letters and digits (l)")
+    return Names(value, f"\\{value}") if value in GREEK else Names(value, value)
+
 _STATE = frozenset(STATE_KINDS)
 _LAST_LAYER = frozenset({"target", "loss", "error", "data_loss", "penalty"})
 _NEEDS_J = frozenset({"j", "g", "node", "tag", "i", "gi", "wr", "ws", "wl", "src"})
@@ -146,8 +159,10 @@ class Notation:
     ~24,000 weights of a 784-30-10 network costs one str.format per name."""
 
     def __init__(self, layers: Sequence[int], bias_mode: str = "per_neuron",
-                 preset: str = "letters", overrides: Mapping[str, Any] | None = None) -> None:
-        """Resolve and check the pattern table; fail here, not mid-solution."""
+                 preset: str = "letters", overrides: Mapping[str, Any] | None = None,
+                 base: int = 1) -> None:
+        """Resolve and check the pattern table; fail here, not mid-solution. ``base`` is the
+        number of the first neuron and weight in names (``conventions.index_base``)."""
         self.layers = tuple(int(n) for n in layers)
         if len(self.layers) < 2 or min(self.layers) < 1:
             raise ValueError(f"layers must be 2+ positive neuron counts, not {tuple(layers)!r}")
@@ -155,10 +170,14 @@ class Notation:
             raise _unknown("bias_mode", bias_mode, BIAS_MODES)
         if not isinstance(preset, str) or preset not in _presets()["presets"]:
             raise _unknown("notation preset", preset, preset_names())
-        self.bias_mode, self.preset = bias_mode, preset
+        self.bias_mode, self.preset, self.base = bias_mode, preset, int(base)
+        chosen = dict(_presets()["presets"][preset] or {})
+        given = dict(overrides or {})
+        self.rate = rate_symbol(given.pop("learning_rate", chosen.pop("learning_rate", "eta")))
+        chosen.pop("learning_rate", None)
         table = _flatten(_presets()["defaults"])
-        _merge(table, _flatten(_presets()["presets"][preset] or {}))
-        _merge(table, _flatten(overrides or {}))
+        _merge(table, _flatten(chosen))
+        _merge(table, _flatten(given))
         self._patterns = {k: _compile(k[0], text) for k, text in table.items()}
         self._check_cycles()
         n = self.layers
@@ -178,16 +197,16 @@ class Notation:
 
     @classmethod
     def from_spec(cls, layers: Sequence[int], bias_mode: str,
-                  spec: str | Mapping[str, Any] | None) -> Notation:
+                  spec: str | Mapping[str, Any] | None, base: int = 1) -> Notation:
         """Build from a problem file's ``notation:`` entry: None (letters), a
-        preset name, or ``{preset: ..., <pattern key>: <pattern>, ...}``."""
+        preset name, or ``{preset: ..., learning_rate: alpha, <pattern key>: <pattern>, ...}``."""
         if spec is None or isinstance(spec, str):
-            return _preset_notation(tuple(int(n) for n in layers), bias_mode, spec or "letters")
+            return _preset_notation(tuple(int(n) for n in layers), bias_mode, spec or "letters", int(base))
         if not isinstance(spec, Mapping):
             raise ValueError(f"notation must be a preset name or a mapping, not {spec!r}; "
                              f"expected one of: {', '.join(preset_names())}")
         overrides = {k: v for k, v in spec.items() if k != "preset"}
-        return cls(layers, bias_mode, spec.get("preset") or "letters", overrides)
+        return cls(layers, bias_mode, spec.get("preset") or "letters", overrides, base)
 
     def pattern_keys(self) -> tuple[str, ...]:
         """The keys set in this notation (defaults + preset + overrides)."""
@@ -349,13 +368,14 @@ class Notation:
         prev = n[l - 1] if l else 0
         if ref in ("l", "sep", "gsep") or (ref == "b" and self.bias_mode == "per_layer"):
             return {"sep": self._sep, "gsep": self._gsep}.get(ref, str(l))
+        s = 1 - self.base   # index_base 0: every neuron and weight number one less (x0, w0, W1[0,1])
         index: dict[str, Getter] = {
-            "j": lambda j, i: j, "i": lambda j, i: i,
-            "g": lambda j, i: first + j, "gi": lambda j, i: first - prev + i,
-            "b": lambda j, i: first - n[0] + j,
-            "wr": lambda j, i: woff + (j - 1) * prev + i,
-            "ws": lambda j, i: woff + (i - 1) * n[l] + j,
-            "wl": lambda j, i: (j - 1) * prev + i}
+            "j": lambda j, i: j - s, "i": lambda j, i: i - s,
+            "g": lambda j, i: first + j - s, "gi": lambda j, i: first - prev + i - s,
+            "b": lambda j, i: first - n[0] + j - s,
+            "wr": lambda j, i: woff + (j - 1) * prev + i - s,
+            "ws": lambda j, i: woff + (i - 1) * n[l] + j - s,
+            "wl": lambda j, i: (j - 1) * prev + i - s}
         if ref in index:
             return index[ref]
         if ref == "src":
@@ -390,11 +410,11 @@ class Notation:
 
 
 @lru_cache(maxsize=4)
-def _preset_notation(layers: tuple[int, ...], bias_mode: str, preset: str) -> Notation:
+def _preset_notation(layers: tuple[int, ...], bias_mode: str, preset: str, base: int = 1) -> Notation:
     """A preset's notation for one network, shared by every trace of that network.
 
     Building a notation (merging tables, compiling patterns, checking for cycles) and
     its first names cost more than tracing a 2-2-2 step; a Notation never changes after
     construction (its dicts are caches), so traces of the same network can share one.
     Few are kept: a large network's memoised names are tens of megabytes."""
-    return Notation(layers, bias_mode, preset)
+    return Notation(layers, bias_mode, preset, base=base)
