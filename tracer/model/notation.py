@@ -63,7 +63,7 @@ _VAR = re.compile(r"\$(?:(\$)|\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))")
 _ALL_KEYS = tuple(b + (p and "@" + p) + (f and "." + f) for b in KINDS + HELPERS
                   for p in ("",) + POSITIONS for f in ("",) + FLAVOURS)
 _KEY_GRAMMAR = (", ".join(KINDS + HELPERS) + " (optionally followed by "
-                + "|".join("@" + p for p in POSITIONS) + ", then .plain|.latex)")
+                + "|".join("@" + p for p in POSITIONS) + ", then .plain|.latex), or learning_rate")
 
 Table = dict[tuple[str, int], str]          # (key, flavour index) -> pattern
 Compiled = tuple[str, ...]                  # literal, variable, literal, ..., literal
