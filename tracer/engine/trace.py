@@ -344,8 +344,9 @@ class Recorder:
         """A number the problem states for the optimizer (η...), shown as written; memoised."""
         key = ("hyperparameter", name, latex, value)
         operand = self.givens.get(key)
-        if operand is None and name == "eta":  # the learning rate, as the notation names it (α, l)
-            name, latex = self.labels.notation.rate.plain, self.labels.notation.rate.latex
+        rate = getattr(self.labels.notation, "rate", None)
+        if operand is None and name == "eta" and rate is not None:  # the learning rate as the notation names it (α, l)
+            name, latex = rate.plain, rate.latex
         if operand is None:
             operand = self.givens[key] = Operand(name, latex, value, self.problem.rounding.show_given(value))
         return operand
