@@ -65,7 +65,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _trace(problem: Problem) -> TraceLog:
     notation = Notation.from_spec(problem.layers, problem.bias, problem.notation,
-                                  int(problem.conventions.index_base))
+                                  int(problem.conventions.index_base), problem.conventions.bias == "subtracted")
     log = TraceLog(problem, notation)
     params = initial_params(problem)
     rnd = _kind_rounder(problem)

@@ -160,7 +160,7 @@ class Notation:
 
     def __init__(self, layers: Sequence[int], bias_mode: str = "per_neuron",
                  preset: str = "letters", overrides: Mapping[str, Any] | None = None,
-                 base: int = 1) -> None:
+                 base: int = 1, threshold: bool = False) -> None:
         """Resolve and check the pattern table; fail here, not mid-solution. ``base`` is the
         number of the first neuron and weight in names (``conventions.index_base``)."""
         self.layers = tuple(int(n) for n in layers)
@@ -177,6 +177,10 @@ class Notation:
         chosen.pop("learning_rate", None)
         table = _flatten(_presets()["defaults"])
         _merge(table, _flatten(chosen))
+        if threshold:    # conventions.bias: subtracted: a bias the preset calls b is the threshold θ
+            for (key, f), text in list(table.items()):
+                if key.partition("@")[0] == "bias" and text.startswith("b"):
+                    table[(key, f)] = ("theta" if f == 0 else "\\theta") + text[1:]
         _merge(table, _flatten(given))
         self._patterns = {k: _compile(k[0], text) for k, text in table.items()}
         self._check_cycles()
@@ -197,16 +201,17 @@ class Notation:
 
     @classmethod
     def from_spec(cls, layers: Sequence[int], bias_mode: str,
-                  spec: str | Mapping[str, Any] | None, base: int = 1) -> Notation:
+                  spec: str | Mapping[str, Any] | None, base: int = 1, threshold: bool = False) -> Notation:
         """Build from a problem file's ``notation:`` entry: None (letters), a
         preset name, or ``{preset: ..., learning_rate: alpha, <pattern key>: <pattern>, ...}``."""
         if spec is None or isinstance(spec, str):
-            return _preset_notation(tuple(int(n) for n in layers), bias_mode, spec or "letters", int(base))
+            return _preset_notation(tuple(int(n) for n in layers), bias_mode, spec or "letters", int(base),
+                                    threshold)
         if not isinstance(spec, Mapping):
             raise ValueError(f"notation must be a preset name or a mapping, not {spec!r}; "
                              f"expected one of: {', '.join(preset_names())}")
         overrides = {k: v for k, v in spec.items() if k != "preset"}
-        return cls(layers, bias_mode, spec.get("preset") or "letters", overrides, base)
+        return cls(layers, bias_mode, spec.get("preset") or "letters", overrides, base, threshold)
 
     def pattern_keys(self) -> tuple[str, ...]:
         """The keys set in this notation (defaults + preset + overrides)."""
@@ -410,11 +415,12 @@ class Notation:
 
 
 @lru_cache(maxsize=4)
-def _preset_notation(layers: tuple[int, ...], bias_mode: str, preset: str, base: int = 1) -> Notation:
+def _preset_notation(layers: tuple[int, ...], bias_mode: str, preset: str, base: int = 1,
+                     threshold: bool = False) -> Notation:
     """A preset's notation for one network, shared by every trace of that network.
 
     Building a notation (merging tables, compiling patterns, checking for cycles) and
     its first names cost more than tracing a 2-2-2 step; a Notation never changes after
     construction (its dicts are caches), so traces of the same network can share one.
     Few are kept: a large network's memoised names are tens of megabytes."""
-    return Notation(layers, bias_mode, preset, base=base)
+    return Notation(layers, bias_mode, preset, base=base, threshold=threshold)
