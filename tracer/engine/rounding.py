@@ -190,7 +190,7 @@ class Rounder:
             else:
                 fn = self._fn(self.rounding.of(self.alias.get(kind, kind)) if kind else self.rounding)
             self._fns[kind] = fn
-        return fn  # type: ignore[return-value]
+        return fn
 
 
 def rounded_as(rnd, kind: str):

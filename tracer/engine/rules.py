@@ -79,7 +79,11 @@ class RuleNames:
 
 
 def rate_names(problem: Problem) -> Names:
-    """α for the error-correcting rules (Negnevitsky, Hagan), η for Hebb (Fausett)."""
+    """The notation's learning-rate symbol when it names one (``notation: {learning_rate: l}``);
+    else α for the error-correcting rules (Negnevitsky, Hagan), η for Hebb (Fausett)."""
+    notation = Notation.from_spec(problem.layers, problem.bias, problem.notation)
+    if notation.rate_given:
+        return notation.rate
     return Names("eta", "\\eta") if problem.training.rule == "hebb" else Names("alpha", "\\alpha")
 
 

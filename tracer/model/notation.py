@@ -173,6 +173,8 @@ class Notation:
         self.bias_mode, self.preset, self.base = bias_mode, preset, int(base)
         chosen = dict(_presets()["presets"][preset] or {})
         given = dict(overrides or {})
+        #: whether the preset or the problem names the learning rate (else η, and a learning rule's own α or η)
+        self.rate_given = "learning_rate" in given or "learning_rate" in chosen
         self.rate = rate_symbol(given.pop("learning_rate", chosen.pop("learning_rate", "eta")))
         chosen.pop("learning_rate", None)
         table = _flatten(_presets()["defaults"])
