@@ -125,6 +125,9 @@ def data_kinds(log: TraceLog | GraphLog) -> dict[str, str]:
     layers = problem.layers
     L = len(layers) - 1
     kinds: dict[str, str] = {"eta": "rate"}
+    rate = getattr(notation, "rate", None)     # notation: {learning_rate: alpha}, han-kamber's l
+    if rate is not None:
+        kinds[rate.plain] = "rate"
     for i in range(1, layers[0] + 1):
         kinds[notation.quantity("input", 0, i).plain] = "input"
     for j in range(1, layers[L] + 1):
