@@ -8,6 +8,7 @@ style: the lines add up and no line mixes the two signs.
 from __future__ import annotations
 
 import copy
+import re
 import itertools
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -155,6 +156,8 @@ CONVENTIONS = [
     {"error": "negative_gradient", "update": "batch_sum"},
     {"update": "batch_sum", "show_change": True},
     {"error": "negative_gradient", "index_base": 0},
+    {"update": "batch_sum"},
+    {"index_base": 0},
 ]
 BATCHES = (1, 2)
 CASES = [(c, k) for c in CONVENTIONS for k in BATCHES]
@@ -198,7 +201,8 @@ def _symbols(parts: list[Any]) -> str:
 
 
 @pytest.mark.parametrize("style", STYLES)
-@pytest.mark.parametrize("case", CASES[::2] + [(CONVENTIONS[3], 2), (CONVENTIONS[7], 2)], ids=_label)
+@pytest.mark.parametrize("case", CASES[::2] + [(CONVENTIONS[3], 2), (CONVENTIONS[7], 2), (CONVENTIONS[10], 2)],
+                         ids=_label)
 def test_every_combination_renders_in_every_style_without_mixing_signs(case, style):
     conventions, k = case
     raw = _raw(conventions=conventions, training={"batch_size": k, "epochs": 1})
@@ -219,6 +223,9 @@ def test_every_combination_renders_in_every_style_without_mixing_signs(case, sty
         assert any(ln.startswith("\\Delta w") for ln in lines)
     if conventions.get("bias") == "subtracted":
         assert "\\theta" in text and "b_{1}" not in text
+    if conventions.get("update") == "batch_sum" and k > 1:   # the words follow the sum too
+        words = re.findall(r"[a-z]+", text.lower())
+        assert "mean" not in words and not any(w.startswith("averag") for w in words) and "sum" in words
     if conventions.get("index_base") == 0:
         assert "w_{0}" in text and "w_{6}" not in text
     if style != "symbolic":
