@@ -8,8 +8,8 @@ style: the lines add up and no line mixes the two signs.
 from __future__ import annotations
 
 import copy
-import re
 import itertools
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 

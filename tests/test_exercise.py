@@ -159,7 +159,7 @@ def test_the_command_line_reports_a_bad_ask_in_one_line_and_writes_nothing(tmp_p
     err = capsys.readouterr().err
     assert err == (f"tracer: {problem}: ask[1]: 'ot_h2': no such quantity; closest: out_h2, out_h1, net_h2; "
                    "expected a quantity name, a kind (net, out, loss, error, dout, dact, dnet, dw, db, new_w, "
-                   "new_b) or a step (@1)\n")
+                   "new_b, err, delta_w, delta_b) or a step (@1)\n")
     assert list(tmp_path.iterdir()) == [problem]
 
 
