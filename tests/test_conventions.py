@@ -284,6 +284,10 @@ def test_learning_rate_symbol_and_presets():
     assert {"X3", "y5", "delta5", "theta5+", "w35+"} <= set(names)
     assert names["delta5"].latex == "\\delta_{5}" and names["w35+"].operands[1].latex == "\\alpha"
     assert names["X3"].formula_latex().endswith("- \\theta_{3}")
+    from tracer.model.notation import Notation
+    thresholds = {p: Notation.from_spec((2, 2, 1), "per_neuron", p, 1, True).quantity("bias", 1, 1).plain
+                  for p in ("letters", "indexed", "matrix", "narrative")}
+    assert thresholds == {"letters": "theta1", "indexed": "theta_11", "matrix": "theta1[1]", "narrative": "bias1_h"}
     # a learning rule keeps its book's α (η for Hebb) unless the notation names the rate
     rule = Problem.from_file(example_path("perceptron-and")).to_dict()
     rule["notation"] = {"preset": "letters", "learning_rate": "eta"}

@@ -42,6 +42,7 @@ _BIASES = frozenset({"bias", "db", "new_b", "db_data", "delta_b"})
 GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "iota",
          "kappa", "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega")
 _LITERAL_RATE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,3}")
+_LETTER_B = re.compile(r"b(?![A-Za-z])")
 
 
 def rate_symbol(value: object) -> Names:
@@ -181,7 +182,7 @@ class Notation:
         _merge(table, _flatten(chosen))
         if threshold:    # conventions.bias: subtracted: a bias the preset calls b is the threshold θ
             for (key, f), text in list(table.items()):
-                if key.partition("@")[0] == "bias" and text.startswith("b"):
+                if key.partition("@")[0] == "bias" and _LETTER_B.match(text):   # b1, b_{1}, b^{[1]}; not bias_o
                     table[(key, f)] = ("theta" if f == 0 else "\\theta") + text[1:]
         _merge(table, _flatten(given))
         self._patterns = {k: _compile(k[0], text) for k, text in table.items()}
