@@ -109,6 +109,16 @@ class TextbookView:
             return f"\\Delta {w} = {change}, \\qquad {w} \\leftarrow {w} + \\Delta {w}"
         return f"{w} \\leftarrow {w} {change if change.startswith('-') else '+ ' + change}"
 
+    def vector_update(self, l: int) -> str:
+        """A layer's update at once (the matrix style): ΔW = η·Err·Oᵀ, W ← W + ΔW (or −η·dW)."""
+        m = self.notation.matrix
+        W = m("weight", l).latex
+        if self.negative:
+            change = f"{self.rate} \\, {m('err', l).latex} \\left({m('out', l - 1).latex}\\right)^{{T}}"
+        else:
+            change = f"-{self.rate} \\, {m('dw', l).latex}"
+        return f"\\Delta {W} = {change}, \\qquad {W} \\leftarrow {W} + \\Delta {W}"
+
     def threshold_rule(self) -> str:
         """θ ← θ − η·Err (a weight on the constant input −1), or θ ← θ + η·Err for an added bias."""
         p = self.log.problem
