@@ -137,9 +137,13 @@ def check_parts(parts: Sequence[Node | str | None], rounding: Rounding, acts: di
 def check_trace(log: TraceLog, where: str) -> list[Failure]:
     """The JSON trace: every entry's substitution against its shown value."""
     rounding, acts = log.problem.rounding, functions(log)
+    of = getattr(rounding, "of", None)     # per-kind digits (rounding.kinds): each entry at its kind's
+    alias = {"dnet": "err"} if getattr(getattr(log.problem, "conventions", None), "error", "") == \
+        "negative_gradient" else {}
     failures = []
     for e in log.entries:
-        failures += check_parts([e.substitution_tree(), Number(e.shown, e.value)], rounding, acts,
+        mine = of(alias.get(e.kind, e.kind)) if of is not None else rounding
+        failures += check_parts([e.substitution_tree(), Number(e.shown, e.value)], mine, acts,
                                 f"{where} {e.name}@{e.step}")
     return failures
 
@@ -193,6 +197,9 @@ def page_lines() -> Iterator[list[tuple[str, Sequence[Any]]]]:
 
 def check_page(log: TraceLog, seen: list[tuple[str, Sequence[Any]]], where: str) -> list[Failure]:
     rounding, acts = log.problem.rounding, functions(log)
+    kinds = getattr(rounding, "kinds", ())
+    if kinds:  # a page line does not say its kind: judged at the fewest digits any kind prints
+        rounding = Rounding(min(rounding.digits, *(d for _, d in kinds)), rounding.mode, rounding.carry)
     failures = []
     for kind, item in seen:
         if kind == "chain":

@@ -69,8 +69,8 @@ def test_output_file_in_every_format(tmp_path, fmt, start):
      "tracer: --tolerance: found 'lots'; expected an absolute amount up to 1000 (0.001), a relative one up "
      "to 100% (1%) or 1 to 15 significant figures (3sf)\n"),
     (["{good}", "--require", "w9+"], "tracer: --require: 'w9+': no such quantity; closest: w8+, w7+, w6+; "
-     "expected a quantity name, a kind (net, out, loss, error, dout, dact, dnet, dw, db, new_w, new_b) or a "
-     "step (@1)\n"),
+     "expected a quantity name, a kind (net, out, loss, error, dout, dact, dnet, dw, db, new_w, new_b, err, "
+     "delta_w, delta_b) or a step (@1)\n"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, args, message):
     paths = {"answers": write(tmp_path, "bad.yaml", "out_h2: abc\n"),

@@ -125,7 +125,7 @@ def test_steps_and_mini_batch_examples_are_grouped_and_named_with_suffixes():
 @pytest.mark.parametrize("ask, message", [
     (["out_h1", "out_h3"], "p.yaml: ask[1]: 'out_h3': no such quantity; closest: out_h2, out_h1, out_o1; "
                            "expected a quantity name, a kind (net, out, loss, error, dout, dact, dnet, dw, db, "
-                           "new_w, new_b) or a step (@1)"),
+                           "new_w, new_b, err, delta_w, delta_b) or a step (@1)"),
     (["w5"], "p.yaml: ask[0]: found 'w5', a number the problem gives; expected a quantity to compute "
              "(e.g. w5+ or dE/dw5)"),
     (["out_h1", "dE/dw1", "i2"], "p.yaml: ask[2]: found 'i2', a number the problem gives; expected a quantity "
@@ -159,7 +159,7 @@ def test_the_command_line_reports_a_bad_ask_in_one_line_and_writes_nothing(tmp_p
     err = capsys.readouterr().err
     assert err == (f"tracer: {problem}: ask[1]: 'ot_h2': no such quantity; closest: out_h2, out_h1, net_h2; "
                    "expected a quantity name, a kind (net, out, loss, error, dout, dact, dnet, dw, db, new_w, "
-                   "new_b) or a step (@1)\n")
+                   "new_b, err, delta_w, delta_b) or a step (@1)\n")
     assert list(tmp_path.iterdir()) == [problem]
 
 

@@ -275,7 +275,7 @@ def test_misc_api() -> None:
     assert n.quantity("out", -1, 1) == n.quantity("out", 2, 1)         # negative layers count back
     assert {"net", "weight", "weight@matrix", "node@deep"} <= set(n.pattern_keys())
     assert "net@output" in Notation((2, 2, 2), overrides={"net@output": "y$j"}).pattern_keys()
-    assert set(preset_names()) == {"letters", "nodes", "indexed", "matrix", "narrative"}
+    assert set(preset_names()) == {"letters", "nodes", "indexed", "matrix", "narrative", "han-kamber", "negnevitsky"}
     with pytest.raises(dataclasses.FrozenInstanceError):
         n.neuron(0, 1).plain = "x"  # type: ignore[misc]
 

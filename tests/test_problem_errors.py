@@ -40,7 +40,7 @@ TOP = ("title, network, loss, training, data, show_steps, notation, rounding, as
        "tolerance, conventions")
 PROBLEM = "a problem: a mapping with network, training and data"
 SYNTAX = "expected a well-formed YAML or JSON problem file"
-PRESETS = "indexed, letters, matrix, narrative, nodes"
+PRESETS = "han-kamber, indexed, letters, matrix, narrative, negnevitsky, nodes"
 
 
 def edit(change: Callable[[dict], Any]) -> str:
@@ -219,8 +219,9 @@ CASES: list[tuple[str, str, str, str]] = [
     ("notation-unknown-key", edit(lambda p: p.update(notation={"preset": "letters", "nett": "z_$j"})), ".yaml",
      "notation.nett: found unknown pattern key 'nett' (did you mean 'net'?); expected one of: input, target, net, "
      "out, loss, error, dout, dact, dnet, weight, dw, new_w, bias, db, new_b, data_loss, penalty, dw_data, "
-     "db_data, velocity, cache, m, v, m_hat, v_hat, node, tag, layer, total "
-     "(optionally followed by @input|@hidden|@deep|@output|@single|@shared|@matrix, then .plain|.latex)"),
+     "db_data, velocity, cache, m, v, m_hat, v_hat, err, delta_w, delta_b, node, tag, layer, total "
+     "(optionally followed by @input|@hidden|@deep|@output|@single|@shared|@matrix, then .plain|.latex), "
+     "or learning_rate"),
     ("title-not-text", edit(lambda p: p.update(title=5)), ".yaml",
      "title: found 5; expected text (put it in quotes)"),
 ]

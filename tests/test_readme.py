@@ -126,7 +126,7 @@ def test_yaml_blocks_are_problems() -> None:
     fragments = [Problem.from_dict({**base, **yaml.safe_load(b)}, "README.md") for b in rest if b not in complete]
     with_ranges = next(p for p in fragments if p.variants is not None)
     assert (with_ranges.variants.inputs.low, with_ranges.variants.inputs.decimals) == (0.0, 2)
-    assert len(fragments) == 2  # variants and conventions
+    assert len(fragments) == 3  # variants, conventions and the Han-Kamber conventions
 
 
 def test_text_block_options_exist() -> None:

@@ -231,11 +231,10 @@ def test_bad_rule_and_convention_fields_are_one_line(changes: dict[str, Any], me
     assert str(info.value) == message
 
 
-def test_backpropagation_refuses_conventions_it_does_not_apply_and_hard_limiters():
+def test_backpropagation_refuses_hard_limiters_and_keeps_default_conventions_unwritten():
+    # every convention applies to backpropagation now (tests/test_conventions.py)
     raw = _problem(training={"learning_rate": 0.5}, conventions={"show_change": True})
-    with pytest.raises(ProblemError, match=r"^p\.yaml: conventions\.show_change: found True; expected the "
-                                           r"default, False, for a network trained by backpropagation"):
-        Problem.from_dict(raw, source="p.yaml")
+    assert Problem.from_dict(raw).conventions.show_change is True
     raw = _problem(training={"learning_rate": 0.5})
     raw["network"]["activation"] = "sign"
     with pytest.raises(ProblemError, match=r"^p\.yaml: network\.activation: found sign, which has no useful "

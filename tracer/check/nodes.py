@@ -137,6 +137,9 @@ def data_kinds(log: TraceLog | GraphLog) -> dict[str, str]:
     kinds: dict[str, str] = {"eta": "rate"}
     if problem.training.rule is not None:     # a single-layer rule's rate: α, or η for Hebb
         kinds[rate_names(problem).plain] = "rate"
+    rate = getattr(notation, "rate", None)     # notation: {learning_rate: alpha}, han-kamber's l
+    if rate is not None:
+        kinds[rate.plain] = "rate"
     for i in range(1, layers[0] + 1):
         kinds[notation.quantity("input", 0, i).plain] = "input"
     for j in range(1, layers[L] + 1):

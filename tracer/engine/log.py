@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 else:  # imported on first use: tracing and writing JSON need no sympy (tracer/_lazy.py)
     from .._lazy import sympy
 
-KINDS = ("net", "out", "loss", "error", "dout", "dact", "dnet", "dw", "db", "new_w", "new_b")
+KINDS = ("net", "out", "loss", "error", "dout", "dact", "dnet", "dw", "db", "new_w", "new_b",
+         "err", "delta_w", "delta_b")   # conventions: Err = −∂E/∂net, the changes Δw and Δb
 FORMAT_NAME = "tracer-trace"
 FORMAT_VERSION = 1
 

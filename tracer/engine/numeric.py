@@ -15,6 +15,7 @@ from ..model.layers import Dense
 from ..model.losses import Loss
 from ..model.optimizers import Optimizer, State
 from ..model.regularization import Regularization
+from .rounding import rounded_as
 
 Rnd = Callable[[np.ndarray], np.ndarray]
 
@@ -63,12 +64,12 @@ def run_example(params: Params, layers: Sequence[Dense], loss: Loss, x: np.ndarr
         outs.append(out)
     o, top = outs[L], layers[-1]
     per_output = loss.stable_value(nets[L], o, t, top.activation) if stable else loss.value(o, t)
-    losses = rnd(per_output)
-    total = float(rnd(np.array([losses.sum()]))[0])
+    losses = rounded_as(rnd, "loss")(per_output)
+    total = float(rounded_as(rnd, "loss")(np.array([losses.sum()]))[0])
     douts = [np.empty(0)] * (L + 1)
     dacts = [np.empty(0)] * (L + 1)
     dnets = [np.empty(0)] * (L + 1)
-    douts[L] = rnd(loss.dout(o, t))
+    douts[L] = rounded_as(rnd, "dout")(loss.dout(o, t))
     # δ = o - t exactly where the chain would divide by ~0 (sigmoid + BCE, softmax + cross-entropy)
     closed = loss.closed_delta(o, t) if loss.closed_form_delta(top.activation) else None
     dacts[L], dnets[L] = top.backward(nets[L], o, douts[L], rnd, closed)
@@ -81,17 +82,19 @@ def run_example(params: Params, layers: Sequence[Dense], loss: Loss, x: np.ndarr
         dw, db = layer.gradients(dnets[layer.index], outs[layer.index - 1], params.biases[layer.index], rnd)
         dws.append(dw)
         dbs.append(db)
-    return Pass(nets, outs, losses, total, rnd(t - o), douts, dacts, dnets, dws, dbs)
+    return Pass(nets, outs, losses, total, rounded_as(rnd, "error")(t - o), douts, dacts, dnets, dws, dbs)
 
 
-def mean_gradients(passes: list[Pass], rnd: Rnd) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """The averaged gradient a mini-batch step uses (a single example's own gradient for k = 1)."""
+def mean_gradients(passes: list[Pass], rnd: Rnd, mean: bool = True) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The averaged gradient a mini-batch step uses (a single example's own gradient for k = 1);
+    with ``mean`` False the sum (``conventions.update: batch_sum``, Hagan's and Haykin's batch mode)."""
     if len(passes) == 1:
         return passes[0].dws, passes[0].dbs
-    k = len(passes)
+    k = len(passes) if mean else 1
     L = len(passes[0].dws) - 1
-    dws = [np.empty(0)] + [rnd(_total([p.dws[l] for p in passes]) / k) for l in range(1, L + 1)]
-    dbs = [np.empty(0)] + [rnd(_total([p.dbs[l] for p in passes]) / k) for l in range(1, L + 1)]
+    rw, rb = rounded_as(rnd, "dw"), rounded_as(rnd, "db")
+    dws = [np.empty(0)] + [rw(_total([p.dws[l] for p in passes]) / k) for l in range(1, L + 1)]
+    dbs = [np.empty(0)] + [rb(_total([p.dbs[l] for p in passes]) / k) for l in range(1, L + 1)]
     return dws, dbs
 
 

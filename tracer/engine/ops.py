@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..formula.tree import Add, Frac, Group, Mul, Node, Number, Sub, elided
+from ..formula.tree import Add, Frac, Group, Mul, Neg, Node, Number, Sub, elided
 
 if TYPE_CHECKING:
     import sympy
@@ -193,3 +193,206 @@ class Update(Op):
 
     def evaluate(self, values):
         return values[0] - values[1] * values[2]
+
+
+@dataclass(frozen=True)
+class ThresholdSum(Op):
+    """net = w1·x1 + ... + wn·xn − θ: operands are (w, x) pairs, then the threshold θ
+    (``conventions.bias: subtracted``)."""
+
+    def roles(self, n):
+        return (*("weight", "input") * ((n - 1) // 2), "threshold")
+
+    def tree(self, args, max_terms=None):
+        terms = [Mul((args[k], args[k + 1])) for k in range(0, len(args) - 1, 2)]
+        return Sub(Add(elided(terms, max_terms - 1 if max_terms else None)), args[-1])
+
+    def sympy(self, symbols):
+        return sympy.Add(*[symbols[k] * symbols[k + 1] for k in range(0, len(symbols) - 1, 2)]) - symbols[-1]
+
+    def evaluate(self, values):
+        return math.fsum([values[k] * values[k + 1] for k in range(0, len(values) - 1, 2)] + [-values[-1]])
+
+
+@dataclass(frozen=True)
+class Negated(Op):
+    """−(inner): ∂E/∂θ = −δ for a subtracted threshold (θ enters the net with a minus sign)."""
+
+    inner: Op
+
+    def roles(self, n):
+        return self.inner.roles(n)
+
+    def tree(self, args, max_terms=None):
+        body = self.inner.tree(args, max_terms)
+        return Neg(body if isinstance(body, (Mul, Number)) or len(args) == 1 else Group(body))
+
+    def sympy(self, symbols):
+        return -self.inner.sympy(symbols)
+
+    def evaluate(self, values):
+        return -self.inner.evaluate(values)
+
+
+@dataclass(frozen=True)
+class ErrOutput(Op):
+    """Err_j = f′(net_j)·(T_j − O_j) = −∂E/∂net_j of an output unit under the half squared
+    error (Han, Kamber & Pei: Err_j = O_j(1 − O_j)(T_j − O_j)); operands (net, out, target).
+    ``derivative`` is the activation's ∂out/∂net op on (net, out)."""
+
+    derivative: Op
+
+    def roles(self, n):
+        return ("net", "out", "target")
+
+    def tree(self, args, max_terms=None):
+        net, out, target = args
+        return Mul((Group(self.derivative.tree([net, out])) if _sum_like(self.derivative.tree([net, out]))
+                    else self.derivative.tree([net, out]), Group(Sub(target, out))), sign="juxtapose")
+
+    def sympy(self, symbols):
+        net, out, target = symbols
+        return self.derivative.sympy([net, out]) * (target - out)
+
+    def evaluate(self, values):
+        net, out, target = values
+        return self.derivative.evaluate([net, out]) * (target - out)
+
+
+@dataclass(frozen=True)
+class ErrHidden(Op):
+    """Err_j = f′(net_j)·Σ_k Err_k·w_kj = −∂E/∂net_j of a hidden unit; operands (net, out,
+    then (Err_k, w_kj) pairs over the next layer's units)."""
+
+    derivative: Op
+
+    def roles(self, n):
+        return ("net", "out", *("err", "weight") * ((n - 2) // 2))
+
+    def tree(self, args, max_terms=None):
+        net, out, rest = args[0], args[1], args[2:]
+        d = self.derivative.tree([net, out])
+        d = Group(d) if _sum_like(d) else d
+        terms = [Mul((rest[k], rest[k + 1])) for k in range(0, len(rest), 2)]
+        if len(terms) == 1:
+            return Mul((d, rest[0], rest[1]))
+        return Mul((d, Group(Add(elided(terms, max_terms)))))
+
+    def sympy(self, symbols):
+        rest = symbols[2:]
+        return self.derivative.sympy(symbols[:2]) * sympy.Add(*[rest[k] * rest[k + 1] for k in range(0, len(rest), 2)])
+
+    def evaluate(self, values):
+        rest = values[2:]
+        return self.derivative.evaluate(values[:2]) * math.fsum(rest[k] * rest[k + 1] for k in range(0, len(rest), 2))
+
+
+def _sum_like(node: Node) -> bool:
+    return isinstance(node, (Add, Sub))
+
+
+@dataclass(frozen=True)
+class Change(Op):
+    """Δ = sign·(the product of the operands): −η·∂E/∂w under gradient descent (sign −1, roles
+    rate, grad), l·Err_j·O_i under the negative-gradient convention (roles rate, err, input),
+    −l·Err_j for a subtracted threshold (a weight on the constant input −1)."""
+
+    names: tuple[str, ...]
+    sign: int = 1
+
+    def roles(self, n):
+        return self.names[:n]
+
+    def tree(self, args, max_terms=None):
+        body = Mul(tuple(args))
+        return body if self.sign > 0 else Neg(body)
+
+    def sympy(self, symbols):
+        return self.sign * sympy.Mul(*symbols)
+
+    def evaluate(self, values):
+        return self.sign * math.prod(values)
+
+
+@dataclass(frozen=True)
+class StepChange(Op):
+    """Δw = new − old of any optimizer's step ``inner`` (operands as the step's, ``old`` first):
+    the step's formula without its leading old value (w − η·m̂/(√v̂ + ε) gives −η·m̂/(√v̂ + ε))."""
+
+    inner: Op
+
+    def roles(self, n):
+        return self.inner.roles(n)
+
+    def tree(self, args, max_terms=None):
+        whole = self.inner.tree(args, max_terms)
+        if isinstance(whole, Sub) and whole.left == args[0]:
+            return Neg(whole.right if isinstance(whole.right, (Mul, Number, Frac)) else Group(whole.right))
+        if isinstance(whole, Add) and whole.terms and whole.terms[0] == args[0]:
+            rest = whole.terms[1:]
+            return rest[0] if len(rest) == 1 else Add(tuple(rest))
+        return Sub(whole, args[0])
+
+    def sympy(self, symbols):
+        return self.inner.sympy(symbols) - symbols[0]
+
+    def evaluate(self, values):
+        return self.inner.evaluate(values) - values[0]
+
+
+@dataclass(frozen=True)
+class AddChange(Op):
+    """The new value: old + Δ (``conventions.show_change``, and the books' w ← w + Δw)."""
+
+    def roles(self, n):
+        return ("old", "change")
+
+    def tree(self, args, max_terms=None):
+        return Add((args[0], args[1]))
+
+    def sympy(self, symbols):
+        return symbols[0] + symbols[1]
+
+    def evaluate(self, values):
+        return values[0] + values[1]
+
+
+@dataclass(frozen=True)
+class ErrUpdate(Op):
+    """The books' update in one line: w + l·Err_j·O_i (operands old, rate, err, input), θ + l·Err_j
+    (old, rate, err), θ − l·Err_j for a subtracted threshold (``sign`` −1)."""
+
+    sign: int = 1
+
+    def roles(self, n):
+        return ("old", "rate", "err", "input")[:n]
+
+    def tree(self, args, max_terms=None):
+        step = Mul(tuple(args[1:]))
+        return Add((args[0], step)) if self.sign > 0 else Sub(args[0], step)
+
+    def sympy(self, symbols):
+        return symbols[0] + self.sign * sympy.Mul(*symbols[1:])
+
+    def evaluate(self, values):
+        return values[0] + self.sign * math.prod(values[1:])
+
+
+@dataclass(frozen=True)
+class SharedChange(Op):
+    """A shared bias's change: η·(Err_1 + ... + Err_n) (``sign`` −1 for a subtracted threshold)."""
+
+    sign: int = 1
+
+    def roles(self, n):
+        return ("rate", *("err",) * (n - 1))
+
+    def tree(self, args, max_terms=None):
+        body = Mul((args[0], Group(Add(elided(args[1:], max_terms)))))
+        return body if self.sign > 0 else Neg(body)
+
+    def sympy(self, symbols):
+        return self.sign * symbols[0] * sympy.Add(*symbols[1:])
+
+    def evaluate(self, values):
+        return self.sign * values[0] * math.fsum(values[1:])

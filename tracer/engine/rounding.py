@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal
 from typing import Literal
 
+import numpy as np
+
 Mode = Literal["round", "truncate", "significant"]
 MODES: tuple[str, ...] = ("round", "truncate", "significant")
 #: The significant figures a small computed value keeps at least (``digits`` if fewer).
@@ -27,6 +29,17 @@ class Rounding:
     digits: int = 4
     mode: Mode = "round"
     carry: bool = False
+    #: Per-kind digits (``rounding: {kinds: {out: 3, err: 4}}``): (kind, digits) pairs, sorted.
+    #: Han, Kamber & Pei print outputs to 3 places and error terms to 4; with ``carry`` each
+    #: value is carried at its own kind's digits.
+    kinds: tuple[tuple[str, int], ...] = ()
+
+    def of(self, kind: str) -> Rounding:
+        """The rounding of one kind of value: its own digits when ``kinds`` names it."""
+        return _of_kind(self, kind) if self.kinds else self
+
+    def kind_digits(self) -> dict[str, int]:
+        return dict(self.kinds)
 
     def _quantize(self, x: float) -> Decimal:
         """``_rounded``, remembered: a recorded step shows each value and then checks its line
@@ -137,6 +150,53 @@ def _plain(q: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+@functools.lru_cache(maxsize=256)
+def _of_kind(rounding: Rounding, kind: str) -> Rounding:
+    digits = dict(rounding.kinds).get(kind)
+    return rounding if digits is None else Rounding(digits, rounding.mode, rounding.carry)
+
+
+class Rounder:
+    """What the numbers of a carried (hand) computation are rounded with, kind by kind.
+
+    Called on an array it rounds at ``rounding``'s own digits; ``of(kind)`` rounds at that
+    kind's digits (``Rounding.kinds``); a kind in ``exact`` is not rounded at all: an
+    intermediate a convention never prints (with ``error: negative_gradient``, Err_j =
+    O_j(1 − O_j)·Σ Err_k·w_jk is one printed line, so its ∂E/∂out and ∂out/∂net are not
+    rounded on the way). Without carry every kind is the identity.
+    """
+
+    def __init__(self, rounding: Rounding | None, alias: dict[str, str] | None = None,
+                 exact: tuple[str, ...] = ()) -> None:
+        self.rounding, self.alias, self.exact = rounding, dict(alias or {}), exact
+        self._fns: dict[str, object] = {}
+
+    def _fn(self, r: Rounding | None):
+        if r is None:
+            return lambda a: a
+        vapply = np.vectorize(r.apply, otypes=[float])
+        return lambda a: vapply(a) if np.size(a) else a
+
+    def __call__(self, a):
+        return self.of("")(a)
+
+    def of(self, kind: str):
+        fn = self._fns.get(kind)
+        if fn is None:
+            if self.rounding is None or kind in self.exact:
+                fn = self._fn(None)
+            else:
+                fn = self._fn(self.rounding.of(self.alias.get(kind, kind)) if kind else self.rounding)
+            self._fns[kind] = fn
+        return fn
+
+
+def rounded_as(rnd, kind: str):
+    """``rnd.of(kind)`` for a ``Rounder``, ``rnd`` itself for a plain function."""
+    of = getattr(rnd, "of", None)
+    return of(kind) if of is not None else rnd
 
 
 @functools.lru_cache(maxsize=1 << 17)

@@ -25,14 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._lazy import sympy
-from ..formula.tree import Add, Mul, Sub, elided
 from ..model.activations import ElementwiseOp
 from ..model.notation import Names, Notation
 from ..model.problem import Problem
 from ..model.rules import RULES
 from .log import Entry, TraceLog
-from .ops import Difference, Identity, Op, Operand, Product, Sum, WeightedSum
+from .ops import Difference, Identity, Op, Operand, Product, Sum, ThresholdSum, WeightedSum
 
 #: The JSON log's kinds of a rule's presentation, in the order they are recorded.
 RULE_KINDS = ("net", "out", "dact", "error", "delta_w", "delta_b", "new_w", "new_b")
@@ -41,24 +39,6 @@ RULE_KINDS = ("net", "out", "dact", "error", "delta_w", "delta_b", "new_w", "new
 def decimal(x: float) -> float:
     """x at 15 significant digits: 0.3 - 0.1 -> 0.2, 0.1 * 3 -> 0.3 (what a hand computation writes)."""
     return float(format(x, ".15g")) if math.isfinite(x) else x
-
-
-@dataclass(frozen=True)
-class ThresholdSum(Op):
-    """net = w1·x1 + ... + wn·xn − θ: operands are (w, x) pairs, then the threshold θ."""
-
-    def roles(self, n):
-        return (*("weight", "input") * ((n - 1) // 2), "threshold")
-
-    def tree(self, args, max_terms=None):
-        terms = [Mul((args[k], args[k + 1])) for k in range(0, len(args) - 1, 2)]
-        return Sub(Add(elided(terms, max_terms - 1 if max_terms else None)), args[-1])
-
-    def sympy(self, symbols):
-        return sympy.Add(*[symbols[k] * symbols[k + 1] for k in range(0, len(symbols) - 1, 2)]) - symbols[-1]
-
-    def evaluate(self, values):
-        return math.fsum([values[k] * values[k + 1] for k in range(0, len(values) - 1, 2)] + [-values[-1]])
 
 
 class RuleNames:
@@ -99,7 +79,11 @@ class RuleNames:
 
 
 def rate_names(problem: Problem) -> Names:
-    """α for the error-correcting rules (Negnevitsky, Hagan), η for Hebb (Fausett)."""
+    """The notation's learning-rate symbol when it names one (``notation: {learning_rate: l}``);
+    else α for the error-correcting rules (Negnevitsky, Hagan), η for Hebb (Fausett)."""
+    notation = Notation.from_spec(problem.layers, problem.bias, problem.notation)
+    if notation.rate_given:
+        return notation.rate
     return Names("eta", "\\eta") if problem.training.rule == "hebb" else Names("alpha", "\\alpha")
 
 

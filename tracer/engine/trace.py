@@ -21,10 +21,12 @@ from ..model.notation import Names, Notation
 from ..model.optimizers import Slot
 from ..model.problem import Problem
 from ..model.regularization import PenalizedGradient, Penalty
+from . import conventions
+from .conventions import CHANGE_KIND, split_update
 from .log import Entry, TraceLog
 from .numeric import Params, Pass, initial_state, mean_gradients, penalised, penalty, run_example, updated
-from .ops import Difference, Mean, Op, Operand, Sum
-from .rounding import Rounding
+from .ops import AddChange, Difference, ErrUpdate, Mean, Op, Operand, Sum
+from .rounding import Rounder, Rounding
 
 #: The recording loop of each other kind of problem, registered by its module when
 #: tracer.engine is imported (engine/convtrace.py).
@@ -62,16 +64,19 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _trace(problem: Problem) -> TraceLog:
-    notation = Notation.from_spec(problem.layers, problem.bias, problem.notation)
+    notation = Notation.from_spec(problem.layers, problem.bias, problem.notation,
+                                  int(problem.conventions.index_base), problem.conventions.bias == "subtracted")
     log = TraceLog(problem, notation)
     params = initial_params(problem)
-    rnd = _rounder(problem.rounding)
+    rnd = _kind_rounder(problem)
+    mean = problem.conventions.update == "batch_mean"
+    change = bool(problem.conventions.show_change) or problem.conventions.error == "negative_gradient"
     stable = not problem.rounding.carry
     recorded = problem.recorded_steps()
     layers, loss, optimizer = problem.network, problem.loss, problem.optimizer
     reg = problem.training.regularization
     params = initial_state(params, optimizer)
-    labels = Labels(notation, problem.rounding)
+    labels = Labels(notation, problem.rounding, _printed_as(problem))
     xs = [np.array(e.input) for e in problem.data]  # once, not once per step
     ts = [np.array(e.target) for e in problem.data]
     step = 0
@@ -80,14 +85,14 @@ def _trace(problem: Problem) -> TraceLog:
             step += 1
             batch = range(start, min(start + problem.training.batch_size, len(problem.data)))
             passes = [run_example(params, layers, loss, xs[k], ts[k], rnd, stable) for k in batch]
-            dws, dbs = mean_gradients(passes, rnd)
+            dws, dbs = mean_gradients(passes, rnd, mean)
             pen, seen = 0.0, None
             if reg is not None:  # the optimizer sees data gradient + the penalty's gradient
                 pen, seen = penalty(params, reg, len(batch), rnd), penalised(params, dws, dbs, reg, len(batch), rnd)
             used_w, used_b = seen if seen is not None else (dws, dbs)
             new = updated(params, used_w, used_b, optimizer, problem.training.update_biases)
             if not stable:
-                new = carried(new, params, problem.rounding)
+                new = carried(new, params, problem.rounding, change)
             if step in recorded:
                 Recorder(log, problem, labels, step, epoch).record(params, new, batch, passes, dws, dbs,
                                                                    pen if reg else None, seen)
@@ -110,12 +115,41 @@ def _rounder(rounding: Rounding):
     return lambda a: vapply(a) if np.size(a) else a
 
 
-def carried(new: Params, old: Params, rounding: Rounding) -> Params:
+def _printed_as(problem: Problem) -> dict[str, str]:
+    """Kinds carried at another kind's digits: with ``error: negative_gradient`` the printed
+    error term Err = −δ, so δ is carried at err's digits (rounding is symmetric: −round(x) =
+    round(−x))."""
+    return {"dnet": "err"} if problem.conventions.error == "negative_gradient" else {}
+
+
+def _kind_rounder(problem: Problem) -> Rounder:
+    """Each kind carried at its own digits (``rounding.kinds``); under ``error:
+    negative_gradient`` the intermediates its one-line Err and update formulas skip
+    (∂E/∂out, ∂out/∂net, ∂E/∂w) are not rounded on the way."""
+    rounding = problem.rounding
+    if not rounding.carry:
+        return Rounder(None)
+    exact = ("dout", "dact", "dw", "db") if problem.conventions.error == "negative_gradient" else ()
+    return Rounder(rounding, _printed_as(problem), exact)
+
+
+def carried(new: Params, old: Params, rounding: Rounding, change: bool = False) -> Params:
     """With carry, an updated parameter goes on exactly as it is printed (0.590005 when
-    0.59 - 0.001 · (-0.0059) = 0.5900059 is printed 0.590005 to show its change)."""
-    change = np.vectorize(rounding.carry_change, otypes=[float])
-    return Params([w if w.size == 0 else change(w, o) for w, o in zip(new.weights, old.weights)],
-                  [b if b.size == 0 else change(b, o) for b, o in zip(new.biases, old.biases)],
+    0.59 - 0.001 · (-0.0059) = 0.5900059 is printed 0.590005 to show its change). With
+    ``change`` (the change Δw is printed: ``show_change``, ``error: negative_gradient``), the
+    change is carried at delta_w's digits first and the new value is old + Δw."""
+    def one(kind: str, delta: str):
+        r, d = rounding.of(kind), rounding.of(delta)
+        if not change:
+            return np.vectorize(r.carry_change, otypes=[float])
+
+        def moved(n: float, o: float) -> float:
+            step = d.apply(float(format(n - o, ".15g")))
+            return r.carry_change(float(format(o + step, ".15g")), o)
+        return np.vectorize(moved, otypes=[float])
+    cw, cb = one("new_w", "delta_w"), one("new_b", "delta_b")
+    return Params([w if w.size == 0 else cw(w, o) for w, o in zip(new.weights, old.weights)],
+                  [b if b.size == 0 else cb(b, o) for b, o in zip(new.biases, old.biases)],
                   new.state, new.t)
 
 
@@ -138,11 +172,13 @@ class Labels:
     validates its arguments and ``Rounding.show`` goes through Decimal every time.
     """
 
-    def __init__(self, notation: Notation, rounding: Rounding) -> None:
+    def __init__(self, notation: Notation, rounding: Rounding, alias: dict[str, str] | None = None) -> None:
         self.notation = notation
         self.rounding = rounding
+        self.alias = alias or {}
         self._names: dict[tuple[str, int, int | None, int | None], Names] = {}
         self._shown: dict[float, str] = {}
+        self._kinds: dict[str, Labels] = {}
 
     def names(self, kind: str, layer: int, neuron: int | None, source: int | None = None) -> Names:
         key = (kind, layer, neuron, source)
@@ -150,6 +186,21 @@ class Labels:
         if names is None:
             names = self._names[key] = self.notation.quantity(kind, layer, neuron, source)
         return names
+
+    def rounding_of(self, kind: str) -> Rounding:
+        """The rounding a kind is printed with (``rounding.kinds``)."""
+        return self.rounding.of(self.alias.get(kind, kind))
+
+    def of(self, kind: str) -> Labels:
+        """The labels that show values at ``kind``'s digits (themselves without per-kind digits)."""
+        rounding = self.rounding_of(kind)
+        if rounding is self.rounding:
+            return self
+        labels = self._kinds.get(kind)
+        if labels is None:
+            labels = self._kinds[kind] = Labels(self.notation, rounding)
+            labels._names = self._names
+        return labels
 
     def show(self, value: float) -> str:
         """``rounding.show(value)``, keyed by the float, which is all that show reads of it;
@@ -187,11 +238,20 @@ class Recorder:
     #: The notation kind naming an entry kind where the two differ (the total gradients are
     #: named as gradients; with regularization the layers' gradients are the data loss's).
     name_kinds: dict[str, str] = field(default_factory=lambda: dict(_NAME_KINDS))
+    #: ``show_change`` under the gradient convention: each new value the optimizer records is
+    #: split into its change Δ (kind delta_w / delta_b) and old + Δ.
+    split: bool = False
+
+    def __post_init__(self) -> None:
+        c = self.problem.conventions
+        self.split = bool(c.show_change) and c.error == "gradient"
 
     # --- plumbing -----------------------------------------------------------
     def add(self, kind: str, layer: int, neuron: int | None, source: int | None, op: Op,
             operands: list[Operand], value: float, shown: str | None = None,
             key_extra: tuple = ()) -> Operand:
+        if self.split and kind in CHANGE_KIND and not isinstance(op, (AddChange, ErrUpdate)):
+            op, operands = split_update(self, kind, layer, neuron, source, op, operands, value)
         names = self.labels.names(self.name_kinds.get(kind, kind), layer, neuron, source)
         value = float(value)
         shown = self.printed(kind, op, operands, value)
@@ -211,9 +271,10 @@ class Recorder:
         the printed operands are the carried ones, and both are the same. An update is
         shown with enough digits to show its change.
         """
-        rounding = self.problem.rounding
+        labels = self.labels.of(kind)
+        rounding = labels.rounding
         update = kind in ("new_w", "new_b", "new_k") and bool(operands)
-        shown = rounding.show_change(value, operands[0].value) if update else self.labels.show(value)
+        shown = rounding.show_change(value, operands[0].value) if update else labels.show(value)
         if not operands:
             return shown
         printed = [float(o.shown) for o in operands]
@@ -224,7 +285,14 @@ class Recorder:
             return shown  # (a printed 0 is exact: 0.05498 - 0.11 + ... giving -0.00004 is not 0)
         if update:
             return rounding.show_change(result, float(operands[0].shown))
-        return self.labels.show(result)
+        return labels.show(result)
+
+    def change_value(self, kind: str, op: Op, operands: list[Operand]) -> float:
+        """A change Δ (kind delta_w or delta_b) from its operands' values; carried by hand, at
+        its kind's digits, as ``carried`` carries it (Han–Kamber: Δw46 = 0.9·0.1311·0.332 =
+        0.0392, then w46 = −0.3 + 0.0392 = −0.2608, carried as −0.261)."""
+        value = op.evaluate([o.value for o in operands])
+        return self.problem.rounding.of(kind).apply(value) if self.problem.rounding.carry else value
 
     def get(self, kind: str, layer: int, neuron: int | None, source: int | None = None) -> Operand:
         return self.index[(kind, layer, neuron, source, self.example)]
@@ -249,8 +317,9 @@ class Recorder:
         rounding = self.problem.rounding
         if kind in ("input", "target") or self.step == 1:  # data: as the problem writes it
             shown = rounding.show_given(value)
-        else:  # a weight or bias of a later step, as it was carried (or rounded)
-            shown = rounding.show_carried(value) if rounding.carry else self.labels.show(value)
+        else:  # a weight or bias of a later step, as it was carried (or rounded) at its update's digits
+            labels = self.labels.of("new_w" if kind == "weight" else "new_b" if kind == "bias" else kind)
+            shown = labels.rounding.show_carried(value) if rounding.carry else labels.show(value)
         made = self.updated_by(kind, layer, neuron, source)
         entry = made.index if made is not None and made.value == value else None
         return Operand(names.plain, names.latex, value, shown, entry)
@@ -275,6 +344,9 @@ class Recorder:
         """A number the problem states for the optimizer (η...), shown as written; memoised."""
         key = ("hyperparameter", name, latex, value)
         operand = self.givens.get(key)
+        rate = getattr(self.labels.notation, "rate", None)
+        if operand is None and name == "eta" and rate is not None:  # the learning rate as the notation names it (α, l)
+            name, latex = rate.plain, rate.latex
         if operand is None:
             operand = self.givens[key] = Operand(name, latex, value, self.problem.rounding.show_given(value))
         return operand
@@ -288,10 +360,11 @@ class Recorder:
     def show_change(self, new: float, old: float) -> str:
         """``rounding.show_change``, with both values shown through the memo: a 784-30-10 step
         shows 23,860 updated weights, and each new and old value went through Decimal twice."""
-        shown = self.labels.show(new)
-        if new == old or shown != self.labels.show(old):
+        labels = self.labels.of("new_w")
+        shown = labels.show(new)
+        if new == old or shown != labels.show(old):
             return shown
-        return self.problem.rounding.show_change(new, old)  # the change is hidden: widen
+        return labels.rounding.show_change(new, old)  # the change is hidden: widen
 
     def show_state(self, value: float) -> str:
         """Optimizer state to significant figures: a bias correction divides by 1 - β2^t
@@ -314,13 +387,20 @@ class Recorder:
             self.forward(layers, old, p)
             self.loss(p)
             self.backward(layers, old, p)
+            if conventions.negative(self):
+                conventions.record_errors(self, layers, old, p)
+                if len(passes) > 1:
+                    conventions.record_example_changes(self, layers, lambda l, p=p: self.senders(p, l), p)
         batched = len(passes) > 1
         self.example = None if batched else batch[0] + 1
         if batched:
             self.averages(batch, dws, dbs)
         if reg is not None and seen is not None:
             self.penalised(old, seen[0], seen[1], len(batch))
-        self.updates(layers, old, new, dws, dbs)
+        if conventions.negative(self):
+            conventions.record_updates(self, layers, old, new, batch, lambda l: self.senders(passes[0], l))
+        else:
+            self.updates(layers, old, new, dws, dbs)
 
     def forward(self, layers: tuple[Dense, ...], params: Params, p: Pass) -> None:
         for layer in layers:
@@ -379,8 +459,9 @@ class Recorder:
         return dout, (closed if loss.closed_form_delta(top.activation) else None)
 
     def averages(self, batch: range, dws, dbs) -> None:
-        """Mini-batch: the gradient the update uses is the mean of the examples' gradients."""
-        mean = Mean()
+        """Mini-batch: the gradient the update uses is the mean of the examples' gradients (their
+        sum with ``conventions.update: batch_sum``)."""
+        mean: Op = Mean() if self.problem.conventions.update == "batch_mean" else Sum()
         for l in range(len(dws) - 1, 0, -1):
             for j, row in enumerate(dws[l].tolist(), 1):
                 for i, g in enumerate(row, 1):

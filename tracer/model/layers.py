@@ -20,7 +20,8 @@ from typing import Protocol
 
 import numpy as np
 
-from ..engine.ops import Identity, Op, Operand, Product, Sum, WeightedSum
+from ..engine.ops import Identity, Negated, Op, Operand, Product, Sum, ThresholdSum, WeightedSum
+from ..engine.rounding import rounded_as
 from .activations import Activation
 
 Rnd = Callable[[np.ndarray], np.ndarray]
@@ -54,6 +55,8 @@ class Dense:
     inputs: int
     activation: Activation
     bias: str = "per_neuron"  # per_neuron | per_layer | none
+    #: ``conventions.bias: subtracted``: the bias is a threshold θ, net = Σ w·x − θ, so ∂E/∂θ = −δ.
+    threshold: bool = False
 
     def bias_neuron(self, j: int) -> int | None:
         """The neuron a bias is indexed by: None for a bias shared by the layer."""
@@ -62,23 +65,24 @@ class Dense:
     # --- numbers ------------------------------------------------------------------------
     def forward(self, W: np.ndarray, b: np.ndarray | float, x: np.ndarray, rnd: Rnd) -> tuple[np.ndarray, np.ndarray]:
         """(net, out) of one example."""
-        net = rnd(W @ x + b)
-        return net, rnd(self.activation.forward(net))
+        net = rounded_as(rnd, "net")(W @ x - b if self.threshold else W @ x + b)
+        return net, rounded_as(rnd, "out")(self.activation.forward(net))
 
     def backward(self, net: np.ndarray, out: np.ndarray, dout: np.ndarray, rnd: Rnd,
                  closed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(∂out/∂net, δ) from ∂E/∂out; ``closed`` is δ when the loss gives it in closed form."""
-        dact = rnd(self.activation.derivative(net, out))
-        return dact, rnd(closed if closed is not None else self.activation.delta(out, dout, dact))
+        dact = rounded_as(rnd, "dact")(self.activation.derivative(net, out))
+        return dact, rounded_as(rnd, "dnet")(closed if closed is not None else self.activation.delta(out, dout, dact))
 
     def gradients(self, delta: np.ndarray, x: np.ndarray, b: np.ndarray, rnd: Rnd) -> tuple[np.ndarray, np.ndarray]:
         """(∂E/∂W, ∂E/∂b): δ·xᵀ; δ for a neuron's own bias, Σδ for a shared one."""
         # np.outer's own arithmetic (delta[:, None] * x[None, :]) without its per-call overhead
-        return rnd(delta[:, None] * x[None, :]), bias_gradient(b, delta, rnd)
+        db = bias_gradient(b, delta, rounded_as(rnd, "db"))
+        return rounded_as(rnd, "dw")(delta[:, None] * x[None, :]), -db if self.threshold else db
 
     def input_gradient(self, W: np.ndarray, delta: np.ndarray, rnd: Rnd) -> np.ndarray:
         """∂E/∂x for the layer below: Wᵀ·δ."""
-        return rnd(W.T @ delta)
+        return rounded_as(rnd, "dout")(W.T @ delta)
 
     # --- entries ------------------------------------------------------------------------
     # Arrays are read through tolist() once per layer: indexing element by element builds a
@@ -89,7 +93,7 @@ class Dense:
         l, act, n = self.index, self.activation, self.size
         W, b, nets, outs = weights.tolist(), bias.tolist(), net.tolist(), out.tolist()
         has_bias = self.bias != "none"
-        net_op = WeightedSum(has_bias)
+        net_op: Op = ThresholdSum() if self.threshold and has_bias else WeightedSum(has_bias)
         for j in range(1, n + 1):
             operands: list[Operand] = []
             for i, (w, sender) in enumerate(zip(W[j - 1], senders), 1):
@@ -135,10 +139,12 @@ class Dense:
             return
         if self.bias == "per_layer":
             deltas = [rec.get("dnet", l, j) for j in range(1, self.size + 1)]
-            rec.add("db", l, None, None, Sum() if len(deltas) > 1 else Identity(), deltas, db[0])
+            op: Op = Sum() if len(deltas) > 1 else Identity()
+            rec.add("db", l, None, None, Negated(op) if self.threshold else op, deltas, db[0])
             return
+        op = Negated(Identity()) if self.threshold else Identity()
         for j, g in enumerate(db, 1):
-            rec.add("db", l, j, None, Identity(), [rec.get("dnet", l, j)], g)
+            rec.add("db", l, j, None, op, [rec.get("dnet", l, j)], g)
 
     def input_gradient_entry(self, rec: Sink, weights: np.ndarray) -> EntryParts:
         """∂E/∂x_i for the layer below: Σ_k δ_k·w_ki over this layer's neurons."""
@@ -161,6 +167,8 @@ def bias_gradient(bias: np.ndarray, dnet: np.ndarray, rnd: Rnd) -> np.ndarray:
     return rnd(np.array([dnet.sum()]))
 
 
-def dense_stack(sizes: Sequence[int], activations: Sequence[Activation], bias: str) -> tuple[Dense, ...]:
-    """The layers of a fully connected network, layer 1 first."""
-    return tuple(Dense(l, sizes[l], sizes[l - 1], activations[l - 1], bias) for l in range(1, len(sizes)))
+def dense_stack(sizes: Sequence[int], activations: Sequence[Activation], bias: str,
+                threshold: bool = False) -> tuple[Dense, ...]:
+    """The layers of a fully connected network, layer 1 first (``threshold``: θ subtracted)."""
+    return tuple(Dense(l, sizes[l], sizes[l - 1], activations[l - 1], bias, threshold)
+                 for l in range(1, len(sizes)))

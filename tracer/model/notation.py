@@ -25,7 +25,7 @@ from . import yamlload
 KINDS = ("input", "target", "net", "out", "loss", "error", "dout", "dact", "dnet",
          "weight", "dw", "new_w", "bias", "db", "new_b",
          "data_loss", "penalty", "dw_data", "db_data",
-         "velocity", "cache", "m", "v", "m_hat", "v_hat")
+         "velocity", "cache", "m", "v", "m_hat", "v_hat", "err", "delta_w", "delta_b")
 #: Optimizer state, indexed like its parameter: a weight's (with a source) or a bias's.
 STATE_KINDS = ("velocity", "cache", "m", "v", "m_hat", "v_hat")
 HELPERS = ("node", "tag", "layer", "total")
@@ -38,8 +38,22 @@ NAME_VARS = KINDS + HELPERS + ("src", "src_layer", "param")
 _KIND_SET = frozenset(KINDS)
 #: How many names ``Notation.duplicate`` checks one by one (a 784-30-10 network has ~600,000).
 DISTINCT_LIMIT = 20_000
-_WEIGHTS = frozenset({"weight", "dw", "new_w", "dw_data"})
-_BIASES = frozenset({"bias", "db", "new_b", "db_data"})
+_WEIGHTS = frozenset({"weight", "dw", "new_w", "dw_data", "delta_w"})
+_BIASES = frozenset({"bias", "db", "new_b", "db_data", "delta_b"})
+#: ``notation: {learning_rate: alpha}``: a Greek letter by name, or a literal symbol (``l``).
+GREEK = ("alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "iota",
+         "kappa", "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega")
+_LITERAL_RATE = re.compile(r"[A-Za-z][A-Za-z0-9]{0,3}")
+_LETTER_B = re.compile(r"b(?![A-Za-z])")
+
+
+def rate_symbol(value: object) -> Names:
+    """The learning rate's name: ``eta`` → (eta, \\eta), ``l`` → (l, l); else ValueError."""
+    if not isinstance(value, str) or not (value in GREEK or _LITERAL_RATE.fullmatch(value)):
+        raise ValueError(f"learning_rate {value!r} is not a Greek letter's name ({', '.join(GREEK[:3])} ...) "
+                         "or a literal symbol of 1 to 4 letters and digits (l)")
+    return Names(value, f"\\{value}") if value in GREEK else Names(value, value)
+
 _STATE = frozenset(STATE_KINDS)
 _LAST_LAYER = frozenset({"target", "loss", "error", "data_loss", "penalty"})
 _NEEDS_J = frozenset({"j", "g", "node", "tag", "i", "gi", "wr", "ws", "wl", "src"})
@@ -52,7 +66,7 @@ _VAR = re.compile(r"\$(?:(\$)|\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))")
 _ALL_KEYS = tuple(b + (p and "@" + p) + (f and "." + f) for b in KINDS + HELPERS
                   for p in ("",) + POSITIONS for f in ("",) + FLAVOURS)
 _KEY_GRAMMAR = (", ".join(KINDS + HELPERS) + " (optionally followed by "
-                + "|".join("@" + p for p in POSITIONS) + ", then .plain|.latex)")
+                + "|".join("@" + p for p in POSITIONS) + ", then .plain|.latex), or learning_rate")
 
 Table = dict[tuple[str, int], str]          # (key, flavour index) -> pattern
 Compiled = tuple[str, ...]                  # literal, variable, literal, ..., literal
@@ -149,13 +163,14 @@ class Notation:
 
     def __init__(self, layers: Sequence[int], bias_mode: str = "per_neuron",
                  preset: str = "letters", overrides: Mapping[str, Any] | None = None,
-                 layer_offset: int = 0, index_base: int = 1) -> None:
+                 layer_offset: int = 0, index_base: int = 1, threshold: bool = False) -> None:
         """Resolve and check the pattern table; fail here, not mid-solution.
 
         ``layer_offset`` is added to every layer number a name prints ($l): the dense layers
         of a convolutional network are named as layers of the whole stack (Z4[1] after a
-        conv, a pool and a flatten layer). ``index_base`` 0 prints every neuron, weight and
-        bias number one lower (w0, Z4[0])."""
+        conv, a pool and a flatten layer). ``index_base`` 0 (``conventions.index_base``) prints
+        every neuron, weight and bias number one lower (x0, w0, W1[0,1], Z4[0]). ``threshold``
+        (``conventions.bias: subtracted``) names a bias the preset calls b the threshold θ."""
         self.layers = tuple(int(n) for n in layers)
         self.offset, self.shift = int(layer_offset), 1 - int(index_base)
         if len(self.layers) < 2 or min(self.layers) < 1:
@@ -164,10 +179,20 @@ class Notation:
             raise _unknown("bias_mode", bias_mode, BIAS_MODES)
         if not isinstance(preset, str) or preset not in _presets()["presets"]:
             raise _unknown("notation preset", preset, preset_names())
-        self.bias_mode, self.preset = bias_mode, preset
+        self.bias_mode, self.preset, self.base = bias_mode, preset, int(index_base)
+        chosen = dict(_presets()["presets"][preset] or {})
+        given = dict(overrides or {})
+        #: whether the preset or the problem names the learning rate (else η, and a learning rule's own α or η)
+        self.rate_given = "learning_rate" in given or "learning_rate" in chosen
+        self.rate = rate_symbol(given.pop("learning_rate", chosen.pop("learning_rate", "eta")))
+        chosen.pop("learning_rate", None)
         table = _flatten(_presets()["defaults"])
-        _merge(table, _flatten(_presets()["presets"][preset] or {}))
-        _merge(table, _flatten(overrides or {}))
+        _merge(table, _flatten(chosen))
+        if threshold:    # conventions.bias: subtracted: a bias the preset calls b is the threshold θ
+            for (key, f), text in list(table.items()):
+                if key.partition("@")[0] == "bias" and _LETTER_B.match(text):   # b1, b_{1}, b^{[1]}; not bias_o
+                    table[(key, f)] = ("theta" if f == 0 else "\\theta") + text[1:]
+        _merge(table, _flatten(given))
         self._patterns = {k: _compile(k[0], text) for k, text in table.items()}
         self._check_cycles()
         n = self.layers
@@ -187,16 +212,17 @@ class Notation:
 
     @classmethod
     def from_spec(cls, layers: Sequence[int], bias_mode: str,
-                  spec: str | Mapping[str, Any] | None) -> Notation:
+                  spec: str | Mapping[str, Any] | None, base: int = 1, threshold: bool = False) -> Notation:
         """Build from a problem file's ``notation:`` entry: None (letters), a
-        preset name, or ``{preset: ..., <pattern key>: <pattern>, ...}``."""
+        preset name, or ``{preset: ..., learning_rate: alpha, <pattern key>: <pattern>, ...}``."""
         if spec is None or isinstance(spec, str):
-            return _preset_notation(tuple(int(n) for n in layers), bias_mode, spec or "letters")
+            return _preset_notation(tuple(int(n) for n in layers), bias_mode, spec or "letters", int(base),
+                                    threshold)
         if not isinstance(spec, Mapping):
             raise ValueError(f"notation must be a preset name or a mapping, not {spec!r}; "
                              f"expected one of: {', '.join(preset_names())}")
         overrides = {k: v for k, v in spec.items() if k != "preset"}
-        return cls(layers, bias_mode, spec.get("preset") or "letters", overrides)
+        return cls(layers, bias_mode, spec.get("preset") or "letters", overrides, index_base=base, threshold=threshold)
 
     def pattern_keys(self) -> tuple[str, ...]:
         """The keys set in this notation (defaults + preset + overrides)."""
@@ -446,11 +472,12 @@ class Notation:
 
 
 @lru_cache(maxsize=4)
-def _preset_notation(layers: tuple[int, ...], bias_mode: str, preset: str) -> Notation:
+def _preset_notation(layers: tuple[int, ...], bias_mode: str, preset: str, base: int = 1,
+                     threshold: bool = False) -> Notation:
     """A preset's notation for one network, shared by every trace of that network.
 
     Building a notation (merging tables, compiling patterns, checking for cycles) and
     its first names cost more than tracing a 2-2-2 step; a Notation never changes after
     construction (its dicts are caches), so traces of the same network can share one.
     Few are kept: a large network's memoised names are tens of megabytes."""
-    return Notation(layers, bias_mode, preset)
+    return Notation(layers, bias_mode, preset, index_base=base, threshold=threshold)

@@ -192,7 +192,7 @@ class Problem:
     @property
     def network(self) -> tuple[Dense, ...]:
         """The layer objects the engine runs, layer 1 first."""
-        return dense_stack(self.layers, self.activations, self.bias)
+        return dense_stack(self.layers, self.activations, self.bias, self.conventions.bias == "subtracted")
 
     @property
     def optimizer(self) -> Optimizer:
@@ -248,7 +248,8 @@ class Problem:
             "show_steps": sorted(self.recorded_steps()),
             "notation": self.notation if isinstance(self.notation, str) else dict(self.notation),
             "rounding": {"digits": self.rounding.digits, "mode": self.rounding.mode,
-                         "carry": self.rounding.carry},
+                         "carry": self.rounding.carry,
+                         **({"kinds": dict(self.rounding.kinds)} if self.rounding.kinds else {})},
         }
         if self.ask:
             points = self.ask_points or (1,) * len(self.ask)
@@ -405,10 +406,6 @@ def _parse(raw: Any, r: Reader) -> Problem:
     )
 
 
-#: Conventions the backpropagation engine does not apply yet: set, they are refused, not ignored.
-RULE_ONLY_CONVENTIONS = ("bias", "error", "show_change", "index_base", "update")
-
-
 def _check_rule(training: Training, layers: tuple[int, ...], activations: tuple[Activation, ...],
                 conventions: conv.Conventions, bias: str, top: Mapping, r: Reader) -> None:
     """A learning rule trains one layer of units; backpropagation has no hard limiter."""
@@ -419,12 +416,7 @@ def _check_rule(training: Training, layers: tuple[int, ...], activations: tuple[
                 raise r.at("network").at("activation").fail(
                     f"found {act.name}, which has no useful derivative; expected training.rule "
                     "(perceptron, adaline or hebb) for a step or sign unit, or another activation")
-        for key in RULE_ONLY_CONVENTIONS:
-            if not conventions.is_default(key):
-                raise r.at("conventions").at(key).fail(
-                    f"found {conventions[key]!s}; expected the default, {conv.FIELDS[key].default!s}, "
-                    "for a network trained by backpropagation (this convention applies to training.rule "
-                    "problems so far)")
+        _check_backprop_conventions(training, activations, conventions, top, r)
         return
     rule = RULES[training.rule]
     if len(layers) != 2:
@@ -444,6 +436,34 @@ def _check_rule(training: Training, layers: tuple[int, ...], activations: tuple[
         raise r.at("conventions").at(key).fail(
             f"found {conventions[key]!s}; expected the default for rule: {rule.name}, whose error is "
             "always t − y and whose updates are online")
+
+
+def _check_backprop_conventions(training: Training, activations: tuple[Activation, ...],
+                                conventions: conv.Conventions, top: Mapping, r: Reader) -> None:
+    """``error: negative_gradient`` writes w ← w + η·Err·O: plain gradient descent, and an
+    output error term the books write (half squared error, or a loss whose δ is out − target)."""
+    if conventions.error != "negative_gradient":
+        return
+    rc = r.at("conventions").at("error")
+    if training.optimizer is not None and training.optimizer.name != "sgd":
+        raise rc.fail(f"found negative_gradient with optimizer {training.optimizer.name}; expected "
+                      "plain gradient descent (no training.optimizer) for w ← w + η·Err·O")
+    if training.regularization is not None:
+        raise rc.fail("found negative_gradient with training.regularization; expected no regularization "
+                      "for w ← w + η·Err·O")
+    loss = LOSSES[top.get("loss", DEFAULT_LOSS.name)] if isinstance(top.get("loss", DEFAULT_LOSS.name), str) \
+        else None
+    if loss is None:
+        return
+    closed = loss(n=1).closed_form_delta(activations[-1])
+    if not closed and (loss.name != "half_squared_error" or activations[-1].layerwise):
+        raise rc.fail(f"found negative_gradient with loss {loss.name} and a {activations[-1].name} output "
+                      "layer; expected half_squared_error (Err = f′(net)·(T − O)) or a loss whose error "
+                      "term is T − O (sigmoid with binary_cross_entropy, softmax with cross_entropy)")
+    for act in activations[:-1]:
+        if act.layerwise:
+            raise rc.fail(f"found negative_gradient with a hidden {act.name} layer; expected elementwise "
+                          "activations in the hidden layers")
 
 
 def _ask(value: Any, r: Reader) -> list[tuple[str, int]]:
@@ -797,7 +817,7 @@ def _check_notation(layers: tuple[int, ...], bias: str, preset: str, overrides: 
 
 
 MATRIX_KINDS = ("input", "out", "net", "target", "weight", "bias", "dout", "dnet", "dw", "db", "new_w", "new_b",
-                "dw_data", "db_data")
+                "dw_data", "db_data", "err", "delta_w", "delta_b")
 
 
 def _layer_range(kind: str, last: int) -> range:
@@ -829,19 +849,30 @@ def _all_names(names: Notation, layers: tuple[int, ...], bias: str) -> Iterator[
                     yield names.quantity(kind, l, 1, None)
                     yield names.matrix(kind, l, "bias")
             continue
-        if bias == "none" and kind in ("bias", "db", "new_b", "db_data"):
+        if bias == "none" and kind in ("bias", "db", "new_b", "db_data", "delta_b"):
             continue
         for l in _layer_range(kind, last):
-            yield names.quantity(kind, l, 1, 1 if kind in ("weight", "dw", "new_w", "dw_data") else None)
+            yield names.quantity(kind, l, 1, 1 if kind in ("weight", "dw", "new_w", "dw_data", "delta_w") else None)
             if kind in MATRIX_KINDS:
                 yield names.matrix(kind, l)
 
 
+#: The kinds ``rounding.kinds`` may give their own digits: the log's kinds of a network.
+ROUNDING_KINDS = tuple(k for k in KINDS if k not in ("input", "target", "weight", "bias"))
+
+
 def _rounding(value: Any, r: Reader) -> Rounding:
-    spec = r.mapping(value, ("digits", "mode", "carry"), what="a mapping {digits: 4, mode: round, carry: false}")
+    spec = r.mapping(value, ("digits", "mode", "carry", "kinds"),
+                     what="a mapping {digits: 4, mode: round, carry: false, kinds: {out: 3, err: 4}}")
+    kinds: dict[str, int] = {}
+    rk = r.at("kinds")
+    for kind, digits in rk.mapping(spec.get("kinds", {}), ROUNDING_KINDS,
+                                   what="a mapping from kinds (out, err, new_w ...) to digits").items():
+        kinds[str(kind)] = rk.at(str(kind)).integer(digits, "a number of digits from 1 to 15", minimum=1, maximum=15)
     return Rounding(
         digits=r.at("digits").integer(spec.get("digits", 4), "a number of digits from 1 to 15",
                                       minimum=1, maximum=15),
         mode=r.at("mode").choice(spec.get("mode", "round"), MODES),  # type: ignore[arg-type]
         carry=r.at("carry").boolean(spec.get("carry", False)),
+        kinds=tuple(sorted(kinds.items())),
     )

@@ -29,6 +29,8 @@ from .optimizer_view import OptimizerView
 from .printers import PRINTERS, MarkdownPrinter, Printer
 from .rules import RuleView
 from .symbolic import SymbolicView
+from .textbook import TextbookView
+from .textbook import active as textbook_active
 from .view import Viewer
 
 if TYPE_CHECKING:
@@ -200,6 +202,8 @@ def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
         "symbolic": lambda: SymbolicView(log, options.max_terms, options.weights, viewer.layer_title),
         "exercise": lambda: _exercise(log, viewer),
         "rule_view": lambda: RuleView(log),   # a single-layer rule's run (styles/_rule.j2)
+        # backpropagation in a textbook's conventions (styles/_textbook.j2)
+        "textbook": TextbookView(log, viewer) if textbook_active(log) else None,
     }
     try:
         body = env.get_template(body_template(style, options)).render(context).strip("\n") + "\n"

@@ -84,7 +84,9 @@ class SymbolicView(SympyLatex):
         self.selection = tuple(weights)
         self.layer_title = layer_title or self._layer_title
         # a private notation: general names must not share the log notation's name cache
-        self.letters = Notation.from_spec(self.layers, self.problem.bias, self.problem.notation)
+        c = self.problem.conventions
+        self.letters = Notation.from_spec(self.layers, self.problem.bias, self.problem.notation,
+                                          int(c.index_base), c.bias == "subtracted")
         self.symbol_names: dict[sympy.Symbol, Symbol] = {}
         self.keys: dict[sympy.Symbol, tuple[str, int, int | None, int | None]] = {}
         self.definitions: dict[sympy.Symbol, sympy.Expr] = {}

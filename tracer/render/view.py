@@ -503,7 +503,7 @@ class Viewer:
     def _matrix_dw(self, layer: LayerView, entries: list[Entry]) -> Line | None:
         """dW = dZ · Aᵀ (the outer product of the deltas and the layer's inputs), or a batch mean."""
         l, op = layer.layer, entries[0].op
-        if isinstance(op, Mean):
+        if isinstance(op, Mean) or self._batch_sum(entries):
             return self._mean("dw", l, entries)
         if not isinstance(op, Product):
             return None
@@ -517,7 +517,7 @@ class Viewer:
         """db = dZ (a bias per neuron), the sum of dZ (one shared bias), or a batch mean."""
         l, op = layer.layer, entries[0].op
         dz = self.matrix_symbol("dnet", l)
-        if isinstance(op, Mean):
+        if isinstance(op, Mean) or self._batch_sum(entries):
             return self._mean("db", l, entries)
         if isinstance(op, Identity) and entries[0].neuron is not None:
             numbers = self._grid(lambda k: shown(entries[k].operands[0]), (len(entries), 1))
@@ -529,14 +529,26 @@ class Viewer:
                         Add(elided(terms, self.max_terms)), self._result("db", l, entries))
         return None
 
+    def _batch_sum(self, entries: list[Entry]) -> bool:
+        """A batch's gradients added up (``conventions.update: batch_sum``): a Sum of the
+        examples' own gradients of the same kind, not a shared bias's sum of deltas."""
+        e = entries[0]
+        first = e.operands[0].entry if e.operands else None
+        return (isinstance(e.op, Sum) and e.example is None and first is not None
+                and self.log.entries[first].kind == e.kind)
+
     def _mean(self, kind: str, l: int, entries: list[Entry]) -> Line:
-        """(1/k)(dW|_1 + ... + dW|_k): the mean of the batch's per-example gradient matrices."""
+        """(1/k)(dW|_1 + ... + dW|_k): the mean of the batch's per-example gradient matrices
+        (their sum, without 1/k, with ``conventions.update: batch_sum``)."""
         shape = self._shape(kind, l, entries)
         symbol = self.matrix_symbol(kind, l)
         examples = [self.log.entries[o.entry].example if o.entry is not None else t + 1
                     for t, o in enumerate(entries[0].operands)]
         terms = [Symbol(f"\\left.{symbol.latex}\\right|_{{{x}}}", f"{symbol.text}#{x}") for x in examples]
         grids = [self._grid(self._operand_cell(entries, t), shape) for t in range(len(examples))]
+        if not isinstance(entries[0].op, Mean):
+            return Line(symbol, Add(elided(terms, self.max_terms)), Add(elided(grids, self.max_terms)),
+                        self._result(kind, l, entries))
         k = Frac(Number("1"), Number(str(len(examples))))
         return Line(symbol, Mul((k, Group(Add(elided(terms, self.max_terms)), sized=True)), sign="juxtapose"),
                     Mul((k, Group(Add(elided(grids, self.max_terms)), sized=True)), sign="juxtapose"),

@@ -53,7 +53,14 @@ DESCRIPTIONS = {
     "db_total": "The gradient of the total loss (data and penalty) with respect to {p}",
     "data_loss": "The data loss",
     "penalty": "The regularization penalty",
+    # conventions: the error term Err = −∂E/∂net and the changes (tracer/engine/conventions.py)
+    "err": "The error term of {n} (minus the derivative of the total error with respect to its net input)",
+    "delta_w": "The change of {p} in this update",
+    "delta_b": "The change of {p} in this update",
 }
+#: What a sheet does not ask by default under ``conventions.error: negative_gradient``: the
+#: walkthrough writes Err = −∂E/∂net instead, and asking both would mix the two signs.
+GRADIENT_ONLY = frozenset({"dout", "dact", "dnet", "dw", "db"})
 #: Kinds indexed like a parameter: a weight when the entry has a source, else a bias.
 PARAMETER_KINDS = frozenset({"velocity", "m", "v", "m_hat", "v_hat", "cache", "dw_total", "db_total"})
 TOTAL_LOSS = "The total error"
@@ -153,9 +160,9 @@ class Exercise:
         layer = e.layer
         assert layer is not None      # every network entry has its layer (only an expression's have none)
         neuron = names.neuron(layer, e.neuron).plain if e.neuron is not None else ""
-        if e.kind in ("dw", "new_w"):
+        if e.kind in ("dw", "new_w", "delta_w"):
             param = names.quantity("weight", layer, e.neuron, e.source).plain
-        elif e.kind in ("db", "new_b"):
+        elif e.kind in ("db", "new_b", "delta_b"):
             param = names.quantity("bias", layer, e.neuron).plain
         elif e.kind in PARAMETER_KINDS:
             param = (names.quantity("weight", layer, e.neuron, e.source) if e.source is not None
@@ -222,7 +229,10 @@ def asked_nodes(checker: Checker, ask: Sequence[str], source: str) -> list[Node]
     """
     graph = checker.graph
     if not ask:   # every computed quantity, but not an expression's given output gradient (df/df)
-        return [node for node in graph if node.entry is not None and not isinstance(node.entry.op, Seed)]
+        conventions = getattr(checker.log.problem, "conventions", None)
+        skip = GRADIENT_ONLY if getattr(conventions, "error", "") == "negative_gradient" else frozenset()
+        return [node for node in graph if node.entry is not None and not isinstance(node.entry.op, Seed)
+                and node.entry.kind not in skip]
     reader = Reader(source).at("ask")
     chosen: set[int] = set()
     for k, spec in enumerate(ask):
