@@ -186,10 +186,13 @@ class MeanSquaredError(Loss):
         return 2.0 * (out - target) / self.n
 
     def tree(self, t, o):
-        return Mul((Frac(ONE, Number(str(self.n))), Pow(Group(Sub(t, o)), TWO)), sign="juxtapose")
+        """(1/n)(t - o)²; one output: (t - o)², never a 1/1."""
+        square = Pow(Group(Sub(t, o)), TWO)
+        return square if self.n == 1 else Mul((Frac(ONE, Number(str(self.n))), square), sign="juxtapose")
 
     def dout_tree(self, t, o):
-        return Mul((Frac(TWO, Number(str(self.n))), Group(Sub(o, t))), sign="juxtapose")
+        """(2/n)(o - t); one output: 2(o - t), never a 2/1."""
+        return Mul((TWO if self.n == 1 else Frac(TWO, Number(str(self.n))), Group(Sub(o, t))), sign="juxtapose")
 
     def sympy(self, t, o):
         return (t - o) ** 2 / self.n
