@@ -9,6 +9,7 @@ loss, the mini-batch averages and the order of it all.
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -160,6 +161,9 @@ class Labels:
         return shown
 
 
+#: The mark on the names of a mini-batch's loss and mean gradients (an example's: ``(k)``).
+BATCH = "\\mathrm{batch}"
+
 #: Total gradients (data + penalty) are named as the notation names gradients.
 _NAME_KINDS: dict[str, str] = {"dw_total": "dw", "db_total": "db"}
 
@@ -191,8 +195,10 @@ class Recorder:
     # --- plumbing -----------------------------------------------------------
     def add(self, kind: str, layer: int, neuron: int | None, source: int | None, op: Op,
             operands: list[Operand], value: float, shown: str | None = None,
-            key_extra: tuple = ()) -> Operand:
+            key_extra: tuple = (), mark: str | None = None) -> Operand:
         names = self.labels.names(self.name_kinds.get(kind, kind), layer, neuron, source)
+        if mark is not None:  # a mini-batch's loss and mean gradients (see ``marked``)
+            names = Names(names.plain, self.marked(names.latex, mark))
         value = float(value)
         shown = self.printed(kind, op, operands, value)
         entries = self.log.entries
@@ -317,6 +323,7 @@ class Recorder:
         batched = len(passes) > 1
         self.example = None if batched else batch[0] + 1
         if batched:
+            self.batch_loss(batch)
             self.averages(batch, dws, dbs)
         if reg is not None and seen is not None:
             self.penalised(old, seen[0], seen[1], len(batch))
@@ -378,16 +385,25 @@ class Recorder:
 
         return dout, (closed if loss.closed_form_delta(top.activation) else None)
 
+    def batch_loss(self, batch: range) -> None:
+        """Mini-batch: the batch's loss, the mean of its examples' total losses (the step's
+        history loss), named with the mark ``batch``; the examples' with ``(k)``."""
+        L = len(self.problem.activations)
+        losses = self.per_example("loss", L, None, None, batch)
+        self.add("loss", L, None, None, Mean(), losses, math.fsum(o.value for o in losses) / len(losses),
+                 mark=BATCH)
+
     def averages(self, batch: range, dws, dbs) -> None:
-        """Mini-batch: the gradient the update uses is the mean of the examples' gradients."""
+        """Mini-batch: the gradient the update uses is the mean of the examples' gradients,
+        the batch loss's gradient (marked ``batch``; an example's is marked ``(k)``)."""
         mean = Mean()
         for l in range(len(dws) - 1, 0, -1):
             for j, row in enumerate(dws[l].tolist(), 1):
                 for i, g in enumerate(row, 1):
-                    self.add("dw", l, j, i, mean, self.per_example("dw", l, j, i, batch), g)
+                    self.add("dw", l, j, i, mean, self.per_example("dw", l, j, i, batch), g, mark=BATCH)
             for j, g in enumerate(dbs[l].tolist(), 1):
                 neuron = self.bias_neuron(j)
-                self.add("db", l, neuron, None, mean, self.per_example("db", l, neuron, None, batch), g)
+                self.add("db", l, neuron, None, mean, self.per_example("db", l, neuron, None, batch), g, mark=BATCH)
 
     def regularization_operands(self, batch: int) -> list[Operand]:
         """λ2, λ1 (each if used), then the batch size m with ``scale: batch``."""
@@ -438,11 +454,19 @@ class Recorder:
                     b = self.given("bias", l, neuron, biases[j - 1])
                     self.add("db_total", l, neuron, None, op, [self.get("db", l, neuron), *lams, b], g)
 
+    def marked(self, latex: str, mark: str) -> str:
+        """A name of one example's (``(k)``) or the batch's (``batch``) loss or gradient: the
+        mark on the total loss's name inside it (∂E_total^{(1)}/∂w5), else on the whole name."""
+        total = self.labels.names("loss", len(self.problem.activations), None).latex
+        if total in latex:
+            return latex.replace(total, f"{{{total}}}^{{{mark}}}", 1)
+        return f"{{{latex}}}^{{{mark}}}"
+
     def per_example(self, kind: str, l: int, j: int | None, i: int | None, batch: range) -> list[Operand]:
         ops = []
         for k in batch:
             o = self.index[(kind, l, j, i, k + 1)]
-            ops.append(o._replace(name=f"{o.name}#{k + 1}", latex=f"\\left.{o.latex}\\right|_{{{k + 1}}}"))
+            ops.append(o._replace(name=f"{o.name}#{k + 1}", latex=self.marked(o.latex, f"({k + 1})")))
         return ops
 
     def updates(self, layers: tuple[Dense, ...], old: Params, new: Params, dws, dbs) -> None:

@@ -25,6 +25,7 @@ from ..resources import templates_dir
 from .chains import ChainView, Gap
 from .figure import network_figure
 from .html import HtmlPrinter
+from .lossplot import loss_plot
 from .optimizer_view import OptimizerView
 from .printers import PRINTERS, MarkdownPrinter, Printer
 from .rules import RuleView
@@ -200,6 +201,8 @@ def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
         "symbolic": lambda: SymbolicView(log, options.max_terms, options.weights, viewer.layer_title),
         "exercise": lambda: _exercise(log, viewer),
         "rule_view": lambda: RuleView(log),   # a single-layer rule's run (styles/_rule.j2)
+        "loss_plot": lambda: loss_plot(printer, log.history, Path(options.diagram_name).stem + "-loss.svg",
+                                       log.problem.rounding.show),
     }
     try:
         body = env.get_template(body_template(style, options)).render(context).strip("\n") + "\n"
