@@ -188,6 +188,7 @@ class Recorder:
     penalty: float | None = None          # the step's regularization penalty (None: not regularized)
     params: Params | None = None          # the parameters the step starts from
     batch_size: int = 1                   # the number of examples the step works
+    mark: str | None = None               # the mark on the names being added (a mini-batch's: BATCH)
     #: The notation kind naming an entry kind where the two differ (the total gradients are
     #: named as gradients; with regularization the layers' gradients are the data loss's).
     name_kinds: dict[str, str] = field(default_factory=lambda: dict(_NAME_KINDS))
@@ -195,10 +196,10 @@ class Recorder:
     # --- plumbing -----------------------------------------------------------
     def add(self, kind: str, layer: int, neuron: int | None, source: int | None, op: Op,
             operands: list[Operand], value: float, shown: str | None = None,
-            key_extra: tuple = (), mark: str | None = None) -> Operand:
+            key_extra: tuple = ()) -> Operand:
         names = self.labels.names(self.name_kinds.get(kind, kind), layer, neuron, source)
-        if mark is not None:  # a mini-batch's loss and mean gradients (see ``marked``)
-            names = Names(names.plain, self.marked(names.latex, mark))
+        if self.mark is not None:  # a mini-batch's loss and mean gradients (see ``marked``)
+            names = Names(names.plain, self.marked(names.latex, self.mark))
         value = float(value)
         shown = self.printed(kind, op, operands, value)
         entries = self.log.entries
@@ -390,8 +391,8 @@ class Recorder:
         history loss), named with the mark ``batch``; the examples' with ``(k)``."""
         L = len(self.problem.activations)
         losses = self.per_example("loss", L, None, None, batch)
-        self.add("loss", L, None, None, Mean(), losses, math.fsum(o.value for o in losses) / len(losses),
-                 mark=BATCH)
+        with self.marking(BATCH):
+            self.add("loss", L, None, None, Mean(), losses, math.fsum(o.value for o in losses) / len(losses))
 
     def averages(self, batch: range, dws, dbs) -> None:
         """Mini-batch: the gradient the update uses is the mean of the examples' gradients,
@@ -400,10 +401,14 @@ class Recorder:
         for l in range(len(dws) - 1, 0, -1):
             for j, row in enumerate(dws[l].tolist(), 1):
                 for i, g in enumerate(row, 1):
-                    self.add("dw", l, j, i, mean, self.per_example("dw", l, j, i, batch), g, mark=BATCH)
+                    per_example = self.per_example("dw", l, j, i, batch)
+                    with self.marking(BATCH):
+                        self.add("dw", l, j, i, mean, per_example, g)
             for j, g in enumerate(dbs[l].tolist(), 1):
                 neuron = self.bias_neuron(j)
-                self.add("db", l, neuron, None, mean, self.per_example("db", l, neuron, None, batch), g, mark=BATCH)
+                per_example = self.per_example("db", l, neuron, None, batch)
+                with self.marking(BATCH):
+                    self.add("db", l, neuron, None, mean, per_example, g)
 
     def regularization_operands(self, batch: int) -> list[Operand]:
         """λ2, λ1 (each if used), then the batch size m with ``scale: batch``."""
@@ -453,6 +458,15 @@ class Recorder:
                     neuron = self.bias_neuron(j)
                     b = self.given("bias", l, neuron, biases[j - 1])
                     self.add("db_total", l, neuron, None, op, [self.get("db", l, neuron), *lams, b], g)
+
+    @contextmanager
+    def marking(self, mark: str) -> Iterator[None]:
+        """The entries added inside are named with ``mark`` (see ``marked``)."""
+        self.mark = mark
+        try:
+            yield
+        finally:
+            self.mark = None
 
     def marked(self, latex: str, mark: str) -> str:
         """A name of one example's (``(k)``) or the batch's (``batch``) loss or gradient: the

@@ -26,6 +26,8 @@ from .notation import Names
 
 ONE, TWO = Number("1", 1.0), Number("2", 2.0)
 LN = Symbol("\\ln", "ln")
+#: The total loss's name in a derivation that is given none.
+TOTAL = Names("E", "E")
 
 
 def _ln(x: Node) -> Node:
@@ -94,7 +96,7 @@ class Loss:
         """The op and operands of a closed-form δ entry: out - target."""
         return Difference(), [out, target]
 
-    def closed_delta_derivation(self, act: Activation, names: Names = Names("E", "E")) -> list[list[Node]]:
+    def closed_delta_derivation(self, act: Activation, names: Names = TOTAL) -> list[list[Node]]:
         """Why δ = out - target with ``act`` (where ``closed_form_delta``): a few chains
         symbol = step = ... = o_j - t_j over the generic names t_j, o_j, net_j and the total
         loss's name ``names``; [] otherwise."""
@@ -248,7 +250,7 @@ class BinaryCrossEntropy(Loss):
     def dout_sympy(self, t, o):
         return (o - t) / (o * (1 - o))
 
-    def closed_delta_derivation(self, act, names=Names("E", "E")):
+    def closed_delta_derivation(self, act, names=TOTAL):
         """δ = ∂E/∂o · ∂o/∂net = (o - t)/(o(1 - o)) · o(1 - o) = o - t: the sigmoid's slope
         cancels the loss's denominator."""
         if not self.closed_form_delta(act):
@@ -293,7 +295,7 @@ class CrossEntropy(Loss):
     def dout_sympy(self, t, o):
         return -t / o
 
-    def closed_delta_derivation(self, act, names=Names("E", "E")):
+    def closed_delta_derivation(self, act, names=TOTAL):
         """With o_k = e^{net_k}/Σ_m e^{net_m}, ln o_k = net_k - ln Σ_m e^{net_m}; the targets
         add up to 1, so E = -Σ_k t_k net_k + ln Σ_m e^{net_m} and ∂E/∂net_j = o_j - t_j."""
         if not self.closed_form_delta(act):

@@ -12,8 +12,8 @@ from decimal import Decimal
 from functools import cached_property
 
 from ..engine.log import Entry, TraceLog
-from ..engine.trace import BATCH
 from ..engine.ops import Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide
+from ..engine.trace import BATCH
 from ..formula.tree import Add, Apply, Frac, Group, Mul, Node, Number, Sigma, Sub, Symbol, elided
 from ..model.activations import ElementwiseOp, Linear, SoftmaxOut
 from .matrices import applied, grid, transpose
