@@ -130,7 +130,8 @@ def test_minibatch_mean_of_gradient_matrices(rendered):
     text, log = rendered[("batch", "md")]
     text = flat(text)
     row = lambda k: " & ".join(e.shown for e in log.select("dw", layer=2, example=k))
-    assert (f"{{dW^{{[2]}}}}^{{\\mathrm{{batch}}}} = \\frac{{1}}{{2}} \\cdot \\left({{dW^{{[2]}}}}^{{(1)}} + {{dW^{{[2]}}}}^{{(2)}}\\right)"
+    assert (f"{{dW^{{[2]}}}}^{{\\mathrm{{batch}}}} = \\frac{{1}}{{2}} \\cdot "
+            f"\\left({{dW^{{[2]}}}}^{{(1)}} + {{dW^{{[2]}}}}^{{(2)}}\\right)"
             f" = \\frac{{1}}{{2}} \\cdot \\left({bm(row(1))} + {bm(row(2))}\\right) = {bm(row(None))}") in text
     assert "## Averaging the gradients [1st epoch — examples 1, 2]" in text
     assert "### Updating $W^{[1]}$ and $b^{[1]}$" in text

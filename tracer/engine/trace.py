@@ -476,11 +476,15 @@ class Recorder:
             return latex.replace(total, f"{{{total}}}^{{{mark}}}", 1)
         return f"{{{latex}}}^{{{mark}}}"
 
+    def example_name(self, latex: str, k: int) -> str:
+        """One example's quantity inside a mini-batch mean: marked ``(k)``."""
+        return self.marked(latex, f"({k})")
+
     def per_example(self, kind: str, l: int, j: int | None, i: int | None, batch: range) -> list[Operand]:
         ops = []
         for k in batch:
             o = self.index[(kind, l, j, i, k + 1)]
-            ops.append(o._replace(name=f"{o.name}#{k + 1}", latex=self.marked(o.latex, f"({k + 1})")))
+            ops.append(o._replace(name=f"{o.name}#{k + 1}", latex=self.example_name(o.latex, k + 1)))
         return ops
 
     def updates(self, layers: tuple[Dense, ...], old: Params, new: Params, dws, dbs) -> None:
