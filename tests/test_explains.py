@@ -176,3 +176,9 @@ def test_loss_plot_samples_evenly_and_keeps_the_last_step():
     points = sampled(history, 100)
     assert points[0] == (1, 1.0) and points[-1] == (1001, 1 / 1001)
     assert len(points) <= 101 and [s for s, _ in points[:3]] == [1, 12, 23]
+
+
+def test_a_learning_rule_states_its_rounding():
+    page = _md("perceptron-and", "chain-rule")
+    assert page.index("## How to read this") < page.index("## Setup")
+    assert "- Numbers: computed values are rounded to 4 decimal places" in page
