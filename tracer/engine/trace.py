@@ -391,8 +391,10 @@ class Recorder:
         history loss), named with the mark ``batch``; the examples' with ``(k)``."""
         L = len(self.problem.activations)
         losses = self.per_example("loss", L, None, None, batch)
-        with self.marking(BATCH):
-            self.add("loss", L, None, None, Mean(), losses, math.fsum(o.value for o in losses) / len(losses))
+        mean = math.fsum(o.value for o in losses) / len(losses)
+        rounding = self.problem.rounding
+        with self.marking(BATCH):  # carried by hand like every other value
+            self.add("loss", L, None, None, Mean(), losses, rounding.apply(mean) if rounding.carry else mean)
 
     def averages(self, batch: range, dws, dbs) -> None:
         """Mini-batch: the gradient the update uses is the mean of the examples' gradients,
@@ -471,9 +473,11 @@ class Recorder:
     def marked(self, latex: str, mark: str) -> str:
         """A name of one example's (``(k)``) or the batch's (``batch``) loss or gradient: the
         mark on the total loss's name inside it (∂E_total^{(1)}/∂w5), else on the whole name."""
-        total = self.labels.names("loss", len(self.problem.activations), None).latex
-        if total in latex:
-            return latex.replace(total, f"{{{total}}}^{{{mark}}}", 1)
+        L = len(self.problem.activations)
+        for kind in ("loss", "data_loss"):  # E_total, or E_data (a regularized gradient's)
+            total = self.labels.names(kind, L, None).latex
+            if total in latex:
+                return latex.replace(total, f"{{{total}}}^{{{mark}}}", 1)
         return f"{{{latex}}}^{{{mark}}}"
 
     def example_name(self, latex: str, k: int) -> str:
