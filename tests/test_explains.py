@@ -167,6 +167,8 @@ def test_training_walkthrough_shows_first_and_last_step_loss_table_and_plot():
     assert svg == render_text(log, "md", RenderOptions(style="chain-rule", diagram_name="training.svg",
                                                        inline_svg=False)).attachments["training-loss.svg"]
     assert svg.count("<polyline") == 1 and ">10000</text>" in svg and ">0.298371109</text>" in svg
+    # the loss falls by a factor of 8,500: a log scale from the last loss to the first
+    assert ">0.000035109</text>" in svg and ">(log scale)</text>" in svg
     tex = render_text(log, "tex", RenderOptions(style="chain-rule")).text
     assert "plot coordinates {(0.000,4.500)" in tex
 
@@ -176,6 +178,14 @@ def test_loss_plot_samples_evenly_and_keeps_the_last_step():
     points = sampled(history, 100)
     assert points[0] == (1, 1.0) and points[-1] == (1001, 1 / 1001)
     assert len(points) <= 101 and [s for s, _ in points[:3]] == [1, 12, 23]
+
+
+def test_a_short_fall_is_drawn_from_zero():
+    from tracer.render.lossplot import loss_plot
+    from tracer.render.printers import MarkdownPrinter
+    svg = loss_plot(MarkdownPrinter(inline_svg=True), [{"step": s, "loss": 0.5 - s / 100} for s in range(1, 21)],
+                    "x.svg", str)
+    assert ">0</text>" in svg and ">loss</text>" in svg and "log scale" not in svg
 
 
 def test_a_learning_rule_states_its_rounding():

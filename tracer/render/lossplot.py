@@ -5,15 +5,18 @@ most ``POINTS`` points (every k-th step, the first and the last always kept).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from .diagram import svg_head
 from .printers import Printer
 
 POINTS = 400
 WIDTH, HEIGHT = 480.0, 220.0          # SVG pixels
-LEFT, RIGHT, TOP, BOTTOM = 70.0, 20.0, 15.0, 40.0
+LEFT, RIGHT, TOP, BOTTOM = 90.0, 20.0, 15.0, 40.0
 CM_WIDTH, CM_HEIGHT = 11.0, 4.5       # TikZ
+LOG_RATIO = 100.0                     # a loss falling further is drawn on a log scale
 
 
 def sampled(history: Sequence[dict], most: int = POINTS) -> list[tuple[int, float]]:
@@ -26,22 +29,38 @@ def sampled(history: Sequence[dict], most: int = POINTS) -> list[tuple[int, floa
 
 
 def loss_plot(printer: Printer, history: Sequence[dict], name: str, show: Callable[[float], str]) -> str:
-    """The figure: loss (y, from 0 to the largest loss) against the step (x, 1 to the last)."""
+    """The figure: loss (y) against the step (x, first to last). The y axis runs from 0 to the
+    largest loss, or, when the loss falls by more than ``LOG_RATIO`` (0.298 to 0.0000351 over
+    the classic 10,000 steps), on a log scale from the smallest to the largest."""
     points = sampled(history)
-    last, top = points[-1][0], max(loss for _, loss in points) or 1.0
-    first = points[0][0]
+    first, last = points[0][0], points[-1][0]
+    losses = [loss for _, loss in points]
+    top, low = max(losses) or 1.0, min(losses)
     span = max(last - first, 1)
+    log = low > 0 and top / low > LOG_RATIO
 
     def fx(step: int) -> float:
         return (step - first) / span
 
     def fy(loss: float) -> float:
+        if log:
+            return (math.log10(loss) - math.log10(low)) / (math.log10(top) - math.log10(low))
         return loss / top
-    return printer.figure(_svg(points, fx, fy, first, last, top, show), _tikz(points, fx, fy, first, last, top, show),
+    axis = Axis(show(top), show(low) if log else "0", "loss (log scale)" if log else "loss")
+    return printer.figure(_svg(points, fx, fy, first, last, axis), _tikz(points, fx, fy, first, last, axis),
                           name, "Loss over the steps")
 
 
-def _svg(points, fx, fy, first: int, last: int, top: float, show) -> str:
+@dataclass(frozen=True)
+class Axis:
+    """The y axis's labels: top, bottom, and its name."""
+
+    top: str
+    bottom: str
+    name: str
+
+
+def _svg(points, fx, fy, first: int, last: int, axis: Axis) -> str:
     w, h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(step: int) -> str:
@@ -58,14 +77,17 @@ def _svg(points, fx, fy, first: int, last: int, top: float, show) -> str:
             f'<g font-size="11"><text x="{x0}" y="{TOP + h + 16:.1f}">{first}</text>'
             f'<text x="{x1}" y="{TOP + h + 16:.1f}">{last}</text>'
             f'<text x="{LEFT + w / 2:.1f}" y="{HEIGHT - 6:.1f}">step</text>'
-            f'<text x="{LEFT - 6:.1f}" y="{TOP + h + 4:.1f}" text-anchor="end">0</text>'
-            f'<text x="{LEFT - 6:.1f}" y="{TOP + 4:.1f}" text-anchor="end">{show(top)}</text>'
-            f'<text x="{LEFT - 6:.1f}" y="{TOP + h / 2 + 4:.1f}" text-anchor="end">loss</text></g>',
+            f'<text x="{LEFT - 6:.1f}" y="{TOP + h + 4:.1f}" text-anchor="end">{axis.bottom}</text>'
+            f'<text x="{LEFT - 6:.1f}" y="{TOP + 4:.1f}" text-anchor="end">{axis.top}</text>'
+            + "".join(f'<text x="{LEFT - 6:.1f}" y="{TOP + h / 2 + 4 + 13 * k:.1f}" text-anchor="end">{part}</text>'
+                      for k, part in enumerate(axis.name.replace(" (", "\n(").split("\n")))
+            + "</g>",
             "</svg>"]
     return "\n".join(out) + "\n"
 
 
-def _tikz(points, fx, fy, first: int, last: int, top: float, show) -> str:
+def _tikz(points, fx, fy, first: int, last: int, axis: Axis) -> str:
+    name = axis.name.replace(" (", "\\\\(")  # the scale on a line of its own
     coords = " ".join(f"({fx(s) * CM_WIDTH:.3f},{fy(v) * CM_HEIGHT:.3f})" for s, v in points)
     return "\n".join([
         "\\begin{tikzpicture}",
@@ -75,8 +97,8 @@ def _tikz(points, fx, fy, first: int, last: int, top: float, show) -> str:
         f"\\node[below] at (0,0) {{{first}}};",
         f"\\node[below] at ({CM_WIDTH:.1f},0) {{{last}}};",
         f"\\node[below] at ({CM_WIDTH / 2:.1f},-0.1) {{step}};",
-        "\\node[left] at (0,0) {0};",
-        f"\\node[left] at (0,{CM_HEIGHT:.1f}) {{{show(top)}}};",
-        f"\\node[left] at (0,{CM_HEIGHT / 2:.1f}) {{loss}};",
+        f"\\node[left] at (0,0) {{{axis.bottom}}};",
+        f"\\node[left] at (0,{CM_HEIGHT:.1f}) {{{axis.top}}};",
+        f"\\node[left,align=right] at (0,{CM_HEIGHT / 2:.1f}) {{{name}}};",
         "\\end{tikzpicture}",
     ])
