@@ -27,6 +27,7 @@ from tracer.engine.rounding import Rounding
 from tracer.engine.trace import trace
 from tracer.examples import example_path
 from tracer.formula.evaluate import Unevaluable, evaluate
+from tracer.formula.latex import latex
 from tracer.formula.tree import (
     Add,
     Apply,
@@ -35,6 +36,7 @@ from tracer.formula.tree import (
     Matrix,
     Mul,
     Neg,
+    Node,
     Number,
     Pow,
     Sub,
@@ -150,3 +152,19 @@ def test_carried_weights_are_used_as_printed():
                  and (e.layer, e.neuron, e.source) == (first.layer, first.neuron, first.source))
     old = later.operand("old")
     assert old.shown == first.shown and Decimal(old.shown) == Decimal(repr(old.value))
+
+
+def test_mini_batch_loss_and_mean_lines_add_up_on_the_page():
+    """The batch's loss 1/3 · (E^(1) + E^(2) + E^(3)) and each mean gradient, as printed in every
+    style, give their printed results; a wrong mean would be reported."""
+    log = _log("mini-batch", "problem.yaml")
+    batch = next(e for e in log.entries if e.kind == "loss" and e.example is None)
+    assert check_parts([batch.substitution_tree(), n(batch.shown)], log.problem.rounding, {}, "batch") == []
+    assert len(check_parts([batch.substitution_tree(), n("0.2274")], log.problem.rounding, {}, "batch")) == 1
+    for style in ("chain-rule", "narrative", "matrix"):
+        with page_lines() as seen:
+            render_text(log, "md", RenderOptions(style=style, max_terms=None))
+        means = [parts for kind, parts in seen if kind == "chain" and any(
+            isinstance(p, Node) and "\\frac{1}{3} \\cdot" in latex(p) for p in parts)]
+        assert len(means) >= (2 if style == "matrix" else 10), style  # the loss and the gradients
+        assert check_page(log, seen, f"mini-batch {style}") == []

@@ -239,7 +239,7 @@ def test_l1_with_batch_scale_formula() -> None:
                                           epochs=1)))
     assert log["E_reg"].formula_latex(2) == ("\\frac{\\lambda}{m}\\left(\\left|w_{1}\\right| + \\cdots + "
                                              "\\left|b_{4}\\right|\\right)")
-    assert log["dE/db4"].formula_latex() == ("\\frac{\\partial E_{\\mathrm{data}}}{\\partial b_{4}} + "
+    assert log["dE/db4"].formula_latex() == ("\\frac{\\partial {E_{\\mathrm{data}}}^{\\mathrm{batch}}}{\\partial b_{4}} + "
                                              "\\frac{\\lambda}{m} \\cdot \\mathrm{sign}(b_{4})")
 
 

@@ -248,7 +248,7 @@ def md_classic() -> str:
 def test_chain_rule_headings_follow_the_walkthrough():
     headings = [line for line in md_classic().splitlines() if line.startswith("#")]
     assert headings == [
-        "# A step-by-step backpropagation example", "## Setup", "### Training data", "### Initial weights",
+        "# A step-by-step backpropagation example", "## How to read this", "## Setup", "### Training data", "### Initial weights",
         "### Initial biases", "## Forward pass", "### Hidden layer (sigmoid)", "### Output layer (sigmoid)",
         "## Total error", "## Backward pass", "### Output layer", "#### Neuron o1", "#### Neuron o2",
         "#### Bias $b_{2}$", "### Hidden layer", "#### Neuron h1", "#### Neuron h2", "#### Bias $b_{1}$",
@@ -498,7 +498,7 @@ def test_templates_override_one_file(tmp_path, capsys):
     out = tmp_path / "walk.md"
     assert main(["run", "--templates", str(tmp_path), "-o", str(out)]) == 0
     text = out.read_text()
-    assert text.startswith("# Week 3: A step-by-step backpropagation example\n\n## Setup\n")
+    assert text.startswith("# Week 3: A step-by-step backpropagation example\n\n## How to read this\n")
     log = traced(CLASSIC)
     builtin = render_text(log, "md", RenderOptions(inline_svg=False, diagram_name="walk.svg")).text
     body = builtin.split("\n", 1)[1].replace(f"\n{log.problem.description}\n", "", 1)  # the built-in document's

@@ -130,8 +130,9 @@ def test_minibatch_mean_of_gradient_matrices(rendered):
     text, log = rendered[("batch", "md")]
     text = flat(text)
     row = lambda k: " & ".join(e.shown for e in log.select("dw", layer=2, example=k))
-    assert (f"dW^{{[2]}} = \\frac{{1}}{{2}}\\left(\\left.dW^{{[2]}}\\right|_{{1}} + \\left.dW^{{[2]}}\\right|_{{2}}\\right)"
-            f" = \\frac{{1}}{{2}}\\left({bm(row(1))} + {bm(row(2))}\\right) = {bm(row(None))}") in text
+    assert (f"{{dW^{{[2]}}}}^{{\\mathrm{{batch}}}} = \\frac{{1}}{{2}} \\cdot "
+            f"\\left({{dW^{{[2]}}}}^{{(1)}} + {{dW^{{[2]}}}}^{{(2)}}\\right)"
+            f" = \\frac{{1}}{{2}} \\cdot \\left({bm(row(1))} + {bm(row(2))}\\right) = {bm(row(None))}") in text
     assert "## Averaging the gradients [1st epoch — examples 1, 2]" in text
     assert "### Updating $W^{[1]}$ and $b^{[1]}$" in text
 

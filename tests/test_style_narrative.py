@@ -36,11 +36,12 @@ def test_classic_forward_lines(rendered):
 
 def test_classic_error_loss_and_deltas(rendered):
     text = md(rendered, "classic")
-    assert "e_{o1} = target_{o1} - out_{o1} = 0.01 - 0.75136507 = -0.74136507" in text
+    assert "e_{o1} = target_{o1} - out_{o1}" not in text  # one sign: no t - o beside dE/dout = o - t
     assert "E_{total} = E_{o1} + E_{o2} = 0.274811083 + 0.023560026 = 0.298371109" in text
     assert ("\\delta_{o1} = \\frac{\\partial E_{total}}{\\partial out_{o1}} \\cdot \\frac{\\partial out_{o1}}"
             "{\\partial net_{o1}} = 0.74136507 \\cdot 0.186815602 = 0.138498562") in text
-    assert "It is the output minus the target: the error with its sign flipped." in text
+    assert ("For this loss it is the output minus the target. Every derivative here keeps this sign: positive"
+            " means that increasing the quantity increases the loss.") in text
 
 
 def test_classic_updates_fold_delta_times_output(rendered):
@@ -128,11 +129,11 @@ def test_minibatch_averages_and_plain_updates(rendered):
     mean = log.select("dw", layer=2, example=None, neuron=1)[0]
     # the first term opens the bracket and needs none of its own: (-0.02 + (-0.01))
     terms = " + ".join(f"({s})" if s.startswith("-") and k else s for k, s in enumerate(per_example))
-    assert f"= \\frac{{1}}{{2}}\\left({terms}\\right) = {mean.shown}" in text
+    assert f"= \\frac{{1}}{{2}} \\cdot \\left({terms}\\right) = {mean.shown}" in text
     assert "## Averaging over the mini-batch [1st epoch — examples 1, 2]" in text
     # averaged gradients are not δ·out: the update reads w - η·gradient with the mean
     new = log.select("new_w", layer=2, neuron=1)[0]
-    assert "w_{5}^{+} = w_{5} - \\eta \\cdot \\frac{\\partial E_{total}}{\\partial w_{5}} = " in text
+    assert "w_{5}^{+} = w_{5} - \\eta \\cdot \\frac{\\partial {E_{total}}^{\\mathrm{batch}}}{\\partial w_{5}} = " in text
     assert f"\\cdot ({mean.shown}) = {new.shown}" in text or f"\\cdot {mean.shown} = {new.shown}" in text
 
 

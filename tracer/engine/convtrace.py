@@ -226,6 +226,11 @@ class ConvRecorder(Recorder):
         self.index[(kind, layer, neuron, source, self.example) + key_extra] = operand
         return operand
 
+    def example_name(self, latex: str, k: int) -> str:
+        """One example's gradient inside a mini-batch mean, as the convolutional walkthrough
+        writes it (its names use (l) for the layer): X|_k."""
+        return f"\\left.{latex}\\right|_{{{k}}}"
+
     # --- one step -------------------------------------------------------------------
     def record_step(self, old: ConvParams, new: ConvParams, batch: range, passes: list[ConvPass],
                     grads: dict[tuple[str, int], np.ndarray]) -> None:

@@ -114,11 +114,10 @@ class Sum(Op):
 
 @dataclass(frozen=True)
 class Mean(Op):
-    """(1/k)(g1 + ... + gk): the gradient a mini-batch update uses."""
+    """1/k · (g1 + ... + gk): the gradient a mini-batch update uses, and the batch's loss."""
 
     def tree(self, args, max_terms=None):
-        return Mul((Frac(Number("1"), Number(str(len(args)))), Group(Add(elided(args, max_terms)), sized=True)),
-                   sign="juxtapose")
+        return Mul((Frac(Number("1"), Number(str(len(args)))), Group(Add(elided(args, max_terms)), sized=True)))
 
     def sympy(self, symbols):
         return sympy.Add(*symbols) / len(symbols)

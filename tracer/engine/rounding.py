@@ -41,6 +41,12 @@ class Rounding:
     def kind_digits(self) -> dict[str, int]:
         return dict(self.kinds)
 
+    @property
+    def figures(self) -> int:
+        """The significant figures a small computed value keeps at least (without ``carry``):
+        ``FIGURES``, or ``digits`` if fewer."""
+        return min(self.digits, FIGURES)
+
     def _quantize(self, x: float) -> Decimal:
         """``_rounded``, remembered: a recorded step shows each value and then checks its line
         against it (a 784-30-10 step: 48,000 values, each quantized twice). Zeros are not

@@ -9,6 +9,7 @@ loss, the mini-batch averages and the order of it all.
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -211,6 +212,9 @@ class Labels:
         return shown
 
 
+#: The mark on the names of a mini-batch's loss and mean gradients (an example's: ``(k)``).
+BATCH = "\\mathrm{batch}"
+
 #: Total gradients (data + penalty) are named as the notation names gradients.
 _NAME_KINDS: dict[str, str] = {"dw_total": "dw", "db_total": "db"}
 
@@ -235,6 +239,7 @@ class Recorder:
     penalty: float | None = None          # the step's regularization penalty (None: not regularized)
     params: Params | None = None          # the parameters the step starts from
     batch_size: int = 1                   # the number of examples the step works
+    mark: str | None = None               # the mark on the names being added (a mini-batch's: BATCH)
     #: The notation kind naming an entry kind where the two differ (the total gradients are
     #: named as gradients; with regularization the layers' gradients are the data loss's).
     name_kinds: dict[str, str] = field(default_factory=lambda: dict(_NAME_KINDS))
@@ -253,6 +258,8 @@ class Recorder:
         if self.split and kind in CHANGE_KIND and not isinstance(op, (AddChange, ErrUpdate)):
             op, operands = split_update(self, kind, layer, neuron, source, op, operands, value)
         names = self.labels.names(self.name_kinds.get(kind, kind), layer, neuron, source)
+        if self.mark is not None:  # a mini-batch's loss and mean gradients (see ``marked``)
+            names = Names(names.plain, self.marked(names.latex, self.mark))
         value = float(value)
         shown = self.printed(kind, op, operands, value)
         entries = self.log.entries
@@ -394,6 +401,8 @@ class Recorder:
         batched = len(passes) > 1
         self.example = None if batched else batch[0] + 1
         if batched:
+            if self.problem.conventions.update == "batch_mean":   # a batch_sum step's loss is not a mean
+                self.batch_loss(batch)
             self.averages(batch, dws, dbs)
         if reg is not None and seen is not None:
             self.penalised(old, seen[0], seen[1], len(batch))
@@ -458,17 +467,32 @@ class Recorder:
 
         return dout, (closed if loss.closed_form_delta(top.activation) else None)
 
+    def batch_loss(self, batch: range) -> None:
+        """Mini-batch: the batch's loss, the mean of its examples' total losses (the step's
+        history loss), named with the mark ``batch``; the examples' with ``(k)``."""
+        L = len(self.problem.activations)
+        losses = self.per_example("loss", L, None, None, batch)
+        mean = math.fsum(o.value for o in losses) / len(losses)
+        rounding = self.problem.rounding
+        with self.marking(BATCH):  # carried by hand like every other value
+            self.add("loss", L, None, None, Mean(), losses, rounding.apply(mean) if rounding.carry else mean)
+
     def averages(self, batch: range, dws, dbs) -> None:
-        """Mini-batch: the gradient the update uses is the mean of the examples' gradients (their
-        sum with ``conventions.update: batch_sum``)."""
+        """Mini-batch: the gradient the update uses is the mean of the examples' gradients, the
+        batch loss's gradient (marked ``batch``; an example's is marked ``(k)``); their sum with
+        ``conventions.update: batch_sum``."""
         mean: Op = Mean() if self.problem.conventions.update == "batch_mean" else Sum()
         for l in range(len(dws) - 1, 0, -1):
             for j, row in enumerate(dws[l].tolist(), 1):
                 for i, g in enumerate(row, 1):
-                    self.add("dw", l, j, i, mean, self.per_example("dw", l, j, i, batch), g)
+                    per_example = self.per_example("dw", l, j, i, batch)
+                    with self.marking(BATCH):
+                        self.add("dw", l, j, i, mean, per_example, g)
             for j, g in enumerate(dbs[l].tolist(), 1):
                 neuron = self.bias_neuron(j)
-                self.add("db", l, neuron, None, mean, self.per_example("db", l, neuron, None, batch), g)
+                per_example = self.per_example("db", l, neuron, None, batch)
+                with self.marking(BATCH):
+                    self.add("db", l, neuron, None, mean, per_example, g)
 
     def regularization_operands(self, batch: int) -> list[Operand]:
         """λ2, λ1 (each if used), then the batch size m with ``scale: batch``."""
@@ -519,11 +543,34 @@ class Recorder:
                     b = self.given("bias", l, neuron, biases[j - 1])
                     self.add("db_total", l, neuron, None, op, [self.get("db", l, neuron), *lams, b], g)
 
+    @contextmanager
+    def marking(self, mark: str) -> Iterator[None]:
+        """The entries added inside are named with ``mark`` (see ``marked``)."""
+        self.mark = mark
+        try:
+            yield
+        finally:
+            self.mark = None
+
+    def marked(self, latex: str, mark: str) -> str:
+        """A name of one example's (``(k)``) or the batch's (``batch``) loss or gradient: the
+        mark on the total loss's name inside it (∂E_total^{(1)}/∂w5), else on the whole name."""
+        L = len(self.problem.activations)
+        for kind in ("loss", "data_loss"):  # E_total, or E_data (a regularized gradient's)
+            total = self.labels.names(kind, L, None).latex
+            if total in latex:
+                return latex.replace(total, f"{{{total}}}^{{{mark}}}", 1)
+        return f"{{{latex}}}^{{{mark}}}"
+
+    def example_name(self, latex: str, k: int) -> str:
+        """One example's quantity inside a mini-batch mean: marked ``(k)``."""
+        return self.marked(latex, f"({k})")
+
     def per_example(self, kind: str, l: int, j: int | None, i: int | None, batch: range) -> list[Operand]:
         ops = []
         for k in batch:
             o = self.index[(kind, l, j, i, k + 1)]
-            ops.append(o._replace(name=f"{o.name}#{k + 1}", latex=f"\\left.{o.latex}\\right|_{{{k + 1}}}"))
+            ops.append(o._replace(name=f"{o.name}#{k + 1}", latex=self.example_name(o.latex, k + 1)))
         return ops
 
     def updates(self, layers: tuple[Dense, ...], old: Params, new: Params, dws, dbs) -> None:

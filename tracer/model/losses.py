@@ -22,11 +22,14 @@ else:  # imported on first use: tracing and rendering need no sympy (tracer/_laz
 
 from ..engine.ops import Difference, Op, Operand
 from ..formula.latex import latex
-from ..formula.tree import Add, Apply, Frac, Group, Mul, Neg, Node, Number, Pow, Sub, Symbol
+from ..formula.tree import Add, Apply, Frac, Group, Mul, Neg, Node, Number, Pow, Sigma, Sub, Symbol
 from .activations import Activation, Sigmoid, Softmax
+from .notation import Names
 
 ONE, TWO = Number("1", 1.0), Number("2", 2.0)
 LN = Symbol("\\ln", "ln")
+#: The total loss's name in a derivation that is given none.
+TOTAL = Names("E", "E")
 
 
 def _ln(x: Node) -> Node:
@@ -102,6 +105,12 @@ class Loss:
         """loss_factor: what the loss (``derivative``: its derivative ∂E/∂out) is off by when
         a student loses or doubles its constant; () for a loss without one."""
         return ()
+
+    def closed_delta_derivation(self, act: Activation, names: Names = TOTAL) -> list[list[Node]]:
+        """Why δ = out - target with ``act`` (where ``closed_form_delta``): a few chains
+        symbol = step = ... = o_j - t_j over the generic names t_j, o_j, net_j and the total
+        loss's name ``names``; [] otherwise."""
+        return []
 
     def value(self, out: np.ndarray, target: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -215,10 +224,13 @@ class MeanSquaredError(Loss):
         return 2.0 * (out - target) / self.n
 
     def tree(self, t, o):
-        return Mul((Frac(ONE, Number(str(self.n))), Pow(Group(Sub(t, o)), TWO)), sign="juxtapose")
+        """(1/n)(t - o)²; one output: (t - o)², never a 1/1."""
+        square = Pow(Group(Sub(t, o)), TWO)
+        return square if self.n == 1 else Mul((Frac(ONE, Number(str(self.n))), square), sign="juxtapose")
 
     def dout_tree(self, t, o):
-        return Mul((Frac(TWO, Number(str(self.n))), Group(Sub(o, t))), sign="juxtapose")
+        """(2/n)(o - t); one output: 2(o - t), never a 2/1."""
+        return Mul((TWO if self.n == 1 else Frac(TWO, Number(str(self.n))), Group(Sub(o, t))), sign="juxtapose")
 
     def sympy(self, t, o):
         return (t - o) ** 2 / self.n
@@ -267,6 +279,16 @@ class BinaryCrossEntropy(Loss):
     def dout_sympy(self, t, o):
         return (o - t) / (o * (1 - o))
 
+    def closed_delta_derivation(self, act, names=TOTAL):
+        """δ = ∂E/∂o · ∂o/∂net = (o - t)/(o(1 - o)) · o(1 - o) = o - t: the sigmoid's slope
+        cancels the loss's denominator."""
+        if not self.closed_form_delta(act):
+            return []
+        t, o, net = GENERIC
+        dact = act.dact_tree(net, o)
+        return [[Symbol("\\delta_{j}", "delta_j"), Mul((_d(Symbol("E_{j}", "E_j"), o), _d(o, net))),
+                 Mul((self.dout_tree(t, o), dact)), Sub(o, t)]]
+
 
 @dataclass(frozen=True)
 class CrossEntropy(Loss):
@@ -301,6 +323,34 @@ class CrossEntropy(Loss):
 
     def dout_sympy(self, t, o):
         return -t / o
+
+    def closed_delta_derivation(self, act, names=TOTAL):
+        """With o_k = e^{net_k}/Σ_m e^{net_m}, ln o_k = net_k - ln Σ_m e^{net_m}; the targets
+        add up to 1, so E = -Σ_k t_k net_k + ln Σ_m e^{net_m} and ∂E/∂net_j = o_j - t_j."""
+        if not self.closed_form_delta(act):
+            return []
+        t, o, net = GENERIC
+        total = Symbol(names.latex, names.plain)
+        k, m = Symbol("k", "k"), Symbol("m", "m")
+        t_k, o_k, net_k = (Symbol(f"{x}_{{k}}", f"{x}_k") for x in ("t", "o", "net"))
+        net_m = Symbol("net_{m}", "net_m")
+        log_sum = Mul((LN, Sigma(m, Pow(Symbol("e", "e"), net_m))), sign="juxtapose")
+        softmax = Frac(Pow(Symbol("e", "e"), net_k), Sigma(m, Pow(Symbol("e", "e"), net_m)))
+        return [[_ln(o_k), Mul((LN, softmax), sign="juxtapose"), Sub(net_k, log_sum)],
+                [total, Neg(Sigma(k, Mul((t_k, _ln(o_k)), sign="juxtapose"))),
+                 Neg(Sigma(k, Mul((t_k, Group(Sub(net_k, log_sum), sized=True)), sign="juxtapose"))),
+                 Add((Neg(Sigma(k, Mul((t_k, net_k)))), log_sum))],
+                [_d(total, net), Add((Neg(t), Frac(Pow(Symbol("e", "e"), net), Sigma(m, Pow(Symbol("e", "e"), net_m))))),
+                 Sub(o, t)]]
+
+
+#: The generic target, output and net input of output neuron j that derivations use.
+GENERIC = (Symbol("t_{j}", "t_j"), Symbol("o_{j}", "o_j"), Symbol("net_{j}", "net_j"))
+
+
+def _d(top: Symbol, bottom: Symbol) -> Symbol:
+    """The name ∂top/∂bottom."""
+    return Symbol(f"\\frac{{\\partial {top.latex}}}{{\\partial {bottom.latex}}}", f"d{top.text}/d{bottom.text}")
 
 
 LOSSES: dict[str, type[Loss]] = {

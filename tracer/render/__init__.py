@@ -25,6 +25,7 @@ from ..resources import templates_dir
 from .chains import ChainView, Gap
 from .figure import network_figure
 from .html import HtmlPrinter
+from .lossplot import loss_plot
 from .optimizer_view import OptimizerView
 from .printers import PRINTERS, MarkdownPrinter, Printer
 from .rules import RuleView
@@ -204,6 +205,8 @@ def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
         "rule_view": lambda: RuleView(log),   # a single-layer rule's run (styles/_rule.j2)
         # backpropagation in a textbook's conventions (styles/_textbook.j2)
         "textbook": TextbookView(log, viewer) if textbook_active(log) else None,
+        "loss_plot": lambda: loss_plot(printer, log.history, Path(options.diagram_name).stem + "-loss.svg",
+                                       log.problem.rounding.show),
     }
     try:
         body = env.get_template(body_template(style, options)).render(context).strip("\n") + "\n"

@@ -15,7 +15,7 @@ from typing import TypeVar
 from ..engine.log import Entry
 from ..engine.ops import Identity, Product, WeightedSum
 from ..formula.tree import Add, Mul, Node, Number, Symbol, elided
-from .view import Eq, LayerView, StepView, Viewer, known, shown, sym
+from .view import Eq, ExampleView, LayerView, StepView, Viewer, known, shown, sym
 
 T = TypeVar("T")
 
@@ -216,6 +216,35 @@ class ChainView:
         e = dout.entry
         return [self.names.neuron(known(e.layer) + 1, known(self.log.entries[known(d.entry)].neuron)).plain
                 for d in e.operands[0::2]] if isinstance(e.op, WeightedSum) else []
+
+    # --- neurons that pass no gradient, and the paths that do ---------------------------
+    def blocked(self, dact: Eq | None) -> bool:
+        """Whether a neuron's activation derivative is 0 here (a ReLU with net ≤ 0): no
+        gradient flows back through it, so its delta and its weights' gradients are 0."""
+        return dact is not None and dact.entry.value == 0
+
+    def blocked_labels(self, layer: LayerView) -> list[str]:
+        """Plain labels of a backward layer's neurons whose activation derivative is 0."""
+        return [self.names.neuron(layer.layer, known(eq.entry.neuron)).plain for eq in layer.dact if self.blocked(eq)]
+
+    def routes(self, neuron: NeuronView, example: ExampleView, most: int = 6) -> list[tuple[str, bool]]:
+        """Every path from a hidden neuron through the later layers to an output, as its
+        labels joined by hyphens (n3-n6-n9), and whether it passes a neuron that lets no
+        gradient through; [] when the neuron feeds the output layer directly (its paths are
+        the terms of its sum) or there are more than ``most`` paths."""
+        first = neuron.layer + 1
+        if first >= self.last:
+            return []
+        widths = self.log.problem.layers[first:]
+        if math.prod(widths) > most:
+            return []
+        blocked = {(layer.layer, eq.entry.neuron) for layer in example.backward for eq in layer.dact
+                   if self.blocked(eq)}
+        paths: list[tuple[list[tuple[int, int]], bool]] = [([(neuron.layer, neuron.neuron)], False)]
+        for l in range(first, self.last + 1):
+            paths = [(path + [(l, j)], dead or (l, j) in blocked)
+                     for path, dead in paths for j in range(1, self.log.problem.layers[l] + 1)]
+        return [("-".join(self.names.neuron(l, j).plain for l, j in path), dead) for path, dead in paths]
 
     # --- updates -----------------------------------------------------------------------
     def updates(self, step: StepView) -> dict[int, Eq]:

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from ..engine.log import Entry, TraceLog
 from ..engine.ops import Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide
+from ..engine.trace import BATCH
 from ..formula.tree import Add, Apply, Frac, Group, Mul, Node, Number, Sigma, Sub, Symbol, elided
 from ..model.activations import ElementwiseOp, Linear, SoftmaxOut
 from .matrices import applied, grid, transpose
@@ -141,6 +142,7 @@ class StepView:
     examples: list[ExampleView]
     averages: list[LayerView]
     updates: list[LayerView]
+    batch_loss: Eq | None = None   # a mini-batch's loss: the mean of its examples' losses
 
 
 class Viewer:
@@ -180,9 +182,10 @@ class Viewer:
         batched = [e for e in entries if e.example is None and e.kind in ("dw", "db")]
         updates = [e for e in entries if e.kind in ("new_w", "new_b")]
         L = len(self.layers) - 1
+        batch_loss = next((self.eq(e) for e in entries if e.example is None and e.kind == "loss"), None)
         return StepView(s, entries[0].epoch, per_example,
                         [self.layer_view(l, batched) for l in range(L, 0, -1)] if batched else [],
-                        [self.layer_view(l, updates) for l in range(L, 0, -1)])
+                        [self.layer_view(l, updates) for l in range(L, 0, -1)], batch_loss)
 
     def example(self, k: int, entries: list[Entry]) -> ExampleView:
         L = len(self.layers) - 1
@@ -538,20 +541,21 @@ class Viewer:
                 and self.log.entries[first].kind == e.kind)
 
     def _mean(self, kind: str, l: int, entries: list[Entry]) -> Line:
-        """(1/k)(dW|_1 + ... + dW|_k): the mean of the batch's per-example gradient matrices
-        (their sum, without 1/k, with ``conventions.update: batch_sum``)."""
+        """1/k · (dW^(1) + ... + dW^(k)) = dW^batch: the mean of the batch's per-example
+        gradient matrices, marked as the engine marks the entries (``Recorder.marked``); their
+        sum, without 1/k, with ``conventions.update: batch_sum``."""
         shape = self._shape(kind, l, entries)
         symbol = self.matrix_symbol(kind, l)
         examples = [self.log.entries[o.entry].example if o.entry is not None else t + 1
                     for t, o in enumerate(entries[0].operands)]
-        terms = [Symbol(f"\\left.{symbol.latex}\\right|_{{{x}}}", f"{symbol.text}#{x}") for x in examples]
+        terms = [marked(symbol, f"({x})") for x in examples]
         grids = [self._grid(self._operand_cell(entries, t), shape) for t in range(len(examples))]
         if not isinstance(entries[0].op, Mean):
-            return Line(symbol, Add(elided(terms, self.max_terms)), Add(elided(grids, self.max_terms)),
+            return Line(marked(symbol, BATCH), Add(elided(terms, self.max_terms)), Add(elided(grids, self.max_terms)),
                         self._result(kind, l, entries))
         k = Frac(Number("1"), Number(str(len(examples))))
-        return Line(symbol, Mul((k, Group(Add(elided(terms, self.max_terms)), sized=True)), sign="juxtapose"),
-                    Mul((k, Group(Add(elided(grids, self.max_terms)), sized=True)), sign="juxtapose"),
+        return Line(marked(symbol, BATCH), Mul((k, Group(Add(elided(terms, self.max_terms)), sized=True))),
+                    Mul((k, Group(Add(elided(grids, self.max_terms)), sized=True))),
                     self._result(kind, l, entries))
 
     @staticmethod
@@ -567,7 +571,11 @@ class Viewer:
         base, grad = ("weight", "dw") if kind == "new_w" else ("bias", "db")
         shape = self._shape(kind, l, entries)
         eta = entries[0].operand("rate")
-        formula = Sub(self.matrix_symbol(base, l), Mul((sym(eta), self.matrix_symbol(grad, l))))
+        gradient = self.matrix_symbol(grad, l)
+        made = entries[0].operand("grad").entry
+        if made is not None and isinstance(self.log.entries[made].op, Mean):  # a mini-batch's mean
+            gradient = marked(gradient, BATCH)
+        formula = Sub(self.matrix_symbol(base, l), Mul((sym(eta), gradient)))
         numbers = Sub(self._grid(lambda k: shown(entries[k].operand("old")), shape),
                       Mul((shown(eta), self._grid(lambda k: shown(entries[k].operand("grad")), shape))))
         return Line(self.matrix_symbol(kind, l), formula, numbers, self._result(kind, l, entries))
@@ -577,6 +585,11 @@ class Viewer:
 
     def _matrix_new_b(self, layer: LayerView, entries: list[Entry]) -> Line | None:
         return self._update("new_b", layer, entries)
+
+
+def marked(symbol: Symbol, mark: str) -> Symbol:
+    """A whole-layer gradient of one example (``(k)``) or of the batch (``batch``)."""
+    return Symbol(f"{{{symbol.latex}}}^{{{mark}}}", f"{symbol.text}#{mark}")
 
 
 def printed_difference(new: str, old: str) -> str:
