@@ -3,7 +3,7 @@ names, Δw graded against the change, a new weight written under the old name, d
 names refused when a notation loads, the matrix style's bracket names, the carried
 reading before truncation, and a sheet whose every derivative has the other sign.
 
-Values are the books' and tutorials' published numbers: Negnevitsky's Table 4.3 (the
+Values are the books' and tutorials' published numbers: Negnevitsky's Table 6.3 (the
 perceptron learning AND), Mazur's step-by-step example (classic-2-2-2)."""
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def verdicts(result) -> dict[str, tuple[str, str]]:
 
 # --- names in Unicode and TeX; Δw against the change ---------------------------------------
 def test_unicode_and_tex_names_of_a_rule_resolve_and_delta_w_is_the_change():
-    """Negnevitsky Table 4.3, epoch 1, the third presentation (x = (1, 0), t = 0, y = 1):
+    """Negnevitsky Table 6.3, epoch 1, the third presentation (x = (1, 0), t = 0, y = 1):
     e = -1, Δw1 = 0.1 · (-1) · 1 = -0.1, w1 = 0.3 → 0.2; α = 0.1 and θ = 0.2."""
     result = check("perceptron-and", {
         "Δw1@3": "-0.1", "\\Delta w_{1}@3": "-0.1", "Delta w_1@3": "-0.1", "w1+@3": "0.2",
@@ -75,7 +75,7 @@ def test_the_matrix_styles_bracket_names_resolve_whatever_the_notation():
 
 # --- a new value under the plain name ------------------------------------------------------------
 def test_a_plain_weight_name_given_the_new_value_suggests_the_new_value_name():
-    """Mazur: w5+ = 0.35891648, w7+ = 0.511301270; Negnevitsky Table 4.3: w1 goes from 0.3 to
+    """Mazur: w5+ = 0.35891648, w7+ = 0.511301270; Negnevitsky Table 6.3: w1 goes from 0.3 to
     0.2 in the third presentation. w6 written right gets no advice."""
     result = check("classic-2-2-2", {"w5": "0.3589", "w6": "0.45", "w7": "0.5113"})
     assert verdicts(result)["w5"] == ("wrong", "weight")

@@ -1,6 +1,6 @@
 """The single-layer learning rules against the tables their books print, and conventions.
 
-Published numbers: Negnevitsky (2005) Table 4.3, perceptron learning AND; Fausett (1994)
+Published numbers: Negnevitsky (2005), 2nd ed., Table 6.3, perceptron learning AND; Fausett (1994)
 Example 2.6, a Hebb net for AND on bipolar data; Hagan et al. (2014) chapter 10, the LMS
 example (apple/orange). Independent references: the delta rule written out here from its
 formula, and every logged entry's op re-evaluated on the numbers it prints.
@@ -26,7 +26,7 @@ NEGNEVITSKY_AND = example_path("perceptron-and")
 FAUSETT_HEBB = example_path("hebb-and")
 HAGAN_LMS = example_path("adaline-lms")
 
-# Negnevitsky, Table 4.3: per row x1, x2, Yd, initial w1, w2, Y, e, final w1, w2 (θ = 0.2, α = 0.1).
+# Negnevitsky, Table 6.3: per row x1, x2, Yd, initial w1, w2, Y, e, final w1, w2 (θ = 0.2, α = 0.1).
 TABLE_4_3 = [
     # epoch 1
     (0, 0, 0, 0.3, -0.1, 0, 0, 0.3, -0.1), (0, 1, 0, 0.3, -0.1, 0, 0, 0.3, -0.1),

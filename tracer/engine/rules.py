@@ -14,7 +14,7 @@ the whole table. Each epoch's wrong outputs and squared error go into ``log.epoc
 
 Values are held as decimals of 15 significant digits, as a hand computation holds them:
 0.3 − 0.1 is 0.2 (binary floating point makes it 0.19999999999999998), so Negnevitsky's
-net input 0.2·1 + 0·1 − 0.2 is 0 and the step fires (Table 4.3, epoch 2, last row), as
+net input 0.2·1 + 0·1 − 0.2 is 0 and the step fires (Table 6.3, epoch 2, last row), as
 the book has it. With ``rounding.carry`` every value is carried rounded as it is printed.
 """
 from __future__ import annotations
