@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -119,9 +120,12 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
-def math_cells(rows: list[list[str]], printer: Printer, columns: list[int]) -> list[list[str]]:
-    """Put the given columns of a table in inline math."""
-    return [[printer.inline(c) if k in columns else c for k, c in enumerate(row)] for row in rows]
+def math_cells(rows: Sequence[Sequence[str | Sequence[str]]], printer: Printer, columns: list[int]) -> list[list[str]]:
+    """Put the given columns of a table in inline math; a cell that is a list of formulas
+    becomes one formula each, comma-separated, so a long list can wrap at its commas."""
+    def cell(c: str | Sequence[str]) -> str:
+        return printer.inline(c) if isinstance(c, str) else ", ".join(printer.inline(x) for x in c)
+    return [[cell(c) if k in columns else str(c) for k, c in enumerate(row)] for row in rows]
 
 
 def text_cells(rows: list[list[str]], printer: Printer, columns: list[int]) -> list[list[str]]:

@@ -245,7 +245,10 @@ class LatexPrinter(Printer):
                 f"{body}\n\\bottomrule\n\\end{{tabular}}\n\\end{{center}}")
 
     def figure(self, svg, tikz, name, caption):
-        return f"\\begin{{center}}\n{tikz.strip()}\n\\end{{center}}"
+        # A drawing wider than the text (a long circuit) is scaled down to the line, never
+        # past the margin; a narrower one keeps its size (graphicx, loaded by tikz).
+        return ("\\begin{center}\n\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n"
+                f"{tikz.strip()}%\n}}\n\\end{{center}}")
 
 
 PRINTERS: dict[str, type[Printer]] = {"md": MarkdownPrinter, "tex": LatexPrinter}
