@@ -36,9 +36,9 @@ from tests.mathcheck import katex_rejections, layout, markdown_math
 from tests.regenerate_golden import EXAMPLE as CLASSIC
 from tests.regenerate_golden import golden_path, has_template, render_golden
 from tracer.cli import main
+from tracer.engine.graph import trace_graph
 from tracer.engine.log import TraceLog
 from tracer.engine.trace import trace
-from tracer.engine.graph import trace_graph
 from tracer.examples import example_names, example_path, load
 from tracer.formula.latex import latex
 from tracer.formula.tree import Add, Mul, Node, Number, Relation, Sub, Symbol, Where
