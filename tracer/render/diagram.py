@@ -97,8 +97,9 @@ class DiagramSpec:
     ``l >= 1`` from neuron ``i`` of layer ``l - 1``.  ``neuron_values`` keys are
     ``(l, j)``; ``bias_labels`` keys are ``(l, j)`` for one neuron (printed
     above it) or ``(l, None)`` for a bias shared by layer ``l`` (one framed
-    node above the column before it, with an edge to every neuron of layer ``l``).  Layers count from 0, neurons from 1.  Missing keys mean
-    "nothing printed".  Keys are checked; a bad key raises ValueError.
+    node above the column before it, with an edge to every neuron of layer
+    ``l``).  Layers count from 0, neurons from 1.  Missing keys mean "nothing
+    printed".  Keys are checked; a bad key raises ValueError.
     """
 
     layers: tuple[int, ...]
