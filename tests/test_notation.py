@@ -13,7 +13,7 @@ from tracer.model.notation import Names, Notation, preset_names
 # (preset, layers, bias_mode, method, args, plain, latex or None = not checked)
 SEED_NAMES = [
     # letters: the classic 2-2-2 tutorial
-    ("letters", (2, 2, 2), "per_layer", "neuron", (0, 1), "i1", "i1"),
+    ("letters", (2, 2, 2), "per_layer", "neuron", (0, 1), "i1", "i_{1}"),
     ("letters", (2, 2, 2), "per_layer", "neuron", (1, 2), "h2", "h2"),
     ("letters", (2, 2, 2), "per_layer", "neuron", (2, 1), "o1", "o1"),
     ("letters", (2, 2, 2), "per_layer", "quantity", ("input", 0, 1), "i1", "i_{1}"),

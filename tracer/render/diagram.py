@@ -16,8 +16,8 @@ Legibility rules:
 * weight labels sit on white boxes along their edge, as near its sending end as
   they can without touching another label, a neuron or a text, and without another
   edge running under them (so a label never sits ambiguously at a crossing); the
-  column gap widens until they all fit (allowing crossings only if no gap avoids
-  them, leaving the pair unlabelled if no gap fits them at all);
+  column gap widens until they all fit; when no gap fits them, the pair's edges are
+  numbered and a legend under the drawing names them (MODES);
 * a layer pair with more than :data:`EDGE_LABEL_LIMIT` drawn edges gets no
   weight labels at all (the walkthrough's tables hold the numbers);
 * a bias shared by a layer is one node with a dashed edge to every neuron it feeds;
@@ -152,7 +152,8 @@ class Text:
     """A piece of text centred on ``(x, y)``; ``size`` is its em size in cm.
 
     ``role`` is one of ``label`` (inside a neuron), ``edge``, ``value``,
-    ``bias``, ``note`` (shared layer bias) or ``title``.  Every role except
+    ``bias``, ``note`` (shared layer bias), ``legend`` (a numbered edge's name) or
+    ``title``.  Every role except
     ``label`` and ``title`` is drawn on a white box.
     """
 
@@ -264,14 +265,12 @@ def _slot_rows(spec: DiagramSpec) -> Rows:
 
 
 def _chars(text: str, names: Mapping[str, str]) -> float | None:
-    """Printed width of a label in characters when it is (or starts with) a typeset name:
-    a_{11} is narrower than a_11 (the scripts are smaller, the underscore is not printed)."""
-    head, sep, tail = text.partition(" ")
-    if text in names:
-        return round(name_width(names[text]), 2)
-    if sep and head in names:
-        return round(name_width(names[head]) + len(sep + tail), 2)
-    return None
+    """Printed width of a label in characters when it holds a typeset name: a_{11} is
+    narrower than a_11 (the scripts are smaller, the underscore is not printed)."""
+    runs = _words(text, names)
+    if not any(is_name for _, is_name in runs):
+        return None
+    return round(sum(name_width(run) if is_name else len(run) for run, is_name in runs), 2)
 
 
 def _text(x: float, y: float, text: str, size: float, role: str, names: Mapping[str, str]) -> Text:
@@ -325,22 +324,25 @@ def _hits(box: Box, seg: Segment) -> bool:
 
 
 def _edges_between(spec: DiagramSpec, senders: tuple[Neuron, ...], receivers: tuple[Neuron, ...],
-                   fixed: list[Box], lines: list[Segment], crossings: bool) -> tuple[list[Edge], bool]:
+                   fixed: list[Box], lines: list[Segment], mode: str) -> tuple[list[Edge], bool]:
     """Edges from the ``senders`` column into the ``receivers`` column, by receiver then sender,
     each label at the first position from its sending end (LABEL_POSITIONS) where its box
-    touches no other label and no ``fixed`` box and (unless ``crossings``) no other line
-    runs under it, so a label never sits where two edges cross.  The flag says whether
-    every label found a place."""
+    touches no other label and no ``fixed`` box and (unless ``mode`` is ``crossing``) no
+    other line runs under it, so a label never sits where two edges cross.  In mode
+    ``numbers`` a label is the edge's number in this order (the legend names it).  The flag
+    says whether every label found a place."""
     l = receivers[0].layer
     dense = len(senders) * len(receivers) > EDGE_LABEL_LIMIT
     own = [(s.x, s.y, r.x, r.y) for r in receivers for s in senders]
     placed: list[Box] = []
-    edges, every = [], True
+    edges, every, number = [], True, 0
     for r in receivers:
         for s in senders:
-            text = None if dense else spec.edge_labels.get((l, r.index, s.index))
+            text = None if dense or mode == "none" else spec.edge_labels.get((l, r.index, s.index))
             label, pos = None, 0.5
             if text is not None:
+                number += 1
+                text = str(number) if mode == "numbers" else text
                 seg = (s.x, s.y, r.x, r.y)
                 others = [g for g in own + lines if g != seg]
                 for t in LABEL_POSITIONS:
@@ -348,7 +350,7 @@ def _edges_between(spec: DiagramSpec, senders: tuple[Neuron, ...], receivers: tu
                     box = _box(here)
                     if any(_overlap(box, b) for b in placed + fixed):
                         continue
-                    if not crossings and any(_hits(box, g) for g in others):
+                    if mode != "crossing" and any(_hits(box, g) for g in others):
                         continue
                     label, pos = here, t
                     placed.append(box)
@@ -385,7 +387,7 @@ def _overlap(a: Box, b: Box) -> bool:
 
 
 def _pair(spec: DiagramSpec, rows: Rows, l: int, x0: float, gap: float,
-          crossings: bool) -> tuple[list[Edge], bool]:
+          mode: str) -> tuple[list[Edge], bool]:
     """The edges into layer ``l`` with columns l-1 at ``x0`` and l at ``x0 + gap``; the obstacles
     are the two columns' circles and texts, and the shared bias node feeding layer l with its
     edges."""
@@ -396,32 +398,56 @@ def _pair(spec: DiagramSpec, rows: Rows, l: int, x0: float, gap: float,
     nodes = [t for t in _bias_nodes(spec, rows, xs) if t.x == x0]
     fixed += [_box(t) for t in nodes]
     lines = list(_bias_edges(spec, _bias_nodes(spec, rows, xs), senders + receivers))
-    return _edges_between(spec, senders, receivers, fixed, [g for g in lines if g[2] == x0 + gap], crossings)
+    return _edges_between(spec, senders, receivers, fixed, [g for g in lines if g[2] == x0 + gap], mode)
 
 
-def _fit_gap(spec: DiagramSpec, rows: Rows, l: int) -> tuple[float, bool]:
-    """Smallest column gap (in GAP_STEP steps, at most MAX_COLUMN_GAP) where every weight label
-    of the pair finds a place off every crossing; failing that, where they find one at all
-    (crossings allowed); failing that, the largest gap, and the pair's labels are left out
-    (the walkthrough's tables name every weight).  Returns the gap and whether to label."""
+MODES = ("names", "numbers", "crossing")
+"""How a layer pair's weights are labelled, in order of preference: by their text off every
+crossing; by numbers off every crossing, named in a legend under the drawing (long names,
+crowded pairs); by their text, crossings allowed.  ``none``: no labels (nothing fits)."""
+
+
+def _fit_gap(spec: DiagramSpec, rows: Rows, l: int) -> tuple[float, str]:
+    """The first mode of MODES with a column gap (in GAP_STEP steps, at most MAX_COLUMN_GAP)
+    where every weight label of the pair finds a place, and the smallest such gap; failing
+    every mode, the largest gap and no labels (the walkthrough's tables name every weight)."""
     steps = round((MAX_COLUMN_GAP - COLUMN_GAP) / GAP_STEP) + 1
     gaps = [COLUMN_GAP + k * GAP_STEP for k in range(steps)]
-    for crossings in (False, True):
+    for mode in MODES:
         for gap in gaps:
-            if _pair(spec, rows, l, 0.0, gap, crossings)[1]:
-                return gap, not crossings
-    return MAX_COLUMN_GAP, False
+            if _pair(spec, rows, l, 0.0, gap, mode)[1]:
+                return gap, mode
+    return MAX_COLUMN_GAP, "none"
 
 
-def _column_xs(spec: DiagramSpec, rows: Rows) -> tuple[tuple[float, ...], tuple[bool | None, ...]]:
-    """Horizontal position of every column, each gap fitted to its labels, and per layer
-    pair: True (labels off crossings), False (crossings allowed) or None (left out)."""
+def _column_xs(spec: DiagramSpec, rows: Rows) -> tuple[tuple[float, ...], tuple[str, ...]]:
+    """Horizontal position of every column, each gap fitted to its labels, and each layer
+    pair's labelling mode (MODES, or ``none``)."""
     xs, modes = [0.0], []
     for l in range(1, len(spec.layers)):
-        gap, strict = _fit_gap(spec, rows, l)
+        gap, mode = _fit_gap(spec, rows, l)
         xs.append(xs[-1] + gap)
-        modes.append(strict if strict or _pair(spec, rows, l, 0.0, gap, True)[1] else None)
+        modes.append(mode)
     return tuple(xs), tuple(modes)
+
+
+LEGEND_ROWS = 4
+
+
+def _legend(spec: DiagramSpec, edges: list[Edge], x0: float, x1: float, top: float) -> list[Text]:
+    """Under a numbered pair, between its columns: "1: name" for each numbered edge, in
+    columns of LEGEND_ROWS lines."""
+    l = edges[0].layer
+    entries = [f"{e.label.text}: {spec.edge_labels[(l, e.receiver, e.sender)]}" for e in edges if e.label]
+    if not entries:
+        return []
+    probe = [_text(0.0, 0.0, t, SMALL_SIZE, "legend", spec.names) for t in entries]
+    width = max(t.width for t in probe) + 0.3
+    cols = -(-len(entries) // LEGEND_ROWS)
+    left = (x0 + x1) / 2 - cols * width / 2
+    step = SMALL_SIZE * 1.7
+    return [_text(left + (k // LEGEND_ROWS) * width + width / 2, top + step / 2 + (k % LEGEND_ROWS) * step,
+                  t, SMALL_SIZE, "legend", spec.names) for k, t in enumerate(entries)]
 
 
 def _extent(boxes: list[Box]) -> Box:
@@ -467,25 +493,22 @@ def _title(spec: DiagramSpec, ink: Box) -> list[Text]:
     return [Text(x, ink[1] - TEXT_GAP - TITLE_SIZE, spec.title, TITLE_SIZE, "title")]
 
 
-def _labelled(edges: list[Edge], mode: bool | None) -> list[Edge]:
-    """The pair's edges, without their labels when no placement of them all was found."""
-    if mode is not None:
-        return edges
-    return [Edge(e.layer, e.receiver, e.sender, e.x1, e.y1, e.x2, e.y2, 0.5, None, e.dense) for e in edges]
-
-
 def layout(spec: DiagramSpec) -> Layout:
     """Compute every position of the drawing once.  Pure: no I/O, no randomness."""
     rows = _slot_rows(spec)
     xs, modes = _column_xs(spec, rows)
     columns = [_column(spec, rows, l, x) for l, x in enumerate(xs)]
     neurons = tuple(n for column in columns for n in column)
-    edges = tuple(e for l, mode in enumerate(modes, 1)
-                  for e in _labelled(_pair(spec, rows, l, xs[l - 1], xs[l] - xs[l - 1], not mode)[0], mode))
+    pairs = [_pair(spec, rows, l, xs[l - 1], xs[l] - xs[l - 1], mode)[0] for l, mode in enumerate(modes, 1)]
+    edges = tuple(e for pair in pairs for e in pair)
     texts = list(_neuron_texts(spec, neurons))
     notes = _bias_nodes(spec, rows, xs)
     texts += notes
     edge_texts = [e.label for e in edges if e.label is not None]
+    bottom = _ink(neurons, texts + edge_texts)[3] + TEXT_GAP
+    for l, (pair, mode) in enumerate(zip(pairs, modes), 1):
+        if mode == "numbers":
+            texts += _legend(spec, pair, xs[l - 1], xs[l], bottom)
     texts += _title(spec, _ink(neurons, texts + edge_texts))
     bounds = _ink(neurons, texts + edge_texts)
     return Layout(neurons, _gaps(spec, rows, xs), edges, tuple(texts), bounds, _bias_edges(spec, notes, neurons))
@@ -530,14 +553,21 @@ class _Svg:
         return _num(d * SVG_SCALE, 1)
 
 
-def _typeset(t: Text, names: Mapping[str, str]) -> tuple[str, str] | None:
-    """(LaTeX of the name a label is or starts with, the plain rest), or None for plain text."""
-    head, sep, tail = t.text.partition(" ")
-    if t.text in names:
-        return names[t.text], ""
-    if sep and head in names:
-        return names[head], sep + tail
-    return None
+def _words(text: str, names: Mapping[str, str]) -> list[tuple[str, bool]]:
+    """A label cut into runs: (LaTeX of a name, True) for each space-separated word that is a
+    name, (plain text, False) for the rest ("b1 = 0.35" -> b_{1}, " = 0.35")."""
+    out: list[tuple[str, bool]] = []
+    for k, word in enumerate(text.split(" ")):
+        lead = " " if k else ""
+        if word in names:
+            if lead:
+                out.append((lead, False))
+            out.append((names[word], True))
+        elif out and not out[-1][1]:
+            out[-1] = (out[-1][0] + lead + word, False)
+        else:
+            out.append((lead + word, False))
+    return out
 
 
 _SHIFT = {"": 0.0, "sub": 0.3, "sup": -0.45}  # baseline shift of a script, in em of the text
@@ -545,19 +575,13 @@ _SHIFT = {"": 0.0, "sub": 0.3, "sup": -0.45}  # baseline shift of a script, in e
 
 def _svg_content(c: _Svg, t: Text, names: Mapping[str, str]) -> str:
     """The text of a label: a name's subscripts and superscripts as smaller shifted tspans."""
-    typeset = _typeset(t, names)
-    if typeset is None:
-        return xml_text(t.text)
-    name, rest = typeset
     out, now = [], 0.0
-    for text, where in name_pieces(name):
-        dy = (_SHIFT[where] - now) * t.size
-        now = _SHIFT[where]
-        attrs = (f' dy="{c.size(dy)}"' if dy else "") + (' font-size="70%"' if where else "")
-        out.append(f"<tspan{attrs}>{xml_text(text)}</tspan>" if attrs else xml_text(text))
-    if rest:
-        back = f' dy="{c.size(-now * t.size)}"' if now else ""
-        out.append(f"<tspan{back}>{xml_text(rest)}</tspan>" if back else xml_text(rest))
+    for run, is_name in _words(t.text, names):
+        for text, where in (name_pieces(run) if is_name else ((run, ""),)):
+            dy = (_SHIFT[where] - now) * t.size
+            now = _SHIFT[where]
+            attrs = (f' dy="{c.size(dy)}"' if dy else "") + (' font-size="70%"' if where else "")
+            out.append(f"<tspan{attrs}>{xml_text(text)}</tspan>" if attrs else xml_text(text))
     return "".join(out)
 
 
@@ -678,6 +702,7 @@ _TIKZ_STYLES = (
     "  bias/.style={fill=white, font=\\scriptsize, inner sep=1pt},",
     "  note/.style={fill=white, draw=black!80, font=\\scriptsize, inner sep=1.5pt},",
     "  bias link/.style={draw=gray, dashed},",
+    "  legend/.style={font=\\scriptsize, inner sep=1pt},",
     "  title/.style={font=\\bfseries},",
     "  gap/.style={inner sep=0pt},",
 )
@@ -697,11 +722,7 @@ def _tikz_font(size: float) -> str:
 
 def _tikz_label(t: Text, names: Mapping[str, str]) -> str:
     """A label in TikZ: a name in math as the formulas set it, the rest as escaped text."""
-    typeset = _typeset(t, names)
-    if typeset is None:
-        return latex_text(t.text)
-    name, rest = typeset
-    return f"${latex_math_name(name)}${latex_text(rest)}"
+    return "".join(f"${latex_math_name(run)}$" if is_name else latex_text(run) for run, is_name in _words(t.text, names))
 
 
 def _tikz_edges(lay: Layout, names: Mapping[str, str]) -> list[str]:
