@@ -706,3 +706,42 @@ def test_math_checkers_catch_errors():
 def test_latex_checker_catches_errors():
     result = compile_tex("\\documentclass{article}\\begin{document}\\nosuchcommand\\end{document}")
     assert result.errors and result.errors[0].startswith("! Undefined control sequence")
+
+
+def test_a_lead_in_never_ends_a_page(tmp_path):
+    """Fifty lead-ins, each after a filler of another length, so some fall at a page's foot:
+    none ends a page without its formula, and a heading stays with its first formula
+    (LatexPrinter.display's KEEP penalty; issue 11)."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed: the PDF's pages are not read")
+    p = LatexPrinter()
+    parts = []
+    for k in range(1, 51):
+        parts.append(" ".join(["Filler text that takes up room on the page."] * (1 + 5 * (k % 7))))
+        if k % 5 == 0:
+            parts.append(p.heading(3, f"Heading {k}"))
+        parts.append(f"Lead-in number {k}:")
+        parts.append(p.display(f"a_{{{k}}} = b + c"))
+    document = ("\\documentclass[11pt]{article}\n\\usepackage{amsmath}\n\\setlength{\\parindent}{0pt}\n"
+                "\\setlength{\\parskip}{0.6em}\n\\begin{document}\n" + "\n\n".join(parts) + "\n\\end{document}\n")
+    result = assert_compiles(document)
+    pdf = tmp_path / "doc.pdf"
+    pdf.write_bytes(result.pdf)
+    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    assert len(pages) > 4
+    for page in pages:
+        lines = [line.strip() for line in page.splitlines() if line.strip() and not line.strip().isdigit()]
+        if lines:
+            assert not lines[-1].endswith(":") and not lines[-1].startswith("Heading"), lines[-3:]
+
+
+def test_tables_holding_fractions_get_row_spacing():
+    """A \\frac in a tabular row touches the rules and rows around it unless the rows are
+    stretched; tables without fractions keep the normal spacing."""
+    p = LatexPrinter()
+    fractions = p.table(["Symbol", "Meaning"], [["$\\frac{\\partial E}{\\partial w}$", "gradient"], ["$x$", "input"]])
+    assert "\\renewcommand{\\arraystretch}{1.6}\n\\begin{tabular}" in fractions
+    assert "arraystretch" not in p.table(["Symbol", "Meaning"], [["$x$", "input"]])
+    result = assert_compiles("\\documentclass{article}\n\\usepackage{amsmath,array,booktabs}\n\\begin{document}\n"
+                             f"{fractions}\nAfter the table: \\arraystretch.\n\\end{{document}}\n")
+    assert result.wider_than(1.0) == []
