@@ -87,7 +87,7 @@ SEED_NAMES = [
      "w16_new", r"w_{16}^{\mathrm{new}}"),
     ("nodes", (2, 3, 2), "per_neuron", "quantity", ("target", 2, 2), "y2", "y_{2}"),
     # indexed: seed 001, 2-3-1, per-layer biases
-    ("indexed", (2, 3, 1), "per_layer", "neuron", (1, 2), "a_12", "a_{12}"),  # called by its output
+    ("indexed", (2, 3, 1), "per_layer", "neuron", (1, 2), "a12", "a_{12}"),  # called by its output
     ("indexed", (2, 3, 1), "per_layer", "neuron", (0, 2), "x2", "x_{2}"),
     ("matrix", (1, 4, 3, 1), "per_neuron", "neuron", (2, 3), "A2[3]", "A^{[2]}_{3}"),
     ("indexed", (2, 3, 1), "per_layer", "quantity", ("input", 0, 2), "x2", "x_{2}"),

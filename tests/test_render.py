@@ -351,7 +351,7 @@ def test_shared_bias_adds_the_deltas_and_is_not_updated():
 
 def test_setup_tables_name_neurons_as_the_diagram_does():
     text = md_classic()
-    assert "| $w_{5}$ | h1 | o1 | 0.4 |" in text
+    assert "| $w_{5}$ | $h1$ | $o1$ | 0.4 |" in text
     assert "| $b_{1}$ | every neuron of the hidden layer | 0.35 |" in text
     assert "| $w_{7}$ | 0.5 | 0.51130127 | 0.01130127 |" in text
 
@@ -430,7 +430,7 @@ def test_weights_selection_limits_sections_not_tables():
     assert sections == ["w_{5}", "w_{1}"]
     table = text[text.index("## Old and new weights"):]
     assert len(re.findall(r"^\| \$w_\{\d\}\$ \|", table, re.M)) == 8
-    assert len(re.findall(r"^\| \$w_\{\d\}\$ \| i\d \| h\d \|", text, re.M)) == 4  # initial weights, layer 1
+    assert len(re.findall(r"^\| \$w_\{\d\}\$ \| \$i_\{\d\}\$ \| \$h\d\$ \|", text, re.M)) == 4  # initial weights, layer 1
 
 
 def test_weights_selection_by_layer():
@@ -679,9 +679,9 @@ def test_chain_one_line_when_short_else_aligned():
 def test_chain_drops_repeated_steps():
     p = LatexPrinter()
     delta = s("\\delta_{o1}")
-    assert p.chain([s("d"), delta, delta, n("0.5")]) == "\\[\nd = \\delta_{o1} = 0.5\n\\]"
+    assert p.chain([s("d"), delta, delta, n("0.5")]) == "\\penalty9999\n\\[\nd = \\delta_{o1} = 0.5\n\\]"
     reason = Where(n("1"), Relation(n("0.2"), ">", n("0")))
-    assert p.chain([s("g"), s("cases"), reason, n("1")]) == "\\[\ng = cases = 1 \\quad (0.2 > 0)\n\\]"
+    assert p.chain([s("g"), s("cases"), reason, n("1")]) == "\\penalty9999\n\\[\ng = cases = 1 \\quad (0.2 > 0)\n\\]"
 
 
 def test_latex_long_table_and_wrapped_cells():
