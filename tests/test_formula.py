@@ -82,6 +82,8 @@ MODEL = [  # a model object's formula in named quantities: LaTeX as the walkthro
     (Sigmoid().out_latex("net"), "\\frac{1}{1 + e^{-net}}"),
     (Sigmoid().dact_latex("net", "out"), "out(1 - out)"),
     (Tanh().dact_latex("net", "out"), "1 - out^{2}"),
+    # what tanh is (the setup printed tanh(x) = tanh(x))
+    (Tanh().describe(), "\\frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}"),
     (ReLU().out_latex("net"), "\\max(0, net)"),
     (LeakyReLU(0.1).dact_latex("net", "out"),
      "\\begin{cases} 1 & \\text{if } net > 0 \\\\ 0.1 & \\text{otherwise} \\end{cases}"),
