@@ -133,13 +133,16 @@ def test_mnist_omits_edge_labels() -> None:
     assert "edgelabel," not in to_tikz(spec_mnist()).split("]\n", 1)[1]
 
 
-@pytest.mark.parametrize(("n", "limit"), [(6, True), (7, False)])
-def test_edge_label_limit(n: int, limit: bool) -> None:
+@pytest.mark.parametrize(("n", "limit", "labelled"), [(4, True, 16), (6, True, 0), (7, False, 0)])
+def test_edge_label_limit(n: int, limit: bool, labelled: int) -> None:
+    """Past EDGE_LABEL_LIMIT edges a pair is dense (lighter, unlabelled); below it every label
+    is placed or, when no column gap fits them all without overlap (6 x 6), none is."""
     layers = (n, n)
     labels = {(1, j, i): f"w{j}.{i}" for j in range(1, n + 1) for i in range(1, n + 1)}
     lay = layout(DiagramSpec(layers, labels_for(layers), labels))
     assert (n * n <= EDGE_LABEL_LIMIT) is limit
-    assert sum(e.label is not None for e in lay.edges) == (n * n if limit else 0)
+    assert all(e.dense is not limit for e in lay.edges)
+    assert sum(e.label is not None for e in lay.edges) == labelled
 
 
 @pytest.mark.parametrize(
@@ -218,10 +221,23 @@ def test_222_edge_labels_do_not_overlap(long: bool) -> None:
         assert not _boxes_overlap(a, b)
 
 
-def test_222_labels_are_staggered_by_sender() -> None:
+def test_222_labels_sit_off_the_crossing() -> None:
+    """The 2-2-2 net's crossing edges: each label sits where no other edge runs under it, the
+    label where it belongs."""
     edges = layout(spec_222()).edges
-    pos = {(e.layer, e.receiver, e.sender): e.pos for e in edges}
-    assert pos[(1, 1, 1)] == pos[(1, 2, 1)] != pos[(1, 1, 2)] == pos[(1, 2, 2)]
+    for e in edges:
+        assert e.label is not None
+        assert not any(crosses(box_of(e.label), o) for o in edges if o is not e), e
+
+
+def box_of(t) -> tuple[float, float, float, float]:
+    return (t.x - t.width / 2, t.y - t.height / 2, t.x + t.width / 2, t.y + t.height / 2)
+
+
+def crosses(box: tuple[float, float, float, float], edge) -> bool:
+    """An edge's line passes through the box (checked at 400 points along it)."""
+    return any(box[0] < edge.x1 + k / 400 * (edge.x2 - edge.x1) < box[2]
+               and box[1] < edge.y1 + k / 400 * (edge.y2 - edge.y1) < box[3] for k in range(401))
 
 
 def test_svg_viewbox_contains_all_drawing() -> None:

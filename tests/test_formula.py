@@ -43,6 +43,10 @@ CASES = [  # tree, LaTeX, plain text
     (Add((POS, NEG)), "0.5933 + (-0.3)", "0.5933 + (-0.3)"),
     (Sub(NEG, Mul((Number("0.5"), NEG))), "-0.3 - 0.5 \\cdot (-0.3)", "-0.3 - 0.5 · (-0.3)"),
     (Apply(Symbol("\\tanh", "tanh"), (NEG,)), "\\tanh(-0.3)", "tanh(-0.3)"),
+    # a bracketed lone argument keeps only the call's brackets (issue 11: never tanh((-0.3)))
+    (Apply(Symbol("\\tanh", "tanh"), (Group(NEG),)), "\\tanh(-0.3)", "tanh(-0.3)"),
+    (Apply(Symbol("\\sigma", "sigma"), (Group(Add((POS, NEG)), sized=True),)), "\\sigma\\left(0.5933 + (-0.3)\\right)",
+     "sigma(0.5933 + (-0.3))"),
     (Apply(Symbol("\\max", "max"), (Number("0"), NEG)), "\\max(0, -0.3)", "max(0, -0.3)"),
     (Frac(Number("1"), Add((Number("1"), Pow(E, Neg(NET))))), "\\frac{1}{1 + e^{-net_{h1}}}",
      "1/(1 + exp(-net_h1))"),
@@ -78,6 +82,8 @@ MODEL = [  # a model object's formula in named quantities: LaTeX as the walkthro
     (Sigmoid().out_latex("net"), "\\frac{1}{1 + e^{-net}}"),
     (Sigmoid().dact_latex("net", "out"), "out(1 - out)"),
     (Tanh().dact_latex("net", "out"), "1 - out^{2}"),
+    # what tanh is (the setup printed tanh(x) = tanh(x))
+    (Tanh().describe(), "\\frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}"),
     (ReLU().out_latex("net"), "\\max(0, net)"),
     (LeakyReLU(0.1).dact_latex("net", "out"),
      "\\begin{cases} 1 & \\text{if } net > 0 \\\\ 0.1 & \\text{otherwise} \\end{cases}"),
@@ -122,3 +128,11 @@ def test_templated_entries_print_as_their_trees(example):
         for max_terms in (None, 3, 8):
             assert e.formula_latex(max_terms) == latex(e.formula_tree(max_terms))
             assert e.substitution_latex(max_terms) == latex(e.substitution_tree(max_terms))
+
+
+def test_mathml_call_of_a_bracketed_argument_has_one_pair_of_brackets():
+    """tanh((−0.3)) in the HTML walkthrough read as a double bracket (issue 11)."""
+    from tracer.formula.mathml import mathml
+    printed = mathml(Apply(Symbol("\\tanh", "tanh"), (Group(NEG),)))
+    assert printed.count("<mo>(</mo>") == 1 and printed.count("<mo>)</mo>") == 1
+    assert "<mn>0.3</mn>" in printed

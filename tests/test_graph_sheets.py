@@ -90,7 +90,7 @@ def test_answer_key_works_what_is_asked(problem: Path, capsys: pytest.CaptureFix
 def test_answer_key_in_latex(problem: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(["run", str(problem), "--answer-key", "--format", "tex"], capsys)
     assert status == 0
-    assert "\\textbf{2.} The gradient of f with respect to the variable x (df/dx):\n\n\\[\n\\frac{\\partial f}" \
+    assert "\\textbf{2.} The gradient of f with respect to the variable x (df/dx):\n\n\\penalty9999\n\\[\n\\frac{\\partial f}" \
            "{\\partial x} = \\frac{\\partial f}{\\partial q} \\cdot \\frac{\\partial q}{\\partial x} = -4 \\cdot 1 = " \
            "-4\n\\]\n" in out
     assert "1 & $q$ & q & 3 \\\\\n2 & $\\frac{\\partial f}{\\partial x}$ & df/dx & -4 \\\\\n" in out

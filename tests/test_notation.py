@@ -13,7 +13,7 @@ from tracer.model.notation import Names, Notation, preset_names
 # (preset, layers, bias_mode, method, args, plain, latex or None = not checked)
 SEED_NAMES = [
     # letters: the classic 2-2-2 tutorial
-    ("letters", (2, 2, 2), "per_layer", "neuron", (0, 1), "i1", "i1"),
+    ("letters", (2, 2, 2), "per_layer", "neuron", (0, 1), "i1", "i_{1}"),
     ("letters", (2, 2, 2), "per_layer", "neuron", (1, 2), "h2", "h2"),
     ("letters", (2, 2, 2), "per_layer", "neuron", (2, 1), "o1", "o1"),
     ("letters", (2, 2, 2), "per_layer", "quantity", ("input", 0, 1), "i1", "i_{1}"),
@@ -87,7 +87,9 @@ SEED_NAMES = [
      "w16_new", r"w_{16}^{\mathrm{new}}"),
     ("nodes", (2, 3, 2), "per_neuron", "quantity", ("target", 2, 2), "y2", "y_{2}"),
     # indexed: seed 001, 2-3-1, per-layer biases
-    ("indexed", (2, 3, 1), "per_layer", "neuron", (1, 2), "n4", None),
+    ("indexed", (2, 3, 1), "per_layer", "neuron", (1, 2), "a12", "a_{12}"),  # called by its output
+    ("indexed", (2, 3, 1), "per_layer", "neuron", (0, 2), "x2", "x_{2}"),
+    ("matrix", (1, 4, 3, 1), "per_neuron", "neuron", (2, 3), "A2[3]", "A^{[2]}_{3}"),
     ("indexed", (2, 3, 1), "per_layer", "quantity", ("input", 0, 2), "x2", "x_{2}"),
     ("indexed", (2, 3, 1), "per_layer", "quantity", ("net", 1, 1), "z_11", "z_{11}"),
     ("indexed", (2, 3, 1), "per_layer", "quantity", ("out", 1, 3), "a_13", "a_{13}"),
@@ -133,25 +135,25 @@ SEED_NAMES = [
     ("matrix", (1, 4, 3, 1), "per_neuron", "quantity", ("loss", 3), "L", "L"),
     ("matrix", (1, 4, 3, 1), "per_layer", "quantity", ("bias", 2), "b2", "b^{[2]}"),
     # narrative: seed 000, 2-4-1
-    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("input", 0, 1), "input_1", r"\mathrm{input\_1}"),
-    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("net", 1, 1), "net1_h", r"\mathrm{net1\_h}"),
-    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("out", 1, 4), "output4_h", r"\mathrm{output4\_h}"),
-    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("net", 2, 1), "net_o", r"\mathrm{net\_o}"),
-    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("out", 2, 1), "output_o", r"\mathrm{output\_o}"),
+    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("input", 0, 1), "input_1", r"\mathrm{input}_{1}"),
+    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("net", 1, 1), "net1_h", r"\mathrm{net}_{h1}"),
+    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("out", 1, 4), "output4_h", r"\mathrm{output}_{h4}"),
+    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("net", 2, 1), "net_o", r"\mathrm{net}_{o}"),
+    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("out", 2, 1), "output_o", r"\mathrm{output}_{o}"),
     ("narrative", (2, 4, 1), "per_neuron", "quantity", ("target", 2, 1), "target", r"\mathrm{target}"),
     ("narrative", (2, 4, 1), "per_neuron", "quantity", ("error", 2, 1), "error", r"\mathrm{error}"),
-    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("dnet", 2, 1), "delta_error", r"\mathrm{delta\_error}"),
-    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("dout", 1, 2), "error2_h", r"\mathrm{error2\_h}"),
-    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("dnet", 1, 3), "delta_error3_h", None),
+    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("dnet", 2, 1), "delta_error", r"\delta_{o}"),
+    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("dout", 1, 2), "error2_h", r"\mathrm{error}_{h2}"),
+    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("dnet", 1, 3), "delta_error3_h", r"\delta_{h3}"),
     ("narrative", (2, 4, 1), "per_neuron", "quantity", ("dact", 1, 1), "deriv(output1_h)",
-     r"\frac{\partial \mathrm{output1\_h}}{\partial \mathrm{net1\_h}}"),
-    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("weight", 1, 1, 1), "input_to_hidden_1", None),
+     r"\frac{\partial \mathrm{output}_{h1}}{\partial \mathrm{net}_{h1}}"),
+    ("narrative", (2, 4, 1), "per_neuron", "quantity", ("weight", 1, 1, 1), "input_to_hidden_1", r"\text{input-to-hidden}_{1}"),
     ("narrative", (2, 4, 1), "per_neuron", "quantity", ("weight", 1, 1, 2), "input_to_hidden_2", None),
     ("narrative", (2, 4, 1), "per_neuron", "quantity", ("weight", 1, 2, 1), "input_to_hidden_3", None),
     ("narrative", (2, 4, 1), "per_neuron", "quantity", ("weight", 1, 4, 2), "input_to_hidden_8", None),
     ("narrative", (2, 4, 1), "per_neuron", "quantity", ("weight", 2, 1, 1), "hidden_to_output_1", None),
     ("narrative", (2, 4, 1), "per_neuron", "quantity", ("weight", 2, 1, 3),
-     "hidden_to_output_3", r"\mathrm{hidden\_to\_output\_3}"),
+     "hidden_to_output_3", r"\text{hidden-to-output}_{3}"),
     # narrative, several outputs and deeper
     ("narrative", (2, 3, 2), "per_neuron", "quantity", ("net", 2, 1), "net1_o", None),
     ("narrative", (2, 3, 2), "per_neuron", "quantity", ("out", 2, 2), "output2_o", None),
@@ -160,8 +162,8 @@ SEED_NAMES = [
     ("narrative", (1, 4, 3, 1), "per_neuron", "quantity", ("weight", 1, 2, 1), "input_to_hidden1_2", None),
     ("narrative", (1, 4, 3, 1), "per_neuron", "quantity", ("weight", 2, 1, 1), "hidden1_to_hidden2_1", None),
     ("narrative", (1, 4, 3, 1), "per_neuron", "quantity", ("weight", 3, 1, 3), "hidden2_to_output_3", None),
-    ("narrative", (1, 4, 3, 1), "per_neuron", "quantity", ("net", 2, 3), "net3_h2", r"\mathrm{net3\_h2}"),
-    ("narrative", (1, 4, 3, 1), "per_layer", "quantity", ("bias", 2), "bias_hidden2", None),
+    ("narrative", (1, 4, 3, 1), "per_neuron", "quantity", ("net", 2, 3), "net3_h2", r"\mathrm{net}_{h2,3}"),
+    ("narrative", (1, 4, 3, 1), "per_layer", "quantity", ("bias", 2), "bias_hidden2", r"\mathrm{bias}_{\mathrm{hidden2}}"),
 ]
 
 

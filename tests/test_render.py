@@ -1,7 +1,8 @@
 """Walkthroughs (issue 3): every style x format x worked example renders, compiles and parses.
 
-- Every LaTeX output compiles with pdflatex (once per style x example, two at a time);
-  the chain-rule style's formulas stay inside the page (no overfull line).
+- Every LaTeX output compiles with pdflatex (once per style x example, two at a time,
+  the gallery's other problem files too); nothing sticks out of the page by more than
+  1 pt in any style (the log's overfull boxes).
 - Every formula of every Markdown output is laid out as GitHub/Jupyter/MkDocs need and
   parsed by KaTeX (one node process for all of them).
 - Golden files for the classic 2-2-2 (tests/golden/; python3 tests/regenerate_golden.py).
@@ -35,17 +36,21 @@ from tests.mathcheck import katex_rejections, layout, markdown_math
 from tests.regenerate_golden import EXAMPLE as CLASSIC
 from tests.regenerate_golden import golden_path, has_template, render_golden
 from tracer.cli import main
+from tracer.engine.graph import trace_graph
 from tracer.engine.log import TraceLog
 from tracer.engine.trace import trace
-from tracer.examples import example_names, load
+from tracer.examples import example_names, example_path, load
 from tracer.formula.latex import latex
 from tracer.formula.tree import Add, Mul, Node, Number, Relation, Sub, Symbol, Where
 from tracer.formula.width import terms as tree_terms
 from tracer.formula.width import width as tree_width
 from tracer.formula.width import wrap as tree_wrap
+from tracer.gallery import catalogue
+from tracer.model.graph_problem import GRAPH_STYLES, GraphProblem, is_expression_file
 from tracer.model.problem import Problem
 from tracer.render import STYLES, RenderOptions, environment, render_text
 from tracer.render.chains import ChainView, partial
+from tracer.render.graph_walkthrough import render_graph
 from tracer.render.printers import LINE_WIDTH, LatexPrinter, MarkdownPrinter
 from tracer.render.view import Viewer
 
@@ -100,6 +105,31 @@ def rendered(example: str, style: str, fmt: str) -> str:
     return render_text(traced(example), fmt, RenderOptions(style=style)).text
 
 
+def _gallery_files() -> list[tuple[str, str, str]]:
+    """(example, problem file, style) of the gallery's walkthroughs that EXAMPLES x STYLES
+    does not already cover (a second problem file, an expression), in every style they take."""
+    extra = []
+    for entry in catalogue():
+        for file in sorted({w.problem for w in entry.walkthroughs} - {"problem.yaml"}):
+            path = example_path(entry.name).with_name(file)
+            allowed = GRAPH_STYLES if is_expression_file(path) else STYLES
+            extra += [(entry.name, file, style) for style in allowed]
+    return extra
+
+
+GALLERY_EXTRA = _gallery_files()
+
+
+@functools.cache
+def rendered_file(example: str, file: str, style: str) -> str:
+    """The LaTeX walkthrough of another problem file of a gallery example (training.yaml,
+    expression.yaml)."""
+    path = example_path(example).with_name(file)
+    if is_expression_file(path):
+        return render_graph(trace_graph(GraphProblem.from_file(path)), "tex", RenderOptions(style=style)).text
+    return render_text(trace(Problem.from_file(path)), "tex", RenderOptions(style=style)).text
+
+
 def render_dict(raw: dict, fmt: str = "md", **options) -> str:
     return render_text(trace(Problem.from_dict(raw)), fmt, RenderOptions(**options)).text
 
@@ -116,15 +146,18 @@ class Compiles:
             for style in STYLES:
                 if has_template(style):
                     self.submit(example, style)
+        for example, file, style in GALLERY_EXTRA:
+            self.submit(example, style, file)
 
-    def submit(self, example: str, style: str) -> Future:
-        key = (example, style)
+    def submit(self, example: str, style: str, file: str = "problem.yaml") -> Future:
+        key = (example, style, file)
         if key not in self.jobs:
-            self.jobs[key] = self.pool.submit(compile_tex, rendered(example, style, "tex"))
+            tex = rendered(example, style, "tex") if file == "problem.yaml" else rendered_file(example, file, style)
+            self.jobs[key] = self.pool.submit(compile_tex, tex)
         return self.jobs[key]
 
-    def get(self, example: str, style: str) -> Compiled:
-        return self.submit(example, style).result()
+    def get(self, example: str, style: str, file: str = "problem.yaml") -> Compiled:
+        return self.submit(example, style, file).result()
 
 
 @pytest.fixture(scope="module")
@@ -169,9 +202,20 @@ def test_latex_compiles(compiles, example, style):
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
-def test_chain_rule_formulas_stay_on_the_page(compiles, example):
-    """Long chains and sums are broken over lines: pdflatex reports no line sticking out."""
-    assert compiles.get(example, "chain-rule").wider_than(2.0) == []
+@pytest.mark.parametrize("style", styles())
+def test_nothing_sticks_out_of_the_page(compiles, example, style):
+    """Long chains, sums and symbol lists are broken over lines, wide drawings scaled to the
+    line: pdflatex's log reports no overfull box wider than 1 pt, in any style (issue 11)."""
+    assert compiles.get(example, style).wider_than(1.0) == []
+
+
+@pytest.mark.parametrize(("example", "file", "style"), GALLERY_EXTRA)
+def test_other_gallery_walkthroughs_stay_on_the_page(compiles, example, file, style):
+    """The gallery's other problem files (classic-2-2-2's training run, the circuits) compile
+    in every style they take, nothing wider than the page by more than 1 pt."""
+    result = compiles.get(example, style, file)
+    assert result.returncode == 0 and not result.errors, "\n".join(result.errors[:5])
+    assert result.wider_than(1.0) == []
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
@@ -307,7 +351,7 @@ def test_shared_bias_adds_the_deltas_and_is_not_updated():
 
 def test_setup_tables_name_neurons_as_the_diagram_does():
     text = md_classic()
-    assert "| $w_{5}$ | h1 | o1 | 0.4 |" in text
+    assert "| $w_{5}$ | $h1$ | $o1$ | 0.4 |" in text
     assert "| $b_{1}$ | every neuron of the hidden layer | 0.35 |" in text
     assert "| $w_{7}$ | 0.5 | 0.51130127 | 0.01130127 |" in text
 
@@ -386,7 +430,7 @@ def test_weights_selection_limits_sections_not_tables():
     assert sections == ["w_{5}", "w_{1}"]
     table = text[text.index("## Old and new weights"):]
     assert len(re.findall(r"^\| \$w_\{\d\}\$ \|", table, re.M)) == 8
-    assert len(re.findall(r"^\| \$w_\{\d\}\$ \| i\d \| h\d \|", text, re.M)) == 4  # initial weights, layer 1
+    assert len(re.findall(r"^\| \$w_\{\d\}\$ \| \$i_\{\d\}\$ \| \$h\d\$ \|", text, re.M)) == 4  # initial weights, layer 1
 
 
 def test_weights_selection_by_layer():
@@ -635,9 +679,9 @@ def test_chain_one_line_when_short_else_aligned():
 def test_chain_drops_repeated_steps():
     p = LatexPrinter()
     delta = s("\\delta_{o1}")
-    assert p.chain([s("d"), delta, delta, n("0.5")]) == "\\[\nd = \\delta_{o1} = 0.5\n\\]"
+    assert p.chain([s("d"), delta, delta, n("0.5")]) == "\\penalty9999\n\\[\nd = \\delta_{o1} = 0.5\n\\]"
     reason = Where(n("1"), Relation(n("0.2"), ">", n("0")))
-    assert p.chain([s("g"), s("cases"), reason, n("1")]) == "\\[\ng = cases = 1 \\quad (0.2 > 0)\n\\]"
+    assert p.chain([s("g"), s("cases"), reason, n("1")]) == "\\penalty9999\n\\[\ng = cases = 1 \\quad (0.2 > 0)\n\\]"
 
 
 def test_latex_long_table_and_wrapped_cells():
@@ -662,3 +706,42 @@ def test_math_checkers_catch_errors():
 def test_latex_checker_catches_errors():
     result = compile_tex("\\documentclass{article}\\begin{document}\\nosuchcommand\\end{document}")
     assert result.errors and result.errors[0].startswith("! Undefined control sequence")
+
+
+def test_a_lead_in_never_ends_a_page(tmp_path):
+    """Fifty lead-ins, each after a filler of another length, so some fall at a page's foot:
+    none ends a page without its formula, and a heading stays with its first formula
+    (LatexPrinter.display's KEEP penalty; issue 11)."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed: the PDF's pages are not read")
+    p = LatexPrinter()
+    parts = []
+    for k in range(1, 51):
+        parts.append(" ".join(["Filler text that takes up room on the page."] * (1 + 5 * (k % 7))))
+        if k % 5 == 0:
+            parts.append(p.heading(3, f"Heading {k}"))
+        parts.append(f"Lead-in number {k}:")
+        parts.append(p.display(f"a_{{{k}}} = b + c"))
+    document = ("\\documentclass[11pt]{article}\n\\usepackage{amsmath}\n\\setlength{\\parindent}{0pt}\n"
+                "\\setlength{\\parskip}{0.6em}\n\\begin{document}\n" + "\n\n".join(parts) + "\n\\end{document}\n")
+    result = assert_compiles(document)
+    pdf = tmp_path / "doc.pdf"
+    pdf.write_bytes(result.pdf)
+    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    assert len(pages) > 4
+    for page in pages:
+        lines = [line.strip() for line in page.splitlines() if line.strip() and not line.strip().isdigit()]
+        if lines:
+            assert not lines[-1].endswith(":") and not lines[-1].startswith("Heading"), lines[-3:]
+
+
+def test_tables_holding_fractions_get_row_spacing():
+    """A \\frac in a tabular row touches the rules and rows around it unless the rows are
+    stretched; tables without fractions keep the normal spacing."""
+    p = LatexPrinter()
+    fractions = p.table(["Symbol", "Meaning"], [["$\\frac{\\partial E}{\\partial w}$", "gradient"], ["$x$", "input"]])
+    assert "\\renewcommand{\\arraystretch}{1.6}\n\\begin{tabular}" in fractions
+    assert "arraystretch" not in p.table(["Symbol", "Meaning"], [["$x$", "input"]])
+    result = assert_compiles("\\documentclass{article}\n\\usepackage{amsmath,array,booktabs}\n\\begin{document}\n"
+                             f"{fractions}\nAfter the table: \\arraystretch.\n\\end{{document}}\n")
+    assert result.wider_than(1.0) == []

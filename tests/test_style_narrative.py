@@ -68,34 +68,34 @@ def test_classic_closing_table_and_single_step(rendered):
 def test_seed000_lines_read_like_the_seed(rendered):
     text = md(rendered, "seed000")
     # seed 000: net1_h = 0 * 0.2 + 1 * 0.6 = 0.6 ... net4_h = 0 * 0.8 + 1 * 0.3 = 0.3
-    assert ("\\mathrm{net1\\_h} = \\mathrm{input\\_to\\_hidden\\_1} \\cdot \\mathrm{input\\_1} + "
-            "\\mathrm{input\\_to\\_hidden\\_2} \\cdot \\mathrm{input\\_2} = 0.2 \\cdot 0 + 0.6 \\cdot 1 = 0.6") in text
+    assert ("\\mathrm{net}_{h1} = \\text{input-to-hidden}_{1} \\cdot \\mathrm{input}_{1} + "
+            "\\text{input-to-hidden}_{2} \\cdot \\mathrm{input}_{2} = 0.2 \\cdot 0 + 0.6 \\cdot 1 = 0.6") in text
     assert "= 0.8 \\cdot 0 + 0.3 \\cdot 1 = 0.3" in text
     # σ(0.6) = 0.6457 -> 0.65 at two digits rounded
-    assert "\\mathrm{output1\\_h} = \\sigma(\\mathrm{net1\\_h}) = \\sigma(0.6) = 0.65" in text
+    assert "\\mathrm{output}_{h1} = \\sigma(\\mathrm{net}_{h1}) = \\sigma(0.6) = 0.65" in text
     # the seed's hidden error names, and its update written with δ = ∂E/∂net:
     # 0.6 - 0.001·(-0.036)·0.6457 = 0.6000233, shown with enough digits to see the change
-    assert "\\mathrm{error1\\_h} = \\mathrm{delta\\_error} \\cdot \\mathrm{hidden\\_to\\_output\\_1}" in text
-    assert ("\\mathrm{hidden\\_to\\_output\\_1}^{+} = \\mathrm{hidden\\_to\\_output\\_1} - \\eta \\cdot "
-            "\\mathrm{delta\\_error} \\cdot \\mathrm{output1\\_h} = 0.6 - 0.001 \\cdot (-0.036) \\cdot 0.65 = 0.60002") in text
+    assert "\\mathrm{error}_{h1} = \\delta_{o} \\cdot \\text{hidden-to-output}_{1}" in text
+    assert ("\\text{hidden-to-output}_{1}^{+} = \\text{hidden-to-output}_{1} - \\eta \\cdot "
+            "\\delta_{o} \\cdot \\mathrm{output}_{h1} = 0.6 - 0.001 \\cdot (-0.036) \\cdot 0.65 = 0.60002") in text
     assert "Some texts call $-\\delta$ the delta" in text
 
 
 def test_seed000_by_hand_gives_the_seeds_numbers(rendered):
     """Two digits truncated and carried, as the seed works: 0.64, 1.28, 0.78 (published)."""
     text = md(rendered, "seed000-by-hand")
-    assert "\\mathrm{output1\\_h} = \\sigma(\\mathrm{net1\\_h}) = \\sigma(0.6) = 0.64" in text
+    assert "\\mathrm{output}_{h1} = \\sigma(\\mathrm{net}_{h1}) = \\sigma(0.6) = 0.64" in text
     assert "= 0.6 \\cdot 0.64 + 0.7 \\cdot 0.66 + 0.3 \\cdot 0.71 + 0.4 \\cdot 0.57 = 1.28" in text
-    assert "\\mathrm{output\\_o} = \\sigma(\\mathrm{net\\_o}) = \\sigma(1.28) = 0.78" in text
+    assert "\\mathrm{output}_{o} = \\sigma(\\mathrm{net}_{o}) = \\sigma(1.28) = 0.78" in text
 
 
 def test_carried_rounding_keeps_the_logged_update(rendered):
     """Carried, a gradient is round(δ·out): the update must read w - η·gradient, not w - η·δ·out."""
     text = md(rendered, "seed000-by-hand")
-    assert ("\\mathrm{hidden\\_to\\_output\\_1}^{+} = \\mathrm{hidden\\_to\\_output\\_1} - \\eta \\cdot "
-            "\\frac{\\partial \\mathrm{total\\_loss}}{\\partial \\mathrm{hidden\\_to\\_output\\_1}}") in text
-    assert ("\\frac{\\partial \\mathrm{total\\_loss}}{\\partial \\mathrm{hidden\\_to\\_output\\_1}} = "
-            "\\mathrm{delta\\_error} \\cdot \\mathrm{output1\\_h}") in text
+    assert ("\\text{hidden-to-output}_{1}^{+} = \\text{hidden-to-output}_{1} - \\eta \\cdot "
+            "\\frac{\\partial \\mathrm{loss}_{\\mathrm{total}}}{\\partial \\text{hidden-to-output}_{1}}") in text
+    assert ("\\frac{\\partial \\mathrm{loss}_{\\mathrm{total}}}{\\partial \\text{hidden-to-output}_{1}} = "
+            "\\delta_{o} \\cdot \\mathrm{output}_{h1}") in text
     assert "Some texts call" not in text
 
 

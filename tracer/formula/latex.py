@@ -83,10 +83,10 @@ class LatexPrinter(FormulaPrinter[str]):
         return f"\\left|{self.print(node.body, True)}\\right|"
 
     def _print_Apply(self, node: Apply, lead: bool) -> str:
-        args = ", ".join(self.print(a, True) for a in node.args)
+        args = ", ".join(self.print(a, True) for a in node.arguments)
         if node.bare and len(node.args) == 1 and isinstance(node.args[0], (Symbol, Number)):
             return f"{node.func.latex} {args}"
-        if node.sized:
+        if node.sized or (len(node.args) == 1 and isinstance(node.args[0], Group) and node.args[0].sized):
             return f"{node.func.latex}\\left({args}\\right)"
         return f"{node.func.latex}({args})"
 

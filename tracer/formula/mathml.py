@@ -256,7 +256,7 @@ class MathmlPrinter(FormulaPrinter):
 
     def _print_Apply(self, node: Apply, lead: bool) -> str:
         name = mathml_name(node.func.latex)
-        args = "<mo>,</mo>".join(self.print(a, True) for a in node.args)
+        args = "<mo>,</mo>".join(self.print(a, True) for a in node.arguments)
         if node.bare and len(node.args) == 1 and isinstance(node.args[0], (Symbol, Number)):
             return f"<mrow>{name}<mo>\u2061</mo>{args}</mrow>"
         return f'<mrow>{name}<mo>\u2061</mo><mrow><mo>(</mo>{args}<mo>)</mo></mrow></mrow>'

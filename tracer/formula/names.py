@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["GREEK_TEXT", "SAFE_MATH_MACROS", "latex_math_name", "name_text", "name_width"]
+__all__ = ["GREEK_TEXT", "SAFE_MATH_MACROS", "latex_math_name", "name_pieces", "name_text", "name_width"]
 
 
 _GREEK: frozenset[str] = frozenset(
@@ -193,3 +193,36 @@ def name_text(name: str) -> str:
         else:
             out.append(token)
     return "".join(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def name_pieces(name: str, level: str = "") -> tuple[tuple[str, str], ...]:
+    """A name of the documented subset as runs of Unicode text on the baseline (``""``), lowered
+    (``"sub"``) or raised (``"sup"``), for a drawing that sets subscripts without a math
+    engine: ``a_{11}`` -> (("a", ""), ("11", "sub")); ``A^{[1]}_{2}`` -> (("A", ""),
+    ("[1]", "sup"), ("2", "sub")). A script inside a script stays at its parent's level."""
+    r, out = _Tokens(name), []
+    while r.pos < len(r.tokens):
+        token = r.next()
+        if token in ("_", "^"):
+            inner = level or ("sub" if token == "_" else "sup")
+            out += [(text, inner) for text, _ in name_pieces(r.group(), inner)]
+        elif token == "\\frac":
+            out.append((name_text(f"\\frac{{{r.group()}}}{{{r.group()}}}"), level))
+        elif token == "\\hat":
+            out.append((name_text(r.group()) + "\u0302", level))
+        elif token in ("\\mathrm", "\\text", "\\operatorname") or token in "{}":
+            continue
+        elif token == "\\_":
+            out.append(("_", level))
+        elif token.startswith("\\"):
+            out.append((GREEK_TEXT.get(token[1:], token[1:]), level))
+        else:
+            out.append((token, level))
+    merged: list[tuple[str, str]] = []
+    for text, where in out:
+        if merged and merged[-1][1] == where:
+            merged[-1] = (merged[-1][0] + text, where)
+        else:
+            merged.append((text, where))
+    return tuple(merged)

@@ -83,7 +83,7 @@ class TextPrinter(FormulaPrinter[str]):
         return f"|{self.print(node.body, True)}|"
 
     def _print_Apply(self, node: Apply, lead: bool) -> str:
-        args = ", ".join(self.print(a, True) for a in node.args)
+        args = ", ".join(self.print(a, True) for a in node.arguments)
         if node.bare and len(node.args) == 1 and isinstance(node.args[0], (Symbol, Number)):
             return f"{node.func.text} {args}"
         return f"{node.func.text}({args})"

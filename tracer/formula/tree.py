@@ -141,6 +141,14 @@ class Apply(Node):
     bare: bool = False
     sized: bool = False   # brackets that grow with the argument: σ\left([..]\right)
 
+    @property
+    def arguments(self) -> tuple[Node, ...]:
+        """The arguments as printed inside the call's own brackets: a lone bracketed argument
+        loses its brackets (tanh(−0.24), never tanh((−0.24)))."""
+        if len(self.args) == 1 and isinstance(self.args[0], Group):
+            return (self.args[0].body,)
+        return self.args
+
 
 @dataclass(frozen=True, slots=True)
 class Sigma(Node):

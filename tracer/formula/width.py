@@ -98,7 +98,7 @@ class WidthPrinter(FormulaPrinter[float]):
         return self.print(node.body, True) + 2 * BRACKET
 
     def _print_Apply(self, node: Apply, lead: bool) -> float:
-        args = sum(self.print(a, True) for a in node.args) + BRACKET * (len(node.args) - 1)
+        args = sum(self.print(a, True) for a in node.arguments) + BRACKET * (len(node.arguments) - 1)
         bare = node.bare and len(node.args) == 1 and isinstance(node.args[0], (Symbol, Number))
         return name_width(node.func.latex) + args + (0.0 if bare else 2 * BRACKET)
 

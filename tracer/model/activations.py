@@ -294,6 +294,10 @@ class Tanh(Activation):
     def out_tree(self, net):
         return Apply(Symbol("\\tanh", "tanh"), (net,))
 
+    def describe_tree(self):
+        """What tanh is, not tanh(x) = tanh(x): (e^x - e^-x)/(e^x + e^-x)."""
+        return Frac(Sub(Pow(E, X), Pow(E, Neg(X))), Add((Pow(E, X), Pow(E, Neg(X)))))
+
     def out_sympy(self, net):
         return sympy.tanh(net)
 

@@ -22,11 +22,11 @@ else:  # imported on first use: tracing and rendering need no sympy (tracer/_laz
 
 from ..engine.ops import Difference, Op, Operand
 from ..formula.latex import latex
-from ..formula.tree import Add, Apply, Frac, Group, Mul, Neg, Node, Number, Pow, Sigma, Sub, Symbol
+from ..formula.tree import Add, Apply, Frac, Group, Mul, Neg, Node, Number, Pow, Sigma, Sub, Symbol, Text, Where
 from .activations import Activation, Sigmoid, Softmax
 from .notation import Names
 
-ONE, TWO = Number("1", 1.0), Number("2", 2.0)
+ZERO, ONE, TWO = Number("0", 0.0), Number("1", 1.0), Number("2", 2.0)
 LN = Symbol("\\ln", "ln")
 #: The total loss's name in a derivation that is given none.
 TOTAL = Names("E", "E")
@@ -49,6 +49,13 @@ class LossOp(Op):
     def tree(self, args, max_terms=None):
         t, o = args
         return self.loss.dout_tree(t, o) if self.derivative else self.loss.tree(t, o)
+
+    def tree_at(self, args, values, max_terms=None):
+        """A cross-entropy term whose target is 0 is 0, said in words as a hand-worker would
+        (not −0 ln 0.3055)."""
+        if self.loss.zero_target_drops and values[0] == 0:
+            return Where(ZERO, Text("the target is 0"))
+        return self.tree(args, max_terms)
 
     def sympy(self, symbols):
         t, o = symbols
@@ -77,6 +84,8 @@ class Loss:
     #: Its derivative holds an (out − target) a student may write (target − out): the
     #: checker's target_output_swapped (tracer/check/mistakes.py).
     output_minus_target: ClassVar[bool] = False
+    #: A term (and its derivative) with target 0 is 0 whatever the output: −t ln o.
+    zero_target_drops: ClassVar[bool] = False
 
     @classmethod
     def output_error(cls, act: Activation) -> str | None:
@@ -298,6 +307,7 @@ class CrossEntropy(Loss):
     output: ClassVar[type[Activation] | None] = Softmax
     probability_targets: ClassVar[bool] = True
     distribution_targets: ClassVar[bool] = True
+    zero_target_drops: ClassVar[bool] = True
 
     def value(self, out, target):
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -122,9 +123,12 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
-def math_cells(rows: list[list[str]], printer: Printer, columns: list[int]) -> list[list[str]]:
-    """Put the given columns of a table in inline math."""
-    return [[printer.inline(c) if k in columns else c for k, c in enumerate(row)] for row in rows]
+def math_cells(rows: Sequence[Sequence[str | Sequence[str]]], printer: Printer, columns: list[int]) -> list[list[str]]:
+    """Put the given columns of a table in inline math; a cell that is a list of formulas
+    becomes one formula each, comma-separated, so a long list can wrap at its commas."""
+    def cell(c: str | Sequence[str]) -> str:
+        return printer.inline(c) if isinstance(c, str) else ", ".join(printer.inline(x) for x in c)
+    return [[cell(c) if k in columns else str(c) for k, c in enumerate(row)] for row in rows]
 
 
 def text_cells(rows: list[list[str]], printer: Printer, columns: list[int]) -> list[list[str]]:
@@ -176,8 +180,10 @@ def diagram(log: TraceLog, printer: Printer, name: str) -> str:
 
     def bias_text(l: int, j: int | None) -> str:
         return f"{names.quantity('bias', l, j).plain} = {p.rounding.show(p.biases[l - 1][(j or 1) - 1])}"
-    return network_figure(printer, name, p.layers, names, p.bias,
-                          lambda l, j, i: p.rounding.show(p.weights[l - 1][j - 1][i - 1]), bias_text)
+    def edge_text(l: int, j: int, i: int) -> str:
+        """The weight named as the text names it, with its value: w5 = 0.4."""
+        return f"{names.quantity('weight', l, j, i).plain} = {p.rounding.show(p.weights[l - 1][j - 1][i - 1])}"
+    return network_figure(printer, name, p.layers, names, p.bias, edge_text, bias_text)
 
 
 def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:

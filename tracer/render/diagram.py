@@ -13,11 +13,15 @@ Legibility rules:
 
 * a layer wider than ``max_neurons`` is drawn as its first neurons, an
   ellipsis and its last neuron;
-* weight labels sit on white boxes along their edge, at a fraction of the edge
-  length that depends on the sending neuron, so labels of crossing edges
-  (2-2-2 net) land at different places;
+* weight labels sit on white boxes along their edge, as near its sending end as
+  they can without touching another label, a neuron or a text, and without another
+  edge running under them (so a label never sits ambiguously at a crossing); the
+  column gap widens until they all fit; when no gap fits them, the pair's edges are
+  numbered and a legend under the drawing names them (MODES);
 * a layer pair with more than :data:`EDGE_LABEL_LIMIT` drawn edges gets no
-  weight labels at all (the walkthrough's tables hold the numbers).
+  weight labels at all (the walkthrough's tables hold the numbers);
+* a bias shared by a layer is one node with a dashed edge to every neuron it feeds;
+* names are set as the formulas set them (``DiagramSpec.names``): a_{11}, not a_11.
 
 Indexing follows the usual ``w^{(l)}_{ji}`` notation: layers are numbered from
 0 (the input layer), neurons within a layer from 1.
@@ -28,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from tracer.formula.names import latex_math_name, name_pieces, name_width
 from tracer.render.escape import latex_text, xml_text
 
 __all__ = [
@@ -70,8 +75,8 @@ Box = tuple[float, float, float, float]
 Rows = Mapping[tuple[int, int | None], float]
 """Centre height of every slot: (layer, neuron index, or None for the ellipsis) -> y."""
 
-LABEL_POS_MIN = 0.3
-LABEL_POS_MAX = 0.7
+LABEL_POSITIONS = tuple(round(0.15 + 0.05 * k, 2) for k in range(15))
+"""Where along an edge (0 = sending end) a label may sit, tried from the sending end."""
 
 SVG_SCALE = 40.0  # px per cm
 SVG_FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
@@ -91,9 +96,10 @@ class DiagramSpec:
     ``edge_labels`` keys are ``(l, j, i)``: the edge into neuron ``j`` of layer
     ``l >= 1`` from neuron ``i`` of layer ``l - 1``.  ``neuron_values`` keys are
     ``(l, j)``; ``bias_labels`` keys are ``(l, j)`` for one neuron (printed
-    above it) or ``(l, None)`` for a bias shared by layer ``l`` (printed below
-    the column).  Layers count from 0, neurons from 1.  Missing keys mean
-    "nothing printed".  Keys are checked; a bad key raises ValueError.
+    above it) or ``(l, None)`` for a bias shared by layer ``l`` (one framed
+    node above the column before it, with an edge to every neuron of layer
+    ``l``).  Layers count from 0, neurons from 1.  Missing keys mean "nothing
+    printed".  Keys are checked; a bad key raises ValueError.
     """
 
     layers: tuple[int, ...]
@@ -103,6 +109,10 @@ class DiagramSpec:
     bias_labels: Mapping[tuple[int, int | None], str] = field(default_factory=dict)
     max_neurons: int = 8
     title: str = ""
+    #: Names as the walkthrough's formulas set them: a label that is a name, or starts with
+    #: one and a space ("b1 = 0.35"), is typeset (subscripts in SVG, math in TikZ).
+    #: Plain spelling -> LaTeX of the documented name subset (tracer/formula/names.py).
+    names: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _check_shape(self)
@@ -142,7 +152,8 @@ class Text:
     """A piece of text centred on ``(x, y)``; ``size`` is its em size in cm.
 
     ``role`` is one of ``label`` (inside a neuron), ``edge``, ``value``,
-    ``bias``, ``note`` (shared layer bias) or ``title``.  Every role except
+    ``bias``, ``note`` (shared layer bias), ``legend`` (a numbered edge's name) or
+    ``title``.  Every role except
     ``label`` and ``title`` is drawn on a white box.
     """
 
@@ -151,6 +162,7 @@ class Text:
     text: str
     size: float
     role: str
+    chars: float | None = None  # printed width in characters, when not len(text) (a typeset name)
 
     @property
     def boxed(self) -> bool:
@@ -158,7 +170,8 @@ class Text:
 
     @property
     def width(self) -> float:
-        return len(self.text) * CHAR_WIDTH * self.size + 2 * BOX_PAD
+        chars = len(self.text) if self.chars is None else self.chars
+        return chars * CHAR_WIDTH * self.size + 2 * BOX_PAD
 
     @property
     def height(self) -> float:
@@ -216,6 +229,9 @@ class Layout:
     edges: tuple[Edge, ...]
     texts: tuple[Text, ...]
     bounds: Box
+    #: A bias shared by a layer is one node (role ``note``, drawn framed) above the column
+    #: before it, with an edge (x1, y1, x2, y2) to every drawn neuron of the layer it feeds.
+    bias_edges: tuple[tuple[float, float, float, float], ...] = ()
 
 
 def drawn_indices(n: int, max_neurons: int) -> tuple[int | None, ...]:
@@ -248,9 +264,22 @@ def _slot_rows(spec: DiagramSpec) -> Rows:
     return rows
 
 
-def _label_size(text: str) -> float:
+def _chars(text: str, names: Mapping[str, str]) -> float | None:
+    """Printed width of a label in characters when it holds a typeset name: a_{11} is
+    narrower than a_11 (the scripts are smaller, the underscore is not printed)."""
+    runs = _words(text, names)
+    if not any(is_name for _, is_name in runs):
+        return None
+    return round(sum(name_width(run) if is_name else len(run) for run, is_name in runs), 2)
+
+
+def _text(x: float, y: float, text: str, size: float, role: str, names: Mapping[str, str]) -> Text:
+    return Text(x, y, text, size, role, _chars(text, names))
+
+
+def _label_size(text: str, chars: float | None = None) -> float:
     """Font size for a neuron label: shrink long labels so they fit in the circle."""
-    fit = 1.7 * RADIUS / (max(len(text), 1) * CHAR_WIDTH)
+    fit = 1.7 * RADIUS / (max(len(text) if chars is None else chars, 1) * CHAR_WIDTH)
     return min(LABEL_SIZE, fit)
 
 
@@ -260,7 +289,8 @@ def _column(spec: DiagramSpec, rows: Rows, l: int, x: float) -> tuple[Neuron, ..
     for (layer, j), y in rows.items():
         if layer == l and j is not None:
             text = spec.neuron_labels[l][j - 1]
-            out.append(Neuron(l, j, x, y, Text(x, y, text, _label_size(text), "label")))
+            chars = _chars(text, spec.names)
+            out.append(Neuron(l, j, x, y, Text(x, y, text, _label_size(text, chars), "label", chars)))
     return tuple(out)
 
 
@@ -269,29 +299,65 @@ def _gaps(spec: DiagramSpec, rows: Rows, xs: tuple[float, ...]) -> tuple[Gap, ..
     return tuple(Gap(l, xs[l], y, hidden[l]) for (l, j), y in rows.items() if j is None)
 
 
-def _label_fraction(k: int, count: int) -> float:
-    """Where along an edge the label of the k-th (0-based) of ``count`` senders sits."""
-    if count == 1:
-        return 0.5
-    return LABEL_POS_MIN + (LABEL_POS_MAX - LABEL_POS_MIN) * k / (count - 1)
+Segment = tuple[float, float, float, float]
+"""(x1, y1, x2, y2) of a drawn line, in cm."""
 
 
-def _edges_between(
-    spec: DiagramSpec, senders: tuple[Neuron, ...], receivers: tuple[Neuron, ...]
-) -> Iterator[Edge]:
-    """Edges from the ``senders`` column into the ``receivers`` column, by receiver then sender."""
+def _hits(box: Box, seg: Segment) -> bool:
+    """True if the segment passes through the box (Liang-Barsky clipping)."""
+    x1, y1, x2, y2 = seg
+    dx, dy = x2 - x1, y2 - y1
+    lo, hi = 0.0, 1.0
+    for p, q in ((-dx, x1 - box[0]), (dx, box[2] - x1), (-dy, y1 - box[1]), (dy, box[3] - y1)):
+        if p == 0:
+            if q < 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            lo = max(lo, t)
+        else:
+            hi = min(hi, t)
+        if lo > hi:
+            return False
+    return True
+
+
+def _edges_between(spec: DiagramSpec, senders: tuple[Neuron, ...], receivers: tuple[Neuron, ...],
+                   fixed: list[Box], lines: list[Segment], mode: str) -> tuple[list[Edge], bool]:
+    """Edges from the ``senders`` column into the ``receivers`` column, by receiver then sender,
+    each label at the first position from its sending end (LABEL_POSITIONS) where its box
+    touches no other label and no ``fixed`` box and (unless ``mode`` is ``crossing``) no
+    other line runs under it, so a label never sits where two edges cross.  In mode
+    ``numbers`` a label is the edge's number in this order (the legend names it).  The flag
+    says whether every label found a place."""
     l = receivers[0].layer
     dense = len(senders) * len(receivers) > EDGE_LABEL_LIMIT
-    stagger = len(senders) if len(receivers) > 1 else 1  # a fan-in has no crossings
+    own = [(s.x, s.y, r.x, r.y) for r in receivers for s in senders]
+    placed: list[Box] = []
+    edges, every, number = [], True, 0
     for r in receivers:
-        for k, s in enumerate(senders):
-            t = _label_fraction(k, stagger)
-            text = None if dense else spec.edge_labels.get((l, r.index, s.index))
-            label = None
+        for s in senders:
+            text = None if dense or mode == "none" else spec.edge_labels.get((l, r.index, s.index))
+            label, pos = None, 0.5
             if text is not None:
-                lx, ly = s.x + t * (r.x - s.x), s.y + t * (r.y - s.y)
-                label = Text(lx, ly, text, SMALL_SIZE, "edge")
-            yield Edge(l, r.index, s.index, s.x, s.y, r.x, r.y, t, label, dense)
+                number += 1
+                text = str(number) if mode == "numbers" else text
+                seg = (s.x, s.y, r.x, r.y)
+                others = [g for g in own + lines if g != seg]
+                for t in LABEL_POSITIONS:
+                    here = _text(s.x + t * (r.x - s.x), s.y + t * (r.y - s.y), text, SMALL_SIZE, "edge", spec.names)
+                    box = _box(here)
+                    if any(_overlap(box, b) for b in placed + fixed):
+                        continue
+                    if mode != "crossing" and any(_hits(box, g) for g in others):
+                        continue
+                    label, pos = here, t
+                    placed.append(box)
+                    break
+                every = every and label is not None
+            edges.append(Edge(l, r.index, s.index, s.x, s.y, r.x, r.y, pos, label, dense))
+    return edges, every
 
 
 def _neuron_texts(spec: DiagramSpec, neurons: tuple[Neuron, ...]) -> Iterator[Text]:
@@ -300,10 +366,10 @@ def _neuron_texts(spec: DiagramSpec, neurons: tuple[Neuron, ...]) -> Iterator[Te
     for n in neurons:
         value = spec.neuron_values.get((n.layer, n.index))
         if value is not None:
-            yield Text(n.x, n.y + offset, value, SMALL_SIZE, "value")
+            yield _text(n.x, n.y + offset, value, SMALL_SIZE, "value", spec.names)
         bias = spec.bias_labels.get((n.layer, n.index))
         if bias is not None:
-            yield Text(n.x, n.y - offset, bias, SMALL_SIZE, "bias")
+            yield _text(n.x, n.y - offset, bias, SMALL_SIZE, "bias", spec.names)
 
 
 def _box(t: Text) -> Box:
@@ -320,31 +386,68 @@ def _overlap(a: Box, b: Box) -> bool:
     return a[0] < b[2] + c and b[0] < a[2] + c and a[1] < b[3] + c and b[1] < a[3] + c
 
 
-def _crowded(spec: DiagramSpec, rows: Rows, l: int, gap: float) -> bool:
-    """True if, with columns l-1 and l ``gap`` apart, a weight label touches another box."""
-    senders, receivers = _column(spec, rows, l - 1, 0.0), _column(spec, rows, l, gap)
-    labels = [_box(e.label) for e in _edges_between(spec, senders, receivers) if e.label]
+def _pair(spec: DiagramSpec, rows: Rows, l: int, x0: float, gap: float,
+          mode: str) -> tuple[list[Edge], bool]:
+    """The edges into layer ``l`` with columns l-1 at ``x0`` and l at ``x0 + gap``; the obstacles
+    are the two columns' circles and texts, and the shared bias node feeding layer l with its
+    edges."""
+    senders, receivers = _column(spec, rows, l - 1, x0), _column(spec, rows, l, x0 + gap)
     fixed = [_circle_box(n) for n in senders + receivers]
     fixed += [_box(t) for t in _neuron_texts(spec, senders + receivers)]
-    return any(any(_overlap(box, other) for other in labels[k + 1 :] + fixed) for k, box in enumerate(labels))
+    xs = tuple(x0 if k == l - 1 else x0 + gap for k in range(len(spec.layers)))
+    nodes = [t for t in _bias_nodes(spec, rows, xs) if t.x == x0]
+    fixed += [_box(t) for t in nodes]
+    lines = list(_bias_edges(spec, _bias_nodes(spec, rows, xs), senders + receivers))
+    return _edges_between(spec, senders, receivers, fixed, [g for g in lines if g[2] == x0 + gap], mode)
 
 
-def _fit_gap(spec: DiagramSpec, rows: Rows, l: int) -> float:
-    """Smallest column gap (in GAP_STEP steps, at most MAX_COLUMN_GAP) with uncrowded labels."""
-    steps = round((MAX_COLUMN_GAP - COLUMN_GAP) / GAP_STEP)
-    for k in range(steps):
-        gap = COLUMN_GAP + k * GAP_STEP
-        if not _crowded(spec, rows, l, gap):
-            return gap
-    return MAX_COLUMN_GAP
+MODES = ("names", "numbers", "crossing")
+"""How a layer pair's weights are labelled, in order of preference: by their text off every
+crossing; by numbers off every crossing, named in a legend under the drawing (long names,
+crowded pairs); by their text, crossings allowed.  ``none``: no labels (nothing fits)."""
 
 
-def _column_xs(spec: DiagramSpec, rows: Rows) -> tuple[float, ...]:
-    """Horizontal position of every column; each gap is fitted to its labels."""
-    xs = [0.0]
+def _fit_gap(spec: DiagramSpec, rows: Rows, l: int) -> tuple[float, str]:
+    """The first mode of MODES with a column gap (in GAP_STEP steps, at most MAX_COLUMN_GAP)
+    where every weight label of the pair finds a place, and the smallest such gap; failing
+    every mode, the largest gap and no labels (the walkthrough's tables name every weight)."""
+    steps = round((MAX_COLUMN_GAP - COLUMN_GAP) / GAP_STEP) + 1
+    gaps = [COLUMN_GAP + k * GAP_STEP for k in range(steps)]
+    for mode in MODES:
+        for gap in gaps:
+            if _pair(spec, rows, l, 0.0, gap, mode)[1]:
+                return gap, mode
+    return MAX_COLUMN_GAP, "none"
+
+
+def _column_xs(spec: DiagramSpec, rows: Rows) -> tuple[tuple[float, ...], tuple[str, ...]]:
+    """Horizontal position of every column, each gap fitted to its labels, and each layer
+    pair's labelling mode (MODES, or ``none``)."""
+    xs, modes = [0.0], []
     for l in range(1, len(spec.layers)):
-        xs.append(xs[-1] + _fit_gap(spec, rows, l))
-    return tuple(xs)
+        gap, mode = _fit_gap(spec, rows, l)
+        xs.append(xs[-1] + gap)
+        modes.append(mode)
+    return tuple(xs), tuple(modes)
+
+
+LEGEND_ROWS = 4
+
+
+def _legend(spec: DiagramSpec, edges: list[Edge], x0: float, x1: float, top: float) -> list[Text]:
+    """Under a numbered pair, between its columns: "1: name" for each numbered edge, in
+    columns of LEGEND_ROWS lines."""
+    l = edges[0].layer
+    entries = [f"{e.label.text}: {spec.edge_labels[(l, e.receiver, e.sender)]}" for e in edges if e.label]
+    if not entries:
+        return []
+    probe = [_text(0.0, 0.0, t, SMALL_SIZE, "legend", spec.names) for t in entries]
+    width = max(t.width for t in probe) + 0.3
+    cols = -(-len(entries) // LEGEND_ROWS)
+    left = (x0 + x1) / 2 - cols * width / 2
+    step = SMALL_SIZE * 1.7
+    return [_text(left + (k // LEGEND_ROWS) * width + width / 2, top + step / 2 + (k % LEGEND_ROWS) * step,
+                  t, SMALL_SIZE, "legend", spec.names) for k, t in enumerate(entries)]
 
 
 def _extent(boxes: list[Box]) -> Box:
@@ -363,14 +466,24 @@ def _ink(neurons: tuple[Neuron, ...], texts: list[Text]) -> Box:
     return _extent(boxes)
 
 
-def _notes(spec: DiagramSpec, neurons: tuple[Neuron, ...], texts: list[Text]) -> Iterator[Text]:
-    """Shared per-layer bias labels, one line below the lowest ink of their column."""
+def _bias_nodes(spec: DiagramSpec, rows: Rows, xs: tuple[float, ...]) -> list[Text]:
+    """Shared per-layer biases: one framed node each, a row above the top of the column
+    before the layer (a row higher still if the layer's own column reaches that high)."""
+    dy = _row_gap(spec)
+    out = []
     for (l, j), text in sorted(spec.bias_labels.items(), key=lambda kv: kv[0][0]):
         if j is not None:
             continue
-        column = tuple(n for n in neurons if n.layer == l)
-        below = _ink(column, [t for t in texts if t.x == column[0].x])[3]
-        yield Text(column[0].x, below + TEXT_GAP + SMALL_SIZE, text, SMALL_SIZE, "note")
+        top = min(y for (layer, _), y in rows.items() if layer in (l - 1, l))
+        out.append(_text(xs[l - 1], top - dy, text, SMALL_SIZE, "note", spec.names))
+    return out
+
+
+def _bias_edges(spec: DiagramSpec, nodes: list[Text], neurons: tuple[Neuron, ...]) -> tuple[
+        tuple[float, float, float, float], ...]:
+    """An edge from each shared bias node to every drawn neuron of the layer it feeds."""
+    layers = [l for (l, j) in sorted(spec.bias_labels, key=lambda k: k[0]) if j is None]
+    return tuple((b.x, b.y, n.x, n.y) for l, b in zip(layers, nodes) for n in neurons if n.layer == l)
 
 
 def _title(spec: DiagramSpec, ink: Box) -> list[Text]:
@@ -383,16 +496,22 @@ def _title(spec: DiagramSpec, ink: Box) -> list[Text]:
 def layout(spec: DiagramSpec) -> Layout:
     """Compute every position of the drawing once.  Pure: no I/O, no randomness."""
     rows = _slot_rows(spec)
-    xs = _column_xs(spec, rows)
+    xs, modes = _column_xs(spec, rows)
     columns = [_column(spec, rows, l, x) for l, x in enumerate(xs)]
     neurons = tuple(n for column in columns for n in column)
-    edges = tuple(e for a, b in zip(columns, columns[1:]) for e in _edges_between(spec, a, b))
+    pairs = [_pair(spec, rows, l, xs[l - 1], xs[l] - xs[l - 1], mode)[0] for l, mode in enumerate(modes, 1)]
+    edges = tuple(e for pair in pairs for e in pair)
     texts = list(_neuron_texts(spec, neurons))
-    texts += list(_notes(spec, neurons, texts))
+    notes = _bias_nodes(spec, rows, xs)
+    texts += notes
     edge_texts = [e.label for e in edges if e.label is not None]
+    bottom = _ink(neurons, texts + edge_texts)[3] + TEXT_GAP
+    for l, (pair, mode) in enumerate(zip(pairs, modes), 1):
+        if mode == "numbers":
+            texts += _legend(spec, pair, xs[l - 1], xs[l], bottom)
     texts += _title(spec, _ink(neurons, texts + edge_texts))
     bounds = _ink(neurons, texts + edge_texts)
-    return Layout(neurons, _gaps(spec, rows, xs), edges, tuple(texts), bounds)
+    return Layout(neurons, _gaps(spec, rows, xs), edges, tuple(texts), bounds, _bias_edges(spec, notes, neurons))
 
 
 # --------------------------------------------------------------------------- shared formatting
@@ -434,18 +553,51 @@ class _Svg:
         return _num(d * SVG_SCALE, 1)
 
 
-def _svg_text(c: _Svg, t: Text, extra: str = "") -> str:
+def _words(text: str, names: Mapping[str, str]) -> list[tuple[str, bool]]:
+    """A label cut into runs: (LaTeX of a name, True) for each space-separated word that is a
+    name, (plain text, False) for the rest ("b1 = 0.35" -> b_{1}, " = 0.35")."""
+    out: list[tuple[str, bool]] = []
+    for k, word in enumerate(text.split(" ")):
+        lead = " " if k else ""
+        if word in names:
+            if lead:
+                out.append((lead, False))
+            out.append((names[word], True))
+        elif out and not out[-1][1]:
+            out[-1] = (out[-1][0] + lead + word, False)
+        else:
+            out.append((lead + word, False))
+    return out
+
+
+_SHIFT = {"": 0.0, "sub": 0.3, "sup": -0.45}  # baseline shift of a script, in em of the text
+
+
+def _svg_content(c: _Svg, t: Text, names: Mapping[str, str]) -> str:
+    """The text of a label: a name's subscripts and superscripts as smaller shifted tspans."""
+    out, now = [], 0.0
+    for run, is_name in _words(t.text, names):
+        for text, where in (name_pieces(run) if is_name else ((run, ""),)):
+            dy = (_SHIFT[where] - now) * t.size
+            now = _SHIFT[where]
+            attrs = (f' dy="{c.size(dy)}"' if dy else "") + (' font-size="70%"' if where else "")
+            out.append(f"<tspan{attrs}>{xml_text(text)}</tspan>" if attrs else xml_text(text))
+    return "".join(out)
+
+
+def _svg_text(c: _Svg, t: Text, extra: str = "", names: Mapping[str, str] | None = None) -> str:
     """A <text> centred on t (baseline shifted by 0.35 em), preceded by its white box."""
     box = ""
     if t.boxed:
         x0, y0, _, _ = _box(t)
+        frame = f' stroke="{LINE_COLOUR}" stroke-width="1"' if t.role == "note" else ""
         box = (
             f'<rect x="{c.x(x0)}" y="{c.y(y0)}" width="{c.size(t.width)}" '
-            f'height="{c.size(t.height)}" fill="white"/>'
+            f'height="{c.size(t.height)}" fill="white"{frame}/>'
         )
     return (
         f'{box}<text x="{c.x(t.x)}" y="{c.y(t.y + 0.35 * t.size)}" '
-        f'font-size="{c.size(t.size)}"{extra}>{xml_text(t.text)}</text>'
+        f'font-size="{c.size(t.size)}"{extra}>{_svg_content(c, t, names or {})}</text>'
     )
 
 
@@ -460,11 +612,16 @@ def _svg_edges(c: _Svg, lay: Layout, data: bool = False) -> list[str]:
         ]
         if lines:
             out += [f'<g class="edges" stroke="{colour}" stroke-width="{width}">', *lines, "</g>"]
+    if lay.bias_edges:
+        out.append(f'<g class="bias-edges" stroke="{EDGE_COLOUR}" stroke-width="1" stroke-dasharray="4 3">')
+        out += [f'<line x1="{c.x(x1)}" y1="{c.y(y1)}" x2="{c.x(x2)}" y2="{c.y(y2)}"/>'
+                for x1, y1, x2, y2 in lay.bias_edges]
+        out.append("</g>")
     return out
 
 
-def _svg_edge_labels(c: _Svg, lay: Layout) -> list[str]:
-    labels = [_svg_text(c, e.label) for e in lay.edges if e.label is not None]
+def _svg_edge_labels(c: _Svg, lay: Layout, names: Mapping[str, str]) -> list[str]:
+    labels = [_svg_text(c, e.label, names=names) for e in lay.edges if e.label is not None]
     return ['<g class="edge-labels">', *labels, "</g>"] if labels else []
 
 
@@ -474,7 +631,8 @@ def _data(data: bool, what: str, *numbers: int) -> str:
     return f' data-{what}="{":".join(map(str, numbers))}"' if data else ""
 
 
-def _svg_neurons(c: _Svg, lay: Layout, count: int, data: bool = False) -> list[str]:
+def _svg_neurons(c: _Svg, lay: Layout, count: int, data: bool = False,
+                 names: Mapping[str, str] | None = None) -> list[str]:
     out = [f'<g class="neurons" stroke="{LINE_COLOUR}" stroke-width="1.5">']
     for n in lay.neurons:
         fill = SVG_FILLS[_fill_index(n.layer, count)]
@@ -484,7 +642,7 @@ def _svg_neurons(c: _Svg, lay: Layout, count: int, data: bool = False) -> list[s
         )
     out.append("</g>")
     out.append('<g class="neuron-labels">')
-    out += [_svg_text(c, n.label) for n in lay.neurons]
+    out += [_svg_text(c, n.label, names=names) for n in lay.neurons]
     out.append("</g>")
     return out
 
@@ -497,11 +655,11 @@ def _svg_gaps(c: _Svg, lay: Layout) -> list[str]:
     ]
 
 
-def _svg_texts(c: _Svg, lay: Layout) -> list[str]:
+def _svg_texts(c: _Svg, lay: Layout, names: Mapping[str, str]) -> list[str]:
     out: list[str] = []
     for t in lay.texts:
         weight = ' font-weight="bold"' if t.role == "title" else ""
-        out.append(_svg_text(c, t, f' class="{t.role}"{weight}'))
+        out.append(_svg_text(c, t, f' class="{t.role}"{weight}', names if t.role != "title" else {}))
     return out
 
 
@@ -525,10 +683,10 @@ def to_svg(spec: DiagramSpec, data: bool = False) -> str:
     head = svg_head(w, h, spec.title)
     body = (
         _svg_edges(c, lay, data)
-        + _svg_edge_labels(c, lay)
-        + _svg_neurons(c, lay, len(spec.layers), data)
+        + _svg_edge_labels(c, lay, spec.names)
+        + _svg_neurons(c, lay, len(spec.layers), data, spec.names)
         + _svg_gaps(c, lay)
-        + _svg_texts(c, lay)
+        + _svg_texts(c, lay, spec.names)
     )
     return "\n".join(head + body + ["</svg>"]) + "\n"
 
@@ -542,7 +700,9 @@ _TIKZ_STYLES = (
     "  edgelabel/.style={fill=white, font=\\scriptsize, inner sep=1pt},",
     "  value/.style={fill=white, font=\\scriptsize, inner sep=1pt},",
     "  bias/.style={fill=white, font=\\scriptsize, inner sep=1pt},",
-    "  note/.style={fill=white, font=\\scriptsize, inner sep=1pt},",
+    "  note/.style={fill=white, draw=black!80, font=\\scriptsize, inner sep=1.5pt},",
+    "  bias link/.style={draw=gray, dashed},",
+    "  legend/.style={font=\\scriptsize, inner sep=1pt},",
     "  title/.style={font=\\bfseries},",
     "  gap/.style={inner sep=0pt},",
 )
@@ -560,23 +720,29 @@ def _tikz_font(size: float) -> str:
     return "\\footnotesize" if size >= 0.8 * LABEL_SIZE else "\\scriptsize"
 
 
-def _tikz_edges(lay: Layout) -> list[str]:
+def _tikz_label(t: Text, names: Mapping[str, str]) -> str:
+    """A label in TikZ: a name in math as the formulas set it, the rest as escaped text."""
+    return "".join(f"${latex_math_name(run)}$" if is_name else latex_text(run) for run, is_name in _words(t.text, names))
+
+
+def _tikz_edges(lay: Layout, names: Mapping[str, str]) -> list[str]:
     style = {False: "link", True: "dense link"}
     lines = [f"\\draw[{style[e.dense]}] {_xy(e.x1, e.y1)} -- {_xy(e.x2, e.y2)};" for e in lay.edges]
+    lines += [f"\\draw[bias link] {_xy(x1, y1)} -- {_xy(x2, y2)};" for x1, y1, x2, y2 in lay.bias_edges]
     labels = [
         f"\\path {_xy(e.x1, e.y1)} -- {_xy(e.x2, e.y2)} "
-        f"node[edgelabel, pos={_num(e.pos, 2)}] {{{latex_text(e.label.text)}}};"
+        f"node[edgelabel, pos={_num(e.pos, 2)}] {{{_tikz_label(e.label, names)}}};"
         for e in lay.edges
         if e.label is not None
     ]
     return lines + labels
 
 
-def _tikz_neurons(lay: Layout, count: int) -> list[str]:
+def _tikz_neurons(lay: Layout, count: int, names: Mapping[str, str]) -> list[str]:
     return [
         f"\\node[neuron, fill={TIKZ_FILLS[_fill_index(n.layer, count)]}, "
         f"font={_tikz_font(n.label.size)}] (n{n.layer}-{n.index}) at {_xy(n.x, n.y)} "
-        f"{{{latex_text(n.label.text)}}};"
+        f"{{{_tikz_label(n.label, names)}}};"
         for n in lay.neurons
     ]
 
@@ -585,9 +751,10 @@ def _tikz_gaps(lay: Layout) -> list[str]:
     return [f"\\node[gap] at {_xy(g.x, g.y)} {{$\\vdots$}};" for g in lay.gaps]
 
 
-def _tikz_texts(lay: Layout) -> list[str]:
+def _tikz_texts(lay: Layout, names: Mapping[str, str]) -> list[str]:
     return [
-        f"\\node[{t.role}] at {_xy(t.x, t.y)} {{{latex_text(t.text)}}};" for t in lay.texts
+        f"\\node[{t.role}] at {_xy(t.x, t.y)} {{{_tikz_label(t, names if t.role != 'title' else {})}}};"
+        for t in lay.texts
     ]
 
 
@@ -598,10 +765,10 @@ def to_tikz(spec: DiagramSpec) -> str:
     """
     lay = layout(spec)
     body = (
-        _tikz_edges(lay)
-        + _tikz_neurons(lay, len(spec.layers))
+        _tikz_edges(lay, spec.names)
+        + _tikz_neurons(lay, len(spec.layers), spec.names)
         + _tikz_gaps(lay)
-        + _tikz_texts(lay)
+        + _tikz_texts(lay, spec.names)
     )
     lines = ["\\begin{tikzpicture}[", *_TIKZ_STYLES, "]", *body, "\\end{tikzpicture}"]
     return "\n".join(lines) + "\n"

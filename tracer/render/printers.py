@@ -200,6 +200,12 @@ class MarkdownPrinter(Printer):
         return f"![{caption}]({name})"
 
 
+#: Before a display: a page break just above it costs as much as TeX allows short of
+#: forbidding it, so the line that leads into a formula (or a heading directly above it)
+#: does not end a page alone, yet a page of consecutive formulas can still break.
+KEEP = "\\penalty9999\n"
+
+
 @dataclass
 class LatexPrinter(Printer):
     """LaTeX for an article with amsmath, booktabs, longtable and tikz."""
@@ -217,7 +223,8 @@ class LatexPrinter(Printer):
         return f"${source(latex).strip()}$"
 
     def display(self, latex):
-        return f"\\[\n{latex.strip()}\n\\]"
+        # KEEP: its lead-in line (or heading) never ends a page without it
+        return f"{KEEP}\\[\n{latex.strip()}\n\\]"
 
     def bold(self, content):
         return f"\\textbf{{{content}}}"
@@ -236,16 +243,22 @@ class LatexPrinter(Printer):
         """booktabs rules; a long table (all 23,550 weights of a 784-30-10 net) breaks across
         pages, and a column with long cells (784 inputs) wraps instead of leaving the page."""
         align = "".join(_columns(headers, rows, (align or "l" * len(headers)).ljust(len(headers), "l")))
+        # rows holding fractions need air between them, or a \frac touches the rule above
+        stretch = "\\renewcommand{\\arraystretch}{1.6}\n" if any("\\frac" in str(c) for row in rows for c in row) else ""
         head = " & ".join(headers) + " \\\\"
         body = "\n".join(" & ".join(row) + " \\\\" for row in rows)
         if len(rows) > LONG_TABLE:
-            return (f"\\begin{{longtable}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n\\endhead\n"
-                    f"\\bottomrule\n\\endfoot\n{body}\n\\end{{longtable}}")
-        return (f"\\begin{{center}}\n\\begin{{tabular}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n"
+            table = (f"\\begin{{longtable}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n\\endhead\n"
+                     f"\\bottomrule\n\\endfoot\n{body}\n\\end{{longtable}}")
+            return f"{{{stretch}{table}}}" if stretch else table
+        return (f"\\begin{{center}}\n{stretch}\\begin{{tabular}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n"
                 f"{body}\n\\bottomrule\n\\end{{tabular}}\n\\end{{center}}")
 
     def figure(self, svg, tikz, name, caption):
-        return f"\\begin{{center}}\n{tikz.strip()}\n\\end{{center}}"
+        # A drawing wider than the text (a long circuit) is scaled down to the line, never
+        # past the margin; a narrower one keeps its size (graphicx, loaded by tikz).
+        return ("\\begin{center}\n\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n"
+                f"{tikz.strip()}%\n}}\n\\end{{center}}")
 
 
 PRINTERS: dict[str, type[Printer]] = {"md": MarkdownPrinter, "tex": LatexPrinter}

@@ -222,9 +222,9 @@ class SymbolicView(SympyLatex):
         except _NAME_ERRORS:
             return Relation(self.loss_line().parts[0], "=", self.loss_line().parts[-1])
 
-    def symbol_rows(self) -> list[list[str]]:
+    def symbol_rows(self) -> list[list[str | list[str]]]:
         """The symbols of the network and what each stands for (no values: this style has none)."""
-        rows = [[self._names("out", 0), "inputs"]]
+        rows: list[list[str | list[str]]] = [[self._names("out", 0), "inputs"]]
         for l in range(1, self.L + 1):
             title, prev = self.layer_title(l).lower(), self.layer_title(l - 1).lower()
             rows.append([self._names("weight", l, weights=True), f"weights from the {prev} to the {title}"])
@@ -235,12 +235,13 @@ class SymbolicView(SympyLatex):
                          if self.has_bias else f"net inputs of the {title} (weighted sum)"])
             rows.append([self._names("out", l), f"outputs (activations) of the {title}"])
         rows.append([self._names("target", self.L), "targets" if self.layers[-1] > 1 else "target"])
-        rows.append([self.q("loss", self.L).latex, "loss"])
-        rows.append([self.eta.latex, "learning rate"])
+        rows.append([[self.q("loss", self.L).latex], "loss"])
+        rows.append([[self.eta.latex], "learning rate"])
         return rows
 
-    def _names(self, kind: str, l: int, weights: bool = False) -> str:
-        """A layer's symbols as a list, elided after max_terms (x_1, x_2, ..., x_784)."""
+    def _names(self, kind: str, l: int, weights: bool = False) -> list[str]:
+        """A layer's symbols, elided after max_terms (x_1, x_2, ..., x_784): one formula each,
+        so a table cell can wrap between them."""
         if weights:
             index: list = list(itertools.product(range(1, self.layers[l] + 1), range(1, self.layers[l - 1] + 1)))
         elif kind == "bias" and self.shared_bias:
@@ -248,7 +249,7 @@ class SymbolicView(SympyLatex):
         else:
             index = [(j,) for j in range(1, self.layers[l] + 1)]
         texts = [self.q(kind, l, *ix).latex if ix != "\\cdots" else "\\ldots" for ix in elide(index, self.max_terms)]
-        return ", ".join(dict.fromkeys(texts))
+        return list(dict.fromkeys(texts))
 
     def derivative_rows(self) -> list[list[str]]:
         """What the derivative names mean, where the notation does not spell the fraction out."""

@@ -209,10 +209,10 @@ class Viewer:
 
     # --- tables ---------------------------------------------------------------
     def parameter_rows(self) -> list[list[str]]:
-        """Initial weights: symbol, from, to (plain neuron labels, as in the diagram), value."""
+        """Initial weights: symbol, from, to (neuron labels in LaTeX, set as in the diagram), value."""
         p, names = self.log.problem, self.log.notation
         # labels once per neuron, not twice per weight: a 784-30-10 net has 23,820 weights
-        labels = [[names.neuron(l, j).plain for j in range(1, n + 1)] for l, n in enumerate(p.layers)]
+        labels = [[names.neuron(l, j).latex for j in range(1, n + 1)] for l, n in enumerate(p.layers)]
         rows = []
         for l, matrix in enumerate(p.weights, 1):
             for j, row in enumerate(matrix, 1):
