@@ -18,7 +18,7 @@ from itertools import groupby
 from ..engine.log import Entry
 from ..formula.tree import Matrix, Node, Number, Pow, Symbol
 from .matrices import grid
-from .chains import ChainView, Gap
+from .chains import ChainView, Gap, NeuronView
 from .optimizer_view import OptimizerView
 from .view import Eq, ExampleView, LayerView, Line, StepView, Viewer
 
@@ -118,6 +118,24 @@ class CompactView:
         else:
             update = self._lines(updates)
         out.append(Section("Update", update))
+        return out
+
+    # --- one neuron of the chain-rule style ---------------------------------------------------
+    def neuron_lines(self, n: NeuronView, updates: dict[int, Eq]) -> list[Item]:
+        """A backward neuron after the first of its layer, one line a quantity: ∂E/∂out,
+        ∂out/∂net, δ, then each weight's gradient δ·out followed by its update, then its bias."""
+        params: list[Eq | Gap] = list(self.chains.weights_of(n))
+        if n.db is not None and self.chains.selected(n.db):
+            params.append(n.db)
+        return [eq for eq in (n.dout, n.dact, n.dnet) if eq is not None] + self.parameter_lines(params, updates)
+
+    def parameter_lines(self, params: list[Eq | Gap], updates: dict[int, Eq]) -> list[Item]:
+        """Each weight's (bias's) gradient, δ·out, followed by its update when the step has one."""
+        out: list[Item] = []
+        for eq in params:
+            out.append(eq)
+            if isinstance(eq, Eq) and eq.entry.index in updates:
+                out.append(updates[eq.entry.index])
         return out
 
     # --- lines ------------------------------------------------------------------------------
