@@ -113,6 +113,11 @@ class Printer:
     def figure(self, svg: str, tikz: str, name: str, caption: str) -> str:
         raise NotImplementedError
 
+    def working_space(self) -> str:
+        """Room to work one answer by hand under its question on a printed sheet (none on a
+        screen: Markdown and HTML sheets are answered in a text file)."""
+        return ""
+
     # -- shared --------------------------------------------------------------
     def chain(self, parts: Sequence[Part | None], entry: Entry | None = None) -> str:
         """``a = b = c = d`` on one line when it fits, else aligned, one step a line.
@@ -241,6 +246,10 @@ class LatexPrinter(Printer):
 
     def bold(self, content):
         return f"\\textbf{{{content}}}"
+
+    def working_space(self):
+        """A framed box the width of the line and 3.2 cm high, after a question's line."""
+        return "\\par\\smallskip\\noindent\\framebox[\\linewidth]{\\rule{0pt}{3.2cm}}"
 
     def aligned(self, lines):
         """align*, not aligned inside a display: with the preamble's \\allowdisplaybreaks a
