@@ -51,6 +51,9 @@ class CompactView:
                  repeats: bool = True) -> None:
         self.viewer = viewer
         self.repeats = repeats     # the default: the repeats after the first step (example) compact
+        # and the chain-rule style's neurons after the first of a layer, weights after a neuron's
+        # first; not when --weights names what to work in full
+        self.neurons = repeats and not chains.weights
         self.chains = chains
         self.opt = opt
         self.matrix = matrix
