@@ -281,7 +281,8 @@ def test_the_answer_key_shows_every_quantity_before_using_it(example_log):
             "net_{h1} &= w_{1} \\cdot i_{1} + w_{2} \\cdot i_{2} + b_{1} = 0.1 \\cdot 0.35 + 0.3 \\cdot 0.9 + 0.1 = 0.405\n"
             "\\end{aligned}\n$$\n\nThen:\n\n$$\nout_{h1} = ") in md
     assert ("**2.** The output of neuron o1 (out\\_o1):\n\n" + first +
-            "net_{h2} &= w_{3} \\cdot i_{1} + w_{4} \\cdot i_{2} + b_{2} = -0.2 \\cdot 0.35 + 0.4 \\cdot 0.9 + (-0.1) = 0.19 \\\\\n"
+            "net_{h2} &= w_{3} \\cdot i_{1} + w_{4} \\cdot i_{2} + b_{2} = -0.2 \\cdot 0.35 + 0.4 \\cdot 0.9 + (-0.1) "
+            "= 0.19 \\\\\n"
             "out_{h2} &= \\frac{1}{1 + e^{-net_{h2}}} = \\frac{1}{1 + e^{-0.19}} = 0.5474 \\\\\n"
             "net_{o1} &= w_{5} \\cdot out_{h1} + w_{6} \\cdot out_{h2} + b_{3} = 0.5 \\cdot 0.5999 + (-0.6) \\cdot 0.5474 "
             "+ 0.2 = 0.1715\n\\end{aligned}\n$$") in md

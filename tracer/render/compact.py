@@ -12,13 +12,15 @@ never computes a value. Long runs of one kind (a 784-input layer) are elided pas
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from itertools import groupby
+from typing import TYPE_CHECKING, cast
 
 from ..engine.log import Entry
 from ..formula.tree import Matrix, Node, Number, Pow, Symbol
-from .matrices import grid
 from .chains import ChainView, Gap, NeuronView
+from .matrices import grid
 from .optimizer_view import OptimizerView
 from .view import Eq, ExampleView, LayerView, Line, StepView, Viewer
 
@@ -31,6 +33,9 @@ BACKWARD = ("dout", "dact", "dnet", "dw", "db")
 MATRIX_FORWARD = ("net", "out")
 MATRIX_BACKWARD = ("dout", "dact", "dnet", "dw", "db")
 MATRIX_UPDATE = ("new_w", "new_b")
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 Item = Eq | Line | Gap
 T = Symbol("T", "T")
@@ -67,14 +72,13 @@ class CompactView:
         p, show = self.log.problem, self.log.problem.rounding.show
         out: list[Line] = []
         for l, matrix in enumerate(p.weights, 1):
-            cells = grid(lambda r, c, m=matrix: Number(show(m[r][c]), m[r][c]), len(matrix), len(matrix[0]),
-                         self.viewer.max_terms)
+            cells = grid(_cell(matrix, show), len(matrix), len(matrix[0]), self.viewer.max_terms)
             out.append(Line(self.viewer.matrix_symbol("weight", l), None, None, transposed_columns(cells)))
             if p.bias == "none":
                 continue
             b = p.biases[l - 1]
             value: Node = (Number(show(b[0]), b[0]) if p.bias == "per_layer" else
-                           grid(lambda r, c, b=b: Number(show(b[r]), b[r]), len(b), 1, self.viewer.max_terms))
+                           grid(_cell([[x] for x in b], show), len(b), 1, self.viewer.max_terms))
             out.append(Line(self.viewer.matrix_symbol("bias", l), None, None, transposed_columns(value)))
         return out
 
@@ -157,7 +161,7 @@ class CompactView:
         elided past --max-terms (its first lines, a gap, its last line)."""
         out: list[Item] = []
         for _, run in groupby(entries, key=lambda e: (e.kind, e.layer)):
-            eqs = [self.viewer.eq(e) for e in run]
+            eqs: list[Item] = [self.viewer.eq(e) for e in run]
             out += self.chains.shorten(eqs, self.viewer.plain_name)
         return out
 
@@ -172,11 +176,16 @@ class CompactView:
         return out
 
 
+def _cell(rows: Sequence[Sequence[float]], show: Callable[[float], str]) -> Callable[[int, int], Node]:
+    """The cell (r, c) of a matrix of given numbers, as the setup tables print them."""
+    return lambda r, c: Number(show(rows[r][c]), rows[r][c])
+
+
 def lying(line: Line) -> Line:
     """A whole-layer line with its column vectors written as transposed rows, [1.1  2  0.9]ᵀ:
     one line of type instead of one a neuron (the compact form's one line per layer matrix)."""
-    return Line(line.symbol, *(None if part is None else transposed_columns(part)
-                               for part in (line.formula, line.substitution)),
+    return Line(line.symbol, None if line.formula is None else transposed_columns(line.formula),
+                None if line.substitution is None else transposed_columns(line.substitution),
                 transposed_columns(line.result), line.entry)
 
 
@@ -186,11 +195,11 @@ def transposed_columns(node: Node) -> Node:
         if len(node.rows) > 1 and all(len(row) == 1 for row in node.rows):
             return Pow(Matrix((tuple(transposed_columns(row[0]) for row in node.rows),)), T)
         return Matrix(tuple(tuple(transposed_columns(c) for c in row) for row in node.rows))
-    changes = {}
-    for f in fields(node):  # type: ignore[arg-type]   (every tree node is a dataclass)
+    changes: dict[str, object] = {}
+    for f in fields(cast("DataclassInstance", node)):   # every tree node is a dataclass
         value = getattr(node, f.name)
         if isinstance(value, Node):
             changes[f.name] = transposed_columns(value)
         elif isinstance(value, tuple) and any(isinstance(v, Node) for v in value):
             changes[f.name] = tuple(transposed_columns(v) if isinstance(v, Node) else v for v in value)
-    return replace(node, **changes) if changes else node  # type: ignore[type-var]
+    return cast(Node, replace(cast("DataclassInstance", node), **changes)) if changes else node
