@@ -144,3 +144,12 @@ def test_help_documents_compact(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "--compact one line per quantity, formula = numbers = result, no prose; the tables are kept" in text
     assert "--full every step and every example of a mini-batch worked in prose" in text
+
+
+@pytest.mark.parametrize("form", ["compact", "compact-matrix"])
+@pytest.mark.parametrize("fmt", ["md", "tex"])
+def test_compact_golden(form, fmt):
+    """The classic example's compact forms, byte for byte (python3 tests/regenerate_golden.py compact)."""
+    from tests.regenerate_golden import golden_path, render_golden
+    assert render_golden(form, fmt) == golden_path(form, fmt).read_text(encoding="utf-8"), \
+        f"{form} {fmt} differs; if intended: python3 tests/regenerate_golden.py compact"
