@@ -198,3 +198,14 @@ def test_every_compact_line_of_an_expression_adds_up(example):
     assert "**Forward pass**" in text and "**Backward pass**" in text and "upstream" not in text
     failures = [f for row in rows for f in check_parts(row, log.problem.rounding, {}, example)]
     assert not failures, "\n".join(map(str, failures[:20]))
+
+
+@pytest.mark.parametrize("example", ["exercise-2-2-1", "mini-batch", "xor"])
+def test_every_line_of_an_answer_key_adds_up(example):
+    """The key's lines, the quantities each answer is computed from included (issue 11, section 4)."""
+    log = _log(example, "problem.yaml")
+    with page_lines() as seen:
+        render_text(log, "md", RenderOptions(answer_key=True, max_terms=None))
+    assert sum(1 for kind, _ in seen if kind == "chain") >= 6
+    failures = check_page(log, seen, f"{example} answer key")
+    assert not failures, "\n".join(map(str, failures[:20]))
