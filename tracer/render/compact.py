@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, cast
 
 from ..engine.log import Entry
 from ..formula.tree import Matrix, Node, Number, Pow, Symbol
+from ..formula.width import width
 from .chains import ChainView, Gap, NeuronView
 from .matrices import grid
 from .optimizer_view import OptimizerView
+from .printers import LINE_WIDTH
 from .view import Eq, ExampleView, LayerView, Line, StepView, Viewer
 
 #: The passes a step's entries fall into, by kind (anything else is part of the update:
@@ -183,10 +185,16 @@ def _cell(rows: Sequence[Sequence[float]], show: Callable[[float], str]) -> Call
 
 def lying(line: Line) -> Line:
     """A whole-layer line with its column vectors written as transposed rows, [1.1  2  0.9]ᵀ:
-    one line of type instead of one a neuron (the compact form's one line per layer matrix)."""
-    return Line(line.symbol, None if line.formula is None else transposed_columns(line.formula),
-                None if line.substitution is None else transposed_columns(line.substitution),
-                transposed_columns(line.result), line.entry)
+    one line of type instead of one a neuron (the compact form's one line per layer matrix).
+    A part whose rows would be wider than a line keeps its columns (a row cannot break)."""
+    return Line(line.symbol, None if line.formula is None else _lying_part(line.formula),
+                None if line.substitution is None else _lying_part(line.substitution),
+                _lying_part(line.result), line.entry)
+
+
+def _lying_part(part: Node) -> Node:
+    lying = transposed_columns(part)
+    return lying if width(lying) <= LINE_WIDTH - 8 else part
 
 
 def transposed_columns(node: Node) -> Node:
