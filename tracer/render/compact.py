@@ -186,15 +186,15 @@ def _cell(rows: Sequence[Sequence[float]], show: Callable[[float], str]) -> Call
 def lying(line: Line) -> Line:
     """A whole-layer line with its column vectors written as transposed rows, [1.1  2  0.9]ᵀ:
     one line of type instead of one a neuron (the compact form's one line per layer matrix).
-    A part whose rows would be wider than a line keeps its columns (a row cannot break)."""
-    return Line(line.symbol, None if line.formula is None else _lying_part(line.formula),
-                None if line.substitution is None else _lying_part(line.substitution),
-                _lying_part(line.result), line.entry)
-
-
-def _lying_part(part: Node) -> Node:
-    lying = transposed_columns(part)
-    return lying if width(lying) <= LINE_WIDTH - 8 else part
+    A line with a part whose rows would be wider than a line keeps its columns: a row cannot
+    break, and one line writes its vectors one way."""
+    parts = [line.formula, line.substitution, line.result]
+    lying = [None if part is None else transposed_columns(part) for part in parts]
+    if any(part is not None and width(part) > LINE_WIDTH - 8 for part in lying):
+        return line
+    formula, substitution, result = lying
+    assert result is not None
+    return Line(line.symbol, formula, substitution, result, line.entry)
 
 
 def transposed_columns(node: Node) -> Node:
