@@ -62,6 +62,9 @@ def printed_texts(node: Node) -> list[str] | None:
     """The texts of a printed result, row-major (a number or a matrix of numbers), or None."""
     if isinstance(node, Where):
         return printed_texts(node.body)
+    if isinstance(node, Pow) and isinstance(node.exp, Symbol) and node.exp.text == "T" and \
+            isinstance(node.base, Matrix) and len(node.base.rows) == 1:
+        return printed_texts(node.base)   # a column written as a transposed row (the compact form)
     if isinstance(node, Number):
         return [node.text]
     if isinstance(node, Matrix) and all(isinstance(c, Number) for row in node.rows for c in row):

@@ -114,8 +114,12 @@ def markdown_math(markdown: str) -> list[tuple[str, bool]]:
 def latex_math(text: str) -> list[tuple[str, bool]]:
     """(tex, display) for every math fragment of a LaTeX text outside the TikZ picture."""
     text = re.sub(r"\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}", "", text, flags=re.S)
+    # align* (the printers' breakable blocks of aligned lines) as the aligned display it is in Markdown
+    align = re.compile(r"\\begin\{align\*\}(.*?)\\end\{align\*\}", re.S)
+    found = [("\\begin{aligned}\n" + m.group(1).strip() + "\n\\end{aligned}", True) for m in align.finditer(text)]
+    text = align.sub("", text)
     display = re.compile(r"\\\[(.*?)\\\]", re.S)
-    found = [(m.group(1).strip(), True) for m in display.finditer(text)]
+    found += [(m.group(1).strip(), True) for m in display.finditer(text)]
     return found + [(m.group(1), False) for m in _INLINE.finditer(display.sub("", text))]
 
 

@@ -1,7 +1,8 @@
 """Rewrite the golden walkthroughs of the classic 2-2-2 example (tests/golden/).
 
-    python3 tests/regenerate_golden.py               # every style whose template exists
+    python3 tests/regenerate_golden.py               # every style whose template exists, and --compact
     python3 tests/regenerate_golden.py chain-rule    # only these styles
+    python3 tests/regenerate_golden.py compact       # only the compact forms (per quantity, per layer matrix)
 
 Run it after an intended change of a template, the printers or the diagram, then read
 the diff (``git diff tests/golden``) as a student would before committing it: the golden
@@ -23,6 +24,8 @@ from tracer.resources import templates_dir
 GOLDEN = Path(__file__).resolve().parent / "golden"
 EXAMPLE = "classic-2-2-2"
 FORMATS = ("md", "tex")
+#: The compact forms (tracer run --compact): per quantity (any style but matrix), per layer matrix.
+COMPACT = {"compact": "chain-rule", "compact-matrix": "matrix"}
 
 
 def golden_path(style: str, fmt: str) -> Path:
@@ -34,13 +37,18 @@ def has_template(style: str) -> bool:
 
 
 def render_golden(style: str, fmt: str) -> str:
-    """The walkthrough a golden file holds: the built-in example, default options."""
+    """The walkthrough a golden file holds: the built-in example, default options (a compact
+    form: --compact in its style)."""
+    if style in COMPACT:
+        return render_text(trace(load(EXAMPLE)), fmt, RenderOptions(style=COMPACT[style], compact=True)).text
     return render_text(trace(load(EXAMPLE)), fmt, RenderOptions(style=style)).text
 
 
 def main(argv: list[str]) -> int:
-    styles = argv or [s for s in STYLES if has_template(s)]
-    unknown = [s for s in styles if s not in STYLES]
+    styles = argv or [*(s for s in STYLES if has_template(s)), *COMPACT]
+    if argv == ["compact"]:
+        styles = list(COMPACT)
+    unknown = [s for s in styles if s not in STYLES and s not in COMPACT]
     if unknown:
         print(f"regenerate_golden: found {', '.join(unknown)}; expected styles from {', '.join(STYLES)}",
               file=sys.stderr)

@@ -144,6 +144,37 @@ def test_every_printed_line_adds_up(example, problem, style):
     assert not failures, "\n".join(map(str, failures[:20]))
 
 
+#: The compact form's two shapes: one line per quantity (any style but matrix), per layer matrix.
+COMPACT_STYLES = ("chain-rule", "matrix")
+
+
+@pytest.mark.parametrize("style", COMPACT_STYLES)
+@pytest.mark.parametrize("example,problem", WALKTHROUGHS)
+def test_every_compact_line_adds_up(example, problem, style):
+    """--compact: every line formula = numbers = result adds up, and so does the Change column."""
+    log = _log(example, problem)
+    if isinstance(log.problem, ConvProblem):
+        pytest.skip("a convolutional network has no compact form (--compact is refused)")
+    with page_lines() as seen:
+        render_text(log, "md", RenderOptions(style=style, max_terms=None, compact=True))
+    chains = sum(1 for kind, _ in seen if kind == "chain")
+    if log.problem.training.rule is None:   # a single-layer rule's walkthrough is its tables
+        assert chains > (len(log.steps) * 3 if style == "matrix" else 10)
+        assert any(kind == "changes" for kind, _ in seen) == (style != "matrix")
+    failures = check_page(log, seen, f"{example}/{problem} {style} --compact")
+    assert not failures, "\n".join(map(str, failures[:20]))
+
+
+def test_a_compact_matrix_line_is_checked_through_its_transposed_columns():
+    """[0.1 0.2]ᵀ · [3] = [0.3 0.6]ᵀ is read as the column it stands for: a wrong cell is reported."""
+    t = Symbol("T", "T")
+    row = Pow(Matrix(((n("0.1"), n("0.2")),)), t)
+    good = [Symbol("Z", "Z"), Mul((row, Matrix(((n("3"),),)))), Pow(Matrix(((n("0.3"), n("0.6")),)), t)]
+    assert check_parts(good, Rounding(4), {}, "here") == []
+    bad = good[:2] + [Pow(Matrix(((n("0.3"), n("0.8")),)), t)]
+    assert len(check_parts(bad, Rounding(4), {}, "here")) == 1
+
+
 def test_carried_weights_are_used_as_printed():
     """xor-epoch: step 2 computes with the weight step 1 printed, not with more digits."""
     log = _log("xor-epoch", "problem.yaml")
@@ -168,3 +199,31 @@ def test_mini_batch_loss_and_mean_lines_add_up_on_the_page():
             isinstance(p, Node) and "\\frac{1}{3} \\cdot" in latex(p) for p in parts)]
         assert len(means) >= (2 if style == "matrix" else 10), style  # the loss and the gradients
         assert check_page(log, seen, f"mini-batch {style}") == []
+
+
+@pytest.mark.parametrize("example", ["cs231n-circuit", "sigmoid-neuron", "variable-twice"])
+def test_every_compact_line_of_an_expression_adds_up(example):
+    """tracer run --expr ... --compact (issue 19): each gate's value and each gradient line."""
+    from tracer.engine.graph import trace_graph
+    from tracer.model.graph_problem import GraphProblem
+    from tracer.render.graph_walkthrough import render_graph
+    log = trace_graph(GraphProblem.from_file(example_path(example).with_name("expression.yaml")))
+    with page_lines() as seen:
+        text = render_graph(log, "md", RenderOptions(compact=True)).text
+    rows = [item for kind, item in seen if kind == "chain"]
+    # every gate, every local gradient and every gradient on a wire: one line each
+    assert len(rows) >= len(log.entries) - 1 - len(log.circuit.variables)
+    assert "**Forward pass**" in text and "**Backward pass**" in text and "upstream" not in text
+    failures = [f for row in rows for f in check_parts(row, log.problem.rounding, {}, example)]
+    assert not failures, "\n".join(map(str, failures[:20]))
+
+
+@pytest.mark.parametrize("example", ["exercise-2-2-1", "mini-batch", "xor"])
+def test_every_line_of_an_answer_key_adds_up(example):
+    """The key's lines, the quantities each answer is computed from included (issue 11, section 4)."""
+    log = _log(example, "problem.yaml")
+    with page_lines() as seen:
+        render_text(log, "md", RenderOptions(answer_key=True, max_terms=None))
+    assert sum(1 for kind, _ in seen if kind == "chain") >= 6
+    failures = check_page(log, seen, f"{example} answer key")
+    assert not failures, "\n".join(map(str, failures[:20]))

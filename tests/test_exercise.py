@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -191,26 +192,59 @@ def test_the_exercise_shows_no_number_of_any_answer(example_log, fmt):
     assert given <= numbers_in(sheet)                           # but all that is given
 
 
-def test_the_exercise_lists_what_to_compute(example_log):
-    md = render_text(example_log, "md", RenderOptions(exercise=True)).text
-    assert md.startswith("# Exercise: one training step of a 2-2-1 network\n\n"
-                         "A 2-2-1 sigmoid network with a bias per neuron, as an exercise sheet; the sheet asks "
-                         "for two outputs, the error, two gradients and one update.\n\n## Setup\n")
-    compute = md[md.index("Compute:"):]
-    assert compute == (
-        "Compute:\n\n"
-        "1. The output of neuron h1 (out\\_h1): $\\displaystyle out_{h1} = \\underline{\\hspace{4cm}}$\n"
-        "2. The output of neuron o1 (out\\_o1): $\\displaystyle out_{o1} = \\underline{\\hspace{4cm}}$\n"
-        "3. The total error (E\\_total): $\\displaystyle E_{total} = \\underline{\\hspace{4cm}}$\n"
-        "4. The gradient of the total error with respect to w5 (dE/dw5): "
-        "$\\displaystyle \\frac{\\partial E_{total}}{\\partial w_{5}} = \\underline{\\hspace{4cm}}$\n"
-        "5. The gradient of the total error with respect to w1 (dE/dw1): "
-        "$\\displaystyle \\frac{\\partial E_{total}}{\\partial w_{1}} = \\underline{\\hspace{4cm}}$\n"
-        "6. The new value of w5 after the update (w5+): $\\displaystyle w_{5}^{+} = \\underline{\\hspace{4cm}}$\n\n"
-        "To have your answers checked, write them in a text file, one name = value a line with the names in "
+COMPUTE = (
+    "Compute:\n\n"
+    "1. The output of neuron h1 (out\\_h1): $\\displaystyle out_{h1} = \\underline{\\hspace{4cm}}$\n"
+    "2. The output of neuron o1 (out\\_o1): $\\displaystyle out_{o1} = \\underline{\\hspace{4cm}}$\n"
+    "3. The total error (E\\_total): $\\displaystyle E_{total} = \\underline{\\hspace{4cm}}$\n"
+    "4. The gradient of the total error with respect to w5 (dE/dw5): "
+    "$\\displaystyle \\frac{\\partial E_{total}}{\\partial w_{5}} = \\underline{\\hspace{4cm}}$\n"
+    "5. The gradient of the total error with respect to w1 (dE/dw1): "
+    "$\\displaystyle \\frac{\\partial E_{total}}{\\partial w_{1}} = \\underline{\\hspace{4cm}}$\n"
+    "6. The new value of w5 after the update (w5+): $\\displaystyle w_{5}^{+} = \\underline{\\hspace{4cm}}$\n")
+DESCRIPTION = ("A 2-2-1 sigmoid network with a bias per neuron, as an exercise sheet; the sheet asks "
+               "for two outputs, the error, two gradients and one update.")
+NOTE = ("To have your answers checked, write them in a text file, one name = value a line with the names in "
         "brackets, and run tracer check on the problem file and yours.\n")
+
+
+def test_the_exercise_lists_what_to_compute(example_log):
+    """For students: no author's description, no note about the tool (issue 11, section 4)."""
+    md = render_text(example_log, "md", RenderOptions(exercise=True)).text
+    assert md.startswith("# Exercise: one training step of a 2-2-1 network\n\n## Setup\n")
+    assert md[md.index("Compute:"):] == COMPUTE
+    assert DESCRIPTION not in md and "tracer" not in md
     assert "Give every answer rounded to 4 decimal places; keep full precision in the computations in between." in md
     assert "### Initial weights" in md and "<svg" in md
+
+
+def test_sheet_notes_print_the_description_and_the_checker_note(example_log):
+    md = render_text(example_log, "md", RenderOptions(exercise=True, sheet_notes=True)).text
+    assert md.startswith(f"# Exercise: one training step of a 2-2-1 network\n\n{DESCRIPTION}\n\n## Setup\n")
+    assert md[md.index("Compute:"):] == COMPUTE + "\n" + NOTE
+    key = render_text(example_log, "md", RenderOptions(answer_key=True)).text   # the teacher's key keeps it
+    assert DESCRIPTION in key
+
+
+def test_the_pdf_sheet_leaves_a_framed_box_under_every_question(example_log, tmp_path):
+    from tests.latexcheck import compile_tex, require_pdflatex
+    tex = render_text(example_log, "tex", RenderOptions(exercise=True)).text
+    box = "\\par\\smallskip\\noindent\\framebox[\\linewidth]{\\rule{0pt}{3.2cm}}"
+    items = [line for line in tex.splitlines() if line.startswith("  \\item The ")]
+    assert len(items) == len(ASKED) and all(item.endswith(box) for item in items)
+    assert tex.count("\\framebox") == len(ASKED)
+    require_pdflatex()
+    compiled = compile_tex(tex)
+    assert compiled.returncode == 0 and compiled.errors == []
+    (tmp_path / "sheet.pdf").write_bytes(compiled.pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "sheet.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    # each question's line, then the empty box (blank in the text): the next question 5 lines on or
+    # more (without the boxes the numbered lines follow each other)
+    lines = text.splitlines()
+    starts = [next(k for k, line in enumerate(lines) if line.strip().startswith(f"{n}. ")) for n in range(1, 7)]
+    assert all(b - a >= 5 for a, b in zip(starts, starts[1:])), starts
+    assert not any(lines[starts[0] + k].strip() for k in range(1, 4))
 
 
 def test_the_latex_sheet_is_a_numbered_list_numbered_on_across_steps():
@@ -231,12 +265,47 @@ def test_the_answer_key_works_exactly_the_asked_quantities(example_log):
     assert ("$$\n\\frac{\\partial E_{total}}{\\partial w_{5}} = \\frac{\\partial E_{total}}{\\partial out_{o1}} "
             "\\cdot \\frac{\\partial out_{o1}}{\\partial net_{o1}} \\cdot \\frac{\\partial net_{o1}}{\\partial w_{5}} "
             "= -0.3572 \\cdot 0.2482 \\cdot 0.5999 = -0.05318\n$$") in md
-    assert md.count("$$\n") == 2 * len(ASKED)                    # one display per asked quantity, no more
-    assert "w_{6}^{+}" not in md and "net_{h2} =" not in md
+    assert "w_{6}^{+}" not in md and "e_{o1}" not in md         # nothing the answers do not use
     table = md[md.index("## Answers"):]
     assert "| 5 | $\\frac{\\partial E_{total}}{\\partial w_{1}}$ | dE/dw1 | -0.003724 |" in table
     positions = [md.index(f"**{k}.**") for k in range(1, 7)]
     assert positions == sorted(positions)
+
+
+def test_the_answer_key_shows_every_quantity_before_using_it(example_log):
+    """net_h1 before out_h1, net_o1 before out_o1, E_o1 before E_total, δ_o1 and ∂E/∂out_h1
+    before dE/dw1; each once, worked from numbers already shown (issue 11, section 4)."""
+    md = render_text(example_log, "md", RenderOptions(answer_key=True)).text
+    first = "First the quantities it is computed from:\n\n$$\n\\begin{aligned}\n"
+    assert ("**1.** The output of neuron h1 (out\\_h1):\n\n" + first +
+            "net_{h1} &= w_{1} \\cdot i_{1} + w_{2} \\cdot i_{2} + b_{1} = 0.1 \\cdot 0.35 + 0.3 \\cdot 0.9 + 0.1 = 0.405\n"
+            "\\end{aligned}\n$$\n\nThen:\n\n$$\nout_{h1} = ") in md
+    assert ("**2.** The output of neuron o1 (out\\_o1):\n\n" + first +
+            "net_{h2} &= w_{3} \\cdot i_{1} + w_{4} \\cdot i_{2} + b_{2} = -0.2 \\cdot 0.35 + 0.4 \\cdot 0.9 + (-0.1) "
+            "= 0.19 \\\\\n"
+            "out_{h2} &= \\frac{1}{1 + e^{-net_{h2}}} = \\frac{1}{1 + e^{-0.19}} = 0.5474 \\\\\n"
+            "net_{o1} &= w_{5} \\cdot out_{h1} + w_{6} \\cdot out_{h2} + b_{3} = 0.5 \\cdot 0.5999 + (-0.6) \\cdot 0.5474 "
+            "+ 0.2 = 0.1715\n\\end{aligned}\n$$") in md
+    assert ("**3.** The total error (E\\_total):\n\n" + first +
+            "E_{o1} &= \\frac{1}{2}(target_{o1} - out_{o1})^{2} = \\frac{1}{2}(0.9 - 0.5428)^{2} = 0.0638\n"
+            "\\end{aligned}\n$$\n\nThen:\n\n$$\nE_{total} = E_{o1} = 0.0638\n$$") in md
+    assert ("\\delta_{o1} &= \\frac{\\partial E_{total}}{\\partial out_{o1}} \\cdot \\frac{\\partial out_{o1}}"
+            "{\\partial net_{o1}} = -0.3572 \\cdot 0.2482 = -0.08865") in md
+    assert ("**5.** The gradient of the total error with respect to w1 (dE/dw1):\n\n" + first +
+            "\\frac{\\partial E_{total}}{\\partial out_{h1}} &= \\delta_{o1} \\cdot w_{5} = -0.08865 \\cdot 0.5 = -0.04433 \\\\\n"
+            "\\frac{\\partial out_{h1}}{\\partial net_{h1}} &= out_{h1}(1 - out_{h1}) = 0.5999(1 - 0.5999) = 0.24 \\\\\n") in md
+    assert "**6.** The new value of w5 after the update (w5+):\n\n$$\nw_{5}^{+}" in md   # all it uses is shown
+    # every symbol on the right of a line was the left of an earlier line, or is given
+    given = {"w_{1}", "w_{2}", "w_{3}", "w_{4}", "w_{5}", "w_{6}", "b_{1}", "b_{2}", "b_{3}", "i_{1}", "i_{2}",
+             "target_{o1}", "\\eta"}
+    key = md[md.index("## Answer key"):md.index("## Answers")]
+    defined: list[str] = []
+    for line in re.findall(r"^(?:\$\$\n)?(.+?) &?= (.*?)(?: \\\\)?$", key, flags=re.M):
+        left, right = line
+        names = set(re.findall(r"(?:net|out)_\{[ho]\d\}|E_\{o1\}|\\delta_\{[ho]\d\}", right)) - {left}
+        assert names <= set(defined) | given, (left, names - set(defined))
+        defined.append(left)
+    assert len(defined) == len(set(defined))                   # each quantity worked once
 
 
 def test_the_answer_key_in_latex(example_log):

@@ -59,9 +59,12 @@ def test_exercise_sheet_asks_without_answers(problem: Path, capsys: pytest.Captu
         "Compute:\n\n"
         "1. The value of gate q (q): $\\displaystyle q = \\underline{\\hspace{4cm}}$\n"
         "2. The gradient of f with respect to the variable x (df/dx): "
-        "$\\displaystyle \\frac{\\partial f}{\\partial x} = \\underline{\\hspace{4cm}}$\n\n"
-        "To have your answers checked, write them in a text file, one name = value a line with the names in "
-        "brackets, and run tracer check on the problem file and yours.\n")
+        "$\\displaystyle \\frac{\\partial f}{\\partial x} = \\underline{\\hspace{4cm}}$\n")
+    # the note on tracer check only when asked for (a sheet is for students)
+    status, out, err = run(["run", str(problem), "--exercise", "--sheet-notes"], capsys)
+    assert out.endswith("\\underline{\\hspace{4cm}}$\n\nTo have your answers checked, write them in a text file, "
+                        "one name = value a line with the names in brackets, and run tracer check on the problem "
+                        "file and yours.\n")
     # the circuit names its wires instead of giving their values: no answer on the sheet
     values = out[out.index('<g class="values"'):out.index("</g>", out.index('<g class="values"'))]
     assert [line.rsplit(">", 2)[1].removesuffix("</text") for line in values.splitlines()[1:]] == \
@@ -81,6 +84,12 @@ def test_answer_key_works_what_is_asked(problem: Path, capsys: pytest.CaptureFix
         "places.\n\n"
         "**1.** The value of gate q (q):\n\n$$\nq = x + y = -2 + 5 = 3\n$$\n\n"
         "**2.** The gradient of f with respect to the variable x (df/dx):\n\n"
+        "First the quantities it is computed from:\n\n$$\n\\begin{aligned}\n"
+        "f &= q \\cdot z = 3 \\cdot (-4) = -12 \\\\\n"
+        "\\frac{\\partial f}{\\partial q} &= z = -4 \\\\\n"
+        "\\frac{\\partial f}{\\partial q} &= \\frac{\\partial f}{\\partial f} \\cdot \\frac{\\partial f}{\\partial q} "
+        "= 1 \\cdot (-4) = -4 \\\\\n"
+        "\\frac{\\partial q}{\\partial x} &= 1\n\\end{aligned}\n$$\n\nThen:\n\n"
         "$$\n\\frac{\\partial f}{\\partial x} = \\frac{\\partial f}{\\partial q} \\cdot \\frac{\\partial q}"
         "{\\partial x} = -4 \\cdot 1 = -4\n$$\n\n"
         "## Answers\n\n| | Quantity | Name | Answer |\n|---:|:---|:---|---:|\n"
@@ -90,7 +99,7 @@ def test_answer_key_works_what_is_asked(problem: Path, capsys: pytest.CaptureFix
 def test_answer_key_in_latex(problem: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(["run", str(problem), "--answer-key", "--format", "tex"], capsys)
     assert status == 0
-    assert "\\textbf{2.} The gradient of f with respect to the variable x (df/dx):\n\n\\penalty9999\n\\[\n\\frac{\\partial f}" \
+    assert "\\frac{\\partial q}{\\partial x} &= 1\n\\end{align*}\n\nThen:\n\n\\penalty9999\n\\[\n\\frac{\\partial f}" \
            "{\\partial x} = \\frac{\\partial f}{\\partial q} \\cdot \\frac{\\partial q}{\\partial x} = -4 \\cdot 1 = " \
            "-4\n\\]\n" in out
     assert "1 & $q$ & q & 3 \\\\\n2 & $\\frac{\\partial f}{\\partial x}$ & df/dx & -4 \\\\\n" in out

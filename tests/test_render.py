@@ -315,9 +315,12 @@ def test_output_weight_chain_with_each_factor_evaluated():
     assert "$$\n\\frac{\\partial net_{o1}}{\\partial w_{5}} = out_{h1} = 0.593269992\n$$" in text
     assert ("\\frac{\\partial E_{total}}{\\partial w_{5}} &= \\frac{\\partial E_{total}}{\\partial out_{o1}}"
             " \\cdot \\frac{\\partial out_{o1}}{\\partial net_{o1}} \\cdot \\frac{\\partial net_{o1}}{\\partial w_{5}}"
-            " \\\\\n&= 0.74136507 \\cdot 0.186815602 \\cdot 0.593269992 \\\\\n&= 0.082167041") in text
+            " = 0.74136507 \\cdot 0.186815602 \\cdot 0.593269992 \\\\\n&= 0.082167041") in text
     assert "= 0.4 - 0.5 \\cdot 0.082167041 = 0.35891648\n$$" in text
-    assert "= 0.5 - 0.5 \\cdot (-0.02260254) = 0.51130127\n$$" in text
+    # w7, into o2 after o1 was worked in prose: one line a quantity, gradient then update
+    assert ("\\frac{\\partial E_{total}}{\\partial w_{7}} &= \\delta_{o2} \\cdot out_{h1} = -0.038098237 \\cdot "
+            "0.593269992 = -0.02260254 \\\\\nw_{7}^{+} &= w_{7} - \\eta \\cdot \\frac{\\partial E_{total}}{\\partial w_{7}} "
+            "= 0.5 - 0.5 \\cdot (-0.02260254) = 0.51130127 \\\\\n") in text
 
 
 def test_hidden_neuron_sums_its_paths():
@@ -325,12 +328,12 @@ def test_hidden_neuron_sums_its_paths():
     text = md_classic()
     assert "The output of h1 feeds 2 neurons (o1, o2), so the chain rule adds the 2 paths:" in text
     assert ("\\frac{\\partial E_{total}}{\\partial out_{h1}} &= \\frac{\\partial E_{o1}}{\\partial out_{h1}}"
-            " + \\frac{\\partial E_{o2}}{\\partial out_{h1}} \\\\\n&= \\delta_{o1} \\cdot w_{5}"
+            " + \\frac{\\partial E_{o2}}{\\partial out_{h1}} = \\delta_{o1} \\cdot w_{5}"
             " + \\delta_{o2} \\cdot w_{7} \\\\\n&= 0.138498562 \\cdot 0.4 + (-0.038098237) \\cdot 0.5"
-            " \\\\\n&= 0.036350306") in text
+            " = 0.036350306") in text
     assert ("\\frac{\\partial E_{o1}}{\\partial out_{h1}} = \\frac{\\partial E_{o1}}{\\partial net_{o1}}"
             " \\cdot \\frac{\\partial net_{o1}}{\\partial out_{h1}} = \\delta_{o1} \\cdot w_{5}") in text
-    assert "&= 0.036350306 \\cdot 0.241300709 \\cdot 0.05 \\\\\n&= 0.000438568" in text
+    assert "= 0.036350306 \\cdot 0.241300709 \\cdot 0.05 \\\\\n&= 0.000438568" in text
     assert "= 0.15 - 0.5 \\cdot 0.000438568 = 0.149780716\n$$" in text
 
 
@@ -338,7 +341,7 @@ def test_every_gradient_and_update_is_printed():
     text = md_classic()
     for e in traced(CLASSIC):
         if e.kind in ("dout", "dact", "dnet", "dw", "db", "new_w", "net", "out", "loss"):
-            assert f"= {e.shown}\n" in text or f"&= {e.shown}\n" in text, e.name
+            assert f"= {e.shown}\n" in text or f"= {e.shown} \\\\\n" in text, e.name   # a line's end
 
 
 def test_shared_bias_adds_the_deltas_and_is_not_updated():
@@ -362,7 +365,7 @@ def test_carried_rounding_prints_numbers_that_give_the_result():
     source = (ROOT / "worked_examples" / CLASSIC / "problem.yaml").read_text()
     source = re.sub(r"(?m)^rounding:.*$", "rounding: {digits: 2, mode: truncate, carry: true}", source)
     log = trace(Problem.from_text(source))
-    text = render_text(log, "md", RenderOptions()).text
+    text = render_text(log, "md", RenderOptions(full=True)).text   # each weight's chain in prose
     chains = [one_line(b).split(" = ") for b in display_blocks(text)]
     chains = [c for c in chains if re.fullmatch(r"\\frac\{\\partial E_\{total\}\}\{\\partial w_\{\d\}\}", c[0])]
     assert len(chains) == 8
@@ -390,7 +393,7 @@ def one_line(block: str) -> str:
 # --- seed 002: ReLU, per-neuron biases, two hidden layers ------------------------------------------
 @pytest.fixture(scope="module")
 def seed_002_md() -> str:
-    return render_dict(seed_002())
+    return render_dict(seed_002(), full=True)   # every neuron in prose (the default: the first of a layer)
 
 
 def test_relu_derivative_as_a_case_without_repeating_the_result(seed_002_md):
@@ -466,7 +469,7 @@ def test_unknown_weight_name_is_refused(tmp_path, capsys):
 # --- --max-terms: a 784-30-10 made with init stays printable -----------------------------------------
 @pytest.fixture(scope="module")
 def mnist_md() -> str:
-    return render_dict(wide([784, 30, 10], "784-30-10"))
+    return render_dict(wide([784, 30, 10], "784-30-10"), full=True)
 
 
 def display_blocks(text: str) -> list[str]:
@@ -514,7 +517,8 @@ def test_max_terms_option_and_latex_of_a_wide_net():
     raw = wide([12, 6, 10], "12-6-10")
     text = render_text(trace(Problem.from_dict(raw)), "tex", RenderOptions(max_terms=4)).text
     assert "net_{h1} &= w_{1} \\cdot i_{1} + w_{2} \\cdot i_{2} + \\cdots + w_{12} \\cdot i_{12} + b_{1}" in text
-    assert "The other 8 weights into h1 (w4 to w11) work the same way" in text
+    # the weights after h1's first, one line each, elided past --max-terms
+    assert "$\\vdots$ 8 more, w4 to w11." in text
     result = assert_compiles(text)
     assert result.wider_than(2.0) == []
 

@@ -112,9 +112,12 @@ def test_relu_network_seed002_values(rendered):
 
 def test_steps_examples_and_loss_table(rendered):
     text = md(rendered, "sigmoid-1431")
+    # the first step in prose, the three after it compactly (one line per layer matrix)
     assert [line for line in text.splitlines() if line.startswith("### Forward propagation")] == [
-        "### Forward propagation [1st epoch — 1st example]", "### Forward propagation [1st epoch — 2nd example]",
-        "### Forward propagation [2nd epoch — 1st example]", "### Forward propagation [2nd epoch — 2nd example]"]
+        "### Forward propagation [1st epoch — 1st example]"]
+    assert [line for line in text.splitlines() if line.startswith("## Step")] == [
+        "## Step 1 (epoch 1)", "## Step 2 (epoch 1)", "## Step 3 (epoch 2)", "## Step 4 (epoch 2)"]
+    assert text.count("**Forward pass**") == text.count("**Backward pass**") == text.count("**Update**") == 3
     # 0.5·2 + 0.5 = 1.5 for every hidden neuron; matrix-preset names
     assert (f"Z^{{[1]}} = W^{{[1]}} \\cdot A^{{[0]}} + b^{{[1]}} = {bm('0.5', '0.5', '0.5', '0.5')} \\cdot {bm('2')} + "
             f"{bm('0.5', '0.5', '0.5', '0.5')} = {bm('1.5', '1.5', '1.5', '1.5')}") in text

@@ -114,7 +114,11 @@ def test_steps_and_loss_table(rendered):
     text, _ = rendered[("sigmoid-1431", "md")]
     assert [line for line in text.splitlines() if line.startswith("## Step")] == [
         "## Step 1 (epoch 1)", "## Step 2 (epoch 1)", "## Step 3 (epoch 2)", "## Step 4 (epoch 2)"]
-    assert "### Forward pass [2nd epoch — 2nd example]" in text
+    assert "### Forward pass [1st epoch — 1st example]" in text     # the first step in prose
+    assert "### Forward pass [1st epoch — 2nd example]" not in text and text.count("**Forward pass**") == 3
+    assert ("The steps after the first repeat its computations with the weights the previous step left, so they "
+            "are written compactly: one line per quantity, formula = numbers = result, then the old and new "
+            "weights.") in text
     # step 1 by hand: z1 = 0.5·2 + 0.5, z2 = 4·0.5·σ(z1) + 0.5, z3 = 3·0.5·σ(z2) + 0.5, L = (1 - σ(z3))²
     sig = lambda x: 1 / (1 + math.exp(-x))
     z3 = 1.5 * sig(2 * sig(1.5) + 0.5) + 0.5

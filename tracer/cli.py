@@ -94,6 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
                      type=_option(_folder, "an existing folder of templates"))
     run.add_argument("--exercise", action="store_true", help="the statement only: what to compute")
     run.add_argument("--answer-key", action="store_true", help="the worked solution of what the exercise asks")
+    run.add_argument("--sheet-notes", action="store_true",
+                     help="with --exercise: also print the problem's description and how to have the answers "
+                          "checked with tracer check (left off by default: the sheet is for students)")
+    run.add_argument("--compact", action="store_true",
+                     help="one line per quantity, formula = numbers = result, no prose; the tables are kept "
+                          "(the matrix style: one line per layer matrix; an expression: one line per gate "
+                          "and gradient)")
+    run.add_argument("--full", action="store_true",
+                     help="every step and every example of a mini-batch worked in prose (by default the first "
+                          "is, and the repeats after it are written compactly)")
     graph_cli.add_arguments(run)
     sub.add_parser("examples", help="list the built-in worked examples (networks and expressions), one a line: "
                                      "name, then summary")
@@ -210,6 +220,16 @@ def check_run_options(args: argparse.Namespace) -> None:
         raise ProblemError("--answer-key: found together with --exercise; expected one of the two "
                            "(run twice for the sheet and its key)")
     sheet = "--exercise" if args.exercise else "--answer-key" if args.answer_key else None
+    if args.compact and args.full:
+        raise ProblemError("--compact: found together with --full; expected one of the two (compact lines, "
+                           "or every step in prose)")
+    if sheet and (args.compact or args.full):
+        flag = "--compact" if args.compact else "--full"
+        raise ProblemError(f"{flag}: found with {sheet}; expected it with a walkthrough (a sheet and its key "
+                           "print the asked quantities only)")
+    if args.sheet_notes and not args.exercise:
+        raise ProblemError("--sheet-notes: found without --exercise; expected it with --exercise (the notes "
+                           "of an exercise sheet)")
     if sheet and args.format == "json":
         raise ProblemError(f"--format: found json with {sheet}; expected md, tex, pdf or html "
                            "(an exercise sheet or answer key is a document; json is the whole log)")

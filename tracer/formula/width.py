@@ -125,12 +125,13 @@ class WidthPrinter(FormulaPrinter[float]):
         return self.print(node.body, lead) + 2.0 + 2 * BRACKET + self.print(node.reason, True)
 
     def _print_Matrix(self, node: Matrix, lead: bool) -> float:
-        """Conservatively every cell (a matrix beside others rarely fits a line anyway): the
-        line-break decisions of the matrix style stay as they were when LaTeX was measured."""
-        cells = sum(self.print(c, True) for row in node.rows for c in row)
-        columns = len(node.rows[0]) if node.rows else 0
-        frame = 9.0 if columns <= BMATRIX_COLUMNS else 8.6 + columns
-        return cells + len(node.rows) - 1 + frame
+        """Its columns side by side: each as wide as its widest cell, 2 apart (bmatrix's
+        2·arraycolsep, 10 pt at 11 pt type), in brackets (1.5 each, with their padding)."""
+        if not node.rows:
+            return 3.0
+        columns = len(node.rows[0])
+        cells = sum(max(self.print(row[c], True) for row in node.rows) for c in range(columns))
+        return cells + 2.0 * (columns - 1) + 3.0 + (0.0 if columns <= BMATRIX_COLUMNS else 1.0)
 
 
 _WIDTH = WidthPrinter()

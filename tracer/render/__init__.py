@@ -24,6 +24,7 @@ from ..model.conv_problem import ConvProblem
 from ..model.problem import STYLES
 from ..resources import templates_dir
 from .chains import ChainView, Gap
+from .compact import CompactView
 from .figure import network_figure
 from .html import HtmlPrinter
 from .lossplot import loss_plot
@@ -54,6 +55,15 @@ class RenderOptions:
     answer_key: bool = False
     diagram_name: str = "network.svg"   # the SVG file written beside a Markdown output
     inline_svg: bool = True             # Markdown: the <svg> inline (no file to write beside it)
+    compact: bool = False               # one line per quantity (per layer matrix), no prose
+    full: bool = False                  # every step and example worked in prose (no compact repeats)
+    sheet_notes: bool = False           # an exercise sheet with the description and the tracer check note
+
+    @property
+    def describes(self) -> bool:
+        """Whether the document prints the problem's description under its title: not in the
+        compact form (no prose) and not on an exercise sheet unless asked (--sheet-notes)."""
+        return not self.compact and (self.sheet_notes or not self.exercise)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> RenderOptions:
@@ -66,6 +76,8 @@ class RenderOptions:
             exercise=args.exercise, answer_key=args.answer_key,
             diagram_name=(Path(output).stem + ".svg") if output else "network.svg",
             inline_svg=output is None,
+            compact=getattr(args, "compact", False), full=getattr(args, "full", False),
+            sheet_notes=getattr(args, "sheet_notes", False),
         )
 
 
@@ -200,10 +212,12 @@ def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
         printer = HtmlPrinter(log=log, max_terms=options.max_terms)
     env = environment(options.templates)
     viewer = Viewer(log, options.max_terms)
+    chains = ChainView(viewer, options.weights)
+    opt = OptimizerView(log, viewer)
     context = {
         "p": printer, "log": log, "problem": log.problem, "notation": log.notation, "view": viewer,
-        "chains": ChainView(viewer, options.weights),
-        "opt": OptimizerView(log, viewer),
+        "chains": chains, "opt": opt,
+        "compact": CompactView(viewer, chains, opt, matrix=style == "matrix", repeats=not options.full),
         "steps": viewer.steps(), "options": options, "style": style,
         "diagram": lambda: diagram(log, printer, options.diagram_name),
         "symbolic": lambda: SymbolicView(log, options.max_terms, options.weights, viewer.layer_title),
@@ -260,6 +274,8 @@ def body_template(style: str, options: RenderOptions) -> str:
         return "exercise.j2"
     if options.answer_key:
         return "answer_key.j2"
+    if options.compact:
+        return "compact/network.j2"
     return f"styles/{style}.j2"
 
 

@@ -564,6 +564,9 @@ def render_conv(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
     if options.weights:
         raise ProblemError("--weights: found with a convolutional network; expected it with a dense network only "
                            "(every kernel weight is worked)")
+    if options.compact:
+        raise ProblemError("--compact: found with a convolutional network; expected a dense network or an "
+                           "expression (a feature map's walkthrough is grids, and has no compact form)")
     printer = PRINTERS[fmt](inline_svg=options.inline_svg) if fmt == "md" else PRINTERS[fmt]()  # type: ignore[call-arg]
     env = environment(options.templates)
     view = ConvView(log, printer, options.max_terms, style)

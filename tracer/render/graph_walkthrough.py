@@ -297,7 +297,8 @@ def render_graph(log: GraphLog, fmt: str, options: RenderOptions) -> Rendered:
         "exercise": lambda: _exercise(log, view),
     }
     # an exercise sheet or answer key has its own template, whatever the style
-    template = "exercise" if options.exercise else "answer_key" if options.answer_key else style
+    template = ("exercise" if options.exercise else "answer_key" if options.answer_key
+                else "compact" if options.compact else style)
     try:
         body = env.get_template(f"graph/{template}.j2").render(context).strip("\n") + "\n"
         text = tidy(env.get_template(f"document.{printer.extension}.j2").render(context, body=body))

@@ -113,6 +113,11 @@ class Printer:
     def figure(self, svg: str, tikz: str, name: str, caption: str) -> str:
         raise NotImplementedError
 
+    def working_space(self) -> str:
+        """Room to work one answer by hand under its question on a printed sheet (none on a
+        screen: Markdown and HTML sheets are answered in a text file)."""
+        return ""
+
     # -- shared --------------------------------------------------------------
     def chain(self, parts: Sequence[Part | None], entry: Entry | None = None) -> str:
         """``a = b = c = d`` on one line when it fits, else aligned, one step a line.
@@ -133,6 +138,10 @@ class Printer:
             laid = _dedupe(row)
             one_line = f"{laid[0].latex} &= " + " = ".join(p.latex for p in laid[1:])
             lines += [one_line] if _fits(laid) else _chain_lines(laid)
+        return self.aligned(lines)
+
+    def aligned(self, lines: Sequence[str]) -> str:
+        """Lines aligned at their ``&`` in one display (LaTeX: one that may break across pages)."""
         return self.display("\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}")
 
 
@@ -142,14 +151,30 @@ def source(formula: str | Node) -> str:
 
 
 def _chain_lines(parts: list[_Laid]) -> list[str]:
-    """The aligned lines of a long chain: one step a line, long steps wrapped between terms."""
+    """The aligned lines of a long chain: as many steps a line as fit (``symbol &= a = b``,
+    then ``&= c``), a step too wide for a line of its own wrapped between its terms."""
     lines: list[str] = []
-    for k, part in enumerate(parts[1:]):
-        lead = parts[0].latex + " &= " if k == 0 else "&= "
-        room = LINE_WIDTH - (parts[0].width if k == 0 else 0) - 3
+    lead, room = parts[0].latex + " &= ", LINE_WIDTH - parts[0].width - 3
+    line: list[str] = []
+    used = 0.0
+    for part in parts[1:]:
+        need = part.width + (EQUALS if line else 0.0)
+        if line and used + need <= room:
+            line.append(part.latex)
+            used += need
+            continue
+        if line:
+            lines.append(lead + " = ".join(line))
+            lead, room = "&= ", LINE_WIDTH - 3
+        if part.width <= room:
+            line, used = [part.latex], part.width
+            continue
         pieces = part.wrap(room)
         lines.append(lead + pieces[0])
         lines += [f"&\\quad {piece}" for piece in pieces[1:]]
+        lead, room, line, used = "&= ", LINE_WIDTH - 3, [], 0.0
+    if line:
+        lines.append(lead + " = ".join(line))
     return lines
 
 
@@ -228,6 +253,16 @@ class LatexPrinter(Printer):
 
     def bold(self, content):
         return f"\\textbf{{{content}}}"
+
+    def working_space(self):
+        """A framed box the width of the line and 3.2 cm high, after a question's line."""
+        return "\\par\\smallskip\\noindent\\framebox[\\linewidth]{\\rule{0pt}{3.2cm}}"
+
+    def aligned(self, lines):
+        """align*, not aligned inside a display: with the preamble's \\allowdisplaybreaks a
+        block of many lines (a compact step) breaks between its lines instead of leaving the
+        page (an overfull box) or a page half empty before it."""
+        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
 
     def bullets(self, items):
         return "\\begin{itemize}\n" + "\n".join(f"  \\item {item}" for item in items) + "\n\\end{itemize}"

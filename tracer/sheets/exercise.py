@@ -109,6 +109,7 @@ class Exercise:
         self.log = log
         self.viewer: Views = viewer or _views(log)
         self.checker = checker or Checker(log.problem, log)
+        self._uses: dict[int, list[Eq]] | None = None
         self._examples: dict[int, set[int]] = {}      # step -> its examples, read once
         for e in log.entries:
             if e.example is not None:
@@ -125,6 +126,28 @@ class Exercise:
         return [Group(self._title(step, example) if len(keys) > 1 or self._many_steps() else "",
                       tuple(q for q in self.questions if (q.entry.step, q.entry.example) == (step, example)))
                 for step, example in keys]
+
+    def uses(self, q: Question) -> list[Eq]:
+        """The computed quantities ``q`` is worked from that the key has not shown yet, in the
+        order computed: everything its entry depends on, directly or through others (for
+        dE/dw5: net_o1, out_o1, ∂E/∂out_o1, ∂out_o1/∂net_o1 and δ_o1, net_h1 and out_h1), so
+        the key shows every number it uses before using it. An expression's given output
+        gradient (df/df) is a number the problem gives, not one to show."""
+        if self._uses is None:
+            self._uses = {}
+            entries, shown = self.log.entries, set[int]()
+            for question in self.questions:
+                needed: set[int] = set()
+                todo = list(question.entry.depends_on)
+                while todo:
+                    i = todo.pop()
+                    if i not in needed:
+                        needed.add(i)
+                        todo += entries[i].depends_on
+                fresh = sorted(i for i in needed - shown if not isinstance(entries[i].op, Seed))
+                self._uses[question.number] = [self.viewer.eq(entries[i]) for i in fresh]
+                shown |= needed | {question.entry.index}
+        return self._uses[q.number]
 
     @property
     def answers(self) -> dict[str, str]:
