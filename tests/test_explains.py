@@ -65,8 +65,8 @@ def test_narrative_keeps_the_gradient_sign_and_defines_the_hidden_error():
     page = _md("xor", "narrative")
     assert "\\mathrm{error} &= \\mathrm{target} - \\mathrm{output\\_o}" not in page  # no t - o
     assert "target minus what the network gave" not in page
-    assert ("so how the loss changes with its output, $\\mathrm{error1\\_h} = \\frac{\\partial"
-            " \\mathrm{total\\_loss}}{\\partial \\mathrm{output1\\_h}}$ for the first one, with the same sign,"
+    assert ("so how the loss changes with its output, $\\mathrm{error}_{h1} = \\frac{\\partial"
+            " \\mathrm{loss}_{\\mathrm{total}}}{\\partial \\mathrm{output}_{h1}}$ for the first one, with the same sign,"
             " is the next layer's deltas") in page
 
 

@@ -289,8 +289,8 @@ def test_matrix_style_works_a_conv_networks_dense_layer_as_matrices():
     assert ("Z^{(4)} &= W^{(4)} \\cdot A^{(3)} + b^{(4)} \\\\\n"
             "&= {\\begin{bmatrix} 0.2 & -0.1 & 0.1 & 0.3 & -0.2 & 0.1 & 0 & 0.2 \\\\ "
             "-0.1 & 0.3 & 0.2 & -0.2 & 0.1 & 0 & 0.3 & -0.1 \\end{bmatrix}} \\cdot "
-            "{\\begin{bmatrix} 1.7 \\\\ 1 \\\\ 1.1 \\\\ 1.1 \\\\ 0.9 \\\\ 0.9 \\\\ 0.8 \\\\ 0.7 \\end{bmatrix}} \\\\\n"
-            "&\\quad + {\\begin{bmatrix} 0 \\\\ 0.1 \\end{bmatrix}} \\\\\n"
+            "{\\begin{bmatrix} 1.7 \\\\ 1 \\\\ 1.1 \\\\ 1.1 \\\\ 0.9 \\\\ 0.9 \\\\ 0.8 \\\\ 0.7 \\end{bmatrix}} "
+            "+ {\\begin{bmatrix} 0 \\\\ 0.1 \\end{bmatrix}} \\\\\n"
             "&= {\\begin{bmatrix} 0.73 \\\\ 0.49 \\end{bmatrix}}") in text
     assert "\\frac{\\partial E}{\\partial W^{(4)}} &= \\delta^{(4)} \\cdot \\left(A^{(3)}\\right)^{T}" in text
     assert "into the vector $A^{(3)}$ the dense layer takes" in text

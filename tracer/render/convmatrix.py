@@ -41,7 +41,10 @@ def _line(kind: str, layer: Dense, entries: list[Entry], max_terms: int | None, 
 
     def matrix(cell: Callable[[int], Node], rows_cols: tuple[int, int]) -> Node:
         rows, cols = rows_cols
-        return grid(lambda r, c: cell(r * cols + c), rows, cols, max_terms)
+        # A flattened feature map feeds many columns of 5-significant-figure gradients
+        # (-0.02353): eight of them and the dots overflow an A4 line by 11 pt, seven fit.
+        col_terms = max_terms if max_terms is None or cols <= max_terms else min(max_terms, 7)
+        return grid(lambda r, c: cell(r * cols + c), rows, cols, max_terms, col_terms)
 
     def symbol(kind: str, at: int) -> Node:
         """The whole-layer symbol; a kind the notation has none for: the matrix of element names."""

@@ -33,9 +33,11 @@ def _dots(row: int | None, col: int | None) -> Gap:
     return Gap("v" if row is None else "h")
 
 
-def grid(cell: Cell, rows: int, cols: int, max_terms: int | None = None) -> Matrix:
-    """A matrix of ``cell(r, c)`` (0-based), elided past ``max_terms`` rows/columns."""
-    kept_rows, kept_cols = keep(rows, max_terms), keep(cols, max_terms)
+def grid(cell: Cell, rows: int, cols: int, max_terms: int | None = None,
+         max_cols: int | None = None) -> Matrix:
+    """A matrix of ``cell(r, c)`` (0-based), elided past ``max_terms`` rows and columns
+    (past ``max_cols`` columns when given)."""
+    kept_rows, kept_cols = keep(rows, max_terms), keep(cols, max_terms if max_cols is None else max_cols)
     return Matrix(tuple(tuple(cell(r, c) if r is not None and c is not None else _dots(r, c)
                               for c in kept_cols) for r in kept_rows))
 
