@@ -18,6 +18,7 @@ from typing import NoReturn
 
 from . import __version__, examples, graph_cli
 from .check import command as check_command
+from .engine.collector import collector_paused
 from .engine.log import TraceLog
 from .errors import ProblemError
 from .model.conv_problem import ConvProblem
@@ -242,8 +243,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         problem = Problem.from_file(problem_file)
     if args.digits is not None:
         problem = replace(problem, rounding=replace(problem.rounding, digits=args.digits))
-    log = finite_trace(problem)
-    assert isinstance(log, TraceLog)   # expressions were run by graph_cli above
+    with collector_paused():  # the log is kept to the end: no collection rescans its objects
+        log = finite_trace(problem)
+        assert isinstance(log, TraceLog)   # expressions were run by graph_cli above
+        return _output(log, args)
+
+
+def _output(log: TraceLog, args: argparse.Namespace) -> int:
     if args.format == "json":
         emit(log.to_json(), args.output)
         return 0

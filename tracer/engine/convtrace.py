@@ -26,6 +26,7 @@ from ..model.layers import Dense, EntryParts
 from ..model.losses import Loss
 from ..model.notation import Notation
 from ..model.optimizers import Optimizer, Slot, State
+from .collector import collector_paused
 from .convops import MaxOf, OutputSize, ParamCount, PoolGradient
 from .log import Entry, TraceLog
 from .ops import Difference, Identity, Mean, Op, Operand, Product, Sum, WeightedSum
@@ -33,7 +34,6 @@ from .trace import (
     RUNNERS,
     Labels,
     Recorder,
-    _collector_paused,
     _element_states,
     _rounder,
 )
@@ -155,7 +155,7 @@ def updated(params: ConvParams, grads: dict[tuple[str, int], np.ndarray], optimi
 
 def trace_conv(problem: ConvProblem) -> TraceLog:
     """Train as the problem says; record the steps it asks to see in full."""
-    with _collector_paused():
+    with collector_paused():
         return _trace(problem)
 
 

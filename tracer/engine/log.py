@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..formula.latex import Template, fill, latex, template
 from ..formula.tree import Node, Number, Slot, Symbol
-from .jsontext import dumps
+from .collector import collector_paused
+from .jsontext import Laid, dumps, object_array
 from .ops import Difference, Identity, Op, Operand, Product, Sum, Update, WeightedSum
 
 if TYPE_CHECKING:
@@ -114,13 +115,16 @@ class Entry:
         return self.op.evaluate(values)
 
     def to_dict(self) -> dict[str, Any]:
+        return self.json_head() | {"depends_on": self.depends_on}
+
+    def json_head(self) -> dict[str, Any]:
+        """The entry's JSON fields but its last, ``depends_on``."""
         where: dict[str, Any] = {} if self.cell is None else {"cell": list(self.cell)}
         return {
             "kind": self.kind, "step": self.step, "epoch": self.epoch, "example": self.example,
             "layer": self.layer, "neuron": self.neuron, "source": self.source, **where,
             "name": self.name, "latex": self.latex, "formula": self.formula_latex(),
             "substitution": self.substitution_latex(), "value": json_number(self.value), "shown": self.shown,
-            "depends_on": self.depends_on,
         }
 
 
@@ -185,10 +189,13 @@ class TraceLog:
         return sorted({e.step for e in self.entries})
 
     def to_dict(self) -> dict[str, Any]:
+        return self._document([e.to_dict() for e in self.entries])
+
+    def _document(self, entries: list[dict[str, Any]] | Laid) -> dict[str, Any]:
         out: dict[str, Any] = {
             "format": FORMAT_NAME, "version": FORMAT_VERSION,
             "problem": self.problem.to_dict(),
-            "entries": [e.to_dict() for e in self.entries],
+            "entries": entries,
             "history": [{**h, "loss": json_number(h["loss"])} for h in self.history],
             "final": {"weights": json_numbers(self.final_weights), "biases": json_numbers(self.final_biases)},
         }
@@ -200,7 +207,13 @@ class TraceLog:
     def to_json(self) -> str:
         """The log as JSON text (indent 1, UTF-8 text unescaped), written by ``jsontext``
         because the standard library's indented encoder is pure Python and slow."""
-        return dumps(self.to_dict(), indent=1) + "\n"
+        entries = self.entries
+        with collector_paused():
+            if any(e.cell is not None for e in entries):   # a feature-map cell: a list amid the fields
+                return dumps(self.to_dict(), indent=1) + "\n"
+            laid = object_array([e.json_head() for e in entries], "depends_on",
+                                [e.depends_on for e in entries], depth=1)
+            return dumps(self._document(laid), indent=1) + "\n"
 
     # --- rendering (the Python API of course notes and notebooks) -----------------
     # The output side is reached through ``RENDERER``, which the package wires up when it is

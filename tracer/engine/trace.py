@@ -8,9 +8,7 @@ loss, the mini-batch averages and the order of it all.
 """
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +19,7 @@ from ..model.notation import Names, Notation
 from ..model.optimizers import Slot
 from ..model.problem import Problem
 from ..model.regularization import PenalizedGradient, Penalty
+from .collector import collector_paused
 from .log import Entry, TraceLog
 from .numeric import Params, Pass, initial_state, mean_gradients, penalised, penalty, run_example, updated
 from .ops import Difference, Mean, Op, Operand, Sum
@@ -39,26 +38,8 @@ def trace(problem: Problem) -> TraceLog:
     if problem.training.rule is not None:      # perceptron, delta, ADALINE, Hebb: engine/rules.py
         from .rules import trace_rule
         return trace_rule(problem)
-    with _collector_paused():
+    with collector_paused():
         return _trace(problem)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a log is built, back as it was afterwards.
-
-    A 784-30-10 step creates ~500,000 objects that all stay alive, and every collection
-    rescans them: with the collector on, that alone doubles the time and makes the cost
-    per entry grow with the size of the log. A log holds no reference cycles, so nothing
-    is left behind; reference counting frees whatever a trace drops, as always.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _trace(problem: Problem) -> TraceLog:
