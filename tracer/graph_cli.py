@@ -154,16 +154,9 @@ def neuron_problem(spec: str | None, label: str) -> GraphProblem:
                and e.example == net.example)
     dout = next(e for e in log.entries if e.kind == "dout" and e.layer == l and e.neuron == j and e.step == step
                 and e.example == net.example)
-    values: dict[str, float] = {}
-    terms: list[str] = []
-    roles = net.op.roles(len(net.operands))
-    for k, (o, role) in enumerate(zip(net.operands, roles)):
-        name = _ident(o.name)
-        values[name] = o.value
-        if role == "weight":
-            terms.append(f"{name} * {_ident(net.operands[k + 1].name)}")
-        elif role == "bias":
-            terms.append(name)
+    values = {_ident(o.name): o.value for o in net.operands}
+    terms = [f"{_ident(w.name)} * {_ident(x.name)}" for w, x in zip(net.operands_in("weight"), net.operands_in("input"))]
+    terms += [_ident(b.name) for b in net.operands_in("bias")]
     net_name, out_name = _ident(net.name), _ident(out.name)
     text = f"{net_name} = {' + '.join(terms)}; {out_name} = {act.name}({net_name})"
     problem = GraphProblem.from_command(text, ", ".join(f"{k}={v!r}" for k, v in values.items()), dout.value)

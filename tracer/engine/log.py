@@ -97,8 +97,11 @@ class Entry:
 
     def operand(self, role: str, k: int = 0) -> Operand:
         """The k-th operand in ``role`` (``entry.operand("grad")``, ``operand("weight", 2)``)."""
-        found = [o for o, r in zip(self.operands, self.op.roles(len(self.operands))) if r == role]
-        return found[k]
+        return self.operands_in(role)[k]
+
+    def operands_in(self, role: str) -> list[Operand]:
+        """Every operand in ``role``, in order (a net's weights: ``operands_in("weight")``)."""
+        return [o for o, r in zip(self.operands, self.op.roles(len(self.operands))) if r == role]
 
     @property
     def formula(self) -> sympy.Expr:

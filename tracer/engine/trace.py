@@ -141,6 +141,8 @@ class Labels:
         return shown
 
 
+#: The kinds of a parameter's new value: shown with enough digits to show its change.
+_UPDATE_KINDS = frozenset({"new_w", "new_b", "new_k"})
 #: Total gradients (data + penalty) are named as the notation names gradients.
 _NAME_KINDS: dict[str, str] = {"dw_total": "dw", "db_total": "db"}
 
@@ -171,8 +173,7 @@ class Recorder:
 
     # --- plumbing -----------------------------------------------------------
     def add(self, kind: str, layer: int, neuron: int | None, source: int | None, op: Op,
-            operands: list[Operand], value: float, shown: str | None = None,
-            key_extra: tuple = ()) -> Operand:
+            operands: list[Operand], value: float, key_extra: tuple = ()) -> Operand:
         names = self.labels.names(self.name_kinds.get(kind, kind), layer, neuron, source)
         value = float(value)
         shown = self.printed(kind, op, operands, value)
@@ -192,19 +193,18 @@ class Recorder:
         the printed operands are the carried ones, and both are the same. An update is
         shown with enough digits to show its change.
         """
-        rounding = self.problem.rounding
-        update = kind in ("new_w", "new_b", "new_k") and bool(operands)
-        shown = rounding.show_change(value, operands[0].value) if update else self.labels.show(value)
         if not operands:
-            return shown
+            return self.labels.show(value)
+        update = kind in _UPDATE_KINDS
+        shown = self.show_change(value, operands[0].value) if update else self.labels.show(value)
         printed = [float(o.shown) for o in operands]
         result = op.evaluate(printed)
         if abs(result) <= 1e-12 * max(1.0, *map(abs, printed)):  # 0 by hand; float noise
             result = 0.0
-        if rounding.agrees(result, shown, value) and (result == 0 or float(shown) != 0):
+        if self.problem.rounding.agrees(result, shown, value) and (result == 0 or float(shown) != 0):
             return shown  # (a printed 0 is exact: 0.05498 - 0.11 + ... giving -0.00004 is not 0)
         if update:
-            return rounding.show_change(result, float(operands[0].shown))
+            return self.problem.rounding.show_change(result, printed[0])
         return self.labels.show(result)
 
     def get(self, kind: str, layer: int, neuron: int | None, source: int | None = None) -> Operand:

@@ -39,8 +39,7 @@ class UpdateSink(Protocol):
     """What an optimizer records its entries into (``engine.trace.Recorder``)."""
 
     def add(self, kind: str, layer: int, neuron: int | None, source: int | None, op: Op,
-            operands: list[Operand], value: float, shown: str | None = None,
-            key_extra: tuple = ()) -> Operand: ...
+            operands: list[Operand], value: float, key_extra: tuple = ()) -> Operand: ...
 
     #: The step being recorded: the update count t (one update per step, counted from 1).
     step: int
@@ -53,13 +52,6 @@ class UpdateSink(Protocol):
         """A state's value before this step (0 at step 1), named like the state with ``prev``."""
         ...
 
-    def show_change(self, new: float, old: float) -> str:
-        """A new parameter value, shown with enough digits that a change stays visible."""
-        ...
-
-    def show_state(self, value: float) -> str:
-        """An optimizer state, shown to significant figures (v of Adam is often ~1e-6)."""
-        ...
 
 
 class Optimizer(Protocol):
@@ -108,8 +100,7 @@ class SGD:
     def record(self, rec: UpdateSink, slot: Slot, old: Operand, grad: Operand, new: float,
                before: Mapping[str, float], after: Mapping[str, float]) -> None:
         eta = rec.hyperparameter("eta", "\\eta", self.learning_rate)
-        rec.add(NEW_KIND[slot.kind], slot.layer, slot.neuron, slot.source, _UPDATE, [old, eta, grad], new,
-                rec.show_change(new, old.value))
+        rec.add(NEW_KIND[slot.kind], slot.layer, slot.neuron, slot.source, _UPDATE, [old, eta, grad], new)
 
 
 @dataclass(frozen=True)
@@ -131,7 +122,7 @@ INSIDE = Hyper("epsilon_inside_sqrt", False, "true (ε under the root) or false"
 
 def state_entry(rec: UpdateSink, slot: Slot, kind: str, op: Op, operands: list[Operand], value: float) -> Operand:
     """One state entry of an element, indexed like the parameter it belongs to."""
-    return rec.add(kind, slot.layer, slot.neuron, slot.source, op, operands, value, rec.show_state(value))
+    return rec.add(kind, slot.layer, slot.neuron, slot.source, op, operands, value)
 
 
 def previous(rec: UpdateSink, slot: Slot, kind: str, before: Mapping[str, float]) -> Operand:
@@ -139,10 +130,10 @@ def previous(rec: UpdateSink, slot: Slot, kind: str, before: Mapping[str, float]
     return rec.previous(kind, slot.layer, slot.neuron, slot.source, before[kind])
 
 
-def new_value(rec: UpdateSink, slot: Slot, op: Op, operands: list[Operand], new: float, old: Operand) -> None:
-    """The parameter's new value, the last entry of its update."""
-    rec.add(NEW_KIND[slot.kind], slot.layer, slot.neuron, slot.source, op, operands, new,
-            rec.show_change(new, old.value))
+def new_value(rec: UpdateSink, slot: Slot, op: Op, operands: list[Operand], new: float) -> None:
+    """The parameter's new value, the last entry of its update (its first operand the old
+    value: the recorder shows the new one with enough digits to show the change)."""
+    rec.add(NEW_KIND[slot.kind], slot.layer, slot.neuron, slot.source, op, operands, new)
 
 
 def root(x: np.ndarray, eps: float, inside: bool) -> np.ndarray:

@@ -54,4 +54,4 @@ class RMSProp:
                         [rho, previous(rec, slot, "cache", before), grad], after["cache"])
         eta = rec.hyperparameter("eta", "\\eta", self.learning_rate)
         eps = rec.hyperparameter("epsilon", "\\epsilon", self.epsilon)
-        new_value(rec, slot, AdaptiveStep("grad", "cache", self.epsilon_inside_sqrt), [old, eta, grad, s, eps], new, old)
+        new_value(rec, slot, AdaptiveStep("grad", "cache", self.epsilon_inside_sqrt), [old, eta, grad, s, eps], new)
