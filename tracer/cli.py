@@ -7,6 +7,7 @@ and outputs are written whole at the end (outputs.py).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import signal
@@ -158,6 +159,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if argv is None:      # the process's own command line: it ends here
+            _skip_exit_collection()
+
+
+def _skip_exit_collection() -> None:
+    """What is left (caches of names and rounded values: ~250,000 objects after a 784-30-10
+    run) is not scanned again by the collections of the interpreter's exit: 0.5-0.6 s of
+    CPU on that run. Reference counting still frees it; only the process ends after this,
+    so no reference cycle outlives anything. Not done for ``main(argv)`` called in-process."""
+    gc.freeze()
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
