@@ -25,7 +25,7 @@ from .errors import ProblemError
 from .model.conv_problem import ConvProblem
 from .model.problem import Problem
 from .model.schema import closest, one_of
-from .outputs import STDOUT, check_target, emit, write_files, write_stdout
+from .outputs import STDOUT, check_target, emit, emit_page, write_stdout
 
 FORMATS = ("json", "md", "tex", "pdf", "html")
 #: The format an -o file's extension implies when --format is not given.
@@ -270,21 +270,7 @@ def _output(log: TraceLog, args: argparse.Namespace) -> int:
         emit(render(log, "pdf", options), args.output)
         return 0
     rendered = render_text(log, args.format, options)
-    if args.output is None:
-        write_stdout(rendered.text)
-        return 0
-    output = Path(args.output)
-    files: dict[Path, str | bytes] = {output: rendered.text}
-    for name, content in rendered.attachments.items():
-        attachment = output.parent / name
-        if attachment.resolve() == output.resolve():
-            raise ProblemError(f"-o: found '{output}', the name of the diagram written beside it; "
-                               f"expected a file name not ending in {attachment.suffix}")
-        if output == Path(os.devnull):
-            continue                         # nothing is kept, so no diagram beside it (no /dev/null.svg)
-        check_target(str(attachment))
-        files[attachment] = content
-    write_files(files)
+    emit_page(rendered.text, rendered.attachments, args.output)
     return 0
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from . import examples
 from .errors import ProblemError
 from .model.graph_problem import GraphProblem, is_expression_file
-from .outputs import emit, write_files, write_stdout
+from .outputs import emit, emit_page
 
 
 def add_arguments(run: argparse.ArgumentParser) -> None:
@@ -99,17 +99,7 @@ def run(args: argparse.Namespace) -> int | None:
         emit(render_graph_output(log, "pdf", options), args.output)
         return 0
     rendered = render_graph(log, args.format, options)
-    if args.output is None:
-        write_stdout(rendered.text)
-        return 0
-    output = Path(args.output)
-    files: dict[Path, str | bytes] = {output: rendered.text}
-    for name, content in rendered.attachments.items():
-        if (output.parent / name).resolve() == output.resolve():
-            raise ProblemError(f"-o: found '{output}', the name of the diagram written beside it; "
-                               "expected a file name not ending in .svg")
-        files[output.parent / name] = content
-    write_files(files)
+    emit_page(rendered.text, rendered.attachments, args.output)
     return 0
 
 

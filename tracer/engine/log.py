@@ -131,19 +131,11 @@ class Entry:
         }
 
 
-@dataclass
-class TraceLog:
-    """The entries of the recorded steps, the loss of every step, and the final parameters."""
+class Entries:
+    """A log's entries as a sequence (``TraceLog``, ``GraphLog``): ``len(log)``, ``for e in
+    log``, ``log[3]``, ``log["out_h1"]`` (first recorded step) or ``log["out_h1@2"]``."""
 
-    problem: Problem
-    notation: Notation
-    entries: list[Entry] = field(default_factory=list)
-    history: list[dict[str, Any]] = field(default_factory=list)
-    final_weights: list[list[list[float]]] = field(default_factory=list)
-    final_biases: list[list[float]] = field(default_factory=list)
-    #: A single-layer rule's run (engine/rules.py): one row per epoch, and whether it converged.
-    epochs: list[dict[str, Any]] | None = None
-    convergence: dict[str, Any] | None = None
+    entries: list[Entry]
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries)
@@ -168,7 +160,7 @@ class TraceLog:
         names = list(dict.fromkeys(e.name for e in self.entries))
         if name in names:
             return (f"{key!r}: {name} is not recorded at step {wanted}; recorded steps: "
-                    f"{', '.join(map(str, self.steps))}")
+                    f"{', '.join(map(str, sorted({e.step for e in self.entries})))}")
         digits = "".join(c for c in name if c.isdigit())
         close = difflib.get_close_matches(name, names, n=12, cutoff=0.5)
         # out_h1 for output1_h: the same neuron number first, then the closest spelling
@@ -177,6 +169,21 @@ class TraceLog:
         hint = list(dict.fromkeys(starting + close))[:3]
         return (f"{key!r}: no such quantity" + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else "")
                 + " (names as the walkthrough prints them, e.g. " + repr(names[0] if names else "") + ")")
+
+
+@dataclass
+class TraceLog(Entries):
+    """The entries of the recorded steps, the loss of every step, and the final parameters."""
+
+    problem: Problem
+    notation: Notation
+    entries: list[Entry] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    final_weights: list[list[list[float]]] = field(default_factory=list)
+    final_biases: list[list[float]] = field(default_factory=list)
+    #: A single-layer rule's run (engine/rules.py): one row per epoch, and whether it converged.
+    epochs: list[dict[str, Any]] | None = None
+    convergence: dict[str, Any] | None = None
 
     def select(self, kind: str | None = None, layer: int | None = None, step: int | None = None,
                example: int | str | None = "any", neuron: int | str | None = "any") -> list[Entry]:

@@ -17,6 +17,7 @@ from typing import ClassVar, NamedTuple, Protocol
 import numpy as np
 
 from ...engine.ops import Op, Operand, Update
+from .ops import AdaptiveStep
 
 _UPDATE = Update()
 
@@ -139,3 +140,38 @@ def new_value(rec: UpdateSink, slot: Slot, op: Op, operands: list[Operand], new:
 def root(x: np.ndarray, eps: float, inside: bool) -> np.ndarray:
     """√s + ε, or √(s + ε): the denominator of an adaptive step (as ``AdaptiveStep.evaluate``)."""
     return np.sqrt(x + eps) if inside else np.sqrt(x) + eps
+
+
+class SquaredGradientCache:
+    """Adagrad and RMSProp: the step divided by the root of a per-element cache of squared
+    gradients, w ← w − η·g / (√s + ε) (or √(s + ε)). The two differ only in how the cache
+    moves (``moved``, and the entry ``record_cache`` logs for it); the state, the step and
+    the update entry are this class's."""
+
+    learning_rate: float
+    epsilon: float
+    epsilon_inside_sqrt: bool
+    state_kinds: ClassVar[tuple[str, ...]] = ("cache",)
+
+    def moved(self, cache: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """The cache after this step's gradient."""
+        raise NotImplementedError
+
+    def record_cache(self, rec: UpdateSink, slot: Slot, grad: Operand, before: Mapping[str, float],
+                     after: Mapping[str, float]) -> Operand:
+        """The entry of the cache's new value."""
+        raise NotImplementedError
+
+    def initial_state(self, param: np.ndarray) -> State:
+        return {"cache": np.zeros_like(param)}
+
+    def step(self, param: np.ndarray, grad: np.ndarray, state: State, t: int) -> tuple[np.ndarray, State]:
+        s = self.moved(state["cache"], grad)
+        return param - self.learning_rate * grad / root(s, self.epsilon, self.epsilon_inside_sqrt), {"cache": s}
+
+    def record(self, rec: UpdateSink, slot: Slot, old: Operand, grad: Operand, new: float,
+               before: Mapping[str, float], after: Mapping[str, float]) -> None:
+        s = self.record_cache(rec, slot, grad, before, after)
+        eta = rec.hyperparameter("eta", "\\eta", self.learning_rate)
+        eps = rec.hyperparameter("epsilon", "\\epsilon", self.epsilon)
+        new_value(rec, slot, AdaptiveStep("grad", "cache", self.epsilon_inside_sqrt), [old, eta, grad, s, eps], new)
