@@ -130,8 +130,8 @@ def object_array(heads: list[dict[str, Any]], last: str, tails: list[list[int]],
     and indentation of a member, and it also separates the objects, as ``}`` + separator +
     ``{``, which nothing else in the text can be (a string's line breaks are escaped, and
     a member separator is followed by a key's quote), so the text splits there into the
-    members of each object. A 784-30-10 log (48,000 entries) is written 2x faster than
-    member by member.
+    members of each object. A 784-30-10 log (48,000 entries): 0.29 s instead of 0.34 s
+    member by member (most of either is the C encoder's own work on 21 MB of text).
     """
     if not heads:
         return Laid("[]")
