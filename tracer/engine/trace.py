@@ -195,16 +195,16 @@ class Recorder:
         """
         if not operands:
             return self.labels.show(value)
-        update = kind in _UPDATE_KINDS
-        shown = self.show_change(value, operands[0].value) if update else self.labels.show(value)
+        old = op.roles(len(operands)).index("old") if kind in _UPDATE_KINDS else None
+        shown = self.labels.show(value) if old is None else self.show_change(value, operands[old].value)
         printed = [float(o.shown) for o in operands]
         result = op.evaluate(printed)
         if abs(result) <= 1e-12 * max(1.0, *map(abs, printed)):  # 0 by hand; float noise
             result = 0.0
         if self.problem.rounding.agrees(result, shown, value) and (result == 0 or float(shown) != 0):
             return shown  # (a printed 0 is exact: 0.05498 - 0.11 + ... giving -0.00004 is not 0)
-        if update:
-            return self.problem.rounding.show_change(result, printed[0])
+        if old is not None:
+            return self.problem.rounding.show_change(result, printed[old])
         return self.labels.show(result)
 
     def get(self, kind: str, layer: int, neuron: int | None, source: int | None = None) -> Operand:
