@@ -2,6 +2,7 @@
 
     python3 benchmarks/bench_engine.py           # all figures (about 3 minutes)
     python3 benchmarks/bench_engine.py --quick   # skip the largest scaling sizes
+    python3 benchmarks/bench_engine.py --end-to-end   # issue 10's whole commands only
 
 Not a test: it prints figures and marks those over the issue's targets with NO.
 """
@@ -135,20 +136,27 @@ def command() -> bool:
 def end_to_end() -> bool:
     """Issue 10: whole commands, start-up included (CPU seconds of a fresh process, and its
     peak resident size): 784-30-10 recorded in full to JSON in 2 s and 300 MB; 10,000 steps
-    of the 2-2-2 example, steps 1 and last in full, in 1 s."""
-    env_code = f"import sys; sys.path.insert(0, {str(SOURCE)!r}); from tracer.cli import main; "
+    of the 2-2-2 example, steps 1 and last in full, in 1 s.
+
+    Each runs as the ``tracer`` command does (``python -m tracer run ...``: ``main()`` with
+    the process's own arguments, which also skips the exit's collections, see
+    ``cli._skip_exit_collection``), from the tree under test."""
     with tempfile.TemporaryDirectory() as tmp:
         files = {}
         for name, problem in (("mnist", mnist_like()), ("classic", classic_epochs(10_000))):
             files[name] = Path(tmp) / f"{name}.json"
             files[name].write_text(json.dumps(problem.to_dict()), encoding="utf-8")
         out = Path(tmp) / "trace.json"
-        mnist_run = env_code + f"main(['run', {str(files['mnist'])!r}, '--format', 'json', '-o', {str(out)!r}])"
-        classic_run = env_code + f"main(['run', {str(files['classic'])!r}, '--format', 'json', '-o', {str(out)!r}])"
-        ok = row("784-30-10 to JSON, fresh process", subprocess_seconds(mnist_run, repeat=3), None, 2.0, "s")
-        rss = float(subprocess.run([sys.executable, "-c", mnist_run + "; from common import peak_rss_mb; "
-                                    "print(peak_rss_mb())"], check=True, capture_output=True, text=True,
-                                   cwd=Path(__file__).resolve().parent).stdout)
+
+        def command(name: str, before: str = "") -> str:
+            argv = ["tracer", "run", str(files[name]), "--format", "json", "-o", str(out)]
+            return (f"import sys, runpy; sys.path.insert(0, {str(SOURCE)!r}); {before}sys.argv = {argv!r}; "
+                    "runpy.run_module('tracer', run_name='__main__', alter_sys=True)")
+        mnist_run, classic_run = command("mnist"), command("classic")
+        ok = row("784-30-10 to JSON, fresh process", subprocess_seconds(mnist_run, repeat=5), None, 2.0, "s")
+        at_exit = "import atexit; from common import peak_rss_mb; atexit.register(lambda: print(peak_rss_mb())); "
+        rss = float(subprocess.run([sys.executable, "-c", command("mnist", at_exit)], capture_output=True,
+                                   text=True, cwd=Path(__file__).resolve().parent).stdout)
         ok &= row("784-30-10 to JSON, fresh process, peak RSS", rss, None, 300, "MB")
         ok &= row("2-2-2, 10,000 steps to JSON, fresh process", subprocess_seconds(classic_run), None, 1.0, "s")
     return ok
@@ -159,6 +167,8 @@ def main(argv: list[str]) -> int:
         _peak_child(argv[-1])
         return 0
     print(f"tracer from {SOURCE}\n{HEADER}")
+    if "--end-to-end" in argv:
+        return 0 if end_to_end() else 1
     ok = classic_step() & mnist() & many_epochs()
     ok &= per_entry("--quick" in argv)
     print(HEADER)

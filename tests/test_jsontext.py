@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracer.engine.jsontext import dumps
+from tracer.engine.jsontext import Laid, dumps, object_array
 
 
 def reference(obj: object, indent: int = 1) -> str:
@@ -53,3 +53,36 @@ def test_rejects_what_json_rejects() -> None:
         dumps({(1, 2): "tuple key"})
     with pytest.raises(TypeError):  # not an int subclass: json refuses it too
         dumps([np.int64(7)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.dictionaries(st.text(), scalars, min_size=1, max_size=6),
+                          st.lists(st.integers(min_value=0, max_value=10**6), max_size=4)), max_size=6),
+       st.integers(min_value=0, max_value=3), st.integers(min_value=1, max_value=3))
+def test_object_array_lays_out_as_json_dumps(rows: list, depth: int, indent: int) -> None:
+    """The trace log's entries (scalar members, then a list of ints) laid out in one call of
+    the C encoder: the same text as json.dumps at that depth, strings with line breaks,
+    braces and separators of their own included."""
+    heads = [{k: v for k, v in head.items() if k != "depends_on"} or {"x": 1} for head, _ in rows]
+    tails = [tail for _, tail in rows]
+    laid = object_array(heads, "depends_on", tails, depth, indent)
+    document: object = [head | {"depends_on": tail} for head, tail in zip(heads, tails)]
+    for _ in range(depth):
+        document = [document]
+    expected = reference(document, indent)
+    assert dumps(_nest(laid, depth), indent) == expected
+
+
+def _nest(laid: Laid, depth: int) -> object:
+    for _ in range(depth):
+        laid = [laid]  # type: ignore[assignment]
+    return laid
+
+
+def test_object_array_survives_separator_lookalikes() -> None:
+    """A value ending in a brace, and one holding '},' and a line break, cannot be taken
+    for the boundary between two objects."""
+    heads = [{"a": "}", "b": "},\n   {"}, {"a": "{", "b": None}]
+    laid = object_array(heads, "depends_on", [[0, 1], []], 1)
+    assert dumps({"entries": laid}) == reference({"entries": [h | {"depends_on": t} for h, t in
+                                                              zip(heads, [[0, 1], []])]})

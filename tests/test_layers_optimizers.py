@@ -79,23 +79,23 @@ def test_sgd_steps_and_records_one_update_entry() -> None:
         def __init__(self) -> None:
             self.entries: list[tuple] = []
 
-        def add(self, kind, layer, neuron, source, op, operands, value, shown=None, key_extra=()):
-            self.entries.append((kind, layer, neuron, source, op, operands, value, shown))
-            return Operand(kind, kind, value, str(shown))
+        def add(self, kind, layer, neuron, source, op, operands, value, key_extra=()):
+            self.entries.append((kind, layer, neuron, source, op, operands, value))
+            return Operand(kind, kind, value, repr(value))
 
         def hyperparameter(self, name: str, latex: str, value: float) -> Operand:
             return Operand(name, latex, value, repr(value))
 
-        def show_change(self, new: float, old: float) -> str:
-            return f"{new:.5f}"
-
     sink = Sink()
     old, grad = Operand("w5", "w_5", 0.4, "0.4"), Operand("dw5", "dw_5", 0.0822, "0.0822", 17)
     sgd.record(sink, Slot("weight", 2, 1, 1), old, grad, 0.4 - 0.5 * 0.0822, {}, {})
-    [(kind, layer, neuron, source, op, operands, value, shown)] = sink.entries
+    [(kind, layer, neuron, source, op, operands, value)] = sink.entries
     assert (kind, layer, neuron, source) == ("new_w", 2, 1, 1) and isinstance(op, Update)
     assert [o.name for o in operands] == ["w5", "eta", "dw5"] and value == 0.4 - 0.5 * 0.0822
-    assert shown == "0.35890" and op.evaluate([o.value for o in operands]) == value
+    # how the new value is shown is the recorder's (Recorder.printed): the old value is the
+    # operand in role "old", from which it shows the change
+    assert op.roles(3) == ("old", "rate", "grad")
+    assert op.evaluate([o.value for o in operands]) == value
 
 
 @dataclass(frozen=True)
@@ -155,3 +155,37 @@ def test_each_name_is_spelled_in_at_most_two_modules(registry: dict) -> None:
         quoted = re.compile(rf"""(['"]){re.escape(name)}\1""")
         modules = sorted(str(p.relative_to(TRACER)) for p, text in sources.items() if quoted.search(text))
         assert len(modules) <= 2, (name, modules)
+
+
+def test_operands_are_read_by_role() -> None:
+    """Every entry's op names a role for each operand, and the roles say what each operand is:
+    a hidden ∂E/∂out's deltas and weights, δ's two factors, a gradient's δ and input, a new
+    value's old value (for every optimizer and a learning rule)."""
+    from tracer import Problem, trace
+    from tracer.examples import load
+    logs = [trace(load("classic-2-2-2"))]
+    for spec in ({"name": "momentum", "momentum": 0.9}, {"name": "adam"}):
+        raw = load("classic-2-2-2").to_dict()
+        raw["training"] = {**raw["training"], "optimizer": spec}
+        logs.append(trace(Problem.from_dict(raw)))
+    for log in logs:
+        for e in log.entries:
+            assert len(e.op.roles(len(e.operands))) == len(e.operands), (e.name, e.op)
+            kinds = {role: [log.entries[o.entry].kind if o.entry is not None else None
+                            for o in e.operands_in(role)] for role in set(e.op.roles(len(e.operands)))}
+            if e.kind == "dout" and e.layer == 1:
+                assert kinds == {"delta": ["dnet", "dnet"], "weight": [None, None]}
+                assert [o.name for o in e.operands_in("weight")] == [f"w{5 + 2 * (k - 1) + e.neuron - 1}"
+                                                                      for k in (1, 2)]
+            if e.kind == "dnet" and e.layer == 1:
+                assert kinds == {"dout": ["dout"], "dact": ["dact"]}
+            if e.kind == "dw":
+                assert kinds == {"delta": ["dnet"], "input": ["out" if e.layer == 2 else None]}
+            if e.kind in ("new_w", "new_b"):
+                assert e.operand("old").name == e.name.removesuffix("+")
+    rule = trace(load("perceptron-and"))
+    for e in rule.entries:
+        if e.kind == "new_w":
+            assert e.operand("old").value + e.operand("change").value == pytest.approx(e.value)
+        if e.kind == "delta_w":
+            assert e.operand("input").name.startswith("x")

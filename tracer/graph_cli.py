@@ -15,7 +15,7 @@ from pathlib import Path
 from . import examples
 from .errors import ProblemError
 from .model.graph_problem import GraphProblem, is_expression_file
-from .outputs import emit, write_files, write_stdout
+from .outputs import emit, emit_page
 
 
 def add_arguments(run: argparse.ArgumentParser) -> None:
@@ -99,17 +99,7 @@ def run(args: argparse.Namespace) -> int | None:
         emit(render_graph_output(log, "pdf", options), args.output)
         return 0
     rendered = render_graph(log, args.format, options)
-    if args.output is None:
-        write_stdout(rendered.text)
-        return 0
-    output = Path(args.output)
-    files: dict[Path, str | bytes] = {output: rendered.text}
-    for name, content in rendered.attachments.items():
-        if (output.parent / name).resolve() == output.resolve():
-            raise ProblemError(f"-o: found '{output}', the name of the diagram written beside it; "
-                               "expected a file name not ending in .svg")
-        files[output.parent / name] = content
-    write_files(files)
+    emit_page(rendered.text, rendered.attachments, args.output)
     return 0
 
 
@@ -154,16 +144,9 @@ def neuron_problem(spec: str | None, label: str) -> GraphProblem:
                and e.example == net.example)
     dout = next(e for e in log.entries if e.kind == "dout" and e.layer == l and e.neuron == j and e.step == step
                 and e.example == net.example)
-    values: dict[str, float] = {}
-    terms: list[str] = []
-    roles = net.op.roles(len(net.operands))
-    for k, (o, role) in enumerate(zip(net.operands, roles)):
-        name = _ident(o.name)
-        values[name] = o.value
-        if role == "weight":
-            terms.append(f"{name} * {_ident(net.operands[k + 1].name)}")
-        elif role == "bias":
-            terms.append(name)
+    values = {_ident(o.name): o.value for o in net.operands}
+    terms = [f"{_ident(w.name)} * {_ident(x.name)}" for w, x in zip(net.operands_in("weight"), net.operands_in("input"))]
+    terms += [_ident(b.name) for b in net.operands_in("bias")]
     net_name, out_name = _ident(net.name), _ident(out.name)
     text = f"{net_name} = {' + '.join(terms)}; {out_name} = {act.name}({net_name})"
     problem = GraphProblem.from_command(text, ", ".join(f"{k}={v!r}" for k, v in values.items()), dout.value)

@@ -160,6 +160,27 @@ def write_stdout(data: str | bytes) -> None:
     sys.stdout.buffer.flush()
 
 
+def emit_page(text: str, attachments: Mapping[str, str | bytes], path: str | None) -> None:
+    """A walkthrough and the files it refers to (its diagram), written beside it and all at
+    once, or the walkthrough alone to standard output (``path`` None). An attachment may not
+    take the walkthrough's own name; none is kept beside /dev/null."""
+    if path is None:
+        write_stdout(text)
+        return
+    output = Path(path)
+    files: dict[Path, str | bytes] = {output: text}
+    for name, content in attachments.items():
+        attachment = output.parent / name
+        if attachment.resolve() == output.resolve():
+            raise ProblemError(f"-o: found '{output}', the name of the diagram written beside it; "
+                               f"expected a file name not ending in {attachment.suffix}")
+        if output == Path(os.devnull):
+            continue                         # nothing is kept, so no diagram beside it (no /dev/null.svg)
+        check_target(str(attachment))
+        files[attachment] = content
+    write_files(files)
+
+
 def emit(data: str | bytes, path: str | Path | None) -> None:
     """To a file when a path is given (``-``: standard output), else to standard output."""
     if path is not None and str(path) != STDOUT:

@@ -158,7 +158,8 @@ class NameIndex:
             return names
         notation = log.notation
         if e.kind in ("new_w", "new_b"):
-            names += [f"new {e.operands[0].name}", f"new {name_text(e.operands[0].latex)}"]
+            old = e.operand("old")
+            names += [f"new {old.name}", f"new {name_text(old.latex)}"]
         elif e.kind == "loss" and e.neuron is None:
             names += TOTAL_WORDS
         elif e.kind in ("dw", "db", "dout", "dnet"):

@@ -66,7 +66,7 @@ class Graph:
         self.by_entry: dict[int, int] = {}
         self._data: dict[tuple[str, int, int | None], int] = {}
         self._kinds = data_kinds(log)
-        self._updates = {(e.step, e.operands[0].name): e.index for e in log.entries
+        self._updates = {(e.step, e.operand("old").name): e.index for e in log.entries
                          if e.kind in ("new_w", "new_b")}
         for entry in log.entries:
             sources = tuple(self._source(entry, o) for o in entry.operands)

@@ -26,18 +26,20 @@ from ..model.layers import Dense, EntryParts
 from ..model.losses import Loss
 from ..model.notation import Notation
 from ..model.optimizers import Optimizer, Slot, State
+from .collector import collector_paused
 from .convops import MaxOf, OutputSize, ParamCount, PoolGradient
 from .log import Entry, TraceLog
-from .ops import Difference, Identity, Mean, Op, Operand, Product, Sum, WeightedSum
+from .ops import BACKPROPAGATED_PAIR, DELTA, Difference, Identity, Mean, Op, Operand, Sum, WeightedSum
 from .trace import (
     RUNNERS,
     Labels,
     Recorder,
-    _collector_paused,
     _element_states,
     _rounder,
 )
 
+#: The pairs of a kernel weight's gradient: each input cell it touched times that cell's δ.
+KERNEL_GRADIENT_PAIR = ("input", "delta")
 #: Kinds whose entries carry a cell: a feature-map cell or a kernel weight.
 CELL_KINDS = frozenset({"cell_net", "cell_out", "pooled", "cell_dout", "cell_dact", "cell_dnet", "dk", "new_k"})
 CONV_KINDS = ("out_size", "params", "cell_net", "cell_out", "pooled", "cell_dout", "cell_dact", "cell_dnet",
@@ -155,7 +157,7 @@ def updated(params: ConvParams, grads: dict[tuple[str, int], np.ndarray], optimi
 
 def trace_conv(problem: ConvProblem) -> TraceLog:
     """Train as the problem says; record the steps it asks to see in full."""
-    with _collector_paused():
+    with collector_paused():
         return _trace(problem)
 
 
@@ -211,8 +213,7 @@ class ConvRecorder(Recorder):
         return cast(ConvNames, self.labels.notation)
 
     def add(self, kind: str, layer: int, neuron: int | None, source: int | None, op: Op,
-            operands: list[Operand], value: float, shown: str | None = None,
-            key_extra: tuple = ()) -> Operand:
+            operands: list[Operand], value: float, key_extra: tuple = ()) -> Operand:
         names = self.labels.names(kind, layer, neuron, source)
         value = float(value)
         shown = self.printed(kind, op, operands, value)
@@ -266,7 +267,7 @@ class ConvRecorder(Recorder):
                     operands.append(self.given("padding", l, n, pad[d]))
                 operands.append(self.given("stride", l, n, s[d]))
                 value = layer.out_shape[1 + d]
-                self.add("out_size", l, n, None, OutputSize(isinstance(layer, Conv2D)), operands, value, str(value))
+                self.add("out_size", l, n, None, OutputSize(isinstance(layer, Conv2D)), operands, value)
         for layer in stack:
             l = layer.index
             if isinstance(layer, Conv2D):
@@ -279,7 +280,7 @@ class ConvRecorder(Recorder):
                 continue
             op = ParamCount()
             value = op.evaluate([o.value for o in operands])
-            self.add("params", l, None, None, op, operands, value, str(int(value)))
+            self.add("params", l, None, None, op, operands, value)
 
     def size_operand(self, l: int, n: int, value: int) -> Operand:
         """The height (n = 1) or width (2) of layer l's output: its out_size entry, or given for the input."""
@@ -433,7 +434,7 @@ class ConvRecorder(Recorder):
         assert isinstance(above, Conv2D)
         K = params.arrays[("weight", l + 1)]
         kshape, zshape = above.kernel_shape, above.out_shape
-        wsum = WeightedSum(False)
+        wsum = WeightedSum(False, BACKPROPAGATED_PAIR)
         for n, at in enumerate(np.ndindex(*shape), 1):
             operands = []
             for dcell, kidx in above.input_taps(*at):
@@ -447,12 +448,11 @@ class ConvRecorder(Recorder):
         dacts, dnets = _list(p.dacts[l]), _list(p.dnets[l])
         for n, value in enumerate(dacts, 1):
             self.add("cell_dact", l, n, None, dact_op, [self.get("cell_net", l, n), self.get("cell_out", l, n)], value)
-        product = Product()
         for n, value in enumerate(dnets, 1):
-            self.add("cell_dnet", l, n, None, product, [self.get("cell_dout", l, n), self.get("cell_dact", l, n)], value)
+            self.add("cell_dnet", l, n, None, DELTA, [self.get("cell_dout", l, n), self.get("cell_dact", l, n)], value)
         dK, db = p.grads[("weight", l)], p.grads[("bias", l)]
         kshape, zshape = layer.kernel_shape, layer.out_shape
-        wsum = WeightedSum(False)
+        wsum = WeightedSum(False, KERNEL_GRADIENT_PAIR)
         for n, kidx in enumerate(np.ndindex(*kshape), 1):
             operands: list[Operand] = []
             for xcell, dcell in layer.kernel_taps(*kidx):

@@ -17,7 +17,6 @@ Every entry has step 1, epoch 1 and no layer, neuron, source or example.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +54,7 @@ from .gates import (
     SubGate,
 )
 from .jsontext import dumps
-from .log import FORMAT_NAME, FORMAT_VERSION, Entry, json_number
+from .log import FORMAT_NAME, FORMAT_VERSION, Entries, Entry, json_number
 from .ops import Operand, Sum
 
 KINDS = ("gate", "local_grad", "grad")
@@ -167,7 +166,7 @@ def build(program: Program) -> Circuit:
 
 
 @dataclass
-class GraphLog:
+class GraphLog(Entries):
     """The entries of an expression's trace, with its circuit (for the diagram and the walkthrough)."""
 
     problem: GraphProblem
@@ -179,20 +178,6 @@ class GraphLog:
     wire_entry: dict[tuple[int, int], int] = field(default_factory=dict)   # (gate, input) -> the gradient
     # flowing back along that wire: the input's grad entry, or its path entry when it feeds several gates
     seed: int = -1                                                 # the df/df entry
-
-    def __iter__(self) -> Iterator[Entry]:
-        return iter(self.entries)
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-    def __getitem__(self, key: str | int) -> Entry:
-        if isinstance(key, int):
-            return self.entries[key]
-        for e in self.entries:
-            if e.name == key:
-                return e
-        raise KeyError(key)
 
     def select(self, kind: str | None = None) -> list[Entry]:
         return [e for e in self.entries if kind is None or e.kind == kind]

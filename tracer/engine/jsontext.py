@@ -46,6 +46,11 @@ _SCALARS: dict[type, Callable[[Any], str]] = {
 }
 
 
+class Laid(str):
+    """JSON text already laid out for the place it goes in a document (``object_array``'s
+    result), written as it is."""
+
+
 def dumps(obj: Any, indent: int = 1) -> str:
     """``json.dumps(obj, indent=indent, ensure_ascii=False)``, faster."""
     return _text(obj, "\n", " " * indent)
@@ -56,6 +61,8 @@ def _text(obj: Any, newline: str, step: str) -> str:
     scalar = _SCALARS.get(type(obj))
     if scalar is not None:
         return scalar(obj)
+    if type(obj) is Laid:
+        return str(obj)
     if isinstance(obj, dict):
         return _object(obj, newline, step)
     if isinstance(obj, (list, tuple)):
@@ -111,6 +118,38 @@ def _object(items: dict, newline: str, step: str) -> str:
     if run:
         parts.append(_flat(inner)(run)[1:-1])
     return "{" + inner + ("," + inner).join(parts) + newline + "}"
+
+
+def object_array(heads: list[dict[str, Any]], last: str, tails: list[list[int]], depth: int,
+                 indent: int = 1) -> Laid:
+    """An array of objects laid out as ``dumps`` lays it out ``depth`` levels down, each
+    object the members of its head (scalars only) and then ``last``: its tail, a list of
+    ints (the trace log's entries, ``depends_on`` last).
+
+    One call of the C encoder lays out every head: its item separator is the line break
+    and indentation of a member, and it also separates the objects, as ``}`` + separator +
+    ``{``, which nothing else in the text can be (a string's line breaks are escaped, and
+    a member separator is followed by a key's quote), so the text splits there into the
+    members of each object. A 784-30-10 log (48,000 entries): 0.29 s instead of 0.34 s
+    member by member (most of either is the C encoder's own work on 21 MB of text).
+    """
+    if not heads:
+        return Laid("[]")
+    step = " " * indent
+    outer = "\n" + step * depth         # the array's own line
+    inner = outer + step                # an object's braces
+    member = inner + step               # a member
+    item = member + step                # an element of the tail
+    bodies = _flat(member)(heads)[2:-2].split("}," + member + "{")
+    key = member + encode_basestring(last) + ": "
+    lines = []
+    for body, tail in zip(bodies, tails):
+        if tail:
+            listed = "[" + item + ("," + item).join(map(int.__repr__, tail)) + member + "]"
+        else:
+            listed = "[]"
+        lines.append("{" + member + body + "," + key + listed + inner + "}")
+    return Laid("[" + inner + ("," + inner).join(lines) + outer + "]")
 
 
 def _key(key: Any) -> str:

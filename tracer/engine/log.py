@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..formula.latex import Template, fill, latex, template
 from ..formula.tree import Node, Number, Slot, Symbol
-from .jsontext import dumps
+from .collector import collector_paused
+from .jsontext import Laid, dumps, object_array
 from .ops import Difference, Identity, Op, Operand, Product, Sum, Update, WeightedSum
 
 if TYPE_CHECKING:
@@ -97,8 +98,11 @@ class Entry:
 
     def operand(self, role: str, k: int = 0) -> Operand:
         """The k-th operand in ``role`` (``entry.operand("grad")``, ``operand("weight", 2)``)."""
-        found = [o for o, r in zip(self.operands, self.op.roles(len(self.operands))) if r == role]
-        return found[k]
+        return self.operands_in(role)[k]
+
+    def operands_in(self, role: str) -> list[Operand]:
+        """Every operand in ``role``, in order (a net's weights: ``operands_in("weight")``)."""
+        return [o for o, r in zip(self.operands, self.op.roles(len(self.operands))) if r == role]
 
     @property
     def formula(self) -> sympy.Expr:
@@ -115,29 +119,24 @@ class Entry:
         return self.op.evaluate(values)
 
     def to_dict(self) -> dict[str, Any]:
+        return self.json_head() | {"depends_on": self.depends_on}
+
+    def json_head(self) -> dict[str, Any]:
+        """The entry's JSON fields but its last, ``depends_on``."""
         where: dict[str, Any] = {} if self.cell is None else {"cell": list(self.cell)}
         return {
             "kind": self.kind, "step": self.step, "epoch": self.epoch, "example": self.example,
             "layer": self.layer, "neuron": self.neuron, "source": self.source, **where,
             "name": self.name, "latex": self.latex, "formula": self.formula_latex(),
             "substitution": self.substitution_latex(), "value": json_number(self.value), "shown": self.shown,
-            "depends_on": self.depends_on,
         }
 
 
-@dataclass
-class TraceLog:
-    """The entries of the recorded steps, the loss of every step, and the final parameters."""
+class Entries:
+    """A log's entries as a sequence (``TraceLog``, ``GraphLog``): ``len(log)``, ``for e in
+    log``, ``log[3]``, ``log["out_h1"]`` (first recorded step) or ``log["out_h1@2"]``."""
 
-    problem: Problem
-    notation: Notation
-    entries: list[Entry] = field(default_factory=list)
-    history: list[dict[str, Any]] = field(default_factory=list)
-    final_weights: list[list[list[float]]] = field(default_factory=list)
-    final_biases: list[list[float]] = field(default_factory=list)
-    #: A single-layer rule's run (engine/rules.py): one row per epoch, and whether it converged.
-    epochs: list[dict[str, Any]] | None = None
-    convergence: dict[str, Any] | None = None
+    entries: list[Entry]
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self.entries)
@@ -162,7 +161,7 @@ class TraceLog:
         names = list(dict.fromkeys(e.name for e in self.entries))
         if name in names:
             return (f"{key!r}: {name} is not recorded at step {wanted}; recorded steps: "
-                    f"{', '.join(map(str, self.steps))}")
+                    f"{', '.join(map(str, sorted({e.step for e in self.entries})))}")
         digits = "".join(c for c in name if c.isdigit())
         close = difflib.get_close_matches(name, names, n=12, cutoff=0.5)
         # out_h1 for output1_h: the same neuron number first, then the closest spelling
@@ -171,6 +170,21 @@ class TraceLog:
         hint = list(dict.fromkeys(starting + close))[:3]
         return (f"{key!r}: no such quantity" + (f"; did you mean {', '.join(map(repr, hint))}?" if hint else "")
                 + " (names as the walkthrough prints them, e.g. " + repr(names[0] if names else "") + ")")
+
+
+@dataclass
+class TraceLog(Entries):
+    """The entries of the recorded steps, the loss of every step, and the final parameters."""
+
+    problem: Problem
+    notation: Notation
+    entries: list[Entry] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    final_weights: list[list[list[float]]] = field(default_factory=list)
+    final_biases: list[list[float]] = field(default_factory=list)
+    #: A single-layer rule's run (engine/rules.py): one row per epoch, and whether it converged.
+    epochs: list[dict[str, Any]] | None = None
+    convergence: dict[str, Any] | None = None
 
     def select(self, kind: str | None = None, layer: int | None = None, step: int | None = None,
                example: int | str | None = "any", neuron: int | str | None = "any") -> list[Entry]:
@@ -186,10 +200,13 @@ class TraceLog:
         return sorted({e.step for e in self.entries})
 
     def to_dict(self) -> dict[str, Any]:
+        return self._document([e.to_dict() for e in self.entries])
+
+    def _document(self, entries: list[dict[str, Any]] | Laid) -> dict[str, Any]:
         out: dict[str, Any] = {
             "format": FORMAT_NAME, "version": FORMAT_VERSION,
             "problem": self.problem.to_dict(),
-            "entries": [e.to_dict() for e in self.entries],
+            "entries": entries,
             "history": [{**h, "loss": json_number(h["loss"])} for h in self.history],
             "final": {"weights": json_numbers(self.final_weights), "biases": json_numbers(self.final_biases)},
         }
@@ -201,7 +218,13 @@ class TraceLog:
     def to_json(self) -> str:
         """The log as JSON text (indent 1, UTF-8 text unescaped), written by ``jsontext``
         because the standard library's indented encoder is pure Python and slow."""
-        return dumps(self.to_dict(), indent=1) + "\n"
+        entries = self.entries
+        with collector_paused():
+            if any(e.cell is not None for e in entries):   # a feature-map cell: a list amid the fields
+                return dumps(self.to_dict(), indent=1) + "\n"
+            laid = object_array([e.json_head() for e in entries], "depends_on",
+                                [e.depends_on for e in entries], depth=1)
+            return dumps(self._document(laid), indent=1) + "\n"
 
     # --- rendering (the Python API of course notes and notebooks) -----------------
     # The output side is reached through ``RENDERER``, which the package wires up when it is

@@ -67,11 +67,20 @@ class Op:
         raise NotImplementedError
 
 
+#: The pairs of a net: each weight times its sender's output.
+NET_PAIR = ("weight", "input")
+#: The pairs of a backpropagated ∂E/∂out: each receiving neuron's δ times its weight.
+BACKPROPAGATED_PAIR = ("delta", "weight")
+
+
 @dataclass(frozen=True)
 class WeightedSum(Op):
-    """net = w1·x1 + w2·x2 + ... (+ b); operands are (w, x) pairs, then the bias if any."""
+    """net = w1·x1 + w2·x2 + ... (+ b); operands are pairs, then the bias if any. ``pair``
+    names the roles of a pair's two operands: (weight, input) for a net, (delta, weight)
+    for ∂E/∂out = Σ δ_k·w_k."""
 
     has_bias: bool
+    pair: tuple[str, str] = NET_PAIR
 
     def _split(self, items: Sequence):
         n = len(items) - (1 if self.has_bias else 0)
@@ -79,7 +88,7 @@ class WeightedSum(Op):
         return pairs, (items[-1] if self.has_bias else None)
 
     def roles(self, n):
-        pairs = ("weight", "input") * ((n - (1 if self.has_bias else 0)) // 2)
+        pairs = self.pair * ((n - (1 if self.has_bias else 0)) // 2)
         return (*pairs, "bias") if self.has_bias else pairs
 
     def tree(self, args, max_terms=None):
@@ -100,7 +109,14 @@ class WeightedSum(Op):
 
 @dataclass(frozen=True)
 class Sum(Op):
-    """a + b + c: total loss, backpropagated error, shared-bias gradient."""
+    """a + b + c: total loss, backpropagated error, shared-bias gradient. ``named`` gives the
+    terms' roles when they have their own (a learning rule's w⁺ = w + Δw: ``RULE_UPDATE``);
+    otherwise each is a ``term``."""
+
+    named: tuple[str, ...] = ()
+
+    def roles(self, n):
+        return self.named if len(self.named) == n else ("term",) * n
 
     def tree(self, args, max_terms=None):
         return Add(elided(args, max_terms))
@@ -145,10 +161,13 @@ class Difference(Op):
 
 @dataclass(frozen=True)
 class Product(Op):
-    """a · b · ...: chain-rule factors multiplied."""
+    """a · b · ...: chain-rule factors multiplied. ``named`` gives the factors' roles when
+    they have their own (δ = ∂E/∂out · ∂out/∂net: ``DELTA``); otherwise each is a ``factor``."""
+
+    named: tuple[str, ...] = ()
 
     def roles(self, n):
-        return ("factor",) * n
+        return self.named if len(self.named) == n else ("factor",) * n
 
     def tree(self, args, max_terms=None):
         return Mul(tuple(args))
@@ -395,3 +414,11 @@ class SharedChange(Op):
 
     def evaluate(self, values):
         return self.sign * values[0] * math.fsum(values[1:])
+
+
+#: A learning rule's new weight or bias: the old one plus its change (w⁺ = w + Δw).
+RULE_UPDATE = Sum(("old", "change"))
+#: δ = ∂E/∂out · ∂out/∂net.
+DELTA = Product(("dout", "dact"))
+#: ∂E/∂w = δ · (the sender's output).
+GRADIENT = Product(("delta", "input"))

@@ -47,6 +47,18 @@ class Rounding:
         ``FIGURES``, or ``digits`` if fewer."""
         return min(self.digits, FIGURES)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.digits, self.mode, self.carry)))
+
+    def __hash__(self) -> int:
+        """Computed once: every remembered rounding is keyed by its Rounding (a 784-30-10
+        step looks up ~200,000), and the generated hash built a tuple each time."""
+        return self._hash  # type: ignore[attr-defined]
+
+    def __reduce__(self) -> tuple[type[Rounding], tuple[int, Mode, bool]]:
+        """Pickled as its fields: another process computes its own hash (strings hash per process)."""
+        return (Rounding, (self.digits, self.mode, self.carry))
+
     def _quantize(self, x: float) -> Decimal:
         """``_rounded``, remembered: a recorded step shows each value and then checks its line
         against it (a 784-30-10 step: 48,000 values, each quantized twice). Zeros are not

@@ -30,7 +30,7 @@ from ..model.notation import Names, Notation
 from ..model.problem import Problem
 from ..model.rules import RULES
 from .log import Entry, TraceLog
-from .ops import Difference, Identity, Op, Operand, Product, Sum, ThresholdSum, WeightedSum
+from .ops import RULE_UPDATE, Difference, Identity, Op, Operand, Product, ThresholdSum, WeightedSum
 
 #: The JSON log's kinds of a rule's presentation, in the order they are recorded.
 RULE_KINDS = ("net", "out", "dact", "error", "delta_w", "delta_b", "new_w", "new_b")
@@ -200,35 +200,41 @@ class _Presentation:
             t_op = self.given("target", j, None, t)
             wrong += int(y.value != t)
             factors: list[Operand]
+            roles: tuple[str, ...]   # the factors' roles in Δw, the input put in below
             if rule == "hebb":
                 e = self.add("error", j, None, Difference(), [t_op, y], carry(t - y.value))
                 factors = ([alpha] if rate != 1 else []) + [t_op]
+                roles = (("rate",) if rate != 1 else ()) + ("target",)
                 errors.append(e.value)
             elif rule == "adaline":
                 e = self.add("error", j, None, Difference(), [t_op, net], carry(t - net.value))
-                factors = [alpha, e]
+                factors, roles = [alpha, e], ("rate", "error")
                 errors.append(e.value)
             else:
                 e = self.add("error", j, None, Difference(), [t_op, y], carry(t - y.value))
-                factors = [alpha, e]
+                factors, roles = [alpha, e], ("rate", "error")
                 if rule == "delta":
                     d = float(act.derivative(np.array([net.value]), np.array([y.value]))[0])
                     factors.append(self.add("dact", j, None, ElementwiseOp(act, derivative=True), [net, y],
                                             carry(d)))
+                    roles += ("dact",)
                 errors.append(e.value)
-            product = Product()
+            # Hebb's Δw = α·x·t (the input before the target), the others' α·e·x
+            product = Product((*roles, "input") if rule != "hebb" else (*roles[:-1], "input", roles[-1]))
             for i, x_op in enumerate(x_ops, 1):
                 operands = [*factors, x_op] if rule != "hebb" else [*factors[:-1], x_op, factors[-1]]
                 dw = self.add("delta_w", j, i, product, operands, carry(product.evaluate([o.value for o in operands])))
-                new = self.add("new_w", j, i, Sum(), [w_ops[i - 1], dw], carry(row[i - 1] + dw.value))
+                new = self.add("new_w", j, i, RULE_UPDATE, [w_ops[i - 1], dw], carry(row[i - 1] + dw.value))
                 row[i - 1] = new.value
                 self.made[("weight", j, i)] = new.entry  # type: ignore[assignment]
             if b_op is not None and p.training.update_biases:
                 ones = [self.constant(-1.0)] if threshold else []
                 operands = [*factors, *ones] if rule != "hebb" else [*factors[:-1], *ones, factors[-1]]
-                db_value = carry(product.evaluate([o.value for o in operands]))
-                db = self.add("delta_b", j, None, product if len(operands) > 1 else Identity(), operands, db_value)
-                new_b = self.add("new_b", j, None, Sum(), [b_op, db], carry(b[j - 1] + db.value))
+                ones_roles = ("input",) * len(ones)   # the bias's input, -1 (a threshold)
+                bias_product = Product((*roles, *ones_roles) if rule != "hebb" else (*roles[:-1], *ones_roles, roles[-1]))
+                db_value = carry(bias_product.evaluate([o.value for o in operands]))
+                db = self.add("delta_b", j, None, bias_product if len(operands) > 1 else Identity(), operands, db_value)
+                new_b = self.add("new_b", j, None, RULE_UPDATE, [b_op, db], carry(b[j - 1] + db.value))
                 b[j - 1] = new_b.value
                 self.made[("bias", j, None)] = new_b.entry  # type: ignore[assignment]
         return errors, int(wrong > 0)

@@ -8,7 +8,6 @@ loss, the mini-batch averages and the order of it all.
 """
 from __future__ import annotations
 
-import gc
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from ..model.optimizers import Slot
 from ..model.problem import Problem
 from ..model.regularization import PenalizedGradient, Penalty
 from . import conventions
+from .collector import collector_paused
 from .conventions import CHANGE_KIND, split_update
 from .log import Entry, TraceLog
 from .numeric import Params, Pass, initial_state, mean_gradients, penalised, penalty, run_example, updated
@@ -42,26 +42,8 @@ def trace(problem: Problem) -> TraceLog:
     if problem.training.rule is not None:      # perceptron, delta, ADALINE, Hebb: engine/rules.py
         from .rules import trace_rule
         return trace_rule(problem)
-    with _collector_paused():
+    with collector_paused():
         return _trace(problem)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a log is built, back as it was afterwards.
-
-    A 784-30-10 step creates ~500,000 objects that all stay alive, and every collection
-    rescans them: with the collector on, that alone doubles the time and makes the cost
-    per entry grow with the size of the log. A log holds no reference cycles, so nothing
-    is left behind; reference counting frees whatever a trace drops, as always.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _trace(problem: Problem) -> TraceLog:
@@ -214,7 +196,8 @@ class Labels:
 
 #: The mark on the names of a mini-batch's loss and mean gradients (an example's: ``(k)``).
 BATCH = "\\mathrm{batch}"
-
+#: The kinds of a parameter's new value: shown with enough digits to show its change.
+_UPDATE_KINDS = frozenset({"new_w", "new_b", "new_k"})
 #: Total gradients (data + penalty) are named as the notation names gradients.
 _NAME_KINDS: dict[str, str] = {"dw_total": "dw", "db_total": "db"}
 
@@ -253,8 +236,7 @@ class Recorder:
 
     # --- plumbing -----------------------------------------------------------
     def add(self, kind: str, layer: int, neuron: int | None, source: int | None, op: Op,
-            operands: list[Operand], value: float, shown: str | None = None,
-            key_extra: tuple = ()) -> Operand:
+            operands: list[Operand], value: float, key_extra: tuple = ()) -> Operand:
         if self.split and kind in CHANGE_KIND and not isinstance(op, (AddChange, ErrUpdate)):
             op, operands = split_update(self, kind, layer, neuron, source, op, operands, value)
         names = self.labels.names(self.name_kinds.get(kind, kind), layer, neuron, source)
@@ -279,19 +261,18 @@ class Recorder:
         shown with enough digits to show its change.
         """
         labels = self.labels.of(kind)
-        rounding = labels.rounding
-        update = kind in ("new_w", "new_b", "new_k") and bool(operands)
-        shown = rounding.show_change(value, operands[0].value) if update else labels.show(value)
         if not operands:
-            return shown
+            return labels.show(value)
+        old = op.roles(len(operands)).index("old") if kind in _UPDATE_KINDS else None
+        shown = labels.show(value) if old is None else self.show_change(value, operands[old].value, labels)
         printed = [float(o.shown) for o in operands]
         result = op.evaluate(printed)
         if abs(result) <= 1e-12 * max(1.0, *map(abs, printed)):  # 0 by hand; float noise
             result = 0.0
-        if rounding.agrees(result, shown, value) and (result == 0 or float(shown) != 0):
+        if labels.rounding.agrees(result, shown, value) and (result == 0 or float(shown) != 0):
             return shown  # (a printed 0 is exact: 0.05498 - 0.11 + ... giving -0.00004 is not 0)
-        if update:
-            return rounding.show_change(result, float(operands[0].shown))
+        if old is not None:
+            return labels.rounding.show_change(result, printed[old])
         return labels.show(result)
 
     def change_value(self, kind: str, op: Op, operands: list[Operand]) -> float:
@@ -364,10 +345,11 @@ class Recorder:
         value = float(value)
         return Operand(f"{names.plain}_prev", f"{{{names.latex}}}^{{\\mathrm{{prev}}}}", value, self.show_state(value))
 
-    def show_change(self, new: float, old: float) -> str:
+    def show_change(self, new: float, old: float, labels: Labels | None = None) -> str:
         """``rounding.show_change``, with both values shown through the memo: a 784-30-10 step
-        shows 23,860 updated weights, and each new and old value went through Decimal twice."""
-        labels = self.labels.of("new_w")
+        shows 23,860 updated weights, and each new and old value went through Decimal twice.
+        ``labels``: the kind's own (``rounding.kinds``), else new_w's."""
+        labels = labels or self.labels.of("new_w")
         shown = labels.show(new)
         if new == old or shown != labels.show(old):
             return shown

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 else:  # imported on first use: tracing and rendering need no sympy (tracer/_lazy.py)
     from .._lazy import sympy
 
-from ..engine.ops import Op, Product
+from ..engine.ops import DELTA, Op
 from ..formula.latex import latex
 from ..formula.tree import (
     Add,
@@ -159,7 +159,7 @@ class Activation:
     def delta_entry(self, j: int, n: int, out: Callable[[int], T], dout: Callable[[int], T],
                     dact: Callable[[int], T]) -> tuple[Op, list[T]]:
         """The op and operands of neuron j's δ entry (1-based, n neurons), operands asked by neuron."""
-        return Product(), [dout(j), dact(j)]
+        return DELTA, [dout(j), dact(j)]
 
     def variant_flaw(self, net: float) -> str | None:
         """Why a drawn net input makes an unfair exercise for this function, or None."""

@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ..engine.ops import Identity, Negated, Op, Operand, Product, Sum, ThresholdSum, WeightedSum
+from ..engine.ops import BACKPROPAGATED_PAIR, GRADIENT, Identity, Negated, Op, Operand, Sum, ThresholdSum, WeightedSum
 from ..engine.rounding import rounded_as
 from .activations import Activation
 
@@ -33,8 +33,7 @@ class Sink(Protocol):
     """What a layer records its entries into (``engine.trace.Recorder``)."""
 
     def add(self, kind: str, layer: int, neuron: int | None, source: int | None, op: Op,
-            operands: list[Operand], value: float, shown: str | None = None,
-            key_extra: tuple = ()) -> Operand: ...
+            operands: list[Operand], value: float, key_extra: tuple = ()) -> Operand: ...
 
     def get(self, kind: str, layer: int, neuron: int | None, source: int | None = None) -> Operand: ...
 
@@ -129,12 +128,11 @@ class Dense:
                          dbias: np.ndarray) -> None:
         """∂E/∂w = δ·(the sender's output); ∂E/∂b = δ, or Σδ for a shared bias."""
         l = self.index
-        product = Product()
         dw, db = dweights.tolist(), dbias.tolist()
         for j, row in enumerate(dw, 1):
             delta = rec.get("dnet", l, j)
             for i, (g, sender) in enumerate(zip(row, senders), 1):
-                rec.add("dw", l, j, i, product, [delta, sender], g)
+                rec.add("dw", l, j, i, GRADIENT, [delta, sender], g)
         if not db:
             return
         if self.bias == "per_layer":
@@ -154,7 +152,7 @@ class Dense:
             operands: list[Operand] = []
             for k, w in enumerate(WT[i - 1], 1):
                 operands += [rec.get("dnet", l, k), rec.given("weight", l, k, w, source=i)]
-            return WeightedSum(False), operands
+            return WeightedSum(False, BACKPROPAGATED_PAIR), operands
         return parts
 
 

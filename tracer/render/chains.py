@@ -134,9 +134,8 @@ class ChainView:
         When the delta is not ∂E/∂out · ∂out/∂net (softmax, whose outputs all depend on every
         net) the chain is ∂E/∂net · ∂net/∂w; [] for a batch mean or a shared bias's sum."""
         e = eq.entry
-        single = (e.kind == "dw" and isinstance(e.op, Product)) or (e.kind == "db" and isinstance(e.op, Identity))
-        first = e.operands[0].entry
-        if not single or first is None:
+        first = _delta_entry(e)
+        if first is None:
             return []
         delta = self.log.entries[first]
         if delta.kind != "dnet":
@@ -144,12 +143,13 @@ class ChainView:
         layer = known(e.layer)
         net = self.name("net", layer, e.neuron)
         if e.kind == "dw":
-            param, sender = self.name("weight", layer, e.neuron, e.source), e.operands[1]
+            param, sender = self.name("weight", layer, e.neuron, e.source), e.operand("input")
             last = ChainFactor(partial(net, param), sym(sender), shown(sender))
         else:
             last = ChainFactor(partial(net, self.name("bias", layer, e.neuron)), None, Number("1", 1.0))
-        parts = [self.log.entries[i] for i in delta.depends_on]
-        if isinstance(delta.op, Product) and [p.kind for p in parts] == ["dout", "dact"]:
+        dout, dact = delta.operands_in("dout"), delta.operands_in("dact")
+        if len(dout) == len(dact) == 1 and dout[0].entry is not None and dact[0].entry is not None:
+            parts = [self.log.entries[dout[0].entry], self.log.entries[dact[0].entry]]
             return [ChainFactor(parts[0].symbol, None, shown(parts[0])),
                     ChainFactor(parts[1].symbol, None, shown(parts[1])), last]
         total = self.name("loss", self.last, None)
@@ -167,7 +167,7 @@ class ChainView:
         product = math.prod(float(f.shown.text) for f in factors)
         if self.log.problem.rounding.agrees(product, eq.entry.shown, eq.entry.value):
             return factors  # the three factors give the gradient printed (within one unit)
-        delta = self.log.entries[known(eq.entry.operands[0].entry)]
+        delta = self.log.entries[known(_delta_entry(eq.entry))]
         return [ChainFactor(delta.symbol, None, shown(delta)), factors[-1]]
 
     def product(self, eq: Eq) -> list[Node]:
@@ -195,7 +195,7 @@ class ChainView:
         total = self.name("loss", self.last, None)
         per_output = layer + 1 == self.last and not self.log.problem.activations[-1].layerwise
         paths: list[tuple[Node, Node, Node]] = []
-        for delta, weight in zip(e.operands[0::2], e.operands[1::2]):
+        for delta, weight in zip(e.operands_in("delta"), e.operands_in("weight")):
             k = self.log.entries[known(delta.entry)].neuron
             net = self.name("net", layer + 1, k)
             through = partial(net, out)
@@ -215,7 +215,7 @@ class ChainView:
         """Plain labels of the next layer's neurons this neuron's output feeds."""
         e = dout.entry
         return [self.names.neuron(known(e.layer) + 1, known(self.log.entries[known(d.entry)].neuron)).plain
-                for d in e.operands[0::2]] if isinstance(e.op, WeightedSum) else []
+                for d in e.operands_in("delta")] if isinstance(e.op, WeightedSum) else []
 
     # --- neurons that pass no gradient, and the paths that do ---------------------------
     def blocked(self, dact: Eq | None) -> bool:
@@ -251,6 +251,16 @@ class ChainView:
         """The step's new_w/new_b lines keyed by the index of the gradient entry they use."""
         return {grad: eq for layer in step.updates for eq in layer.new_w + layer.new_b
                 if (grad := eq.entry.operand("grad").entry) is not None}
+
+
+def _delta_entry(e: Entry) -> int | None:
+    """The δ entry one example's gradient is made of: a weight's δ·(its input), or a bias's
+    own δ; None for a batch mean or a shared bias's sum."""
+    if e.kind == "dw" and isinstance(e.op, Product) and (deltas := e.operands_in("delta")):
+        return deltas[0].entry
+    if e.kind == "db" and isinstance(e.op, Identity):
+        return e.operand("value").entry
+    return None
 
 
 def partial(top: Symbol, bottom: Symbol) -> Symbol:

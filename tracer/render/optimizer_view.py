@@ -69,7 +69,7 @@ class OptimizerView:
             if e.kind in STATE_KINDS:
                 states.append(self.viewer.eq(e))
             elif e.kind in ("new_w", "new_b"):
-                out.append(Update(e.operands[0].latex, states, self.viewer.eq(e)))
+                out.append(Update(e.operand("old").latex, states, self.viewer.eq(e)))
                 states = []
         return out
 

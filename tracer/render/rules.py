@@ -240,11 +240,11 @@ class RuleView:
 
         def row(cells: list[Node]) -> Node:
             return Matrix((tuple(cells),))
-        old = row([Number(e.operands[0].shown, e.operands[0].value) for e in news])
-        xs = row([Number(e.operands[-2 if self.rule.name == "hebb" else -1].shown,
-                         e.operands[-2 if self.rule.name == "hebb" else -1].value) for e in changes])
-        factors = [Number(o.shown, o.value) for o in changes[0].operands]
-        factors = factors[:-2] + factors[-1:] if self.rule.name == "hebb" else factors[:-1]
+        old = row([Number(e.operand("old").shown, e.operand("old").value) for e in news])
+        xs = row([Number(e.operand("input").shown, e.operand("input").value) for e in changes])
+        first = changes[0]
+        factors = [Number(o.shown, o.value)
+                   for o, role in zip(first.operands, first.op.roles(len(first.operands))) if role != "input"]
         change = Mul((*factors, xs)) if factors else xs
         new = row([Number(e.shown, e.value) for e in news])
         return [Symbol("w^{+}", "w+"), self._vector_rule(), Add((old, change)), new]

@@ -110,7 +110,7 @@ class SymbolicView(SympyLatex):
 
     def _learning_rate(self, log: TraceLog) -> Math:
         """The symbol the engine's update entries use, so every style names it alike."""
-        found = next((e.operands[1] for e in log.entries if e.kind == "new_w"), None)
+        found = next((rate[0] for e in log.entries if e.kind == "new_w" and (rate := e.operands_in("rate"))), None)
         plain, latex = (found.name, found.latex) if found is not None else LEARNING_RATE
         symbol = sympy.Symbol(plain)
         self.symbol_names[symbol] = Symbol(latex, plain)

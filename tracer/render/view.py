@@ -12,7 +12,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from ..engine.log import Entry, TraceLog
-from ..engine.ops import Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide
+from ..engine.ops import DELTA, Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide
 from ..engine.trace import BATCH
 from ..formula.tree import Add, Apply, Frac, Group, Mul, Node, Number, Sigma, Sub, Symbol, elided
 from ..model.activations import ElementwiseOp, Linear, SoftmaxOut
@@ -245,7 +245,7 @@ class Viewer:
         rows = []
         for layer in reversed(step.updates):
             for eq in layer.new_w + layer.new_b:
-                old = eq.entry.operands[0]
+                old = eq.entry.operand("old")
                 rows.append([old.latex, old.shown, eq.shown, printed_difference(eq.shown, old.shown)])
         return rows
 
@@ -459,7 +459,7 @@ class Viewer:
         if isinstance(op, ElementwiseOp):
             z = self._grid(lambda k: shown(entries[k].operand("net")), (len(entries), 1))
         elif isinstance(op, SoftmaxOut):
-            z = self._grid(lambda k: shown(entries[0].operands[k]), (len(entries), 1))
+            z = self._grid(lambda k: shown(entries[0].operand("net", k)), (len(entries), 1))
         else:
             return None
         g, zs = self.function_symbol(l), self.matrix_symbol("net", l)
@@ -474,8 +474,8 @@ class Viewer:
             return None
         n, nxt = len(entries), self.layers[l + 1]
         formula = Mul((transpose(self.matrix_symbol("weight", l + 1)), self.matrix_symbol("dnet", l + 1)))
-        numbers = Mul((self._grid(lambda k: shown(entries[k // nxt].operands[2 * (k % nxt) + 1]), (n, nxt)),
-                       self._grid(lambda k: shown(entries[0].operands[2 * k]), (nxt, 1))))
+        numbers = Mul((self._grid(lambda k: shown(entries[k // nxt].operand("weight", k % nxt)), (n, nxt)),
+                       self._grid(lambda k: shown(entries[0].operand("delta", k)), (nxt, 1))))
         return Line(self.matrix_symbol("dout", l), formula, numbers, self._result("dout", l, entries))
 
     def _matrix_dact(self, layer: LayerView, entries: list[Entry]) -> Line | None:
@@ -490,15 +490,17 @@ class Viewer:
         """dZ = dA ⊙ g'(Z), or A - Y for softmax with cross-entropy."""
         l, op = layer.layer, entries[0].op
         shape = (len(entries), 1)
-        first = self._grid(lambda k: shown(entries[k].operands[0]), shape)
-        second = self._grid(lambda k: shown(entries[k].operands[1]), shape)
+        roles = op.roles(len(entries[0].operands))
+
+        def column(role: str) -> Node:
+            return self._grid(lambda k: shown(entries[k].operand(role)), shape)
         formula: Node
-        if isinstance(op, Product) and len(entries[0].operands) == 2:
+        if roles == DELTA.named:      # ∂E/∂out ⊙ ∂out/∂net
             formula = Mul((self.matrix_symbol("dout", l), self._derivative(l)), sign="odot")
-            numbers: Node = Mul((first, second), sign="odot")
-        elif isinstance(op, Difference):
+            numbers: Node = Mul((column("dout"), column("dact")), sign="odot")
+        elif isinstance(op, Difference):   # out - target, the loss's closed form
             formula = Sub(self.matrix_symbol("out", l), self.matrix_symbol("target", l))
-            numbers = Sub(first, second)
+            numbers = Sub(column("left"), column("right"))
         else:
             return None
         return Line(self.matrix_symbol("dnet", l), formula, numbers, self._result("dnet", l, entries))
@@ -512,8 +514,8 @@ class Viewer:
             return None
         n, m = self.layers[l], self.layers[l - 1]
         formula = Mul((self.matrix_symbol("dnet", l), transpose(self.matrix_symbol("out", l - 1))))
-        numbers = Mul((self._grid(lambda k: shown(entries[k * m].operands[0]), (n, 1)),
-                       self._grid(lambda k: shown(entries[k].operands[1]), (1, m))))
+        numbers = Mul((self._grid(lambda k: shown(entries[k * m].operand("delta")), (n, 1)),
+                       self._grid(lambda k: shown(entries[k].operand("input")), (1, m))))
         return Line(self.matrix_symbol("dw", l), formula, numbers, self._result("dw", l, entries))
 
     def _matrix_db(self, layer: LayerView, entries: list[Entry]) -> Line | None:
@@ -523,7 +525,7 @@ class Viewer:
         if isinstance(op, Mean) or self._batch_sum(entries):
             return self._mean("db", l, entries)
         if isinstance(op, Identity) and entries[0].neuron is not None:
-            numbers = self._grid(lambda k: shown(entries[k].operands[0]), (len(entries), 1))
+            numbers = self._grid(lambda k: shown(entries[k].operand("value")), (len(entries), 1))
             return Line(self.matrix_symbol("db", l), dz, numbers, self._result("db", l, entries))
         if isinstance(op, (Sum, Identity)):
             terms = [shown(o) for o in entries[0].operands]
@@ -561,7 +563,7 @@ class Viewer:
     @staticmethod
     def _operand_cell(entries: list[Entry], t: int) -> Callable[[int], Node]:
         """The cell k of a grid of the entries' t-th operands."""
-        return lambda k: shown(entries[k].operands[t])
+        return lambda k: shown(entries[k].operand("term", t))
 
     def _update(self, kind: str, layer: LayerView, entries: list[Entry]) -> Line | None:
         """W⁺ = W - η·dW with the old values, the rate and the gradients from the update's operands."""

@@ -281,7 +281,9 @@ def _instead(checker: Checker, given: Node) -> str:
     update = next((n for n in graph if n.kind in ("new_w", "new_b") and n.sources[:1] == (given.id,)), None)
     if update is None or update.entry is None:
         return ""
-    gradient = update.entry.operands[2].entry
+    # what moved it: an optimizer's gradient, or a learning rule's change Δw
+    moved_by = update.entry.operands_in("grad") or update.entry.operands_in("change")
+    gradient = moved_by[0].entry if moved_by else None
     names = [graph.display(update)]
     if gradient is not None:
         names.append(graph.display(graph[checker.graph.by_entry[gradient]]))

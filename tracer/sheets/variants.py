@@ -176,8 +176,8 @@ def circuit_flaw(log: GraphLog, asked: Sequence[int]) -> str | None:
             top = max(o.value for o in e.operands)
             if sum(o.value == top for o in e.operands) > 1:
                 return f"{e.name} = {plain_text(e.substitution_tree())}: its largest inputs tie"
-        elif isinstance(g.gate, ActivationGate) and (why := g.gate.activation.variant_flaw(e.operands[0].value)):
-            return f"{e.name}: its input {e.operands[0].shown} {why}"
+        elif isinstance(g.gate, ActivationGate) and (why := g.gate.activation.variant_flaw(e.operand("input").value)):
+            return f"{e.name}: its input {e.operand('input').shown} {why}"
     entries = [log.entries[i] for i in asked]
     rounding = log.problem.rounding
     for e in entries:

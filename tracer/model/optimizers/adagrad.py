@@ -9,43 +9,25 @@ from typing import ClassVar
 import numpy as np
 
 from ...engine.ops import Operand
-from .base import (
-    EPSILON,
-    INSIDE,
-    Hyper,
-    Slot,
-    State,
-    UpdateSink,
-    new_value,
-    previous,
-    root,
-    state_entry,
-)
-from .ops import Accumulate, AdaptiveStep
+from .base import EPSILON, INSIDE, Hyper, Slot, SquaredGradientCache, UpdateSink, previous, state_entry
+from .ops import Accumulate
 
 
 @dataclass(frozen=True)
-class Adagrad:
+class Adagrad(SquaredGradientCache):
     learning_rate: float
     epsilon: float = 1e-8
     epsilon_inside_sqrt: bool = False
     name: ClassVar[str] = "adagrad"
-    state_kinds: ClassVar[tuple[str, ...]] = ("cache",)
     hyperparameters: ClassVar[tuple[Hyper, ...]] = (EPSILON, INSIDE)
 
     def spec(self) -> dict[str, object]:
         return {"name": self.name, "epsilon": self.epsilon, "epsilon_inside_sqrt": self.epsilon_inside_sqrt}
 
-    def initial_state(self, param: np.ndarray) -> State:
-        return {"cache": np.zeros_like(param)}
+    def moved(self, cache: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        return cache + grad * grad   # every squared gradient so far
 
-    def step(self, param: np.ndarray, grad: np.ndarray, state: State, t: int) -> tuple[np.ndarray, State]:
-        G = state["cache"] + grad * grad
-        return param - self.learning_rate * grad / root(G, self.epsilon, self.epsilon_inside_sqrt), {"cache": G}
-
-    def record(self, rec: UpdateSink, slot: Slot, old: Operand, grad: Operand, new: float,
-               before: Mapping[str, float], after: Mapping[str, float]) -> None:
-        G = state_entry(rec, slot, "cache", Accumulate(), [previous(rec, slot, "cache", before), grad], after["cache"])
-        eta = rec.hyperparameter("eta", "\\eta", self.learning_rate)
-        eps = rec.hyperparameter("epsilon", "\\epsilon", self.epsilon)
-        new_value(rec, slot, AdaptiveStep("grad", "cache", self.epsilon_inside_sqrt), [old, eta, grad, G, eps], new, old)
+    def record_cache(self, rec: UpdateSink, slot: Slot, grad: Operand, before: Mapping[str, float],
+                     after: Mapping[str, float]) -> Operand:
+        return state_entry(rec, slot, "cache", Accumulate(), [previous(rec, slot, "cache", before), grad],
+                           after["cache"])

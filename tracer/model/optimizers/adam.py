@@ -89,7 +89,7 @@ class Adam:
         lam = self.weight_decay
         decay = [rec.hyperparameter("weight_decay", "\\lambda", lam)] if lam is not None else []
         op = AdaptiveStep("m_hat", "v_hat", self.epsilon_inside_sqrt, decoupled=lam is not None)
-        new_value(rec, slot, op, [old, eta, *decay, m_hat, v_hat, eps], new, old)
+        new_value(rec, slot, op, [old, eta, *decay, m_hat, v_hat, eps], new)
 
 
 @dataclass(frozen=True)

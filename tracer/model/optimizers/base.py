@@ -17,6 +17,7 @@ from typing import ClassVar, NamedTuple, Protocol
 import numpy as np
 
 from ...engine.ops import Op, Operand, Update
+from .ops import AdaptiveStep
 
 _UPDATE = Update()
 
@@ -39,8 +40,7 @@ class UpdateSink(Protocol):
     """What an optimizer records its entries into (``engine.trace.Recorder``)."""
 
     def add(self, kind: str, layer: int, neuron: int | None, source: int | None, op: Op,
-            operands: list[Operand], value: float, shown: str | None = None,
-            key_extra: tuple = ()) -> Operand: ...
+            operands: list[Operand], value: float, key_extra: tuple = ()) -> Operand: ...
 
     #: The step being recorded: the update count t (one update per step, counted from 1).
     step: int
@@ -53,13 +53,6 @@ class UpdateSink(Protocol):
         """A state's value before this step (0 at step 1), named like the state with ``prev``."""
         ...
 
-    def show_change(self, new: float, old: float) -> str:
-        """A new parameter value, shown with enough digits that a change stays visible."""
-        ...
-
-    def show_state(self, value: float) -> str:
-        """An optimizer state, shown to significant figures (v of Adam is often ~1e-6)."""
-        ...
 
 
 class Optimizer(Protocol):
@@ -108,8 +101,7 @@ class SGD:
     def record(self, rec: UpdateSink, slot: Slot, old: Operand, grad: Operand, new: float,
                before: Mapping[str, float], after: Mapping[str, float]) -> None:
         eta = rec.hyperparameter("eta", "\\eta", self.learning_rate)
-        rec.add(NEW_KIND[slot.kind], slot.layer, slot.neuron, slot.source, _UPDATE, [old, eta, grad], new,
-                rec.show_change(new, old.value))
+        rec.add(NEW_KIND[slot.kind], slot.layer, slot.neuron, slot.source, _UPDATE, [old, eta, grad], new)
 
 
 @dataclass(frozen=True)
@@ -131,7 +123,7 @@ INSIDE = Hyper("epsilon_inside_sqrt", False, "true (ε under the root) or false"
 
 def state_entry(rec: UpdateSink, slot: Slot, kind: str, op: Op, operands: list[Operand], value: float) -> Operand:
     """One state entry of an element, indexed like the parameter it belongs to."""
-    return rec.add(kind, slot.layer, slot.neuron, slot.source, op, operands, value, rec.show_state(value))
+    return rec.add(kind, slot.layer, slot.neuron, slot.source, op, operands, value)
 
 
 def previous(rec: UpdateSink, slot: Slot, kind: str, before: Mapping[str, float]) -> Operand:
@@ -139,12 +131,47 @@ def previous(rec: UpdateSink, slot: Slot, kind: str, before: Mapping[str, float]
     return rec.previous(kind, slot.layer, slot.neuron, slot.source, before[kind])
 
 
-def new_value(rec: UpdateSink, slot: Slot, op: Op, operands: list[Operand], new: float, old: Operand) -> None:
-    """The parameter's new value, the last entry of its update."""
-    rec.add(NEW_KIND[slot.kind], slot.layer, slot.neuron, slot.source, op, operands, new,
-            rec.show_change(new, old.value))
+def new_value(rec: UpdateSink, slot: Slot, op: Op, operands: list[Operand], new: float) -> None:
+    """The parameter's new value, the last entry of its update (its first operand the old
+    value: the recorder shows the new one with enough digits to show the change)."""
+    rec.add(NEW_KIND[slot.kind], slot.layer, slot.neuron, slot.source, op, operands, new)
 
 
 def root(x: np.ndarray, eps: float, inside: bool) -> np.ndarray:
     """√s + ε, or √(s + ε): the denominator of an adaptive step (as ``AdaptiveStep.evaluate``)."""
     return np.sqrt(x + eps) if inside else np.sqrt(x) + eps
+
+
+class SquaredGradientCache:
+    """Adagrad and RMSProp: the step divided by the root of a per-element cache of squared
+    gradients, w ← w − η·g / (√s + ε) (or √(s + ε)). The two differ only in how the cache
+    moves (``moved``, and the entry ``record_cache`` logs for it); the state, the step and
+    the update entry are this class's."""
+
+    learning_rate: float
+    epsilon: float
+    epsilon_inside_sqrt: bool
+    state_kinds: ClassVar[tuple[str, ...]] = ("cache",)
+
+    def moved(self, cache: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """The cache after this step's gradient."""
+        raise NotImplementedError
+
+    def record_cache(self, rec: UpdateSink, slot: Slot, grad: Operand, before: Mapping[str, float],
+                     after: Mapping[str, float]) -> Operand:
+        """The entry of the cache's new value."""
+        raise NotImplementedError
+
+    def initial_state(self, param: np.ndarray) -> State:
+        return {"cache": np.zeros_like(param)}
+
+    def step(self, param: np.ndarray, grad: np.ndarray, state: State, t: int) -> tuple[np.ndarray, State]:
+        s = self.moved(state["cache"], grad)
+        return param - self.learning_rate * grad / root(s, self.epsilon, self.epsilon_inside_sqrt), {"cache": s}
+
+    def record(self, rec: UpdateSink, slot: Slot, old: Operand, grad: Operand, new: float,
+               before: Mapping[str, float], after: Mapping[str, float]) -> None:
+        s = self.record_cache(rec, slot, grad, before, after)
+        eta = rec.hyperparameter("eta", "\\eta", self.learning_rate)
+        eps = rec.hyperparameter("epsilon", "\\epsilon", self.epsilon)
+        new_value(rec, slot, AdaptiveStep("grad", "cache", self.epsilon_inside_sqrt), [old, eta, grad, s, eps], new)

@@ -60,10 +60,10 @@ class Momentum:
         prev = previous(rec, slot, "velocity", before)
         if self.form == "cs231n":
             v = state_entry(rec, slot, "velocity", Velocity("cs231n"), [mu, prev, eta, grad], after["velocity"])
-            new_value(rec, slot, MomentumStep("cs231n"), [old, v], new, old)
+            new_value(rec, slot, MomentumStep("cs231n"), [old, v], new)
             return
         v = state_entry(rec, slot, "velocity", Velocity(), [mu, prev, grad], after["velocity"])
         if self.nesterov:
-            new_value(rec, slot, NesterovStep(), [old, eta, grad, mu, v], new, old)
+            new_value(rec, slot, NesterovStep(), [old, eta, grad, mu, v], new)
         else:
-            new_value(rec, slot, MomentumStep(), [old, eta, v], new, old)
+            new_value(rec, slot, MomentumStep(), [old, eta, v], new)

@@ -9,29 +9,17 @@ from typing import ClassVar
 import numpy as np
 
 from ...engine.ops import Operand
-from .base import (
-    EPSILON,
-    INSIDE,
-    Hyper,
-    Slot,
-    State,
-    UpdateSink,
-    new_value,
-    previous,
-    root,
-    state_entry,
-)
-from .ops import AdaptiveStep, MovingAverage
+from .base import EPSILON, INSIDE, Hyper, Slot, SquaredGradientCache, UpdateSink, previous, state_entry
+from .ops import MovingAverage
 
 
 @dataclass(frozen=True)
-class RMSProp:
+class RMSProp(SquaredGradientCache):
     learning_rate: float
     decay: float = 0.9
     epsilon: float = 1e-8
     epsilon_inside_sqrt: bool = False
     name: ClassVar[str] = "rmsprop"
-    state_kinds: ClassVar[tuple[str, ...]] = ("cache",)
     hyperparameters: ClassVar[tuple[Hyper, ...]] = (
         Hyper("decay", 0.9, "a decay rate from 0 to 1", low=0.0, high=1.0), EPSILON, INSIDE)
 
@@ -39,19 +27,12 @@ class RMSProp:
         return {"name": self.name, "decay": self.decay, "epsilon": self.epsilon,
                 "epsilon_inside_sqrt": self.epsilon_inside_sqrt}
 
-    def initial_state(self, param: np.ndarray) -> State:
-        return {"cache": np.zeros_like(param)}
+    def moved(self, cache: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        rho = self.decay   # a moving average of the squared gradients
+        return rho * cache + (1 - rho) * (grad * grad)
 
-    def step(self, param: np.ndarray, grad: np.ndarray, state: State, t: int) -> tuple[np.ndarray, State]:
-        rho = self.decay
-        s = rho * state["cache"] + (1 - rho) * (grad * grad)
-        return param - self.learning_rate * grad / root(s, self.epsilon, self.epsilon_inside_sqrt), {"cache": s}
-
-    def record(self, rec: UpdateSink, slot: Slot, old: Operand, grad: Operand, new: float,
-               before: Mapping[str, float], after: Mapping[str, float]) -> None:
+    def record_cache(self, rec: UpdateSink, slot: Slot, grad: Operand, before: Mapping[str, float],
+                     after: Mapping[str, float]) -> Operand:
         rho = rec.hyperparameter("rho", "\\rho", self.decay)
-        s = state_entry(rec, slot, "cache", MovingAverage(squared=True),
-                        [rho, previous(rec, slot, "cache", before), grad], after["cache"])
-        eta = rec.hyperparameter("eta", "\\eta", self.learning_rate)
-        eps = rec.hyperparameter("epsilon", "\\epsilon", self.epsilon)
-        new_value(rec, slot, AdaptiveStep("grad", "cache", self.epsilon_inside_sqrt), [old, eta, grad, s, eps], new, old)
+        return state_entry(rec, slot, "cache", MovingAverage(squared=True),
+                           [rho, previous(rec, slot, "cache", before), grad], after["cache"])
