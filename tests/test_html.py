@@ -149,9 +149,9 @@ def test_entries_are_marked_as_the_log_says() -> None:
     for index, uses in marks.items():
         assert uses.split() == [str(i) for i in log.entries[int(index)].depends_on]
     net = log["net_h1"]
-    assert f'data-entry="{net.index}" data-uses="" data-at="n:1:1" data-name="net_h1"' in text
+    assert f'data-entry="{net.index}" data-uses="" data-at="neuron=1:1" data-name="net_h1"' in text
     dw = next(e for e in log.entries if e.kind == "dw" and e.neuron == 1 and e.layer == 2 and e.source == 1)
-    assert f'data-entry="{dw.index}"' in text and 'data-at="w:2:1:1"' in text
+    assert f'data-entry="{dw.index}"' in text and 'data-at="weight=2:1:1"' in text
     assert '<circle class="neuron" data-neuron="1:1"' in text and '<line data-weight="2:1:1"' in text
 
 

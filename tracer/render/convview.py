@@ -10,7 +10,7 @@ operand's shown string.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ from ..model.conv_problem import ConvProblem
 from ..model.layers import Dense
 from ..model.problem import STYLES
 from . import Rendered, RenderOptions, environment, tidy
+from .html import HtmlPrinter
 from .printers import LINE_WIDTH, PRINTERS, Printer
 from .view import Eq
 
@@ -546,6 +547,31 @@ class ConvView:
         return out
 
 
+def cell_target(problem: ConvProblem) -> Callable[[Entry], str]:
+    """What the feature-map diagram highlights for an entry (the HTML page's ``data-at``): a
+    cell of a map, ``cell=l:c:r:k`` (layer l's output map, 0 the input; channel, row, column
+    1-based as the JSON log's ``cell``), and for a conv cell's net input or a pooled cell the
+    window of input cells it reads (all channels for a conv, its own for a pool; a zero-padding
+    cell is numbered 0 or one past the map's last row or column). Kernel weights, biases and
+    dense layers are not drawn: nothing is highlighted for them."""
+    stack = problem.stack
+
+    def target(e: Entry) -> str:
+        if e.cell is None or len(e.cell) != 3 or e.layer is None:
+            return ""
+        l = e.layer
+        cells = [(l, *e.cell)]
+        layer = stack[l - 1]
+        f, i, j = (k - 1 for k in e.cell)
+        if e.kind == "cell_net" and isinstance(layer, Conv2D):
+            ph, pw = layer.padding
+            cells += [(l - 1, c + 1, p - ph + 1, q - pw + 1) for _, (c, p, q) in layer.taps(f, i, j)]
+        elif e.kind == "pooled" and isinstance(layer, Pool):
+            cells += [(l - 1, c + 1, p + 1, q + 1) for c, p, q in layer.window(f, i, j)]
+        return " ".join("cell=" + ":".join(map(str, c)) for c in cells)
+    return target
+
+
 def render_conv(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
     """The walkthrough of a convolutional network in ``md`` or ``tex``."""
     from .convdiagram import conv_figure
@@ -557,6 +583,9 @@ def render_conv(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
         raise ProblemError("--weights: found with a convolutional network; expected it with a dense network only "
                            "(every kernel weight is worked)")
     printer = PRINTERS[fmt](inline_svg=options.inline_svg) if fmt == "md" else PRINTERS[fmt]()  # type: ignore[call-arg]
+    if isinstance(printer, HtmlPrinter):  # marks the log's entries; the feature maps' cells light up
+        assert isinstance(log.problem, ConvProblem)
+        printer = HtmlPrinter(log=log, max_terms=options.max_terms, target=cell_target(log.problem))
     env = environment(options.templates)
     view = ConvView(log, printer, options.max_terms, style)
     context = {"p": printer, "log": log, "problem": log.problem, "view": view, "options": options, "style": style,

@@ -20,14 +20,15 @@ import functools
 import hashlib
 import re
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
+from typing import Protocol
 
-from ..engine.log import Entry, TraceLog
+from ..engine.log import Entry
 from ..formula.latex import latex as latex_of
 from ..formula.mathml import math_element, mathml, mathml_name
-from ..formula.tree import Node, Number
+from ..formula.tree import Node, Number, Relation
 from ..resources import templates_dir
 from .printers import PRINTERS, Part, Printer, _dedupe, _fits
 
@@ -35,8 +36,20 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _DOLLARS = re.compile(r"\$(.+)\$")
 _BLOCK = re.compile(r"<(?:h[1-6]|div|table|ul|ol|figure|p|section|nav|header|footer|svg|style|script)\b")
 
+#: Tables longer than this are folded into a closed ``<details>`` (opened by a click, by
+#: stepping to one of its rows, and for printing): laying out the 784-30-10 page's two
+#: 23,850-row weight tables took most of the time to DOMContentLoaded (benchmarks/README.md).
+FOLD_ROWS = 200
+
 #: Kinds whose diagram element is the weight l:j:i (the rest point at a neuron or layer).
 _WEIGHT_KINDS = ("dw", "new_w")
+
+
+class Logged(Protocol):
+    """A log whose entries a page marks: a network's ``TraceLog`` or an expression's ``GraphLog``."""
+
+    @property
+    def entries(self) -> list[Entry]: ...
 
 
 class Math(str):
@@ -67,13 +80,18 @@ def csp_hash(text: str) -> str:
 
 
 def diagram_target(e: Entry) -> str:
-    """What the diagram highlights for an entry: ``w:l:j:i`` a weight, ``n:l:j`` a neuron,
-    ``l:l`` a whole layer (a total loss, a shared bias)."""
+    """What the network diagram highlights for an entry (``data-at``): ``weight=l:j:i`` a
+    weight, ``neuron=l:j`` a neuron, ``neuron^l:`` a whole layer (a total loss, a shared bias).
+
+    ``data-at`` is a space-separated list of ``ATTR=VALUE`` (the SVG elements whose
+    ``data-ATTR`` is VALUE) or ``ATTR^VALUE`` (whose ``data-ATTR`` starts with VALUE); the
+    convolutional and circuit diagrams use ``cell``, ``node`` and ``wire`` (render/convview.py,
+    render/graph_walkthrough.py)."""
     if e.kind in _WEIGHT_KINDS and e.neuron is not None and e.source is not None:
-        return f"w:{e.layer}:{e.neuron}:{e.source}"
+        return f"weight={e.layer}:{e.neuron}:{e.source}"
     if e.neuron is not None:
-        return f"n:{e.layer}:{e.neuron}"
-    return f"l:{e.layer}"
+        return f"neuron={e.layer}:{e.neuron}"
+    return f"neuron^{e.layer}:"
 
 
 def _part_latex(part: Part | str) -> str:
@@ -85,9 +103,10 @@ class HtmlPrinter(Printer):
     """HTML5 with MathML; ``log`` lets it mark entries, ``max_terms`` prints their trees."""
 
     extension: str = "html"
-    log: TraceLog | None = None
+    log: Logged | None = None
     max_terms: int | None = 8
     svg_data: bool = True   # the diagram's neurons and edges carry data-neuron / data-weight
+    target: Callable[[Entry], str] = diagram_target   # an entry's data-at (what the diagram highlights)
     _queues: dict[tuple[str, str], deque[Entry]] | None = field(default=None, repr=False)
     _rows: dict[tuple[str, str], deque[Entry]] | None = field(default=None, repr=False)
     _last: dict[tuple[str, str], Entry] = field(default_factory=dict, repr=False)
@@ -103,8 +122,15 @@ class HtmlPrinter(Printer):
         return f"<h{n}>{content}</h{n}>"
 
     def inline(self, formula: Part | str) -> str:
+        """Inline math; ``symbol = value`` of an entry (a tree, ``Eq.equation``) in running text
+        is marked like a chain: the entry's main appearance or a repeat."""
         source = _part_latex(formula).strip()
-        return Math(math_element(self._mathml(formula), source), source)
+        math = Math(math_element(self._mathml(formula), source), source)
+        if isinstance(formula, Relation) and formula.op == "=" and self.log is not None:
+            entry, repeat = self._claim([formula.left, formula.right])
+            if entry is not None:
+                return Math(f'<span class="eq"{self._mark(entry, repeat)}>{math}</span>', source)
+        return math
 
     def display(self, formula: Part) -> str:  # type: ignore[override]
         source = _part_latex(formula).strip()
@@ -136,6 +162,10 @@ class HtmlPrinter(Printer):
             cells = "".join(f"<td>{self._cell(cell, compact)}" for cell in row)
             lines.append(f"<tr{self._row_mark(row) if updates else ''}>{cells}")
         lines.append("</tbody>\n</table></div>")
+        if len(rows) > FOLD_ROWS:  # folded: a closed <details> is parsed but not laid out
+            lines[0] = (f'<details class="table"><summary>{len(rows):,} rows (show)</summary>'
+                        f'<table class="{columns}">\n<thead><tr>{head}</tr></thead>\n<tbody>')
+            lines[-1] = "</tbody>\n</table></details>"
         return "\n".join(lines)
 
     def figure(self, svg: str, tikz: str, name: str, caption: str) -> str:
@@ -177,7 +207,7 @@ class HtmlPrinter(Printer):
             return f' data-entry-ref="{entry.index}"'
         uses = " ".join(map(str, entry.depends_on))
         name = "" if row else f' data-name="{escape(entry.name)}"'
-        return f' data-entry="{entry.index}" data-uses="{uses}" data-at="{diagram_target(entry)}"{name}'
+        return f' data-entry="{entry.index}" data-uses="{uses}" data-at="{self.target(entry)}"{name}'
 
 
     def _mathml(self, part: Part | str) -> str:

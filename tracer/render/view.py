@@ -13,7 +13,7 @@ from functools import cached_property
 
 from ..engine.log import Entry, TraceLog
 from ..engine.ops import Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide
-from ..formula.tree import Add, Apply, Frac, Group, Mul, Node, Number, Sigma, Sub, Symbol, elided
+from ..formula.tree import Add, Apply, Frac, Group, Mul, Node, Number, Relation, Sigma, Sub, Symbol, elided
 from ..model.activations import ElementwiseOp, Linear, SoftmaxOut
 from .matrices import applied, grid, transpose
 
@@ -47,6 +47,11 @@ class Eq:
     @property
     def shown(self) -> str:
         return self.entry.shown
+
+    @property
+    def equation(self) -> Relation:
+        """symbol = shown value, as a formula tree (inline in running text)."""
+        return Relation(self.entry.symbol, "=", shown(self.entry))
 
     @property
     def parts(self) -> list[Node]:
