@@ -200,3 +200,31 @@ def test_print_hides_the_controls(browser: Any) -> None:
         assert page.locator("math").first.is_visible()
     finally:
         page.close()
+
+
+def test_stepping_into_a_folded_table_opens_it(browser: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    """A table longer than FOLD_ROWS rows is a closed <details> (the 784-30-10 weights); the
+    step to one of its rows opens it and shows the row."""
+    import tracer.render.html as html
+    from tracer.render import RenderOptions, render_text
+    monkeypatch.setattr(html, "FOLD_ROWS", 4)
+    log = trace(Problem.from_file(example_path("classic-2-2-2")))
+    first = log.notation.quantity("weight", 1, 1, 1).plain
+    path = tmp_path / "folded.html"
+    path.write_text(render_text(log, "html", RenderOptions(weights=(first,))).text, encoding="utf-8")
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(path.resolve().as_uri())
+        shown = sorted(page.eval_on_selector_all("[data-entry]", "els => els.map(e => Number(e.dataset.entry))"))
+        row = page.locator("details.table tr[data-entry]").first
+        index = int(row.get_attribute("data-entry") or "-1")
+        assert not row.is_visible() and page.locator("details.table[open]").count() == 0
+        for _ in range(shown.index(index) + 1):
+            page.keyboard.press("ArrowRight")
+        assert row.get_attribute("aria-current") == "step"
+        assert row.is_visible() and page.locator("details.table[open]").count() == 1
+    finally:
+        page.close()
+    assert errors == []

@@ -207,7 +207,7 @@ class HtmlPrinter(Printer):
             return f' data-entry-ref="{entry.index}"'
         uses = " ".join(map(str, entry.depends_on))
         name = "" if row else f' data-name="{escape(entry.name)}"'
-        return f' data-entry="{entry.index}" data-uses="{uses}" data-at="{self.target(entry)}"{name}'
+        return f' data-entry="{entry.index}" data-uses="{uses}" data-at="{escape(self.target(entry))}"{name}'
 
 
     def _mathml(self, part: Part | str) -> str:
