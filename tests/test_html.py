@@ -230,7 +230,7 @@ def test_expression_and_conv_pages_mark_their_diagrams() -> None:
     local = next(e for e in glog.entries if e.name == "local dq/dx")
     assert f'data-entry="{local.index}"' in page and 'data-at="wire=x&gt;q"' in page
     dfdx = next(e for e in glog.entries if e.name == "df/dx")
-    assert f'data-at="node=x wire^x&gt;"' in page and f'data-entry="{dfdx.index}"' in page
+    assert 'data-at="node=x wire^x&gt;"' in page and f'data-entry="{dfdx.index}"' in page
     md = render_graph(glog, "md", RenderOptions(inline_svg=True)).text
     assert "data-node" not in md and "data-wire" not in md
 
