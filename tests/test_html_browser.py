@@ -39,7 +39,8 @@ WALK = """([n, how]) => {
   const state = () => {
     const cur = root.querySelectorAll('[aria-current="step"]');
     const el = cur[0];
-    const math = el ? el.querySelector('math[alttext]') : null;
+    // an equation holds its <math>; a cell of a whole-layer matrix (<mtd>) is inside one
+    const math = el ? (el.querySelector('math[alttext]') || el.closest('math[alttext]')) : null;
     return {
       current: Array.from(cur, e => Number(e.dataset.entry)),
       uses: Array.from(root.querySelectorAll('.uses'), e => Number(e.dataset.entry ?? e.dataset.entryRef)),

@@ -298,9 +298,14 @@ class MathmlPrinter(FormulaPrinter):
                 f'<mo stretchy="false">(</mo>{self.print(node.reason, True)}<mo stretchy="false">)</mo></mrow>')
 
     def _print_Matrix(self, node: Matrix, lead: bool) -> str:
-        rows = "".join("<mtr>" + "".join(f"<mtd>{self.print(c, True)}</mtd>" for c in row) + "</mtr>"
+        rows = "".join("<mtr>" + "".join(f"<mtd{_cell_tag(c)}>{self.print(c, True)}</mtd>" for c in row) + "</mtr>"
                        for row in node.rows)
         return f"<mrow><mo>[</mo><mtable>{rows}</mtable><mo>]</mo></mrow>"
+
+
+def _cell_tag(cell: Node) -> str:
+    """``data-e="N"``: the cell shows log entry N's value (the HTML page marks it for stepping)."""
+    return f' data-e="{cell.entry}"' if isinstance(cell, Number) and cell.entry is not None else ""
 
 
 _PRINTER = MathmlPrinter()

@@ -41,6 +41,7 @@ class Number(Node):
 
     text: str
     value: float | None = None
+    entry: int | None = None   # the log entry whose value this is, in a whole-layer matrix (HTML marks the cell)
 
     @property
     def negative(self) -> bool:

@@ -32,6 +32,7 @@ from ..formula.tree import Node, Number, Relation
 from ..resources import templates_dir
 from .printers import PRINTERS, Part, Printer, _dedupe, _fits
 
+_CELL = re.compile(r' data-e="(\d+)"')
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _DOLLARS = re.compile(r"\$(.+)\$")
 _BLOCK = re.compile(r"<(?:h[1-6]|div|table|ul|ol|figure|p|section|nav|header|footer|svg|style|script)\b")
@@ -179,6 +180,12 @@ class HtmlPrinter(Printer):
             self._floor = entry.step
             return self._equation(parts, entry, False)
         claimed, repeat = (entry, True) if entry is not None else self._claim(parts)
+        last = parts[-1] if parts else None
+        if claimed is None and isinstance(last, Number) and last.entry is not None and self.log is not None:
+            # a whole-layer line whose result is one entry's value (a shared bias's gradient)
+            claimed = self.log.entries[last.entry]
+            repeat = claimed.index in self._shown
+            self._shown.add(claimed.index)
         return self._equation(parts, claimed, repeat)
 
     def equations(self, rows: Sequence[Sequence[Part | None]]) -> str:
@@ -196,6 +203,8 @@ class HtmlPrinter(Printer):
         else:
             body = "<mrow>" + "<mo>=</mo>".join(inner) + "</mrow>"
         math = math_element(body, alttext, display=True)
+        if ' data-e="' in math:  # a whole-layer matrix: each cell that shows an entry's value is marked
+            math = _CELL.sub(lambda m: self._mark_index(int(m.group(1))), math)
         return f'<div class="eq"{self._mark(entry, repeat)}>{math}</div>'
 
     def _mark(self, entry: Entry | None, repeat: bool, row: bool = False) -> str:
@@ -209,6 +218,17 @@ class HtmlPrinter(Printer):
         name = "" if row else f' data-name="{escape(entry.name)}"'
         return f' data-entry="{entry.index}" data-uses="{uses}" data-at="{escape(self.target(entry))}"{name}'
 
+
+    def _mark_index(self, index: int) -> str:
+        """A matrix cell showing entry ``index``: its main appearance, or a repeat."""
+        if self.log is None:
+            return ""
+        e = self.log.entries[index]
+        if e.index in self._shown:
+            return f' data-entry-ref="{e.index}"'
+        self._shown.add(e.index)
+        self._floor = e.step
+        return self._mark(e, False)
 
     def _mathml(self, part: Part | str) -> str:
         """Inline math given as a tree, or as LaTeX (a name, mostly) from a template."""

@@ -180,6 +180,6 @@ class OptimizerView:
                 symbols.append(Symbol(o.latex, o.name))
                 numbers.append(Number(o.shown, o.value))
         def value(n: int) -> Node:
-            return Number(entries[n].shown, entries[n].value)
+            return Number(entries[n].shown, entries[n].value, entries[n].index)
         result = self._grid(value, shape)
         return Line(self._symbol(kind, param, l), first.op.tree(symbols), first.op.tree(numbers), result)

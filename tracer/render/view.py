@@ -421,7 +421,8 @@ class Viewer:
 
     def _result(self, kind: str, l: int, entries: list[Entry]) -> Node:
         """The entries' shown values (a scalar ends the line, so it needs no brackets)."""
-        return self._grid(lambda k: shown(entries[k]), self._shape(kind, l, entries))
+        return self._grid(lambda k: Number(entries[k].shown, entries[k].value, entries[k].index),
+                          self._shape(kind, l, entries))
 
     def _derivative(self, l: int) -> Node:
         """g'(Z) for layer l: the derivative applied to the whole-layer net input."""
