@@ -70,6 +70,9 @@ def known(x: int | None) -> int:
     return x
 
 
+_X = Symbol("x", "x")
+
+
 def shown(x: Entry | Operand) -> Number:
     """A value as printed, as a formula leaf."""
     return Number(x.shown, x.value)
@@ -278,20 +281,23 @@ class Viewer:
         act = self.log.problem.activations[l - 1]
         return Symbol(act.symbol, act.name)
 
-    def activation_rule(self, l: int) -> str:
-        """The activation's definition, e.g. σ(x) = 1/(1 + e^{-x}), stated once per layer."""
+    def activation_rule(self, l: int) -> Node:
+        """The activation's definition, e.g. σ(x) = 1/(1 + e^{-x}), stated once per layer, as a tree."""
         act = self.log.problem.activations[l - 1]
-        index = "_{j}" if act.layerwise else ""
-        return f"{self.function(l)}(x){index} = {act.describe()}"
+        left: Node = Apply(self.function_symbol(l), (_X,))
+        if act.layerwise:
+            left = Mul((left, Symbol("_{j}", "_j")), "juxtapose")
+        return Relation(left, "=", act.describe_tree())
 
-    def derivative_rule(self, l: int) -> str:
-        """The derivative as the log's dact entries compute it, e.g. σ'(x) = σ(x)(1 - σ(x));
-        empty for softmax, whose dact entries are only the Jacobian's diagonal."""
+    def derivative_rule(self, l: int) -> Node | None:
+        """The derivative as the log's dact entries compute it, e.g. σ'(x) = σ(x)(1 - σ(x)), as a
+        tree; None for softmax, whose dact entries are only the Jacobian's diagonal."""
         act = self.log.problem.activations[l - 1]
         if act.layerwise:
-            return ""
-        g = self.function(l)
-        return f"{g}'(x) = {act.dact_latex('x', f'{g}(x)')}"
+            return None
+        g = self.function_symbol(l)
+        prime = Symbol(g.latex + "'", g.text + "'")
+        return Relation(Apply(prime, (_X,)), "=", act.dact_tree(_X, Apply(g, (_X,))))
 
     def uses_dact(self, layer: LayerView) -> bool:
         """Whether the layer's deltas are ∂E/∂out · ∂out/∂net; softmax with cross-entropy's
