@@ -21,7 +21,7 @@ from ..engine.log import Entry, TraceLog
 from ..errors import ProblemError
 from ..formula.latex import latex
 from ..formula.names import name_width
-from ..formula.tree import Matrix, Node, Number, Symbol
+from ..formula.tree import Matrix, Node, Number, Relation, Symbol
 from ..formula.width import EQUALS, width
 from ..model.conv import Conv2D, ConvNames, Flatten, Pool, layer_type
 from ..model.conv_problem import ConvProblem
@@ -30,7 +30,7 @@ from ..model.problem import STYLES
 from . import Rendered, RenderOptions, environment, tidy
 from .html import HtmlPrinter
 from .printers import LINE_WIDTH, PRINTERS, Printer
-from .view import Eq
+from .view import Eq, learning_rate
 
 DEFAULT_STYLE = "chain-rule"
 #: Feature maps larger than this (rows or columns) are drawn without their numbers.
@@ -101,6 +101,10 @@ class ConvView:
     def delta(self) -> str:
         """δ in running text (LaTeX text mode has no Greek)."""
         return self.p.inline("\\delta")
+
+    @property
+    def learning_rate(self) -> Relation:
+        return learning_rate(self.problem)
 
     def eq(self, e: Entry, full: bool = False) -> Eq:
         return Eq(e, None if full else self.max_terms)

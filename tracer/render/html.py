@@ -31,10 +31,10 @@ from ..formula.mathml import math_element, mathml, mathml_name
 from ..formula.tree import Node, Number, Relation
 from ..resources import templates_dir
 from .printers import PRINTERS, Part, Printer, _dedupe, _fits
+from .view import MathText
 
 _CELL = re.compile(r' data-e="(\d+)"')
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
-_DOLLARS = re.compile(r"\$(.+)\$")
 _BLOCK = re.compile(r"<(?:h[1-6]|div|table|ul|ol|figure|p|section|nav|header|footer|svg|style|script)\b")
 
 #: Tables longer than this are folded into a closed ``<details>`` (opened by a click, by
@@ -299,8 +299,7 @@ class HtmlPrinter(Printer):
     def _cell(self, cell: str, compact: bool) -> str:
         if isinstance(cell, Math):
             return html_name(cell.latex) if compact else str(cell)
-        match = _DOLLARS.fullmatch(cell)
-        return str(self.inline(match.group(1))) if match else cell
+        return str(self.inline(cell.tree)) if isinstance(cell, MathText) else cell
 
     # -- the page -------------------------------------------------------------
     def paragraphs(self, body: str) -> str:

@@ -13,8 +13,10 @@ from functools import cached_property
 
 from ..engine.log import Entry, TraceLog
 from ..engine.ops import Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide
-from ..formula.tree import Add, Apply, Frac, Group, Mul, Node, Number, Relation, Sigma, Sub, Symbol, elided
+from ..formula.latex import latex
+from ..formula.tree import Add, Apply, Frac, Gap, Group, Mul, Node, Number, Relation, Sigma, Sub, Symbol, elided
 from ..model.activations import ElementwiseOp, Linear, SoftmaxOut
+from ..model.problem import Problem
 from .matrices import applied, grid, transpose
 
 Shape = tuple[int, int] | None  # rows x columns, or None for a scalar (a shared bias)
@@ -71,6 +73,24 @@ def known(x: int | None) -> int:
 
 
 _X = Symbol("x", "x")
+ETA = Symbol("\\eta", "eta")
+
+
+def learning_rate(problem: Problem) -> Relation:
+    """``η = 0.5`` as given, a formula tree for running text."""
+    return Relation(ETA, "=", Number(problem.rounding.show_given(problem.training.learning_rate)))
+
+
+class MathText(str):
+    """A table cell that is inline math: its text is the Markdown/LaTeX ``$...$``, its tree
+    what a printer needing another form (HTML's MathML) prints."""
+
+    tree: Node
+
+    def __new__(cls, tree: Node) -> MathText:
+        out = super().__new__(cls, f"${latex(tree)}$")
+        out.tree = tree
+        return out
 
 
 def shown(x: Entry | Operand) -> Number:
@@ -162,6 +182,10 @@ class Viewer:
 
     def eq(self, e: Entry) -> Eq:
         return Eq(e, self.max_terms)
+
+    @property
+    def learning_rate(self) -> Relation:
+        return learning_rate(self.log.problem)
 
     def layer_title(self, l: int) -> str:
         L = len(self.layers) - 1
@@ -266,7 +290,7 @@ class Viewer:
         rows: list[list[str]] = []
         for step in wanted:
             if rows and step != int(rows[-1][0]) + 1:
-                rows.append(["$\\vdots$", "", "", ""])
+                rows.append([MathText(Gap("v")), "", "", ""])
             h = history[step - 1]
             rows.append([str(h["step"]), str(h["epoch"]), "" if h["example"] is None else str(h["example"]),
                          show(h["loss"])])
