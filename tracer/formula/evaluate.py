@@ -24,6 +24,7 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Boxed,
     Cases,
     Floor,
     Frac,
@@ -142,6 +143,9 @@ class Evaluator(FormulaPrinter[Value]):
 
     def _print_Abs(self, node: Abs, lead: bool) -> Value:
         return np.abs(self.print(node.body))
+
+    def _print_Boxed(self, node: Boxed, lead: bool) -> Value:
+        return self.print(node.body)
 
     def _print_Floor(self, node: Floor, lead: bool) -> Value:
         return np.floor(self.print(node.body))

@@ -6,6 +6,7 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Boxed,
     Cases,
     Floor,
     Frac,
@@ -98,6 +99,9 @@ class LatexPrinter(FormulaPrinter[str]):
     def _print_Group(self, node: Group, lead: bool) -> str:
         body = self.print(node.body, True)
         return f"\\left({body}\\right)" if node.sized else f"({body})"
+
+    def _print_Boxed(self, node: Boxed, lead: bool) -> str:
+        return f"\\boxed{{{self.print(node.body, True)}}}"
 
     def _print_Floor(self, node: Floor, lead: bool) -> str:
         return f"\\left\\lfloor {self.print(node.body, True)} \\right\\rfloor"

@@ -21,6 +21,7 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Boxed,
     Cases,
     Floor,
     Frac,
@@ -272,6 +273,9 @@ class MathmlPrinter(FormulaPrinter):
 
     def _print_Sqrt(self, node: Sqrt, lead: bool) -> str:
         return f"<msqrt>{self.print(node.body, True)}</msqrt>"
+
+    def _print_Boxed(self, node: Boxed, lead: bool) -> str:
+        return f'<mrow class="boxed">{self.print(node.body, True)}</mrow>'
 
     def _print_Floor(self, node: Floor, lead: bool) -> str:
         return f"<mrow><mo>&#x230A;</mo>{self.print(node.body, True)}<mo>&#x230B;</mo></mrow>"

@@ -10,6 +10,7 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Boxed,
     Cases,
     Floor,
     Frac,
@@ -93,6 +94,9 @@ class TextPrinter(FormulaPrinter[str]):
             return f"sum_{node.index.text} {self.print(node.body, True)}"
         stop = "" if node.stop is None else f"..{self.print(node.stop, True)}"
         return f"sum_({node.index.text}={self.print(node.start, True)}{stop}) {self.print(node.body, True)}"
+
+    def _print_Boxed(self, node: Boxed, lead: bool) -> str:
+        return f"[{self.print(node.body, True)}]"
 
     def _print_Floor(self, node: Floor, lead: bool) -> str:
         return f"floor({self.print(node.body, True)})"

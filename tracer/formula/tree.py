@@ -194,6 +194,13 @@ class Floor(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class Boxed(Node):
+    """A value framed (the cells of a feature map that a worked cell reads)."""
+
+    body: Node
+
+
+@dataclass(frozen=True, slots=True)
 class Matrix(Node):
     """A matrix or column of cells (a ``Gap`` cell is an elided run)."""
 

@@ -16,6 +16,7 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Boxed,
     Cases,
     Floor,
     Frac,
@@ -106,6 +107,9 @@ class WidthPrinter(FormulaPrinter[float]):
         below = name_width(node.index.latex) + (0.0 if node.start is None else EQUALS + self.print(node.start, True))
         above = 0.0 if node.stop is None else self.print(node.stop, True)
         return 2.0 + 0.7 * (below + above) + self.print(node.body, True)
+
+    def _print_Boxed(self, node: Boxed, lead: bool) -> float:
+        return self.print(node.body, True) + 1.0   # the frame (as \\boxed measured as a name)
 
     def _print_Floor(self, node: Floor, lead: bool) -> float:
         return self.print(node.body, True) + 2 * BRACKET

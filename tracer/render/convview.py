@@ -21,7 +21,7 @@ from ..engine.log import Entry, TraceLog
 from ..errors import ProblemError
 from ..formula.latex import latex
 from ..formula.names import name_width
-from ..formula.tree import Matrix, Node, Number, Relation, Symbol
+from ..formula.tree import Boxed, Matrix, Node, Number, Relation, Symbol
 from ..formula.width import EQUALS, width
 from ..model.conv import Conv2D, ConvNames, Flatten, Pool, layer_type
 from ..model.conv_problem import ConvProblem
@@ -35,6 +35,17 @@ from .view import Eq, learning_rate
 DEFAULT_STYLE = "chain-rule"
 #: Feature maps larger than this (rows or columns) are drawn without their numbers.
 GRID_LIMIT = 16
+
+
+class Shown(str):
+    """A cell's shown value and the log entry it is (None: a given value, an operand)."""
+
+    entry: int | None
+
+    def __new__(cls, text: str, entry: int | None) -> Shown:
+        out = super().__new__(cls, text)
+        out.entry = entry
+        return out
 
 
 @dataclass
@@ -227,8 +238,13 @@ class ConvView:
             table = [[str(i + base - offset[0])] + [f"**{cells[i, j]}**" if (i, j) in marks else str(cells[i, j])
                                       for j in range(cols)] for i in range(rows)]
             return Grid(title, self.p.table(head, table, "r" * (cols + 1)), note)
-        matrix = Matrix(tuple(tuple(Symbol(f"\\boxed{{{cells[i, j]}}}", str(cells[i, j])) if (i, j) in marks
-                                    else Number(str(cells[i, j])) for j in range(cols)) for i in range(rows)))
+        def number(i: int, j: int) -> Node:
+            cell = cells[i, j]
+            value = Number(str(cell), None, getattr(cell, "entry", None))
+            return Boxed(value) if (i, j) in marks else value
+        matrix = Matrix(tuple(tuple(number(i, j) for j in range(cols)) for i in range(rows)))
+        if isinstance(self.p, HtmlPrinter):  # a tree: MathML, each cell of an entry marked for stepping
+            return Grid(title, self.p.display(Relation(Symbol(title, title), "=", matrix)), note)
         body = f"{title} = {latex(matrix)}"
         if name_width(title) + EQUALS + width(matrix) <= LINE_WIDTH:
             return Grid(title, self.p.display(body), note)
@@ -237,7 +253,9 @@ class ConvView:
                     note)
 
     def shown_map(self, entries: Sequence[Entry], shape: Sequence[int]) -> np.ndarray:
-        return np.array([e.shown for e in entries], dtype=object).reshape(tuple(shape))
+        """The shown values as a map; each remembers its entry (an HTML grid marks the cell)."""
+        return np.array([Shown(e.shown, e.index if isinstance(e, Entry) else None) for e in entries],
+                        dtype=object).reshape(tuple(shape))
 
     def slot(self, letter: str, l: int | None, lead: Sequence[int]) -> str:
         """``X_{1,\\cdot,\\cdot}``: a channel of a map, or a kernel slice, in LaTeX."""

@@ -135,7 +135,10 @@ class HtmlPrinter(Printer):
 
     def display(self, formula: Part) -> str:  # type: ignore[override]
         source = _part_latex(formula).strip()
-        return f'<div class="eq">{math_element(self._mathml(formula), source, display=True)}</div>'
+        math = math_element(self._mathml(formula), source, display=True)
+        if ' data-e="' in math:  # a feature map: each cell that shows an entry's value is marked
+            math = _CELL.sub(lambda m: self._mark_index(int(m.group(1))), math)
+        return f'<div class="eq">{math}</div>'
 
     def bold(self, content: str) -> str:
         return f"<strong>{content}</strong>"
