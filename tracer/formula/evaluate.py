@@ -30,6 +30,7 @@ from .tree import (
     Frac,
     Gap,
     Group,
+    Listing,
     Matrix,
     Mul,
     Neg,
@@ -146,6 +147,9 @@ class Evaluator(FormulaPrinter[Value]):
 
     def _print_Boxed(self, node: Boxed, lead: bool) -> Value:
         return self.print(node.body)
+
+    def _print_Listing(self, node: Listing, lead: bool) -> Value:
+        raise ValueError("a list of formulas has no single value")
 
     def _print_Floor(self, node: Floor, lead: bool) -> Value:
         return np.floor(self.print(node.body))

@@ -12,6 +12,7 @@ from .tree import (
     Frac,
     Gap,
     Group,
+    Listing,
     Matrix,
     Mul,
     Neg,
@@ -102,6 +103,9 @@ class LatexPrinter(FormulaPrinter[str]):
 
     def _print_Boxed(self, node: Boxed, lead: bool) -> str:
         return f"\\boxed{{{self.print(node.body, True)}}}"
+
+    def _print_Listing(self, node: Listing, lead: bool) -> str:
+        return ", ".join(self.print(item, True) for item in node.items)
 
     def _print_Floor(self, node: Floor, lead: bool) -> str:
         return f"\\left\\lfloor {self.print(node.body, True)} \\right\\rfloor"

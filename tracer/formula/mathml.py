@@ -27,6 +27,7 @@ from .tree import (
     Frac,
     Gap,
     Group,
+    Listing,
     Matrix,
     Mul,
     Neg,
@@ -276,6 +277,9 @@ class MathmlPrinter(FormulaPrinter):
 
     def _print_Boxed(self, node: Boxed, lead: bool) -> str:
         return f'<mrow class="boxed">{self.print(node.body, True)}</mrow>'
+
+    def _print_Listing(self, node: Listing, lead: bool) -> str:
+        return "<mrow>" + "<mo separator=\"true\">,</mo>".join(self.print(item, True) for item in node.items) + "</mrow>"
 
     def _print_Floor(self, node: Floor, lead: bool) -> str:
         return f"<mrow><mo>&#x230A;</mo>{self.print(node.body, True)}<mo>&#x230B;</mo></mrow>"

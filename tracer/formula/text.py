@@ -16,6 +16,7 @@ from .tree import (
     Frac,
     Gap,
     Group,
+    Listing,
     Matrix,
     Mul,
     Neg,
@@ -97,6 +98,9 @@ class TextPrinter(FormulaPrinter[str]):
 
     def _print_Boxed(self, node: Boxed, lead: bool) -> str:
         return f"[{self.print(node.body, True)}]"
+
+    def _print_Listing(self, node: Listing, lead: bool) -> str:
+        return ", ".join(self.print(item, True) for item in node.items)
 
     def _print_Floor(self, node: Floor, lead: bool) -> str:
         return f"floor({self.print(node.body, True)})"

@@ -194,6 +194,13 @@ class Floor(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class Listing(Node):
+    """Items separated by commas in one line of math: ``i_1 = 0.05, i_2 = 0.1``."""
+
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Boxed(Node):
     """A value framed (the cells of a feature map that a worked cell reads)."""
 

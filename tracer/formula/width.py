@@ -22,6 +22,7 @@ from .tree import (
     Frac,
     Gap,
     Group,
+    Listing,
     Matrix,
     Mul,
     Neg,
@@ -110,6 +111,9 @@ class WidthPrinter(FormulaPrinter[float]):
 
     def _print_Boxed(self, node: Boxed, lead: bool) -> float:
         return self.print(node.body, True) + 1.0   # the frame (as \\boxed measured as a name)
+
+    def _print_Listing(self, node: Listing, lead: bool) -> float:
+        return sum(self.print(item, True) for item in node.items) + 1.0 * max(len(node.items) - 1, 0)
 
     def _print_Floor(self, node: Floor, lead: bool) -> float:
         return self.print(node.body, True) + 2 * BRACKET

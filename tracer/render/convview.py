@@ -63,7 +63,7 @@ class LayerForward:
     kind: str
     title: str
     kernels: list[Grid] = field(default_factory=list)
-    biases: list[str] = field(default_factory=list)     # inline LaTeX "b = 0.1"
+    biases: list[Node] = field(default_factory=list)    # b = 0.1, as trees
     inputs: list[Grid] = field(default_factory=list)
     worked: Eq | None = None                            # one cell in full (no elision)
     cells: list[Eq] = field(default_factory=list)
@@ -305,7 +305,9 @@ class ConvView:
         F, C, _, _ = layer.kernel_shape
         old = self.kernel_values(layer, step)
         kernels = [self.grid(self.slot("K", l, [f, c]), old[f, c]) for f in range(F) for c in range(C)]
-        biases = [f"{self.names.quantity('bias', l, f + 1).latex} = {self.bias_values(layer, step)[f]}" for f in range(F)]
+        bias_names = [self.names.quantity("bias", l, f + 1) for f in range(F)]
+        biases: list[Node] = [Relation(Symbol(n.latex, n.plain), "=", Number(self.bias_values(layer, step)[f]))
+                              for f, n in enumerate(bias_names)]
         # the receptive field of the first cell (all filters share it)
         field_cells: dict[int, set] = {}
         for _, (c, p, q) in layer.taps(0, 0, 0):

@@ -138,11 +138,12 @@ class GraphView:
             return name_latex(s.name), s.name
         return (f"({s.name})" if s.name.startswith("-") else s.name), s.name
 
-    def point(self) -> list[str]:
-        """``x = -2`` for every variable, as LaTeX (values as given)."""
+    def point(self) -> list[Node]:
+        """``x = -2`` for every variable, as formula trees (values as given)."""
+        from ..formula.tree import Number, Relation
         from ..model.expression import name_latex
         show = self.log.problem.rounding.show_given
-        return [f"{name_latex(v)} = {show(x)}" for v, x in self.log.problem.values.items()]
+        return [Relation(_Symbol(name_latex(v), v), "=", Number(show(x))) for v, x in self.log.problem.values.items()]
 
     def auto_names(self) -> list[str]:
         """The LaTeX names of the gates named g1, g2, ... (no statement names them)."""

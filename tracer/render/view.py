@@ -14,7 +14,7 @@ from functools import cached_property
 from ..engine.log import Entry, TraceLog
 from ..engine.ops import Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide
 from ..formula.latex import latex
-from ..formula.tree import Add, Apply, Frac, Gap, Group, Mul, Node, Number, Relation, Sigma, Sub, Symbol, elided
+from ..formula.tree import Add, Apply, Frac, Gap, Group, Listing, Mul, Node, Number, Relation, Sigma, Sub, Symbol, elided
 from ..model.activations import ElementwiseOp, Linear, SoftmaxOut
 from ..model.problem import Problem
 from .matrices import applied, grid, transpose
@@ -333,9 +333,10 @@ class Viewer:
         """An entry's plain name, to label the ends of an elided run of lines."""
         return eq.entry.name
 
-    def assignments(self, factors: list[Factor]) -> str:
-        """``i_1 = 0.05, i_2 = 0.1, ..., i_n = 0.8``: inputs or targets in one line of math."""
-        return ", ".join(elide([f"{f.symbol} = {f.shown}" for f in factors], self.max_terms))
+    def assignments(self, factors: list[Factor]) -> Listing:
+        """``i_1 = 0.05, i_2 = 0.1, ..., i_n = 0.8``: inputs or targets in one line of math, as a tree."""
+        items: list[Node] = [Relation(Symbol(f.symbol, f.symbol), "=", Number(f.shown)) for f in factors]
+        return Listing(tuple(elided(items, self.max_terms)))
 
     def blocks(self, items: list) -> list:
         """Runs of consecutive lines (Eq or Line), split where an elided run (a gap) stands."""
