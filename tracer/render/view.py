@@ -187,6 +187,12 @@ class Viewer:
     def learning_rate(self) -> Relation:
         return learning_rate(self.log.problem)
 
+    @property
+    def loss_rule(self) -> Relation:
+        """E_j = loss(t_j, o_j), the loss per output, as a tree."""
+        t, o = Symbol("t_j", "t_j"), Symbol("o_j", "o_j")
+        return Relation(Symbol("E_j", "E_j"), "=", self.log.problem.loss.tree(t, o))
+
     def layer_title(self, l: int) -> str:
         L = len(self.layers) - 1
         if l == 0:
