@@ -175,7 +175,7 @@ class MarkdownPrinter(Printer):
         return f"${source(latex).strip()}$"
 
     def display(self, latex):
-        return f"$$\n{latex.strip()}\n$$"
+        return f"$$\n{source(latex).strip()}\n$$"
 
     def bold(self, content):
         return f"**{content}**"
@@ -217,7 +217,7 @@ class LatexPrinter(Printer):
         return f"${source(latex).strip()}$"
 
     def display(self, latex):
-        return f"\\[\n{latex.strip()}\n\\]"
+        return f"\\[\n{source(latex).strip()}\n\\]"
 
     def bold(self, content):
         return f"\\textbf{{{content}}}"

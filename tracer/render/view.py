@@ -74,6 +74,12 @@ def known(x: int | None) -> int:
 
 _X = Symbol("x", "x")
 ETA = Symbol("\\eta", "eta")
+DELTA = Symbol("\\delta", "delta")
+
+
+def _partial(of: str, by: str) -> Frac:
+    """∂of/∂by, both LaTeX names."""
+    return Frac(Symbol(f"\\partial {of}", f"d{of}"), Symbol(f"\\partial {by}", f"d{by}"))
 
 
 def learning_rate(problem: Problem) -> Relation:
@@ -186,6 +192,21 @@ class Viewer:
     @property
     def learning_rate(self) -> Relation:
         return learning_rate(self.log.problem)
+
+    def delta_rule(self, total: str) -> Relation:
+        """δ = ∂E/∂net (``total``: the loss's LaTeX name), the text's general formula, as a tree."""
+        return Relation(DELTA, "=", _partial(total, "net"))
+
+    def chain_rule(self, total: str) -> Relation:
+        """∂E/∂w = ∂E/∂out · ∂out/∂net · ∂net/∂w, as a tree."""
+        return Relation(_partial(total, "w"), "=", Mul((_partial(total, "out"), _partial("out", "net"),
+                                                         _partial("net", "w"))))
+
+    def update_rule(self, by_delta: bool) -> Relation:
+        """w⁺ = w − η·δ·out (``by_delta``) or w⁺ = w − η·∂E/∂w, as a tree."""
+        w = Symbol("w", "w")
+        step = (ETA, DELTA, Symbol("out", "out")) if by_delta else (ETA, _partial("E", "w"))
+        return Relation(Symbol("w^{+}", "w+"), "=", Sub(w, Mul(step)))
 
     @property
     def loss_rule(self) -> Relation:
