@@ -29,7 +29,7 @@ from .tree import (
     Where,
 )
 
-_RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "=", "!=": "\\neq"}
+_RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "=", "!=": "\\neq", "<-": "\\leftarrow"}
 _SIGNS = {"cdot": " \\cdot ", "odot": " \\odot "}
 _DOTS = {"h": "\\cdots", "v": "\\vdots", "d": "\\ddots"}
 _ROW_END = " \\\\ "
@@ -105,7 +105,7 @@ class LatexPrinter(FormulaPrinter[str]):
         return f"\\boxed{{{self.print(node.body, True)}}}"
 
     def _print_Listing(self, node: Listing, lead: bool) -> str:
-        return ", ".join(self.print(item, True) for item in node.items)
+        return (", \\qquad " if node.spaced else ", ").join(self.print(item, True) for item in node.items)
 
     def _print_Floor(self, node: Floor, lead: bool) -> str:
         return f"\\left\\lfloor {self.print(node.body, True)} \\right\\rfloor"

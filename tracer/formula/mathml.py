@@ -211,7 +211,7 @@ def mathml_name(name: str) -> str:
     return _row(_NameReader(name).sequence()) if name.strip() else "<mrow></mrow>"
 
 
-_RELATIONS = {">": "&gt;", "<": "&lt;", ">=": "≥", "<=": "≤", "=": "=", "!=": "≠"}
+_RELATIONS = {">": "&gt;", "<": "&lt;", ">=": "≥", "<=": "≤", "=": "=", "!=": "≠", "<-": "←"}
 _SIGNS = {"cdot": "<mo>·</mo>", "odot": "<mo>⊙</mo>", "juxtapose": ""}
 _DOTS = {"h": "⋯", "v": "⋮", "d": "⋱"}
 _MINUS = "<mo>\u2212</mo>"
@@ -279,7 +279,8 @@ class MathmlPrinter(FormulaPrinter):
         return f'<mrow class="boxed">{self.print(node.body, True)}</mrow>'
 
     def _print_Listing(self, node: Listing, lead: bool) -> str:
-        return "<mrow>" + "<mo separator=\"true\">,</mo>".join(self.print(item, True) for item in node.items) + "</mrow>"
+        comma = '<mo separator="true">,</mo>' + ('<mspace width="2em"></mspace>' if node.spaced else "")
+        return "<mrow>" + comma.join(self.print(item, True) for item in node.items) + "</mrow>"
 
     def _print_Floor(self, node: Floor, lead: bool) -> str:
         return f"<mrow><mo>&#x230A;</mo>{self.print(node.body, True)}<mo>&#x230B;</mo></mrow>"

@@ -100,7 +100,7 @@ class TextPrinter(FormulaPrinter[str]):
         return f"[{self.print(node.body, True)}]"
 
     def _print_Listing(self, node: Listing, lead: bool) -> str:
-        return ", ".join(self.print(item, True) for item in node.items)
+        return (",    " if node.spaced else ", ").join(self.print(item, True) for item in node.items)
 
     def _print_Floor(self, node: Floor, lead: bool) -> str:
         return f"floor({self.print(node.body, True)})"

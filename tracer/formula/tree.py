@@ -171,7 +171,8 @@ class Cases(Node):
 
 @dataclass(frozen=True, slots=True)
 class Relation(Node):
-    """a > b, a ≤ b, a = b, a ≠ b: ``op`` is one of ``> < >= <= = !=``."""
+    """a > b, a ≤ b, a = b, a ≠ b, a ← b: ``op`` is one of ``> < >= <= = != <-`` (``<-``: an
+    assignment, a learning rule's w ← w + ...)."""
 
     left: Node
     op: str
@@ -195,9 +196,11 @@ class Floor(Node):
 
 @dataclass(frozen=True, slots=True)
 class Listing(Node):
-    """Items separated by commas in one line of math: ``i_1 = 0.05, i_2 = 0.1``."""
+    """Items separated by commas in one line of math: ``i_1 = 0.05, i_2 = 0.1`` (``spaced``: a
+    wide space after each comma, two formulas side by side)."""
 
     items: tuple[Node, ...]
+    spaced: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ PLUS = 2.4        # a binary + or -, with its spacing
 EQUALS = 2.8      # = < >
 CDOT = 1.8
 BRACKET = 0.8
-_RELATIONS = {">": EQUALS, "<": EQUALS, "=": EQUALS, "!=": 2.4, ">=": 2.4, "<=": 2.4}
+_RELATIONS = {">": EQUALS, "<": EQUALS, "=": EQUALS, "!=": 2.4, ">=": 2.4, "<=": 2.4, "<-": 2.4}
 _DOTS = 3.0
 _CHARS = {".": 0.5, "-": PLUS, "(": BRACKET, ")": BRACKET}
 
@@ -113,7 +113,8 @@ class WidthPrinter(FormulaPrinter[float]):
         return self.print(node.body, True) + 1.0   # the frame (as \\boxed measured as a name)
 
     def _print_Listing(self, node: Listing, lead: bool) -> float:
-        return sum(self.print(item, True) for item in node.items) + 1.0 * max(len(node.items) - 1, 0)
+        comma = 5.0 if node.spaced else 1.0
+        return sum(self.print(item, True) for item in node.items) + comma * max(len(node.items) - 1, 0)
 
     def _print_Floor(self, node: Floor, lead: bool) -> float:
         return self.print(node.body, True) + 2 * BRACKET
