@@ -241,3 +241,22 @@ def test_expression_and_conv_pages_mark_their_diagrams() -> None:
     assert f'data-entry="{z.index}" data-uses="" data-at="cell=1:1:1:1 {window}"' in page
     assert page.count('data-cell="0:1:') == 25 and 'data-cell="1:1:3:3"' in page
     assert "data-cell" not in render_text(conv, "md", RenderOptions(inline_svg=True)).text
+
+
+def test_matrix_cells_and_symbolic_lines_are_entries() -> None:
+    """The matrix style marks each cell of a whole-layer result (an <mtd>) as the entry whose
+    value it shows; the symbolic style marks each general formula as its entry (by symbol)."""
+    log = trace(Problem.from_file(examples_dir() / "odd-even" / "problem.yaml"))
+    page = render_text(log, "html", RenderOptions(style="matrix")).text
+    nets = [e for e in log.entries if e.kind == "net" and e.step == 1 and e.layer == 1]
+    for e in nets:
+        assert f'<mtd data-entry="{e.index}" data-uses="{" ".join(map(str, e.depends_on))}"' in page
+    cell = re.search(rf'<mtd data-entry="{nets[0].index}"[^>]*>(.*?)</mtd>', page)
+    assert cell and cell.group(1) == f"<mn>{nets[0].shown}</mn>"
+    assert "data-e=" not in page   # every cell tag became data-entry or data-entry-ref
+
+    log = trace(Problem.from_file(examples_dir() / "devforum" / "problem.yaml"))
+    page = render_text(log, "html", RenderOptions(style="symbolic")).text
+    first = next(e for e in log.entries if e.kind == "net")
+    assert f'data-entry="{first.index}" data-uses="" data-at="neuron=1:1" data-name="{first.name}"' in page
+    assert "<mn>" + first.shown + "</mn>" not in page.split(f'data-entry="{first.index}"')[1].split("</div>")[0]

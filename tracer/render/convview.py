@@ -609,7 +609,8 @@ def render_conv(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
     printer = PRINTERS[fmt](inline_svg=options.inline_svg) if fmt == "md" else PRINTERS[fmt]()  # type: ignore[call-arg]
     if isinstance(printer, HtmlPrinter):  # marks the log's entries; the feature maps' cells light up
         assert isinstance(log.problem, ConvProblem)
-        printer = HtmlPrinter(log=log, max_terms=options.max_terms, target=cell_target(log.problem))
+        printer = HtmlPrinter(log=log, max_terms=options.max_terms, target=cell_target(log.problem),
+                              by_symbol=style == "symbolic" and not options.exercise)
     env = environment(options.templates)
     view = ConvView(log, printer, options.max_terms, style)
     context = {"p": printer, "log": log, "problem": log.problem, "view": view, "options": options, "style": style,

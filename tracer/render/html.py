@@ -108,6 +108,8 @@ class HtmlPrinter(Printer):
     max_terms: int | None = 8
     svg_data: bool = True   # the diagram's neurons and edges carry data-neuron / data-weight
     target: Callable[[Entry], str] = diagram_target   # an entry's data-at (what the diagram highlights)
+    by_symbol: bool = False   # the symbolic style: a line shows an entry by its symbol alone (no values)
+    _symbols: dict[str, deque[Entry]] | None = field(default=None, repr=False)
     _queues: dict[tuple[str, str], deque[Entry]] | None = field(default=None, repr=False)
     _rows: dict[tuple[str, str], deque[Entry]] | None = field(default=None, repr=False)
     _last: dict[tuple[str, str], Entry] = field(default_factory=dict, repr=False)
@@ -271,6 +273,8 @@ class HtmlPrinter(Printer):
         while e is not None and e.index in self._shown and queue:
             queue.popleft()  # shown first as a table row
             e = self._take(queue)
+        if e is None and self.by_symbol:  # a general formula: the first entry of that name not yet shown
+            return self._claim_symbol(key[0])
         if e is None:
             before = self._last.get(key)
             return before, before is not None
@@ -279,6 +283,20 @@ class HtmlPrinter(Printer):
         self._shown.add(e.index)
         self._last[key] = e
         self._floor = e.step
+        return e, False
+
+    def _claim_symbol(self, symbol: str) -> tuple[Entry | None, bool]:
+        if self._symbols is None:
+            self._symbols = {}
+            for entry in (self.log.entries if self.log is not None else []):
+                self._symbols.setdefault(entry.latex, deque()).append(entry)
+        queue = self._symbols.get(symbol)
+        while queue and queue[0].index in self._shown:
+            queue.popleft()
+        if not queue:
+            return None, False
+        e = queue.popleft()
+        self._shown.add(e.index)
         return e, False
 
     def _row_mark(self, row: Sequence[str]) -> str:
