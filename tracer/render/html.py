@@ -9,9 +9,17 @@ weights table) carries ``data-entry-ref="N"``.
 
 The printer finds which entry a printed chain is by the chain's first and last parts:
 the entry's symbol and its shown value, taken from the log in order (the templates
-print a step's entries after the previous step's). A chain's parts are formula trees,
-printed from the trees; inline math a template gives as LaTeX is printed as a name (the
-documented name subset) or, failing that, as its LaTeX text inside the ``<math>``.
+print a step's entries after the previous step's); ``symbol = value`` inline in running
+text (``Eq.equation``) likewise; in the symbolic style, by the symbol alone. A cell of a
+whole-layer matrix or a feature map is the entry its ``Number.entry`` names. What the
+diagram highlights is the entry's ``data-at`` (``diagram_target``, ``convview.cell_target``,
+``graph_walkthrough.circuit_target``).
+
+Formulas arrive as trees and are printed from the trees; inline math a template still
+gives as a string is a number or a name (the documented name subset, converted in
+``tracer.formula.mathml``), and anything else is shown as its LaTeX text (``mtext``),
+never parsed: the few general formulas still written as strings in the templates (the
+total loss ``\\sum_j E_j``, the conv layers' index formulas, ``\\odot``) print so.
 """
 from __future__ import annotations
 
