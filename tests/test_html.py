@@ -120,6 +120,8 @@ def test_every_entry_of_an_example_prints_well_formed_mathml() -> None:
 def test_html_name_for_long_tables() -> None:
     assert html_name("w_{1,2}") == "w<sub>1,2</sub>"
     assert html_name("b^{+}") == "b<sup>+</sup>"
+    assert html_name("x_12") == "x<sub>1</sub>2"   # as TeX reads it: x_1 then 2
+    assert html_name("a<b_{1}") == "a&lt;b<sub>1</sub>"
     assert html_name("\\hat{y}").startswith('<math alttext="\\hat{y}">')
 
 

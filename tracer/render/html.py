@@ -36,6 +36,7 @@ from typing import Protocol
 from ..engine.log import Entry
 from ..formula.latex import latex as latex_of
 from ..formula.mathml import math_element, mathml, mathml_name
+from ..formula.names import name_html
 from ..formula.tree import Node, Number, Relation
 from ..resources import templates_dir
 from .printers import PRINTERS, Part, Printer, _dedupe, _fits
@@ -360,22 +361,13 @@ def _string_mathml(source: str) -> str:
         return f'<mtext class="tex">{escape(source, quote=False)}</mtext>'
 
 
-_SUB = re.compile(r"_\{([^{}]*)\}|_(\w)")
-_SUP = re.compile(r"\^\{([^{}]*)\}|\^(\w)")
-
-
 @functools.lru_cache(maxsize=65536)
 def html_name(source: str) -> str:
     """A simple name as plain HTML (``w_{1,2,3}`` -> ``w<sub>1,2,3</sub>``), for long tables;
-    a name with more than scripts (a hat, a fraction) keeps its MathML."""
-    if "\\" in source:
-        return math_element(_string_mathml(source), source)
-    text = escape(source, quote=False)
-    text = _SUB.sub(lambda m: f"<sub>{m.group(1) or m.group(2)}</sub>", text)
-    text = _SUP.sub(lambda m: f"<sup>{m.group(1) or m.group(2)}</sup>", text)
-    if "{" in text or "}" in text or "_" in text or "^" in text:
-        return math_element(_string_mathml(source), source)
-    return text
+    a name with more than scripts (a hat, a fraction) keeps its MathML (both conversions of
+    the documented name subset: ``tracer.formula.names``, ``tracer.formula.mathml``)."""
+    plain = name_html(source)
+    return plain if plain is not None else math_element(mathml_name(source), source)
 
 
 PRINTERS["html"] = HtmlPrinter
