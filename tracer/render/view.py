@@ -193,6 +193,10 @@ class Viewer:
     def learning_rate(self) -> Relation:
         return learning_rate(self.log.problem)
 
+    #: The ellipses of elided runs in running text (⋯ a run of lines, ⋮ a run of blocks), as trees.
+    dots = Gap("h")
+    vdots = Gap("v")
+
     def delta_rule(self, total: str) -> Relation:
         """δ = ∂E/∂net (``total``: the loss's LaTeX name), the text's general formula, as a tree."""
         return Relation(DELTA, "=", _partial(total, "net"))
