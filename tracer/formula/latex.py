@@ -95,6 +95,8 @@ class LatexPrinter(FormulaPrinter[str]):
     def _print_Sigma(self, node: Sigma, lead: bool) -> str:
         below = node.index.latex if node.start is None else f"{node.index.latex}={self.print(node.start, True)}"
         above = "" if node.stop is None else f"^{{{self.print(node.stop, True)}}}"
+        if node.brief and len(below) == 1:
+            return f"\\sum_{below}{above} {self.print(node.body, True)}"
         return f"\\sum_{{{below}}}{above} {self.print(node.body, True)}"
 
     def _print_Group(self, node: Group, lead: bool) -> str:

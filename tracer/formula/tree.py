@@ -146,12 +146,14 @@ class Apply(Node):
 @dataclass(frozen=True, slots=True)
 class Sigma(Node):
     """A sum over an index written with the summation sign: Σ_k e^{x_k}, or with its range
-    (``start``, ``stop``): Σ_{i=1}^{2} x_i."""
+    (``start``, ``stop``): Σ_{i=1}^{2} x_i; ``brief``: a one-letter index written without
+    braces, as the setup's ``\\sum_j E_j``."""
 
     index: Symbol
     body: Node
     start: Node | None = None
     stop: Node | None = None
+    brief: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,6 +213,12 @@ class Viewer:
         return Relation(Symbol("w^{+}", "w+"), "=", Sub(w, Mul(step)))
 
     @property
+    def total_loss_rule(self) -> Relation:
+        """E_total = Σ_j E_j (the notation's name for the total), as a tree."""
+        total = self.log.notation.quantity("loss", len(self.layers) - 1, None)
+        return Relation(Symbol(total.latex, total.plain), "=", Sigma(Symbol("j", "j"), Symbol("E_j", "E_j"), brief=True))
+
+    @property
     def loss_rule(self) -> Relation:
         """E_j = loss(t_j, o_j), the loss per output, as a tree."""
         t, o = Symbol("t_j", "t_j"), Symbol("o_j", "o_j")
