@@ -19,7 +19,8 @@ Formulas arrive as trees and are printed from the trees; inline math a template 
 gives as a string is a number or a name (the documented name subset, converted in
 ``tracer.formula.mathml``), and anything else is shown as its LaTeX text (``mtext``),
 never parsed: the few general formulas still written as strings in the templates (the
-total loss ``\\sum_j E_j``, the conv layers' index formulas, ``\\odot``) print so.
+conv layers' general index formulas, a learning rule's ``\\sum (t - y)^2`` header,
+``\\odot``) print so.
 """
 from __future__ import annotations
 
