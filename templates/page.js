@@ -29,12 +29,14 @@
       each(".uses", function (el) { el.classList.remove("uses"); });
       each(".current", function (el) { el.classList.remove("current"); });
     }
+    // data-at: "ATTR=VALUE" (svg [data-ATTR="VALUE"]) or "ATTR^VALUE" (a prefix), space-separated
     function highlight(at) {
-      var p = at.split(":");
-      var selector = p[0] === "w" ? '[data-weight="' + p.slice(1).join(":") + '"]'
-        : p[0] === "n" ? '[data-neuron="' + p.slice(1).join(":") + '"]'
-        : '[data-neuron^="' + p[1] + ':"]';
-      each("svg " + selector, function (el) { el.classList.add("current"); });
+      at.split(" ").forEach(function (token) {
+        var m = /^([a-z]+)([=^])(.+)$/.exec(token);
+        if (!m) { return; }
+        var selector = "svg [data-" + m[1] + (m[2] === "^" ? "^=" : "=") + '"' + m[3] + '"]';
+        each(selector, function (el) { el.classList.add("current"); });
+      });
     }
     function go(k) {
       list();
@@ -43,6 +45,8 @@
       clear();
       root.classList.add("stepping");
       var el = entries[state.pos];
+      var folded = el.closest("details");
+      if (folded && !folded.open) { folded.open = true; }
       el.setAttribute("aria-current", "step");
       (el.dataset.uses || "").split(" ").forEach(function (i) {
         if (i) {
@@ -107,6 +111,10 @@
       root.addEventListener("click", function () { active = entry; }, true);
     });
   }
+  // a long table folded into <details> (the 784-30-10 weights) prints unfolded
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll(".tracer details.table"), function (d) { d.open = true; });
+  });
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {

@@ -120,6 +120,8 @@ def test_every_entry_of_an_example_prints_well_formed_mathml() -> None:
 def test_html_name_for_long_tables() -> None:
     assert html_name("w_{1,2}") == "w<sub>1,2</sub>"
     assert html_name("b^{+}") == "b<sup>+</sup>"
+    assert html_name("x_12") == "x<sub>1</sub>2"   # as TeX reads it: x_1 then 2
+    assert html_name("a<b_{1}") == "a&lt;b<sub>1</sub>"
     assert html_name("\\hat{y}").startswith('<math alttext="\\hat{y}">')
 
 
@@ -149,9 +151,9 @@ def test_entries_are_marked_as_the_log_says() -> None:
     for index, uses in marks.items():
         assert uses.split() == [str(i) for i in log.entries[int(index)].depends_on]
     net = log["net_h1"]
-    assert f'data-entry="{net.index}" data-uses="" data-at="n:1:1" data-name="net_h1"' in text
+    assert f'data-entry="{net.index}" data-uses="" data-at="neuron=1:1" data-name="net_h1"' in text
     dw = next(e for e in log.entries if e.kind == "dw" and e.neuron == 1 and e.layer == 2 and e.source == 1)
-    assert f'data-entry="{dw.index}"' in text and 'data-at="w:2:1:1"' in text
+    assert f'data-entry="{dw.index}"' in text and 'data-at="weight=2:1:1"' in text
     assert '<circle class="neuron" data-neuron="1:1"' in text and '<line data-weight="2:1:1"' in text
 
 
@@ -199,3 +201,64 @@ def test_roots_and_absolute_values_in_mathml() -> None:
     assert "<mo>|</mo><mn>0.5</mn><mo>|</mo>" in mathml(Abs(Number("0.5", 0.5)))
     from tracer.formula.tree import Floor
     assert "<mo>&#x230A;</mo><mn>2.5</mn><mo>&#x230B;</mo>" in mathml(Floor(Number("2.5", 2.5)))
+
+
+def test_a_long_table_is_folded_and_a_short_one_is_not() -> None:
+    """More than FOLD_ROWS rows (the 784-30-10 weight tables): a closed <details> that
+    Chromium parses but does not lay out (benchmarks/bench_html.py)."""
+    from tracer.render.html import FOLD_ROWS, HtmlPrinter
+    rows = [[f"w{k}", "0.5"] for k in range(FOLD_ROWS + 1)]
+    folded = HtmlPrinter().table(["Weight", "Value"], rows, "lr")
+    assert folded.startswith('<details class="table"><summary>201 rows (show)</summary><table class="r2">')
+    assert folded.endswith("</tbody>\n</table></details>") and folded.count("<tr>") == FOLD_ROWS + 2
+    short = HtmlPrinter().table(["Weight", "Value"], rows[:FOLD_ROWS], "lr")
+    assert short.startswith('<div class="table"><table class="r2">') and "<details" not in short
+
+
+def test_expression_and_conv_pages_mark_their_diagrams() -> None:
+    """The circuit's gates, variables and wires and the feature maps' cells carry the data
+    attributes data-at names; a standalone SVG does not."""
+    from tracer.engine.graph import trace_graph
+    from tracer.examples import example_path
+    from tracer.model.graph_problem import GraphProblem
+    from tracer.render.graph_walkthrough import render_graph
+    glog = trace_graph(GraphProblem.from_file(example_path("cs231n-circuit").with_name("expression.yaml")))
+    page = render_graph(glog, "html", RenderOptions()).text
+    for token in ('data-node="x"', 'data-node="q"', 'data-node="f"', 'data-wire="x&gt;q"', 'data-wire="q&gt;f"',
+                  'data-wire="z&gt;f"', 'data-wire="f&gt;"'):
+        assert token in page, token
+    q = next(e for e in glog.entries if e.name == "q")
+    assert f'data-entry="{q.index}" data-uses="" data-at="node=q"' in page
+    local = next(e for e in glog.entries if e.name == "local dq/dx")
+    assert f'data-entry="{local.index}"' in page and 'data-at="wire=x&gt;q"' in page
+    dfdx = next(e for e in glog.entries if e.name == "df/dx")
+    assert 'data-at="node=x wire^x&gt;"' in page and f'data-entry="{dfdx.index}"' in page
+    md = render_graph(glog, "md", RenderOptions(inline_svg=True)).text
+    assert "data-node" not in md and "data-wire" not in md
+
+    conv = trace(Problem.from_file(examples_dir() / "conv-5x5" / "problem.yaml"))
+    page = render_text(conv, "html", RenderOptions()).text
+    z = next(e for e in conv.entries if e.kind == "cell_net")   # Z1[1,1,1]: 3x3 window, no padding
+    window = " ".join(f"cell=0:1:{r}:{c}" for r in (1, 2, 3) for c in (1, 2, 3))
+    assert f'data-entry="{z.index}" data-uses="" data-at="cell=1:1:1:1 {window}"' in page
+    assert page.count('data-cell="0:1:') == 25 and 'data-cell="1:1:3:3"' in page
+    assert "data-cell" not in render_text(conv, "md", RenderOptions(inline_svg=True)).text
+
+
+def test_matrix_cells_and_symbolic_lines_are_entries() -> None:
+    """The matrix style marks each cell of a whole-layer result (an <mtd>) as the entry whose
+    value it shows; the symbolic style marks each general formula as its entry (by symbol)."""
+    log = trace(Problem.from_file(examples_dir() / "odd-even" / "problem.yaml"))
+    page = render_text(log, "html", RenderOptions(style="matrix")).text
+    nets = [e for e in log.entries if e.kind == "net" and e.step == 1 and e.layer == 1]
+    for e in nets:
+        assert f'<mtd data-entry="{e.index}" data-uses="{" ".join(map(str, e.depends_on))}"' in page
+    cell = re.search(rf'<mtd data-entry="{nets[0].index}"[^>]*>(.*?)</mtd>', page)
+    assert cell and cell.group(1) == f"<mn>{nets[0].shown}</mn>"
+    assert "data-e=" not in page   # every cell tag became data-entry or data-entry-ref
+
+    log = trace(Problem.from_file(examples_dir() / "devforum" / "problem.yaml"))
+    page = render_text(log, "html", RenderOptions(style="symbolic")).text
+    first = next(e for e in log.entries if e.kind == "net")
+    assert f'data-entry="{first.index}" data-uses="" data-at="neuron=1:1" data-name="{first.name}"' in page
+    assert "<mn>" + first.shown + "</mn>" not in page.split(f'data-entry="{first.index}"')[1].split("</div>")[0]

@@ -67,7 +67,9 @@ def render_files(w: Walkthrough) -> dict[str, str]:
         glog = trace_graph(GraphProblem.from_file(path))
         gmd = render_graph(glog, "md", RenderOptions(style=w.style, diagram_name=f"{w.name}.svg", inline_svg=False))
         gtex = render_graph(glog, "tex", RenderOptions(style=w.style))
-        return {f"{w.name}.md": gmd.text, **gmd.attachments, f"{w.name}.tex": gtex.text}
+        ghtml = render_graph(glog, "html", RenderOptions(style=w.style))
+        return {f"{w.name}.md": gmd.text, **gmd.attachments, f"{w.name}.tex": gtex.text,
+                f"{w.name}.html": ghtml.text}
     log = trace(Problem.from_file(path))
     exercise, key = w.sheet == "exercise", w.sheet == "answer_key"
     md = render_text(log, "md", RenderOptions(style=w.style, diagram_name=f"{w.name}.svg", inline_svg=False,
@@ -83,7 +85,8 @@ def gallery_table(examples: list[Example], link_prefix: str) -> str:
         expression = example_path(ex.name).with_name(ex.walkthroughs[0].problem)
         if is_expression_file(expression):
             gates = len(GraphProblem.from_file(expression).program.statements)
-            links = ", ".join(f"[{w.style}]({link_prefix}{ex.name}/{w.name}.md)" for w in ex.walkthroughs)
+            links = ", ".join(f"[{w.style}]({link_prefix}{ex.name}/{w.name}.md) ([HTML]({link_prefix}{ex.name}/{w.name}.html))"
+                              for w in ex.walkthroughs)
             rows.append(f"| `{ex.name}` | expression, {gates} statement{'s' * (gates != 1)} | {links} | {ex.teaches} |")
             continue
         p = Problem.from_file(example_path(ex.name))

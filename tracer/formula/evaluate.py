@@ -24,11 +24,13 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Boxed,
     Cases,
     Floor,
     Frac,
     Gap,
     Group,
+    Listing,
     Matrix,
     Mul,
     Neg,
@@ -142,6 +144,12 @@ class Evaluator(FormulaPrinter[Value]):
 
     def _print_Abs(self, node: Abs, lead: bool) -> Value:
         return np.abs(self.print(node.body))
+
+    def _print_Boxed(self, node: Boxed, lead: bool) -> Value:
+        return self.print(node.body)
+
+    def _print_Listing(self, node: Listing, lead: bool) -> Value:
+        raise ValueError("a list of formulas has no single value")
 
     def _print_Floor(self, node: Floor, lead: bool) -> Value:
         return np.floor(self.print(node.body))

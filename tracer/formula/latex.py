@@ -6,11 +6,13 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Boxed,
     Cases,
     Floor,
     Frac,
     Gap,
     Group,
+    Listing,
     Matrix,
     Mul,
     Neg,
@@ -27,7 +29,7 @@ from .tree import (
     Where,
 )
 
-_RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "=", "!=": "\\neq"}
+_RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "=", "!=": "\\neq", "<-": "\\leftarrow"}
 _SIGNS = {"cdot": " \\cdot ", "odot": " \\odot "}
 _DOTS = {"h": "\\cdots", "v": "\\vdots", "d": "\\ddots"}
 _ROW_END = " \\\\ "
@@ -93,11 +95,19 @@ class LatexPrinter(FormulaPrinter[str]):
     def _print_Sigma(self, node: Sigma, lead: bool) -> str:
         below = node.index.latex if node.start is None else f"{node.index.latex}={self.print(node.start, True)}"
         above = "" if node.stop is None else f"^{{{self.print(node.stop, True)}}}"
+        if node.brief and len(below) == 1:
+            return f"\\sum_{below}{above} {self.print(node.body, True)}"
         return f"\\sum_{{{below}}}{above} {self.print(node.body, True)}"
 
     def _print_Group(self, node: Group, lead: bool) -> str:
         body = self.print(node.body, True)
         return f"\\left({body}\\right)" if node.sized else f"({body})"
+
+    def _print_Boxed(self, node: Boxed, lead: bool) -> str:
+        return f"\\boxed{{{self.print(node.body, True)}}}"
+
+    def _print_Listing(self, node: Listing, lead: bool) -> str:
+        return (", \\qquad " if node.spaced else ", ").join(self.print(item, True) for item in node.items)
 
     def _print_Floor(self, node: Floor, lead: bool) -> str:
         return f"\\left\\lfloor {self.print(node.body, True)} \\right\\rfloor"

@@ -21,11 +21,13 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Boxed,
     Cases,
     Floor,
     Frac,
     Gap,
     Group,
+    Listing,
     Matrix,
     Mul,
     Neg,
@@ -209,7 +211,7 @@ def mathml_name(name: str) -> str:
     return _row(_NameReader(name).sequence()) if name.strip() else "<mrow></mrow>"
 
 
-_RELATIONS = {">": "&gt;", "<": "&lt;", ">=": "≥", "<=": "≤", "=": "=", "!=": "≠"}
+_RELATIONS = {">": "&gt;", "<": "&lt;", ">=": "≥", "<=": "≤", "=": "=", "!=": "≠", "<-": "←"}
 _SIGNS = {"cdot": "<mo>·</mo>", "odot": "<mo>⊙</mo>", "juxtapose": ""}
 _DOTS = {"h": "⋯", "v": "⋮", "d": "⋱"}
 _MINUS = "<mo>\u2212</mo>"
@@ -273,6 +275,13 @@ class MathmlPrinter(FormulaPrinter):
     def _print_Sqrt(self, node: Sqrt, lead: bool) -> str:
         return f"<msqrt>{self.print(node.body, True)}</msqrt>"
 
+    def _print_Boxed(self, node: Boxed, lead: bool) -> str:
+        return f'<mrow class="boxed">{self.print(node.body, True)}</mrow>'
+
+    def _print_Listing(self, node: Listing, lead: bool) -> str:
+        comma = '<mo separator="true">,</mo>' + ('<mspace width="2em"></mspace>' if node.spaced else "")
+        return "<mrow>" + comma.join(self.print(item, True) for item in node.items) + "</mrow>"
+
     def _print_Floor(self, node: Floor, lead: bool) -> str:
         return f"<mrow><mo>&#x230A;</mo>{self.print(node.body, True)}<mo>&#x230B;</mo></mrow>"
 
@@ -298,9 +307,14 @@ class MathmlPrinter(FormulaPrinter):
                 f'<mo stretchy="false">(</mo>{self.print(node.reason, True)}<mo stretchy="false">)</mo></mrow>')
 
     def _print_Matrix(self, node: Matrix, lead: bool) -> str:
-        rows = "".join("<mtr>" + "".join(f"<mtd>{self.print(c, True)}</mtd>" for c in row) + "</mtr>"
+        rows = "".join("<mtr>" + "".join(f"<mtd{_cell_tag(c)}>{self.print(c, True)}</mtd>" for c in row) + "</mtr>"
                        for row in node.rows)
         return f"<mrow><mo>[</mo><mtable>{rows}</mtable><mo>]</mo></mrow>"
+
+
+def _cell_tag(cell: Node) -> str:
+    """``data-e="N"``: the cell shows log entry N's value (the HTML page marks it for stepping)."""
+    return f' data-e="{cell.entry}"' if isinstance(cell, Number) and cell.entry is not None else ""
 
 
 _PRINTER = MathmlPrinter()

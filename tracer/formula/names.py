@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
-__all__ = ["GREEK_TEXT", "SAFE_MATH_MACROS", "latex_math_name", "name_pieces", "name_text", "name_width"]
+__all__ = ["GREEK_TEXT", "SAFE_MATH_MACROS", "latex_math_name", "name_html", "name_pieces", "name_text", "name_width"]
 
 
 _GREEK: frozenset[str] = frozenset(
@@ -226,3 +226,23 @@ def name_pieces(name: str, level: str = "") -> tuple[tuple[str, str], ...]:
         else:
             merged.append((text, where))
     return tuple(merged)
+
+
+@functools.lru_cache(maxsize=65536)
+def name_html(name: str) -> str | None:
+    """A name of letters, digits and scripts as plain HTML: ``w_{1,2}`` -> ``w<sub>1,2</sub>``,
+    ``b^{+}`` -> ``b<sup>+</sup>`` (the long tables of the HTML page); None for a name with a
+    macro (a Greek letter, a hat, a fraction), which a page prints as MathML instead."""
+    r, out = _Tokens(name), []
+    while r.pos < len(r.tokens):
+        token = r.next()
+        if token in ("_", "^"):
+            inner = name_html(r.group())
+            if inner is None:
+                return None
+            out.append(f"<sub>{inner}</sub>" if token == "_" else f"<sup>{inner}</sup>")
+        elif token.startswith("\\") or token in "{}":
+            return None
+        else:
+            out.append(token.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    return "".join(out)

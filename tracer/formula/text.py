@@ -10,11 +10,13 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Boxed,
     Cases,
     Floor,
     Frac,
     Gap,
     Group,
+    Listing,
     Matrix,
     Mul,
     Neg,
@@ -93,6 +95,12 @@ class TextPrinter(FormulaPrinter[str]):
             return f"sum_{node.index.text} {self.print(node.body, True)}"
         stop = "" if node.stop is None else f"..{self.print(node.stop, True)}"
         return f"sum_({node.index.text}={self.print(node.start, True)}{stop}) {self.print(node.body, True)}"
+
+    def _print_Boxed(self, node: Boxed, lead: bool) -> str:
+        return f"[{self.print(node.body, True)}]"
+
+    def _print_Listing(self, node: Listing, lead: bool) -> str:
+        return (",    " if node.spaced else ", ").join(self.print(item, True) for item in node.items)
 
     def _print_Floor(self, node: Floor, lead: bool) -> str:
         return f"floor({self.print(node.body, True)})"

@@ -41,6 +41,7 @@ class Number(Node):
 
     text: str
     value: float | None = None
+    entry: int | None = None   # the log entry whose value this is, in a whole-layer matrix (HTML marks the cell)
 
     @property
     def negative(self) -> bool:
@@ -153,12 +154,14 @@ class Apply(Node):
 @dataclass(frozen=True, slots=True)
 class Sigma(Node):
     """A sum over an index written with the summation sign: Σ_k e^{x_k}, or with its range
-    (``start``, ``stop``): Σ_{i=1}^{2} x_i."""
+    (``start``, ``stop``): Σ_{i=1}^{2} x_i; ``brief``: a one-letter index written without
+    braces, as the setup's ``\\sum_j E_j``."""
 
     index: Symbol
     body: Node
     start: Node | None = None
     stop: Node | None = None
+    brief: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +181,8 @@ class Cases(Node):
 
 @dataclass(frozen=True, slots=True)
 class Relation(Node):
-    """a > b, a ≤ b, a = b, a ≠ b: ``op`` is one of ``> < >= <= = !=``."""
+    """a > b, a ≤ b, a = b, a ≠ b, a ← b: ``op`` is one of ``> < >= <= = != <-`` (``<-``: an
+    assignment, a learning rule's w ← w + ...)."""
 
     left: Node
     op: str
@@ -196,6 +200,22 @@ class Where(Node):
 @dataclass(frozen=True, slots=True)
 class Floor(Node):
     """The floor of a value, ⌊x⌋ (an output size of a convolution or pooling layer)."""
+
+    body: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Listing(Node):
+    """Items separated by commas in one line of math: ``i_1 = 0.05, i_2 = 0.1`` (``spaced``: a
+    wide space after each comma, two formulas side by side)."""
+
+    items: tuple[Node, ...]
+    spaced: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Boxed(Node):
+    """A value framed (the cells of a feature map that a worked cell reads)."""
 
     body: Node
 

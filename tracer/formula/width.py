@@ -16,11 +16,13 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Boxed,
     Cases,
     Floor,
     Frac,
     Gap,
     Group,
+    Listing,
     Matrix,
     Mul,
     Neg,
@@ -40,7 +42,7 @@ PLUS = 2.4        # a binary + or -, with its spacing
 EQUALS = 2.8      # = < >
 CDOT = 1.8
 BRACKET = 0.8
-_RELATIONS = {">": EQUALS, "<": EQUALS, "=": EQUALS, "!=": 2.4, ">=": 2.4, "<=": 2.4}
+_RELATIONS = {">": EQUALS, "<": EQUALS, "=": EQUALS, "!=": 2.4, ">=": 2.4, "<=": 2.4, "<-": 2.4}
 _DOTS = 3.0
 _CHARS = {".": 0.5, "-": PLUS, "(": BRACKET, ")": BRACKET}
 
@@ -106,6 +108,13 @@ class WidthPrinter(FormulaPrinter[float]):
         below = name_width(node.index.latex) + (0.0 if node.start is None else EQUALS + self.print(node.start, True))
         above = 0.0 if node.stop is None else self.print(node.stop, True)
         return 2.0 + 0.7 * (below + above) + self.print(node.body, True)
+
+    def _print_Boxed(self, node: Boxed, lead: bool) -> float:
+        return self.print(node.body, True) + 1.0   # the frame (as \\boxed measured as a name)
+
+    def _print_Listing(self, node: Listing, lead: bool) -> float:
+        comma = 5.0 if node.spaced else 1.0
+        return sum(self.print(item, True) for item in node.items) + comma * max(len(node.items) - 1, 0)
 
     def _print_Floor(self, node: Floor, lead: bool) -> float:
         return self.print(node.body, True) + 2 * BRACKET

@@ -209,7 +209,7 @@ def render_text(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
     check_weights(log, options.weights)
     printer = MarkdownPrinter(inline_svg=options.inline_svg) if fmt == "md" else PRINTERS[fmt]()
     if isinstance(printer, HtmlPrinter):  # marks the log's entries, prints their trees as MathML
-        printer = HtmlPrinter(log=log, max_terms=options.max_terms)
+        printer = HtmlPrinter(log=log, max_terms=options.max_terms, by_symbol=style == "symbolic" and not options.exercise)
     env = environment(options.templates)
     viewer = Viewer(log, options.max_terms)
     chains = ChainView(viewer, options.weights)

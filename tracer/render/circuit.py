@@ -63,6 +63,7 @@ class Wire:
     value: str        # above
     grad: str         # below
     t: float = 0.5    # where along the wire the labels sit (wires fanning out from one value differ)
+    key: str = ""     # SOURCE>GATE (the output's wire: NAME>), data-wire in the HTML page
 
     @property
     def mid(self) -> tuple[float, float]:
@@ -157,19 +158,20 @@ def layout(log: GraphLog, numbers: bool = True) -> Layout:
             uses = circuit.consumers(s)
             t = 0.5 if len(uses) == 1 else 0.3 + 0.4 * uses.index((i, k)) / (len(uses) - 1)
             wires.append(Wire(right[s], ys[s], left[key], ys[key] + dy,
-                              (value or "") if numbers else name, grad if numbers else "", t))
+                              (value or "") if numbers else name, grad if numbers else "", t, f"{name}>{g.name}"))
     out = circuit.output
     out_key = log.gate_source(len(circuit.gates) - 1)
     x_end = right[out_key] + OUT_LENGTH
     wires.append(Wire(right[out_key], ys[out_key], x_end, ys[out_key],
-                      log.output.shown if numbers else out.name, entries[log.seed].shown if numbers else ""))
+                      log.output.shown if numbers else out.name, entries[log.seed].shown if numbers else "",
+                      key=f"{out.name}>"))
     nodes.append(Node(Source("variable", "→" + out.name), x_end + 0.35, ys[out_key], 0.0, out.name,
                       latex_text(out.name), "", False))
     top = min(n.y for n in nodes) - MARGIN - 0.6
     width = x_end + 1.2 + 0.5 * len(out.name) * CHAR
     shift_x = 0.6 + max(CHAR * len(v) for v in circuit.variables) if circuit.variables else 0.6
     moved = tuple(Node(n.key, n.x + shift_x, n.y - top, n.width, n.label, n.tex, n.name, n.is_gate) for n in nodes)
-    moved_wires = tuple(Wire(w.x1 + shift_x, w.y1 - top, w.x2 + shift_x, w.y2 - top, w.value, w.grad, w.t)
+    moved_wires = tuple(Wire(w.x1 + shift_x, w.y1 - top, w.x2 + shift_x, w.y2 - top, w.value, w.grad, w.t, w.key)
                         for w in wires)
     height = max(n.y for n in moved) + MARGIN + 0.8
     return Layout(moved, moved_wires, width + shift_x, height)
@@ -179,11 +181,18 @@ def _px(x: float) -> str:
     return _num(x * SCALE, 1)
 
 
-def to_svg(lay: Layout, title: str = "") -> str:
+def _data(data: bool, what: str, value: str) -> str:
+    """``data-node="NAME"`` / ``data-wire="SOURCE>GATE"`` for the HTML page's stepping; nothing
+    in a standalone SVG."""
+    return f' data-{what}="{xml_text(value)}"' if data and value else ""
+
+
+def to_svg(lay: Layout, title: str = "", data: bool = False) -> str:
     w, h = _px(lay.width), _px(lay.height)
     out = svg_head(w, h, title)
     out.append(f'<g class="wires" stroke="{LINE_COLOUR}" stroke-width="1.2">')
-    out += [f'<line x1="{_px(c.x1)}" y1="{_px(c.y1)}" x2="{_px(c.x2)}" y2="{_px(c.y2)}"/>' for c in lay.wires]
+    out += [f'<line{_data(data, "wire", c.key)} x1="{_px(c.x1)}" y1="{_px(c.y1)}" '
+            f'x2="{_px(c.x2)}" y2="{_px(c.y2)}"/>' for c in lay.wires]
     out.append("</g>")
     out.append(f'<g class="values" fill="{VALUE_COLOUR}" font-size="{_px(SMALL)}">')
     for c in lay.wires:
@@ -199,7 +208,8 @@ def to_svg(lay: Layout, title: str = "") -> str:
     out.append(f'<g class="gates" stroke="{LINE_COLOUR}" stroke-width="1.5" fill="{GATE_FILL}">')
     for n in lay.nodes:
         if n.is_gate:
-            out.append(f'<rect x="{_px(n.x - n.width / 2)}" y="{_px(n.y - GATE_HEIGHT / 2)}" width="{_px(n.width)}" '
+            out.append(f'<rect{_data(data, "node", n.name)} x="{_px(n.x - n.width / 2)}" '
+                       f'y="{_px(n.y - GATE_HEIGHT / 2)}" width="{_px(n.width)}" '
                        f'height="{_px(GATE_HEIGHT)}" rx="{_px(GATE_HEIGHT / 2)}"/>')
     out.append("</g>")
     out.append(f'<g class="labels" font-size="{_px(LABEL)}">')
@@ -210,7 +220,8 @@ def to_svg(lay: Layout, title: str = "") -> str:
                        f'font-size="{_px(SMALL)}" fill="#555555">{xml_text(n.name)}</text>')
         else:
             anchor = "start" if n.key.name.startswith("→") else "end"
-            out.append(f'<text x="{_px(n.x)}" y="{_px(n.y + 0.35 * LABEL)}" text-anchor="{anchor}" '
+            node = "" if n.key.name.startswith("→") else n.key.name
+            out.append(f'<text{_data(data, "node", node)} x="{_px(n.x)}" y="{_px(n.y + 0.35 * LABEL)}" text-anchor="{anchor}" '
                        f'font-style="italic">{xml_text(n.label)}</text>')
     out.append("</g>")
     return "\n".join(out + ["</svg>"]) + "\n"
@@ -249,4 +260,5 @@ def circuit_figure(printer: Printer, log: GraphLog, name: str, numbers: bool = T
     """The circuit as the printer's figure: inline SVG or a file beside Markdown, TikZ in LaTeX."""
     lay = layout(log, numbers)
     caption = "Circuit: forward values above the wires, gradients below" if numbers else "Circuit"
-    return printer.figure(to_svg(lay, log.problem.title), to_tikz(lay), name, caption)
+    svg = to_svg(lay, log.problem.title, data=getattr(printer, "svg_data", False))
+    return printer.figure(svg, to_tikz(lay), name, caption)

@@ -48,6 +48,7 @@ class MapSpec:
     windows: list[tuple[int, int, int, int, str]] = field(default_factory=list)   # row, col, h, w, colour
     filled: dict[tuple[int, int], str] = field(default_factory=dict)              # cell -> fill colour
     pad: tuple[int, int] = (0, 0)                            # zero padding drawn around it (light)
+    cell: str = ""                                           # "l:c" for data-cell="l:c:r:k" (HTML)
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Box:
     stroke: str
     fill: str | None
     width: float
+    cell: str = ""     # data-cell="l:c:r:k" in the HTML page's SVG: the map's cell (1-based)
 
 
 @dataclass
@@ -86,7 +88,8 @@ def spec(view: ConvView) -> list[list[MapSpec]]:
     x = problem.input_map(ex - 1)
     maps: dict[int, list[MapSpec]] = {0: [
         MapSpec(names.cell_names("X", None, [c]).plain.replace(f"[{c + names.base}]", f"[{c + names.base},·,·]"),
-                np.array([problem.rounding.show_given(float(v)) for v in x[c].ravel()], dtype=object).reshape(x[c].shape))
+                np.array([problem.rounding.show_given(float(v)) for v in x[c].ravel()], dtype=object).reshape(x[c].shape),
+                cell=f"0:{c + 1}")
         for c in range(x.shape[0])]}
     for layer in view.stack:
         if not isinstance(layer, (Conv2D, Pool)):
@@ -94,7 +97,8 @@ def spec(view: ConvView) -> list[list[MapSpec]]:
         l = layer.index
         kind, letter = ("cell_out", "A") if isinstance(layer, Conv2D) else ("pooled", "P")
         shown = view.shown_map(view.entries(kind, step, ex, l), layer.out_shape)
-        maps[l] = [MapSpec(f"{letter}{l}[{c + names.base},·,·]", shown[c]) for c in range(layer.out_shape[0])]
+        maps[l] = [MapSpec(f"{letter}{l}[{c + names.base},·,·]", shown[c], cell=f"{l}:{c + 1}")
+                   for c in range(layer.out_shape[0])]
         below = maps.get(l - 1)
         if below is None:
             continue
@@ -144,7 +148,7 @@ def layout(columns: list[list[MapSpec]]) -> Layout:
                 for j in range(cols):
                     padding = not (ph <= i < ph + inner_rows and pw <= j < pw + inner_cols)
                     boxes.append(Box(x + j * cell, y + i * cell, cell, cell, PAD_COLOUR if padding else "#777777",
-                                     None, 0.6))
+                                     None, 0.6, f"{m.cell}:{i - ph + 1}:{j - pw + 1}" if m.cell else ""))
                     if not small:
                         text = "0" if padding else str(m.values[i - ph, j - pw])
                         labels.append(Label(x + (j + 0.5) * cell, y + (i + 0.5) * cell + 0.35 * NUMBER, text,
@@ -162,13 +166,15 @@ def _px(cm: float) -> str:
     return _num(cm * SCALE, 1)
 
 
-def to_svg(lay: Layout, title: str = "") -> str:
+def to_svg(lay: Layout, title: str = "", data: bool = False) -> str:
+    """The SVG; ``data`` gives each cell ``data-cell="l:c:r:k"`` (the HTML page's stepping)."""
     w, h = _px(lay.width), _px(lay.height)
     out = svg_head(w, h, title)
     for b in lay.boxes:
         fill = b.fill or "none"
         stroke = f' stroke="{b.stroke}" stroke-width="{_num(b.width, 1)}"' if b.width else ""
-        out.append(f'<rect x="{_px(b.x)}" y="{_px(b.y)}" width="{_px(b.w)}" height="{_px(b.h)}" fill="{fill}"{stroke}/>')
+        tag = f' data-cell="{b.cell}"' if data and b.cell else ""
+        out.append(f'<rect{tag} x="{_px(b.x)}" y="{_px(b.y)}" width="{_px(b.w)}" height="{_px(b.h)}" fill="{fill}"{stroke}/>')
     for t in lay.labels:
         colour = "" if t.colour == "#000000" else f' fill="{t.colour}"'
         out.append(f'<text x="{_px(t.x)}" y="{_px(t.y)}" font-size="{_px(t.size)}"{colour}>{xml_text(t.text)}</text>')
@@ -211,4 +217,5 @@ def conv_figure(printer: Printer, view: ConvView, name: str) -> str:
     """The feature maps as the printer's figure: SVG (inline or beside the Markdown), TikZ in LaTeX."""
     lay = layout(spec(view))
     caption = "Feature maps: the kernel window of the first cell (blue), pooling windows and their winners (red)"
-    return printer.figure(to_svg(lay, view.problem.title), to_tikz(lay), name, caption)
+    svg = to_svg(lay, view.problem.title, data=getattr(printer, "svg_data", False))
+    return printer.figure(svg, to_tikz(lay), name, caption)

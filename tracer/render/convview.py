@@ -10,7 +10,7 @@ operand's shown string.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from ..engine.log import Entry, TraceLog
 from ..errors import ProblemError
 from ..formula.latex import latex
 from ..formula.names import name_width
-from ..formula.tree import Matrix, Node, Number, Symbol
+from ..formula.tree import Boxed, Matrix, Node, Number, Relation, Symbol
 from ..formula.width import EQUALS, width
 from ..model.conv import Conv2D, ConvNames, Flatten, Pool, layer_type, tied
 from ..model.conv_problem import ConvProblem
@@ -29,8 +29,9 @@ from ..model.layers import Dense
 from ..model.problem import STYLES
 from . import Rendered, RenderOptions, environment, tidy
 from .convwords import conv_what
+from .html import HtmlPrinter
 from .printers import LINE_WIDTH, PRINTERS, Printer
-from .view import Eq, Line
+from .view import Eq, Line, learning_rate
 
 if TYPE_CHECKING:
     from ..sheets.exercise import Exercise
@@ -38,6 +39,17 @@ if TYPE_CHECKING:
 DEFAULT_STYLE = "chain-rule"
 #: Feature maps larger than this (rows or columns) are drawn without their numbers.
 GRID_LIMIT = 16
+
+
+class Shown(str):
+    """A cell's shown value and the log entry it is (None: a given value, an operand)."""
+
+    entry: int | None
+
+    def __new__(cls, text: str, entry: int | None) -> Shown:
+        out = super().__new__(cls, text)
+        out.entry = entry
+        return out
 
 
 @dataclass
@@ -55,7 +67,7 @@ class LayerForward:
     kind: str
     title: str
     kernels: list[Grid] = field(default_factory=list)
-    biases: list[str] = field(default_factory=list)     # inline LaTeX "b = 0.1"
+    biases: list[Node] = field(default_factory=list)    # b = 0.1, as trees
     inputs: list[Grid] = field(default_factory=list)
     worked: Eq | None = None                            # one cell in full (no elision)
     cells: list[Eq] = field(default_factory=list)
@@ -105,6 +117,10 @@ class ConvView:
     def delta(self) -> str:
         """δ in running text (LaTeX text mode has no Greek)."""
         return self.p.inline("\\delta")
+
+    @property
+    def learning_rate(self) -> Relation:
+        return learning_rate(self.problem)
 
     def eq(self, e: Entry, full: bool = False) -> Eq:
         return Eq(e, None if full else self.max_terms)
@@ -227,8 +243,13 @@ class ConvView:
             table = [[str(i + base - offset[0])] + [f"**{cells[i, j]}**" if (i, j) in marks else str(cells[i, j])
                                       for j in range(cols)] for i in range(rows)]
             return Grid(title, self.p.table(head, table, "r" * (cols + 1)), note)
-        matrix = Matrix(tuple(tuple(Symbol(f"\\boxed{{{cells[i, j]}}}", str(cells[i, j])) if (i, j) in marks
-                                    else Number(str(cells[i, j])) for j in range(cols)) for i in range(rows)))
+        def number(i: int, j: int) -> Node:
+            cell = cells[i, j]
+            value = Number(str(cell), None, getattr(cell, "entry", None))
+            return Boxed(value) if (i, j) in marks else value
+        matrix = Matrix(tuple(tuple(number(i, j) for j in range(cols)) for i in range(rows)))
+        if isinstance(self.p, HtmlPrinter):  # a tree: MathML, each cell of an entry marked for stepping
+            return Grid(title, self.p.display(Relation(Symbol(title, title), "=", matrix)), note)
         body = f"{title} = {latex(matrix)}"
         if self.p.extension != "tex" or name_width(title) + EQUALS + width(matrix) <= LINE_WIDTH:
             return Grid(title, self.p.display(body), note)
@@ -237,7 +258,9 @@ class ConvView:
                     note)
 
     def shown_map(self, entries: Sequence[Entry], shape: Sequence[int]) -> np.ndarray:
-        return np.array([e.shown for e in entries], dtype=object).reshape(tuple(shape))
+        """The shown values as a map; each remembers its entry (an HTML grid marks the cell)."""
+        return np.array([Shown(e.shown, e.index if isinstance(e, Entry) else None) for e in entries],
+                        dtype=object).reshape(tuple(shape))
 
     def slot(self, letter: str, l: int | None, lead: Sequence[int]) -> str:
         """``X_{1,\\cdot,\\cdot}``: a channel of a map, or a kernel slice, in LaTeX."""
@@ -287,7 +310,9 @@ class ConvView:
         F, C, _, _ = layer.kernel_shape
         old = self.kernel_values(layer, step)
         kernels = [self.grid(self.slot("K", l, [f, c]), old[f, c]) for f in range(F) for c in range(C)]
-        biases = [f"{self.names.quantity('bias', l, f + 1).latex} = {self.bias_values(layer, step)[f]}" for f in range(F)]
+        bias_names = [self.names.quantity("bias", l, f + 1) for f in range(F)]
+        biases: list[Node] = [Relation(Symbol(n.latex, n.plain), "=", Number(self.bias_values(layer, step)[f]))
+                              for f, n in enumerate(bias_names)]
         # the receptive field of the first cell (all filters share it)
         field_cells: dict[int, set] = {}
         for _, (c, p, q) in layer.taps(0, 0, 0):
@@ -554,6 +579,31 @@ class ConvView:
         return out
 
 
+def cell_target(problem: ConvProblem) -> Callable[[Entry], str]:
+    """What the feature-map diagram highlights for an entry (the HTML page's ``data-at``): a
+    cell of a map, ``cell=l:c:r:k`` (layer l's output map, 0 the input; channel, row, column
+    1-based as the JSON log's ``cell``), and for a conv cell's net input or a pooled cell the
+    window of input cells it reads (all channels for a conv, its own for a pool; a zero-padding
+    cell is numbered 0 or one past the map's last row or column). Kernel weights, biases and
+    dense layers are not drawn: nothing is highlighted for them."""
+    stack = problem.stack
+
+    def target(e: Entry) -> str:
+        if e.cell is None or len(e.cell) != 3 or e.layer is None:
+            return ""
+        l = e.layer
+        cells = [(l, *e.cell)]
+        layer = stack[l - 1]
+        f, i, j = (k - 1 for k in e.cell)
+        if e.kind == "cell_net" and isinstance(layer, Conv2D):
+            ph, pw = layer.padding
+            cells += [(l - 1, c + 1, p - ph + 1, q - pw + 1) for _, (c, p, q) in layer.taps(f, i, j)]
+        elif e.kind == "pooled" and isinstance(layer, Pool):
+            cells += [(l - 1, c + 1, p + 1, q + 1) for c, p, q in layer.window(f, i, j)]
+        return " ".join("cell=" + ":".join(map(str, c)) for c in cells)
+    return target
+
+
 def render_conv(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
     """The walkthrough of a convolutional network in ``md`` or ``tex``."""
     from .convdiagram import conv_figure
@@ -568,6 +618,10 @@ def render_conv(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
         raise ProblemError("--compact: found with a convolutional network; expected a dense network or an "
                            "expression (a feature map's walkthrough is grids, and has no compact form)")
     printer = PRINTERS[fmt](inline_svg=options.inline_svg) if fmt == "md" else PRINTERS[fmt]()  # type: ignore[call-arg]
+    if isinstance(printer, HtmlPrinter):  # marks the log's entries; the feature maps' cells light up
+        assert isinstance(log.problem, ConvProblem)
+        printer = HtmlPrinter(log=log, max_terms=options.max_terms, target=cell_target(log.problem),
+                              by_symbol=style == "symbolic" and not options.exercise)
     env = environment(options.templates)
     view = ConvView(log, printer, options.max_terms, style)
     context = {"p": printer, "log": log, "problem": log.problem, "view": view, "options": options, "style": style,

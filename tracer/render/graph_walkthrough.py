@@ -8,6 +8,7 @@ and orders entries; every number printed is an entry's or operand's shown string
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from ..formula.tree import Symbol as _Symbol
 from ..model.graph_problem import GRAPH_STYLES
 from . import Rendered, RenderOptions, environment, tidy
 from .circuit import circuit_figure
+from .html import HtmlPrinter
 from .printers import PRINTERS, MarkdownPrinter
 from .view import Eq
 
@@ -136,11 +138,12 @@ class GraphView:
             return name_latex(s.name), s.name
         return (f"({s.name})" if s.name.startswith("-") else s.name), s.name
 
-    def point(self) -> list[str]:
-        """``x = -2`` for every variable, as LaTeX (values as given)."""
+    def point(self) -> list[Node]:
+        """``x = -2`` for every variable, as formula trees (values as given)."""
+        from ..formula.tree import Number, Relation
         from ..model.expression import name_latex
         show = self.log.problem.rounding.show_given
-        return [f"{name_latex(v)} = {show(x)}" for v, x in self.log.problem.values.items()]
+        return [Relation(_Symbol(name_latex(v), v), "=", Number(show(x))) for v, x in self.log.problem.values.items()]
 
     def auto_names(self) -> list[str]:
         """The LaTeX names of the gates named g1, g2, ... (no statement names them)."""
@@ -282,6 +285,26 @@ def _pattern(gate: Gate) -> str:
     return PATTERNS[gate.pattern]
 
 
+def circuit_target(log: GraphLog) -> Callable[[Entry], str]:
+    """What the circuit highlights for an entry (the HTML page's ``data-at``): a gate's value
+    its gate, ``node=NAME``; a local gradient and the gradient along one wire that wire,
+    ``wire=SOURCE>GATE`` (the output's wire is ``wire=NAME>``); the gradient arriving at a
+    variable or gate (all its paths summed, or the output gradient) its node and every wire
+    leaving it, ``node=NAME wire^NAME>``."""
+    circuit = log.circuit
+    at: dict[int, str] = {}
+    for i, g in enumerate(circuit.gates):
+        at[log.gate_entry[i]] = f"node={g.name}"
+    for (i, k), index in log.local_entry.items():
+        at[index] = f"wire={circuit.name(circuit.gates[i].inputs[k])}>{circuit.gates[i].name}"
+    for source, index in log.grad_entry.items():
+        name = circuit.name(source)
+        at[index] = f"node={name} wire^{name}>"
+    for (i, k), index in log.wire_entry.items():
+        at.setdefault(index, f"wire={circuit.name(circuit.gates[i].inputs[k])}>{circuit.gates[i].name}")
+    return lambda e: at.get(e.index, "")
+
+
 def render_graph(log: GraphLog, fmt: str, options: RenderOptions) -> Rendered:
     """The walkthrough of an expression in ``md`` or ``tex``."""
     style = options.style or log.problem.style or DEFAULT_STYLE
@@ -289,6 +312,8 @@ def render_graph(log: GraphLog, fmt: str, options: RenderOptions) -> Rendered:
         raise ProblemError(f"--style: found '{style}' for an expression; expected one of: {', '.join(GRAPH_STYLES)} "
                            "(the matrix style works whole network layers)")
     printer = MarkdownPrinter(inline_svg=options.inline_svg) if fmt == "md" else PRINTERS[fmt]()
+    if isinstance(printer, HtmlPrinter):  # marks the log's entries; the circuit's gates and wires light up
+        printer = HtmlPrinter(log=log, max_terms=options.max_terms, target=circuit_target(log))
     env = environment(options.templates)
     view = GraphView(log, options.max_terms)
     context = {

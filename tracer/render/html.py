@@ -9,9 +9,18 @@ weights table) carries ``data-entry-ref="N"``.
 
 The printer finds which entry a printed chain is by the chain's first and last parts:
 the entry's symbol and its shown value, taken from the log in order (the templates
-print a step's entries after the previous step's). A chain's parts are formula trees,
-printed from the trees; inline math a template gives as LaTeX is printed as a name (the
-documented name subset) or, failing that, as its LaTeX text inside the ``<math>``.
+print a step's entries after the previous step's); ``symbol = value`` inline in running
+text (``Eq.equation``) likewise; in the symbolic style, by the symbol alone. A cell of a
+whole-layer matrix or a feature map is the entry its ``Number.entry`` names. What the
+diagram highlights is the entry's ``data-at`` (``diagram_target``, ``convview.cell_target``,
+``graph_walkthrough.circuit_target``).
+
+Formulas arrive as trees and are printed from the trees; inline math a template still
+gives as a string is a number or a name (the documented name subset, converted in
+``tracer.formula.mathml``), and anything else is shown as its LaTeX text (``mtext``),
+never parsed: the few general formulas still written as strings in the templates (the
+conv layers' general index formulas, a learning rule's ``\\sum (t - y)^2`` header,
+``\\odot``) print so.
 """
 from __future__ import annotations
 
@@ -20,23 +29,38 @@ import functools
 import hashlib
 import re
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from html import escape
+from typing import Protocol
 
-from ..engine.log import Entry, TraceLog
+from ..engine.log import Entry
 from ..formula.latex import latex as latex_of
 from ..formula.mathml import math_element, mathml, mathml_name
-from ..formula.tree import Node, Number
+from ..formula.names import name_html
+from ..formula.tree import Node, Number, Relation
 from ..resources import templates_dir
 from .printers import PRINTERS, Part, Printer, _dedupe, _fits
+from .view import MathText
 
+_CELL = re.compile(r' data-e="(\d+)"')
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
-_DOLLARS = re.compile(r"\$(.+)\$")
 _BLOCK = re.compile(r"<(?:h[1-6]|div|table|ul|ol|figure|p|section|nav|header|footer|svg|style|script)\b")
+
+#: Tables longer than this are folded into a closed ``<details>`` (opened by a click, by
+#: stepping to one of its rows, and for printing): laying out the 784-30-10 page's two
+#: 23,850-row weight tables took most of the time to DOMContentLoaded (benchmarks/README.md).
+FOLD_ROWS = 200
 
 #: Kinds whose diagram element is the weight l:j:i (the rest point at a neuron or layer).
 _WEIGHT_KINDS = ("dw", "new_w")
+
+
+class Logged(Protocol):
+    """A log whose entries a page marks: a network's ``TraceLog`` or an expression's ``GraphLog``."""
+
+    @property
+    def entries(self) -> list[Entry]: ...
 
 
 class Math(str):
@@ -67,13 +91,18 @@ def csp_hash(text: str) -> str:
 
 
 def diagram_target(e: Entry) -> str:
-    """What the diagram highlights for an entry: ``w:l:j:i`` a weight, ``n:l:j`` a neuron,
-    ``l:l`` a whole layer (a total loss, a shared bias)."""
+    """What the network diagram highlights for an entry (``data-at``): ``weight=l:j:i`` a
+    weight, ``neuron=l:j`` a neuron, ``neuron^l:`` a whole layer (a total loss, a shared bias).
+
+    ``data-at`` is a space-separated list of ``ATTR=VALUE`` (the SVG elements whose
+    ``data-ATTR`` is VALUE) or ``ATTR^VALUE`` (whose ``data-ATTR`` starts with VALUE); the
+    convolutional and circuit diagrams use ``cell``, ``node`` and ``wire`` (render/convview.py,
+    render/graph_walkthrough.py)."""
     if e.kind in _WEIGHT_KINDS and e.neuron is not None and e.source is not None:
-        return f"w:{e.layer}:{e.neuron}:{e.source}"
+        return f"weight={e.layer}:{e.neuron}:{e.source}"
     if e.neuron is not None:
-        return f"n:{e.layer}:{e.neuron}"
-    return f"l:{e.layer}"
+        return f"neuron={e.layer}:{e.neuron}"
+    return f"neuron^{e.layer}:"
 
 
 def _part_latex(part: Part | str) -> str:
@@ -85,9 +114,12 @@ class HtmlPrinter(Printer):
     """HTML5 with MathML; ``log`` lets it mark entries, ``max_terms`` prints their trees."""
 
     extension: str = "html"
-    log: TraceLog | None = None
+    log: Logged | None = None
     max_terms: int | None = 8
     svg_data: bool = True   # the diagram's neurons and edges carry data-neuron / data-weight
+    target: Callable[[Entry], str] = diagram_target   # an entry's data-at (what the diagram highlights)
+    by_symbol: bool = False   # the symbolic style: a line shows an entry by its symbol alone (no values)
+    _symbols: dict[str, deque[Entry]] | None = field(default=None, repr=False)
     _queues: dict[tuple[str, str], deque[Entry]] | None = field(default=None, repr=False)
     _rows: dict[tuple[str, str], deque[Entry]] | None = field(default=None, repr=False)
     _last: dict[tuple[str, str], Entry] = field(default_factory=dict, repr=False)
@@ -103,12 +135,22 @@ class HtmlPrinter(Printer):
         return f"<h{n}>{content}</h{n}>"
 
     def inline(self, formula: Part | str) -> str:
+        """Inline math; ``symbol = value`` of an entry (a tree, ``Eq.equation``) in running text
+        is marked like a chain: the entry's main appearance or a repeat."""
         source = _part_latex(formula).strip()
-        return Math(math_element(self._mathml(formula), source), source)
+        math = Math(math_element(self._mathml(formula), source), source)
+        if isinstance(formula, Relation) and formula.op == "=" and self.log is not None:
+            entry, repeat = self._claim([formula.left, formula.right])
+            if entry is not None:
+                return Math(f'<span class="eq"{self._mark(entry, repeat)}>{math}</span>', source)
+        return math
 
     def display(self, formula: Part) -> str:  # type: ignore[override]
         source = _part_latex(formula).strip()
-        return f'<div class="eq">{math_element(self._mathml(formula), source, display=True)}</div>'
+        math = math_element(self._mathml(formula), source, display=True)
+        if ' data-e="' in math:  # a feature map: each cell that shows an entry's value is marked
+            math = _CELL.sub(lambda m: self._mark_index(int(m.group(1))), math)
+        return f'<div class="eq">{math}</div>'
 
     def bold(self, content: str) -> str:
         return f"<strong>{content}</strong>"
@@ -136,6 +178,10 @@ class HtmlPrinter(Printer):
             cells = "".join(f"<td>{self._cell(cell, compact)}" for cell in row)
             lines.append(f"<tr{self._row_mark(row) if updates else ''}>{cells}")
         lines.append("</tbody>\n</table></div>")
+        if len(rows) > FOLD_ROWS:  # folded: a closed <details> is parsed but not laid out
+            lines[0] = (f'<details class="table"><summary>{len(rows):,} rows (show)</summary>'
+                        f'<table class="{columns}">\n<thead><tr>{head}</tr></thead>\n<tbody>')
+            lines[-1] = "</tbody>\n</table></details>"
         return "\n".join(lines)
 
     def figure(self, svg: str, tikz: str, name: str, caption: str) -> str:
@@ -149,6 +195,12 @@ class HtmlPrinter(Printer):
             self._floor = entry.step
             return self._equation(parts, entry, False)
         claimed, repeat = (entry, True) if entry is not None else self._claim(parts)
+        last = parts[-1] if parts else None
+        if claimed is None and isinstance(last, Number) and last.entry is not None and self.log is not None:
+            # a whole-layer line whose result is one entry's value (a shared bias's gradient)
+            claimed = self.log.entries[last.entry]
+            repeat = claimed.index in self._shown
+            self._shown.add(claimed.index)
         return self._equation(parts, claimed, repeat)
 
     def equations(self, rows: Sequence[Sequence[Part | None]]) -> str:
@@ -166,6 +218,8 @@ class HtmlPrinter(Printer):
         else:
             body = "<mrow>" + "<mo>=</mo>".join(inner) + "</mrow>"
         math = math_element(body, alttext, display=True)
+        if ' data-e="' in math:  # a whole-layer matrix: each cell that shows an entry's value is marked
+            math = _CELL.sub(lambda m: self._mark_index(int(m.group(1))), math)
         return f'<div class="eq"{self._mark(entry, repeat)}>{math}</div>'
 
     def _mark(self, entry: Entry | None, repeat: bool, row: bool = False) -> str:
@@ -177,8 +231,19 @@ class HtmlPrinter(Printer):
             return f' data-entry-ref="{entry.index}"'
         uses = " ".join(map(str, entry.depends_on))
         name = "" if row else f' data-name="{escape(entry.name)}"'
-        return f' data-entry="{entry.index}" data-uses="{uses}" data-at="{diagram_target(entry)}"{name}'
+        return f' data-entry="{entry.index}" data-uses="{uses}" data-at="{escape(self.target(entry))}"{name}'
 
+
+    def _mark_index(self, index: int) -> str:
+        """A matrix cell showing entry ``index``: its main appearance, or a repeat."""
+        if self.log is None:
+            return ""
+        e = self.log.entries[index]
+        if e.index in self._shown:
+            return f' data-entry-ref="{e.index}"'
+        self._shown.add(e.index)
+        self._floor = e.step
+        return self._mark(e, False)
 
     def _mathml(self, part: Part | str) -> str:
         """Inline math given as a tree, or as LaTeX (a name, mostly) from a template."""
@@ -218,6 +283,8 @@ class HtmlPrinter(Printer):
         while e is not None and e.index in self._shown and queue:
             queue.popleft()  # shown first as a table row
             e = self._take(queue)
+        if e is None and self.by_symbol:  # a general formula: the first entry of that name not yet shown
+            return self._claim_symbol(key[0])
         if e is None:
             before = self._last.get(key)
             return before, before is not None
@@ -226,6 +293,20 @@ class HtmlPrinter(Printer):
         self._shown.add(e.index)
         self._last[key] = e
         self._floor = e.step
+        return e, False
+
+    def _claim_symbol(self, symbol: str) -> tuple[Entry | None, bool]:
+        if self._symbols is None:
+            self._symbols = {}
+            for entry in (self.log.entries if self.log is not None else []):
+                self._symbols.setdefault(entry.latex, deque()).append(entry)
+        queue = self._symbols.get(symbol)
+        while queue and queue[0].index in self._shown:
+            queue.popleft()
+        if not queue:
+            return None, False
+        e = queue.popleft()
+        self._shown.add(e.index)
         return e, False
 
     def _row_mark(self, row: Sequence[str]) -> str:
@@ -249,8 +330,7 @@ class HtmlPrinter(Printer):
     def _cell(self, cell: str, compact: bool) -> str:
         if isinstance(cell, Math):
             return html_name(cell.latex) if compact else str(cell)
-        match = _DOLLARS.fullmatch(cell)
-        return str(self.inline(match.group(1))) if match else cell
+        return str(self.inline(cell.tree)) if isinstance(cell, MathText) else cell
 
     # -- the page -------------------------------------------------------------
     def paragraphs(self, body: str) -> str:
@@ -282,22 +362,13 @@ def _string_mathml(source: str) -> str:
         return f'<mtext class="tex">{escape(source, quote=False)}</mtext>'
 
 
-_SUB = re.compile(r"_\{([^{}]*)\}|_(\w)")
-_SUP = re.compile(r"\^\{([^{}]*)\}|\^(\w)")
-
-
 @functools.lru_cache(maxsize=65536)
 def html_name(source: str) -> str:
     """A simple name as plain HTML (``w_{1,2,3}`` -> ``w<sub>1,2,3</sub>``), for long tables;
-    a name with more than scripts (a hat, a fraction) keeps its MathML."""
-    if "\\" in source:
-        return math_element(_string_mathml(source), source)
-    text = escape(source, quote=False)
-    text = _SUB.sub(lambda m: f"<sub>{m.group(1) or m.group(2)}</sub>", text)
-    text = _SUP.sub(lambda m: f"<sup>{m.group(1) or m.group(2)}</sup>", text)
-    if "{" in text or "}" in text or "_" in text or "^" in text:
-        return math_element(_string_mathml(source), source)
-    return text
+    a name with more than scripts (a hat, a fraction) keeps its MathML (both conversions of
+    the documented name subset: ``tracer.formula.names``, ``tracer.formula.mathml``)."""
+    plain = name_html(source)
+    return plain if plain is not None else math_element(mathml_name(source), source)
 
 
 PRINTERS["html"] = HtmlPrinter

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..engine.log import Entry, TraceLog
-from ..formula.tree import Node, Number, Symbol
+from ..formula.tree import Node, Number, Relation, Symbol
 from ..model.notation import STATE_KINDS
 from .matrices import grid
 from .view import Eq, Line, StepView, Viewer
@@ -45,6 +45,11 @@ class OptimizerView:
         self.name = _NAMES.get(self.optimizer.name, self.optimizer.name)
         self._steps: dict[int, list[Entry]] = {}
 
+
+    @staticmethod
+    def update_count(step: int) -> Relation:
+        """``t = 2``: Adam's count of updates at a step, as a tree."""
+        return Relation(Symbol("t", "t"), "=", Number(str(step)))
     def entries(self, step: int) -> list[Entry]:
         found = self._steps.get(step)
         if found is None:
@@ -180,6 +185,6 @@ class OptimizerView:
                 symbols.append(Symbol(o.latex, o.name))
                 numbers.append(Number(o.shown, o.value))
         def value(n: int) -> Node:
-            return Number(entries[n].shown, entries[n].value)
+            return Number(entries[n].shown, entries[n].value, entries[n].index)
         result = self._grid(value, shape)
         return Line(self._symbol(kind, param, l), first.op.tree(symbols), first.op.tree(numbers), result)

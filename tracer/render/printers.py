@@ -200,7 +200,7 @@ class MarkdownPrinter(Printer):
         return f"${source(latex).strip()}$"
 
     def display(self, latex):
-        return f"$$\n{latex.strip()}\n$$"
+        return f"$$\n{source(latex).strip()}\n$$"
 
     def bold(self, content):
         return f"**{content}**"
@@ -249,7 +249,7 @@ class LatexPrinter(Printer):
 
     def display(self, latex):
         # KEEP: its lead-in line (or heading) never ends a page without it
-        return f"{KEEP}\\[\n{latex.strip()}\n\\]"
+        return f"{KEEP}\\[\n{source(latex).strip()}\n\\]"
 
     def bold(self, content):
         return f"\\textbf{{{content}}}"

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 from ..engine.log import Entry, TraceLog
 from ..engine.rules import RuleNames, rate_names
-from ..formula.latex import latex
-from ..formula.tree import Add, Apply, Group, Matrix, Mul, Node, Number, Sub, Symbol
+from ..formula.tree import Add, Apply, Group, Listing, Matrix, Mul, Node, Number, Relation, Sigma, Sub, Symbol
 from ..model.rules import RULES
 from .printers import Part
 
@@ -31,10 +30,14 @@ class Presentation:
     step: int
     epoch: int
     example: int
-    inputs: str        # x = (1, 0), as LaTeX
+    inputs: str        # (1, 0), as LaTeX
     target: str
     lines: list[Line]
     vector: list[Part] | None   # the matrix style's w⁺ = w + α·e·x, when there is one output
+    given: tuple[Relation, Relation] | None = None   # x = (1, 0) and t = 1, as trees
+
+
+NET, T, Y = Symbol("net", "net"), Symbol("t", "t"), Symbol("y", "y")
 
 
 class RuleView:
@@ -63,42 +66,58 @@ class RuleView:
         n = self.names.of(kind, j, i)
         return Symbol(n.latex, n.plain)
 
-    def net_rule(self) -> str:
-        """net = Σ_i w_i·x_i − θ (or + b)."""
-        base = str(self.problem.conventions.index_base)
-        last = str(self.n_in - 1 + int(base))
-        body = f"\\sum_{{i={base}}}^{{{last}}} w_{{i}} x_{{i}}"
+    def net_rule(self) -> Relation:
+        """net = Σ_i w_i·x_i − θ (or + b), as a tree."""
+        base = self.problem.conventions.index_base
+        i = Symbol("i", "i")
+        body: Node = Sigma(i, Symbol("w_{i} x_{i}", "w_i x_i"),
+                           Number(str(base)), Number(str(self.n_in - 1 + int(base))))
         if self.has_bias:
-            body += (" - " if self.threshold else " + ") + self.names.bias.latex
-        return f"net = {body}"
+            bias = Symbol(self.names.bias.latex, self.names.bias.plain)
+            body = Sub(body, bias) if self.threshold else Add((body, bias))
+        return Relation(NET, "=", body)
 
-    def activation_rule(self) -> str:
+    def activation_rule(self) -> Relation:
         act = self.problem.activations[0]
-        return f"y = {latex(act.out_tree(Symbol('net', 'net')))}"
+        return Relation(Symbol("y", "y"), "=", act.out_tree(NET))
 
-    def error_rule(self) -> str:
-        return "e = t - net" if self.rule.name == "adaline" else "e = t - y"
+    @property
+    def learning_rate(self) -> Relation:
+        """α = 0.1 (the rule's own letter for its rate), as given."""
+        rate = Symbol(self.names.rate.latex, self.names.rate.plain)
+        return Relation(rate, "=", Number(self.problem.rounding.show_given(self.problem.training.learning_rate)))
 
-    def update_rule(self, vector: bool = False) -> str:
-        """The rule for one weight (w_i ← ...) or, ``vector``, for the weight vector."""
-        a, w, x = self.rate, ("w" if vector else "w_{i}"), ("x" if vector else "x_{i}")
-        rate = "" if self.rule.name == "hebb" and self.problem.training.learning_rate == 1 else f"{a} \\cdot "
-        change = {"perceptron": f"{a} \\cdot (t - y) \\cdot {x}",
-                  "adaline": f"{a} \\cdot (t - net) \\cdot {x}",
-                  "delta": f"{a} \\cdot (t - y) \\cdot f'(net) \\cdot {x}",
-                  "hebb": f"{rate}{x} \\cdot t"}[self.rule.name]
-        return f"{w} \\leftarrow {w} + {change}"
+    def error_rule(self) -> Relation:
+        return Relation(Symbol("e", "e"), "=", Sub(T, NET if self.rule.name == "adaline" else Y))
 
-    def bias_rule(self) -> str | None:
+    def rules(self) -> Listing:
+        """The error and the update of one weight, side by side."""
+        return Listing((self.error_rule(), self.update_rule()), spaced=True)
+
+    def _factor(self) -> list[Node]:
+        """What the rule multiplies the input by: α·(t − y), α·(t − net), α·(t − y)·f'(net), α (Hebb: t)."""
+        a = Symbol(self.rate, self.names.rate.plain)
+        factors: dict[str, list[Node]] = {"perceptron": [a, Group(Sub(T, Y))], "adaline": [a, Group(Sub(T, NET))],
+                "delta": [a, Group(Sub(T, Y)), Apply(Symbol("f'", "f'"), (NET,))],
+                "hebb": [] if self.problem.training.learning_rate == 1 else [a]}
+        return factors[self.rule.name]
+
+    def update_rule(self, vector: bool = False) -> Relation:
+        """The rule for one weight (w_i ← ...) or, ``vector``, for the weight vector, as a tree."""
+        w = Symbol("w", "w") if vector else Symbol("w_{i}", "w_i")
+        x = Symbol("x", "x") if vector else Symbol("x_{i}", "x_i")
+        factors = [*self._factor(), x] + ([T] if self.rule.name == "hebb" else [])
+        return Relation(w, "<-", Add((w, Mul(tuple(factors)))))
+
+    def bias_rule(self) -> Relation | None:
         if not self.has_bias or not self.problem.training.update_biases:
             return None
-        b, a = self.names.bias.latex, self.rate
-        rate = "" if self.rule.name == "hebb" and self.problem.training.learning_rate == 1 else f"{a} \\cdot "
-        factor = {"perceptron": f"{a} \\cdot (t - y)", "adaline": f"{a} \\cdot (t - net)",
-                  "delta": f"{a} \\cdot (t - y) \\cdot f'(net)", "hebb": f"{rate}t"}[self.rule.name]
+        b = Symbol(self.names.bias.latex, self.names.bias.plain)
+        factors = self._factor() + ([T] if self.rule.name == "hebb" else [])
         if self.threshold:
-            return f"{b} \\leftarrow {b} + {factor} \\cdot (-1)"
-        return f"{b} \\leftarrow {b} + {factor}"
+            factors.append(Number("-1", -1.0))
+        change: Node = Mul(tuple(factors)) if len(factors) > 1 else factors[0]
+        return Relation(b, "<-", Add((b, change)))
 
     # --- the epoch table ------------------------------------------------------
     def headers(self) -> list[str]:
@@ -224,9 +243,11 @@ class RuleView:
             show = p.rounding.show_given
             lines = [Line([e.symbol, e.formula_tree(), e.substitution_tree(), Number(e.shown, e.value)], e)
                      for e in entries]
+            given = (Relation(Symbol("x", "x"), "=", Group(Listing(tuple(Number(show(x)) for x in ex.input)))),
+                     Relation(T, "=", Listing(tuple(Number(show(t)) for t in ex.target))))
             out.append(Presentation(h["step"], h["epoch"], h["example"],
                                     "(" + ", ".join(show(x) for x in ex.input) + ")",
-                                    ", ".join(show(t) for t in ex.target), lines, self._vector(entries)))
+                                    ", ".join(show(t) for t in ex.target), lines, self._vector(entries), given))
         return out
 
     def _vector(self, entries: list[Entry]) -> list[Part] | None:

@@ -14,8 +14,10 @@ from functools import cached_property
 from ..engine.log import Entry, TraceLog
 from ..engine.ops import DELTA, Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide
 from ..engine.trace import BATCH
-from ..formula.tree import Add, Apply, Frac, Group, Mul, Node, Number, Sigma, Sub, Symbol, elided
+from ..formula.latex import latex
+from ..formula.tree import Add, Apply, Frac, Gap, Group, Listing, Mul, Node, Number, Relation, Sigma, Sub, Symbol, elided
 from ..model.activations import ElementwiseOp, Linear, SoftmaxOut
+from ..model.problem import Problem
 from .matrices import applied, grid, transpose
 
 Shape = tuple[int, int] | None  # rows x columns, or None for a scalar (a shared bias)
@@ -50,6 +52,11 @@ class Eq:
         return self.entry.shown
 
     @property
+    def equation(self) -> Relation:
+        """symbol = shown value, as a formula tree (inline in running text)."""
+        return Relation(self.entry.symbol, "=", shown(self.entry))
+
+    @property
     def parts(self) -> list[Node]:
         """symbol = formula = substitution = value, as formula trees."""
         e = self.entry
@@ -64,6 +71,34 @@ def known(x: int | None) -> int:
     """A layer, neuron or entry index a network's entry has (only an expression's gates have none)."""
     assert x is not None
     return x
+
+
+_X = Symbol("x", "x")
+ETA = Symbol("\\eta", "eta")
+DELTA = Symbol("\\delta", "delta")
+
+
+def _partial(of: str, by: str) -> Frac:
+    """∂of/∂by, both LaTeX names."""
+    return Frac(Symbol(f"\\partial {of}", f"d{of}"), Symbol(f"\\partial {by}", f"d{by}"))
+
+
+def learning_rate(problem: Problem, rate: Symbol = ETA) -> Relation:
+    """``η = 0.5`` as given (``rate``: the notation's symbol, ``l`` under han-kamber), a formula
+    tree for running text."""
+    return Relation(rate, "=", Number(problem.rounding.show_given(problem.training.learning_rate)))
+
+
+class MathText(str):
+    """A table cell that is inline math: its text is the Markdown/LaTeX ``$...$``, its tree
+    what a printer needing another form (HTML's MathML) prints."""
+
+    tree: Node
+
+    def __new__(cls, tree: Node) -> MathText:
+        out = super().__new__(cls, f"${latex(tree)}$")
+        out.tree = tree
+        return out
 
 
 def shown(x: Entry | Operand) -> Number:
@@ -156,6 +191,42 @@ class Viewer:
 
     def eq(self, e: Entry) -> Eq:
         return Eq(e, self.max_terms)
+
+    @property
+    def learning_rate(self) -> Relation:
+        rate = getattr(self.log.notation, "rate", None)
+        return learning_rate(self.log.problem, ETA if rate is None else Symbol(rate.latex, rate.plain))
+
+    #: The ellipses of elided runs in running text (⋯ a run of lines, ⋮ a run of blocks), as trees.
+    dots = Gap("h")
+    vdots = Gap("v")
+
+    def delta_rule(self, total: str) -> Relation:
+        """δ = ∂E/∂net (``total``: the loss's LaTeX name), the text's general formula, as a tree."""
+        return Relation(DELTA, "=", _partial(total, "net"))
+
+    def chain_rule(self, total: str) -> Relation:
+        """∂E/∂w = ∂E/∂out · ∂out/∂net · ∂net/∂w, as a tree."""
+        return Relation(_partial(total, "w"), "=", Mul((_partial(total, "out"), _partial("out", "net"),
+                                                         _partial("net", "w"))))
+
+    def update_rule(self, by_delta: bool) -> Relation:
+        """w⁺ = w − η·δ·out (``by_delta``) or w⁺ = w − η·∂E/∂w, as a tree."""
+        w = Symbol("w", "w")
+        step = (ETA, DELTA, Symbol("out", "out")) if by_delta else (ETA, _partial("E", "w"))
+        return Relation(Symbol("w^{+}", "w+"), "=", Sub(w, Mul(step)))
+
+    @property
+    def total_loss_rule(self) -> Relation:
+        """E_total = Σ_j E_j (the notation's name for the total), as a tree."""
+        total = self.log.notation.quantity("loss", len(self.layers) - 1, None)
+        return Relation(Symbol(total.latex, total.plain), "=", Sigma(Symbol("j", "j"), Symbol("E_j", "E_j"), brief=True))
+
+    @property
+    def loss_rule(self) -> Relation:
+        """E_j = loss(t_j, o_j), the loss per output, as a tree."""
+        t, o = Symbol("t_j", "t_j"), Symbol("o_j", "o_j")
+        return Relation(Symbol("E_j", "E_j"), "=", self.log.problem.loss.tree(t, o))
 
     def layer_title(self, l: int) -> str:
         L = len(self.layers) - 1
@@ -261,7 +332,7 @@ class Viewer:
         rows: list[list[str]] = []
         for step in wanted:
             if rows and step != int(rows[-1][0]) + 1:
-                rows.append(["$\\vdots$", "", "", ""])
+                rows.append([MathText(Gap("v")), "", "", ""])
             h = history[step - 1]
             rows.append([str(h["step"]), str(h["epoch"]), "" if h["example"] is None else str(h["example"]),
                          show(h["loss"])])
@@ -276,20 +347,23 @@ class Viewer:
         act = self.log.problem.activations[l - 1]
         return Symbol(act.symbol, act.name)
 
-    def activation_rule(self, l: int) -> str:
-        """The activation's definition, e.g. σ(x) = 1/(1 + e^{-x}), stated once per layer."""
+    def activation_rule(self, l: int) -> Node:
+        """The activation's definition, e.g. σ(x) = 1/(1 + e^{-x}), stated once per layer, as a tree."""
         act = self.log.problem.activations[l - 1]
-        index = "_{j}" if act.layerwise else ""
-        return f"{self.function(l)}(x){index} = {act.describe()}"
+        left: Node = Apply(self.function_symbol(l), (_X,))
+        if act.layerwise:
+            left = Mul((left, Symbol("_{j}", "_j")), "juxtapose")
+        return Relation(left, "=", act.describe_tree())
 
-    def derivative_rule(self, l: int) -> str:
-        """The derivative as the log's dact entries compute it, e.g. σ'(x) = σ(x)(1 - σ(x));
-        empty for softmax, whose dact entries are only the Jacobian's diagonal."""
+    def derivative_rule(self, l: int) -> Node | None:
+        """The derivative as the log's dact entries compute it, e.g. σ'(x) = σ(x)(1 - σ(x)), as a
+        tree; None for softmax, whose dact entries are only the Jacobian's diagonal."""
         act = self.log.problem.activations[l - 1]
         if act.layerwise:
-            return ""
-        g = self.function(l)
-        return f"{g}'(x) = {act.dact_latex('x', f'{g}(x)')}"
+            return None
+        g = self.function_symbol(l)
+        prime = Symbol(g.latex + "'", g.text + "'")
+        return Relation(Apply(prime, (_X,)), "=", act.dact_tree(_X, Apply(g, (_X,))))
 
     def uses_dact(self, layer: LayerView) -> bool:
         """Whether the layer's deltas are ∂E/∂out · ∂out/∂net; softmax with cross-entropy's
@@ -301,9 +375,10 @@ class Viewer:
         """An entry's plain name, to label the ends of an elided run of lines."""
         return eq.entry.name
 
-    def assignments(self, factors: list[Factor]) -> str:
-        """``i_1 = 0.05, i_2 = 0.1, ..., i_n = 0.8``: inputs or targets in one line of math."""
-        return ", ".join(elide([f"{f.symbol} = {f.shown}" for f in factors], self.max_terms))
+    def assignments(self, factors: list[Factor]) -> Listing:
+        """``i_1 = 0.05, i_2 = 0.1, ..., i_n = 0.8``: inputs or targets in one line of math, as a tree."""
+        items: list[Node] = [Relation(Symbol(f.symbol, f.symbol), "=", Number(f.shown)) for f in factors]
+        return Listing(tuple(elided(items, self.max_terms)))
 
     def blocks(self, items: list) -> list:
         """Runs of consecutive lines (Eq or Line), split where an elided run (a gap) stands."""
@@ -419,7 +494,8 @@ class Viewer:
 
     def _result(self, kind: str, l: int, entries: list[Entry]) -> Node:
         """The entries' shown values (a scalar ends the line, so it needs no brackets)."""
-        return self._grid(lambda k: shown(entries[k]), self._shape(kind, l, entries))
+        return self._grid(lambda k: Number(entries[k].shown, entries[k].value, entries[k].index),
+                          self._shape(kind, l, entries))
 
     def _derivative(self, l: int) -> Node:
         """g'(Z) for layer l: the derivative applied to the whole-layer net input."""
