@@ -12,7 +12,8 @@ from decimal import Decimal
 from functools import cached_property
 
 from ..engine.log import Entry, TraceLog
-from ..engine.ops import DELTA, Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide
+from ..engine.ops import DELTA as DELTA_OP
+from ..engine.ops import Difference, Identity, Mean, Operand, Product, Sum, Update, WeightedSum, elide
 from ..engine.trace import BATCH
 from ..formula.latex import latex
 from ..formula.tree import Add, Apply, Frac, Gap, Group, Listing, Mul, Node, Number, Relation, Sigma, Sub, Symbol, elided
@@ -571,7 +572,7 @@ class Viewer:
         def column(role: str) -> Node:
             return self._grid(lambda k: shown(entries[k].operand(role)), shape)
         formula: Node
-        if roles == DELTA.named:      # ∂E/∂out ⊙ ∂out/∂net
+        if roles == DELTA_OP.named:      # ∂E/∂out ⊙ ∂out/∂net
             formula = Mul((self.matrix_symbol("dout", l), self._derivative(l)), sign="odot")
             numbers: Node = Mul((column("dout"), column("dact")), sign="odot")
         elif isinstance(op, Difference):   # out - target, the loss's closed form
