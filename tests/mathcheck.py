@@ -1,11 +1,13 @@
-"""Markdown math as GitHub, Jupyter and MkDocs find it, parsed by KaTeX (shared test helper).
+"""Markdown math as GitHub, Jupyter and MkDocs find it, parsed by KaTeX and MathJax (shared test helper).
 
 ``markdown_math`` finds every ``$...$`` and ``$$...$$`` the way those renderers do (an
 escaped ``\\$`` and an inline ``<svg>`` are not math), ``layout`` reports what would stop
 them from finding one (a space after the opening ``$``, a display block without blank
 lines around it), and ``katex_errors`` runs ``tests/js/check_math.js`` on them (one node
-process for all; ``npm install --prefix tests/js`` installs KaTeX; strict mode, the subset
-MathJax accepts too). Without node or KaTeX the checks skip, except in CI (``CI=true``),
+process for all; ``npm install --prefix tests/js`` installs KaTeX; strict mode), and
+``mathjax_errors`` runs ``tests/js/check_mathjax.js`` (MathJax 3's TeX input with the packages
+a typical site enables: base, ams, newcommand, noundefined; an ``merror`` or an undefined macro
+is an error). Without node, KaTeX or MathJax the checks skip, except in CI (``CI=true``),
 where they fail: CI must prove every formula renders. LaTeX: see ``tests/latexcheck.py``.
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pytest
 
 JS = Path(__file__).parent / "js"
 SCRIPT = JS / "check_math.js"
+MATHJAX_SCRIPT = JS / "check_mathjax.js"
 
 _INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:[^$\\\n]|\\.)+?)\$")
 
@@ -35,12 +38,27 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def require_katex() -> None:
-    """Skip (fail in CI) unless node and tests/js/node_modules/katex are installed."""
+def _require(package: str, name: str) -> None:
     if shutil.which("node") is None:
         _unavailable("node is not installed")
-    if not (JS / "node_modules" / "katex").is_dir():
-        _unavailable("KaTeX is not installed in tests/js/node_modules")
+    if not (JS / "node_modules" / package).is_dir():
+        _unavailable(f"{name} is not installed in tests/js/node_modules")
+
+
+def require_katex() -> None:
+    """Skip (fail in CI) unless node and tests/js/node_modules/katex are installed."""
+    _require("katex", "KaTeX")
+
+
+def require_mathjax() -> None:
+    """Skip (fail in CI) unless node and tests/js/node_modules/mathjax-full are installed."""
+    _require("mathjax-full", "MathJax")
+
+
+def require_math_engines() -> None:
+    """Both engines: KaTeX and MathJax (skip, or fail in CI, when either is missing)."""
+    require_katex()
+    require_mathjax()
 
 
 def _blocks(markdown: str):
@@ -123,22 +141,46 @@ def latex_math(text: str) -> list[tuple[str, bool]]:
     return found + [(m.group(1), False) for m in _INLINE.finditer(display.sub("", text))]
 
 
+def _rejections(script: Path, found: list[tuple[str, bool]]) -> list[tuple[str, str]]:
+    """(tex, error) for every fragment the node script rejects (one process for all)."""
+    unique = sorted(set(found))
+    payload = json.dumps([{"tex": tex, "display": display} for tex, display in unique])
+    result = subprocess.run(["node", str(script)], input=payload, capture_output=True, text=True,
+                            timeout=300, check=False)
+    if result.returncode != 0:
+        pytest.fail(f"{script.name} failed: {result.stderr.strip()}")
+    errors = json.loads(result.stdout)
+    if len(errors) != len(unique):
+        pytest.fail(f"{script.name} answered {len(errors)} results for {len(unique)} fragments")
+    return [(tex, err) for (tex, _), err in zip(unique, errors) if err is not None]
+
+
 def katex_rejections(found: list[tuple[str, bool]]) -> list[tuple[str, str]]:
     """(tex, KaTeX's error) for every fragment KaTeX rejects in strict mode."""
     require_katex()
-    unique = sorted(set(found))
-    payload = json.dumps([{"tex": tex, "display": display} for tex, display in unique])
-    result = subprocess.run(["node", str(SCRIPT)], input=payload, capture_output=True, text=True,
-                            timeout=120, check=False)
-    if result.returncode != 0:
-        pytest.fail(f"check_math.js failed: {result.stderr.strip()}")
-    errors = json.loads(result.stdout)
-    return [(tex, err) for (tex, _), err in zip(unique, errors) if err is not None]
+    return _rejections(SCRIPT, found)
+
+
+def mathjax_rejections(found: list[tuple[str, bool]]) -> list[tuple[str, str]]:
+    """(tex, MathJax's error) for every fragment MathJax's TeX input rejects."""
+    require_mathjax()
+    return _rejections(MATHJAX_SCRIPT, found)
 
 
 def katex_errors(found: list[tuple[str, bool]]) -> list[str]:
     """KaTeX's error for each fragment that does not parse, with the fragment."""
     return [f"{err}\n  in: {tex[:300]}" for tex, err in katex_rejections(found)]
+
+
+def mathjax_errors(found: list[tuple[str, bool]]) -> list[str]:
+    """MathJax's error for each fragment that does not parse, with the fragment."""
+    return [f"{err}\n  in: {tex[:300]}" for tex, err in mathjax_rejections(found)]
+
+
+def math_errors(found: list[tuple[str, bool]]) -> list[str]:
+    """Every fragment KaTeX or MathJax rejects, each error named by its engine."""
+    return ([f"KaTeX: {e}" for e in katex_errors(found)]
+            + [f"MathJax: {e}" for e in mathjax_errors(found)])
 
 
 def pdflatex_errors(document: str) -> list[str]:

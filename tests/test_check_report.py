@@ -97,7 +97,7 @@ def test_latex_sheet_escapes_user_text(result):
 
 
 def test_sheets_parse_and_compile():
-    """The committed audits' sheets: every formula parses with KaTeX, the LaTeX compiles."""
+    """The committed audits' sheets: every formula parses with KaTeX and MathJax, the LaTeX compiles."""
     mathcheck = pytest.importorskip("tests.mathcheck")
     latexcheck = pytest.importorskip("tests.latexcheck")
     checker = Checker(examples.load("relu-blog"))
@@ -105,6 +105,6 @@ def test_sheets_parse_and_compile():
     result = checker.check(load_answers(examples.examples_dir() / "relu-blog" / "article_answers.yaml"))
     md = render_sheet(result, "md")
     assert mathcheck.layout(md) == []
-    assert mathcheck.katex_errors(mathcheck.markdown_math(md)) == []
+    assert mathcheck.math_errors(mathcheck.markdown_math(md)) == []
     compiled = latexcheck.compile_tex(render_sheet(result, "tex"))
     assert compiled.errors == []

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 import yaml
 
-from tests.mathcheck import katex_errors, layout, markdown_math, require_katex
+from tests.mathcheck import layout, markdown_math, math_errors, require_math_engines
 from tracer.check.judge import Checker
 from tracer.cli import main
 from tracer.engine.trace import trace
@@ -314,14 +314,14 @@ def test_the_answer_key_in_latex(example_log):
     assert "\\[\nE_{total} = E_{o1} = 0.0638\n\\]" in tex
 
 
-def test_exercise_and_answer_key_math_renders_in_katex(example_log):
-    require_katex()
+def test_exercise_and_answer_key_math_renders_in_katex_and_mathjax(example_log):
+    require_math_engines()
     found = []
     for options in (RenderOptions(exercise=True), RenderOptions(answer_key=True)):
         md = render_text(example_log, "md", options).text
         assert layout(md) == []
         found += markdown_math(md)
-    assert katex_errors(found) == []
+    assert math_errors(found) == []
 
 
 def test_the_command_line_writes_the_sheet_and_its_diagram(tmp_path, capsys):

@@ -113,15 +113,15 @@ def test_latex_sheet_and_key_compile(problem: Path, capsys: pytest.CaptureFixtur
         assert_compiles(out)
 
 
-def test_markdown_sheet_and_key_formulas_parse_in_katex(problem: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.mathcheck import katex_errors, layout, markdown_math, require_katex
-    require_katex()
+def test_markdown_sheet_and_key_formulas_parse_in_katex_and_mathjax(problem: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.mathcheck import layout, markdown_math, math_errors, require_math_engines
+    require_math_engines()
     found = []
     for flag in ("--exercise", "--answer-key"):
         status, out, _ = run(["run", str(problem), flag], capsys)
         assert status == 0 and layout(out) == []
         found += markdown_math(out)
-    assert len(found) > 10 and katex_errors(found) == []
+    assert len(found) > 10 and math_errors(found) == []
 
 
 def test_exercise_without_ask_asks_every_computed_quantity_but_the_given_gradient() -> None:

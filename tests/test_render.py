@@ -4,7 +4,8 @@
   the gallery's other problem files too); nothing sticks out of the page by more than
   1 pt in any style (the log's overfull boxes).
 - Every formula of every Markdown output is laid out as GitHub/Jupyter/MkDocs need and
-  parsed by KaTeX (one node process for all of them).
+  parsed by KaTeX and MathJax (one node process per engine); so is every committed gallery
+  and golden Markdown file.
 - Golden files for the classic 2-2-2 (tests/golden/; python3 tests/regenerate_golden.py).
 - Every number printed in math is a log entry's shown string or a given value.
 - Published numbers of the classic 2-2-2 walkthrough, seed 002's ReLU cases.
@@ -32,7 +33,7 @@ import pytest
 
 from tests.latexcheck import FRAGMENT_PREAMBLE, Compiled, assert_compiles, compile_tex, require_pdflatex
 from tests.latexwidth import split_terms, width
-from tests.mathcheck import katex_rejections, layout, markdown_math
+from tests.mathcheck import katex_rejections, layout, markdown_math, math_errors, mathjax_rejections
 from tests.regenerate_golden import EXAMPLE as CLASSIC
 from tests.regenerate_golden import golden_path, has_template, render_golden
 from tracer.cli import main
@@ -170,11 +171,13 @@ def compiles():
 
 
 @pytest.fixture(scope="module")
-def katex():
-    """KaTeX's verdict on every formula of every Markdown output, from one node process."""
+def engines():
+    """KaTeX's and MathJax's verdicts on every formula of every Markdown output: one node
+    process per engine; {tex: 'KaTeX: error' or 'MathJax: error'} for each rejected formula."""
     found = [f for example in EXAMPLES for style in STYLES if has_template(style)
              for f in markdown_math(rendered(example, style, "md"))]
-    return dict(katex_rejections(found))
+    rejected = {tex: f"MathJax: {err}" for tex, err in mathjax_rejections(found)}
+    return rejected | {tex: f"KaTeX: {err}" for tex, err in katex_rejections(found)}
 
 
 # --- every style x format x example ---------------------------------------------------------
@@ -220,12 +223,12 @@ def test_other_gallery_walkthroughs_stay_on_the_page(compiles, example, file, st
 
 @pytest.mark.parametrize("example", EXAMPLES)
 @pytest.mark.parametrize("style", styles())
-def test_markdown_math_is_laid_out_and_parses(katex, example, style):
+def test_markdown_math_is_laid_out_and_parses(engines, example, style):
     text = rendered(example, style, "md")
     assert layout(text) == []
     found = markdown_math(text)
     assert found, "no math found"
-    rejected = {tex: katex[tex] for tex, _ in found if tex in katex}
+    rejected = {tex: engines[tex] for tex, _ in found if tex in engines}
     assert rejected == {}
 
 
@@ -703,8 +706,28 @@ def test_math_checkers_catch_errors():
     assert layout("text $ x$ more\n") == ["line 1: space inside inline math $ x$"]
     assert layout("text\n$$\na\n$$\nmore\n") == ["line 2: no blank line before $$", "line 5: no blank line after $$"]
     assert markdown_math("a \\$5 and $x_1$\n\n$$\ny\n$$\n") == [("x_1", False), ("y", True)]
-    rejected = dict(katex_rejections([("\\frac{1}{", False), ("\\nosuchmacro x", True), ("x^2", False)]))
+    bad = [("\\frac{1}{", False), ("\\nosuchmacro x", True), ("x^2", False), ("a_{1} = \\frac{1}{2}", True)]
+    rejected = dict(katex_rejections(bad))
     assert set(rejected) == {"\\frac{1}{", "\\nosuchmacro x"}
+    # MathJax never throws: a parse error is an merror node, an unknown macro (noundefined) red text
+    rejected = dict(mathjax_rejections(bad))
+    assert rejected == {"\\frac{1}{": "Missing close brace", "\\nosuchmacro x": "Undefined control sequence \\nosuchmacro"}
+    assert mathjax_rejections([("\\begin{bmatrix} 1 & 2 \\end{bmatrix}", True), ("x^{", False)]) == [
+        ("x^{", "Extra open brace or missing close brace")]
+
+
+def test_committed_markdown_parses_in_katex_and_mathjax():
+    """Every Markdown file of the gallery (worked_examples/) and every golden walkthrough, as
+    committed: each formula is laid out for renderers and parses in both engines."""
+    files = sorted((ROOT / "worked_examples").rglob("*.md")) + sorted((ROOT / "tests" / "golden").glob("*.md"))
+    assert len(files) > 30
+    found = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert layout(text) == [], path.name
+        found += markdown_math(text)
+    assert len(set(found)) > 1000
+    assert math_errors(found) == []
 
 
 def test_latex_checker_catches_errors():

@@ -3,14 +3,14 @@
 Each style's own file (test_style_matrix.py, test_style_narrative.py) asserts what that
 style prints; here, for every test problem of style_problems.ALL in both formats: every
 printed decimal is a shown string of the log, the Markdown math is laid out for renderers
-and parses with KaTeX, every built-in worked example renders likewise, the LaTeX compiles
+and parses with KaTeX and MathJax, every built-in worked example renders likewise, the LaTeX compiles
 and the output is byte-identical when rendered again.
 """
 from __future__ import annotations
 
 import pytest
 
-from tests.mathcheck import katex_errors, latex_math, layout, markdown_math, pdflatex_errors
+from tests.mathcheck import latex_math, layout, markdown_math, math_errors, pdflatex_errors
 from tests.style_problems import every_example, max_terms, rendered_all, unexplained_numbers, walkthrough
 
 STYLES = ["matrix", "narrative"]
@@ -45,14 +45,14 @@ def test_markdown_math_is_laid_out_for_renderers(rendered):
     assert {name: layout(text) for (name, fmt), (text, _) in rendered.items() if fmt == "md" and layout(text)} == {}
 
 
-def test_markdown_math_parses_with_katex(rendered):
+def test_markdown_math_parses_with_katex_and_mathjax(rendered):
     fragments = [f for (name, fmt), (text, _) in rendered.items() if fmt == "md" for f in markdown_math(text)]
-    assert katex_errors(fragments) == []
+    assert math_errors(fragments) == []
 
 
 def test_every_worked_example(style):
     """Each built-in example renders in both formats: its numbers are the log's, its
-    Markdown math is laid out for renderers and parses with KaTeX."""
+    Markdown math is laid out for renderers and parses with KaTeX and MathJax."""
     outputs = every_example(style)
     bad = {}
     for (name, fmt), (text, log) in outputs.items():
@@ -61,7 +61,7 @@ def test_every_worked_example(style):
         if not fragments or problems:
             bad[(name, fmt)] = problems or ["no math"]
     assert bad == {}
-    assert katex_errors([f for (_, fmt), (text, _) in outputs.items() if fmt == "md" for f in markdown_math(text)]) == []
+    assert math_errors([f for (_, fmt), (text, _) in outputs.items() if fmt == "md" for f in markdown_math(text)]) == []
 
 
 @pytest.mark.parametrize("style,name", COMPILED)

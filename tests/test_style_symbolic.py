@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import sympy
-from mathcheck import katex_errors, latex_math, markdown_math, pdflatex_errors
+from mathcheck import latex_math, markdown_math, math_errors, pdflatex_errors
 
 from tracer.engine.log import TraceLog
 from tracer.engine.trace import trace
@@ -340,11 +340,11 @@ def test_no_numbers_from_the_problem(fmt):
     assert "w_{11}" in text and "dz_{21}" in text
 
 
-def test_markdown_math_parses_with_katex():
+def test_markdown_math_parses_with_katex_and_mathjax():
     fragments = markdown_math(render(DEVFORUM, "md")) + markdown_math(render(SOFTMAX_CE, "md", max_terms=2))
     fragments += markdown_math(render(RELU_NODES, "md"))
     assert len(fragments) > 50
-    assert katex_errors(fragments) == []
+    assert math_errors(fragments) == []
 
 
 def test_latex_compiles():
