@@ -184,6 +184,13 @@ class Checker:
         return frozenset(i for spec in specs for i in self.requirement(spec, what))
 
     # --- judging ------------------------------------------------------------
+    def default_convention(self) -> str:
+        """The problem's own ``conventions.error`` (gradient unless it says negative_gradient):
+        what an answers file or ``--convention`` overrides."""
+        conventions = getattr(self.problem, "conventions", None)
+        error = getattr(conventions, "error", "gradient")
+        return error if error in ("gradient", "negative_gradient") else "gradient"
+
     def sign(self, kind: str, convention: str) -> int:
         return -1 if convention == "negative_gradient" and kind in GRADIENT_KINDS else 1
 
@@ -213,7 +220,7 @@ class Checker:
               diagnose: bool = True) -> Result:
         """Judge one answer file; ``required`` node ids not given are ``missing``; with
         ``diagnose`` wrong answers get the common mistake that explains them, if one does."""
-        convention = convention or answers.convention or "gradient"
+        convention = convention or answers.convention or self.default_convention()
         given, unmatched = self.match(answers)
         nodes, values = self.graph.nodes, self.values
         own = list(values)
