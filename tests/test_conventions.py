@@ -258,6 +258,66 @@ def test_index_base_numbers_generated_and_bracket_names_from_zero():
     assert {"w0+", "w5+", "out_h0", "b0+", "out_o0", "dE/db2"} <= letters and "w6+" not in letters
 
 
+DEEP = {"layers": [2, 2, 2, 1], "activation": "sigmoid",
+        "weights": [[[0.1, -0.2], [0.4, 0.3]], [[0.2, 0.1], [-0.3, 0.5]], [[0.5, -0.6]]],
+        "biases": [[0.1, -0.1], [0.2, 0.0], [0.2]]}
+
+
+@pytest.mark.parametrize("preset, names, absent", [
+    # layers keep their numbers under index_base 0: the input layer is layer 0 under either base
+    # (A0 = X), so hidden layer 1 stays 1 and W1 is still the first weight matrix
+    ("matrix", {"A0[1]", "Z1[0]", "A1[1]", "A2[0]", "A3[0]", "W1[0,0]+", "W3[0,1]+", "dW2[1,1]"},
+     {"A0[2]", "A1[2]", "W0[0,0]+", "Z0[0]", "W3[1,2]+"}),
+    ("letters", {"i0", "i1", "out_h1_0", "out_h2_1", "out_o0", "w0+", "w9+"},
+     {"i2", "out_h0_0", "out_h1_2", "w10+"}),
+])
+def test_index_base_zero_lowers_neurons_and_weights_never_layers(preset, names, absent):
+    log = trace(Problem.from_dict(_raw(conventions={"index_base": 0}, network=DEEP, notation=preset)))
+    got = {e.name for e in log.entries} | {o.name for e in log.entries for o in e.operands}
+    assert names <= got and not (absent & got)
+    for e in log.entries:          # the JSON fields still count layers and neurons from 1
+        assert e.layer is None or e.layer >= 1 or e.kind == "input"
+        assert e.neuron is None or e.neuron >= 1
+
+
+def test_tracer_check_resolves_bracket_names_under_index_base_zero(tmp_path, capsys):
+    """Mazur's classic-2-2-2 (η = 0.5): dE/dw2 = 0.00087714, w2+ = 0.19956143, w5+ =
+    0.35891648, out_h2 = 0.596884378, i2 = 0.1; under index_base 0 the weight from input 2 to
+    hidden 1 is W1[0,1] and hidden unit 2 is A1[1], whatever notation the problem prints."""
+    import json
+
+    import yaml
+
+    from tracer.cli import main
+    from tracer.examples import load
+    answers = tmp_path / "a.txt"
+    answers.write_text("dW1[0,1] = 0.00087714\nW1[0,1]+ = 0.19956143\nW^{[2]}[0,0]+ = 0.35891648\n"
+                       "A1[1] = 0.596884378\nA0[1] = 0.1\nW2[0,0] = 0.4\n", encoding="utf-8")
+    expected = {"letters": {"dW1[0,1]": "dE/dw1", "W1[0,1]+": "w1+", "W^{[2]}[0,0]+": "w4+",
+                            "A1[1]": "out_h1", "A0[1]": "i1", "W2[0,0]": "w4"},
+                "matrix": {"dW1[0,1]": "dW1[0,1]", "W1[0,1]+": "W1[0,1]+", "W^{[2]}[0,0]+": "W2[0,0]+",
+                           "A1[1]": "A1[1]", "A0[1]": "A0[1]", "W2[0,0]": "W2[0,0]"}}
+    for preset, quantities in expected.items():
+        raw = load("classic-2-2-2").to_dict()
+        raw["conventions"], raw["notation"] = {"index_base": 0}, preset
+        problem = tmp_path / f"{preset}.yaml"
+        problem.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        assert main(["check", str(problem), str(answers), "--format", "json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert report["unmatched"] == []
+        assert {r["name"]: (r["quantity"], r["verdict"]) for r in report["records"]} == {
+            name: (q, "correct") for name, q in quantities.items()}
+    # the 1-based reading of the same weight is another weight under index_base 0: w2 is W1[0,1]
+    raw = load("classic-2-2-2").to_dict()
+    raw["conventions"] = {"index_base": 0}
+    problem = tmp_path / "p.yaml"
+    problem.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    answers.write_text("dW1[1,2] = 0.00087714\n", encoding="utf-8")
+    main(["check", str(problem), str(answers), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["records"] == [] and report["unmatched"][0]["name"] == "dW1[1,2]"
+
+
 def test_per_kind_rounding_prints_and_carries_each_kind_at_its_digits():
     raw = _raw(rounding={"digits": 4, "carry": True, "kinds": {"out": 2, "err": 3}},
                conventions={"error": "negative_gradient"})
