@@ -221,9 +221,9 @@ def test_tracer_check_takes_the_problems_convention_and_grades_err_without_a_sig
     negative_gradient applies; Err answers are the err entries themselves, so Err6 = -0.1311 is
     wrong under every convention."""
     import json
+    from pathlib import Path
 
     from tracer.cli import main
-    from pathlib import Path
     problem = str(Path(__file__).parent.parent / "worked_examples" / "han-kamber-backprop" / "problem.yaml")
     right = tmp_path / "right.txt"
     right.write_text("Err6 = 0.1311\nErr4 = -0.0087\nθ6 = 0.1\nΔw46 = 0.0392\nl = 0.9\n", encoding="utf-8")
@@ -249,3 +249,26 @@ def test_tracer_check_takes_the_problems_convention_and_grades_err_without_a_sig
     assert graded(own)[1:] == ("gradient", {"Err6": "correct"})
     # a problem under the gradient convention still defaults to gradient
     assert Checker(examples.load("classic-2-2-2")).default_convention() == "gradient"
+
+
+def test_a_gradient_a_negative_gradient_problem_prints_is_graded_as_printed():
+    """error: negative_gradient with Adam and squared error: the page prints ∂E/∂O6 (the
+    loss's own derivative, 2(O − T)) and ∂E/∂w = −Err·O with their true signs; copied from
+    the page they are right under the problem's default convention, and so is Err. An
+    unprinted derivative (δ = ∂E/∂net) is still read as −∂E/∂net by that convention."""
+    import numpy as np
+
+    from tracer.model.problem import Problem
+    raw = {"network": {"layers": [2, 1], "activation": "sigmoid", "weights": [[[0.5, -0.6]]], "biases": [[0.2]]},
+           "loss": "squared_error", "training": {"learning_rate": 0.5, "optimizer": {"name": "adam"}},
+           "data": [{"input": [1.0, 0.5], "target": [1.0]}], "conventions": {"error": "negative_gradient"}}
+    checker = Checker(Problem.from_dict(raw))
+    o = 1 / (1 + np.exp(-(0.5 - 0.3 + 0.2)))              # O = σ(0.4) = 0.598688
+    dout, err = 2 * (o - 1), -2 * (o - 1) * o * (1 - o)     # ∂E/∂O = −0.802624, Err = 0.192892
+    names = {e.kind: e.name for e in checker.log.entries if e.neuron == 1 and e.source in (None, 1)}
+    text = (f"{names['dout']} = {dout:.6f}\n{names['err']} = {err:.6f}\n{names['dw']} = {-err * 1.0:.6f}\n"
+            f"{names['dnet']} = {err:.6f}\n")
+    result = checker.check(parse_answers(text, "s.txt", "text"))
+    assert result.convention == "negative_gradient"
+    got = {r.node.kind: r.verdict for r in result.records}
+    assert got == {"dout": "correct", "err": "correct", "dw": "correct", "dnet": "correct"}

@@ -465,7 +465,7 @@ def test_negative_gradient_with_any_loss_optimizer_and_penalty_only_changes_the_
             dnet = by_place[("dnet", e.step, e.example, e.layer, e.neuron, None)]
             assert e.value == pytest.approx(-dnet.value, abs=1e-15)
         if e.kind == "dw" and e.example is not None and through:   # ∂E/∂w written from Err: −Err_j·O_i
-            assert [log.entries[o.entry].kind for o in e.operands if o.entry is not None][0] == "err"
+            assert next(log.entries[o.entry].kind for o in e.operands if o.entry is not None) == "err"
             err = e.operands[0].value
             assert e.value == pytest.approx(-err * e.operands[1].value, abs=1e-12)
     assert not check_trace(log, str(changes))

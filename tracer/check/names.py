@@ -292,7 +292,10 @@ def _brackets(preset: Notation, own: Notation, kind: str, layer: int, j: int | N
     notation's matrix symbol indexed (W^{[1]}[1,2], W^{[1]}_{1,2})."""
     names = _both(preset.quantity(kind, layer, j, i if kind in _MATRICES else None))
     shift = 1 - preset.base          # index_base 0: W1[0,1] is the weight W1[1,2] of index_base 1
-    index = f"{j - shift},{i - shift}" if kind in _MATRICES else "" if j is None else f"{j - shift}"
+
+    def num(k: int | None) -> str:
+        return "" if k is None else str(k - shift)
+    index = f"{num(j)},{num(i)}" if kind in _MATRICES else num(j)
     if index and kind != "loss":
         for notation in (own, preset):
             matrix = notation.matrix(kind, layer)

@@ -24,8 +24,22 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..model.layers import Dense
-from .ops import (AddChange, Change, Difference, ErrFromGradient, ErrHidden, ErrOutput, ErrUpdate, Mean,
-                  NegErrGradient, Op, Operand, SharedChange, StepChange, Sum)
+from .ops import (
+    AddChange,
+    Change,
+    Difference,
+    ErrFromGradient,
+    ErrHidden,
+    ErrOutput,
+    ErrUpdate,
+    Mean,
+    NegErrGradient,
+    Op,
+    Operand,
+    SharedChange,
+    StepChange,
+    Sum,
+)
 
 if TYPE_CHECKING:
     from ..model.problem import Problem
