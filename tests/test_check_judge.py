@@ -188,10 +188,13 @@ def test_carried_through_a_step_into_the_next():
 
 @pytest.mark.parametrize("name", examples.example_names())
 def test_every_example_accepts_its_own_printed_values(name):
-    """What a walkthrough prints, copied by a student, is all correct: every name, every step."""
+    """What a walkthrough prints, copied by a student, is all correct: every name, every step.
+    Every node is copied in the log's own sign (the gradient convention: a negative_gradient
+    problem's unprinted ∂E/∂net would otherwise be read as −∂E/∂net; its own default is
+    tested in test_check_textbook.py)."""
     checker = Checker(examples.load(name))
     text = "\n".join(f"{checker.displays[n.id]} = {n.shown}" for n in checker.graph)
-    result = checker.check(parse_answers(text, f"{name}.txt", "text"))
+    result = checker.check(parse_answers(text, f"{name}.txt", "text"), convention="gradient")
     assert [(checker.displays[r.node.id], r.answer.text) for r in result.records if r.verdict != "correct"] == []
     assert result.unmatched == [] and result.all_correct
 

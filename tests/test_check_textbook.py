@@ -211,3 +211,64 @@ def test_han_kambers_example_checks_in_the_books_own_names_and_signs():
     assert {v for v, _ in got.values()} == {"correct"} and len(got) == len(answers) - 1
     # the change of w46 is not recorded by a backpropagation problem (yet): said so
     assert "does not record" in checker.names.resolve("Δw46").detail
+
+
+# --- the problem's own convention is the checker's default ------------------------------------
+def test_tracer_check_takes_the_problems_convention_and_grades_err_without_a_sign_flip(tmp_path, capsys):
+    """Han, Kamber & Pei, Example 9.1 (worked_examples/han-kamber-backprop, error:
+    negative_gradient): Err6 = 0.1311, Err4 = -0.0087, θ6 = 0.1, Δw46 = 0.9 · 0.1311 · 0.332 =
+    0.0392, l = 0.9. With no --convention and no convention in the answers file the problem's
+    negative_gradient applies; Err answers are the err entries themselves, so Err6 = -0.1311 is
+    wrong under every convention."""
+    import json
+    from pathlib import Path
+
+    from tracer.cli import main
+    problem = str(Path(__file__).parent.parent / "worked_examples" / "han-kamber-backprop" / "problem.yaml")
+    right = tmp_path / "right.txt"
+    right.write_text("Err6 = 0.1311\nErr4 = -0.0087\nθ6 = 0.1\nΔw46 = 0.0392\nl = 0.9\n", encoding="utf-8")
+    tex = tmp_path / "tex.txt"
+    tex.write_text("\\theta_6 = 0.1\nErr_{6} = 0.1311\n", encoding="utf-8")
+    flipped = tmp_path / "flipped.txt"
+    flipped.write_text("Err6 = -0.1311\n", encoding="utf-8")
+
+    def graded(answers, *extra) -> tuple[int, str, dict[str, str]]:
+        code = main(["check", problem, str(answers), "--format", "json", *extra])
+        report = json.loads(capsys.readouterr().out)
+        return code, report["convention"], {r["name"]: r["verdict"] for r in report["records"]}
+    assert graded(right) == (0, "negative_gradient", {"Err6": "correct", "Err4": "correct", "θ6": "correct",
+                                                      "Δw46": "correct", "l": "correct"})
+    assert graded(tex) == (0, "negative_gradient", {"\\theta_6": "correct", "Err_{6}": "correct"})
+    assert graded(flipped) == (1, "negative_gradient", {"Err6": "wrong"})
+    # --convention overrides the default, but an err entry is never flipped
+    assert graded(right, "--convention", "gradient")[1:] == ("gradient", graded(right)[2])
+    assert graded(flipped, "--convention", "gradient") == (1, "gradient", {"Err6": "wrong"})
+    # an answers file's own convention overrides it too
+    own = tmp_path / "own.yaml"
+    own.write_text("convention: gradient\nanswers: {Err6: 0.1311}\n", encoding="utf-8")
+    assert graded(own)[1:] == ("gradient", {"Err6": "correct"})
+    # a problem under the gradient convention still defaults to gradient
+    assert Checker(examples.load("classic-2-2-2")).default_convention() == "gradient"
+
+
+def test_a_gradient_a_negative_gradient_problem_prints_is_graded_as_printed():
+    """error: negative_gradient with Adam and squared error: the page prints ∂E/∂O6 (the
+    loss's own derivative, 2(O − T)) and ∂E/∂w = −Err·O with their true signs; copied from
+    the page they are right under the problem's default convention, and so is Err. An
+    unprinted derivative (δ = ∂E/∂net) is still read as −∂E/∂net by that convention."""
+    import numpy as np
+
+    from tracer.model.problem import Problem
+    raw = {"network": {"layers": [2, 1], "activation": "sigmoid", "weights": [[[0.5, -0.6]]], "biases": [[0.2]]},
+           "loss": "squared_error", "training": {"learning_rate": 0.5, "optimizer": {"name": "adam"}},
+           "data": [{"input": [1.0, 0.5], "target": [1.0]}], "conventions": {"error": "negative_gradient"}}
+    checker = Checker(Problem.from_dict(raw))
+    o = 1 / (1 + np.exp(-(0.5 - 0.3 + 0.2)))              # O = σ(0.4) = 0.598688
+    dout, err = 2 * (o - 1), -2 * (o - 1) * o * (1 - o)     # ∂E/∂O = −0.802624, Err = 0.192892
+    names = {e.kind: e.name for e in checker.log.entries if e.neuron == 1 and e.source in (None, 1)}
+    text = (f"{names['dout']} = {dout:.6f}\n{names['err']} = {err:.6f}\n{names['dw']} = {-err * 1.0:.6f}\n"
+            f"{names['dnet']} = {err:.6f}\n")
+    result = checker.check(parse_answers(text, "s.txt", "text"))
+    assert result.convention == "negative_gradient"
+    got = {r.node.kind: r.verdict for r in result.records}
+    assert got == {"dout": "correct", "err": "correct", "dw": "correct", "dnet": "correct"}

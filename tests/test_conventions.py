@@ -258,6 +258,66 @@ def test_index_base_numbers_generated_and_bracket_names_from_zero():
     assert {"w0+", "w5+", "out_h0", "b0+", "out_o0", "dE/db2"} <= letters and "w6+" not in letters
 
 
+DEEP = {"layers": [2, 2, 2, 1], "activation": "sigmoid",
+        "weights": [[[0.1, -0.2], [0.4, 0.3]], [[0.2, 0.1], [-0.3, 0.5]], [[0.5, -0.6]]],
+        "biases": [[0.1, -0.1], [0.2, 0.0], [0.2]]}
+
+
+@pytest.mark.parametrize("preset, names, absent", [
+    # layers keep their numbers under index_base 0: the input layer is layer 0 under either base
+    # (A0 = X), so hidden layer 1 stays 1 and W1 is still the first weight matrix
+    ("matrix", {"A0[1]", "Z1[0]", "A1[1]", "A2[0]", "A3[0]", "W1[0,0]+", "W3[0,1]+", "dW2[1,1]"},
+     {"A0[2]", "A1[2]", "W0[0,0]+", "Z0[0]", "W3[1,2]+"}),
+    ("letters", {"i0", "i1", "out_h1_0", "out_h2_1", "out_o0", "w0+", "w9+"},
+     {"i2", "out_h0_0", "out_h1_2", "w10+"}),
+])
+def test_index_base_zero_lowers_neurons_and_weights_never_layers(preset, names, absent):
+    log = trace(Problem.from_dict(_raw(conventions={"index_base": 0}, network=DEEP, notation=preset)))
+    got = {e.name for e in log.entries} | {o.name for e in log.entries for o in e.operands}
+    assert names <= got and not (absent & got)
+    for e in log.entries:          # the JSON fields still count layers and neurons from 1
+        assert e.layer is None or e.layer >= 1 or e.kind == "input"
+        assert e.neuron is None or e.neuron >= 1
+
+
+def test_tracer_check_resolves_bracket_names_under_index_base_zero(tmp_path, capsys):
+    """Mazur's classic-2-2-2 (η = 0.5): dE/dw2 = 0.00087714, w2+ = 0.19956143, w5+ =
+    0.35891648, out_h2 = 0.596884378, i2 = 0.1; under index_base 0 the weight from input 2 to
+    hidden 1 is W1[0,1] and hidden unit 2 is A1[1], whatever notation the problem prints."""
+    import json
+
+    import yaml
+
+    from tracer.cli import main
+    from tracer.examples import load
+    answers = tmp_path / "a.txt"
+    answers.write_text("dW1[0,1] = 0.00087714\nW1[0,1]+ = 0.19956143\nW^{[2]}[0,0]+ = 0.35891648\n"
+                       "A1[1] = 0.596884378\nA0[1] = 0.1\nW2[0,0] = 0.4\n", encoding="utf-8")
+    expected = {"letters": {"dW1[0,1]": "dE/dw1", "W1[0,1]+": "w1+", "W^{[2]}[0,0]+": "w4+",
+                            "A1[1]": "out_h1", "A0[1]": "i1", "W2[0,0]": "w4"},
+                "matrix": {"dW1[0,1]": "dW1[0,1]", "W1[0,1]+": "W1[0,1]+", "W^{[2]}[0,0]+": "W2[0,0]+",
+                           "A1[1]": "A1[1]", "A0[1]": "A0[1]", "W2[0,0]": "W2[0,0]"}}
+    for preset, quantities in expected.items():
+        raw = load("classic-2-2-2").to_dict()
+        raw["conventions"], raw["notation"] = {"index_base": 0}, preset
+        problem = tmp_path / f"{preset}.yaml"
+        problem.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        assert main(["check", str(problem), str(answers), "--format", "json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert report["unmatched"] == []
+        assert {r["name"]: (r["quantity"], r["verdict"]) for r in report["records"]} == {
+            name: (q, "correct") for name, q in quantities.items()}
+    # the 1-based reading of the same weight is another weight under index_base 0: w2 is W1[0,1]
+    raw = load("classic-2-2-2").to_dict()
+    raw["conventions"] = {"index_base": 0}
+    problem = tmp_path / "p.yaml"
+    problem.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    answers.write_text("dW1[1,2] = 0.00087714\n", encoding="utf-8")
+    main(["check", str(problem), str(answers), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["records"] == [] and report["unmatched"][0]["name"] == "dW1[1,2]"
+
+
 def test_per_kind_rounding_prints_and_carries_each_kind_at_its_digits():
     raw = _raw(rounding={"digits": 4, "carry": True, "kinds": {"out": 2, "err": 3}},
                conventions={"error": "negative_gradient"})
@@ -296,13 +356,15 @@ def test_learning_rate_symbol_and_presets():
 
 
 @pytest.mark.parametrize("changes,message", [
-    ({"conventions": {"error": "negative_gradient"}, "training": {"optimizer": {"name": "adam"}}},
-     "p.yaml: conventions.error: found negative_gradient with optimizer adam; expected plain gradient "
-     "descent (no training.optimizer) for w ← w + η·Err·O"),
-    ({"conventions": {"error": "negative_gradient"}, "loss": "squared_error"},
-     "p.yaml: conventions.error: found negative_gradient with loss squared_error and a sigmoid output layer; "
-     "expected half_squared_error (Err = f′(net)·(T − O)) or a loss whose error term is T − O (sigmoid with "
-     "binary_cross_entropy, softmax with cross_entropy)"),
+    # a softmax output's Err_j sums over every output unless cross-entropy makes it T − O; any
+    # other loss, optimizer or penalty is written (test_negative_gradient_with_any_loss_...)
+    ({"conventions": {"error": "negative_gradient"}, "loss": "squared_error",
+      "network": {"layers": [2, 2, 2], "activation": ["sigmoid", "softmax"],
+                  "weights": [[[0.1, -0.2], [0.4, 0.3]], [[0.5, -0.6], [0.1, 0.2]]], "biases": [[0.1, -0.1], [0.2, 0.1]]},
+      "data": [{"input": [1.0, 0.5], "target": [1.0, 0.0]}]},
+     "p.yaml: conventions.error: found negative_gradient with loss squared_error and a softmax output layer; "
+     "expected a loss whose error term is T − O with it (cross_entropy), as Err_j = −∂E/∂net_j of a softmax "
+     "unit sums over every output"),
     ({"rounding": {"kinds": {"outt": 3}}},
      "p.yaml: rounding.kinds.outt: found unknown field 'outt' (did you mean 'out'?); expected one of: net, out,"),
     ({"rounding": {"kinds": {"out": 0}}},
@@ -322,3 +384,114 @@ def test_the_combinations_cover_every_convention_value():
     assert seen >= {("error", "negative_gradient"), ("show_change", True), ("bias", "subtracted"),
                     ("index_base", 0), ("update", "batch_sum")}
     assert list(itertools.chain(BATCHES)) == [1, 2]
+
+
+# --- negative_gradient with any loss, optimizer and penalty ------------------------------------
+def _reference_general(raw: dict[str, Any]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Numpy from the formulas, one example a step: squared error E = Σ(t − o)² (∂E/∂o =
+    −2(t − o)) or half of it, an L2 penalty λ/2·Σw² (gradient + λ·w, biases free), and plain
+    gradient descent or Adam (β1 = 0.9, β2 = 0.999, ε = 1e-8 outside the root)."""
+    W = [np.array(m, dtype=float) for m in raw["network"]["weights"]]
+    b = [np.array(v, dtype=float) for v in raw["network"]["biases"]]
+    eta, lam = raw["training"]["learning_rate"], raw["training"].get("regularization", {}).get("l2", 0.0)
+    adam = raw["training"].get("optimizer", {}).get("name") == "adam"
+    m = [np.zeros_like(x) for x in W + b]
+    v = [np.zeros_like(x) for x in W + b]
+    t = 0
+    for _ in range(raw["training"]["epochs"]):
+        for ex in raw["data"]:
+            t += 1
+            outs = [np.array(ex["input"])]
+            for w_, b_ in zip(W, b):
+                outs.append(1 / (1 + np.exp(-(w_ @ outs[-1] + b_))))
+            scale = 2.0 if raw["loss"] == "squared_error" else 1.0
+            delta = scale * (outs[-1] - np.array(ex["target"])) * outs[-1] * (1 - outs[-1])
+            gw, gb = [np.zeros_like(x) for x in W], [np.zeros_like(x) for x in b]
+            for l in range(len(W) - 1, -1, -1):
+                gw[l], gb[l] = np.outer(delta, outs[l]) + lam * W[l], delta
+                delta = (W[l].T @ delta) * outs[l] * (1 - outs[l])
+            params, grads = W + b, gw + gb
+            for k, (p_, g) in enumerate(zip(params, grads)):
+                if adam:
+                    m[k] = 0.9 * m[k] + 0.1 * g
+                    v[k] = 0.999 * v[k] + 0.001 * g * g
+                    step = eta * (m[k] / (1 - 0.9 ** t)) / (np.sqrt(v[k] / (1 - 0.999 ** t)) + 1e-8)
+                else:
+                    step = eta * g
+                params[k] = p_ - step
+            W, b = params[:len(W)], params[len(W):]
+    return W, b
+
+
+GENERAL = [
+    ({"loss": "squared_error"}, True),
+    ({"training": {"regularization": {"l2": 0.1}}}, True),
+    ({"training": {"optimizer": {"name": "adam"}}}, True),
+    ({"training": {"optimizer": {"name": "adam"}, "regularization": {"l2": 0.1}}, "loss": "squared_error"}, True),
+    ({"training": {"optimizer": {"name": "momentum", "momentum": 0.9}}}, False),
+    ({"training": {"optimizer": {"name": "rmsprop"}}, "conventions": {"bias": "subtracted"}}, False),
+    ({"loss": "binary_cross_entropy", "training": {"optimizer": {"name": "adagrad"}}}, False),
+    ({"training": {"regularization": {"l1": 0.05, "biases": True}, "batch_size": 2}}, False),
+]
+
+
+def _general_raw(changes: dict[str, Any], negative: bool) -> dict[str, Any]:
+    raw = _raw(**{k: v for k, v in changes.items() if k not in ("training", "conventions")})
+    raw["training"] = {**raw["training"], "epochs": 1, **changes.get("training", {})}
+    conventions = dict(changes.get("conventions", {}))
+    if negative:
+        conventions["error"] = "negative_gradient"
+    raw["conventions"] = conventions
+    return raw
+
+
+@pytest.mark.parametrize("changes, numpy_reference", GENERAL, ids=lambda c: str(c))
+def test_negative_gradient_with_any_loss_optimizer_and_penalty_only_changes_the_writing(changes, numpy_reference):
+    raw = _general_raw(changes, True)
+    log = trace(Problem.from_dict(raw))
+    plain = trace(Problem.from_dict(_general_raw(changes, False)))
+    for l in range(2):
+        np.testing.assert_allclose(log.final_weights[l], plain.final_weights[l], atol=1e-12)
+        np.testing.assert_allclose(log.final_biases[l], plain.final_biases[l], atol=1e-12)
+    if numpy_reference:
+        W, b = _reference_general(raw)
+        for l in range(2):
+            np.testing.assert_allclose(log.final_weights[l], W[l], atol=1e-12)
+            np.testing.assert_allclose(log.final_biases[l], b[l], atol=1e-12)
+    by_place = {(e.kind, e.step, e.example, e.layer, e.neuron, e.source): e for e in log.entries}
+    through = "optimizer" in raw["training"] or "regularization" in raw["training"]
+    for e in log.entries:
+        if e.kind == "err":          # Err = −∂E/∂net, whatever the loss
+            dnet = by_place[("dnet", e.step, e.example, e.layer, e.neuron, None)]
+            assert e.value == pytest.approx(-dnet.value, abs=1e-15)
+        if e.kind == "dw" and e.example is not None and through:   # ∂E/∂w written from Err: −Err_j·O_i
+            assert next(log.entries[o.entry].kind for o in e.operands if o.entry is not None) == "err"
+            err = e.operands[0].value
+            assert e.value == pytest.approx(-err * e.operands[1].value, abs=1e-12)
+    assert not check_trace(log, str(changes))
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("changes", [GENERAL[0][0], GENERAL[3][0], GENERAL[5][0], GENERAL[7][0]], ids=str)
+def test_negative_gradient_through_an_optimizer_renders_without_mixing_signs(changes, style):
+    raw = _general_raw(changes, True)
+    raw["rounding"] = {"digits": 4, "carry": True}
+    log = trace(Problem.from_dict(raw))
+    with page_lines() as seen:
+        text = render_text(log, "md", RenderOptions(style=style, max_terms=None)).text
+    lines = [_symbols(list(item)) for kind, item in seen if kind == "chain"]
+    assert any("\\mathrm{Err}" in ln for ln in lines)
+    # δ = ∂E/∂net is never printed (Err is its negative); a printed ∂E/∂w is −Err·O and a
+    # printed ∂E/∂O the loss's own derivative
+    assert not [ln for ln in lines if "\\delta" in ln]
+    from_err = [ln for ln in lines if ln.startswith("\\frac{\\partial E") and "\\partial w_" in ln.split(" = ")[0]
+                and "\\mathrm{Err}" in ln.split(" = ")[1]]
+    assert all(ln.split(" = ")[1].startswith("-\\mathrm{Err}") for ln in from_err), from_err
+    if "optimizer" in raw["training"] or "regularization" in raw["training"]:
+        assert len(from_err) >= 6 and any(ln.startswith("\\Delta w") for ln in lines)
+    if raw.get("loss") == "squared_error":
+        assert any(ln.startswith("\\mathrm{Err}_{o1} = -\\frac{\\partial E") for ln in lines), lines[:30]
+    if style != "symbolic":
+        failures = check_page(log, seen, f"{changes} {style}")
+        assert not failures, "\n".join(map(str, failures[:10]))
+    assert "f'(" not in text or style == "matrix"

@@ -38,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="quantities, kinds (dw) or steps (@1) that must be answered; repeat or "
                              "comma-separate (default: the problem's ask)")
     parser.add_argument("--convention", choices=CONVENTIONS, default=None,
-                        help="sign of the derivatives written (default: the answers file's, else gradient)")
+                        help="sign of the derivatives written (default: the answers file's, else the problem's "
+                             "conventions.error)")
     parser.add_argument("--templates", default=None, help="a folder of templates overriding the built-ins")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                         help="colour the terminal report (auto: only on a terminal)")

@@ -11,10 +11,12 @@ the own value is tried exactly, hand-rounded, and as this step's result unrounde
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..engine.conventions import loss_gradient_printed, through_gradient
 from ..engine.graph import GraphLog, trace_graph
 from ..engine.log import TraceLog
 from ..engine.rounding import Rounding
@@ -124,7 +126,7 @@ class Result:
         for s in record.node.sources:
             node, answer = self.checker.graph[s], self.given.get(s)
             if answer is not None:
-                value = float(answer.value) * self.checker.sign(node.kind, self.convention)
+                value = float(answer.value) * self.checker.sign(node, self.convention)
                 out.append(Operand(node, _in_log_sign(answer.text, value), value))
             else:
                 out.append(Operand(node, self.checker.show(self.own[s], None), self.own[s]))
@@ -184,8 +186,32 @@ class Checker:
         return frozenset(i for spec in specs for i in self.requirement(spec, what))
 
     # --- judging ------------------------------------------------------------
-    def sign(self, kind: str, convention: str) -> int:
-        return -1 if convention == "negative_gradient" and kind in GRADIENT_KINDS else 1
+    def default_convention(self) -> str:
+        """The problem's own ``conventions.error`` (gradient unless it says negative_gradient):
+        what an answers file or ``--convention`` overrides."""
+        conventions = getattr(self.problem, "conventions", None)
+        error = getattr(conventions, "error", "gradient")
+        return error if error in ("gradient", "negative_gradient") else "gradient"
+
+    def sign(self, node: Node, convention: str) -> int:
+        """−1 where a student writing −dE/dx means the opposite number: a derivative under
+        ``negative_gradient``, except one a negative_gradient problem prints itself as a
+        gradient (∂E/∂w = −Err·O through an optimizer or a penalty, the loss's ∂E/∂O): that
+        is graded as printed, like its Err."""
+        if convention != "negative_gradient" or node.kind not in GRADIENT_KINDS:
+            return 1
+        return 1 if node.id in self.printed_gradients else -1
+
+    @functools.cached_property
+    def printed_gradients(self) -> frozenset[int]:
+        """The derivatives a negative_gradient problem's page prints with their own sign."""
+        problem = self.problem
+        if not isinstance(problem, Problem) or problem.training.rule is not None:
+            return frozenset()
+        through, loss = through_gradient(problem), loss_gradient_printed(problem)
+        L = len(problem.layers) - 1
+        return frozenset(n.id for n in self.graph if n.entry is not None and (
+            (through and n.kind in ("dw", "db")) or (loss and n.kind == "dout" and n.entry.layer == L)))
 
     def show(self, value: float, answer: Answer | None) -> str:
         """A value derived from the student's own, printed with the problem's digits, or two
@@ -213,7 +239,7 @@ class Checker:
               diagnose: bool = True) -> Result:
         """Judge one answer file; ``required`` node ids not given are ``missing``; with
         ``diagnose`` wrong answers get the common mistake that explains them, if one does."""
-        convention = convention or answers.convention or "gradient"
+        convention = convention or answers.convention or self.default_convention()
         given, unmatched = self.match(answers)
         nodes, values = self.graph.nodes, self.values
         own = list(values)
@@ -306,7 +332,7 @@ class Checker:
 
     def _judge(self, node: Node, answer: Answer, mine: tuple[float, float, float], up: frozenset[int],
                convention: str, tolerance: Tolerance | None) -> Record:
-        sign = self.sign(node.kind, convention)
+        sign = self.sign(node, convention)
         value = answer.value * sign
         how = agreement(value, self.truths[node.id], tolerance)
         if how and not (how == "truncated" and self.rounding.carry):

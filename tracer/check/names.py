@@ -186,7 +186,8 @@ class NameIndex:
         """The bracket names the matrix style and the ``matrix`` preset print, whatever the
         problem's notation: ``dW1[1,2]`` (the gradient of the weight from neuron 2 of layer 0
         to neuron 1 of layer 1), ``W^{[1]}_{12}``, ``W^{[1]}[1,2]``, ``Z2[1]``, ``dZ^{[2]}[1]``,
-        ``b1[2]``; one step's quantities, numbered from 1 as the JSON log numbers them."""
+        ``b1[2]``; one step's quantities. Neurons count from ``conventions.index_base``
+        (``dW1[0,1]`` under index_base 0: the same weight), layers as the notation prints them."""
         log = self.graph.log
         assert isinstance(log, TraceLog)
         if log.problem.training.rule is not None or getattr(log.notation, "data_kinds", None) is not None:
@@ -194,7 +195,7 @@ class NameIndex:
         problem = log.problem
         layers = problem.layers
         own = log.notation
-        preset = Notation.from_spec(layers, problem.bias, "matrix")
+        preset = Notation.from_spec(layers, problem.bias, "matrix", int(problem.conventions.index_base))
         where = _positions(log, self.graph)
         for node in self.graph:
             at = where.get(node.id)
@@ -290,7 +291,11 @@ def _brackets(preset: Notation, own: Notation, kind: str, layer: int, j: int | N
     """A quantity's bracket names: the matrix preset's (W1[1,2], W^{[1]}_{12}) and each
     notation's matrix symbol indexed (W^{[1]}[1,2], W^{[1]}_{1,2})."""
     names = _both(preset.quantity(kind, layer, j, i if kind in _MATRICES else None))
-    index = f"{j},{i}" if kind in _MATRICES else "" if j is None else f"{j}"
+    shift = 1 - preset.base          # index_base 0: W1[0,1] is the weight W1[1,2] of index_base 1
+
+    def num(k: int | None) -> str:
+        return "" if k is None else str(k - shift)
+    index = f"{num(j)},{num(i)}" if kind in _MATRICES else num(j)
     if index and kind != "loss":
         for notation in (own, preset):
             matrix = notation.matrix(kind, layer)

@@ -201,7 +201,9 @@ def _convention_note(result: Result) -> str:
     if result.convention == "negative_gradient":
         return ("Sign convention: error terms, deltas and gradients are written as -dE/dx "
                 "(updates new = old + rate * out * delta); they are compared with that sign. "
-                "Formulas below are in dE/dx.")
+                + ("Error terms Err are -dE/dnet as the problem prints them (never flipped); other "
+                   "formulas below are in dE/dx." if any(r.node.kind == "err" for r in result.records)
+                   else "Formulas below are in dE/dx."))
     return ""
 
 

@@ -4,13 +4,18 @@
 term Err_j = −∂E/∂net_j instead of δ_j = ∂E/∂net_j:
 
     output unit   Err_j = f′(net_j)·(T_j − O_j)        (O_j(1 − O_j)(T_j − O_j) for a sigmoid)
+                  Err_j = T_j − O_j                     (sigmoid + BCE, softmax + CE)
+                  Err_j = −∂E/∂O_j·f′(net_j)           (any other loss: its ∂E/∂O_j printed first)
     hidden unit   Err_j = f′(net_j)·Σ_k Err_k·w_kj
     update        w_ij ← w_ij + η·Err_j·O_i,  θ_j ← θ_j + η·Err_j  (− for a subtracted threshold)
 
 Err is logged as its own kind, ``err``; ``dnet`` keeps meaning ∂E/∂net, so the two are
 recorded side by side. With ``show_change: true`` (or a batch, whose changes are summed or
 averaged) each update is two entries, the change ``delta_w`` / ``delta_b`` and the new value
-old + Δ. Under the gradient convention ``show_change`` splits whatever the optimizer writes
+old + Δ. With an optimizer other than plain gradient descent, or with regularization, the
+gradient is written from Err (∂E/∂w_ij = −Err_j·O_i, ∂E/∂θ_j = −Err_j, +Err_j for a
+subtracted threshold) and the optimizer's (and the penalty's) own entries follow, each update
+split into Δw and w + Δw as the books write it. Under the gradient convention ``show_change`` splits whatever the optimizer writes
 (w − η·∂E/∂w, Adam's w − η·m̂/(√v̂ + ε)) the same way: Δw is the step without its old value.
 """
 from __future__ import annotations
@@ -19,9 +24,25 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..model.layers import Dense
-from .ops import AddChange, Change, Difference, ErrHidden, ErrOutput, ErrUpdate, Mean, Op, Operand, SharedChange, StepChange, Sum
+from .ops import (
+    AddChange,
+    Change,
+    Difference,
+    ErrFromGradient,
+    ErrHidden,
+    ErrOutput,
+    ErrUpdate,
+    Mean,
+    NegErrGradient,
+    Op,
+    Operand,
+    SharedChange,
+    StepChange,
+    Sum,
+)
 
 if TYPE_CHECKING:
+    from ..model.problem import Problem
     from .numeric import Params, Pass
     from .trace import Recorder
 
@@ -33,9 +54,30 @@ def negative(rec: Recorder) -> bool:
     return rec.problem.conventions.error == "negative_gradient"
 
 
+def through_gradient(problem: Problem) -> bool:
+    """Under ``error: negative_gradient``, whether the update goes through the gradient
+    ∂E/∂w = −Err·O: an optimizer other than plain gradient descent, or a penalty's gradient
+    to add (else w ← w + η·Err·O in one line)."""
+    if problem.conventions.error != "negative_gradient":
+        return False
+    optimizer = problem.training.optimizer
+    return (optimizer is not None and optimizer.name != "sgd") or problem.training.regularization is not None
+
+
+def loss_gradient_printed(problem: Problem) -> bool:
+    """Under ``error: negative_gradient``, whether the output units' Err is written from the
+    loss's ∂E/∂O (Err = −∂E/∂O·f′(net)): a loss other than half squared error whose error
+    term has no closed form with the output activation."""
+    if problem.conventions.error != "negative_gradient":
+        return False
+    loss, top = problem.loss, problem.network[-1].activation
+    return not loss.closed_form_delta(top) and loss.name != "half_squared_error"
+
+
 def record_errors(rec: Recorder, layers: Sequence[Dense], params: Params, p: Pass) -> None:
     """Every unit's Err_j = −δ_j, output layer first (each hidden one uses the layer above)."""
     loss = rec.problem.loss
+    general = loss_gradient_printed(rec.problem)
     L = len(layers)
     for layer in reversed(layers):
         l = layer.index
@@ -48,6 +90,8 @@ def record_errors(rec: Recorder, layers: Sequence[Dense], params: Params, p: Pas
                 target = rec.given("target", L, j, rec.targets(p)[j - 1])
                 if loss.closed_form_delta(layer.activation):
                     op, operands = Difference(), [target, out]
+                elif general:
+                    op, operands = ErrFromGradient(d), [rec.get("dout", l, j), net, out]
                 else:
                     op, operands = ErrOutput(d), [net, out, target]
             else:
@@ -58,6 +102,27 @@ def record_errors(rec: Recorder, layers: Sequence[Dense], params: Params, p: Pas
                                  rec.given("weight", l + 1, k, above[k - 1][j - 1], source=j)]
                 op = ErrHidden(d)
             rec.add("err", l, j, None, op, operands, -dnets[j - 1])
+
+
+def record_gradients(rec: Recorder, layer: Dense, senders: Sequence[Operand], p: Pass) -> None:
+    """∂E/∂w_ij = −Err_j·O_i and ∂E/∂θ_j = −Err_j (Err_j for a subtracted threshold, −ΣErr
+    for a shared bias): the gradients the optimizer or the penalty takes (``through_gradient``),
+    logged as the kinds dw and db with their values as computed."""
+    l = layer.index
+    sign = 1 if _threshold(rec) else -1
+    for j, row in enumerate(p.dws[l].tolist(), 1):
+        err = rec.get("err", l, j)
+        for i, (g, sender) in enumerate(zip(row, senders), 1):
+            rec.add("dw", l, j, i, NegErrGradient(), [err, sender], g)
+    db = p.dbs[l].tolist()
+    if not db:
+        return
+    if layer.bias == "per_layer":
+        errs = [rec.get("err", l, j) for j in range(1, layer.size + 1)]
+        rec.add("db", l, None, None, NegErrGradient(sign, shared=True), errs, db[0])
+        return
+    for j, g in enumerate(db, 1):
+        rec.add("db", l, j, None, NegErrGradient(sign), [rec.get("err", l, j)], g)
 
 
 def _threshold(rec: Recorder) -> bool:

@@ -69,7 +69,7 @@ def run_example(params: Params, layers: Sequence[Dense], loss: Loss, x: np.ndarr
     douts = [np.empty(0)] * (L + 1)
     dacts = [np.empty(0)] * (L + 1)
     dnets = [np.empty(0)] * (L + 1)
-    douts[L] = rounded_as(rnd, "dout")(loss.dout(o, t))
+    douts[L] = rounded_as(rnd, "dout_top")(loss.dout(o, t))   # the output units' ∂E/∂O: a "dout"
     # δ = o - t exactly where the chain would divide by ~0 (sigmoid + BCE, softmax + cross-entropy)
     closed = loss.closed_delta(o, t) if loss.closed_form_delta(top.activation) else None
     dacts[L], dnets[L] = top.backward(nets[L], o, douts[L], rnd, closed)

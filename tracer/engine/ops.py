@@ -278,6 +278,59 @@ class ErrOutput(Op):
 
 
 @dataclass(frozen=True)
+class ErrFromGradient(Op):
+    """Err_j = −∂E/∂O_j·f′(net_j) of an output unit under any loss whose error term is not
+    written in closed form (squared error: ∂E/∂O_j = −2(T_j − O_j), so Err_j = 2(T_j − O_j)·f′);
+    operands (dout, net, out): the loss's ∂E/∂O_j as logged, then the activation's (net, out)."""
+
+    derivative: Op
+
+    def roles(self, n):
+        return ("dout", "net", "out")
+
+    def tree(self, args, max_terms=None):
+        dout, net, out = args
+        d = self.derivative.tree([net, out])
+        return Neg(Mul((dout, Group(d) if _sum_like(d) else d)))
+
+    def sympy(self, symbols):
+        dout, net, out = symbols
+        return -dout * self.derivative.sympy([net, out])
+
+    def evaluate(self, values):
+        dout, net, out = values
+        return -dout * self.derivative.evaluate([net, out])
+
+
+@dataclass(frozen=True)
+class NegErrGradient(Op):
+    """∂E/∂w_ij = −Err_j·O_i (operands err, input), ∂E/∂b_j = −Err_j (operand err; ``sign`` +1
+    for a subtracted threshold, whose ∂E/∂θ_j = Err_j), ∂E/∂b = −(Err_1 + ... + Err_n) for a
+    bias shared by a layer (``shared``): the gradient an optimizer or a penalty works on,
+    written from the error terms under ``error: negative_gradient``."""
+
+    sign: int = -1
+    shared: bool = False
+
+    def roles(self, n):
+        return ("err",) * n if self.shared or n == 1 else ("err", "input")
+
+    def tree(self, args, max_terms=None):
+        body: Node
+        if self.shared and len(args) > 1:
+            body = Group(Add(elided(list(args), max_terms)))
+        else:
+            body = Mul(tuple(args)) if len(args) > 1 else args[0]
+        return Neg(body) if self.sign < 0 else body
+
+    def sympy(self, symbols):
+        return self.sign * (sympy.Add(*symbols) if self.shared else sympy.Mul(*symbols))
+
+    def evaluate(self, values):
+        return self.sign * (math.fsum(values) if self.shared else math.prod(values))
+
+
+@dataclass(frozen=True)
 class ErrHidden(Op):
     """Err_j = f′(net_j)·Σ_k Err_k·w_kj = −∂E/∂net_j of a hidden unit; operands (net, out,
     then (Err_k, w_kj) pairs over the next layer's units)."""

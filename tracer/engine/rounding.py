@@ -188,7 +188,8 @@ class Rounder:
 
     def __init__(self, rounding: Rounding | None, alias: dict[str, str] | None = None,
                  exact: tuple[str, ...] = ()) -> None:
-        self.rounding, self.alias, self.exact = rounding, dict(alias or {}), exact
+        #: "dout_top" (the output units' ∂E/∂O) is a dout unless ``exact`` names it alone
+        self.rounding, self.alias, self.exact = rounding, {"dout_top": "dout", **(alias or {})}, exact
         self._fns: dict[str, object] = {}
 
     def _fn(self, r: Rounding | None):

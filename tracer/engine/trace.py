@@ -112,7 +112,13 @@ def _kind_rounder(problem: Problem) -> Rounder:
     rounding = problem.rounding
     if not rounding.carry:
         return Rounder(None)
-    exact = ("dout", "dact", "dw", "db") if problem.conventions.error == "negative_gradient" else ()
+    exact: tuple[str, ...] = ()
+    if problem.conventions.error == "negative_gradient":
+        exact = ("dout", "dact")       # hidden units' ∂E/∂out, every ∂out/∂net
+        if not conventions.loss_gradient_printed(problem):
+            exact += ("dout_top",)     # the output units' ∂E/∂O, printed only for Err = −∂E/∂O·f′
+        if not conventions.through_gradient(problem):
+            exact += ("dw", "db")      # printed only when an optimizer or a penalty takes them
     return Rounder(rounding, _printed_as(problem), exact)
 
 
@@ -232,7 +238,8 @@ class Recorder:
 
     def __post_init__(self) -> None:
         c = self.problem.conventions
-        self.split = bool(c.show_change) and c.error == "gradient"
+        #: under negative_gradient an optimizer's or a penalised step is always Δw, then w + Δw
+        self.split = (bool(c.show_change) and c.error == "gradient") or conventions.through_gradient(self.problem)
 
     # --- plumbing -----------------------------------------------------------
     def add(self, kind: str, layer: int, neuron: int | None, source: int | None, op: Op,
@@ -368,6 +375,7 @@ class Recorder:
                penalty: float | None = None, seen=None) -> None:
         layers = self.problem.network
         reg = self.problem.training.regularization
+        through = conventions.through_gradient(self.problem)
         if reg is not None:
             self.penalty, self.params, self.batch_size = penalty, old, len(batch)
             self.name_kinds |= {"dw": "dw_data"} | ({"db": "db_data"} if reg.biases else {})
@@ -378,7 +386,10 @@ class Recorder:
             self.backward(layers, old, p)
             if conventions.negative(self):
                 conventions.record_errors(self, layers, old, p)
-                if len(passes) > 1:
+                if through:      # ∂E/∂w = −Err·O, for the optimizer's or the penalty's formulas
+                    for layer in reversed(layers):
+                        conventions.record_gradients(self, layer, self.senders(p, layer.index - 1), p)
+                elif len(passes) > 1:
                     conventions.record_example_changes(self, layers, lambda l, p=p: self.senders(p, l), p)
         batched = len(passes) > 1
         self.example = None if batched else batch[0] + 1
@@ -388,7 +399,7 @@ class Recorder:
             self.averages(batch, dws, dbs)
         if reg is not None and seen is not None:
             self.penalised(old, seen[0], seen[1], len(batch))
-        if conventions.negative(self):
+        if conventions.negative(self) and not through:
             conventions.record_updates(self, layers, old, new, batch, lambda l: self.senders(passes[0], l))
         else:
             self.updates(layers, old, new, dws, dbs)
@@ -434,7 +445,8 @@ class Recorder:
             else:
                 dout, closed = layers[l].input_gradient_entry(self, params.weights[l + 1]), None
             layer.record_backward(self, dout, closed, p.douts[l], p.dacts[l], p.dnets[l])
-            layer.record_gradients(self, self.senders(p, l - 1), p.dws[l], p.dbs[l])
+            if not conventions.through_gradient(self.problem):  # else written from Err (record)
+                layer.record_gradients(self, self.senders(p, l - 1), p.dws[l], p.dbs[l])
 
     def loss_gradient(self, p: Pass, top: Dense) -> tuple[EntryParts, EntryParts | None]:
         """∂E/∂out of the output layer, and δ = out - target where the loss gives it in closed

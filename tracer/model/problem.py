@@ -440,26 +440,20 @@ def _check_rule(training: Training, layers: tuple[int, ...], activations: tuple[
 
 def _check_backprop_conventions(training: Training, activations: tuple[Activation, ...],
                                 conventions: conv.Conventions, top: Mapping, r: Reader) -> None:
-    """``error: negative_gradient`` writes w ← w + η·Err·O: plain gradient descent, and an
-    output error term the books write (half squared error, or a loss whose δ is out − target)."""
+    """``error: negative_gradient`` writes Err_j = −∂E/∂net_j unit by unit: with any loss,
+    optimizer or penalty (the gradient an optimizer takes is −Err·O), but not through a
+    layerwise activation (softmax), whose ∂out/∂net is a matrix: its Err sums over every unit's
+    output, which the books' one-unit formulas do not write, unless the loss makes the output
+    layer's error term T − O (softmax with cross_entropy)."""
     if conventions.error != "negative_gradient":
         return
     rc = r.at("conventions").at("error")
-    if training.optimizer is not None and training.optimizer.name != "sgd":
-        raise rc.fail(f"found negative_gradient with optimizer {training.optimizer.name}; expected "
-                      "plain gradient descent (no training.optimizer) for w ← w + η·Err·O")
-    if training.regularization is not None:
-        raise rc.fail("found negative_gradient with training.regularization; expected no regularization "
-                      "for w ← w + η·Err·O")
-    loss = LOSSES[top.get("loss", DEFAULT_LOSS.name)] if isinstance(top.get("loss", DEFAULT_LOSS.name), str) \
-        else None
-    if loss is None:
-        return
-    closed = loss(n=1).closed_form_delta(activations[-1])
-    if not closed and (loss.name != "half_squared_error" or activations[-1].layerwise):
+    name = top.get("loss", DEFAULT_LOSS.name)
+    loss = LOSSES[name] if isinstance(name, str) and name in LOSSES else None
+    if loss is not None and activations[-1].layerwise and not loss(n=1).closed_form_delta(activations[-1]):
         raise rc.fail(f"found negative_gradient with loss {loss.name} and a {activations[-1].name} output "
-                      "layer; expected half_squared_error (Err = f′(net)·(T − O)) or a loss whose error "
-                      "term is T − O (sigmoid with binary_cross_entropy, softmax with cross_entropy)")
+                      "layer; expected a loss whose error term is T − O with it (cross_entropy), as Err_j "
+                      f"= −∂E/∂net_j of a {activations[-1].name} unit sums over every output")
     for act in activations[:-1]:
         if act.layerwise:
             raise rc.fail(f"found negative_gradient with a hidden {act.name} layer; expected elementwise "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..engine.conventions import loss_gradient_printed, through_gradient
 from ..engine.log import Entry, TraceLog
 from ..formula.tree import Node
 from ..model.notation import STATE_KINDS
@@ -23,6 +24,9 @@ FORWARD = ("net", "out")
 #: What the error section prints under each convention; dnet keeps meaning ∂E/∂net in the log.
 BACKWARD = {"negative_gradient": ("err", "delta_w", "delta_b"),
             "gradient": ("dout", "dact", "dnet", "dw", "db", "dw_data", "db_data", "dw_total", "db_total")}
+#: Under negative_gradient with an optimizer or a penalty: the gradients written from Err
+#: (∂E/∂w = −Err·O) and, regularized, plus the penalty's gradient.
+THROUGH = ("dw", "db", "dw_total", "db_total")
 UPDATES = frozenset({"new_w", "new_b", *STATE_KINDS})
 
 
@@ -70,6 +74,12 @@ class TextbookView:
         self.negative = p.conventions.error == "negative_gradient"
         self.threshold = p.conventions.bias == "subtracted"
         self.show_change = bool(p.conventions.show_change)
+        #: negative_gradient through an optimizer's or a penalty's gradient ∂E/∂w = −Err·O
+        self.through = through_gradient(p)
+        #: negative_gradient with a loss whose output Err is −∂E/∂O·f′(net) (its ∂E/∂O printed)
+        self.loss_gradient = loss_gradient_printed(p)
+        self.closed = p.loss.closed_form_delta(p.network[-1].activation)
+        self.optimizer = p.optimizer.name
         self.notation = log.notation
         self.rate = log.notation.rate.latex
         self.L = len(p.layers) - 1
@@ -83,6 +93,34 @@ class TextbookView:
         total = self.notation.quantity("loss", self.L, None).latex
         return (f"{self.name('err', self.L, 1)} = -\\frac{{\\partial {total}}}"
                 f"{{\\partial {self.name('net', self.L, 1)}}}")
+
+    def err_words(self) -> str:
+        """How an output unit's error term is formed, in words."""
+        if self.closed:
+            return "an output unit's is target - output"
+        if self.loss_gradient:
+            return "an output unit's is minus the loss's derivative with respect to its output, times its derivative"
+        return "an output unit's is its derivative times (target - output)"
+
+    def vector_err(self, l: int) -> str:
+        """A layer's error terms at once (the matrix style)."""
+        m = self.notation.matrix
+        err, net = m("err", l).latex, m("net", l).latex
+        if l < self.L:
+            return f"{err} = f'({net}) \\odot ({m('weight', l + 1).latex})^{{T}} {m('err', l + 1).latex}"
+        T, O = m("target", l).latex, m("out", l).latex
+        if self.closed:
+            return f"{err} = {T} - {O}"
+        if self.loss_gradient:
+            return f"{err} = -{m('dout', l).latex} \\odot f'({net})"
+        return f"{err} = f'({net}) \\odot ({T} - {O})"
+
+    def gradient_rule(self) -> str:
+        """∂E/∂w = −Err·O, the gradient an optimizer or a penalty takes (``through``)."""
+        total = self.notation.quantity("loss", self.L, None).latex
+        w = self.name("weight", self.L, 1, 1)
+        sender = self.name("out", self.L - 1, 1) if self.L > 1 else self.name("input", 0, 1)
+        return (f"\\frac{{\\partial {total}}}{{\\partial {w}}} = -{self.name('err', self.L, 1)} \\, {sender}")
 
     def net_rule(self) -> str:
         """I_4 = Σ_i w_i4·O_i ± θ_4, for the first hidden (or output) unit."""
@@ -100,6 +138,8 @@ class TextbookView:
         """w ← w + Δw with Δw as this problem writes it, for the first output weight."""
         w = self.name("weight", self.L, 1, 1)
         sender = self.name("out", self.L - 1, 1) if self.L > 1 else self.name("input", 0, 1)
+        if self.through:      # the optimizer's step (Adam's −η·m̂/(√v̂ + ε)) on ∂E/∂w = −Err·O
+            return f"\\Delta {w} = {w}^{{+}} - {w}, \\qquad {w} \\leftarrow {w} + \\Delta {w}"
         if self.negative:
             change = f"{self.rate} \\, {self.name('err', self.L, 1)} \\, {sender}"
         else:
@@ -113,6 +153,10 @@ class TextbookView:
         """A layer's update at once (the matrix style): ΔW = η·Err·Oᵀ, W ← W + ΔW (or −η·dW)."""
         m = self.notation.matrix
         W = m("weight", l).latex
+        if self.through:
+            dW = m("dw", l).latex
+            return (f"{dW} = -{m('err', l).latex} \\left({m('out', l - 1).latex}\\right)^{{T}}, \\qquad "
+                    f"{W} \\leftarrow {W} + \\Delta {W}")
         if self.negative:
             change = f"{self.rate} \\, {m('err', l).latex} \\left({m('out', l - 1).latex}\\right)^{{T}}"
         else:
@@ -125,6 +169,10 @@ class TextbookView:
         if p.bias == "none":
             return ""
         b = self.name("bias", self.L, None if p.bias == "per_layer" else 1)
+        if self.through:
+            total = self.notation.quantity("loss", self.L, None).latex
+            return (f"\\frac{{\\partial {total}}}{{\\partial {b}}} = {'' if self.threshold else '-'}"
+                    f"{self.name('err', self.L, 1)}, \\qquad {b} \\leftarrow {b} + \\Delta {b}")
         if self.negative:
             err = self.name("err", self.L, 1)
             sign = "-" if self.threshold else "+"
@@ -144,7 +192,7 @@ class TextbookView:
                    and self.log.entries[o.entry].kind in ("delta_w", "delta_b")}
         in_update = [e for e in entries if e.kind in UPDATES or e.index in changes]
         updating = {e.index for e in in_update}
-        shown = BACKWARD["negative_gradient" if self.negative else "gradient"]
+        shown = BACKWARD["negative_gradient" if self.negative else "gradient"] + (THROUGH if self.through else ())
         examples = sorted({e.example for e in entries if e.example is not None})
         batched = len(sv.examples) > 1
         out = []
@@ -163,7 +211,8 @@ class TextbookView:
         inputs = ", ".join(f"{self.name('input', 0, i)} = {show(x)}" for i, x in enumerate(data.input, 1))
         targets = ", ".join(f"{self.name('target', self.L, j)} = {show(t)}" for j, t in enumerate(data.target, 1))
         forward = self._layers([e for e in entries if e.kind in FORWARD], descending=False)
-        backward = self._layers([e for e in entries if e.kind in shown])
+        backward = self._layers([e for e in entries if e.kind in shown
+                                 or (self.loss_gradient and e.kind == "dout" and e.layer == self.L)])
         return ExampleLines(k, inputs, targets, forward, backward)
 
     def _layers(self, entries: list[Entry], descending: bool = True) -> list[LayerLines]:
