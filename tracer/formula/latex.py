@@ -29,8 +29,8 @@ from .tree import (
     Where,
 )
 
-_RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "=", "!=": "\\neq", "<-": "\\leftarrow"}
-_SIGNS = {"cdot": " \\cdot ", "odot": " \\odot "}
+_RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "=", "!=": "\\neq", "<-": "\\leftarrow", "+=": "\\mathrel{+}="}
+_SIGNS = {"cdot": " \\cdot ", "odot": " \\odot ", "space": " ", "thin": " \\, "}
 _DOTS = {"h": "\\cdots", "v": "\\vdots", "d": "\\ddots"}
 _ROW_END = " \\\\ "
 
@@ -93,7 +93,10 @@ class LatexPrinter(FormulaPrinter[str]):
         return f"{node.func.latex}({args})"
 
     def _print_Sigma(self, node: Sigma, lead: bool) -> str:
-        below = node.index.latex if node.start is None else f"{node.index.latex}={self.print(node.start, True)}"
+        if node.index is None:
+            return f"\\sum {self.print(node.body, True)}"
+        index = self.print(node.index, True)
+        below = index if node.start is None else f"{index}={self.print(node.start, True)}"
         above = "" if node.stop is None else f"^{{{self.print(node.stop, True)}}}"
         if node.brief and len(below) == 1:
             return f"\\sum_{below}{above} {self.print(node.body, True)}"

@@ -55,7 +55,8 @@ _GREEK = {
     "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
 }
 _OPERATORS = {"(": "(", ")": ")", "[": "[", "]": "]", ",": ",", "+": "+", "-": "\u2212",
-              "'": "\u2032"}
+              "'": "\u2032", ":": ":"}
+_SYMBOLS = {"cdot": "<mo>·</mo>", "odot": "<mo>⊙</mo>", "in": "<mo>∈</mo>", ",": '<mspace width="0.1667em"></mspace>'}
 _WORDS = frozenset(["tanh", "tan", "sinh", "cosh", "sin", "cos", "ln", "log", "exp", "max", "min", "sgn"])
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[A-Za-z]+|[0-9]+|\s+|.", re.DOTALL)
 
@@ -170,8 +171,8 @@ class _NameReader:
             return _mi(_GREEK[name], normal=name[0].isupper())
         if name == "partial":
             return _mi("∂", normal=True)
-        if name == "cdot":
-            return "<mo>·</mo>"
+        if name in _SYMBOLS:  # the operators a general index may hold: (i,j):\\, (p,q) \\in ...
+            return _SYMBOLS[name]
         if name == "_":
             return "<mi>_</mi>"
         if name == "mathrm":
@@ -211,8 +212,9 @@ def mathml_name(name: str) -> str:
     return _row(_NameReader(name).sequence()) if name.strip() else "<mrow></mrow>"
 
 
-_RELATIONS = {">": "&gt;", "<": "&lt;", ">=": "≥", "<=": "≤", "=": "=", "!=": "≠", "<-": "←"}
-_SIGNS = {"cdot": "<mo>·</mo>", "odot": "<mo>⊙</mo>", "juxtapose": ""}
+_RELATIONS = {">": "&gt;", "<": "&lt;", ">=": "≥", "<=": "≤", "=": "=", "!=": "≠", "<-": "←", "+=": "+="}
+_SIGNS = {"cdot": "<mo>·</mo>", "odot": "<mo>⊙</mo>", "juxtapose": "", "space": "<mo>\u2062</mo>",
+          "thin": '<mspace width="0.1667em"></mspace>'}
 _DOTS = {"h": "⋯", "v": "⋮", "d": "⋱"}
 _MINUS = "<mo>\u2212</mo>"
 
@@ -264,7 +266,9 @@ class MathmlPrinter(FormulaPrinter):
         return f'<mrow>{name}<mo>\u2061</mo><mrow><mo>(</mo>{args}<mo>)</mo></mrow></mrow>'
 
     def _print_Sigma(self, node: Sigma, lead: bool) -> str:
-        below = self.print(node.index)
+        if node.index is None:
+            return f"<mrow><mo>∑</mo>{self.print(node.body, True)}</mrow>"
+        below = self.print(node.index, True)
         if node.start is not None:
             below = f"<mrow>{below}<mo>=</mo>{self.print(node.start, True)}</mrow>"
         if node.stop is not None:

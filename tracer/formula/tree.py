@@ -96,10 +96,11 @@ class Neg(Node):
 @dataclass(frozen=True, slots=True)
 class Mul(Node):
     """a · b · c; ``juxtapose`` writes the factors side by side (out(1 - out)), ``odot``
-    multiplies element by element (⊙)."""
+    multiplies element by element (⊙), ``space`` and ``thin`` side by side with a space
+    (``W_{k,m} x_{m}``) or a thin space (``K \\, X``) between every two factors."""
 
     factors: tuple[Node, ...]
-    sign: str = "cdot"   # cdot | juxtapose | odot
+    sign: str = "cdot"   # cdot | juxtapose | odot | space | thin
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +158,7 @@ class Sigma(Node):
     (``start``, ``stop``): Σ_{i=1}^{2} x_i; ``brief``: a one-letter index written without
     braces, as the setup's ``\\sum_j E_j``."""
 
-    index: Symbol
+    index: Node | None   # None: the bare sign, as a table header's \\sum (t - y)^{2}
     body: Node
     start: Node | None = None
     stop: Node | None = None
@@ -181,8 +182,8 @@ class Cases(Node):
 
 @dataclass(frozen=True, slots=True)
 class Relation(Node):
-    """a > b, a ≤ b, a = b, a ≠ b, a ← b: ``op`` is one of ``> < >= <= = != <-`` (``<-``: an
-    assignment, a learning rule's w ← w + ...)."""
+    """a > b, a ≤ b, a = b, a ≠ b, a ← b, a += b: ``op`` is one of ``> < >= <= = != <- +=``
+    (``<-``: an assignment, a learning rule's w ← w + ...; ``+=``: an accumulation)."""
 
     left: Node
     op: str
