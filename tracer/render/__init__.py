@@ -26,6 +26,7 @@ from ..resources import templates_dir
 from .chains import ChainView, Gap
 from .compact import CompactView
 from .figure import network_figure
+from .formulas import FORMULA
 from .html import HtmlPrinter
 from .lossplot import loss_plot
 from .optimizer_view import OptimizerView
@@ -113,6 +114,7 @@ def _environment(user_dir: str | None) -> jinja2.Environment:
     env.filters["text_cells"] = text_cells
     env.filters["paren"] = paren
     env.tests["gap"] = lambda item: isinstance(item, Gap)
+    env.globals["formula"] = FORMULA
     return env
 
 
