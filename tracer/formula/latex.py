@@ -6,8 +6,10 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Blank,
     Boxed,
     Cases,
+    Displayed,
     Floor,
     Frac,
     Gap,
@@ -106,6 +108,12 @@ class LatexPrinter(FormulaPrinter[str]):
         body = self.print(node.body, True)
         return f"\\left({body}\\right)" if node.sized else f"({body})"
 
+    def _print_Blank(self, node: Blank, lead: bool) -> str:
+        return f"\\underline{{\\hspace{{{node.width}}}}}"
+
+    def _print_Displayed(self, node: Displayed, lead: bool) -> str:
+        return f"\\displaystyle {self.print(node.body, lead)}"
+
     def _print_Boxed(self, node: Boxed, lead: bool) -> str:
         return f"\\boxed{{{self.print(node.body, True)}}}"
 
@@ -117,7 +125,8 @@ class LatexPrinter(FormulaPrinter[str]):
 
     def _print_Cases(self, node: Cases, lead: bool) -> str:
         rows = [f"{self.print(value, True)} & "
-                + (f"\\text{{if }} {self.print(when, True)}" if when is not None else "\\text{otherwise}")
+                + (("" if node.bare else "\\text{if } ") + self.print(when, True) if when is not None
+                   else "\\text{otherwise}")
                 for value, when in node.rows]
         return f"\\begin{{cases}} {_ROW_END.join(rows)} \\end{{cases}}"
 

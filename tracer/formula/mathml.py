@@ -21,8 +21,10 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Blank,
     Boxed,
     Cases,
+    Displayed,
     Floor,
     Frac,
     Gap,
@@ -56,7 +58,7 @@ _GREEK = {
 }
 _OPERATORS = {"(": "(", ")": ")", "[": "[", "]": "]", ",": ",", "+": "+", "-": "\u2212",
               "'": "\u2032", ":": ":"}
-_SYMBOLS = {"cdot": "<mo>·</mo>", "odot": "<mo>⊙</mo>", "in": "<mo>∈</mo>", ",": '<mspace width="0.1667em"></mspace>'}
+_SYMBOLS = {"cdot": "<mo>·</mo>", "ldots": "<mo>…</mo>", "cdots": "<mo>⋯</mo>", "odot": "<mo>⊙</mo>", "in": "<mo>∈</mo>", ",": '<mspace width="0.1667em"></mspace>'}
 _WORDS = frozenset(["tanh", "tan", "sinh", "cosh", "sin", "cos", "ln", "log", "exp", "max", "min", "sgn"])
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[A-Za-z]+|[0-9]+|\s+|.", re.DOTALL)
 
@@ -177,6 +179,8 @@ class _NameReader:
             return "<mi>_</mi>"
         if name == "mathrm":
             return _mi(self.group_text(), normal=True)
+        if name == "operatorname":  # a function's name with a prime or script: \operatorname{ReLU}'
+            return _mi(self.group_text())
         if name == "text":
             return f"<mtext>{escape(self.group_text(), quote=False)}</mtext>"
         if name == "hat":
@@ -279,6 +283,12 @@ class MathmlPrinter(FormulaPrinter):
     def _print_Sqrt(self, node: Sqrt, lead: bool) -> str:
         return f"<msqrt>{self.print(node.body, True)}</msqrt>"
 
+    def _print_Blank(self, node: Blank, lead: bool) -> str:
+        return f'<mspace class="blank" width="{escape(node.width)}"></mspace>'
+
+    def _print_Displayed(self, node: Displayed, lead: bool) -> str:
+        return f'<mstyle displaystyle="true">{self.print(node.body, lead)}</mstyle>'
+
     def _print_Boxed(self, node: Boxed, lead: bool) -> str:
         return f'<mrow class="boxed">{self.print(node.body, True)}</mrow>'
 
@@ -299,7 +309,8 @@ class MathmlPrinter(FormulaPrinter):
     def _print_Cases(self, node: Cases, lead: bool) -> str:
         rows = "".join(
             f"<mtr><mtd>{self.print(value, True)}</mtd><mtd>"
-            + (f"<mtext>if\u00a0</mtext>{self.print(when, True)}" if when is not None else "<mtext>otherwise</mtext>")
+            + (("" if node.bare else "<mtext>if\u00a0</mtext>") + self.print(when, True) if when is not None
+               else "<mtext>otherwise</mtext>")
             + "</mtd></mtr>" for value, when in node.rows)
         return f'<mrow><mo>{{</mo><mtable columnalign="left left">{rows}</mtable></mrow>'
 

@@ -10,8 +10,10 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Blank,
     Boxed,
     Cases,
+    Displayed,
     Floor,
     Frac,
     Gap,
@@ -97,6 +99,12 @@ class TextPrinter(FormulaPrinter[str]):
             return f"sum_{self.print(node.index, True)} {self.print(node.body, True)}"
         stop = "" if node.stop is None else f"..{self.print(node.stop, True)}"
         return f"sum_({self.print(node.index, True)}={self.print(node.start, True)}{stop}) {self.print(node.body, True)}"
+
+    def _print_Blank(self, node: Blank, lead: bool) -> str:
+        return "________"
+
+    def _print_Displayed(self, node: Displayed, lead: bool) -> str:
+        return self.print(node.body, lead)
 
     def _print_Boxed(self, node: Boxed, lead: bool) -> str:
         return f"[{self.print(node.body, True)}]"

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
-    "Abs", "Add", "Apply", "Cases", "Floor", "Frac", "Gap", "Group", "Matrix", "Mul", "Neg", "Node",
+    "Abs", "Add", "Apply", "Blank", "Cases", "Displayed", "Floor", "Frac", "Gap", "Group", "Matrix", "Mul", "Neg", "Node",
     "Number", "Pow", "Relation", "Sigma", "Slot", "Sqrt", "Sub", "Symbol", "Text", "Where", "number", "symbol",
 ]
 
@@ -175,9 +175,11 @@ class Group(Node):
 
 @dataclass(frozen=True, slots=True)
 class Cases(Node):
-    """A definition by cases: (value, condition) rows; a condition None is ``otherwise``."""
+    """A definition by cases: (value, condition) rows; a condition None is ``otherwise``;
+    ``bare``: the conditions without the word "if" (a Jacobian's k = j, k ≠ j)."""
 
     rows: tuple[tuple[Node, Node | None], ...]
+    bare: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +219,20 @@ class Listing(Node):
 @dataclass(frozen=True, slots=True)
 class Boxed(Node):
     """A value framed (the cells of a feature map that a worked cell reads)."""
+
+    body: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Blank(Node):
+    """An answer line left empty on an exercise sheet (``width``: a TeX length, 4cm)."""
+
+    width: str = "4cm"
+
+
+@dataclass(frozen=True, slots=True)
+class Displayed(Node):
+    """A formula set in display size inside running text (an exercise's question line)."""
 
     body: Node
 

@@ -16,8 +16,10 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Blank,
     Boxed,
     Cases,
+    Displayed,
     Floor,
     Frac,
     Gap,
@@ -109,6 +111,12 @@ class WidthPrinter(FormulaPrinter[float]):
         below = index + (0.0 if node.start is None else EQUALS + self.print(node.start, True))
         above = 0.0 if node.stop is None else self.print(node.stop, True)
         return 2.0 + 0.7 * (below + above) + self.print(node.body, True)
+
+    def _print_Blank(self, node: Blank, lead: bool) -> float:
+        return 12.0   # 4cm, in digit widths
+
+    def _print_Displayed(self, node: Displayed, lead: bool) -> float:
+        return self.print(node.body, lead)
 
     def _print_Boxed(self, node: Boxed, lead: bool) -> float:
         return self.print(node.body, True) + 1.0   # the frame (as \\boxed measured as a name)

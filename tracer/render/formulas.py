@@ -9,7 +9,7 @@ a printer a whole formula as a LaTeX string fails on the HTML page.
 from __future__ import annotations
 
 from ..formula.names import name_text
-from ..formula.tree import Frac, Mul, Node, Relation, Sub, Symbol
+from ..formula.tree import Blank, Displayed, Frac, Group, Listing, Mul, Neg, Node, Number, Relation, Sub, Symbol
 
 __all__ = ["FORMULA", "TemplateFormulas"]
 
@@ -33,6 +33,19 @@ class TemplateFormulas:
     def step(self, new: str, old: str, rate: str, grad: str) -> Relation:
         """new = old − rate · grad: a gradient-descent step (names)."""
         return Relation(self.name(new), "=", Sub(self.name(old), Mul((self.name(rate), self.name(grad)))))
+
+    def neg(self, part: Node | str) -> Neg:
+        """−part (``-\\delta``)."""
+        return Neg(self._node(part))
+
+    def question(self, name: str) -> Displayed:
+        """name = ________: an exercise's answer line."""
+        return Displayed(Relation(self.name(name), "=", Blank()))
+
+    @staticmethod
+    def numbers(shown: list[str]) -> Group:
+        """(0.5, 1): values as shown, in brackets (a conv network's targets)."""
+        return Group(Listing(tuple(Number(t) for t in shown)))
 
     def _node(self, part: Node | str) -> Node:
         return part if isinstance(part, Node) else self.name(part)
