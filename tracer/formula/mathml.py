@@ -58,7 +58,9 @@ _GREEK = {
 }
 _OPERATORS = {"(": "(", ")": ")", "[": "[", "]": "]", ",": ",", "+": "+", "-": "\u2212",
               "'": "\u2032", ":": ":"}
-_SYMBOLS = {"cdot": "<mo>·</mo>", "ldots": "<mo>…</mo>", "cdots": "<mo>⋯</mo>", "odot": "<mo>⊙</mo>", "in": "<mo>∈</mo>", ",": '<mspace width="0.1667em"></mspace>'}
+#: Operators a name or a general index may hold: a · b, x_1, …, x_n, (i,j):\, (p,q) \in window(i,j).
+_SYMBOLS = {"cdot": "<mo>·</mo>", "ldots": "<mo>…</mo>", "cdots": "<mo>⋯</mo>", "odot": "<mo>⊙</mo>",
+            "in": "<mo>∈</mo>", ",": '<mspace width="0.1667em"></mspace>'}
 _WORDS = frozenset(["tanh", "tan", "sinh", "cosh", "sin", "cos", "ln", "log", "exp", "max", "min", "sgn"])
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[A-Za-z]+|[0-9]+|\s+|.", re.DOTALL)
 

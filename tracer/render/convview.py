@@ -56,6 +56,14 @@ def _eq(left: Node, right: Node) -> Relation:
 
 
 ONE = Number("1", 1.0)
+#: The general formula's left side -> (the kinds of entry it defines, the layer type they are of).
+_GENERAL_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "Z_{f,i,j}": (("cell_net",), "conv"), "A_{f,i,j}": (("cell_out",), "conv"),
+    "P_{c,i,j}": (("pooled",), "maxpool"), "\\delta_{f,i,j}": (("cell_dnet",), "conv"),
+    "\\frac{\\partial E}{\\partial K_{f,c,u,v}}": (("dk",), "conv"),
+    "\\frac{\\partial E}{\\partial b_{f}}": (("db",), "conv"), "K^{+}_{f,c,u,v}": (("new_k",), "conv"),
+    "Z_{k}": (("net",), "dense"), "A_{k}": (("out",), "dense"), "W^{+}_{k,m}": (("new_w",), "dense"),
+}
 #: A conv or pool layer's output size: ⌊(W − K + 2P)/S⌋ + 1 (the floor, as PyTorch computes it).
 OUTPUT_SIZE = Add((Floor(Frac(Add((Sub(_n("W"), _n("K")), _n("2P"))), _n("S"))), ONE))
 
@@ -511,13 +519,28 @@ class ConvView:
         """⌊(W − K + 2P)/S⌋ + 1, for the sizes paragraph."""
         return OUTPUT_SIZE
 
-    def general(self) -> list[tuple[str, list[Node]]]:
-        """The general formulas of each layer type the network has, as trees (an HTML page
-        prints them as MathML and steps through them; names of the documented subset)."""
+    def general(self) -> list[tuple[str, list[tuple[Node, Entry | None]]]]:
+        """The general formulas of each layer type the network has, as trees (names of the
+        documented subset), each with the first log entry it stands for: an HTML page marks
+        the formula as that entry's appearance (``data-entry``) and steps through them.
+        The output size and parameter count are left unmarked: the sizes section shows theirs."""
+        return [(what, [(line, self._first_of(line)) for line in lines]) for what, lines in self._general()]
+
+    def _first_of(self, line: Node) -> Entry | None:
+        """The first entry of the kind a general formula defines, in a layer of its type."""
+        wanted = _GENERAL_KINDS.get(latex(line.left) if isinstance(line, Relation) else "")
+        if wanted is None:
+            return None
+        kinds, ltype = wanted
+        types = {layer.index: layer_type(layer) for layer in self.stack}
+        return next((e for e in self.log.entries
+                     if e.kind in kinds and e.layer is not None and types.get(e.layer) == ltype), None)
+
+    def _general(self) -> list[tuple[str, list[Node]]]:
         flip = self.problem.convolution == "convolution"
         k = _n("K_{f,c,k_h+1-u,k_w+1-v}" if flip else "K_{f,c,u,v}")
         xin = _n("X_{c,(i-1)s+u,(j-1)s+v}")
-        dE = _partial  # noqa: N806 - the ∂E/∂x of the formulas
+        d_e = _partial  # ∂E/∂x of the formulas
         types = {layer_type(layer) for layer in self.stack}
         out: list[tuple[str, list[Node]]] = [
             ("Output size of a layer with kernel (or window) K, padding P and stride S on an input of size W",
@@ -535,29 +558,29 @@ class ConvView:
         if "maxpool" in types:
             out.append(("Max pooling, and its gradient (routed to the window's first maximum)",
                         [_eq(_n("P_{c,i,j}"), Apply(_n("\\max_{u,v}"), (window,), bare=True)),
-                         _eq(dE("A_{c,p,q}"), Sigma(_n("(i,j):\\, A_{c,p,q} \\text{ wins } P_{c,i,j}"),
-                                                    dE("P_{c,i,j}")))]))
+                         _eq(d_e("A_{c,p,q}"), Sigma(_n("(i,j):\\, A_{c,p,q} \\text{ wins } P_{c,i,j}"),
+                                                    d_e("P_{c,i,j}")))]))
         if "avgpool" in types:
             share = Frac(ONE, _n("k_h k_w"))
             out.append(("Average pooling over windows of k_h k_w cells, and its gradient (shared equally)",
                         [_eq(_n("P_{c,i,j}"), Mul((share, Sigma(_n("u,v"), window)), "space")),
-                         _eq(dE("A_{c,p,q}"), Sigma(_n("(i,j):\\, (p,q) \\in \\text{window}(i,j)"),
-                                                    Mul((share, dE("P_{c,i,j}")), "space")))]))
+                         _eq(d_e("A_{c,p,q}"), Sigma(_n("(i,j):\\, (p,q) \\in \\text{window}(i,j)"),
+                                                    Mul((share, d_e("P_{c,i,j}")), "space")))]))
         if "conv" in types:
             x_back = _n("X_{c,(i-1)s+k_h+1-u,(j-1)s+k_w+1-v}") if flip else xin
             delta = _n("\\delta_{f,i,j}")
             out.append(("Backward through a convolution layer",
-                        [_eq(delta, _eq(dE("Z_{f,i,j}"), Mul((dE("A_{f,i,j}"), Apply(_n("g'"), (_n("Z_{f,i,j}"),)))))),
-                         _eq(dE("K_{f,c,u,v}"), Sigma(_n("i"), Sigma(_n("j"), Mul((delta, x_back), "thin")))),
-                         _eq(dE("b_{f}"), Sigma(_n("i"), Sigma(_n("j"), delta))),
-                         Relation(dE("X_{c,(i-1)s+u,(j-1)s+v}"), "+=", Mul((delta, k), "thin")),
+                        [_eq(delta, _eq(d_e("Z_{f,i,j}"), Mul((d_e("A_{f,i,j}"), Apply(_n("g'"), (_n("Z_{f,i,j}"),)))))),
+                         _eq(d_e("K_{f,c,u,v}"), Sigma(_n("i"), Sigma(_n("j"), Mul((delta, x_back), "thin")))),
+                         _eq(d_e("b_{f}"), Sigma(_n("i"), Sigma(_n("j"), delta))),
+                         Relation(d_e("X_{c,(i-1)s+u,(j-1)s+v}"), "+=", Mul((delta, k), "thin")),
                          _eq(_n("K^{+}_{f,c,u,v}"),
-                             Sub(_n("K_{f,c,u,v}"), Mul((_n("\\eta"), dE("K_{f,c,u,v}")), "space")))]))
+                             Sub(_n("K_{f,c,u,v}"), Mul((_n("\\eta"), d_e("K_{f,c,u,v}")), "space")))]))
         if "flatten" in types:
             flat = "x_{(c-1)HW + (i-1)W + j}"
             out.append(("Flatten (channel, then row, then column) and its gradient, the same numbers reshaped",
                         [_eq(_n(flat), _n("P_{c,i,j}")),
-                         _eq(dE("P_{c,i,j}"), _eq(dE(flat), Sigma(_n("k"), Mul((_n("\\delta_{k}"),
+                         _eq(d_e("P_{c,i,j}"), _eq(d_e(flat), Sigma(_n("k"), Mul((_n("\\delta_{k}"),
                                                                                 _n("w_{k,(c-1)HW + (i-1)W + j}")),
                                                                                "space"))))]))
         if "dense" in types:

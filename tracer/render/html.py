@@ -145,12 +145,15 @@ class HtmlPrinter(Printer):
                 return Math(f'<span class="eq"{self._mark(entry, repeat)}>{math}</span>', source)
         return math
 
-    def display(self, formula: Part) -> str:  # type: ignore[override]
+    def display(self, formula: Part, entry: Entry | None = None) -> str:  # type: ignore[override]
+        """Display math; ``entry``: the log entry a general formula stands for (the conv
+        symbolic style's), marked as its appearance unless already shown."""
         source = _part_latex(formula).strip()
         math = math_element(self._mathml(formula), source, display=True)
         if ' data-e="' in math:  # a feature map: each cell that shows an entry's value is marked
             math = _CELL.sub(lambda m: self._mark_index(int(m.group(1))), math)
-        return f'<div class="eq">{math}</div>'
+        mark = self._mark_index(entry.index) if entry is not None else ""
+        return f'<div class="eq"{mark}>{math}</div>'
 
     def bold(self, content: str) -> str:
         return f"<strong>{content}</strong>"
