@@ -129,3 +129,33 @@ def test_a_latex_formula_handed_to_the_html_printer_is_refused() -> None:
         p.inline("\\sum (t - y)^2")
     with pytest.raises(ProblemError, match="neither a number nor a name"):
         p.inline("\\delta = \\frac{\\partial E}{\\partial net}")
+
+
+def test_the_nodes_these_formulas_needed_print_in_every_printer() -> None:
+    from tracer.formula.latex import latex
+    from tracer.formula.mathml import mathml
+    from tracer.formula.text import TextPrinter
+    from tracer.formula.tree import Blank, Cases, Displayed, Group, Mul, Number, Pow, Relation, Sigma, Sub, Symbol
+    from tracer.formula.width import width
+
+    k, x, t, y = Symbol("K_{f}", "K_f"), Symbol("X_{c}", "X_c"), Symbol("t", "t"), Symbol("y", "y")
+    header = Sigma(None, Pow(Group(Sub(t, y)), Number("2", 2.0)))
+    blank = Displayed(Relation(Symbol("w_{1}", "w_1"), "=", Blank()))
+    jacobian = Cases(((Number("1", 1.0), Relation(t, "=", y)), (Number("0", 0.0), Relation(t, "!=", y))), bare=True)
+    text = TextPrinter().doprint
+    assert latex(Mul((k, x), "thin")) == "K_{f} \\, X_{c}"
+    assert latex(Mul((k, x), "space")) == "K_{f} X_{c}"
+    assert latex(header) == "\\sum (t - y)^{2}"
+    assert latex(Relation(x, "+=", k)) == "X_{c} \\mathrel{+}= K_{f}"
+    assert latex(blank) == "\\displaystyle w_{1} = \\underline{\\hspace{4cm}}"
+    assert latex(jacobian) == "\\begin{cases} 1 & t = y \\\\ 0 & t \\neq y \\end{cases}"
+    assert text(header) == "sum (t - y)^2"
+    assert text(Mul((k, x), "thin")) == "K_f X_c"
+    assert text(blank) == "w_1 = ________"
+    assert mathml(header) == ("<mrow><mo>∑</mo><msup><mrow><mo stretchy=\"false\">(</mo><mrow><mi>t</mi><mo>−</mo>"
+                              "<mi>y</mi></mrow><mo stretchy=\"false\">)</mo></mrow><mn>2</mn></msup></mrow>")
+    assert '<mspace width="0.1667em"></mspace>' in mathml(Mul((k, x), "thin"))
+    assert '<mstyle displaystyle="true">' in mathml(blank) and '<mspace class="blank" width="4cm">' in mathml(blank)
+    assert "<mtext>if" not in mathml(jacobian) and "<mo>≠</mo>" in mathml(jacobian)
+    assert width(Mul((k, x), "thin")) > width(k) + width(x)
+    assert width(blank) > width(Symbol("w_{1}", "w_1"))
