@@ -24,8 +24,10 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Blank,
     Boxed,
     Cases,
+    Displayed,
     Floor,
     Frac,
     Gap,
@@ -144,6 +146,12 @@ class Evaluator(FormulaPrinter[Value]):
 
     def _print_Abs(self, node: Abs, lead: bool) -> Value:
         return np.abs(self.print(node.body))
+
+    def _print_Blank(self, node: Blank, lead: bool) -> Value:
+        raise Unevaluable("an answer left blank")
+
+    def _print_Displayed(self, node: Displayed, lead: bool) -> Value:
+        return self.print(node.body)
 
     def _print_Boxed(self, node: Boxed, lead: bool) -> Value:
         return self.print(node.body)

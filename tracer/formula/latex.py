@@ -6,8 +6,10 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Blank,
     Boxed,
     Cases,
+    Displayed,
     Floor,
     Frac,
     Gap,
@@ -29,8 +31,8 @@ from .tree import (
     Where,
 )
 
-_RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "=", "!=": "\\neq", "<-": "\\leftarrow"}
-_SIGNS = {"cdot": " \\cdot ", "odot": " \\odot "}
+_RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "=", "!=": "\\neq", "<-": "\\leftarrow", "+=": "\\mathrel{+}="}
+_SIGNS = {"cdot": " \\cdot ", "odot": " \\odot ", "space": " ", "thin": " \\, "}
 _DOTS = {"h": "\\cdots", "v": "\\vdots", "d": "\\ddots"}
 _ROW_END = " \\\\ "
 
@@ -93,7 +95,10 @@ class LatexPrinter(FormulaPrinter[str]):
         return f"{node.func.latex}({args})"
 
     def _print_Sigma(self, node: Sigma, lead: bool) -> str:
-        below = node.index.latex if node.start is None else f"{node.index.latex}={self.print(node.start, True)}"
+        if node.index is None:
+            return f"\\sum {self.print(node.body, True)}"
+        index = self.print(node.index, True)
+        below = index if node.start is None else f"{index}={self.print(node.start, True)}"
         above = "" if node.stop is None else f"^{{{self.print(node.stop, True)}}}"
         if node.brief and len(below) == 1:
             return f"\\sum_{below}{above} {self.print(node.body, True)}"
@@ -102,6 +107,12 @@ class LatexPrinter(FormulaPrinter[str]):
     def _print_Group(self, node: Group, lead: bool) -> str:
         body = self.print(node.body, True)
         return f"\\left({body}\\right)" if node.sized else f"({body})"
+
+    def _print_Blank(self, node: Blank, lead: bool) -> str:
+        return f"\\underline{{\\hspace{{{node.width}}}}}"
+
+    def _print_Displayed(self, node: Displayed, lead: bool) -> str:
+        return f"\\displaystyle {self.print(node.body, lead)}"
 
     def _print_Boxed(self, node: Boxed, lead: bool) -> str:
         return f"\\boxed{{{self.print(node.body, True)}}}"
@@ -114,7 +125,8 @@ class LatexPrinter(FormulaPrinter[str]):
 
     def _print_Cases(self, node: Cases, lead: bool) -> str:
         rows = [f"{self.print(value, True)} & "
-                + (f"\\text{{if }} {self.print(when, True)}" if when is not None else "\\text{otherwise}")
+                + (("" if node.bare else "\\text{if } ") + self.print(when, True) if when is not None
+                   else "\\text{otherwise}")
                 for value, when in node.rows]
         return f"\\begin{{cases}} {_ROW_END.join(rows)} \\end{{cases}}"
 

@@ -21,8 +21,10 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Blank,
     Boxed,
     Cases,
+    Displayed,
     Floor,
     Frac,
     Gap,
@@ -55,7 +57,10 @@ _GREEK = {
     "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
 }
 _OPERATORS = {"(": "(", ")": ")", "[": "[", "]": "]", ",": ",", "+": "+", "-": "\u2212",
-              "'": "\u2032"}
+              "'": "\u2032", ":": ":"}
+#: Operators a name or a general index may hold: a · b, x_1, …, x_n, (i,j):\, (p,q) \in window(i,j).
+_SYMBOLS = {"cdot": "<mo>·</mo>", "ldots": "<mo>…</mo>", "cdots": "<mo>⋯</mo>", "odot": "<mo>⊙</mo>",
+            "in": "<mo>∈</mo>", ",": '<mspace width="0.1667em"></mspace>'}
 _WORDS = frozenset(["tanh", "tan", "sinh", "cosh", "sin", "cos", "ln", "log", "exp", "max", "min", "sgn"])
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|[A-Za-z]+|[0-9]+|\s+|.", re.DOTALL)
 
@@ -170,12 +175,14 @@ class _NameReader:
             return _mi(_GREEK[name], normal=name[0].isupper())
         if name == "partial":
             return _mi("∂", normal=True)
-        if name == "cdot":
-            return "<mo>·</mo>"
+        if name in _SYMBOLS:  # the operators a general index may hold: (i,j):\\, (p,q) \\in ...
+            return _SYMBOLS[name]
         if name == "_":
             return "<mi>_</mi>"
         if name == "mathrm":
             return _mi(self.group_text(), normal=True)
+        if name == "operatorname":  # a function's name with a prime or script: \operatorname{ReLU}'
+            return _mi(self.group_text())
         if name == "text":
             return f"<mtext>{escape(self.group_text(), quote=False)}</mtext>"
         if name == "hat":
@@ -211,8 +218,9 @@ def mathml_name(name: str) -> str:
     return _row(_NameReader(name).sequence()) if name.strip() else "<mrow></mrow>"
 
 
-_RELATIONS = {">": "&gt;", "<": "&lt;", ">=": "≥", "<=": "≤", "=": "=", "!=": "≠", "<-": "←"}
-_SIGNS = {"cdot": "<mo>·</mo>", "odot": "<mo>⊙</mo>", "juxtapose": ""}
+_RELATIONS = {">": "&gt;", "<": "&lt;", ">=": "≥", "<=": "≤", "=": "=", "!=": "≠", "<-": "←", "+=": "+="}
+_SIGNS = {"cdot": "<mo>·</mo>", "odot": "<mo>⊙</mo>", "juxtapose": "", "space": "<mo>\u2062</mo>",
+          "thin": '<mspace width="0.1667em"></mspace>'}
 _DOTS = {"h": "⋯", "v": "⋮", "d": "⋱"}
 _MINUS = "<mo>\u2212</mo>"
 
@@ -264,7 +272,9 @@ class MathmlPrinter(FormulaPrinter):
         return f'<mrow>{name}<mo>\u2061</mo><mrow><mo>(</mo>{args}<mo>)</mo></mrow></mrow>'
 
     def _print_Sigma(self, node: Sigma, lead: bool) -> str:
-        below = self.print(node.index)
+        if node.index is None:
+            return f"<mrow><mo>∑</mo>{self.print(node.body, True)}</mrow>"
+        below = self.print(node.index, True)
         if node.start is not None:
             below = f"<mrow>{below}<mo>=</mo>{self.print(node.start, True)}</mrow>"
         if node.stop is not None:
@@ -274,6 +284,12 @@ class MathmlPrinter(FormulaPrinter):
 
     def _print_Sqrt(self, node: Sqrt, lead: bool) -> str:
         return f"<msqrt>{self.print(node.body, True)}</msqrt>"
+
+    def _print_Blank(self, node: Blank, lead: bool) -> str:
+        return f'<mspace class="blank" width="{escape(node.width)}"></mspace>'
+
+    def _print_Displayed(self, node: Displayed, lead: bool) -> str:
+        return f'<mstyle displaystyle="true">{self.print(node.body, lead)}</mstyle>'
 
     def _print_Boxed(self, node: Boxed, lead: bool) -> str:
         return f'<mrow class="boxed">{self.print(node.body, True)}</mrow>'
@@ -295,7 +311,8 @@ class MathmlPrinter(FormulaPrinter):
     def _print_Cases(self, node: Cases, lead: bool) -> str:
         rows = "".join(
             f"<mtr><mtd>{self.print(value, True)}</mtd><mtd>"
-            + (f"<mtext>if\u00a0</mtext>{self.print(when, True)}" if when is not None else "<mtext>otherwise</mtext>")
+            + (("" if node.bare else "<mtext>if\u00a0</mtext>") + self.print(when, True) if when is not None
+               else "<mtext>otherwise</mtext>")
             + "</mtd></mtr>" for value, when in node.rows)
         return f'<mrow><mo>{{</mo><mtable columnalign="left left">{rows}</mtable></mrow>'
 

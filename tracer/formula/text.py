@@ -10,8 +10,10 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Blank,
     Boxed,
     Cases,
+    Displayed,
     Floor,
     Frac,
     Gap,
@@ -32,7 +34,7 @@ from .tree import (
     Where,
 )
 
-_SIGNS = {"cdot": " · ", "odot": " ⊙ "}
+_SIGNS = {"cdot": " · ", "odot": " ⊙ ", "space": " ", "thin": " "}
 _DOTS = {"h": "...", "v": "...", "d": "..."}
 _ATOMS = (Symbol, Number, Gap, Text, Apply, Group, Matrix, Sqrt, Abs)
 
@@ -91,10 +93,18 @@ class TextPrinter(FormulaPrinter[str]):
         return f"{node.func.text}({args})"
 
     def _print_Sigma(self, node: Sigma, lead: bool) -> str:
+        if node.index is None:
+            return f"sum {self.print(node.body, True)}"
         if node.start is None:
-            return f"sum_{node.index.text} {self.print(node.body, True)}"
+            return f"sum_{self.print(node.index, True)} {self.print(node.body, True)}"
         stop = "" if node.stop is None else f"..{self.print(node.stop, True)}"
-        return f"sum_({node.index.text}={self.print(node.start, True)}{stop}) {self.print(node.body, True)}"
+        return f"sum_({self.print(node.index, True)}={self.print(node.start, True)}{stop}) {self.print(node.body, True)}"
+
+    def _print_Blank(self, node: Blank, lead: bool) -> str:
+        return "________"
+
+    def _print_Displayed(self, node: Displayed, lead: bool) -> str:
+        return self.print(node.body, lead)
 
     def _print_Boxed(self, node: Boxed, lead: bool) -> str:
         return f"[{self.print(node.body, True)}]"

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
-    "Abs", "Add", "Apply", "Cases", "Floor", "Frac", "Gap", "Group", "Matrix", "Mul", "Neg", "Node",
+    "Abs", "Add", "Apply", "Blank", "Cases", "Displayed", "Floor", "Frac", "Gap", "Group", "Matrix", "Mul", "Neg", "Node",
     "Number", "Pow", "Relation", "Sigma", "Slot", "Sqrt", "Sub", "Symbol", "Text", "Where", "number", "symbol",
 ]
 
@@ -96,10 +96,11 @@ class Neg(Node):
 @dataclass(frozen=True, slots=True)
 class Mul(Node):
     """a · b · c; ``juxtapose`` writes the factors side by side (out(1 - out)), ``odot``
-    multiplies element by element (⊙)."""
+    multiplies element by element (⊙), ``space`` and ``thin`` side by side with a space
+    (``W_{k,m} x_{m}``) or a thin space (``K \\, X``) between every two factors."""
 
     factors: tuple[Node, ...]
-    sign: str = "cdot"   # cdot | juxtapose | odot
+    sign: str = "cdot"   # cdot | juxtapose | odot | space | thin
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +158,7 @@ class Sigma(Node):
     (``start``, ``stop``): Σ_{i=1}^{2} x_i; ``brief``: a one-letter index written without
     braces, as the setup's ``\\sum_j E_j``."""
 
-    index: Symbol
+    index: Node | None   # None: the bare sign, as a table header's \\sum (t - y)^{2}
     body: Node
     start: Node | None = None
     stop: Node | None = None
@@ -174,15 +175,17 @@ class Group(Node):
 
 @dataclass(frozen=True, slots=True)
 class Cases(Node):
-    """A definition by cases: (value, condition) rows; a condition None is ``otherwise``."""
+    """A definition by cases: (value, condition) rows; a condition None is ``otherwise``;
+    ``bare``: the conditions without the word "if" (a Jacobian's k = j, k ≠ j)."""
 
     rows: tuple[tuple[Node, Node | None], ...]
+    bare: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Relation(Node):
-    """a > b, a ≤ b, a = b, a ≠ b, a ← b: ``op`` is one of ``> < >= <= = != <-`` (``<-``: an
-    assignment, a learning rule's w ← w + ...)."""
+    """a > b, a ≤ b, a = b, a ≠ b, a ← b, a += b: ``op`` is one of ``> < >= <= = != <- +=``
+    (``<-``: an assignment, a learning rule's w ← w + ...; ``+=``: an accumulation)."""
 
     left: Node
     op: str
@@ -216,6 +219,20 @@ class Listing(Node):
 @dataclass(frozen=True, slots=True)
 class Boxed(Node):
     """A value framed (the cells of a feature map that a worked cell reads)."""
+
+    body: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Blank(Node):
+    """An answer line left empty on an exercise sheet (``width``: a TeX length, 4cm)."""
+
+    width: str = "4cm"
+
+
+@dataclass(frozen=True, slots=True)
+class Displayed(Node):
+    """A formula set in display size inside running text (an exercise's question line)."""
 
     body: Node
 

@@ -16,8 +16,10 @@ from .tree import (
     Abs,
     Add,
     Apply,
+    Blank,
     Boxed,
     Cases,
+    Displayed,
     Floor,
     Frac,
     Gap,
@@ -42,7 +44,7 @@ PLUS = 2.4        # a binary + or -, with its spacing
 EQUALS = 2.8      # = < >
 CDOT = 1.8
 BRACKET = 0.8
-_RELATIONS = {">": EQUALS, "<": EQUALS, "=": EQUALS, "!=": 2.4, ">=": 2.4, "<=": 2.4, "<-": 2.4}
+_RELATIONS = {">": EQUALS, "<": EQUALS, "=": EQUALS, "!=": 2.4, ">=": 2.4, "<=": 2.4, "<-": 2.4, "+=": 4.0}
 _DOTS = 3.0
 _CHARS = {".": 0.5, "-": PLUS, "(": BRACKET, ")": BRACKET}
 
@@ -83,7 +85,7 @@ class WidthPrinter(FormulaPrinter[float]):
         return PLUS + self.print(node.body)
 
     def _print_Mul(self, node: Mul, lead: bool) -> float:
-        sign = {"cdot": CDOT, "odot": 1.0}.get(node.sign, 0.0)
+        sign = {"cdot": CDOT, "odot": 1.0, "space": 0.3, "thin": 0.2}.get(node.sign, 0.0)
         return (sum(self.print(f, lead and k == 0) for k, f in enumerate(node.factors))
                 + sign * (len(node.factors) - 1))
 
@@ -105,9 +107,16 @@ class WidthPrinter(FormulaPrinter[float]):
         return name_width(node.func.latex) + args + (0.0 if bare else 2 * BRACKET)
 
     def _print_Sigma(self, node: Sigma, lead: bool) -> float:
-        below = name_width(node.index.latex) + (0.0 if node.start is None else EQUALS + self.print(node.start, True))
+        index = 0.0 if node.index is None else self.print(node.index, True)
+        below = index + (0.0 if node.start is None else EQUALS + self.print(node.start, True))
         above = 0.0 if node.stop is None else self.print(node.stop, True)
         return 2.0 + 0.7 * (below + above) + self.print(node.body, True)
+
+    def _print_Blank(self, node: Blank, lead: bool) -> float:
+        return 12.0   # 4cm, in digit widths
+
+    def _print_Displayed(self, node: Displayed, lead: bool) -> float:
+        return self.print(node.body, lead)
 
     def _print_Boxed(self, node: Boxed, lead: bool) -> float:
         return self.print(node.body, True) + 1.0   # the frame (as \\boxed measured as a name)

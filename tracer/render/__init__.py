@@ -20,12 +20,15 @@ import jinja2.sandbox
 from ..engine.log import TraceLog
 from ..engine.ops import paren
 from ..errors import ProblemError
+from ..formula.names import name_text
+from ..formula.tree import Symbol
 from ..model.conv_problem import ConvProblem
 from ..model.problem import STYLES
 from ..resources import templates_dir
 from .chains import ChainView, Gap
 from .compact import CompactView
 from .figure import network_figure
+from .formulas import FORMULA
 from .html import HtmlPrinter
 from .lossplot import loss_plot
 from .optimizer_view import OptimizerView
@@ -113,6 +116,7 @@ def _environment(user_dir: str | None) -> jinja2.Environment:
     env.filters["text_cells"] = text_cells
     env.filters["paren"] = paren
     env.tests["gap"] = lambda item: isinstance(item, Gap)
+    env.globals["formula"] = FORMULA
     return env
 
 
@@ -139,8 +143,17 @@ def math_cells(rows: Sequence[Sequence[str | Sequence[str]]], printer: Printer, 
     """Put the given columns of a table in inline math; a cell that is a list of formulas
     becomes one formula each, comma-separated, so a long list can wrap at its commas."""
     def cell(c: str | Sequence[str]) -> str:
-        return printer.inline(c) if isinstance(c, str) else ", ".join(printer.inline(x) for x in c)
+        return printer.inline(_name(c)) if isinstance(c, str) else ", ".join(printer.inline(_name(x)) for x in c)
     return [[cell(c) if k in columns else str(c) for k, c in enumerate(row)] for row in rows]
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def _name(cell: str) -> str | Symbol:
+    """A math cell: a number stays text, anything else is a name (a symbol of the notation,
+    the engine's ``\\left.X\\right|_{k}``, ``\\ldots``), printed as a name in every format."""
+    return cell if _NUMBER.fullmatch(cell.strip()) else Symbol(cell, name_text(cell))
 
 
 def text_cells(rows: list[list[str]], printer: Printer, columns: list[int]) -> list[list[str]]:

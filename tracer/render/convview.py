@@ -20,8 +20,8 @@ import numpy as np
 from ..engine.log import Entry, TraceLog
 from ..errors import ProblemError
 from ..formula.latex import latex
-from ..formula.names import name_width
-from ..formula.tree import Boxed, Matrix, Node, Number, Relation, Symbol
+from ..formula.names import name_text, name_width
+from ..formula.tree import Add, Apply, Boxed, Floor, Frac, Group, Matrix, Mul, Node, Number, Relation, Sigma, Sub, Symbol
 from ..formula.width import EQUALS, width
 from ..model.conv import Conv2D, ConvNames, Flatten, Pool, layer_type, tied
 from ..model.conv_problem import ConvProblem
@@ -39,6 +39,33 @@ if TYPE_CHECKING:
 DEFAULT_STYLE = "chain-rule"
 #: Feature maps larger than this (rows or columns) are drawn without their numbers.
 GRID_LIMIT = 16
+
+
+def _n(latex_name: str) -> Symbol:
+    """A name of the documented subset (``tracer.formula.names``) as a symbol."""
+    return Symbol(latex_name, name_text(latex_name))
+
+
+def _partial(of: str) -> Symbol:
+    """∂E/∂``of`` as one name (a ``\\partial`` fraction of the name subset)."""
+    return _n(f"\\frac{{\\partial E}}{{\\partial {of}}}")
+
+
+def _eq(left: Node, right: Node) -> Relation:
+    return Relation(left, "=", right)
+
+
+ONE = Number("1", 1.0)
+#: The general formula's left side -> (the kinds of entry it defines, the layer type they are of).
+_GENERAL_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "Z_{f,i,j}": (("cell_net",), "conv"), "A_{f,i,j}": (("cell_out",), "conv"),
+    "P_{c,i,j}": (("pooled",), "maxpool"), "\\delta_{f,i,j}": (("cell_dnet",), "conv"),
+    "\\frac{\\partial E}{\\partial K_{f,c,u,v}}": (("dk",), "conv"),
+    "\\frac{\\partial E}{\\partial b_{f}}": (("db",), "conv"), "K^{+}_{f,c,u,v}": (("new_k",), "conv"),
+    "Z_{k}": (("net",), "dense"), "A_{k}": (("out",), "dense"), "W^{+}_{k,m}": (("new_w",), "dense"),
+}
+#: A conv or pool layer's output size: ⌊(W − K + 2P)/S⌋ + 1 (the floor, as PyTorch computes it).
+OUTPUT_SIZE = Add((Floor(Frac(Add((Sub(_n("W"), _n("K")), _n("2P"))), _n("S"))), ONE))
 
 
 class Shown(str):
@@ -487,50 +514,81 @@ class ConvView:
         return [self.problem.rounding.show(float(b)) for b in self.problem.bias_of(layer.index)]
 
     # --- symbolic --------------------------------------------------------------------------
-    def general(self) -> list[tuple[str, list[str]]]:
-        """The general formulas of each layer type the network has, in LaTeX."""
+    @property
+    def output_size(self) -> Node:
+        """⌊(W − K + 2P)/S⌋ + 1, for the sizes paragraph."""
+        return OUTPUT_SIZE
+
+    def general(self) -> list[tuple[str, list[tuple[Node, Entry | None]]]]:
+        """The general formulas of each layer type the network has, as trees (names of the
+        documented subset), each with the first log entry it stands for: an HTML page marks
+        the formula as that entry's appearance (``data-entry``) and steps through them.
+        The output size and parameter count are left unmarked: the sizes section shows theirs."""
+        return [(what, [(line, self._first_of(line)) for line in lines]) for what, lines in self._general()]
+
+    def _first_of(self, line: Node) -> Entry | None:
+        """The first entry of the kind a general formula defines, in a layer of its type."""
+        wanted = _GENERAL_KINDS.get(latex(line.left) if isinstance(line, Relation) else "")
+        if wanted is None:
+            return None
+        kinds, ltype = wanted
+        types = {layer.index: layer_type(layer) for layer in self.stack}
+        return next((e for e in self.log.entries
+                     if e.kind in kinds and e.layer is not None and types.get(e.layer) == ltype), None)
+
+    def _general(self) -> list[tuple[str, list[Node]]]:
         flip = self.problem.convolution == "convolution"
-        k = "K_{f,c,k_h+1-u,k_w+1-v}" if flip else "K_{f,c,u,v}"
-        xin = "X_{c,(i-1)s+u,(j-1)s+v}"
+        k = _n("K_{f,c,k_h+1-u,k_w+1-v}" if flip else "K_{f,c,u,v}")
+        xin = _n("X_{c,(i-1)s+u,(j-1)s+v}")
+        d_e = _partial  # ∂E/∂x of the formulas
         types = {layer_type(layer) for layer in self.stack}
-        out = [("Output size of a layer with kernel (or window) K, padding P and stride S on an input of size W",
-                ["W_{\\mathrm{out}} = \\left\\lfloor \\frac{W - K + 2P}{S} \\right\\rfloor + 1"])]
+        out: list[tuple[str, list[Node]]] = [
+            ("Output size of a layer with kernel (or window) K, padding P and stride S on an input of size W",
+             [_eq(_n("W_{\\mathrm{out}}"), OUTPUT_SIZE)])]
         if "conv" in types:
             out.append((("Convolution layer (filter f, output cell i, j; u, v run over the kernel, c over the "
                          "input channels; X is the zero-padded input, g the activation)"),
-                        [f"Z_{{f,i,j}} = \\sum_{{c}} \\sum_{{u=1}}^{{k_h}} \\sum_{{v=1}}^{{k_w}} {k} \\, {xin} + b_{{f}}",
-                         "A_{f,i,j} = g(Z_{f,i,j})",
-                         "N_{\\mathrm{params}} = F \\cdot (C \\cdot k_h \\cdot k_w + 1)"]))
+                        [_eq(_n("Z_{f,i,j}"), Add((Sigma(_n("c"), Sigma(_n("u"), Sigma(_n("v"), Mul((k, xin), "thin"),
+                                                                                        ONE, _n("k_w")), ONE, _n("k_h"))),
+                                                   _n("b_{f}")))),
+                         _eq(_n("A_{f,i,j}"), Apply(_n("g"), (_n("Z_{f,i,j}"),))),
+                         _eq(_n("N_{\\mathrm{params}}"),
+                             Mul((_n("F"), Group(Add((Mul((_n("C"), _n("k_h"), _n("k_w"))), ONE))))))]))
+        window = _n("A_{c,(i-1)s+u,(j-1)s+v}")
         if "maxpool" in types:
             out.append(("Max pooling, and its gradient (routed to the window's first maximum)",
-                        ["P_{c,i,j} = \\max_{u,v} A_{c,(i-1)s+u,(j-1)s+v}",
-                         ("\\frac{\\partial E}{\\partial A_{c,p,q}} = \\sum_{(i,j):\\, A_{c,p,q} \\text{ wins } P_{c,i,j}} "
-                          "\\frac{\\partial E}{\\partial P_{c,i,j}}")]))
+                        [_eq(_n("P_{c,i,j}"), Apply(_n("\\max_{u,v}"), (window,), bare=True)),
+                         _eq(d_e("A_{c,p,q}"), Sigma(_n("(i,j):\\, A_{c,p,q} \\text{ wins } P_{c,i,j}"),
+                                                    d_e("P_{c,i,j}")))]))
         if "avgpool" in types:
+            share = Frac(ONE, _n("k_h k_w"))
             out.append(("Average pooling over windows of k_h k_w cells, and its gradient (shared equally)",
-                        ["P_{c,i,j} = \\frac{1}{k_h k_w} \\sum_{u,v} A_{c,(i-1)s+u,(j-1)s+v}",
-                         ("\\frac{\\partial E}{\\partial A_{c,p,q}} = \\sum_{(i,j):\\, (p,q) \\in \\text{window}(i,j)} "
-                          "\\frac{1}{k_h k_w} \\frac{\\partial E}{\\partial P_{c,i,j}}")]))
+                        [_eq(_n("P_{c,i,j}"), Mul((share, Sigma(_n("u,v"), window)), "space")),
+                         _eq(d_e("A_{c,p,q}"), Sigma(_n("(i,j):\\, (p,q) \\in \\text{window}(i,j)"),
+                                                    Mul((share, d_e("P_{c,i,j}")), "space")))]))
         if "conv" in types:
-            kd = "K_{f,c,k_h+1-u,k_w+1-v}" if flip else "K_{f,c,u,v}"
+            x_back = _n("X_{c,(i-1)s+k_h+1-u,(j-1)s+k_w+1-v}") if flip else xin
+            delta = _n("\\delta_{f,i,j}")
             out.append(("Backward through a convolution layer",
-                        [("\\delta_{f,i,j} = \\frac{\\partial E}{\\partial Z_{f,i,j}} = "
-                          "\\frac{\\partial E}{\\partial A_{f,i,j}} \\cdot g'(Z_{f,i,j})"),
-                         ("\\frac{\\partial E}{\\partial K_{f,c,u,v}} = \\sum_{i} \\sum_{j} \\delta_{f,i,j} \\, "
-                          + ("X_{c,(i-1)s+k_h+1-u,(j-1)s+k_w+1-v}" if flip else xin)),
-                         "\\frac{\\partial E}{\\partial b_{f}} = \\sum_{i} \\sum_{j} \\delta_{f,i,j}",
-                         "\\frac{\\partial E}{\\partial X_{c,(i-1)s+u,(j-1)s+v}} \\mathrel{+}= "
-                         f"\\delta_{{f,i,j}} \\, {kd}",
-                         "K^{+}_{f,c,u,v} = K_{f,c,u,v} - \\eta \\frac{\\partial E}{\\partial K_{f,c,u,v}}"]))
+                        [_eq(delta, _eq(d_e("Z_{f,i,j}"), Mul((d_e("A_{f,i,j}"), Apply(_n("g'"), (_n("Z_{f,i,j}"),)))))),
+                         _eq(d_e("K_{f,c,u,v}"), Sigma(_n("i"), Sigma(_n("j"), Mul((delta, x_back), "thin")))),
+                         _eq(d_e("b_{f}"), Sigma(_n("i"), Sigma(_n("j"), delta))),
+                         Relation(d_e("X_{c,(i-1)s+u,(j-1)s+v}"), "+=", Mul((delta, k), "thin")),
+                         _eq(_n("K^{+}_{f,c,u,v}"),
+                             Sub(_n("K_{f,c,u,v}"), Mul((_n("\\eta"), d_e("K_{f,c,u,v}")), "space")))]))
         if "flatten" in types:
+            flat = "x_{(c-1)HW + (i-1)W + j}"
             out.append(("Flatten (channel, then row, then column) and its gradient, the same numbers reshaped",
-                        ["x_{(c-1)HW + (i-1)W + j} = P_{c,i,j}",
-                         ("\\frac{\\partial E}{\\partial P_{c,i,j}} = \\frac{\\partial E}{\\partial x_{(c-1)HW + (i-1)W + j}} "
-                          "= \\sum_{k} \\delta_{k} w_{k,(c-1)HW + (i-1)W + j}")]))
+                        [_eq(_n(flat), _n("P_{c,i,j}")),
+                         _eq(d_e("P_{c,i,j}"), _eq(d_e(flat), Sigma(_n("k"), Mul((_n("\\delta_{k}"),
+                                                                                _n("w_{k,(c-1)HW + (i-1)W + j}")),
+                                                                               "space"))))]))
         if "dense" in types:
             out.append(("Dense layer (unit k, inputs x)",
-                        ["Z_{k} = \\sum_{m} W_{k,m} x_{m} + b_{k}", "A_{k} = g(Z_{k})",
-                         "W^{+}_{k,m} = W_{k,m} - \\eta \\, \\delta_{k} x_{m}"]))
+                        [_eq(_n("Z_{k}"), Add((Sigma(_n("m"), Mul((_n("W_{k,m}"), _n("x_{m}")), "space")), _n("b_{k}")))),
+                         _eq(_n("A_{k}"), Apply(_n("g"), (_n("Z_{k}"),))),
+                         _eq(_n("W^{+}_{k,m}"), Sub(_n("W_{k,m}"), Mul((_n("\\eta"), Mul((_n("\\delta_{k}"), _n("x_{m}")),
+                                                                                          "space")), "thin")))]))
         return out
 
     # --- exercises ---------------------------------------------------------------------------

@@ -98,8 +98,8 @@ class ActivationInfo:
 
     title: str
     name: str
-    definition: Node | str   # LaTeX for softmax's, whose f(x)_j is no name of the tree's
-    derivative: Node | str
+    definition: Node
+    derivative: Node
 
 
 # --- small tree + sympy builders ----------------------------------------------------------------

@@ -15,12 +15,11 @@ whole-layer matrix or a feature map is the entry its ``Number.entry`` names. Wha
 diagram highlights is the entry's ``data-at`` (``diagram_target``, ``convview.cell_target``,
 ``graph_walkthrough.circuit_target``).
 
-Formulas arrive as trees and are printed from the trees; inline math a template still
-gives as a string is a number or a name (the documented name subset, converted in
-``tracer.formula.mathml``), and anything else is shown as its LaTeX text (``mtext``),
-never parsed: the few general formulas still written as strings in the templates (the
-conv layers' general index formulas, a learning rule's ``\\sum (t - y)^2`` header,
-``\\odot``) print so.
+Formulas arrive as trees and are printed from the trees; inline math a template gives as
+a string must be a number or a name (the documented name subset of ``tracer.formula.names``,
+converted in ``tracer.formula.mathml``): anything else raises ProblemError, so no template
+can put raw LaTeX on a page (templates build general formulas through ``formula``,
+``tracer.render.formulas``, or a view's methods).
 """
 from __future__ import annotations
 
@@ -35,9 +34,10 @@ from html import escape
 from typing import Protocol
 
 from ..engine.log import Entry
+from ..errors import ProblemError
 from ..formula.latex import latex as latex_of
 from ..formula.mathml import math_element, mathml, mathml_name
-from ..formula.names import name_html
+from ..formula.names import latex_math_name, name_html
 from ..formula.tree import Node, Number, Relation
 from ..resources import templates_dir
 from .printers import PRINTERS, Part, Printer, _dedupe, _fits
@@ -145,12 +145,15 @@ class HtmlPrinter(Printer):
                 return Math(f'<span class="eq"{self._mark(entry, repeat)}>{math}</span>', source)
         return math
 
-    def display(self, formula: Part) -> str:  # type: ignore[override]
+    def display(self, formula: Part, entry: Entry | None = None) -> str:  # type: ignore[override]
+        """Display math; ``entry``: the log entry a general formula stands for (the conv
+        symbolic style's), marked as its appearance unless already shown."""
         source = _part_latex(formula).strip()
         math = math_element(self._mathml(formula), source, display=True)
         if ' data-e="' in math:  # a feature map: each cell that shows an entry's value is marked
             math = _CELL.sub(lambda m: self._mark_index(int(m.group(1))), math)
-        return f'<div class="eq">{math}</div>'
+        mark = self._mark_index(entry.index) if entry is not None else ""
+        return f'<div class="eq"{mark}>{math}</div>'
 
     def bold(self, content: str) -> str:
         return f"<strong>{content}</strong>"
@@ -353,13 +356,17 @@ class HtmlPrinter(Printer):
 
 @functools.lru_cache(maxsize=65536)
 def _string_mathml(source: str) -> str:
-    """Inline math a template gives as LaTeX: a number, a name, else its text."""
+    """Inline math a template gives as a string: a number or a name of the documented name
+    subset (``tracer.formula.names``), nothing else. A whole formula must come as a tree:
+    a LaTeX formula handed over as a string raises ProblemError (never parsed, never shown raw)."""
     if _NUMBER.fullmatch(source):
         return mathml(Number(source))
     try:
+        latex_math_name(source)
         return mathml_name(source)
-    except (ValueError, IndexError):
-        return f'<mtext class="tex">{escape(source, quote=False)}</mtext>'
+    except (ValueError, IndexError) as exc:
+        raise ProblemError(f"template: inline math {source!r} on an HTML page is neither a number nor a name "
+                           f"({exc}); expected a formula tree (templates/README.md: formula)") from None
 
 
 @functools.lru_cache(maxsize=65536)

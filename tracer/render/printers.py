@@ -94,7 +94,8 @@ class Printer:
         """Math in a line of text: LaTeX (a name, a short formula) or a formula tree."""
         raise NotImplementedError
 
-    def display(self, latex: str) -> str:
+    def display(self, latex: str, entry: Entry | None = None) -> str:
+        """Display math; ``entry``: the log entry it stands for (an HTML page marks it)."""
         raise NotImplementedError
 
     def bold(self, content: str) -> str:
@@ -199,7 +200,7 @@ class MarkdownPrinter(Printer):
     def inline(self, latex):
         return f"${source(latex).strip()}$"
 
-    def display(self, latex):
+    def display(self, latex, entry=None):
         return f"$$\n{source(latex).strip()}\n$$"
 
     def bold(self, content):
@@ -247,7 +248,7 @@ class LatexPrinter(Printer):
     def inline(self, latex):
         return f"${source(latex).strip()}$"
 
-    def display(self, latex):
+    def display(self, latex, entry=None):
         # KEEP: its lead-in line (or heading) never ends a page without it
         return f"{KEEP}\\[\n{source(latex).strip()}\n\\]"
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..engine.log import Entry, TraceLog
 from ..engine.rules import RuleNames, rate_names
-from ..formula.tree import Add, Apply, Group, Listing, Matrix, Mul, Node, Number, Relation, Sigma, Sub, Symbol
+from ..formula.tree import Add, Apply, Group, Listing, Matrix, Mul, Node, Number, Pow, Relation, Sigma, Sub, Symbol
 from ..model.rules import RULES
 from .printers import Part
 
@@ -180,9 +180,10 @@ class RuleView:
         show = self.problem.rounding.show
         return [[str(e["epoch"]), str(e["errors"]), show(e["squared_error"])] for e in self.epochs]
 
-    def squared_header(self) -> str:
-        e = "(t - net)" if self.rule.name == "adaline" else "(t - y)"
-        return f"\\sum {e}^2"
+    def squared_header(self) -> Node:
+        """Σ (t − y)², or Σ (t − net)² for ADALINE: the epoch table's squared-error column."""
+        e = Sub(Symbol("t", "t"), Symbol("net", "net") if self.rule.name == "adaline" else Symbol("y", "y"))
+        return Sigma(None, Pow(Group(e), Number("2", 2.0)))
 
     def initial_rows(self) -> list[list[str]]:
         """Parameter, value: the weights (and bias or threshold) the run starts from."""

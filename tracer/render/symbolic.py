@@ -38,6 +38,7 @@ from ..formula.tree import (
     Frac,
     Group,
     Mul,
+    Neg,
     Node,
     Number,
     Relation,
@@ -201,9 +202,12 @@ class SymbolicView(SympyLatex):
         act = self.act(l)
         f = act.function if act.named else "f"
         if act.layerwise:
-            jac = (f"\\frac{{\\partial {f}(x)_k}}{{\\partial x_j}} = \\begin{{cases}} {f}(x)_j(1 - {f}(x)_j) "
-                   f"& k = j \\\\ -{f}(x)_k {f}(x)_j & k \\neq j \\end{{cases}}")
-            return ActivationInfo(self.layer_title(l), act.name, f"{f}(x)_j = {act.describe()}", jac)
+            fj, fk = Symbol(f"{f}(x)_j", f"{act.name}(x)_j"), Symbol(f"{f}(x)_k", f"{act.name}(x)_k")
+            k, j = Symbol("k", "k"), Symbol("j", "j")
+            jac = Relation(Frac(Symbol(f"\\partial {f}(x)_k", f"∂{act.name}(x)_k"), Symbol("\\partial x_j", "∂x_j")), "=",
+                           Cases(((Mul((fj, Group(Sub(Number("1", 1.0), fj))), sign="juxtapose"), Relation(k, "=", j)),
+                                  (Neg(Mul((fk, fj), sign="space")), Relation(k, "!=", j))), bare=True))
+            return ActivationInfo(self.layer_title(l), act.name, Relation(fj, "=", act.describe_tree()), jac)
         x = Symbol("x", "x")
         of_x = Apply(Symbol(f, act.name if act.named else "f"), (x,))
         slope = Apply(Symbol(f"{f}'", f"{of_x.func.text}'"), (x,))

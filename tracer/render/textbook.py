@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from ..engine.conventions import loss_gradient_printed, through_gradient
 from ..engine.log import Entry, TraceLog
-from ..formula.tree import Node
+from ..formula.names import name_text
+from ..formula.tree import Add, Apply, Frac, Gap, Group, Listing, Mul, Neg, Node, Number, Pow, Relation, Sub, Symbol
 from ..model.notation import STATE_KINDS
 from .view import Eq, Line, Viewer
 
@@ -48,8 +49,8 @@ class LayerLines:
 @dataclass
 class ExampleLines:
     example: int
-    inputs: str
-    targets: str
+    inputs: Node
+    targets: Node
     forward: list[LayerLines]
     backward: list[LayerLines]
 
@@ -62,6 +63,16 @@ class StepLines:
     combined: list[LayerLines]     # a batch's mean (or sum) of its gradients or changes
     updates: list[LayerLines]
     view: object                   # the Viewer's StepView (for the old → new table)
+
+
+def _n(latex_name: str) -> Symbol:
+    """A name of the documented subset (``tracer.formula.names``) as a symbol."""
+    return Symbol(latex_name, name_text(latex_name))
+
+
+def _partial(of: str, by: str) -> Frac:
+    """∂of/∂by: the two ``\\partial`` names of a fraction."""
+    return Frac(_n(f"\\partial {of}"), _n(f"\\partial {by}"))
 
 
 class TextbookView:
@@ -88,11 +99,20 @@ class TextbookView:
     def name(self, kind: str, layer: int, neuron: int | None = None, source: int | None = None) -> str:
         return self.notation.quantity(kind, layer, neuron, source).latex
 
-    def err_definition(self) -> str:
+    def _sym(self, kind: str, layer: int, neuron: int | None = None, source: int | None = None) -> Symbol:
+        return _n(self.name(kind, layer, neuron, source))
+
+    def _total(self) -> str:
+        return self.notation.quantity("loss", self.L, None).latex
+
+    def err_definition(self) -> Node:
         """Err_6 = −∂E/∂I_6, for the first output unit."""
-        total = self.notation.quantity("loss", self.L, None).latex
-        return (f"{self.name('err', self.L, 1)} = -\\frac{{\\partial {total}}}"
-                f"{{\\partial {self.name('net', self.L, 1)}}}")
+        return Relation(self._sym("err", self.L, 1), "=", Neg(_partial(self._total(), self.name("net", self.L, 1))))
+
+    @staticmethod
+    def delta_definition() -> Node:
+        """δ = ∂E/∂net, the gradient convention's delta."""
+        return Relation(_n("\\delta"), "=", _partial("E", "net"))
 
     def err_words(self) -> str:
         """How an output unit's error term is formed, in words."""
@@ -102,84 +122,100 @@ class TextbookView:
             return "an output unit's is minus the loss's derivative with respect to its output, times its derivative"
         return "an output unit's is its derivative times (target - output)"
 
-    def vector_err(self, l: int) -> str:
-        """A layer's error terms at once (the matrix style)."""
-        m = self.notation.matrix
-        err, net = m("err", l).latex, m("net", l).latex
-        if l < self.L:
-            return f"{err} = f'({net}) \\odot ({m('weight', l + 1).latex})^{{T}} {m('err', l + 1).latex}"
-        T, O = m("target", l).latex, m("out", l).latex
-        if self.closed:
-            return f"{err} = {T} - {O}"
-        if self.loss_gradient:
-            return f"{err} = -{m('dout', l).latex} \\odot f'({net})"
-        return f"{err} = f'({net}) \\odot ({T} - {O})"
-
-    def gradient_rule(self) -> str:
+    def gradient_rule(self) -> Node:
         """∂E/∂w = −Err·O, the gradient an optimizer or a penalty takes (``through``)."""
-        total = self.notation.quantity("loss", self.L, None).latex
-        w = self.name("weight", self.L, 1, 1)
-        sender = self.name("out", self.L - 1, 1) if self.L > 1 else self.name("input", 0, 1)
-        return (f"\\frac{{\\partial {total}}}{{\\partial {w}}} = -{self.name('err', self.L, 1)} \\, {sender}")
+        w = self._sym("weight", self.L, 1, 1)
+        sender = self._sym("out", self.L - 1, 1) if self.L > 1 else self._sym("input", 0, 1)
+        return Relation(_partial(self._total(), w.latex), "=", Neg(Mul((self._sym("err", self.L, 1), sender), "thin")))
 
-    def net_rule(self) -> str:
+    def net_rule(self) -> Node:
         """I_4 = Σ_i w_i4·O_i ± θ_4, for the first hidden (or output) unit."""
         p = self.log.problem
-        terms = " + ".join(f"{self.name('weight', 1, 1, i)} {self.name('input', 0, i)}"
-                           for i in range(1, min(p.layers[0], 3) + 1))
+        terms: list[Node] = [Mul((self._sym("weight", 1, 1, i), self._sym("input", 0, i)), "space")
+                             for i in range(1, min(p.layers[0], 3) + 1)]
         if p.layers[0] > 3:
-            terms += " + \\cdots"
+            terms.append(Gap())
+        net, weighted = self._sym("net", 1, 1), Add(tuple(terms))
         if p.bias == "none":
-            return f"{self.name('net', 1, 1)} = {terms}"
-        bias = self.name("bias", 1, None if p.bias == "per_layer" else 1)
-        return f"{self.name('net', 1, 1)} = {terms} {'-' if self.threshold else '+'} {bias}"
+            return Relation(net, "=", weighted)
+        bias = self._sym("bias", 1, None if p.bias == "per_layer" else 1)
+        return Relation(net, "=", Sub(weighted, bias) if self.threshold else Add((*terms, bias)))
 
-    def update_rule(self) -> str:
+    def _change(self, w: Symbol, change: Node) -> Node:
+        """Δw = change, w ← w + Δw."""
+        delta = _n(f"\\Delta {w.latex}")
+        return Listing((Relation(delta, "=", change), Relation(w, "<-", Add((w, delta)))), spaced=True)
+
+    def update_rule(self) -> Node:
         """w ← w + Δw with Δw as this problem writes it, for the first output weight."""
-        w = self.name("weight", self.L, 1, 1)
-        sender = self.name("out", self.L - 1, 1) if self.L > 1 else self.name("input", 0, 1)
+        w = self._sym("weight", self.L, 1, 1)
+        sender = self._sym("out", self.L - 1, 1) if self.L > 1 else self._sym("input", 0, 1)
+        rate = _n(self.rate)
         if self.through:      # the optimizer's step (Adam's −η·m̂/(√v̂ + ε)) on ∂E/∂w = −Err·O
-            return f"\\Delta {w} = {w}^{{+}} - {w}, \\qquad {w} \\leftarrow {w} + \\Delta {w}"
+            delta = _n(f"\\Delta {w.latex}")
+            return Listing((Relation(delta, "=", Sub(self._sym("new_w", self.L, 1, 1), w)),
+                            Relation(w, "<-", Add((w, delta)))), spaced=True)
         if self.negative:
-            change = f"{self.rate} \\, {self.name('err', self.L, 1)} \\, {sender}"
-        else:
-            total = self.notation.quantity("loss", self.L, None).latex
-            change = f"-{self.rate} \\frac{{\\partial {total}}}{{\\partial {w}}}"
-        if self.show_change or self.negative:
-            return f"\\Delta {w} = {change}, \\qquad {w} \\leftarrow {w} + \\Delta {w}"
-        return f"{w} \\leftarrow {w} {change if change.startswith('-') else '+ ' + change}"
+            return self._change(w, Mul((rate, self._sym("err", self.L, 1), sender), "thin"))
+        step = Mul((rate, _partial(self._total(), w.latex)), "space")
+        if self.show_change:
+            return self._change(w, Neg(step))
+        return Relation(w, "<-", Sub(w, step))
 
-    def vector_update(self, l: int) -> str:
+    def vector_update(self, l: int) -> Node:
         """A layer's update at once (the matrix style): ΔW = η·Err·Oᵀ, W ← W + ΔW (or −η·dW)."""
         m = self.notation.matrix
-        W = m("weight", l).latex
+        W, rate = _n(m("weight", l).latex), _n(self.rate)
         if self.through:
-            dW = m("dw", l).latex
-            return (f"{dW} = -{m('err', l).latex} \\left({m('out', l - 1).latex}\\right)^{{T}}, \\qquad "
-                    f"{W} \\leftarrow {W} + \\Delta {W}")
+            out_t = Pow(Group(_n(m("out", l - 1).latex), sized=True), _n("T"))
+            return Listing((Relation(_n(m("dw", l).latex), "=", Neg(Mul((_n(m("err", l).latex), out_t), "space"))),
+                            Relation(W, "<-", Add((W, _n(f"\\Delta {W.latex}"))))), spaced=True)
         if self.negative:
-            change = f"{self.rate} \\, {m('err', l).latex} \\left({m('out', l - 1).latex}\\right)^{{T}}"
-        else:
-            change = f"-{self.rate} \\, {m('dw', l).latex}"
-        return f"\\Delta {W} = {change}, \\qquad {W} \\leftarrow {W} + \\Delta {W}"
+            out = Pow(Group(_n(m("out", l - 1).latex), sized=True), _n("T"))
+            return self._change(W, Mul((rate, Mul((_n(m("err", l).latex), out), "space")), "thin"))
+        return self._change(W, Neg(Mul((rate, _n(m("dw", l).latex)), "thin")))
 
-    def threshold_rule(self) -> str:
+    def vector_net(self, l: int) -> Node:
+        """N = W O ± b for a whole layer (the matrix style's forward pass)."""
+        m = self.notation.matrix
+        weighted = Mul((_n(m("weight", l).latex), _n(m("out", l - 1).latex)), "space")
+        net = _n(m("net", l).latex)
+        if self.log.problem.bias == "none":
+            return Relation(net, "=", weighted)
+        bias = _n(m("bias", l).latex)
+        return Relation(net, "=", Sub(weighted, bias) if self.threshold else Add((weighted, bias)))
+
+    def vector_err(self, l: int) -> Node:
+        """Err = f'(N) ⊙ (T − O) at the output (T − O for the closed-form pairs, −∂E/∂O ⊙ f'(N)
+        for any other loss), f'(N) ⊙ (W)^T Err above a hidden layer."""
+        m = self.notation.matrix
+        err = _n(m("err", l).latex)
+        slope = Apply(_n("f'"), (_n(m("net", l).latex),))
+        if l < self.L:
+            back = Mul((Pow(Group(_n(m("weight", l + 1).latex)), _n("T")), _n(m("err", l + 1).latex)), "space")
+            return Relation(err, "=", Mul((slope, back), "odot"))
+        difference = Sub(_n(m("target", l).latex), _n(m("out", l).latex))
+        if self.closed:
+            return Relation(err, "=", difference)
+        if self.loss_gradient:
+            return Relation(err, "=", Neg(Mul((_n(m("dout", l).latex), slope), "odot")))
+        return Relation(err, "=", Mul((slope, Group(difference)), "odot"))
+
+    def threshold_rule(self) -> Node | None:
         """θ ← θ − η·Err (a weight on the constant input −1), or θ ← θ + η·Err for an added bias."""
         p = self.log.problem
         if p.bias == "none":
-            return ""
-        b = self.name("bias", self.L, None if p.bias == "per_layer" else 1)
+            return None
+        b = self._sym("bias", self.L, None if p.bias == "per_layer" else 1)
         if self.through:
-            total = self.notation.quantity("loss", self.L, None).latex
-            return (f"\\frac{{\\partial {total}}}{{\\partial {b}}} = {'' if self.threshold else '-'}"
-                    f"{self.name('err', self.L, 1)}, \\qquad {b} \\leftarrow {b} + \\Delta {b}")
+            err = self._sym("err", self.L, 1)
+            return Listing((Relation(_partial(self._total(), b.latex), "=", err if self.threshold else Neg(err)),
+                            Relation(b, "<-", Add((b, _n(f"\\Delta {b.latex}"))))), spaced=True)
         if self.negative:
-            err = self.name("err", self.L, 1)
-            sign = "-" if self.threshold else "+"
-            return f"\\Delta {b} = {sign if sign == '-' else ''}{self.rate} \\, {err}, \\qquad {b} \\leftarrow {b} + \\Delta {b}"
-        total = self.notation.quantity("loss", self.L, None).latex
-        return (f"\\frac{{\\partial {total}}}{{\\partial {b}}} = {'-' if self.threshold else ''}"
-                f"\\frac{{\\partial {total}}}{{\\partial {self.name('net', self.L, 1)}}}")
+            change: Node = Mul((_n(self.rate), self._sym("err", self.L, 1)), "thin")
+            return self._change(b, Neg(change) if self.threshold else change)
+        net = _partial(self._total(), self.name("net", self.L, 1))
+        return Relation(_partial(self._total(), b.latex), "=", Neg(net) if self.threshold else net)
 
     # --- the steps ---------------------------------------------------------------
     def steps(self) -> list[StepLines]:
@@ -208,8 +244,10 @@ class TextbookView:
         p = self.log.problem
         data = p.data[k - 1]
         show = p.rounding.show_given
-        inputs = ", ".join(f"{self.name('input', 0, i)} = {show(x)}" for i, x in enumerate(data.input, 1))
-        targets = ", ".join(f"{self.name('target', self.L, j)} = {show(t)}" for j, t in enumerate(data.target, 1))
+        inputs = Listing(tuple(Relation(self._sym("input", 0, i), "=", Number(show(x), float(x)))
+                               for i, x in enumerate(data.input, 1)))
+        targets = Listing(tuple(Relation(self._sym("target", self.L, j), "=", Number(show(t), float(t)))
+                                for j, t in enumerate(data.target, 1)))
         forward = self._layers([e for e in entries if e.kind in FORWARD], descending=False)
         backward = self._layers([e for e in entries if e.kind in shown
                                  or (self.loss_gradient and e.kind == "dout" and e.layer == self.L)])

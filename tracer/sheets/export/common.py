@@ -33,7 +33,7 @@ from pathlib import Path
 from ... import __version__
 from ...check.compare import Tolerance, decimals, exact
 from ...engine.graph import GraphLog, trace_graph
-from ...engine.log import TraceLog
+from ...engine.log import Entry, TraceLog
 from ...engine.rounding import Rounding
 from ...engine.trace import trace
 from ...errors import ProblemError
@@ -298,7 +298,7 @@ class HtmlPrinter(Printer):
     def inline(self, latex: str | Node) -> str:
         return f"\\({html.escape(source(latex).strip(), quote=False)}\\)"
 
-    def display(self, latex: str) -> str:
+    def display(self, latex: str, entry: Entry | None = None) -> str:
         return f"<p>\\[{html.escape(latex.strip(), quote=False)}\\]</p>"
 
     def bold(self, content: str) -> str:
