@@ -326,7 +326,10 @@ def test_every_style_renders(style):
     elif style == "matrix":
         assert cells == 1 and "Z^{(1)}_{1,1,2} &=" not in md      # the worked cell, then grids
     else:
-        assert cells == 2 and "Z^{(1)}_{1,1,2} &=" in md          # in full, then every cell
+        # the first cell in full once, then the other cells (the first is not repeated elided)
+        assert cells == 1 and "Z^{(1)}_{1,1,2} &=" in md and "The other cells:" in md and "Every cell:" not in md
+        assert md.count("\\frac{\\partial E}{\\partial K^{(1)}_{1,1,1,1}} &=") == 1
+        assert "The other kernel weights:" in md and "Every kernel weight:" not in md
 
 
 def test_json_log_names_kinds_and_cells(tmp_path):
@@ -465,3 +468,25 @@ def test_variants_redraw_kernels_and_inputs_and_check_their_own_keys(tmp_path, c
     assert main(["variants", str(problem), "-o", str(again), "--count", "3", "--seed", "7", "--only", "2",
                  "--no-pdf"]) == 0
     assert (again / "02" / "problem.yaml").read_text() == (out / "02" / "problem.yaml").read_text()
+
+
+def test_the_softmax_delta_is_derived_before_it_is_used():
+    """∂E/∂A·∂A/∂Z is printed for each output, but δ = A − Y is not their product for softmax
+    (δ_2 = 0.4403 while ∂E/∂A_2 = 0): the page derives it once, before the first δ."""
+    md = render(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"))
+    why = md.index("Why $\\delta$ is output minus target: a softmax output depends on every net input of its layer")
+    assert md.count("Why $\\delta$ is output minus target") == 1
+    assert md.index("\\frac{\\partial E}{\\partial net_{j}} = -t_{j} + \\frac{e^{net_{j}}}{\\sum_{m} e^{net_{m}}} "
+                    "= o_{j} - t_{j}") > why
+    assert why < md.index("\\delta^{(4)}_{1} = A^{(4)}_{1} - Y_{1} = 0.5597 - 1 = -0.4403")
+
+
+def test_a_mini_batch_page_says_what_the_example_bar_means():
+    case = CASES["rgb-padding-stride"]
+    second = (np.round(np.random.default_rng(3).uniform(-1, 1, np.shape(case["input"])), 1) + 0.0).tolist()
+    p = problem_of(case, training={"learning_rate": 0.1, "batch_size": 2},
+                   data=[{"input": case["input"], "target": case["target"]}, {"input": second, "target": [0, 1, 0]}])
+    md = render(p)
+    words = md.index("The step uses the mean of the 2 examples' gradients. A gradient computed on example $k$ alone is "
+                     "marked with a bar and the subscript $k$: ")
+    assert words < md.index("\\right|_{1}")      # explained before the notation is first printed

@@ -255,7 +255,26 @@ def test_chain_rule_walkthrough_says_the_patterns(capsys: pytest.CaptureFixture[
     assert main(["run", "--expr", "f = max(x * y, z) + y", "--at", "x=2, y=3, z=1"]) == 0
     text = capsys.readouterr().out
     assert "An add gate distributes" in text and "A multiply gate swaps" in text and "A max gate routes" in text
-    assert "y feeds 2 gates (g1, f), so its gradient reaches the output along 2 paths and the chain rule adds them" in text
+    assert "$y$ feeds 2 gates ($g_{1}$, $f$), so its gradient reaches the output along 2 paths and the chain rule " \
+           "adds them" in text
+
+
+@pytest.mark.parametrize("style", ["chain-rule", "narrative"])
+def test_the_path_notation_is_explained_at_its_first_use(style: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A path's gradient is written ∂f/∂x|_{g}: the page says in words what the bar means, once,
+    before or where it first prints it (variable-twice: x and y each feed g1 and g2)."""
+    assert main(["run", "--expr", "f = x * y + max(x, y)", "--at", "x=3, y=-2", "--style", style]) == 0
+    text = capsys.readouterr().out
+    words = ("$\\left.\\frac{\\partial f}{\\partial x}\\right|_{g_{2}}$ is the part of "
+             "$\\frac{\\partial f}{\\partial x}$ that arrives at $x$ through gate $g_{2}$ only.")
+    assert text.count(words) == 1 and text.count("is the part of") == 1
+    at = text.index(words)
+    if style == "narrative":   # in the lead-in, before the first equation prints the notation
+        assert at < text.index("\\right|_{g_{2}}", at + len(words))
+        assert "\\right|_{g_{2}}" not in text[:at]
+    else:   # after the first path's equation, before the second path (y's through g2) is printed
+        assert text.index("\\left.\\frac{\\partial f}{\\partial x}\\right|_{g_{2}} = ") < at
+        assert at < text.index("\\left.\\frac{\\partial f}{\\partial y}\\right|_{g_{2}} = ")
 
 
 def test_matrix_style_is_refused_for_an_expression(capsys: pytest.CaptureFixture[str]) -> None:

@@ -26,6 +26,7 @@ from ..formula.width import EQUALS, width
 from ..model.conv import Conv2D, ConvNames, Flatten, Pool, layer_type, tied
 from ..model.conv_problem import ConvProblem
 from ..model.layers import Dense
+from ..model.losses import TOTAL
 from ..model.problem import STYLES
 from . import Rendered, RenderOptions, environment, tidy
 from .convwords import conv_what
@@ -377,6 +378,14 @@ class ConvView:
     def loss(self, step: int, example: int) -> list[Eq]:
         L = len(self.stack)
         return self.eqs("loss", step, example, L)
+
+    def closed_delta(self) -> list[list[Node]]:
+        """Why the output layer's δ is out − target (softmax + cross-entropy, sigmoid + binary
+        cross-entropy), as the loss derives it over generic t_j, o_j, net_j; [] otherwise."""
+        last = self.stack[-1]
+        if not isinstance(last, Dense):
+            return []
+        return self.problem.loss.closed_delta_derivation(last.activation, TOTAL)
 
     def errors(self, step: int, example: int) -> list[Eq]:
         return self.eqs("error", step, example, len(self.stack))
