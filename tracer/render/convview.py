@@ -543,6 +543,16 @@ class ConvView:
         return out
 
     # --- exercises ---------------------------------------------------------------------------
+    def settings_rows(self) -> list[list[str]]:
+        """Layer, type, settings: ``layer_rows`` without the shapes and parameter counts an
+        exercise on them asks for."""
+        return [[r[0], r[1], r[4]] for r in self.layer_rows()]
+
+    def asks_shapes_only(self) -> bool:
+        """The exercise asks output sizes and parameter counts and nothing that needs a value."""
+        asked = self.asked()
+        return bool(asked) and all(e.kind in ("out_size", "params") for e in asked)
+
     def asked(self) -> list[Entry]:
         """The entries the problem's ``ask`` selects, in computation order: names (``Z1[1,1,1]``),
         kinds (``dk``), steps (``@2``), resolved as ``tracer check`` resolves them
