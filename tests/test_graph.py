@@ -308,3 +308,34 @@ def test_power_operators_agree() -> None:
     b = trace_graph(GraphProblem.from_command("f = x ^ 2 ^ 3", "x=1.1"))
     assert a.output.value == b.output.value == pytest.approx(1.1 ** 8)
     assert math.isclose(trace_graph(GraphProblem.from_command("f = -x ^ 2", "x=3")).output.value, -9)
+
+
+def test_the_output_gate_says_why_local_and_downstream_share_a_name(capsys: pytest.CaptureFixture[str]) -> None:
+    """CS231n's circuit: ∂f/∂q = z = −4 is the local gradient and ∂f/∂q = ∂f/∂f·∂f/∂q the
+    downstream one; the page says why one name serves both, and heads every result column."""
+    assert main(["run", "--expr", "q = x + y; f = q * z", "--at", "x=-2, y=5, z=-4"]) == 0
+    text = capsys.readouterr().out
+    said = text.index("Downstream, upstream times local. At the output gate a local gradient such as "
+                      "$\\frac{\\partial f}{\\partial q}$ is already a derivative of the output, so it carries the "
+                      "same name as the gradient it gives; the upstream gradient $\\frac{\\partial f}{\\partial f} = 1$ "
+                      "leaves it unchanged:")
+    assert said < text.index("\\frac{\\partial f}{\\partial q} = \\frac{\\partial f}{\\partial f} \\cdot "
+                             "\\frac{\\partial f}{\\partial q} = 1 \\cdot (-4) = -4")
+    assert text.count("At the output gate") == 1
+    assert "| Variable | Value | Gradient | Value of the gradient |\n" in text
+    assert "| $x$ | -2 | $\\frac{\\partial f}{\\partial x}$ | -4 |" in text
+
+
+def test_the_gallery_sigmoid_neuron_reads_right_at_its_precision() -> None:
+    """At CS231n's two decimals the page printed 0.2 · 2 = 0.39 (0.1966 · 2 rounded); the gallery
+    keeps three, where each product can be checked by hand, and rounds to the figure's numbers."""
+    from tracer.render import RenderOptions
+    from tracer.render.graph_walkthrough import render_graph
+    path = Path(__file__).resolve().parent.parent / "worked_examples" / "sigmoid-neuron" / "expression.yaml"
+    log = trace_graph(GraphProblem.from_file(path))
+    text = render_graph(log, "md", RenderOptions(inline_svg=False)).text
+    assert "= 0.197 \\cdot 2 = 0.393" in text and "= 0.197 \\cdot (-2) = -0.393" in text
+    assert "= -0.534 \\cdot 0.368 = -0.197" in text
+    g = {k: round(float(e.shown), 2) for k, e in log.gradients().items()}
+    assert [g["w0"], g["w1"], g["w2"], g["x0"], g["x1"]] == [-0.2, -0.39, 0.2, 0.39, -0.59]
+    assert round(float(log.output.shown), 2) == 0.73
