@@ -296,6 +296,24 @@ def test_neuron_as_a_circuit_matches_the_network(capsys: pytest.CaptureFixture[s
     assert "tracer: --neuron: found 'o9'" in capsys.readouterr().err
 
 
+def test_a_neuron_circuit_names_its_gradients_as_the_network_does(capsys: pytest.CaptureFixture[str]) -> None:
+    """The gradient arriving at o1 is Mazur's ∂E_o1/∂out_o1 = 0.74136507, not ∂out_o1/∂out_o1 (a
+    derivative of a value by itself reads as 1), and w5's is ∂E_o1/∂w5 = 0.082167041 = ∂E_total/∂w5
+    on the network page; out_h1 gets ∂E_o1/∂out_h1 = 0.055399425, Mazur's o1 share of 0.036350306."""
+    assert main(["run", "classic-2-2-2", "--neuron", "o1", "--graph", "--format", "md"]) == 0
+    text = capsys.readouterr().out
+    assert "\\partial out_{o1}}{\\partial out_{o1}}" not in text
+    assert "with the gradient arriving at the output $\\frac{\\partial E_{o1}}{\\partial out_{o1}} = 0.74136507$." in text
+    assert "| $w_{5}$ | 0.4 | $\\frac{\\partial E_{o1}}{\\partial w_{5}}$ | 0.082167041 |" in text
+    assert "| $out_{h1}$ | 0.593269992 | $\\frac{\\partial E_{o1}}{\\partial out_{h1}}$ | 0.055399425 |" in text
+    assert ("What arrives at out\\_h1, out\\_h2 is only the part of their gradient that flows back through o1; the "
+            "other neurons of its layer add theirs.") in text
+    assert "At the output gate" not in text   # local ∂out_o1/∂net_o1 and downstream ∂E_o1/∂net_o1 differ
+    assert main(["run", "classic-2-2-2", "--neuron", "h1", "--graph", "--format", "md"]) == 0
+    text = capsys.readouterr().out
+    assert "| $w_{1}$ | 0.15 | $\\frac{\\partial E_{total}}{\\partial w_{1}}$ | 0.000438568 |" in text
+
+
 def test_parser_never_evaluates() -> None:
     """Python syntax that is not arithmetic is a parse error, not code."""
     for text in ("f = x.__class__", "f = [x]", "f = lambda: 1", "f = 'x'", "f = x if x else y"):
