@@ -532,3 +532,11 @@ def test_the_sizes_answer_key_names_its_symbols():
             "stride, in rows ($h$) and columns ($w$); $F^{(l)}$ is the number of filters of layer $l$, $C^{(l)}$ "
             "the number of channels of its output and $n^{(l)}$ the number of its values (a dense layer's units).") in key
     assert "\\left\\lfloor \\frac{12 - 3 + 2 \\cdot 0}{1} \\right\\rfloor + 1 = 10" in key
+
+
+def test_the_diagram_caption_says_its_map_names_are_the_answer_names():
+    """The figure labels maps A1[1,·,·] (what tracer check reads) while the text writes
+    A^{(1)}_{1,·,·}: the caption links the two."""
+    md = render(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"))
+    assert ("![Feature maps: the kernel window of the first cell (blue), pooling windows and their winners (red); "
+            "each map is labelled with the name an answer uses, A1[1,·,·] for channel 1 of layer 1's output]") in md
