@@ -540,3 +540,11 @@ def test_the_diagram_caption_says_its_map_names_are_the_answer_names():
     md = render(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"))
     assert ("![Feature maps: the kernel window of the first cell (blue), pooling windows and their winners (red); "
             "each map is labelled with the name an answer uses, A1[1,·,·] for channel 1 of layer 1's output]") in md
+
+
+def test_the_matrix_style_derives_the_softmax_delta_before_its_lines():
+    md = render(Problem.from_file(GALLERY / "conv-rgb-stride" / "problem.yaml"), style="matrix")
+    why = md.index("Why $\\delta$ is output minus target: a softmax output depends on every net input of its layer, "
+                   "so $\\delta$ is not the product of the two derivatives below.")
+    assert md.count("Why $\\delta$ is output minus target") == 1
+    assert why < md.index("\\delta^{(3)} = A^{(3)} - Y = ")
