@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from tracer.cli import main
 from tracer.engine.trace import trace
@@ -326,7 +327,10 @@ def test_every_style_renders(style):
     elif style == "matrix":
         assert cells == 1 and "Z^{(1)}_{1,1,2} &=" not in md      # the worked cell, then grids
     else:
-        assert cells == 2 and "Z^{(1)}_{1,1,2} &=" in md          # in full, then every cell
+        # the first cell in full once, then the other cells (the first is not repeated elided)
+        assert cells == 1 and "Z^{(1)}_{1,1,2} &=" in md and "The other cells:" in md and "Every cell:" not in md
+        assert md.count("\\frac{\\partial E}{\\partial K^{(1)}_{1,1,1,1}} &=") == 1
+        assert "The other kernel weights:" in md and "Every kernel weight:" not in md
 
 
 def test_json_log_names_kinds_and_cells(tmp_path):
@@ -465,3 +469,82 @@ def test_variants_redraw_kernels_and_inputs_and_check_their_own_keys(tmp_path, c
     assert main(["variants", str(problem), "-o", str(again), "--count", "3", "--seed", "7", "--only", "2",
                  "--no-pdf"]) == 0
     assert (again / "02" / "problem.yaml").read_text() == (out / "02" / "problem.yaml").read_text()
+
+
+def test_the_softmax_delta_is_derived_before_it_is_used():
+    """∂E/∂A·∂A/∂Z is printed for each output, but δ = A − Y is not their product for softmax
+    (δ_2 = 0.4403 while ∂E/∂A_2 = 0): the page derives it once, before the first δ."""
+    md = render(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"))
+    why = md.index("Why $\\delta$ is output minus target: a softmax output depends on every net input of its layer")
+    assert md.count("Why $\\delta$ is output minus target") == 1
+    assert md.index("\\frac{\\partial E}{\\partial net_{j}} = -t_{j} + \\frac{e^{net_{j}}}{\\sum_{m} e^{net_{m}}} "
+                    "= o_{j} - t_{j}") > why
+    assert why < md.index("\\delta^{(4)}_{1} = A^{(4)}_{1} - Y_{1} = 0.5597 - 1 = -0.4403")
+
+
+def test_a_mini_batch_page_says_what_the_example_bar_means():
+    case = CASES["rgb-padding-stride"]
+    second = (np.round(np.random.default_rng(3).uniform(-1, 1, np.shape(case["input"])), 1) + 0.0).tolist()
+    p = problem_of(case, training={"learning_rate": 0.1, "batch_size": 2},
+                   data=[{"input": case["input"], "target": case["target"]}, {"input": second, "target": [0, 1, 0]}])
+    md = render(p)
+    words = md.index("The step uses the mean of the 2 examples' gradients. A gradient computed on example $k$ alone is "
+                     "marked with a bar and the subscript $k$: ")
+    assert words < md.index("\\right|_{1}")      # explained before the notation is first printed
+
+
+def test_a_sizes_exercise_does_not_print_its_answers():
+    """conv-lenet-exercise asks output sizes and parameter counts: the sheet gives the layers'
+    settings, not the table's Output and Parameters columns or the feature-map diagram (which
+    draw the answers), nor the 5 pages of weights no question needs; the PDF leaves a box."""
+    p = Problem.from_file(GALLERY / "conv-lenet-exercise" / "problem.yaml")
+    md, tex = render(p, exercise=True), render(p, "tex", exercise=True)
+    assert "The input is 1×12×12 (channels × height × width).\n\n| Layer | Type | Settings |\n" in md
+    assert "| 1 | conv | 4 filters 3×3, stride 1, padding 0, relu |\n| 2 | maxpool | window 2×2, stride 2 |" in md
+    for answer in ("4×10×10", "| 136 |", "330", "## Given", "K^{(1)}_{1,1", "<svg", ".svg"):
+        assert answer not in md
+    assert "\\begin{tikzpicture}" not in tex
+    assert tex.count("\\framebox[\\linewidth]{\\rule{0pt}{3.2cm}}") == 9
+
+
+def test_a_cell_exercise_still_gives_the_values():
+    raw = yaml.safe_load((GALLERY / "conv-5x5" / "problem.yaml").read_text())
+    md = render(Problem.from_dict(dict(raw, ask=["Z1[1,1,1]"])), exercise=True)
+    assert "| Layer | Type | Input | Output | Settings | Parameters |" in md and "## Given" in md
+    assert "| $K^{(1)}_{1,1,\\cdot,\\cdot}$ | 1 | 2 | 3 |" in md
+
+
+def test_the_conv_answer_key_shows_what_it_uses_and_not_the_setup_again():
+    raw = yaml.safe_load((GALLERY / "conv-5x5" / "problem.yaml").read_text())
+    key = render(Problem.from_dict(dict(raw, ask=["Z1[1,1,1]", "P2[1,1,1]"])), answer_key=True)
+    assert "## The network" not in key and "<svg" not in key       # the sheet (or LMS question) has it
+    assert "The worked solution of the 2 quantities the exercise asks, numbered as on the exercise sheet." in key
+    one, two = key.index("**1.** $Z^{(1)}_{1,1,1}$"), key.index("**2.** $P^{(2)}_{1,1,1}$")
+    # P2[1,1,1] = max of Z1 cells [1,1,1], [1,1,2], [1,2,1], [1,2,2] after ReLU: those are shown first
+    first = key.index("First the quantities it is computed from:", two)
+    assert one < two < first < key.index("A^{(1)}_{1,2,2} = ", first) < key.index("Then:", first)
+    assert key.count("Z^{(1)}_{1,1,1} &= ") + key.count("Z^{(1)}_{1,1,1} = ") == 1   # shown once, in answer 1
+
+
+def test_the_sizes_answer_key_names_its_symbols():
+    key = render(Problem.from_file(GALLERY / "conv-lenet-exercise" / "problem.yaml"), answer_key=True)
+    assert ("Layer 0 is the input. $k$, $p$ and $s$ are a layer's kernel (or pooling window) size, padding and "
+            "stride, in rows ($h$) and columns ($w$); $F^{(l)}$ is the number of filters of layer $l$, $C^{(l)}$ "
+            "the number of channels of its output and $n^{(l)}$ the number of its values (a dense layer's units).") in key
+    assert "\\left\\lfloor \\frac{12 - 3 + 2 \\cdot 0}{1} \\right\\rfloor + 1 = 10" in key
+
+
+def test_the_diagram_caption_says_its_map_names_are_the_answer_names():
+    """The figure labels maps A1[1,·,·] (what tracer check reads) while the text writes
+    A^{(1)}_{1,·,·}: the caption links the two."""
+    md = render(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"))
+    assert ("![Feature maps: the kernel window of the first cell (blue), pooling windows and their winners (red); "
+            "each map is labelled with the name an answer uses, A1[1,·,·] for channel 1 of layer 1's output]") in md
+
+
+def test_the_matrix_style_derives_the_softmax_delta_before_its_lines():
+    md = render(Problem.from_file(GALLERY / "conv-rgb-stride" / "problem.yaml"), style="matrix")
+    why = md.index("Why $\\delta$ is output minus target: a softmax output depends on every net input of its layer, "
+                   "so $\\delta$ is not the product of the two derivatives below.")
+    assert md.count("Why $\\delta$ is output minus target") == 1
+    assert why < md.index("\\delta^{(3)} = A^{(3)} - Y = ")

@@ -495,3 +495,14 @@ def test_negative_gradient_through_an_optimizer_renders_without_mixing_signs(cha
         failures = check_page(log, seen, f"{changes} {style}")
         assert not failures, "\n".join(map(str, failures[:10]))
     assert "f'(" not in text or style == "matrix"
+
+
+def test_the_textbook_page_states_its_rounding_with_the_books_exceptions():
+    """Han & Kamber carry outputs at 3 places and error terms at 4 (Err_6 = 0.1311): the page's
+    conventions say both before the first line, as every walkthrough states its rounding."""
+    from tracer.render import RenderOptions, render
+    text = render(trace(Problem.from_file(HAN_KAMBER)), "md", RenderOptions())
+    rule = ("- Numbers: as by hand, every computed value is rounded to 3 decimal places (significant figures where "
+            "that would leave 0) and used on exactly as printed, so each line gives its printed result exactly. "
+            "The exceptions: bias changes, weight changes and error terms to 4 decimal places.")
+    assert rule in text and text.index(rule) < text.index("O_{6}(1 - O_{6})(T_{6} - O_{6}) = 0.474(1 - 0.474)")

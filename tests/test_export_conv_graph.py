@@ -386,3 +386,19 @@ def test_patterns_that_would_name_a_dense_quantity_like_a_conv_bias_are_refused(
     assert capsys.readouterr().err == (
         f"tracer: {path}: notation: found that the patterns name a dense-layer quantity 'b1[1]', the name of a map "
         "cell, kernel weight or conv bias too; expected patterns whose names differ from the bracket names\n")
+
+
+def test_an_lms_sizes_question_does_not_show_its_answers_and_its_feedback_no_setup():
+    """The LeNet exercise asks output sizes and parameter counts: the question's setup leaves out
+    the Output and Parameters columns and the diagram, and the feedback (the answer key) works the
+    answers without repeating the network table under the question's own."""
+    from tracer.model.problem import Problem
+    from tracer.sheets.export.common import HtmlPrinter, key_html, setup_html
+    log = trace(Problem.from_file(examples.example_path(LENET)))
+    printer = HtmlPrinter(image=lambda svg: "<img/>")
+    setup = setup_html(log, printer)
+    assert ">Settings</th>" in setup and "4×10×10" not in setup and ">Parameters</th>" not in setup
+    assert printer.svgs == [] and "<img" not in setup
+    key = key_html(log)
+    assert "The network" not in key and "<table>" not in key and "<svg" not in key
+    assert key.count("= 10") >= 2 and "= 136" in key

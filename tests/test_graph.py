@@ -255,7 +255,26 @@ def test_chain_rule_walkthrough_says_the_patterns(capsys: pytest.CaptureFixture[
     assert main(["run", "--expr", "f = max(x * y, z) + y", "--at", "x=2, y=3, z=1"]) == 0
     text = capsys.readouterr().out
     assert "An add gate distributes" in text and "A multiply gate swaps" in text and "A max gate routes" in text
-    assert "y feeds 2 gates (g1, f), so its gradient reaches the output along 2 paths and the chain rule adds them" in text
+    assert "$y$ feeds 2 gates ($g_{1}$, $f$), so its gradient reaches the output along 2 paths and the chain rule " \
+           "adds them" in text
+
+
+@pytest.mark.parametrize("style", ["chain-rule", "narrative"])
+def test_the_path_notation_is_explained_at_its_first_use(style: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A path's gradient is written ∂f/∂x|_{g}: the page says in words what the bar means, once,
+    before or where it first prints it (variable-twice: x and y each feed g1 and g2)."""
+    assert main(["run", "--expr", "f = x * y + max(x, y)", "--at", "x=3, y=-2", "--style", style]) == 0
+    text = capsys.readouterr().out
+    words = ("$\\left.\\frac{\\partial f}{\\partial x}\\right|_{g_{2}}$ is the part of "
+             "$\\frac{\\partial f}{\\partial x}$ that arrives at $x$ through gate $g_{2}$ only.")
+    assert text.count(words) == 1 and text.count("is the part of") == 1
+    at = text.index(words)
+    if style == "narrative":   # in the lead-in, before the first equation prints the notation
+        assert at < text.index("\\right|_{g_{2}}", at + len(words))
+        assert "\\right|_{g_{2}}" not in text[:at]
+    else:   # after the first path's equation, before the second path (y's through g2) is printed
+        assert text.index("\\left.\\frac{\\partial f}{\\partial x}\\right|_{g_{2}} = ") < at
+        assert at < text.index("\\left.\\frac{\\partial f}{\\partial y}\\right|_{g_{2}} = ")
 
 
 def test_matrix_style_is_refused_for_an_expression(capsys: pytest.CaptureFixture[str]) -> None:
@@ -277,6 +296,24 @@ def test_neuron_as_a_circuit_matches_the_network(capsys: pytest.CaptureFixture[s
     assert "tracer: --neuron: found 'o9'" in capsys.readouterr().err
 
 
+def test_a_neuron_circuit_names_its_gradients_as_the_network_does(capsys: pytest.CaptureFixture[str]) -> None:
+    """The gradient arriving at o1 is Mazur's ∂E_o1/∂out_o1 = 0.74136507, not ∂out_o1/∂out_o1 (a
+    derivative of a value by itself reads as 1), and w5's is ∂E_o1/∂w5 = 0.082167041 = ∂E_total/∂w5
+    on the network page; out_h1 gets ∂E_o1/∂out_h1 = 0.055399425, Mazur's o1 share of 0.036350306."""
+    assert main(["run", "classic-2-2-2", "--neuron", "o1", "--graph", "--format", "md"]) == 0
+    text = capsys.readouterr().out
+    assert "\\partial out_{o1}}{\\partial out_{o1}}" not in text
+    assert "with the gradient arriving at the output $\\frac{\\partial E_{o1}}{\\partial out_{o1}} = 0.74136507$." in text
+    assert "| $w_{5}$ | 0.4 | $\\frac{\\partial E_{o1}}{\\partial w_{5}}$ | 0.082167041 |" in text
+    assert "| $out_{h1}$ | 0.593269992 | $\\frac{\\partial E_{o1}}{\\partial out_{h1}}$ | 0.055399425 |" in text
+    assert ("What arrives at out\\_h1, out\\_h2 is only the part of their gradient that flows back through o1; the "
+            "other neurons of its layer add theirs.") in text
+    assert "At the output gate" not in text   # local ∂out_o1/∂net_o1 and downstream ∂E_o1/∂net_o1 differ
+    assert main(["run", "classic-2-2-2", "--neuron", "h1", "--graph", "--format", "md"]) == 0
+    text = capsys.readouterr().out
+    assert "| $w_{1}$ | 0.15 | $\\frac{\\partial E_{total}}{\\partial w_{1}}$ | 0.000438568 |" in text
+
+
 def test_parser_never_evaluates() -> None:
     """Python syntax that is not arithmetic is a parse error, not code."""
     for text in ("f = x.__class__", "f = [x]", "f = lambda: 1", "f = 'x'", "f = x if x else y"):
@@ -289,3 +326,46 @@ def test_power_operators_agree() -> None:
     b = trace_graph(GraphProblem.from_command("f = x ^ 2 ^ 3", "x=1.1"))
     assert a.output.value == b.output.value == pytest.approx(1.1 ** 8)
     assert math.isclose(trace_graph(GraphProblem.from_command("f = -x ^ 2", "x=3")).output.value, -9)
+
+
+def test_the_output_gate_says_why_local_and_downstream_share_a_name(capsys: pytest.CaptureFixture[str]) -> None:
+    """CS231n's circuit: ∂f/∂q = z = −4 is the local gradient and ∂f/∂q = ∂f/∂f·∂f/∂q the
+    downstream one; the page says why one name serves both, and heads every result column."""
+    assert main(["run", "--expr", "q = x + y; f = q * z", "--at", "x=-2, y=5, z=-4"]) == 0
+    text = capsys.readouterr().out
+    said = text.index("Downstream, upstream times local. At the output gate a local gradient such as "
+                      "$\\frac{\\partial f}{\\partial q}$ is already a derivative of the output, so it carries the "
+                      "same name as the gradient it gives; the upstream gradient $\\frac{\\partial f}{\\partial f} = 1$ "
+                      "leaves it unchanged:")
+    assert said < text.index("\\frac{\\partial f}{\\partial q} = \\frac{\\partial f}{\\partial f} \\cdot "
+                             "\\frac{\\partial f}{\\partial q} = 1 \\cdot (-4) = -4")
+    assert text.count("At the output gate") == 1
+    assert "| Variable | Value | Gradient | Value of the gradient |\n" in text
+    assert "| $x$ | -2 | $\\frac{\\partial f}{\\partial x}$ | -4 |" in text
+
+
+def test_the_gallery_sigmoid_neuron_reads_right_at_its_precision() -> None:
+    """At CS231n's two decimals the page printed 0.2 · 2 = 0.39 (0.1966 · 2 rounded); the gallery
+    keeps three, where each product can be checked by hand, and rounds to the figure's numbers."""
+    from tracer.render import RenderOptions
+    from tracer.render.graph_walkthrough import render_graph
+    path = Path(__file__).resolve().parent.parent / "worked_examples" / "sigmoid-neuron" / "expression.yaml"
+    log = trace_graph(GraphProblem.from_file(path))
+    text = render_graph(log, "md", RenderOptions(inline_svg=False)).text
+    assert "= 0.197 \\cdot 2 = 0.393" in text and "= 0.197 \\cdot (-2) = -0.393" in text
+    assert "= -0.534 \\cdot 0.368 = -0.197" in text
+    g = {k: round(float(e.shown), 2) for k, e in log.gradients().items()}
+    assert [g["w0"], g["w1"], g["w2"], g["x0"], g["x1"]] == [-0.2, -0.39, 0.2, 0.39, -0.59]
+    assert round(float(log.output.shown), 2) == 0.73
+
+
+def test_the_circuit_tikz_slopes_its_wire_labels_and_names_as_the_text() -> None:
+    """On a slanted wire a horizontal label sat across the line; the PDF's labels ride along it,
+    and the variables and gates are typeset as the text names them ($w_{0}$, $g_{1}$, not w0, g1)."""
+    from tracer.render.circuit import layout, to_tikz
+    log = trace_graph(GraphProblem.from_command("f = w0 * x0 + w1", "w0=2, x0=-1, w1=3"))
+    tikz = to_tikz(layout(log))
+    assert ("\\draw (1.10,-1.00) -- " in tikz and "node[value, sloped, pos=0.500] {2} "
+            "node[grad, sloped, pos=0.500] {-1};") in tikz
+    assert "{$w_{0}$};" in tikz and "{$x_{0}$};" in tikz and "{$g_{1}$};" in tikz and "w0}" not in tikz
+    assert "above=2pt" in tikz and "below=2pt" in tikz

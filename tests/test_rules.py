@@ -247,3 +247,25 @@ def test_backpropagation_refuses_hard_limiters_and_keeps_default_conventions_unw
 
 def test_hebb_learning_rate_defaults_to_one():
     assert Problem.from_file(FAUSETT_HEBB).training.learning_rate == 1.0
+
+
+def test_the_epoch_table_says_its_weights_are_after_the_update():
+    """Negnevitsky's row 3 of epoch 1: net 0.3·1 − 0.1·0 − 0.2 = 0.1 uses the weights before it,
+    the row's w1 = 0.2 is after (0.3 + 0.1·(−1)·1): the columns are headed w1+ and the page says so."""
+    text = render(trace(Problem.from_file(NEGNEVITSKY_AND)), "md", RenderOptions())
+    assert ("One row per presentation: its net input and output use the weights before it (the previous row's, "
+            "or the initial weights in the first row); the last columns, such as $w_{1}^{+}$, are the weights "
+            "after its update.") in text
+    assert "| $\\text{Epoch}$ | $x_{1}$ | $x_{2}$ | $t$ | $net$ | $y$ | $e$ | $w_{1}^{+}$ | $w_{2}^{+}$ |" in text
+    assert "| 1 | $1$ | $0$ | $0$ | $0.1$ | $1$ | $-1$ | $0.2$ | $-0.1$ |" in text
+
+
+def test_the_hebb_page_does_not_call_its_run_unconverged():
+    """Fausett's Hebb net adds x·t whatever the output: 2 outputs are wrong during the one epoch
+    (patterns 2 and 3), and the trained weights (2, 2, −2) get every pattern right."""
+    text = render(trace(Problem.from_file(FAUSETT_HEBB)), "md", RenderOptions())
+    assert "not converged" not in text
+    assert ("The Hebb rule does not use the output: it adds x·t whatever y is, so it has no error to drive to 0 "
+            "and no stopping test, and runs the 1 epoch it is given. The y and e columns only follow how the "
+            "weights do: 2 outputs were wrong while they were being learned. With the trained weights every "
+            "example's output is right.") in text

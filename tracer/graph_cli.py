@@ -148,10 +148,21 @@ def neuron_problem(spec: str | None, label: str) -> GraphProblem:
     terms = [f"{_ident(w.name)} * {_ident(x.name)}" for w, x in zip(net.operands_in("weight"), net.operands_in("input"))]
     terms += [_ident(b.name) for b in net.operands_in("bias")]
     net_name, out_name = _ident(net.name), _ident(out.name)
+    # An output neuron's error E_o1 is the only part of E_total its weights and inputs reach, and
+    # ∂E_o1/∂out_h1 = 0.0554 is Mazur's name for what arrives at out_h1 through o1 (∂E_total/∂out_h1
+    # = 0.0364 sums o1 and o2). A hidden neuron's gradient is ∂E_total's; its inputs get only this
+    # neuron's share, said in the description.
+    of = log.notation.quantity("loss", L, j if l == L else None).latex
+    fed = [x.name for x in net.operands_in("input")]
+    shared = ""
+    if network.layers[l] > 1:
+        shared = (f" What arrives at {', '.join(fed)} is only the part of their gradient that flows back through "
+                  f"{label}; the other neurons of its layer add theirs.")
     text = f"{net_name} = {' + '.join(terms)}; {out_name} = {act.name}({net_name})"
     problem = GraphProblem.from_command(text, ", ".join(f"{k}={v!r}" for k, v in values.items()), dout.value)
     return replace(problem, title=f"Neuron {label} of '{network.title}' as a circuit",
                    description=(f"The neuron's net input and activation as gates, at the values of step {step}. The "
                                 f"gradient arriving at its output is the network's {dout.name} = {dout.shown}, so the "
-                                f"gradient at each weight is the network's gradient of the error for that weight."),
-                   rounding=network.rounding, source=str(path))
+                                f"gradient at each weight is the network's gradient of the error for that weight."
+                                + shared),
+                   rounding=network.rounding, source=str(path), gradient_of=of)

@@ -282,7 +282,8 @@ class _Tracer:
         given = Operand("output_gradient", self.rounding.show_given(g_value), g_value,
                         self.rounding.show_given(g_value))
         grads: dict[Source, Operand] = {}
-        seed = self.add("grad", f"d{out.name}/d{out.name}", _partial(out.latex, out.latex), Seed(), [given], g_value)
+        top = self.problem.gradient_of or out.latex   # ∂f/∂x, or ∂E_total/∂w5 inside a network
+        seed = self.add("grad", f"d{out.name}/d{out.name}", _partial(top, out.latex), Seed(), [given], g_value)
         grads[out_source] = seed
         log.seed = log.grad_entry[out_source] = seed.entry or 0
         paths: dict[Source, dict[tuple[int, int], Operand]] = {}
@@ -317,20 +318,20 @@ class _Tracer:
                 if not math.isfinite(value):
                     raise self.fail(g, args, f"a gradient of {value} arriving at {name}")
                 if len(uses) == 1:
-                    grads[s] = self.add("grad", f"d{out.name}/d{name}", _partial(out.latex, src.latex),
+                    grads[s] = self.add("grad", f"d{out.name}/d{name}", _partial(top, src.latex),
                                         Chain(), pair, value)
                     log.grad_entry[s] = log.wire_entry[(i, k)] = grads[s].entry or 0
                     continue
                 suffix = f".{k + 1}" if s in repeated else ""
                 path = self.add("grad", f"d{out.name}/d{name} via {g.name}{suffix}",
-                                f"\\left.{_partial(out.latex, src.latex)}\\right|_{{{g.latex}{suffix}}}",
+                                f"\\left.{_partial(top, src.latex)}\\right|_{{{g.latex}{suffix}}}",
                                 Chain(), pair, value)
                 paths.setdefault(s, {})[(i, k)] = path
                 log.wire_entry[(i, k)] = path.entry or 0
                 if len(paths[s]) == len(uses):
                     terms = [paths[s][use] for use in uses]
                     total = math.fsum(t.value for t in terms)
-                    grads[s] = self.add("grad", f"d{out.name}/d{name}", _partial(out.latex, src.latex),
+                    grads[s] = self.add("grad", f"d{out.name}/d{name}", _partial(top, src.latex),
                                         Sum(), terms, total)
                     log.grad_entry[s] = grads[s].entry or 0
 

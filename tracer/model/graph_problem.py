@@ -61,6 +61,10 @@ class GraphProblem:
     style: str | None = None
     tolerance: str | None = None         # tracer check's default --tolerance, as Problem's
     source: str = "<expression>"
+    # LaTeX of the quantity the output gradient belongs to, when the circuit is part of a larger
+    # computation (a network's neuron: E_{total}): the gradients are then written ∂E_total/∂w5,
+    # not ∂out_o1/∂w5 (which would read as 0.0822 for a derivative of the neuron's output).
+    gradient_of: str | None = None
 
     @property
     def output(self) -> str:

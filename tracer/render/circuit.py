@@ -23,6 +23,7 @@ from ..engine.gates import (
     number_text,
 )
 from ..engine.graph import GraphLog, Source
+from ..model.expression import name_latex
 from .diagram import _num, svg_head
 from .escape import latex_text, xml_text
 from .printers import Printer
@@ -52,6 +53,7 @@ class Node:
     tex: str          # TikZ node content
     name: str         # under the gate ("" for variables: their label is the name)
     is_gate: bool
+    name_tex: str = ""   # TikZ: the gate's or variable's name as the text typesets it ($g_{1}$, $w_{0}$)
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ def layout(log: GraphLog, numbers: bool = True) -> Layout:
     for row, v in enumerate(circuit.variables):
         key = Source("variable", v)
         ys[key], xs[key] = row * ROW_GAP, 0.0
-        nodes.append(Node(key, 0.0, ys[key], 0.0, v, latex_text(v), "", False))
+        nodes.append(Node(key, 0.0, ys[key], 0.0, v, latex_text(v), "", False, f"${name_latex(v)}$"))
     depth = circuit.depth()
     columns: dict[int, list[int]] = {}
     for i, d in enumerate(depth):
@@ -141,7 +143,7 @@ def layout(log: GraphLog, numbers: bool = True) -> Layout:
             key = log.gate_source(i)
             ys[key], xs[key] = y, d * COLUMN_GAP
             g = circuit.gates[i]
-            nodes.append(Node(key, xs[key], y, widths[i], labels[i][0], labels[i][1], g.name, True))
+            nodes.append(Node(key, xs[key], y, widths[i], labels[i][0], labels[i][1], g.name, True, f"${g.latex}$"))
     right = {n.key: n.x + n.width / 2 if n.is_gate else n.x + 0.1 for n in nodes}
     left = {n.key: n.x - n.width / 2 for n in nodes}
     wires: list[Wire] = []
@@ -166,11 +168,12 @@ def layout(log: GraphLog, numbers: bool = True) -> Layout:
                       log.output.shown if numbers else out.name, entries[log.seed].shown if numbers else "",
                       key=f"{out.name}>"))
     nodes.append(Node(Source("variable", "→" + out.name), x_end + 0.35, ys[out_key], 0.0, out.name,
-                      latex_text(out.name), "", False))
+                      latex_text(out.name), "", False, f"${out.latex}$"))
     top = min(n.y for n in nodes) - MARGIN - 0.6
     width = x_end + 1.2 + 0.5 * len(out.name) * CHAR
     shift_x = 0.6 + max(CHAR * len(v) for v in circuit.variables) if circuit.variables else 0.6
-    moved = tuple(Node(n.key, n.x + shift_x, n.y - top, n.width, n.label, n.tex, n.name, n.is_gate) for n in nodes)
+    moved = tuple(Node(n.key, n.x + shift_x, n.y - top, n.width, n.label, n.tex, n.name, n.is_gate, n.name_tex)
+                  for n in nodes)
     moved_wires = tuple(Wire(w.x1 + shift_x, w.y1 - top, w.x2 + shift_x, w.y2 - top, w.value, w.grad, w.t, w.key)
                         for w in wires)
     height = max(n.y for n in moved) + MARGIN + 0.8
@@ -235,23 +238,26 @@ def to_tikz(lay: Layout) -> str:
     lines = ["\\begin{tikzpicture}[",
              ("  gate/.style={draw=black!80, thick, fill=black!5, rounded corners=4mm, minimum height=8mm, "
               "inner sep=2pt, font=\\small},"),
-             "  value/.style={font=\\scriptsize, text=green!45!black, above, inner sep=1pt},",
-             "  grad/.style={font=\\scriptsize, text=red!70!black, below, inner sep=1pt},",
+             "  value/.style={font=\\scriptsize, text=green!45!black, above=2pt, inner sep=1pt},",
+             "  grad/.style={font=\\scriptsize, text=red!70!black, below=2pt, inner sep=1pt},",
              "  name/.style={font=\\scriptsize, text=black!60},",
              "]"]
     for c in lay.wires:
-        mid = _xy(*c.mid)
-        lines.append(f"\\draw {_xy(c.x1, c.y1)} -- {_xy(c.x2, c.y2)};")
-        lines.append(f"\\node[value] at {mid} {{{latex_text(c.value)}}};")
+        # the labels ride along the wire (sloped, at its label position t): set horizontally at
+        # the midpoint of a slanted wire the line ran through them (CS231n's figure slopes them too)
+        at = f"pos={_num(c.t, 3)}"
+        labels = f" node[value, sloped, {at}] {{{latex_text(c.value)}}}"
         if c.grad:
-            lines.append(f"\\node[grad] at {mid} {{{latex_text(c.grad)}}};")
+            labels += f" node[grad, sloped, {at}] {{{latex_text(c.grad)}}}"
+        lines.append(f"\\draw {_xy(c.x1, c.y1)} -- {_xy(c.x2, c.y2)}{labels};")
     for n in lay.nodes:
         if n.is_gate:
             lines.append(f"\\node[gate, minimum width={_num(n.width, 2)}cm] at {_xy(n.x, n.y)} {{{n.tex}}};")
-            lines.append(f"\\node[name] at {_xy(n.x, n.y + GATE_HEIGHT / 2 + 0.25)} {{{latex_text(n.name)}}};")
+            lines.append(f"\\node[name] at {_xy(n.x, n.y + GATE_HEIGHT / 2 + 0.25)} {{{n.name_tex or latex_text(n.name)}}};")
         else:
             anchor = "west" if n.key.name.startswith("→") else "east"
-            lines.append(f"\\node[anchor={anchor}] at {_xy(n.x, n.y)} {{\\textit{{{latex_text(n.label)}}}}};")
+            text = n.name_tex or f"\\textit{{{latex_text(n.label)}}}"   # as the text names it: $w_{0}$, not w0
+            lines.append(f"\\node[anchor={anchor}] at {_xy(n.x, n.y)} {{{text}}};")
     lines.append("\\end{tikzpicture}")
     return "\n".join(lines) + "\n"
 

@@ -215,7 +215,13 @@ def to_tikz(lay: Layout) -> str:
 
 def conv_figure(printer: Printer, view: ConvView, name: str) -> str:
     """The feature maps as the printer's figure: SVG (inline or beside the Markdown), TikZ in LaTeX."""
-    lay = layout(spec(view))
+    columns = spec(view)
+    lay = layout(columns)
+    # the maps carry the names answers are written with (A1[1,·,·]); the text writes A^{(1)}_{1,·,·}
     caption = "Feature maps: the kernel window of the first cell (blue), pooling windows and their winners (red)"
+    if len(columns) > 1:
+        first = columns[1][0].label
+        caption += (f"; each map is labelled with the name an answer uses, {first} for channel "
+                    f"{first.split('[')[1].split(',')[0]} of layer {first.split('[')[0][1:]}'s output")
     svg = to_svg(lay, view.problem.title, data=getattr(printer, "svg_data", False))
     return printer.figure(svg, to_tikz(lay), name, caption)

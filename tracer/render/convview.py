@@ -26,6 +26,7 @@ from ..formula.width import EQUALS, width
 from ..model.conv import Conv2D, ConvNames, Flatten, Pool, layer_type, tied
 from ..model.conv_problem import ConvProblem
 from ..model.layers import Dense
+from ..model.losses import TOTAL
 from ..model.problem import STYLES
 from . import Rendered, RenderOptions, environment, tidy
 from .convwords import conv_what
@@ -405,6 +406,14 @@ class ConvView:
         L = len(self.stack)
         return self.eqs("loss", step, example, L)
 
+    def closed_delta(self) -> list[list[Node]]:
+        """Why the output layer's δ is out − target (softmax + cross-entropy, sigmoid + binary
+        cross-entropy), as the loss derives it over generic t_j, o_j, net_j; [] otherwise."""
+        last = self.stack[-1]
+        if not isinstance(last, Dense):
+            return []
+        return self.problem.loss.closed_delta_derivation(last.activation, TOTAL)
+
     def errors(self, step: int, example: int) -> list[Eq]:
         return self.eqs("error", step, example, len(self.stack))
 
@@ -592,6 +601,16 @@ class ConvView:
         return out
 
     # --- exercises ---------------------------------------------------------------------------
+    def settings_rows(self) -> list[list[str]]:
+        """Layer, type, settings: ``layer_rows`` without the shapes and parameter counts an
+        exercise on them asks for."""
+        return [[r[0], r[1], r[4]] for r in self.layer_rows()]
+
+    def asks_shapes_only(self) -> bool:
+        """The exercise asks output sizes and parameter counts and nothing that needs a value."""
+        asked = self.asked()
+        return bool(asked) and all(e.kind in ("out_size", "params") for e in asked)
+
     def asked(self) -> list[Entry]:
         """The entries the problem's ``ask`` selects, in computation order: names (``Z1[1,1,1]``),
         kinds (``dk``), steps (``@2``), resolved as ``tracer check`` resolves them

@@ -67,6 +67,11 @@ class Downstream:
     shared: bool       # True: the input feeds several gates; ``total`` sums them once all are known
     total: Eq | None = None
     paths: list[str] = field(default_factory=list)   # the gates the paths go through (for ``total``)
+    first: bool = False   # the first path of a shared input printed: the page says what the bar notation means
+    gradient: str = ""    # LaTeX of the input's whole gradient (the sum of its paths), e.g. \frac{\partial f}{\partial x}
+    gate: str = ""        # LaTeX of the gate this path goes through, e.g. g_{2}
+    input: str = ""       # LaTeX of the input, e.g. x
+    paths_latex: list[str] = field(default_factory=list)   # ``paths`` as LaTeX names: g_{1}, g_{2}
 
 
 @dataclass
@@ -165,6 +170,7 @@ class GraphView:
     def backward(self) -> list[GateStep]:
         log, circuit = self.log, self.circuit
         steps: list[GateStep] = []
+        explained = False   # the path notation is explained at its first use on the page
         for i in range(len(circuit.gates) - 1, -1, -1):
             g = circuit.gates[i]
             key = log.gate_source(i)
@@ -182,7 +188,10 @@ class GraphView:
                 last = i == min(c for c, _ in uses) and k == max(kk for c, kk in uses if c == i)
                 total = self.eq(log.grad_entry[s]) if last else None
                 down.append(Downstream(circuit.name(s), wire, True, total,
-                                       [circuit.gates[c].name for c, _ in uses]))
+                                       [circuit.gates[c].name for c, _ in uses], not explained,
+                                       self.log.entries[log.grad_entry[s]].latex, g.latex, self._operand(s)[0],
+                                       [circuit.gates[c].latex for c, _ in uses]))
+                explained = True
             steps.append(GateStep(g.name, g.latex, _pattern(g.gate), g.gate.pattern, self.gate_words(i),
                                   self.eq(log.grad_entry[key]),
                                   local, down, i == len(circuit.gates) - 1))

@@ -131,10 +131,10 @@ class RuleView:
             cols += [self.name("delta_w", j, i) for i in range(1, self.n_in + 1)]
             if self.updates_bias:
                 cols.append(self.name("delta_b", j))
-        for j in outs:
-            cols += [self.name("weight", j, i) for i in range(1, self.n_in + 1)]
+        for j in outs:  # the weights after the row's update (w_1^+), as the worked lines name them
+            cols += [self.name("new_w", j, i) for i in range(1, self.n_in + 1)]
             if self.updates_bias:
-                cols.append(self.name("bias", j))
+                cols.append(self.name("new_b", j))
         return cols
 
     @property
@@ -210,6 +210,12 @@ class RuleView:
         trained = (" With the trained weights every example's output is right." if after == 0 else
                    f" With the trained weights {after} example{'s' * (after != 1)} still get{'s' * (after == 1)} "
                    "a wrong output.")
+        if self.rule.name == "hebb":  # the rule never reads y: no error drives it, nothing converges
+            n, wrong = self.convergence["epochs_run"], sum(e["errors"] for e in self.epochs)
+            return (f"The Hebb rule does not use the output: it adds x·t whatever y is, so it has no error "
+                    f"to drive to 0 and no stopping test, and runs the {n} epoch{'s' * (n != 1)} it is given. "
+                    f"The y and e columns only follow how the weights do: {wrong} output{'s' * (wrong != 1)} "
+                    f"{'were' if wrong != 1 else 'was'} wrong while they were being learned." + trained)
         return self._stopped() + trained
 
     def _stopped(self) -> str:

@@ -102,6 +102,23 @@ class TextbookView:
     def _sym(self, kind: str, layer: int, neuron: int | None = None, source: int | None = None) -> Symbol:
         return _n(self.name(kind, layer, neuron, source))
 
+    def precision_exceptions(self) -> str:
+        """The kinds the problem rounds at their own precision, in words: 'error terms, weight
+        changes and bias changes to 4 decimal places' (Han & Kamber: outputs 3 places, errors 4)."""
+        r = self.log.problem.rounding
+        words = {"err": "error terms", "delta": "deltas", "delta_w": "weight changes", "delta_b": "bias changes",
+                 "out": "outputs", "net": "net inputs", "new_w": "new weights", "new_b": "new biases"}
+        by_digits: dict[int, list[str]] = {}
+        for kind, digits in r.kinds:
+            by_digits.setdefault(digits, []).append(words.get(kind, kind.replace("_", " ")))
+        unit = "significant figure" if r.mode == "significant" else "decimal place"
+        parts = []
+        for digits, kinds in sorted(by_digits.items()):
+            listed = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+            parts.append(f"{listed} to {digits} {unit}{'s' * (digits != 1)}")
+        return "; ".join(parts)
+
+
     def _total(self) -> str:
         return self.notation.quantity("loss", self.L, None).latex
 
