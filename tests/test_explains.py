@@ -106,7 +106,8 @@ def test_relu_with_net_below_zero_passes_no_gradient():
     page = _md("relu-blog", "chain-rule")
     assert ("ReLU is flat where its net input is 0 or less, so the derivative is 0 and no gradient flows back"
             " through n4: its delta is 0, and so are the gradients of the weights and the bias leading into it.") in page
-    assert ("Spelled out, the paths from n3 to the output are n3-n6-n9, n3-n7-n9, n3-n8-n9; each term of"
+    assert ("Spelled out, the paths from $n3$ to the output are $n3 \\to n6 \\to n9$, $n3 \\to n7 \\to n9$,"
+            " $n3 \\to n8 \\to n9$; each term of"
             " the sum covers the paths through one neuron of the next layer.") in page
     for style in ("narrative", "matrix"):
         assert ("At n4 the slope is 0 (ReLU is flat where its net input is 0 or less), so no gradient flows"
@@ -192,3 +193,21 @@ def test_a_learning_rule_states_its_rounding():
     page = _md("perceptron-and", "chain-rule")
     assert page.index("## How to read this") < page.index("## Setup")
     assert "- Numbers: computed values are rounded to 4 decimal places" in page
+
+
+# --- Names typeset in headings and prose (issue 11, section 3) ----------------------------
+def test_chain_rule_neuron_headings_and_prose_typeset_the_notation_name():
+    page = _md("devforum", "chain-rule")
+    assert "#### Neuron $a_{21}$\n\nThe delta of $a_{21}$, how fast the total error changes with its net input:" in page
+    assert "Weight $w_{31}$, from $a_{11}$ to $a_{21}$:" in page
+    assert "The output of $a_{11}$ feeds only $a_{21}$, so it reaches the error along one path:" in page
+    assert "#### Neuron $a_{12}$\n\nThe same chain as for $a_{11}$, one line a quantity." in page
+    assert "Neuron a21" not in page and "for a11" not in page
+    tex = render_text(_log("devforum", "problem.yaml"), "tex", RenderOptions(style="chain-rule")).text
+    assert "\\subsubsection{Neuron $a_{21}$}" in tex
+
+
+def test_narrative_layer_headings_do_not_promise_an_error_of_the_other_sign():
+    page = _md("xor", "narrative")
+    assert "### Output layer: deltas and gradients" in page and "### Hidden layer: deltas and gradients" in page
+    assert "error and delta" not in page

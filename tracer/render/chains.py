@@ -212,9 +212,9 @@ class ChainView:
         return Add(elided([p[0] for p in self.paths(dout)], self.max_terms))
 
     def feeds(self, dout: Eq) -> list[str]:
-        """Plain labels of the next layer's neurons this neuron's output feeds."""
+        """LaTeX names of the next layer's neurons this neuron's output feeds (a_{21})."""
         e = dout.entry
-        return [self.names.neuron(known(e.layer) + 1, known(self.log.entries[known(d.entry)].neuron)).plain
+        return [self.names.neuron(known(e.layer) + 1, known(self.log.entries[known(d.entry)].neuron)).latex
                 for d in e.operands_in("delta")] if isinstance(e.op, WeightedSum) else []
 
     # --- neurons that pass no gradient, and the paths that do ---------------------------
@@ -229,7 +229,7 @@ class ChainView:
 
     def routes(self, neuron: NeuronView, example: ExampleView, most: int = 6) -> list[tuple[str, bool]]:
         """Every path from a hidden neuron through the later layers to an output, as its
-        labels joined by hyphens (n3-n6-n9), and whether it passes a neuron that lets no
+        LaTeX names joined by arrows (n3 \\to n6 \\to n9), and whether it passes a neuron that lets no
         gradient through; [] when the neuron feeds the output layer directly (its paths are
         the terms of its sum) or there are more than ``most`` paths."""
         first = neuron.layer + 1
@@ -244,7 +244,7 @@ class ChainView:
         for l in range(first, self.last + 1):
             paths = [(path + [(l, j)], dead or (l, j) in blocked)
                      for path, dead in paths for j in range(1, self.log.problem.layers[l] + 1)]
-        return [("-".join(self.names.neuron(l, j).plain for l, j in path), dead) for path, dead in paths]
+        return [(" \\to ".join(self.names.neuron(l, j).latex for l, j in path), dead) for path, dead in paths]
 
     # --- updates -----------------------------------------------------------------------
     def updates(self, step: StepView) -> dict[int, Eq]:

@@ -228,7 +228,8 @@ class MarkdownPrinter(Printer):
 #: Before a display: a page break just above it costs as much as TeX allows short of
 #: forbidding it, so the line that leads into a formula (or a heading directly above it)
 #: does not end a page alone, yet a page of consecutive formulas can still break.
-KEEP = "\\penalty9999\n"
+KEEP_PENALTY = 9999
+KEEP = f"\\penalty{KEEP_PENALTY}\n"
 
 
 @dataclass
@@ -286,8 +287,11 @@ class LatexPrinter(Printer):
             table = (f"\\begin{{longtable}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n\\endhead\n"
                      f"\\bottomrule\n\\endfoot\n{body}\n\\end{{longtable}}")
             return f"{{{stretch}{table}}}" if stretch else table
-        return (f"\\begin{{center}}\n{stretch}\\begin{{tabular}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n"
-                f"{body}\n\\bottomrule\n\\end{{tabular}}\n\\end{{center}}")
+        # KEEP, and center's own break point above it (\@beginparpenalty, -51 by default)
+        # raised to match: the line that leads into a table never ends a page alone
+        return (f"{KEEP}{{\\csname @beginparpenalty\\endcsname={KEEP_PENALTY}\n"
+                f"\\begin{{center}}\n{stretch}\\begin{{tabular}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n"
+                f"{body}\n\\bottomrule\n\\end{{tabular}}\n\\end{{center}}}}")
 
     def figure(self, svg, tikz, name, caption):
         # A drawing wider than the text (a long circuit) is scaled down to the line, never
