@@ -752,9 +752,9 @@ def test_tables_holding_fractions_get_row_spacing():
 
 
 def test_latex_table_keeps_its_lead_in_line_on_the_same_page():
-    """A table's lead-in never ends a page alone: KEEP before it and center's own break
-    point (\\@beginparpenalty, -51 in article) raised to 9999 inside a group."""
+    """A table's lead-in never ends a page alone: center's own break point
+    (\\@beginparpenalty, -51 in article) raised to 9999 inside a group."""
     from tracer.render.printers import LatexPrinter
     assert LatexPrinter().table(["a", "b"], [["1", "2"]]) == (
-        "\\penalty9999\n{\\csname @beginparpenalty\\endcsname=9999\n\\begin{center}\n\\begin{tabular}{ll}\n"
+        "{\\csname @beginparpenalty\\endcsname=9999\n\\begin{center}\n\\begin{tabular}{ll}\n"
         "\\toprule\na & b \\\\\n\\midrule\n1 & 2 \\\\\n\\bottomrule\n\\end{tabular}\n\\end{center}}")

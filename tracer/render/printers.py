@@ -287,9 +287,11 @@ class LatexPrinter(Printer):
             table = (f"\\begin{{longtable}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n\\endhead\n"
                      f"\\bottomrule\n\\endfoot\n{body}\n\\end{{longtable}}")
             return f"{{{stretch}{table}}}" if stretch else table
-        # KEEP, and center's own break point above it (\@beginparpenalty, -51 by default)
-        # raised to match: the line that leads into a table never ends a page alone
-        return (f"{KEEP}{{\\csname @beginparpenalty\\endcsname={KEEP_PENALTY}\n"
+        # center's own break point above it (\@beginparpenalty, -51 in article) raised to
+        # KEEP's: the line that leads into a table never ends a page alone. Not KEEP itself:
+        # after a heading center adds no penalty, and a \penalty there would let the page
+        # break between the heading and its table.
+        return (f"{{\\csname @beginparpenalty\\endcsname={KEEP_PENALTY}\n"
                 f"\\begin{{center}}\n{stretch}\\begin{{tabular}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n"
                 f"{body}\n\\bottomrule\n\\end{{tabular}}\n\\end{{center}}}}")
 
