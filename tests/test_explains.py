@@ -211,3 +211,20 @@ def test_narrative_layer_headings_do_not_promise_an_error_of_the_other_sign():
     page = _md("xor", "narrative")
     assert "### Output layer: deltas and gradients" in page and "### Hidden layer: deltas and gradients" in page
     assert "error and delta" not in page
+
+
+def test_elided_runs_name_their_ends_typeset_and_never_hide_a_single_item():
+    page = _md("xor-training", "narrative")
+    assert "$\\vdots$ 4 more, $\\text{input-to-hidden}_{8}$ to $\\mathrm{bias}_{h3}$." in page
+    assert "input\\_to" not in page
+    three = render_text(_log("xor"), "md", RenderOptions(style="chain-rule", max_terms=3)).text
+    assert "The other 1 " not in three and "#### Neuron $h3$" in three   # 4 hidden neurons, 3 shown + 1: all 4
+
+
+def test_a_bias_feeding_one_neuron_and_a_one_example_run_are_worded_for_one():
+    page = _md("devforum", "chain-rule")
+    assert ("The bias $b_{2}$ feeds the one neuron of the output layer, whose net input changes one for one"
+            " with it, so its gradient is that neuron's delta:") in page
+    assert "The bias $b_{1}$ is shared by every neuron of the hidden layer" in page
+    adam = _md("adam-two-steps", "narrative")
+    assert "With one example, every step is a whole epoch." in adam and "all 1 examples" not in adam

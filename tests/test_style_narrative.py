@@ -158,7 +158,7 @@ def test_weights_option_limits_lines_not_tables():
 
 def test_long_lists_are_elided(rendered):
     text = md(rendered, "wide")
-    assert "$\\vdots$ 6 more, net\\_h4 to net\\_h9." in text
+    assert "$\\vdots$ 6 more, $net_{h4}$ to $net_{h9}$." in text
     assert "net_{h10} = " in text and "net_{h5} = " not in text
 
 

@@ -72,6 +72,14 @@ class ChainView:
             return self.names.quantity("bias", known(e.layer), e.neuron).plain
         return None
 
+    def parameter_latex(self, e: Entry) -> str:
+        """The LaTeX name of that weight or bias (w_{5}), to label the ends of an elided run."""
+        if e.kind in ("dw", "new_w"):
+            return self.names.quantity("weight", known(e.layer), e.neuron, e.source).latex
+        if e.kind in ("db", "new_b"):
+            return self.names.quantity("bias", known(e.layer), e.neuron).latex
+        return e.latex
+
     def selected(self, eq: Eq) -> bool:
         """True unless ``--weights`` names parameters and this entry's is not one of them."""
         name = self.parameter(eq.entry)
@@ -80,9 +88,12 @@ class ChainView:
         return name in self.weights or f"layer:{eq.entry.layer}" in self.weights
 
     def shorten(self, items: list[T], label) -> list[T | Gap]:
-        """First max_terms - 1 items, a Gap, the last item (as ``ops.elide`` does for sums)."""
+        """First max_terms - 1 items, a Gap, the last item (as ``ops.elide`` does for sums).
+
+        ``label`` gives the LaTeX name the Gap shows for its first and last hidden item."""
         m = self.max_terms
-        if m is None or m < 2 or len(items) <= m:
+        # one hidden item is worked in full: "the other 1 neurons (h3 to h3)" saves nothing
+        if m is None or m < 2 or len(items) <= m + 1:
             return list(items)
         hidden = items[m - 1:-1]
         return [*items[:m - 1], Gap(len(hidden), label(hidden[0]), label(hidden[-1])), items[-1]]
@@ -91,13 +102,13 @@ class ChainView:
         """The weights worked in full: the selection, or all of them shortened."""
         if self.weights:
             return [eq for eq in neuron.dw if self.selected(eq)]
-        return self.shorten(neuron.dw, lambda eq: self.parameter(eq.entry))
+        return self.shorten(neuron.dw, lambda eq: self.parameter_latex(eq.entry))
 
     def chosen(self, eqs: list[Eq]) -> list[Eq | Gap]:
         """Any list of parameter entries (updates, averaged gradients): selected, or shortened."""
         if self.weights:
             return [eq for eq in eqs if self.selected(eq)]
-        return self.shorten(eqs, lambda eq: self.parameter(eq.entry))
+        return self.shorten(eqs, lambda eq: self.parameter_latex(eq.entry))
 
     # --- neurons -----------------------------------------------------------------------
     def neurons(self, layer: LayerView) -> list[NeuronView | Gap]:
@@ -121,7 +132,8 @@ class ChainView:
         ordered: list[NeuronView | Gap] = [groups[j] for j in sorted(groups)]
         if self.weights:
             return ordered
-        return self.shorten(ordered, lambda n: n.label if isinstance(n, NeuronView) else "")
+        return self.shorten(ordered, lambda n: self.names.neuron(n.layer, n.neuron).latex
+                            if isinstance(n, NeuronView) else "")
 
     def shared_bias(self, layer: LayerView) -> Eq | None:
         """The gradient of a bias shared by the whole layer (per-layer biases), if any."""

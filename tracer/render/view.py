@@ -372,9 +372,9 @@ class Viewer:
         return bool(layer.dnet) and all(isinstance(eq.entry.op, Product) for eq in layer.dnet)
 
     # --- lists as the narrative style prints them ------------------------------------------
-    def plain_name(self, eq: Eq) -> str:
-        """An entry's plain name, to label the ends of an elided run of lines."""
-        return eq.entry.name
+    def latex_name(self, eq: Eq) -> str:
+        """An entry's LaTeX name (\\mathrm{net}_{h1}), to label the ends of an elided run of lines."""
+        return eq.entry.latex
 
     def assignments(self, factors: list[Factor]) -> Listing:
         """``i_1 = 0.05, i_2 = 0.1, ..., i_n = 0.8``: inputs or targets in one line of math, as a tree."""
