@@ -37,10 +37,10 @@ def test_how_to_read_states_rounding_names_indices_and_signs_from_the_problem():
         "- Numbers: computed values are rounded to 9 decimal places, or 4 significant figures where that"
         " keeps more, and computed from unrounded values, so each line gives its printed result to within"
         " one unit of the last digit. Given data print as written.\n"
-        "- Names: $net_{h1}$ is the net input of h1 (its inputs times their weights, plus its bias),"
+        "- Names: $net_{h1}$ is the net input of $h1$ (its inputs times their weights, plus its bias),"
         " $out_{h1}$ its output (the activation of the net input), $E_{total}$ the total error"
         " (the sum over the outputs).\n"
-        "- Weights: $w_{1}$ goes from i1 to h1, $w_{2}$ from i2 to h1, $w_{3}$ from i1 to h2.\n"
+        "- Weights: $w_{1}$ goes from $i_{1}$ to $h1$, $w_{2}$ from $i_{2}$ to $h1$, $w_{3}$ from $i_{1}$ to $h2$.\n"
         "- Signs: a delta is the derivative of the error itself (not its negative),"
         " $\\delta_{o1} = \\frac{\\partial E_{total}}{\\partial net_{o1}}$, and each parameter steps against"
         " its gradient, $w_{1}^{+} = w_{1} - \\eta \\cdot \\frac{\\partial E_{total}}{\\partial w_{1}}$.")
@@ -54,7 +54,7 @@ def test_how_to_read_follows_the_notation_and_hand_rounding():
             " printed result exactly.") in xor
     # the nodes notation numbers weights sending neuron first: w2 goes from x1 to n4
     relu = _md("relu-blog", "chain-rule")
-    assert "- Weights: $w_{1}$ goes from x1 to n3, $w_{4}$ from x2 to n3, $w_{2}$ from x1 to n4." in relu
+    assert "- Weights: $w_{1}$ goes from $x_{1}$ to $n3$, $w_{4}$ from $x_{2}$ to $n3$, $w_{2}$ from $x_{1}$ to $n4$." in relu
     symbolic = _md("devforum", "symbolic")
     assert "- Names: the Symbols table below says what each symbol stands for." in symbolic
     assert "- Numbers:" not in symbolic  # no numbers in the symbolic style
