@@ -228,3 +228,9 @@ def test_a_bias_feeding_one_neuron_and_a_one_example_run_are_worded_for_one():
     assert "The bias $b_{1}$ is shared by every neuron of the hidden layer" in page
     adam = _md("adam-two-steps", "narrative")
     assert "With one example, every step is a whole epoch." in adam and "all 1 examples" not in adam
+
+
+def test_initial_biases_table_names_the_neuron_as_the_weights_table_does():
+    page = _md("odd-even", "matrix")
+    assert "| $b^{[1]}_{1}$ | $A^{[1]}_{1}$ | 0.1 |" in page and "A1\\[1\\]" not in page
+    assert "| $b_{1}$ | every neuron of the hidden layer | 0.35 |" in _md("classic-2-2-2", "chain-rule")

@@ -758,3 +758,9 @@ def test_latex_table_keeps_its_lead_in_line_on_the_same_page():
     assert LatexPrinter().table(["a", "b"], [["1", "2"]]) == (
         "{\\csname @beginparpenalty\\endcsname=9999\n\\begin{center}\n\\begin{tabular}{ll}\n"
         "\\toprule\na & b \\\\\n\\midrule\n1 & 2 \\\\\n\\bottomrule\n\\end{tabular}\n\\end{center}}")
+
+
+def test_latex_table_prints_a_negative_number_with_a_minus_sign_not_a_hyphen():
+    from tracer.render.printers import LatexPrinter
+    table = LatexPrinter().table(["Parameter", "Change", "Note"], [["$w_{1}$", "-0.000219284", "a-b"], ["$w_{2}$", "0.5", "-"]])
+    assert "$w_{1}$ & $-0.000219284$ & a-b \\\\\n$w_{2}$ & 0.5 & - \\\\" in table

@@ -8,6 +8,7 @@ line is broken between its terms, so a 784-input net never runs off the page.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +30,8 @@ LONG_TABLE = 40
 #: Characters of table text a LaTeX line holds (11pt, 2.2 cm margins), and the columns
 #: shorter than this many characters that never wrap.
 TABLE_CHARS = 80
+#: a table cell that is one negative number (-0.0219): its hyphen is typeset as a minus sign
+NEGATIVE = re.compile(r"-(?=\d|\.\d)[\d.]*")
 NARROW_COLUMN = 16
 
 #: A part of a printed chain: a formula tree (every style builds its formulas as trees).
@@ -282,7 +285,7 @@ class LatexPrinter(Printer):
         # rows holding fractions need air between them, or a \frac touches the rule above
         stretch = "\\renewcommand{\\arraystretch}{1.6}\n" if any("\\frac" in str(c) for row in rows for c in row) else ""
         head = " & ".join(headers) + " \\\\"
-        body = "\n".join(" & ".join(row) + " \\\\" for row in rows)
+        body = "\n".join(" & ".join(_minus(str(c)) for c in row) + " \\\\" for row in rows)
         if len(rows) > LONG_TABLE:
             table = (f"\\begin{{longtable}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n\\endhead\n"
                      f"\\bottomrule\n\\endfoot\n{body}\n\\end{{longtable}}")
@@ -303,6 +306,11 @@ class LatexPrinter(Printer):
 
 
 PRINTERS: dict[str, type[Printer]] = {"md": MarkdownPrinter, "tex": LatexPrinter}
+
+
+def _minus(cell: str) -> str:
+    """-0.0219 in a text cell prints a hyphen; as $-0.0219$ it prints the minus of the formulas."""
+    return f"${cell}$" if NEGATIVE.fullmatch(cell) else cell
 
 
 def _columns(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str) -> list[str]:

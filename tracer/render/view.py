@@ -294,13 +294,14 @@ class Viewer:
         return rows
 
     def bias_rows(self) -> list[list[str]]:
+        """Bias, what it is added to (a neuron's LaTeX name, or words for a per-layer bias), value."""
         p, names = self.log.problem, self.log.notation
         rows = []
         for l, values in enumerate(p.biases, 1):
             for j, b in enumerate(values, 1):
                 neuron = None if p.bias == "per_layer" else j
                 target = (f"every neuron of the {self.layer_title(l).lower()}" if neuron is None
-                          else names.neuron(l, j).plain)
+                          else names.neuron(l, j).latex)  # LaTeX, as the weights table names neurons
                 rows.append([names.quantity("bias", l, neuron).latex, target, p.rounding.show(b)])
         return rows
 
