@@ -161,7 +161,7 @@ def test_training_walkthrough_shows_first_and_last_step_loss_table_and_plot():
     assert log.steps == [1, 10000]
     out = render_text(log, "md", RenderOptions(style="chain-rule", diagram_name="training.svg", inline_svg=False))
     assert "## Step 10000 (epoch 10000, example 1)" in out.text
-    assert "| 10000 | 10000 | 1 | 0.000035109 |" in out.text
+    assert "| 10000 | 0.000035109 |" in out.text
     assert "![Loss over the steps](training-loss.svg)" in out.text
     assert "The new weights of step 10000 above are the final weights." in out.text
     svg = out.attachments["training-loss.svg"]
@@ -234,3 +234,11 @@ def test_initial_biases_table_names_the_neuron_as_the_weights_table_does():
     page = _md("odd-even", "matrix")
     assert "| $b^{[1]}_{1}$ | $A^{[1]}_{1}$ | 0.1 |" in page and "A1\\[1\\]" not in page
     assert "| $b_{1}$ | every neuron of the hidden layer | 0.35 |" in _md("classic-2-2-2", "chain-rule")
+
+
+def test_loss_table_heads_the_loss_by_its_notation_name_and_drops_constant_columns():
+    training = _md("classic-2-2-2", "chain-rule", "training.yaml")
+    assert "| Step | $E_{total}$ |\n|---:|---:|\n| 1 | 0.298371109 |\n| 2 | 0.291027774 |\n" in training
+    xor = _md("xor-training", "narrative")
+    assert ("| Step | Epoch | Example | $\\mathrm{loss}_{\\mathrm{total}}$ |\n|---:|---:|---:|---:|\n"
+            "| 1 | 1 | 1 | 0.2661 |\n| 2 | 1 | 2 | 0.03899 |\n") in xor

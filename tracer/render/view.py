@@ -322,21 +322,29 @@ class Viewer:
                 rows.append([old.latex, old.shown, eq.shown, printed_difference(eq.shown, old.shown)])
         return rows
 
+    def history_one_example(self) -> bool:
+        """One training example: every step is its own epoch on example 1, so the loss table
+        needs no Epoch and Example columns (classic-2-2-2's 10,000 steps)."""
+        return len(self.log.problem.data) == 1 and all(h["example"] in (1, None) for h in self.log.history)
+
     def history_rows(self) -> list[list[str]]:
         """The loss of every step; a long run shows a sample of steps, with every recorded one.
 
         10,000 steps would print 200 pages: the first ten, the recorded steps and about
-        twenty evenly spaced ones up to the last are what a reader follows.
+        twenty evenly spaced ones up to the last are what a reader follows. With one
+        example (``history_one_example``) a row is the step and its loss.
         """
+        one = self.history_one_example()
         show = self.log.problem.rounding.show
         history = self.log.history
         wanted = sampled_steps(len(history), set(self.log.steps))
         rows: list[list[str]] = []
         for step in wanted:
             if rows and step != int(rows[-1][0]) + 1:
-                rows.append([MathText(Gap("v")), "", "", ""])
+                rows.append([MathText(Gap("v")), ""] if one else [MathText(Gap("v")), "", "", ""])
             h = history[step - 1]
-            rows.append([str(h["step"]), str(h["epoch"]), "" if h["example"] is None else str(h["example"]),
+            rows.append([str(h["step"]), show(h["loss"])] if one else
+                        [str(h["step"]), str(h["epoch"]), "" if h["example"] is None else str(h["example"]),
                          show(h["loss"])])
         return rows
 
