@@ -764,3 +764,11 @@ def test_latex_table_prints_a_negative_number_with_a_minus_sign_not_a_hyphen():
     from tracer.render.printers import LatexPrinter
     table = LatexPrinter().table(["Parameter", "Change", "Note"], [["$w_{1}$", "-0.000219284", "a-b"], ["$w_{2}$", "0.5", "-"]])
     assert "$w_{1}$ & $-0.000219284$ & a-b \\\\\n$w_{2}$ & 0.5 & - \\\\" in table
+
+
+def test_latex_table_rows_with_stacked_scripts_get_air():
+    from tracer.render.printers import LatexPrinter
+    stacked = LatexPrinter().table(["Weight", "Value"], [["$W^{[1]}_{11}$", "0.5"], ["$W^{[1]}_{21}$", "0.9"]])
+    assert "\\begin{center}\n\\renewcommand{\\arraystretch}{1.25}\n\\begin{tabular}{ll}" in stacked
+    plain = LatexPrinter().table(["Weight", "Value"], [["$w_{1}$", "0.5"]])
+    assert "arraystretch" not in plain

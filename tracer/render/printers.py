@@ -282,8 +282,11 @@ class LatexPrinter(Printer):
         """booktabs rules; a long table (all 23,550 weights of a 784-30-10 net) breaks across
         pages, and a column with long cells (784 inputs) wraps instead of leaving the page."""
         align = "".join(_columns(headers, rows, (align or "l" * len(headers)).ljust(len(headers), "l")))
-        # rows holding fractions need air between them, or a \frac touches the rule above
-        stretch = "\\renewcommand{\\arraystretch}{1.6}\n" if any("\\frac" in str(c) for row in rows for c in row) else ""
+        # rows holding fractions need air between them, or a \frac touches the rule above;
+        # names with a superscript over a subscript (W^{[1]}_{11}) touch the row above at 1.0
+        cells = [str(c) for row in rows for c in row]
+        stretch = ("\\renewcommand{\\arraystretch}{1.6}\n" if any("\\frac" in c for c in cells) else
+                   "\\renewcommand{\\arraystretch}{1.25}\n" if any("^" in c and "_" in c for c in cells) else "")
         head = " & ".join(headers) + " \\\\"
         body = "\n".join(" & ".join(_minus(str(c)) for c in row) + " \\\\" for row in rows)
         if len(rows) > LONG_TABLE:
