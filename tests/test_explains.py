@@ -37,10 +37,10 @@ def test_how_to_read_states_rounding_names_indices_and_signs_from_the_problem():
         "- Numbers: computed values are rounded to 9 decimal places, or 4 significant figures where that"
         " keeps more, and computed from unrounded values, so each line gives its printed result to within"
         " one unit of the last digit. Given data print as written.\n"
-        "- Names: $net_{h1}$ is the net input of h1 (its inputs times their weights, plus its bias),"
+        "- Names: $net_{h1}$ is the net input of $h1$ (its inputs times their weights, plus its bias),"
         " $out_{h1}$ its output (the activation of the net input), $E_{total}$ the total error"
         " (the sum over the outputs).\n"
-        "- Weights: $w_{1}$ goes from i1 to h1, $w_{2}$ from i2 to h1, $w_{3}$ from i1 to h2.\n"
+        "- Weights: $w_{1}$ goes from $i_{1}$ to $h1$, $w_{2}$ from $i_{2}$ to $h1$, $w_{3}$ from $i_{1}$ to $h2$.\n"
         "- Signs: a delta is the derivative of the error itself (not its negative),"
         " $\\delta_{o1} = \\frac{\\partial E_{total}}{\\partial net_{o1}}$, and each parameter steps against"
         " its gradient, $w_{1}^{+} = w_{1} - \\eta \\cdot \\frac{\\partial E_{total}}{\\partial w_{1}}$.")
@@ -54,7 +54,7 @@ def test_how_to_read_follows_the_notation_and_hand_rounding():
             " printed result exactly.") in xor
     # the nodes notation numbers weights sending neuron first: w2 goes from x1 to n4
     relu = _md("relu-blog", "chain-rule")
-    assert "- Weights: $w_{1}$ goes from x1 to n3, $w_{4}$ from x2 to n3, $w_{2}$ from x1 to n4." in relu
+    assert "- Weights: $w_{1}$ goes from $x_{1}$ to $n3$, $w_{4}$ from $x_{2}$ to $n3$, $w_{2}$ from $x_{1}$ to $n4$." in relu
     symbolic = _md("devforum", "symbolic")
     assert "- Names: the Symbols table below says what each symbol stands for." in symbolic
     assert "- Numbers:" not in symbolic  # no numbers in the symbolic style
@@ -106,7 +106,8 @@ def test_relu_with_net_below_zero_passes_no_gradient():
     page = _md("relu-blog", "chain-rule")
     assert ("ReLU is flat where its net input is 0 or less, so the derivative is 0 and no gradient flows back"
             " through n4: its delta is 0, and so are the gradients of the weights and the bias leading into it.") in page
-    assert ("Spelled out, the paths from n3 to the output are n3-n6-n9, n3-n7-n9, n3-n8-n9; each term of"
+    assert ("Spelled out, the paths from $n3$ to the output are $n3 \\to n6 \\to n9$, $n3 \\to n7 \\to n9$,"
+            " $n3 \\to n8 \\to n9$; each term of"
             " the sum covers the paths through one neuron of the next layer.") in page
     for style in ("narrative", "matrix"):
         assert ("At n4 the slope is 0 (ReLU is flat where its net input is 0 or less), so no gradient flows"
@@ -160,7 +161,7 @@ def test_training_walkthrough_shows_first_and_last_step_loss_table_and_plot():
     assert log.steps == [1, 10000]
     out = render_text(log, "md", RenderOptions(style="chain-rule", diagram_name="training.svg", inline_svg=False))
     assert "## Step 10000 (epoch 10000, example 1)" in out.text
-    assert "| 10000 | 10000 | 1 | 0.000035109 |" in out.text
+    assert "| 10000 | 0.000035109 |" in out.text
     assert "![Loss over the steps](training-loss.svg)" in out.text
     assert "The new weights of step 10000 above are the final weights." in out.text
     svg = out.attachments["training-loss.svg"]
@@ -192,3 +193,52 @@ def test_a_learning_rule_states_its_rounding():
     page = _md("perceptron-and", "chain-rule")
     assert page.index("## How to read this") < page.index("## Setup")
     assert "- Numbers: computed values are rounded to 4 decimal places" in page
+
+
+# --- Names typeset in headings and prose (issue 11, section 3) ----------------------------
+def test_chain_rule_neuron_headings_and_prose_typeset_the_notation_name():
+    page = _md("devforum", "chain-rule")
+    assert "#### Neuron $a_{21}$\n\nThe delta of $a_{21}$, how fast the total error changes with its net input:" in page
+    assert "Weight $w_{31}$, from $a_{11}$ to $a_{21}$:" in page
+    assert "The output of $a_{11}$ feeds only $a_{21}$, so it reaches the error along one path:" in page
+    assert "#### Neuron $a_{12}$\n\nThe same chain as for $a_{11}$, one line a quantity." in page
+    assert "Neuron a21" not in page and "for a11" not in page
+    tex = render_text(_log("devforum", "problem.yaml"), "tex", RenderOptions(style="chain-rule")).text
+    assert "\\subsubsection{Neuron $a_{21}$}" in tex
+
+
+def test_narrative_layer_headings_do_not_promise_an_error_of_the_other_sign():
+    page = _md("xor", "narrative")
+    assert "### Output layer: deltas and gradients" in page and "### Hidden layer: deltas and gradients" in page
+    assert "error and delta" not in page
+
+
+def test_elided_runs_name_their_ends_typeset_and_never_hide_a_single_item():
+    page = _md("xor-training", "narrative")
+    assert "$\\vdots$ 4 more, $\\text{input-to-hidden}_{8}$ to $\\mathrm{bias}_{h3}$." in page
+    assert "input\\_to" not in page
+    three = render_text(_log("xor"), "md", RenderOptions(style="chain-rule", max_terms=3)).text
+    assert "The other 1 " not in three and "#### Neuron $h3$" in three   # 4 hidden neurons, 3 shown + 1: all 4
+
+
+def test_a_bias_feeding_one_neuron_and_a_one_example_run_are_worded_for_one():
+    page = _md("devforum", "chain-rule")
+    assert ("The bias $b_{2}$ feeds the one neuron of the output layer, whose net input changes one for one"
+            " with it, so its gradient is that neuron's delta:") in page
+    assert "The bias $b_{1}$ is shared by every neuron of the hidden layer" in page
+    adam = _md("adam-two-steps", "narrative")
+    assert "With one example, every step is a whole epoch." in adam and "all 1 examples" not in adam
+
+
+def test_initial_biases_table_names_the_neuron_as_the_weights_table_does():
+    page = _md("odd-even", "matrix")
+    assert "| $b^{[1]}_{1}$ | $A^{[1]}_{1}$ | 0.1 |" in page and "A1\\[1\\]" not in page
+    assert "| $b_{1}$ | every neuron of the hidden layer | 0.35 |" in _md("classic-2-2-2", "chain-rule")
+
+
+def test_loss_table_heads_the_loss_by_its_notation_name_and_drops_constant_columns():
+    training = _md("classic-2-2-2", "chain-rule", "training.yaml")
+    assert "| Step | $E_{total}$ |\n|---:|---:|\n| 1 | 0.298371109 |\n| 2 | 0.291027774 |\n" in training
+    xor = _md("xor-training", "narrative")
+    assert ("| Step | Epoch | Example | $\\mathrm{loss}_{\\mathrm{total}}$ |\n|---:|---:|---:|---:|\n"
+            "| 1 | 1 | 1 | 0.2661 |\n| 2 | 1 | 2 | 0.03899 |\n") in xor

@@ -102,7 +102,7 @@ def test_answer_key_in_latex(problem: Path, capsys: pytest.CaptureFixture[str]) 
     assert "\\frac{\\partial q}{\\partial x} &= 1\n\\end{align*}\n\nThen:\n\n\\penalty9999\n\\[\n\\frac{\\partial f}" \
            "{\\partial x} = \\frac{\\partial f}{\\partial q} \\cdot \\frac{\\partial q}{\\partial x} = -4 \\cdot 1 = " \
            "-4\n\\]\n" in out
-    assert "1 & $q$ & q & 3 \\\\\n2 & $\\frac{\\partial f}{\\partial x}$ & df/dx & -4 \\\\\n" in out
+    assert "1 & $q$ & q & 3 \\\\\n2 & $\\frac{\\partial f}{\\partial x}$ & df/dx & $-4$ \\\\\n" in out
 
 
 def test_latex_sheet_and_key_compile(problem: Path, capsys: pytest.CaptureFixture[str]) -> None:

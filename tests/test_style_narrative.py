@@ -107,7 +107,7 @@ def test_relu_network_seed002_values(rendered):
     assert "out_{n6} = \\operatorname{ReLU}(net_{n6}) = \\operatorname{ReLU}(0.0197) = 0.0197" in text
     assert "out_{n9} = \\sigma(net_{n9}) = \\sigma(1.4082) = 0.8035" in text
     assert "$\\operatorname{ReLU}'(x) = \\begin{cases} 1 & \\text{if } x > 0 \\\\ 0 & \\text{otherwise} \\end{cases}$" in text
-    assert text.count("Hidden layer 1: error and delta") == 1 and text.count("Hidden layer 2: error and delta") == 1
+    assert text.count("Hidden layer 1: deltas and gradients") == 1 and text.count("Hidden layer 2: deltas and gradients") == 1
 
 
 def test_steps_and_loss_table(rendered):
@@ -158,7 +158,7 @@ def test_weights_option_limits_lines_not_tables():
 
 def test_long_lists_are_elided(rendered):
     text = md(rendered, "wide")
-    assert "$\\vdots$ 6 more, net\\_h4 to net\\_h9." in text
+    assert "$\\vdots$ 6 more, $net_{h4}$ to $net_{h9}$." in text
     assert "net_{h10} = " in text and "net_{h5} = " not in text
 
 

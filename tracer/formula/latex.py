@@ -31,7 +31,8 @@ from .tree import (
     Where,
 )
 
-_RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "=", "!=": "\\neq", "<-": "\\leftarrow", "+=": "\\mathrel{+}="}
+_RELATIONS = {">": ">", "<": "<", ">=": "\\ge", "<=": "\\le", "=": "=", "!=": "\\neq", "<-": "\\leftarrow", "->": "\\to",
+              "+=": "\\mathrel{+}="}
 _SIGNS = {"cdot": " \\cdot ", "odot": " \\odot ", "space": " ", "thin": " \\, "}
 _DOTS = {"h": "\\cdots", "v": "\\vdots", "d": "\\ddots"}
 _ROW_END = " \\\\ "

@@ -218,7 +218,7 @@ def mathml_name(name: str) -> str:
     return _row(_NameReader(name).sequence()) if name.strip() else "<mrow></mrow>"
 
 
-_RELATIONS = {">": "&gt;", "<": "&lt;", ">=": "≥", "<=": "≤", "=": "=", "!=": "≠", "<-": "←", "+=": "+="}
+_RELATIONS = {">": "&gt;", "<": "&lt;", ">=": "≥", "<=": "≤", "=": "=", "!=": "≠", "<-": "←", "->": "→", "+=": "+="}
 _SIGNS = {"cdot": "<mo>·</mo>", "odot": "<mo>⊙</mo>", "juxtapose": "", "space": "<mo>\u2062</mo>",
           "thin": '<mspace width="0.1667em"></mspace>'}
 _DOTS = {"h": "⋯", "v": "⋮", "d": "⋱"}

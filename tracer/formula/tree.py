@@ -184,8 +184,9 @@ class Cases(Node):
 
 @dataclass(frozen=True, slots=True)
 class Relation(Node):
-    """a > b, a ≤ b, a = b, a ≠ b, a ← b, a += b: ``op`` is one of ``> < >= <= = != <- +=``
-    (``<-``: an assignment, a learning rule's w ← w + ...; ``+=``: an accumulation)."""
+    """a > b, a ≤ b, a = b, a ≠ b, a ← b, a → b, a += b: ``op`` is one of ``> < >= <= = != <- -> +=``
+    (``<-``: an assignment, a learning rule's w ← w + ...; ``->``: a path, n3 → n6 → n9;
+    ``+=``: an accumulation)."""
 
     left: Node
     op: str

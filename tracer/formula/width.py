@@ -44,7 +44,7 @@ PLUS = 2.4        # a binary + or -, with its spacing
 EQUALS = 2.8      # = < >
 CDOT = 1.8
 BRACKET = 0.8
-_RELATIONS = {">": EQUALS, "<": EQUALS, "=": EQUALS, "!=": 2.4, ">=": 2.4, "<=": 2.4, "<-": 2.4, "+=": 4.0}
+_RELATIONS = {">": EQUALS, "<": EQUALS, "=": EQUALS, "!=": 2.4, ">=": 2.4, "<=": 2.4, "<-": 2.4, "->": 2.4, "+=": 4.0}
 _DOTS = 3.0
 _CHARS = {".": 0.5, "-": PLUS, "(": BRACKET, ")": BRACKET}
 

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from ..engine.log import Entry
 from ..engine.ops import Identity, Product, WeightedSum
-from ..formula.tree import Add, Mul, Node, Number, Symbol, elided
+from ..formula.tree import Add, Mul, Node, Number, Relation, Symbol, elided
 from .view import Eq, ExampleView, LayerView, StepView, Viewer, known, shown, sym
 
 T = TypeVar("T")
@@ -72,6 +72,14 @@ class ChainView:
             return self.names.quantity("bias", known(e.layer), e.neuron).plain
         return None
 
+    def parameter_latex(self, e: Entry) -> str:
+        """The LaTeX name of that weight or bias (w_{5}), to label the ends of an elided run."""
+        if e.kind in ("dw", "new_w"):
+            return self.names.quantity("weight", known(e.layer), e.neuron, e.source).latex
+        if e.kind in ("db", "new_b"):
+            return self.names.quantity("bias", known(e.layer), e.neuron).latex
+        return e.latex
+
     def selected(self, eq: Eq) -> bool:
         """True unless ``--weights`` names parameters and this entry's is not one of them."""
         name = self.parameter(eq.entry)
@@ -80,9 +88,12 @@ class ChainView:
         return name in self.weights or f"layer:{eq.entry.layer}" in self.weights
 
     def shorten(self, items: list[T], label) -> list[T | Gap]:
-        """First max_terms - 1 items, a Gap, the last item (as ``ops.elide`` does for sums)."""
+        """First max_terms - 1 items, a Gap, the last item (as ``ops.elide`` does for sums).
+
+        ``label`` gives the LaTeX name the Gap shows for its first and last hidden item."""
         m = self.max_terms
-        if m is None or m < 2 or len(items) <= m:
+        # one hidden item is worked in full: "the other 1 neurons (h3 to h3)" saves nothing
+        if m is None or m < 2 or len(items) <= m + 1:
             return list(items)
         hidden = items[m - 1:-1]
         return [*items[:m - 1], Gap(len(hidden), label(hidden[0]), label(hidden[-1])), items[-1]]
@@ -91,13 +102,13 @@ class ChainView:
         """The weights worked in full: the selection, or all of them shortened."""
         if self.weights:
             return [eq for eq in neuron.dw if self.selected(eq)]
-        return self.shorten(neuron.dw, lambda eq: self.parameter(eq.entry))
+        return self.shorten(neuron.dw, lambda eq: self.parameter_latex(eq.entry))
 
     def chosen(self, eqs: list[Eq]) -> list[Eq | Gap]:
         """Any list of parameter entries (updates, averaged gradients): selected, or shortened."""
         if self.weights:
             return [eq for eq in eqs if self.selected(eq)]
-        return self.shorten(eqs, lambda eq: self.parameter(eq.entry))
+        return self.shorten(eqs, lambda eq: self.parameter_latex(eq.entry))
 
     # --- neurons -----------------------------------------------------------------------
     def neurons(self, layer: LayerView) -> list[NeuronView | Gap]:
@@ -121,7 +132,8 @@ class ChainView:
         ordered: list[NeuronView | Gap] = [groups[j] for j in sorted(groups)]
         if self.weights:
             return ordered
-        return self.shorten(ordered, lambda n: n.label if isinstance(n, NeuronView) else "")
+        return self.shorten(ordered, lambda n: self.names.neuron(n.layer, n.neuron).latex
+                            if isinstance(n, NeuronView) else "")
 
     def shared_bias(self, layer: LayerView) -> Eq | None:
         """The gradient of a bias shared by the whole layer (per-layer biases), if any."""
@@ -212,9 +224,9 @@ class ChainView:
         return Add(elided([p[0] for p in self.paths(dout)], self.max_terms))
 
     def feeds(self, dout: Eq) -> list[str]:
-        """Plain labels of the next layer's neurons this neuron's output feeds."""
+        """LaTeX names of the next layer's neurons this neuron's output feeds (a_{21})."""
         e = dout.entry
-        return [self.names.neuron(known(e.layer) + 1, known(self.log.entries[known(d.entry)].neuron)).plain
+        return [self.names.neuron(known(e.layer) + 1, known(self.log.entries[known(d.entry)].neuron)).latex
                 for d in e.operands_in("delta")] if isinstance(e.op, WeightedSum) else []
 
     # --- neurons that pass no gradient, and the paths that do ---------------------------
@@ -227,9 +239,9 @@ class ChainView:
         """Plain labels of a backward layer's neurons whose activation derivative is 0."""
         return [self.names.neuron(layer.layer, known(eq.entry.neuron)).plain for eq in layer.dact if self.blocked(eq)]
 
-    def routes(self, neuron: NeuronView, example: ExampleView, most: int = 6) -> list[tuple[str, bool]]:
+    def routes(self, neuron: NeuronView, example: ExampleView, most: int = 6) -> list[tuple[Node, bool]]:
         """Every path from a hidden neuron through the later layers to an output, as its
-        labels joined by hyphens (n3-n6-n9), and whether it passes a neuron that lets no
+        LaTeX names joined by arrows (n3 \\to n6 \\to n9), and whether it passes a neuron that lets no
         gradient through; [] when the neuron feeds the output layer directly (its paths are
         the terms of its sum) or there are more than ``most`` paths."""
         first = neuron.layer + 1
@@ -244,7 +256,15 @@ class ChainView:
         for l in range(first, self.last + 1):
             paths = [(path + [(l, j)], dead or (l, j) in blocked)
                      for path, dead in paths for j in range(1, self.log.problem.layers[l] + 1)]
-        return [("-".join(self.names.neuron(l, j).plain for l, j in path), dead) for path, dead in paths]
+        return [(self._route(path), dead) for path, dead in paths]
+
+    def _route(self, path: list[tuple[int, int]]) -> Node:
+        """n3 → n6 → n9: the neurons' names joined by arrows, as a formula tree."""
+        names = [self.names.neuron(l, j) for l, j in path]
+        route: Node = Symbol(names[-1].latex, names[-1].plain)
+        for n in reversed(names[:-1]):
+            route = Relation(Symbol(n.latex, n.plain), "->", route)
+        return route
 
     # --- updates -----------------------------------------------------------------------
     def updates(self, step: StepView) -> dict[int, Eq]:

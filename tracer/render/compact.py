@@ -164,7 +164,7 @@ class CompactView:
         out: list[Item] = []
         for _, run in groupby(entries, key=lambda e: (e.kind, e.layer)):
             eqs: list[Item] = [self.viewer.eq(e) for e in run]
-            out += self.chains.shorten(eqs, self.viewer.plain_name)
+            out += self.chains.shorten(eqs, self.viewer.latex_name)
         return out
 
     def _layer_lines(self, layers: list[LayerView], kinds: tuple[str, ...]) -> list[Item]:

@@ -8,6 +8,7 @@ line is broken between its terms, so a 784-input net never runs off the page.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +30,8 @@ LONG_TABLE = 40
 #: Characters of table text a LaTeX line holds (11pt, 2.2 cm margins), and the columns
 #: shorter than this many characters that never wrap.
 TABLE_CHARS = 80
+#: a table cell that is one negative number (-0.0219): its hyphen is typeset as a minus sign
+NEGATIVE = re.compile(r"-(?=\d|\.\d)[\d.]*")
 NARROW_COLUMN = 16
 
 #: A part of a printed chain: a formula tree (every style builds its formulas as trees).
@@ -229,7 +232,8 @@ class MarkdownPrinter(Printer):
 #: Before a display: a page break just above it costs as much as TeX allows short of
 #: forbidding it, so the line that leads into a formula (or a heading directly above it)
 #: does not end a page alone, yet a page of consecutive formulas can still break.
-KEEP = "\\penalty9999\n"
+KEEP_PENALTY = 9999
+KEEP = f"\\penalty{KEEP_PENALTY}\n"
 
 
 @dataclass
@@ -279,16 +283,24 @@ class LatexPrinter(Printer):
         """booktabs rules; a long table (all 23,550 weights of a 784-30-10 net) breaks across
         pages, and a column with long cells (784 inputs) wraps instead of leaving the page."""
         align = "".join(_columns(headers, rows, (align or "l" * len(headers)).ljust(len(headers), "l")))
-        # rows holding fractions need air between them, or a \frac touches the rule above
-        stretch = "\\renewcommand{\\arraystretch}{1.6}\n" if any("\\frac" in str(c) for row in rows for c in row) else ""
+        # rows holding fractions need air between them, or a \frac touches the rule above;
+        # names with a superscript over a subscript (W^{[1]}_{11}) touch the row above at 1.0
+        cells = [str(c) for row in rows for c in row]
+        stretch = ("\\renewcommand{\\arraystretch}{1.6}\n" if any("\\frac" in c for c in cells) else
+                   "\\renewcommand{\\arraystretch}{1.25}\n" if any("^" in c and "_" in c for c in cells) else "")
         head = " & ".join(headers) + " \\\\"
-        body = "\n".join(" & ".join(row) + " \\\\" for row in rows)
+        body = "\n".join(" & ".join(_minus(str(c)) for c in row) + " \\\\" for row in rows)
         if len(rows) > LONG_TABLE:
             table = (f"\\begin{{longtable}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n\\endhead\n"
                      f"\\bottomrule\n\\endfoot\n{body}\n\\end{{longtable}}")
             return f"{{{stretch}{table}}}" if stretch else table
-        return (f"\\begin{{center}}\n{stretch}\\begin{{tabular}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n"
-                f"{body}\n\\bottomrule\n\\end{{tabular}}\n\\end{{center}}")
+        # center's own break point above it (\@beginparpenalty, -51 in article) raised to
+        # KEEP's: the line that leads into a table never ends a page alone. Not KEEP itself:
+        # after a heading center adds no penalty, and a \penalty there would let the page
+        # break between the heading and its table.
+        return (f"{{\\csname @beginparpenalty\\endcsname={KEEP_PENALTY}\n"
+                f"\\begin{{center}}\n{stretch}\\begin{{tabular}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n"
+                f"{body}\n\\bottomrule\n\\end{{tabular}}\n\\end{{center}}}}")
 
     def figure(self, svg, tikz, name, caption):
         # A drawing wider than the text (a long circuit) is scaled down to the line, never
@@ -298,6 +310,11 @@ class LatexPrinter(Printer):
 
 
 PRINTERS: dict[str, type[Printer]] = {"md": MarkdownPrinter, "tex": LatexPrinter}
+
+
+def _minus(cell: str) -> str:
+    """-0.0219 in a text cell prints a hyphen; as $-0.0219$ it prints the minus of the formulas."""
+    return f"${cell}$" if NEGATIVE.fullmatch(cell) else cell
 
 
 def _columns(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str) -> list[str]:

@@ -294,13 +294,14 @@ class Viewer:
         return rows
 
     def bias_rows(self) -> list[list[str]]:
+        """Bias, what it is added to (a neuron's LaTeX name, or words for a per-layer bias), value."""
         p, names = self.log.problem, self.log.notation
         rows = []
         for l, values in enumerate(p.biases, 1):
             for j, b in enumerate(values, 1):
                 neuron = None if p.bias == "per_layer" else j
                 target = (f"every neuron of the {self.layer_title(l).lower()}" if neuron is None
-                          else names.neuron(l, j).plain)
+                          else names.neuron(l, j).latex)  # LaTeX, as the weights table names neurons
                 rows.append([names.quantity("bias", l, neuron).latex, target, p.rounding.show(b)])
         return rows
 
@@ -321,21 +322,29 @@ class Viewer:
                 rows.append([old.latex, old.shown, eq.shown, printed_difference(eq.shown, old.shown)])
         return rows
 
+    def history_one_example(self) -> bool:
+        """One training example: every step is its own epoch on example 1, so the loss table
+        needs no Epoch and Example columns (classic-2-2-2's 10,000 steps)."""
+        return len(self.log.problem.data) == 1 and all(h["example"] in (1, None) for h in self.log.history)
+
     def history_rows(self) -> list[list[str]]:
         """The loss of every step; a long run shows a sample of steps, with every recorded one.
 
         10,000 steps would print 200 pages: the first ten, the recorded steps and about
-        twenty evenly spaced ones up to the last are what a reader follows.
+        twenty evenly spaced ones up to the last are what a reader follows. With one
+        example (``history_one_example``) a row is the step and its loss.
         """
+        one = self.history_one_example()
         show = self.log.problem.rounding.show
         history = self.log.history
         wanted = sampled_steps(len(history), set(self.log.steps))
         rows: list[list[str]] = []
         for step in wanted:
             if rows and step != int(rows[-1][0]) + 1:
-                rows.append([MathText(Gap("v")), "", "", ""])
+                rows.append([MathText(Gap("v")), ""] if one else [MathText(Gap("v")), "", "", ""])
             h = history[step - 1]
-            rows.append([str(h["step"]), str(h["epoch"]), "" if h["example"] is None else str(h["example"]),
+            rows.append([str(h["step"]), show(h["loss"])] if one else
+                        [str(h["step"]), str(h["epoch"]), "" if h["example"] is None else str(h["example"]),
                          show(h["loss"])])
         return rows
 
@@ -372,9 +381,9 @@ class Viewer:
         return bool(layer.dnet) and all(isinstance(eq.entry.op, Product) for eq in layer.dnet)
 
     # --- lists as the narrative style prints them ------------------------------------------
-    def plain_name(self, eq: Eq) -> str:
-        """An entry's plain name, to label the ends of an elided run of lines."""
-        return eq.entry.name
+    def latex_name(self, eq: Eq) -> str:
+        """An entry's LaTeX name (\\mathrm{net}_{h1}), to label the ends of an elided run of lines."""
+        return eq.entry.latex
 
     def assignments(self, factors: list[Factor]) -> Listing:
         """``i_1 = 0.05, i_2 = 0.1, ..., i_n = 0.8``: inputs or targets in one line of math, as a tree."""
