@@ -182,13 +182,15 @@ class Labels:
 
     def of(self, kind: str) -> Labels:
         """The labels that show values at ``kind``'s digits (themselves without per-kind digits)."""
-        rounding = self.rounding_of(kind)
-        if rounding is self.rounding:
-            return self
-        labels = self._kinds.get(kind)
+        labels = self._kinds.get(kind)   # asked once per entry: 47,941 times for a 784-30-10 step
         if labels is None:
-            labels = self._kinds[kind] = Labels(self.notation, rounding)
-            labels._names = self._names
+            rounding = self.rounding_of(kind)
+            if rounding is self.rounding:
+                labels = self
+            else:
+                labels = Labels(self.notation, rounding)
+                labels._names = self._names
+            self._kinds[kind] = labels
         return labels
 
     def show(self, value: float) -> str:
