@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import yamlload
 
@@ -71,7 +71,20 @@ _KEY_GRAMMAR = (", ".join(KINDS + HELPERS) + " (optionally followed by "
 Table = dict[tuple[str, int], str]          # (key, flavour index) -> pattern
 Compiled = tuple[str, ...]                  # literal, variable, literal, ..., literal
 Getter = Callable[[Any, Any], object]       # (neuron j, source i) -> value
-Filler = str | Getter                       # a constant, or a name to fill per neuron
+
+
+class _Var(NamedTuple):
+    """An index variable of a filled pattern: ``key`` names it (the same variable of the
+    same layer has one key, so both spellings of a name compute it once) and ``get``
+    computes it from (neuron j, source i)."""
+
+    key: tuple[str, ...]
+    get: Getter
+
+
+#: A constant, or a name to fill per neuron: literals and index variables in order, the
+#: patterns a name refers to ($weight in dw's) already spliced in.
+Filler = str | tuple[str | _Var, ...]
 Maker = Callable[[Any, Any], "Names"]       # (neuron j, source i) -> both spellings
 
 
@@ -81,6 +94,11 @@ class Names:
 
     plain: str
     latex: str
+
+
+def _escaped(text: str) -> str:
+    """Literal text inside a format string."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _unknown(what: str, got: object, valid: Sequence[str], shown: str = "") -> ValueError:
@@ -363,20 +381,45 @@ class Notation:
 
     def _maker(self, name: str, l: int, has_j: bool, has_i: bool, mat: bool) -> Maker:
         """One function filling both flavours' patterns for a (name, layer, shape): a
-        784-30-10 network has ~70,000 distinct weight names, so the per-name path is one
-        dict lookup and the fillers' format calls, nothing else."""
+        784-30-10 network has ~70,000 distinct weight names, so the per-name path is its
+        index variables (each once, for both spellings) and two format calls, nothing else:
+        the patterns a name refers to are spliced in when the filler is built, not called
+        per name (dw's \\frac{\\partial E_{total}}{\\partial w_{{0}}}, not dw's around weight's)."""
         plain = self._filler(name, 0, l, has_j, has_i, mat)
         latex = self._filler(name, 1, l, has_j, has_i, mat)
         make: Maker
         if isinstance(plain, str) and isinstance(latex, str):
             constant = Names(plain, latex)
             make = lambda j, i: constant  # noqa: E731
-        elif isinstance(plain, str):
-            make = lambda j, i: Names(plain, latex(j, i))  # type: ignore[operator, arg-type]  # noqa: E731
-        elif isinstance(latex, str):
-            make = lambda j, i: Names(plain(j, i), latex)  # type: ignore[arg-type]  # noqa: E731
         else:
-            make = lambda j, i: Names(plain(j, i), latex(j, i))  # type: ignore[arg-type]  # noqa: E731
+            getters: dict[tuple[str, ...], int] = {}
+            gets: list[Getter] = []
+            for part in (plain, latex):
+                for v in () if isinstance(part, str) else part:
+                    if isinstance(v, _Var) and v.key not in getters:
+                        getters[v.key] = len(gets)
+                        gets.append(v.get)
+
+            def fmt(filler: Filler) -> str:
+                parts = (filler,) if isinstance(filler, str) else filler
+                return "".join(f"{{{getters[v.key]}}}" if isinstance(v, _Var) else _escaped(v) for v in parts)
+            pf, lf = fmt(plain), fmt(latex)
+            if len(gets) == 1:
+                one = gets[0]
+
+                def make(j: Any, i: Any) -> Names:
+                    x = one(j, i)
+                    return Names(pf.format(x), lf.format(x))
+            elif len(gets) == 2:
+                first, second = gets
+
+                def make(j: Any, i: Any) -> Names:
+                    x, y = first(j, i), second(j, i)
+                    return Names(pf.format(x, y), lf.format(x, y))
+            else:
+                def make(j: Any, i: Any) -> Names:
+                    xs = [g(j, i) for g in gets]
+                    return Names(pf.format(*xs), lf.format(*xs))
         self._makers[(name, l, has_j, has_i, mat)] = make
         return make
 
@@ -402,30 +445,21 @@ class Notation:
         if missing:
             raise ValueError(f"pattern {key!r} uses ${missing[0]}, which {name!r} does not have "
                              f"{'as a whole-layer matrix' if mat else 'here'}")
-        fmt, dynamic = "", list[Getter]()
+        spliced: list[str | _Var] = []
         for k, part in enumerate(parts):
             value = part if k % 2 == 0 else self._variable(part, f, l, has_j, has_i, mat)
-            if isinstance(value, str):
-                fmt += value.replace("{", "{{").replace("}", "}}")
-            else:
-                fmt += f"{{{len(dynamic)}}}"
-                dynamic.append(value)
-        filler: Filler
-        if not dynamic:
-            filler = fmt.format()
-        elif len(dynamic) == 1:
-            one = dynamic[0]
-            filler = lambda j, i: fmt.format(one(j, i))  # noqa: E731
-        elif len(dynamic) == 2:
-            one, two = dynamic
-            filler = lambda j, i: fmt.format(one(j, i), two(j, i))  # noqa: E731
-        else:
-            filler = lambda j, i: fmt.format(*[g(j, i) for g in dynamic])  # noqa: E731
+            for piece in (value,) if isinstance(value, (str, _Var)) else value:
+                if isinstance(piece, str) and spliced and isinstance(spliced[-1], str):
+                    spliced[-1] += piece
+                else:
+                    spliced.append(piece)
+        filler: Filler = "".join(spliced) if all(isinstance(p, str) for p in spliced) else tuple(spliced)  # type: ignore[arg-type]
         self._fillers[ck] = filler
         return filler
 
-    def _variable(self, ref: str, f: int, l: int, has_j: bool, has_i: bool, mat: bool) -> Filler:
-        """One variable on layer l: a constant string, or a function of (j, i)."""
+    def _variable(self, ref: str, f: int, l: int, has_j: bool, has_i: bool, mat: bool) -> Filler | _Var:
+        """One variable on layer l: a constant string, an index variable, or another
+        pattern's filler (spliced into the one using it)."""
         n, first, woff = self.layers, self._first[l], self._woff[l]
         prev = n[l - 1] if l else 0
         if ref in ("l", "sep", "gsep") or (ref == "b" and self.bias_mode == "per_layer"):
@@ -439,10 +473,12 @@ class Notation:
             "ws": lambda j, i: woff - self.shift + (i - 1) * n[l] + j,
             "wl": lambda j, i: (j - 1) * prev + i - self.shift}
         if ref in index:
-            return index[ref]
-        if ref == "src":
+            return _Var((ref, str(l)), index[ref])
+        if ref == "src":    # the sending neuron's label: the node pattern of layer l - 1 at neuron i
             node = self._filler("node", f, l - 1, True, False, False)
-            return node if isinstance(node, str) else (lambda j, i: node(i, None))
+            return node if isinstance(node, str) else tuple(
+                _Var(("src",) + v.key, lambda j, i, get=v.get: get(i, None)) if isinstance(v, _Var) else v
+                for v in node)
         if ref == "param":     # an optimizer state's parameter: a weight's (it has a source) or a bias's
             return self._filler("weight" if has_i else "bias", f, l, has_j, has_i, mat)
         if ref in ("layer", "src_layer", "total"):
