@@ -10,7 +10,7 @@ import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring  # type: ignore[attr-defined]  # C, where Python has it
+from json.encoder import encode_basestring  # C, where Python has it
 from typing import TYPE_CHECKING, Any
 
 from ..formula.latex import Template, fill, latex, template

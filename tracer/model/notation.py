@@ -96,6 +96,11 @@ class Names:
     latex: str
 
 
+def _at_source(get: Getter) -> Getter:
+    """A neuron's index variable read at a weight's sending neuron i."""
+    return lambda j, i: get(i, None)
+
+
 def _escaped(text: str) -> str:
     """Literal text inside a format string."""
     return text.replace("{", "{{").replace("}", "}}")
@@ -477,8 +482,7 @@ class Notation:
         if ref == "src":    # the sending neuron's label: the node pattern of layer l - 1 at neuron i
             node = self._filler("node", f, l - 1, True, False, False)
             return node if isinstance(node, str) else tuple(
-                _Var(("src",) + v.key, lambda j, i, get=v.get: get(i, None)) if isinstance(v, _Var) else v
-                for v in node)
+                _Var(("src",) + v.key, _at_source(v.get)) if isinstance(v, _Var) else v for v in node)
         if ref == "param":     # an optimizer state's parameter: a weight's (it has a source) or a bias's
             return self._filler("weight" if has_i else "bias", f, l, has_j, has_i, mat)
         if ref in ("layer", "src_layer", "total"):
