@@ -168,8 +168,12 @@ class Labels:
         self._names: dict[tuple[str, int, int | None, int | None], Names] = {}
         self._shown: dict[float, str] = {}
         self._kinds: dict[str, Labels] = {}
+        #: a Notation memoises its names itself (a convolutional network's ConvNames does not)
+        self._memoised = isinstance(notation, Notation)
 
     def names(self, kind: str, layer: int, neuron: int | None, source: int | None = None) -> Names:
+        if self._memoised:
+            return self.notation.quantity(kind, layer, neuron, source)
         key = (kind, layer, neuron, source)
         names = self._names.get(key)
         if names is None:
