@@ -223,7 +223,10 @@ class TraceLog(Entries):
         with collector_paused():
             if any(e.cell is not None for e in entries):   # a feature-map cell: a list amid the fields
                 return dumps(self.to_dict(), indent=1) + "\n"
-            return dumps(self._document(_entries_text(entries)), indent=1) + "\n"
+            # the document around a hole, then the entries put in: one copy of their ~20 MB of
+            # text, not one per level of nesting (a raw NUL is nowhere else: dumps escapes it)
+            head, _, tail = dumps(self._document(Laid("\x00")), indent=1).partition("\x00")
+            return "".join((head, _entries_text(entries), tail, "\n"))
 
     # --- rendering (the Python API of course notes and notebooks) -----------------
     # The output side is reached through ``RENDERER``, which the package wires up when it is
@@ -265,10 +268,11 @@ def _template(op: Op, n: int, max_terms: int | None) -> Template | None:
     return template(op.tree([Slot(k) for k in range(n)], max_terms))
 
 
-_NO_TEMPLATE: Template = ("", (), ())
+#: A template not looked up yet (``_template`` gives None for an op printed from its tree).
+_UNKNOWN: tuple[Template, bool] = (("", (), ()), False)
 
 
-def _entries_text(entries: list[Entry]) -> Laid:
+def _entries_text(entries: list[Entry]) -> str:
     """The entries as ``dumps`` lays out ``[e.to_dict() for e in entries]`` one level down
     (the trace document's ``entries``), written one f-string per entry: building 48,000
     dicts of ``json_head`` and handing them to the C encoder took 0.50 s of a 784-30-10
@@ -279,11 +283,11 @@ def _entries_text(entries: list[Entry]) -> Laid:
     formula and substitution come from one template per op and operand count, looked up by
     the op's identity (every op stays alive in the entries while this runs)."""
     if not entries:
-        return Laid("[]")
+        return "[]"
     m, item = "\n   ", "\n    "   # a member of an entry, an element of its depends_on
     enc = encode_basestring
     kinds: dict[str, str] = {}
-    templates: dict[tuple[int, int], Template | None] = {}
+    templates: dict[tuple[int, int], tuple[Template, bool] | None] = {}
     lines = []
     for e in entries:
         kind = kinds.get(e.kind)
@@ -291,14 +295,20 @@ def _entries_text(entries: list[Entry]) -> Laid:
             kind = kinds[e.kind] = enc(e.kind)
         operands = e.operands
         key = (id(e.op), len(operands))
-        parts = templates.get(key, _NO_TEMPLATE)
-        if parts is _NO_TEMPLATE:
-            parts = templates[key] = _template(e.op, len(operands), None)
-        if parts is None:
+        found = templates.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            parts = _template(e.op, len(operands), None)
+            found = templates[key] = None if parts is None else (parts, parts[1] == tuple(range(len(operands))))
+        if found is None:
             formula, substitution = e.formula_latex(), e.substitution_latex()
+        elif found[1]:   # the slots in operand order (a product, an update): ``fill``, inlined
+            fmt, _, leads = found[0]
+            formula = fmt.format(*[o.latex for o in operands])
+            substitution = fmt.format(*[t if lead or t[:1] != "-" else f"({t})"
+                                        for t, lead in zip([o.shown for o in operands], leads)])
         else:
-            formula = fill(parts, [o.latex for o in operands], numbers=False)
-            substitution = fill(parts, [o.shown for o in operands], numbers=True)
+            formula = fill(found[0], [o.latex for o in operands], numbers=False)
+            substitution = fill(found[0], [o.shown for o in operands], numbers=True)
         deps = [o.entry for o in operands if o.entry is not None]
         depends = "[" + item + ("," + item).join(map(int.__repr__, deps)) + m + "]" if deps else "[]"
         v = e.value
@@ -311,7 +321,9 @@ def _entries_text(entries: list[Entry]) -> Laid:
             f'{m}"name": {enc(e.name)},{m}"latex": {enc(e.latex)},{m}"formula": {enc(formula)},'
             f'{m}"substitution": {enc(substitution)},{m}"value": {value},{m}"shown": {enc(e.shown)},'
             f'{m}"depends_on": {depends}\n  }}')
-    return Laid("[\n  " + ",\n  ".join(lines) + "\n ]")
+    lines[0] = "[\n  " + lines[0]
+    lines[-1] += "\n ]"
+    return ",\n  ".join(lines)
 
 
 #: Renders a log in a format ("md", "tex", ...) with ``RenderOptions`` fields; set by the package.
