@@ -8,15 +8,18 @@ terminal) and then looks for the first step holding a value that is not finite.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .engine.graph import GraphLog, trace_graph
 from .engine.log import TraceLog
 from .engine.trace import trace
 from .errors import ProblemError
 from .model.graph_problem import GraphProblem
 from .model.problem import Problem
+
+if TYPE_CHECKING:
+    from .engine.graph import GraphLog
 
 HELP = "finite values (a smaller learning_rate, smaller weights or inputs, or another loss)"
 
@@ -25,7 +28,8 @@ def finite_trace(problem: Problem | GraphProblem) -> TraceLog | GraphLog:
     """``trace(problem)``, or a ProblemError naming the first step and quantity that is not finite.
 
     An expression's trace checks its own gates (a log of 0 or an overflow names its column)."""
-    if isinstance(problem, GraphProblem):
+    if isinstance(problem, GraphProblem):   # its engine (gates) is imported for expressions only
+        from .engine.graph import trace_graph
         return trace_graph(problem)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         log = trace(problem)
