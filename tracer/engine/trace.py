@@ -278,8 +278,19 @@ class Recorder:
         result = op.evaluate(printed)
         if abs(result) <= 1e-12 * max(1.0, *map(abs, printed)):  # 0 by hand; float noise
             result = 0.0
-        if labels.rounding.agrees(result, shown, value) and (result == 0 or float(shown) != 0):
-            return shown  # (a printed 0 is exact: 0.05498 - 0.11 + ... giving -0.00004 is not 0)
+        rounding = labels.rounding
+        if rounding.agrees(result, shown, value) and (result == 0 or float(shown) != 0):
+            # (a printed 0 is exact: 0.05498 - 0.11 + ... giving -0.00004 is not 0)
+            if old is None and not rounding.carry and result != value and (
+                    rounding.mode != "round" or abs(result - float(shown)) > 0.5 * 10.0 ** -len(shown.partition(".")[2])):
+                # within one unit is not enough when the line's own result rounds otherwise:
+                # dz = -0.030935 shown -0.03094 after "-0.1538 · 0.2011 = -0.03093" would make
+                # "dw = -0.03093 · 1 = -0.03094"; the line's -0.03093 is printed when it is still
+                # within one unit of the value
+                own = labels.show(result)
+                if own != shown and rounding.agrees(value, own, result):
+                    return own
+            return shown
         if old is not None:
             return labels.rounding.show_change(result, printed[old])
         return labels.show(result)
@@ -312,14 +323,25 @@ class Recorder:
         names = self.labels.names(kind, layer, neuron, source)
         value = float(value)
         rounding = self.problem.rounding
-        if kind in ("input", "target") or self.step == 1:  # data: as the problem writes it
-            shown = rounding.show_given(value)
+        if kind in ("input", "target") or self.step == 1 or value == self._initial(kind, layer, neuron, source):
+            shown = rounding.show_given(value)  # data, as the problem writes it (a fixed bias: 0.35)
         else:  # a weight or bias of a later step, as it was carried (or rounded) at its update's digits
             labels = self.labels.of("new_w" if kind == "weight" else "new_b" if kind == "bias" else kind)
             shown = labels.rounding.show_carried(value) if rounding.carry else labels.show(value)
         made = self.updated_by(kind, layer, neuron, source)
         entry = made.index if made is not None and made.value == value else None
         return Operand(names.plain, names.latex, value, shown, entry)
+
+    def _initial(self, kind: str, layer: int, neuron: int | None, source: int | None) -> float | None:
+        """A weight's or bias's value in the problem file (None for other kinds)."""
+        p = self.problem
+        if layer > len(p.weights):  # a convolutional network's layers hold no dense matrices here
+            return None
+        if kind == "weight" and neuron is not None and source is not None:
+            return p.weights[layer - 1][neuron - 1][source - 1]
+        if kind == "bias" and p.biases[layer - 1]:
+            return p.biases[layer - 1][(neuron or 1) - 1]
+        return None
 
     def updated_by(self, kind: str, layer: int, neuron: int | None, source: int | None) -> Entry | None:
         """The entry of the step just before (when it was recorded) that made this weight or
@@ -360,14 +382,14 @@ class Recorder:
         ``labels``: the kind's own (``rounding.kinds``), else new_w's."""
         labels = labels or self.labels.of("new_w")
         shown = labels.show(new)
-        if new == old or shown != labels.show(old):
+        if new == old or labels.rounding.faithful(shown, new, old, labels.show(old)):
             return shown
-        return labels.rounding.show_change(new, old)  # the change is hidden: widen
+        return labels.rounding.show_change(new, old)  # the change is hidden or distorted: widen
 
     def show_state(self, value: float) -> str:
         """Optimizer state to significant figures: a bias correction divides by 1 - β2^t
         (0.001 at t = 1), so a state rounded to decimals would not give the line's result."""
-        return Rounding(self.problem.rounding.digits, "significant").show(value)
+        return self.problem.rounding.at(self.problem.rounding.digits, "significant").show(value)
 
     def bias_neuron(self, j: int) -> int | None:
         return None if self.problem.bias == "per_layer" else j

@@ -290,7 +290,7 @@ class Viewer:
             for j, row in enumerate(matrix, 1):
                 for i, w in enumerate(row, 1):
                     rows.append([names.quantity("weight", l, j, i).latex, labels[l - 1][i - 1],
-                                 labels[l][j - 1], p.rounding.show(w)])
+                                 labels[l][j - 1], p.rounding.show_given(w)])
         return rows
 
     def bias_rows(self) -> list[list[str]]:
@@ -302,7 +302,7 @@ class Viewer:
                 neuron = None if p.bias == "per_layer" else j
                 target = (f"every neuron of the {self.layer_title(l).lower()}" if neuron is None
                           else names.neuron(l, j).latex)  # LaTeX, as the weights table names neurons
-                rows.append([names.quantity("bias", l, neuron).latex, target, p.rounding.show(b)])
+                rows.append([names.quantity("bias", l, neuron).latex, target, p.rounding.show_given(b)])
         return rows
 
     def data_rows(self) -> list[list[str]]:
