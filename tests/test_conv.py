@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from pathlib import Path
-
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pytest

@@ -98,7 +98,11 @@ class Rounding:
             exponent = significant
         else:  # never fewer than four figures (or ``digits``): 0.0016914 is 0.001691, not 0.0017
             exponent = min(d.adjusted() - min(self.digits, FIGURES) + 1, -self.digits)
-        return d.quantize(Decimal(1).scaleb(exponent), rounding=rounding, context=_CONTEXT)
+        q = d.quantize(Decimal(1).scaleb(exponent), rounding=rounding, context=_CONTEXT)
+        if q.adjusted() > d.adjusted() and exponent < -self.digits:
+            # rounded up into the next decade: 0.09999994 is 0.1000 (four figures), not 0.10000
+            q = q.quantize(Decimal(1).scaleb(min(exponent + 1, -self.digits)), context=_CONTEXT)
+        return q
 
     def apply(self, x: float) -> float:
         """The value a hand computation would carry on with."""
