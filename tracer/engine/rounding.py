@@ -165,32 +165,45 @@ class Rounding:
         With a learning rate of 0.001, 0.6 -> 0.6000256 must not print as 0.6 -> 0.6, and
         0.400002 -> 0.3999969 truncated at two decimals must not print as 0.39, a change of
         -0.010002 for one of -0.0000051: the new value gets the fewest extra decimals at
-        which the printed change (new printed - old as carried) is the true change to within
-        half of it (0.399996: -0.000006).
+        which the printed change (new printed - old as printed) is the true change to within
+        a quarter of it (0.3999969: -0.0000051). Carried by hand, it also keeps every digit
+        the old value was carried with (0.200004 - 0.00001 is 0.199994, not 0.19999), and an
+        unchanged value is the old one as carried (0.600002 - 0.001 · 0 is 0.600002).
         """
+        if not math.isfinite(new):
+            return self.show(new)
+        if new == old:
+            return self.show_carried(new) if self.carry else self.show(new)
+        places = _places(old) if self.carry else 0
         shown = self.show(new)
-        if new == old or not math.isfinite(new) or self.faithful(shown, new, old, self.show(old)):
+        if -_exponent(self, new) >= places and self.faithful(shown, new, old, self.show(old)):
             return shown
         for extra in range(1, 12):
             wider = self.at(self.digits + extra)
             shown = wider.show(new)
-            if self.faithful(shown, new, old, wider.show(old)):
+            if -_exponent(wider, new) >= places and self.faithful(shown, new, old, wider.show(old)):
                 return shown
         return repr(float(new))
 
     def faithful(self, shown: str, new: float, old: float, old_shown: str) -> bool:
         """Whether ``shown`` (the printed new value) minus the old value as printed tells the
-        change ``new - old`` to within half of it (so its sign and first figure are right).
+        change ``new - old`` to within a quarter of it (its sign and first figure right).
         With ``carry`` the old value is printed as it is carried, exactly; else ``old_shown``."""
         change = new - old
         printed_old = old if self.carry else float(old_shown)
-        return abs(float(shown) - printed_old - change) <= 0.5 * abs(change)
+        return abs(float(shown) - printed_old - change) <= 0.25 * abs(change)
 
     def carry_change(self, new: float, old: float) -> float:
         """The updated parameter a hand computation carries on with: exactly as printed."""
         if not math.isfinite(new):
             return new
         return float(Decimal(self.show_change(new, old)))
+
+
+def _places(x: float) -> int:
+    """The decimals a carried value holds (0.200004: 6)."""
+    exponent = Decimal(format(float(x), ".15g")).normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _plain(q: Decimal) -> str:

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -227,6 +228,7 @@ class Recorder:
     index: dict[tuple, Operand] = field(default_factory=dict)
     givens: dict[tuple, Operand] = field(default_factory=dict)
     updates_before: dict[tuple, Entry] | None = None  # the step before's updates (see updated_by)
+    states_before: dict[tuple, Entry] | None = None   # the step before's last entry per slot (see before)
     penalty: float | None = None          # the step's regularization penalty (None: not regularized)
     params: Params | None = None          # the parameters the step starts from
     batch_size: int = 1                   # the number of examples the step works
@@ -273,6 +275,8 @@ class Recorder:
         if not operands:
             return labels.show(value)
         old = op.roles(len(operands)).index("old") if kind in _UPDATE_KINDS else None
+        if old is not None and value == operands[old].value:
+            return operands[old].shown   # unchanged (a zero gradient): the old value as printed, 0.2
         shown = labels.show(value) if old is None else self.show_change(value, operands[old].value, labels)
         printed = [float(o.shown) for o in operands]
         result = op.evaluate(printed)
@@ -281,18 +285,22 @@ class Recorder:
         rounding = labels.rounding
         if rounding.agrees(result, shown, value) and (result == 0 or float(shown) != 0):
             # (a printed 0 is exact: 0.05498 - 0.11 + ... giving -0.00004 is not 0)
-            if old is None and not rounding.carry and result != value and (
+            if not rounding.carry and result != value and (
                     rounding.mode != "round" or abs(result - float(shown)) > 0.5 * 10.0 ** -len(shown.partition(".")[2])):
                 # within one unit is not enough when the line's own result rounds otherwise:
                 # dz = -0.030935 shown -0.03094 after "-0.1538 · 0.2011 = -0.03093" would make
                 # "dw = -0.03093 · 1 = -0.03094"; the line's -0.03093 is printed when it is still
-                # within one unit of the value
-                own = labels.show(result)
+                # within one unit of the value (an update's too: "0 - 1 · 0.1440 = -0.1440")
+                own = labels.show(result) if old is None else rounding.show_change(result, printed[old])
                 if own != shown and rounding.agrees(value, own, result):
                     return own
             return shown
         if old is not None:
             return labels.rounding.show_change(result, printed[old])
+        if value == 0 and rounding.trailing_zeros and abs(result) <= 10.0 ** -rounding.digits:
+            # a gradient that is exactly 0 whose printed terms miss by less than a unit:
+            # 0.05498 - 0.05494 + 0.05502 - 0.05506 = 0.0000, not -0.00004000
+            return format(Decimal(0).scaleb(-rounding.digits), "f")
         return labels.show(result)
 
     def change_value(self, kind: str, op: Op, operands: list[Operand]) -> float:
@@ -330,6 +338,8 @@ class Recorder:
             shown = labels.rounding.show_carried(value) if rounding.carry else labels.show(value)
         made = self.updated_by(kind, layer, neuron, source)
         entry = made.index if made is not None and made.value == value else None
+        if made is not None and made.value == value and not rounding.carry:
+            shown = made.shown   # as its update printed it (-0.05001, its line's own result)
         return Operand(names.plain, names.latex, value, shown, entry)
 
     def _initial(self, kind: str, layer: int, neuron: int | None, source: int | None) -> float | None:
@@ -342,6 +352,19 @@ class Recorder:
         if kind == "bias" and p.biases[layer - 1]:
             return p.biases[layer - 1][(neuron or 1) - 1]
         return None
+
+    def before(self, kind: str, layer: int, neuron: int | None, source: int | None) -> Entry | None:
+        """The entry of ``kind`` the step just before recorded for this slot (an optimizer's
+        state v_w7, printed 5.108 × 10^-7 there), when that step was recorded."""
+        if self.states_before is None:
+            self.states_before = {}
+            for e in reversed(self.log.entries):
+                if e.step == self.step:
+                    continue
+                if e.step != self.step - 1:
+                    break
+                self.states_before.setdefault((e.kind, e.layer, e.neuron, e.source), e)
+        return self.states_before.get((kind, layer, neuron, source))
 
     def updated_by(self, kind: str, layer: int, neuron: int | None, source: int | None) -> Entry | None:
         """The entry of the step just before (when it was recorded) that made this weight or
@@ -374,15 +397,19 @@ class Recorder:
         """An optimizer state before this step, named like the state with ``prev`` (m_w5_prev)."""
         names = self.labels.names(kind, layer, neuron, source)
         value = float(value)
-        return Operand(f"{names.plain}_prev", f"{{{names.latex}}}^{{\\mathrm{{prev}}}}", value, self.show_state(value))
+        before = self.before(kind, layer, neuron, source)   # as the step before printed it
+        shown = before.shown if before is not None and before.value == value else self.show_state(value)
+        return Operand(f"{names.plain}_prev", f"{{{names.latex}}}^{{\\mathrm{{prev}}}}", value, shown)
 
     def show_change(self, new: float, old: float, labels: Labels | None = None) -> str:
         """``rounding.show_change``, with both values shown through the memo: a 784-30-10 step
         shows 23,860 updated weights, and each new and old value went through Decimal twice.
         ``labels``: the kind's own (``rounding.kinds``), else new_w's."""
         labels = labels or self.labels.of("new_w")
+        if labels.rounding.carry or new == old:
+            return labels.rounding.show_change(new, old)
         shown = labels.show(new)
-        if new == old or labels.rounding.faithful(shown, new, old, labels.show(old)):
+        if labels.rounding.faithful(shown, new, old, labels.show(old)):
             return shown
         return labels.rounding.show_change(new, old)  # the change is hidden or distorted: widen
 

@@ -263,7 +263,7 @@ def number(text: str, value: float | None = None) -> Number:
 
 def elided(terms: Sequence[Node], max_terms: int | None) -> tuple[Node, ...]:
     """Keep long sums printable: first terms, a gap, the last term (as ``ops.elide`` does for text)."""
-    if max_terms is None or len(terms) <= max_terms or max_terms < 2:
+    if max_terms is None or len(terms) <= max_terms + 1 or max_terms < 2:   # a gap for one term saves nothing
         return tuple(terms)
     return (*terms[: max_terms - 1], Gap(), terms[-1])
 
