@@ -239,8 +239,9 @@ class _Tracer:
 
     def printed(self, op: Any, operands: list[Operand], value: float) -> str:
         """The value as printed, so that its line adds up (as ``Recorder.printed`` for a
-        network): the line's own result when that is within one unit of the value (at three
-        decimals 0.197 · 2 = 0.394, though the value 0.19661 · 2 rounds to 0.393)."""
+        network): the line's own result when that is exact at the printed digits and within
+        one unit of the value (at three decimals 0.197 · 2 = 0.394, though the value
+        0.19661 · 2 rounds to 0.393)."""
         shown = self.rounding.show(value)
         if self.rounding.carry or not operands:
             return shown
@@ -250,8 +251,8 @@ class _Tracer:
             return shown
         if not math.isfinite(result) or result == value:
             return shown
-        own = self.rounding.show(result)
-        if own != shown and self.rounding.agrees(value, own, result) and (result == 0 or float(own) != 0):
+        own = self.rounding.show(result)   # the line's result, when it needs no rounding (0.197 · 2)
+        if own != shown and float(own) == float(format(result, ".12g")) and self.rounding.agrees(value, own, result):
             return own
         return shown
 

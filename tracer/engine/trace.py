@@ -286,14 +286,17 @@ class Recorder:
         if rounding.agrees(result, shown, value) and (result == 0 or float(shown) != 0):
             # (a printed 0 is exact: 0.05498 - 0.11 + ... giving -0.00004 is not 0)
             if not rounding.carry and result != value and (
-                    rounding.mode != "round" or abs(result - float(shown)) > 0.5 * 10.0 ** -len(shown.partition(".")[2])):
-                # within one unit is not enough when the line's own result rounds otherwise:
-                # dz = -0.030935 shown -0.03094 after "-0.1538 · 0.2011 = -0.03093" would make
-                # "dw = -0.03093 · 1 = -0.03094"; the line's -0.03093 is printed when it is still
-                # within one unit of the value (an update's too: "0 - 1 · 0.1440 = -0.1440")
+                    rounding.mode != "round" or abs(result - float(shown)) > 0.5000001 * 10.0 ** -len(shown.partition(".")[2])):
+                # within one unit is not enough when the line's printed numbers give a result
+                # that needs no rounding: dz = -0.030935 shown -0.03093 (its own line's result)
+                # would make "dw = -0.03093 · 1 = -0.03094"; such an exact result is printed when
+                # it is within one unit of the value (an update's too: "0 - 1 · 0.1440 = -0.1440").
+                # A result that is itself rounded keeps the value's rounding: ½(0.01 − 0.75136507)²
+                # = 0.27481108351 prints the value's 0.274811083, as Mazur does, and the next line
+                # 0.274811083 + 0.023560026 = 0.298371109 adds up exactly
                 own = labels.show(result) if old is None else rounding.show_change(result, printed[old])
-                if own != shown and rounding.agrees(value, own, result):
-                    return own
+                if own != shown and float(own) == float(format(result, ".12g")) and rounding.agrees(value, own, result):
+                    return own   # the line's result is exact at its printed digits: print it
             return shown
         if old is not None:
             return labels.rounding.show_change(result, printed[old])
