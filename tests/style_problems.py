@@ -135,21 +135,33 @@ def shown_strings(log: TraceLog) -> set[str]:
     show = log.problem.rounding.show
     shown = {e.shown for e in log} | {o.shown for e in log for o in e.operands}
     shown |= {show(h["loss"]) for h in log.history}
-    shown |= {show(x) for ex in log.problem.data for x in ex.input + ex.target}
-    shown |= {show(w) for m in log.problem.weights for row in m for w in row}
-    shown |= {show(b) for bs in log.problem.biases for b in bs}
-    shown.add(show(log.problem.training.learning_rate))
+    given = log.problem.rounding.show_given   # data print as written (1.8, not 1.80)
+    shown |= {show(h["loss"]) for h in log.history}
+    shown |= {f(x) for f in (show, given) for ex in log.problem.data for x in ex.input + ex.target}
+    shown |= {f(w) for f in (show, given) for m in log.problem.weights for row in m for w in row}
+    shown |= {f(b) for f in (show, given) for bs in log.problem.biases for b in bs}
+    shown |= {show(log.problem.training.learning_rate), given(log.problem.training.learning_rate)}
     if not isinstance(log.problem, ConvProblem):  # the closing table of changes is the dense styles'
         viewer = Viewer(log)
         shown |= {row[3] for step in viewer.steps() for row in viewer.change_rows(step)}
     return {s.lstrip("-") for s in shown}
 
 
+def _decimal(tex: str) -> str:
+    """Numbers in powers of ten (2.477 \\times 10^{-10}) written back as the decimals they print."""
+    def back(m: re.Match[str]) -> str:
+        digits, exponent = m.group(1).replace(".", ""), int(m.group(2))
+        return "0." + "0" * (exponent - 1) + digits
+    return re.sub(r"(\d+(?:\.\d+)?) \\times 10\^\{-(\d+)\}", back, tex)
+
+
 def unexplained_numbers(fragments: list[tuple[str, bool]], log: TraceLog) -> list[str]:
     """Decimal numbers in the math that are not a shown string of the log (sign aside)."""
     allowed = shown_strings(log)
-    found = {n for tex, _ in fragments for n in re.findall(r"(?<![\w.])\d+\.\d+", tex)}
-    return sorted(n for n in found if n not in allowed)
+    found = {n for tex, _ in fragments for n in re.findall(r"(?<![\w.])\d+\.\d+", _decimal(tex))}
+    # a whole number in a matrix of decimals is written with their decimals (2 as 2.0000)
+    return sorted(n for n in found if n not in allowed
+                  and not (re.fullmatch(r"\d+\.0+", n) and n.partition(".")[0] in allowed))
 
 
 def flat(text: str) -> str:

@@ -54,10 +54,11 @@ def test_compact_matrix_is_one_line_per_layer_matrix_with_columns_lying():
     assert len(re.findall(r"^Z\^\{\[\d\]\} &= ", text, flags=re.M)) == steps * layers
     assert len(re.findall(r"^A\^\{\[\d\]\} &= ", text, flags=re.M)) == steps * layers
     assert len(re.findall(r"^dW\^\{\[\d\]\} &= ", text, flags=re.M)) == steps * layers
-    # Z1 = W1·A0 + b1 = [0.5 0.9 0.3 0.7]ᵀ·[2] + [0.1 0.2 0.3 0.4]ᵀ = [1.1 2 0.9 1.8]ᵀ (0.5·2 + 0.1 = 1.1, ...)
+    # Z1 = W1·A0 + b1 = [0.5 0.9 0.3 0.7]ᵀ·[2] + [0.1 0.2 0.3 0.4]ᵀ = [1.1 2 0.9 1.8]ᵀ (0.5·2 + 0.1 = 1.1, ...):
+    # data as written, the computed Z at the problem's four decimals (2 beside them as 2.0000)
     assert ("Z^{[1]} &= W^{[1]} \\cdot A^{[0]} + b^{[1]} = {\\begin{bmatrix} 0.5 & 0.9 & 0.3 & 0.7 \\end{bmatrix}}^{T} "
             "\\cdot {\\begin{bmatrix} 2 \\end{bmatrix}} + {\\begin{bmatrix} 0.1 & 0.2 & 0.3 & 0.4 \\end{bmatrix}}^{T} \\\\\n"
-            "&= {\\begin{bmatrix} 1.1 & 2 & 0.9 & 1.8 \\end{bmatrix}}^{T}") in text
+            "&= {\\begin{bmatrix} 1.1000 & 2.0000 & 0.9000 & 1.8000 \\end{bmatrix}}^{T}") in text
     # the setup's weights as matrices; the update lines print old and new (no per-weight table)
     assert ("W^{[2]} &= {\\begin{bmatrix} 0.2 & 0.6 & 0.4 & 0.8 \\\\ 0.5 & 0.1 & 0.7 & 0.3 \\\\ 0.9 & 0.4 & 0.2 & 0.6 "
             "\\end{bmatrix}}") in text
@@ -92,7 +93,9 @@ def test_the_default_chain_rule_works_one_neuron_a_layer_in_prose():
     assert ("The other weight into $o1$ works the same way: the gradient is the delta times the value the weight "
             "multiplies, then the update.") in text
     assert text.count("Weight $w_{") == 2                   # w5 and w1 in prose; the others in lines
-    # every weight's gradient and new value is still printed (Mazur's published w6+ = 0.408666186)
+    # every weight's gradient and new value is still printed (Mazur's published w6+ = 0.408666186);
+    # w2+ is the value 0.1995614323 rounded (its line gives 0.1995614325, itself rounded, within a
+    # unit; Mazur prints 0.19956143 at eight decimals)
     for new in ("0.35891648", "0.408666186", "0.51130127", "0.561370121", "0.149780716", "0.199561432",
                 "0.249751144", "0.299502287"):
         assert f"= {new}" in text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -291,8 +292,8 @@ def test_walkthrough_marks_the_receptive_field_the_winners_and_the_first_cell():
     # the first cell in full, then every cell elided past --max-terms
     assert ("= 0.1 \\cdot 1 + (-0.2) \\cdot 0 + 0.3 \\cdot 2 + 0 \\cdot 0 + 0.5 \\cdot 1 + (-0.1) \\cdot 1 + "
             "0.2 \\cdot 2 + 0.1 \\cdot 1 \\\\\n&\\quad + (-0.3) \\cdot 0 + 0.1 \\\\\n&= 1.7") in md
-    assert "P^{(2)}_{1,1,1} = \\max(A^{(1)}_{1,1,1}, A^{(1)}_{1,1,2}, A^{(1)}_{1,2,1}, A^{(1)}_{1,2,2}) = " \
-           "\\max(1.7, 0.2, 0.8, 1) = 1.7" in md
+    assert "P^{(2)}_{1,1,1} &= \\max(A^{(1)}_{1,1,1}, A^{(1)}_{1,1,2}, A^{(1)}_{1,2,1}, A^{(1)}_{1,2,2}) = " \
+           "\\max(1.7000, 0.2000, 0.8000, 1.0000) \\\\\n&= 1.7000" in md
     assert "Max pooling (layer 2) routes the gradient" in md
     tex = render(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"), "tex")
     assert "\\boxed{1} & \\boxed{0} & \\boxed{2} & 1 & 0" in tex
@@ -412,7 +413,10 @@ def test_carried_rounding_rounds_every_cell():
     p = problem_of(CASES["single-channel"], rounding={"digits": 2, "carry": True})
     log = trace(p)
     for e in log.select(kind="cell_net") + log.select(kind="dk"):
-        assert e.value == p.rounding.apply(e.value) and len(e.shown.lstrip("-").split(".")[-1]) <= 3
+        # two decimals, or two significant figures where two decimals would leave 0 (-0.0010)
+        assert e.value == p.rounding.apply(e.value) and Decimal(e.shown) == Decimal(repr(e.value))
+        digits = Decimal(e.shown).as_tuple()
+        assert -digits.exponent == 2 or (abs(e.value) < 0.005 and len(digits.digits) == 2), e.shown
 
 
 def test_check_carries_a_wrong_cell_forward(tmp_path, capsys):

@@ -34,9 +34,9 @@ def test_how_to_read_states_rounding_names_indices_and_signs_from_the_problem():
     page = _md("classic-2-2-2", "chain-rule")
     block = page.split("## How to read this\n\n", 1)[1].split("\n\n", 1)[0]
     assert block == (
-        "- Numbers: computed values are rounded to 9 decimal places, or 4 significant figures where that"
-        " keeps more, and computed from unrounded values, so each line gives its printed result to within"
-        " one unit of the last digit. Given data print as written.\n"
+        "- Numbers: computed values are rounded to 9 decimal places (trailing zeros dropped), or 4 significant"
+        " figures where that keeps more; each line gives its printed result to within one unit of the last"
+        " digit. Given data keep their own digits.\n"
         "- Names: $net_{h1}$ is the net input of $h1$ (its inputs times their weights, plus its bias),"
         " $out_{h1}$ its output (the activation of the net input), $E_{total}$ the total error"
         " (the sum over the outputs).\n"
@@ -50,10 +50,12 @@ def test_how_to_read_states_rounding_names_indices_and_signs_from_the_problem():
 def test_how_to_read_follows_the_notation_and_hand_rounding():
     xor = _md("xor", "narrative")
     assert ("- Numbers: as by hand, every computed value is truncated to 2 decimal places (significant"
-            " figures where that would leave 0) and used on exactly as printed, so each line gives its"
-            " printed result exactly.") in xor
+            " figures where that would leave 0) and used on exactly as printed (an updated weight with the"
+            " digits its change needs), so each line gives its printed result exactly.") in xor
     # the nodes notation numbers weights sending neuron first: w2 goes from x1 to n4
     relu = _md("relu-blog", "chain-rule")
+    # trailing zeros kept (the default): not mentioned, unlike classic-2-2-2's Mazur style above
+    assert "- Numbers: computed values are rounded to 4 decimal places, or 4 significant figures where" in relu
     assert "- Weights: $w_{1}$ goes from $x_{1}$ to $n3$, $w_{4}$ from $x_{2}$ to $n3$, $w_{2}$ from $x_{1}$ to $n4$." in relu
     symbolic = _md("devforum", "symbolic")
     assert "- Names: the Symbols table below says what each symbol stands for." in symbolic
@@ -151,8 +153,9 @@ def test_matrix_mean_is_marked_and_used_by_the_update():
 
 def test_mean_squared_error_of_one_output_has_no_unit_fraction():
     page = _md("mini-batch", "chain-rule")
-    assert "E_{o1} = (target_{o1} - out_{o1})^{2} = (1 - 0.581)^{2} = 0.1755" in page
-    assert "\\frac{\\partial E_{total}}{\\partial out_{o1}} = 2(out_{o1} - target_{o1}) = 2(0.581 - 1) = -0.8379" in page
+    # -0.8380: its line 2(0.5810 - 1) needs no rounding, and is within one unit of -0.837936
+    assert "E_{o1} = (target_{o1} - out_{o1})^{2} = (1 - 0.5810)^{2} = 0.1755" in page
+    assert "\\frac{\\partial E_{total}}{\\partial out_{o1}} = 2(out_{o1} - target_{o1}) = 2(0.5810 - 1) = -0.8380" in page
 
 
 # --- a long run ----------------------------------------------------------------------------
@@ -192,7 +195,7 @@ def test_a_short_fall_is_drawn_from_zero():
 def test_a_learning_rule_states_its_rounding():
     page = _md("perceptron-and", "chain-rule")
     assert page.index("## How to read this") < page.index("## Setup")
-    assert "- Numbers: computed values are rounded to 4 decimal places" in page
+    assert "- Numbers: computed values are rounded to 1 decimal place" in page   # as the book (Negnevitsky)
 
 
 # --- Names typeset in headings and prose (issue 11, section 3) ----------------------------

@@ -122,7 +122,8 @@ def saved(out: Path, k: int) -> tuple[dict, dict[str, str]]:
     """Variant k's problem file and answer key as the export saved them beside it."""
     stem = out.name.removesuffix(out.suffix) if out.suffix else out.name
     folder = out.parent / f"{stem}-keys" / f"{k:02d}"
-    key = {k: str(v) for k, v in yaml.safe_load((folder / "answers.yaml").read_text()).items()}
+    # the answers as printed (BaseLoader keeps scalars as written: 0.2000, not the float 0.2)
+    key = yaml.load((folder / "answers.yaml").read_text(), Loader=yaml.BaseLoader)
     return yaml.safe_load((folder / "problem.yaml").read_text()), key
 
 
@@ -286,12 +287,13 @@ def test_matrix_style_works_a_conv_networks_dense_layer_as_matrices():
     W = np.array(raw["network"]["layers"][3]["weights"])
     z = W @ np.array([1.7, 1, 1.1, 1.1, 0.9, 0.9, 0.8, 0.7]) + np.array(raw["network"]["layers"][3]["biases"])
     assert z.round(4).tolist() == [0.73, 0.49]              # the pooled vector as the walkthrough prints it
+    # weights and biases as written; the computed pooled vector and Z at the problem's four decimals
     assert ("Z^{(4)} &= W^{(4)} \\cdot A^{(3)} + b^{(4)} \\\\\n"
             "&= {\\begin{bmatrix} 0.2 & -0.1 & 0.1 & 0.3 & -0.2 & 0.1 & 0 & 0.2 \\\\ "
             "-0.1 & 0.3 & 0.2 & -0.2 & 0.1 & 0 & 0.3 & -0.1 \\end{bmatrix}} \\cdot "
-            "{\\begin{bmatrix} 1.7 \\\\ 1 \\\\ 1.1 \\\\ 1.1 \\\\ 0.9 \\\\ 0.9 \\\\ 0.8 \\\\ 0.7 \\end{bmatrix}} "
-            "+ {\\begin{bmatrix} 0 \\\\ 0.1 \\end{bmatrix}} \\\\\n"
-            "&= {\\begin{bmatrix} 0.73 \\\\ 0.49 \\end{bmatrix}}") in text
+            "{\\begin{bmatrix} 1.7000 \\\\ 1.0000 \\\\ 1.1000 \\\\ 1.1000 \\\\ 0.9000 \\\\ 0.9000 \\\\ 0.8000 \\\\ "
+            "0.7000 \\end{bmatrix}} + {\\begin{bmatrix} 0 \\\\ 0.1 \\end{bmatrix}} \\\\\n"
+            "&= {\\begin{bmatrix} 0.7300 \\\\ 0.4900 \\end{bmatrix}}") in text
     assert "\\frac{\\partial E}{\\partial W^{(4)}} &= \\delta^{(4)} \\cdot \\left(A^{(3)}\\right)^{T}" in text
     assert "into the vector $A^{(3)}$ the dense layer takes" in text
     assert "Z^{(4)}_{1} &= W^{(4)}_{1,1}" not in text         # no longer entry by entry

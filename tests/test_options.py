@@ -396,7 +396,12 @@ def test_unknown_notation_preset_is_rejected() -> None:
     (4, "round", 0.5932699921, "0.5933"),
     (4, "round", 0.0, "0"),
     (3, "round", 1.0, "1"),
-    (4, "round", 3e-6, "0.000003"),       # a tiny value stays visible
+    (4, "round", 3e-6, "0.000003000"),    # a tiny value stays visible, at four significant figures
+    (4, "round", 0.5, "0.5000"),          # every decimal it is rounded to (issue 11 §1)
+    (2, "round", 0.6, "0.60"),
+    (4, "round", 0.001, "0.001000"),      # four figures, as 0.001691 beside it
+    (2, "round", 0.9996, "1.00"),         # rounded to a whole number: still two decimals
+    (4, "round", -12.0, "-12"),           # a whole number prints as one
     (2, "truncate", 0.129, "0.12"),
     (2, "truncate", -0.129, "-0.12"),
     (2, "truncate", 1 - 0.78, "0.22"),    # 0.21999999999999997 in binary
@@ -408,6 +413,12 @@ def test_unknown_notation_preset_is_rejected() -> None:
 ])
 def test_rounding_show(digits: int, mode: str, value: float, shown: str) -> None:
     assert Rounding(digits, mode).show(value) == shown
+
+
+@pytest.mark.parametrize("value,shown", [(0.5, "0.5"), (0.5932699921, "0.5933"), (3e-6, "0.000003"), (0.0, "0")])
+def test_rounding_show_without_trailing_zeros(value: float, shown: str) -> None:
+    """rounding.trailing_zeros: false drops them, as Mazur's tutorial prints net_h1 = 0.3775."""
+    assert Rounding(4, "round", trailing_zeros=False).show(value) == shown
 
 
 def _two_outputs(**changes) -> dict:
@@ -465,6 +476,15 @@ def test_rounding_in_a_trace(network: str, mode: str, carry: bool) -> None:
         assert [e.value for e in log] == [e.value for e in full]
 
 
+def test_trailing_zeros_false_is_read_kept_in_json_and_checked() -> None:
+    # net_h1 = 0.1·0.5 + (−0.4)·(−0.2) + 0.1 = 0.23: 0.2300 at four decimals, 0.23 without trailing zeros
+    assert next(iter(run(base(rounding={"digits": 4})))).shown == "0.2300"
+    log = run(base(rounding={"digits": 4, "trailing_zeros": False}))
+    assert next(iter(log)).shown == "0.23"
+    assert json.loads(log.to_json())["problem"]["rounding"]["trailing_zeros"] is False
+    rejected(base(rounding={"trailing_zeros": "no"}), "rounding.trailing_zeros", "true or false")
+
+
 def test_updates_are_shown_so_that_the_change_is_visible() -> None:
     log = run(base(rounding={"digits": 2}, training={"learning_rate": 0.001}))
     for e in log.select(kind="new_w"):
@@ -495,7 +515,7 @@ def test_json_has_exactly_the_documented_keys_and_kinds() -> None:
 
     data = json.loads(text, parse_constant=no_constants)
     assert set(data) == TOP_KEYS
-    assert data["format"] == "tracer-trace" and data["version"] == 1
+    assert data["format"] == "tracer-trace" and data["version"] == 2  # 2: shown keeps its trailing zeros
     assert {e["kind"] for e in data["entries"]} == KINDS
     for k, e in enumerate(data["entries"]):
         assert set(e) == ENTRY_KEYS

@@ -53,7 +53,7 @@ from tracer.render import STYLES, RenderOptions, environment, render_text
 from tracer.render.chains import ChainView, partial
 from tracer.render.graph_walkthrough import render_graph
 from tracer.render.printers import LINE_WIDTH, LatexPrinter, MarkdownPrinter
-from tracer.render.view import Viewer
+from tracer.render.view import Viewer, printed_difference
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = example_names()
@@ -239,16 +239,27 @@ def test_printed_numbers_are_logged(example, style):
     log = traced(example)
     allowed = allowed_numbers(log)
     stray = {n for tex, _ in markdown_math(rendered(example, style, "md")) for n in numbers(tex)
-             if n not in allowed and n.lstrip("-") not in allowed}
+             if n not in allowed and n.lstrip("-") not in allowed and not _padded_whole(n, allowed)}
     assert stray == set()
+
+
+def _padded_whole(n: str, allowed: set[str]) -> bool:
+    """A computed whole number written with the decimals of the matrix it stands in (2.0000
+    beside 1.1000: the log shows 2)."""
+    whole, _, zeros = n.lstrip("-").partition(".")
+    return bool(zeros) and set(zeros) == {"0"} and whole in allowed
 
 
 _INDEX = re.compile(r"_\{[^{}]*\}|_[0-9A-Za-z]|\^\{[(\[][^{}]*[)\]]\}|\\text\{[^{}]*\}")
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
+_POWER = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?) \\times 10\^\{(-?\d+)\}")
 
 
 def numbers(tex: str) -> list[str]:
-    """The numbers of a formula, leaving out indices (w_{5}, h^{(1)}, A^{[2]}) and words."""
+    """The numbers of a formula, leaving out indices (w_{5}, h^{(1)}, A^{[2]}) and words; a tiny
+    number set in a power of ten is read as the number it stands for (6.752 \\times 10^{-6}:
+    0.000006752, as the log shows it)."""
+    tex = _POWER.sub(lambda m: format(Decimal(m[1]).scaleb(int(m[2])), "f"), tex)
     return _NUMBER.findall(_INDEX.sub(" ", tex))
 
 
@@ -258,14 +269,19 @@ def allowed_numbers(log: TraceLog) -> set[str]:
     given = [x for ex in p.data for x in (*ex.input, *ex.target)]
     given += [w for m in p.weights for row in m for w in row] + [b for bs in p.biases for b in bs]
     structural = {"0", "1", "2", str(p.training.batch_size), *map(str, p.layers)}  # 1/2, ^{2}, sum limits
+    # the closing table's Change column: new minus old as printed, exactly (0.600002 - 0.6 = 0.000002)
+    changes = {printed_difference(e.shown, o.shown, p.rounding.trailing_zeros)
+               for e in log if e.kind in ("new_w", "new_b") for o in e.operands[:1]}
     return ({e.shown for e in log} | {o.shown for e in log for o in e.operands}
             | {show(x) for x in given} | {p.rounding.show_given(x) for x in (*given, p.training.learning_rate)}
-            | structural)
+            | structural | changes)
 
 
 def test_the_number_check_can_fail():
     log = traced(CLASSIC)
     assert numbers(r"net_{h1} = 0.15 \cdot 0.05 + w_{2} \cdot i_{2} = 0.3775") == ["0.15", "0.05", "0.3775"]
+    assert numbers(r"\frac{6.752 \times 10^{-6}}{1 - 0.999^{1}}") == ["0.000006752", "1", "0.999", "1"]
+    assert not _padded_whole("2.0001", {"2"}) and _padded_whole("2.0000", {"2"}) and not _padded_whole("3.0", {"2"})
     assert "0.3776" not in allowed_numbers(log) and "0.3775" in allowed_numbers(log)
 
 
@@ -401,9 +417,10 @@ def seed_002_md() -> str:
 
 def test_relu_derivative_as_a_case_without_repeating_the_result(seed_002_md):
     cases = "\\begin{cases} 1 & \\text{if } net_{n3} > 0 \\\\ 0 & \\text{otherwise} \\end{cases}"
-    assert f"\\frac{{\\partial out_{{n3}}}}{{\\partial net_{{n3}}}} = {cases} = 1 \\quad (0.343 > 0)\n$$" in seed_002_md
-    assert "= 0 \\quad (-0.079 \\le 0)\n$$" in seed_002_md
-    assert "= \\max(0, net_{n4}) = \\max(0, -0.079) = 0\n$$" in seed_002_md
+    # net_n3 = 0.343 and net_n4 = -0.079 (the seed's), at the problem's 4 decimals, 4 significant figures below 0.1
+    assert f"\\frac{{\\partial out_{{n3}}}}{{\\partial net_{{n3}}}} = {cases} = 1 \\quad (0.3430 > 0)\n$$" in seed_002_md
+    assert "= 0 \\quad (-0.07900 \\le 0)\n$$" in seed_002_md
+    assert "= \\max(0, net_{n4}) = \\max(0, -0.07900) = 0\n$$" in seed_002_md
     assert not re.search(r"\\quad \([^)]*\) = [01]\b", seed_002_md)
     assert "= 1 = 1" not in seed_002_md
 
@@ -425,8 +442,12 @@ def test_per_neuron_bias_has_its_own_chain(seed_002_md):
 
 
 def test_forward_pass_of_seed_002_as_published(seed_002_md):
-    assert "= 0.1 \\cdot 0.23 + 0.4 \\cdot 0.55 + 0.1 = 0.343\n$$" in seed_002_md
-    assert "= \\max(0, " in seed_002_md and "-0.079" in seed_002_md
+    # the seed prints net_n3 = 0.343 and net_n4 = -0.079, dropping trailing zeros; the problem rounds
+    # to 4 decimals (4 significant figures below 0.1): the same numbers as 0.3430 and -0.07900
+    published, shown = ("0.343", "-0.079"), ("0.3430", "-0.07900")
+    assert [Decimal(x) for x in shown] == [Decimal(x) for x in published]
+    assert f"= 0.1 \\cdot 0.23 + 0.4 \\cdot 0.55 + 0.1 = {shown[0]}\n$$" in seed_002_md
+    assert f"= \\max(0, net_{{n4}}) = \\max(0, {shown[1]}) = 0\n$$" in seed_002_md
 
 
 # --- --weights: per-weight sections limited, tables complete ----------------------------------------

@@ -9,6 +9,7 @@ test_style_shared.py.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import pytest
 
@@ -30,6 +31,19 @@ def rendered() -> dict:
 def bm(*rows: str) -> str:
     """The printed bmatrix of rows given as 'a & b' strings."""
     return "{\\begin{bmatrix} " + " \\\\ ".join(rows) + " \\end{bmatrix}}"
+
+
+def four(published: str) -> str:
+    """A published number (its source drops trailing zeros: 0.343, -0.079) as a problem rounded
+    to 4 decimals prints it: every decimal, 4 significant figures below 0.1 (0.3430, -0.07900),
+    a whole number as one (0)."""
+    d = Decimal(published)
+    if d == d.to_integral_value():
+        return published
+    places = max(4, 3 - d.adjusted())
+    shown = format(d.quantize(Decimal(1).scaleb(-places)), "f")
+    assert Decimal(shown) == d        # the same number, only written to the problem's digits
+    return shown
 
 
 # --- matrices.py --------------------------------------------------------------------------
@@ -76,6 +90,7 @@ def test_classic_backward_matrices(rendered):
 def test_classic_updates(rendered):
     text = md(rendered, "classic")
     assert f"= {bm('0.35891648 & 0.408666186', '0.51130127 & 0.561370121')}" in text
+    # w2+: the value 0.1995614323 rounded (Mazur: 0.19956143)
     assert f"= {bm('0.149780716 & 0.199561432', '0.249751144 & 0.299502287')}" in text
     assert "{W^{[2]}}^{+} = W^{[2]} - \\eta \\cdot dW^{[2]} = " in text
     assert "### Updating $W^{[2]}$\n" in text  # the shared biases are not updated
@@ -99,13 +114,15 @@ def test_classic_sections_follow_seed003(rendered):
 
 # --- other networks ------------------------------------------------------------------------
 def test_relu_network_seed002_values(rendered):
-    """Seed 002: net n3..n5 = 0.343, -0.079, 0.699; outputs 0.0197, 1.1239, 1.3281; y-hat 0.8035."""
+    """Seed 002: net n3..n5 = 0.343, -0.079, 0.699; outputs 0.0197, 1.1239, 1.3281; y-hat 0.8035
+    (the seed's numbers, printed at the problem's 4 decimals: 0.3430, -0.07900, 0.01970)."""
     text = md(rendered, "relu")
-    z1 = bm("0.343", "-0.079", "0.699")
+    z1 = bm(*map(four, ("0.343", "-0.079", "0.699")))
+    assert z1 == bm("0.3430", "-0.07900", "0.6990")
     assert (f"{bm('0.1 & 0.4', '0.2 & 0.5', '0.3 & 0.6')} \\cdot {bm('0.23', '0.55')} + "
             f"{bm('0.1', '-0.4', '0.3')} = {z1}") in text
-    assert f"\\operatorname{{ReLU}}\\left({z1}\\right) = {bm('0.343', '0', '0.699')}" in text
-    assert f"= {bm('0.0197', '1.1239', '1.3281')}" in text
+    assert f"\\operatorname{{ReLU}}\\left({z1}\\right) = {bm(*map(four, ('0.343', '0', '0.699')))}" in text
+    assert f"= {bm(*map(four, ('0.0197', '1.1239', '1.3281')))}" in text
     assert f"\\sigma\\left({bm('1.4082')}\\right) = {bm('0.8035')}" in text
     assert "\\operatorname{ReLU}'\\left(Z^{[1]}\\right) = " in text
 
@@ -118,9 +135,9 @@ def test_steps_examples_and_loss_table(rendered):
     assert [line for line in text.splitlines() if line.startswith("## Step")] == [
         "## Step 1 (epoch 1)", "## Step 2 (epoch 1)", "## Step 3 (epoch 2)", "## Step 4 (epoch 2)"]
     assert text.count("**Forward pass**") == text.count("**Backward pass**") == text.count("**Update**") == 3
-    # 0.5·2 + 0.5 = 1.5 for every hidden neuron; matrix-preset names
+    # 0.5·2 + 0.5 = 1.5 for every hidden neuron (computed: 1.5000 at 4 decimals); matrix-preset names
     assert (f"Z^{{[1]}} = W^{{[1]}} \\cdot A^{{[0]}} + b^{{[1]}} = {bm('0.5', '0.5', '0.5', '0.5')} \\cdot {bm('2')} + "
-            f"{bm('0.5', '0.5', '0.5', '0.5')} = {bm('1.5', '1.5', '1.5', '1.5')}") in text
+            f"{bm('0.5', '0.5', '0.5', '0.5')} = {bm('1.5000', '1.5000', '1.5000', '1.5000')}") in text
     assert "{W^{[3]}}^{+} = W^{[3]} - \\eta \\cdot dW^{[3]}" in text and "{b^{[3]}}^{+} = b^{[3]} - \\eta \\cdot db^{[3]}" in text
     assert "dA^{[3]} = {\\begin{bmatrix} 2(A^{[3]}_{1} - y) \\end{bmatrix}}" in text
     sig = lambda x: 1 / (1 + math.exp(-x))
@@ -142,19 +159,20 @@ def test_minibatch_mean_of_gradient_matrices(rendered):
 
 def test_softmax_cross_entropy_without_biases(rendered):
     text = md(rendered, "softmax")
-    # softmax(-0.03, 0.185, 0.075) = 0.2985, 0.37, 0.3315 by hand; dZ = A - Y
-    assert (f"dZ^{{[2]}} = A^{{[2]}} - Y = {bm('0.2985', '0.37', '0.3315')} - {bm('0', '1', '0')} = "
-            f"{bm('0.2985', '-0.63', '0.3315')}") in text
+    # softmax(-0.03, 0.185, 0.075) = 0.2985, 0.37, 0.3315 by hand (0.3700 at 4 decimals); dZ = A - Y
+    assert (f"dZ^{{[2]}} = A^{{[2]}} - Y = {bm('0.2985', '0.3700', '0.3315')} - {bm('0', '1', '0')} = "
+            f"{bm('0.2985', '-0.6300', '0.3315')}") in text
     assert "\\operatorname{softmax}'" not in text  # the logged diagonal is not used by dZ
     assert "b^{[" not in text and "### Calculating $dZ^{[2]}$ and $dW^{[2]}$" in text
 
 
 def test_wide_matrices_are_elided(rendered):
     text, log = rendered[("wide", "md")]
-    w = [log.problem.rounding.show(x) for x in log.problem.weights[0][0]]
+    w = [log.problem.rounding.show_given(x) for x in log.problem.weights[0][0]]   # data, as written: -0.41
+    assert w[:3] == ["-0.41", "-0.26", "0.3"]
     assert f"{{\\begin{{bmatrix}} {w[0]} & {w[1]} & {w[2]} & \\cdots & {w[11]} \\\\ " in text
     assert "\\vdots & \\vdots & \\vdots & \\ddots & \\vdots" in text
-    inputs = [log.problem.rounding.show(x) for x in log.problem.data[0].input]
+    inputs = [log.problem.rounding.show_given(x) for x in log.problem.data[0].input]
     assert bm(inputs[0], inputs[1], inputs[2], "\\vdots", inputs[11]) in text
 
 

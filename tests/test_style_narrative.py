@@ -67,12 +67,13 @@ def test_classic_closing_table_and_single_step(rendered):
 # --- seed 000 with its own names ------------------------------------------------------------
 def test_seed000_lines_read_like_the_seed(rendered):
     text = md(rendered, "seed000")
-    # seed 000: net1_h = 0 * 0.2 + 1 * 0.6 = 0.6 ... net4_h = 0 * 0.8 + 1 * 0.3 = 0.3
+    # seed 000: net1_h = 0 * 0.2 + 1 * 0.6 = 0.6 ... net4_h = 0 * 0.8 + 1 * 0.3 = 0.3 (the seed drops
+    # trailing zeros; computed, they print at the problem's two decimals: 0.60, 0.30)
     assert ("\\mathrm{net}_{h1} = \\text{input-to-hidden}_{1} \\cdot \\mathrm{input}_{1} + "
-            "\\text{input-to-hidden}_{2} \\cdot \\mathrm{input}_{2} = 0.2 \\cdot 0 + 0.6 \\cdot 1 = 0.6") in text
-    assert "= 0.8 \\cdot 0 + 0.3 \\cdot 1 = 0.3" in text
+            "\\text{input-to-hidden}_{2} \\cdot \\mathrm{input}_{2} = 0.2 \\cdot 0 + 0.6 \\cdot 1 = 0.60") in text
+    assert "= 0.8 \\cdot 0 + 0.3 \\cdot 1 = 0.30" in text
     # σ(0.6) = 0.6457 -> 0.65 at two digits rounded
-    assert "\\mathrm{output}_{h1} = \\sigma(\\mathrm{net}_{h1}) = \\sigma(0.6) = 0.65" in text
+    assert "\\mathrm{output}_{h1} = \\sigma(\\mathrm{net}_{h1}) = \\sigma(0.60) = 0.65" in text
     # the seed's hidden error names, and its update written with δ = ∂E/∂net:
     # 0.6 - 0.001·(-0.036)·0.6457 = 0.6000233, shown with enough digits to see the change
     assert "\\mathrm{error}_{h1} = \\delta_{o} \\cdot \\text{hidden-to-output}_{1}" in text
@@ -82,9 +83,10 @@ def test_seed000_lines_read_like_the_seed(rendered):
 
 
 def test_seed000_by_hand_gives_the_seeds_numbers(rendered):
-    """Two digits truncated and carried, as the seed works: 0.64, 1.28, 0.78 (published)."""
+    """Two digits truncated and carried, as the seed works: 0.64, 1.28, 0.78 (published; the seed's
+    net1_h = 0.6 prints at the problem's two decimals, 0.60)."""
     text = md(rendered, "seed000-by-hand")
-    assert "\\mathrm{output}_{h1} = \\sigma(\\mathrm{net}_{h1}) = \\sigma(0.6) = 0.64" in text
+    assert "\\mathrm{output}_{h1} = \\sigma(\\mathrm{net}_{h1}) = \\sigma(0.60) = 0.64" in text
     assert "= 0.6 \\cdot 0.64 + 0.7 \\cdot 0.66 + 0.3 \\cdot 0.71 + 0.4 \\cdot 0.57 = 1.28" in text
     assert "\\mathrm{output}_{o} = \\sigma(\\mathrm{net}_{o}) = \\sigma(1.28) = 0.78" in text
 
@@ -102,9 +104,10 @@ def test_carried_rounding_keeps_the_logged_update(rendered):
 # --- other networks ------------------------------------------------------------------------
 def test_relu_network_seed002_values(rendered):
     text = md(rendered, "relu")
-    # seed 002: out_n4 = max(0, -0.079) = 0, out_n6 = 0.0197, y-hat = σ(1.4082) = 0.8035
-    assert "out_{n4} = \\operatorname{ReLU}(net_{n4}) = \\operatorname{ReLU}(-0.079) = 0" in text
-    assert "out_{n6} = \\operatorname{ReLU}(net_{n6}) = \\operatorname{ReLU}(0.0197) = 0.0197" in text
+    # seed 002: out_n4 = max(0, -0.079) = 0, out_n6 = 0.0197, y-hat = σ(1.4082) = 0.8035 (the seed
+    # drops trailing zeros; at the problem's 4 decimals, 4 significant figures below 0.1: -0.07900, 0.01970)
+    assert "out_{n4} = \\operatorname{ReLU}(net_{n4}) = \\operatorname{ReLU}(-0.07900) = 0" in text
+    assert "out_{n6} = \\operatorname{ReLU}(net_{n6}) = \\operatorname{ReLU}(0.01970) = 0.01970" in text
     assert "out_{n9} = \\sigma(net_{n9}) = \\sigma(1.4082) = 0.8035" in text
     assert "$\\operatorname{ReLU}'(x) = \\begin{cases} 1 & \\text{if } x > 0 \\\\ 0 & \\text{otherwise} \\end{cases}$" in text
     assert text.count("Hidden layer 1: deltas and gradients") == 1 and text.count("Hidden layer 2: deltas and gradients") == 1

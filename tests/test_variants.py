@@ -135,8 +135,8 @@ def relu_problem(weights, inputs, ask=("dE/dw1",)) -> Problem:
 
 @pytest.mark.parametrize("weights, inputs, ask, reason", [
     ([[[0.5, -0.5]], [[0.5]]], [0.4, 0.4], ["dE/dw1"], "net_h1 = 0 is within 0.05 of the kink of relu"),
-    ([[[0.5, -0.5]], [[0.5]]], [0.42, 0.4], ["dE/dw1"], "net_h1 = 0.01 is within 0.05 of the kink of relu"),
-    ([[[0.9, 0.9]], [[9.0]]], [0.5, 0.5], ["dE/dw1"], "net_o1 = 8.1 saturates sigmoid (beyond ±4)"),
+    ([[[0.5, -0.5]], [[0.5]]], [0.42, 0.4], ["dE/dw1"], "net_h1 = 0.01000 is within 0.05 of the kink of relu"),  # 4 figures
+    ([[[0.9, 0.9]], [[9.0]]], [0.5, 0.5], ["dE/dw1"], "net_o1 = 8.1000 saturates sigmoid (beyond ±4)"),
     ([[[0.5, -0.5]], [[0.5]]], [0.2, 0.4], ["dE/dw1"], "delta_h1 = 0 is 0 at the precision asked"),
     ([[[0.5, -0.5]], [[0.5]]], [0.2, 0.4], ["out_o1"], None),              # a dead ReLU, nothing behind asked
     ([[[0.5, 0.3]], [[0.5]]], [0.4, 0.4], ["E_total"], None),

@@ -217,7 +217,7 @@ class Checker:
         """A value derived from the student's own, printed with the problem's digits, or two
         more than the student wrote if that is more: enough to see why it differs from theirs."""
         digits = self.rounding.digits if answer is None else max(self.rounding.digits, decimals(answer.value) + 2)
-        return Rounding(digits, "round").show(value)
+        return self.rounding.at(digits, "round").show(value)
 
     def match(self, answers: AnswerSet) -> tuple[dict[int, Answer], list[Unmatched]]:
         given: dict[int, Answer] = {}
@@ -347,7 +347,20 @@ class Checker:
                 return Record(node, answer, verdict, "from your values", sign, node.value, candidate, up)
         if how:
             return Record(node, answer, "correct", how, sign, node.value, mine[0])
+        if _as_printed(value, node.shown):
+            # the walkthrough's own result: its line from printed numbers gave it, within one
+            # unit of the value (dw = -0.1153 · 0.4180 = -0.04820 beside the value -0.048212)
+            return Record(node, answer, "correct", "as printed", sign, node.value, mine[0])
         return Record(node, answer, "wrong", "", sign, node.value, mine[0], frozenset({node.id}))
+
+
+def _as_printed(written: Decimal, shown: str) -> bool:
+    """Whether the answer is the walkthrough's printed value, digit for digit."""
+    try:
+        printed = Decimal(shown)
+    except ArithmeticError:
+        return False
+    return printed.is_finite() and written == printed and decimals(written) == decimals(printed)
 
 
 def _decimals_of(shown: str) -> int:

@@ -549,7 +549,7 @@ def expected_line(result: Result, record: Record, right: bool = False) -> str:
     if right:
         substitution = plain_text(entry.substitution_tree(MAX_TERMS))
         value = node.shown if record.answer is None else \
-            Rounding(max(checker.rounding.digits, decimals(record.answer.value) + 2), "round").show(node.value)
+            checker.rounding.at(max(checker.rounding.digits, decimals(record.answer.value) + 2), "round").show(node.value)
     else:
         operands = result.operands(record)
         values = [o.value for o in operands]

@@ -28,6 +28,7 @@ FORMAT_NAME = "tracer-check"
 FORMAT_VERSION = 1
 MAX_TERMS = 8
 HOW = {"exact": "", "rounded": "rounded", "truncated": "truncated", "within tolerance": "within tolerance",
+       "as printed": "as printed",
        "from your values": "from your own values"}
 _COLOURS = {"correct": "32", "carried": "33", "wrong": "31;1", "missing": "35", "unmatched": "36"}
 

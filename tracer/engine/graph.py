@@ -232,10 +232,29 @@ class _Tracer:
         if self.rounding.carry:
             value = self.rounding.apply(value)
         entries = self.log.entries
-        shown = self.rounding.show(value)
+        shown = self.printed(op, operands, value)
         entries.append(Entry(len(entries), kind, 1, 1, None, None, None, None,
                              name, latex, op, tuple(operands), value, shown))
         return Operand(name, latex, value, shown, len(entries) - 1)
+
+    def printed(self, op: Any, operands: list[Operand], value: float) -> str:
+        """The value as printed, so that its line adds up (as ``Recorder.printed`` for a
+        network): the line's own result when that is exact at the printed digits and within
+        one unit of the value (at three decimals 0.197 · 2 = 0.394, though the value
+        0.19661 · 2 rounds to 0.393)."""
+        shown = self.rounding.show(value)
+        if self.rounding.carry or not operands:
+            return shown
+        try:
+            result = float(op.evaluate([float(o.shown) for o in operands]))
+        except (ArithmeticError, ValueError, GateDomainError):
+            return shown
+        if not math.isfinite(result) or result == value:
+            return shown
+        own = self.rounding.show(result)   # the line's result, when it needs no rounding (0.197 · 2)
+        if own != shown and float(own) == float(format(result, ".12g")) and self.rounding.agrees(value, own, result):
+            return own
+        return shown
 
     def operand(self, s: Source) -> Operand:
         if s not in self.operands:

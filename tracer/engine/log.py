@@ -30,7 +30,9 @@ else:  # imported on first use: tracing and writing JSON need no sympy (tracer/_
 KINDS = ("net", "out", "loss", "error", "dout", "dact", "dnet", "dw", "db", "new_w", "new_b",
          "err", "delta_w", "delta_b")   # conventions: Err = −∂E/∂net, the changes Δw and Δb
 FORMAT_NAME = "tracer-trace"
-FORMAT_VERSION = 1
+#: 2: ``shown`` keeps every decimal its value is rounded to (0.5000, not 0.5), and may be the
+#: result of the entry's printed line when that is within one unit of the value.
+FORMAT_VERSION = 2
 
 
 def json_number(x: float) -> float | str:

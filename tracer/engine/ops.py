@@ -39,7 +39,7 @@ def paren(text: str) -> str:
 
 def elide(terms: Sequence[str], max_terms: int | None, gap: str = "\\cdots") -> list[str]:
     """Keep long sums printable: first terms, an ellipsis (``gap``), the last term."""
-    if max_terms is None or len(terms) <= max_terms or max_terms < 2:
+    if max_terms is None or len(terms) <= max_terms + 1 or max_terms < 2:   # a gap for one term saves nothing
         return list(terms)
     return [*terms[: max_terms - 1], gap, terms[-1]]
 

@@ -33,6 +33,10 @@ class Rounding:
     #: Han, Kamber & Pei print outputs to 3 places and error terms to 4; with ``carry`` each
     #: value is carried at its own kind's digits.
     kinds: tuple[tuple[str, int], ...] = ()
+    #: Computed values print every decimal they are rounded to (0.5000 beside 0.5933); False
+    #: drops trailing zeros as some sources do (Mazur's tutorial: net_h1 = 0.3775 beside
+    #: out_h1 = 0.593269992 at nine decimals).
+    trailing_zeros: bool = True
 
     def of(self, kind: str) -> Rounding:
         """The rounding of one kind of value: its own digits when ``kinds`` names it."""
@@ -48,16 +52,20 @@ class Rounding:
         return min(self.digits, FIGURES)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_hash", hash((self.digits, self.mode, self.carry)))
+        object.__setattr__(self, "_hash", hash((self.digits, self.mode, self.carry, self.trailing_zeros)))
 
     def __hash__(self) -> int:
         """Computed once: every remembered rounding is keyed by its Rounding (a 784-30-10
         step looks up ~200,000), and the generated hash built a tuple each time."""
         return self._hash  # type: ignore[attr-defined]
 
-    def __reduce__(self) -> tuple[type[Rounding], tuple[int, Mode, bool]]:
+    def __reduce__(self) -> tuple[type[Rounding], tuple[int, Mode, bool, tuple[tuple[str, int], ...], bool]]:
         """Pickled as its fields: another process computes its own hash (strings hash per process)."""
-        return (Rounding, (self.digits, self.mode, self.carry))
+        return (Rounding, (self.digits, self.mode, self.carry, self.kinds, self.trailing_zeros))
+
+    def at(self, digits: int, mode: Mode | None = None) -> Rounding:
+        """This rounding at other digits (and mode), printing zeros as this one does."""
+        return Rounding(digits, mode or self.mode, self.carry, (), self.trailing_zeros)
 
     def _quantize(self, x: float) -> Decimal:
         """``_rounded``, remembered: a recorded step shows each value and then checks its line
@@ -90,7 +98,11 @@ class Rounding:
             exponent = significant
         else:  # never fewer than four figures (or ``digits``): 0.0016914 is 0.001691, not 0.0017
             exponent = min(d.adjusted() - min(self.digits, FIGURES) + 1, -self.digits)
-        return d.quantize(Decimal(1).scaleb(exponent), rounding=rounding, context=_CONTEXT)
+        q = d.quantize(Decimal(1).scaleb(exponent), rounding=rounding, context=_CONTEXT)
+        if q.adjusted() > d.adjusted() and exponent < -self.digits:
+            # rounded up into the next decade: 0.09999994 is 0.1000 (four figures), not 0.10000
+            q = q.quantize(Decimal(1).scaleb(min(exponent + 1, -self.digits)), context=_CONTEXT)
+        return q
 
     def apply(self, x: float) -> float:
         """The value a hand computation would carry on with."""
@@ -99,10 +111,16 @@ class Rounding:
         return float(self._quantize(x))
 
     def show(self, x: float) -> str:
-        """The printed form: rounded, trailing zeros dropped (what ``apply`` carries)."""
+        """The printed form of a computed value: rounded as ``apply`` carries it, with every
+        decimal it is rounded to, so that a column of values reads alike (0.5000 beside
+        0.5933 at four decimals, 0.001000 beside 0.001691). A value that is a whole number
+        before rounding prints as one, as a hand computation writes it: 0, a ReLU's
+        derivative 1, the circuit's f = 3·(−4) = −12 (but a sigmoid's 0.9996 at two
+        decimals is 1.00)."""
         if not math.isfinite(x):
             return "nan" if math.isnan(x) else ("-inf" if x < 0 else "inf")
-        return _plain(self._quantize(x))
+        q = self._quantize(x)
+        return _plain(q) if x == int(x) or not self.trailing_zeros else format(q, "f")
 
     def agrees(self, result: float, shown: str, value: float) -> bool:
         """Whether ``result`` (a line computed from printed numbers) gives ``shown`` (the
@@ -142,25 +160,50 @@ class Rounding:
         return _plain(written)
 
     def show_change(self, new: float, old: float) -> str:
-        """Show an updated parameter with enough digits that a real change stays visible.
+        """Show an updated parameter with enough digits that its change is told faithfully.
 
-        With a learning rate of 0.001, 0.6 -> 0.6000256 must not print as 0.6 -> 0.6: the
-        new value gets the fewest extra decimals at which it differs from the old one.
+        With a learning rate of 0.001, 0.6 -> 0.6000256 must not print as 0.6 -> 0.6, and
+        0.400002 -> 0.3999969 truncated at two decimals must not print as 0.39, a change of
+        -0.010002 for one of -0.0000051: the new value gets the fewest extra decimals at
+        which the printed change (new printed - old as printed) is the true change to within
+        a quarter of it (0.3999969: -0.0000051). Carried by hand, it also keeps every digit
+        the old value was carried with (0.200004 - 0.00001 is 0.199994, not 0.19999), and an
+        unchanged value is the old one as carried (0.600002 - 0.001 · 0 is 0.600002).
         """
+        if not math.isfinite(new):
+            return self.show(new)
+        if new == old:
+            return self.show_carried(new) if self.carry else self.show(new)
+        places = _places(old) if self.carry else 0
         shown = self.show(new)
-        if new == old or not math.isfinite(new) or self._quantize(new) != self._quantize(old):
+        if -_exponent(self, new) >= places and self.faithful(shown, new, old, self.show(old)):
             return shown
         for extra in range(1, 12):
-            wider = Rounding(self.digits + extra, self.mode, self.carry)
-            if wider._quantize(new) != wider._quantize(old):
-                return wider.show(new)
+            wider = self.at(self.digits + extra)
+            shown = wider.show(new)
+            if -_exponent(wider, new) >= places and self.faithful(shown, new, old, wider.show(old)):
+                return shown
         return repr(float(new))
+
+    def faithful(self, shown: str, new: float, old: float, old_shown: str) -> bool:
+        """Whether ``shown`` (the printed new value) minus the old value as printed tells the
+        change ``new - old`` to within a quarter of it (its sign and first figure right).
+        With ``carry`` the old value is printed as it is carried, exactly; else ``old_shown``."""
+        change = new - old
+        printed_old = old if self.carry else float(old_shown)
+        return abs(float(shown) - printed_old - change) <= 0.25 * abs(change)
 
     def carry_change(self, new: float, old: float) -> float:
         """The updated parameter a hand computation carries on with: exactly as printed."""
         if not math.isfinite(new):
             return new
         return float(Decimal(self.show_change(new, old)))
+
+
+def _places(x: float) -> int:
+    """The decimals a carried value holds (0.200004: 6)."""
+    exponent = Decimal(format(float(x), ".15g")).normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _plain(q: Decimal) -> str:
@@ -173,7 +216,7 @@ def _plain(q: Decimal) -> str:
 @functools.lru_cache(maxsize=256)
 def _of_kind(rounding: Rounding, kind: str) -> Rounding:
     digits = dict(rounding.kinds).get(kind)
-    return rounding if digits is None else Rounding(digits, rounding.mode, rounding.carry)
+    return rounding if digits is None else rounding.at(digits)
 
 
 class Rounder:

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -231,6 +232,7 @@ class Recorder:
     index: dict[tuple, Operand] = field(default_factory=dict)
     givens: dict[tuple, Operand] = field(default_factory=dict)
     updates_before: dict[tuple, Entry] | None = None  # the step before's updates (see updated_by)
+    states_before: dict[tuple, Entry] | None = None   # the step before's last entry per slot (see before)
     penalty: float | None = None          # the step's regularization penalty (None: not regularized)
     params: Params | None = None          # the parameters the step starts from
     batch_size: int = 1                   # the number of examples the step works
@@ -277,15 +279,35 @@ class Recorder:
         if not operands:
             return labels.show(value)
         old = op.roles(len(operands)).index("old") if kind in _UPDATE_KINDS else None
+        if old is not None and value == operands[old].value:
+            return operands[old].shown   # unchanged (a zero gradient): the old value as printed, 0.2
         shown = labels.show(value) if old is None else self.show_change(value, operands[old].value, labels)
         printed = [float(o.shown) for o in operands]
         result = op.evaluate(printed)
         if abs(result) <= 1e-12 * max(1.0, *map(abs, printed)):  # 0 by hand; float noise
             result = 0.0
-        if labels.rounding.agrees(result, shown, value) and (result == 0 or float(shown) != 0):
-            return shown  # (a printed 0 is exact: 0.05498 - 0.11 + ... giving -0.00004 is not 0)
+        rounding = labels.rounding
+        if rounding.agrees(result, shown, value) and (result == 0 or float(shown) != 0):
+            # (a printed 0 is exact: 0.05498 - 0.11 + ... giving -0.00004 is not 0)
+            if not rounding.carry and result != value and (
+                    rounding.mode != "round" or abs(result - float(shown)) > 0.5000001 * 10.0 ** -len(shown.partition(".")[2])):
+                # within one unit is not enough when the line's printed numbers give a result
+                # that needs no rounding: dz = -0.030935 shown -0.03093 (its own line's result)
+                # would make "dw = -0.03093 · 1 = -0.03094"; such an exact result is printed when
+                # it is within one unit of the value (an update's too: "0 - 1 · 0.1440 = -0.1440").
+                # A result that is itself rounded keeps the value's rounding: ½(0.01 − 0.75136507)²
+                # = 0.27481108351 prints the value's 0.274811083, as Mazur does, and the next line
+                # 0.274811083 + 0.023560026 = 0.298371109 adds up exactly
+                own = labels.show(result) if old is None else rounding.show_change(result, printed[old])
+                if own != shown and float(own) == float(format(result, ".12g")) and rounding.agrees(value, own, result):
+                    return own   # the line's result is exact at its printed digits: print it
+            return shown
         if old is not None:
             return labels.rounding.show_change(result, printed[old])
+        if value == 0 and rounding.trailing_zeros and abs(result) <= 10.0 ** -rounding.digits:
+            # a gradient that is exactly 0 whose printed terms miss by less than a unit:
+            # 0.05498 - 0.05494 + 0.05502 - 0.05506 = 0.0000, not -0.00004000
+            return format(Decimal(0).scaleb(-rounding.digits), "f")
         return labels.show(result)
 
     def change_value(self, kind: str, op: Op, operands: list[Operand]) -> float:
@@ -316,14 +338,40 @@ class Recorder:
         names = self.labels.names(kind, layer, neuron, source)
         value = float(value)
         rounding = self.problem.rounding
-        if kind in ("input", "target") or self.step == 1:  # data: as the problem writes it
-            shown = rounding.show_given(value)
+        if kind in ("input", "target") or self.step == 1 or value == self._initial(kind, layer, neuron, source):
+            shown = rounding.show_given(value)  # data, as the problem writes it (a fixed bias: 0.35)
         else:  # a weight or bias of a later step, as it was carried (or rounded) at its update's digits
             labels = self.labels.of("new_w" if kind == "weight" else "new_b" if kind == "bias" else kind)
             shown = labels.rounding.show_carried(value) if rounding.carry else labels.show(value)
         made = self.updated_by(kind, layer, neuron, source)
         entry = made.index if made is not None and made.value == value else None
+        if made is not None and made.value == value and not rounding.carry:
+            shown = made.shown   # as its update printed it (-0.05001, its line's own result)
         return Operand(names.plain, names.latex, value, shown, entry)
+
+    def _initial(self, kind: str, layer: int, neuron: int | None, source: int | None) -> float | None:
+        """A weight's or bias's value in the problem file (None for other kinds)."""
+        p = self.problem
+        if layer > len(p.weights):  # a convolutional network's layers hold no dense matrices here
+            return None
+        if kind == "weight" and neuron is not None and source is not None:
+            return p.weights[layer - 1][neuron - 1][source - 1]
+        if kind == "bias" and p.biases[layer - 1]:
+            return p.biases[layer - 1][(neuron or 1) - 1]
+        return None
+
+    def before(self, kind: str, layer: int, neuron: int | None, source: int | None) -> Entry | None:
+        """The entry of ``kind`` the step just before recorded for this slot (an optimizer's
+        state v_w7, printed 5.108 × 10^-7 there), when that step was recorded."""
+        if self.states_before is None:
+            self.states_before = {}
+            for e in reversed(self.log.entries):
+                if e.step == self.step:
+                    continue
+                if e.step != self.step - 1:
+                    break
+                self.states_before.setdefault((e.kind, e.layer, e.neuron, e.source), e)
+        return self.states_before.get((kind, layer, neuron, source))
 
     def updated_by(self, kind: str, layer: int, neuron: int | None, source: int | None) -> Entry | None:
         """The entry of the step just before (when it was recorded) that made this weight or
@@ -356,22 +404,26 @@ class Recorder:
         """An optimizer state before this step, named like the state with ``prev`` (m_w5_prev)."""
         names = self.labels.names(kind, layer, neuron, source)
         value = float(value)
-        return Operand(f"{names.plain}_prev", f"{{{names.latex}}}^{{\\mathrm{{prev}}}}", value, self.show_state(value))
+        before = self.before(kind, layer, neuron, source)   # as the step before printed it
+        shown = before.shown if before is not None and before.value == value else self.show_state(value)
+        return Operand(f"{names.plain}_prev", f"{{{names.latex}}}^{{\\mathrm{{prev}}}}", value, shown)
 
     def show_change(self, new: float, old: float, labels: Labels | None = None) -> str:
         """``rounding.show_change``, with both values shown through the memo: a 784-30-10 step
         shows 23,860 updated weights, and each new and old value went through Decimal twice.
         ``labels``: the kind's own (``rounding.kinds``), else new_w's."""
         labels = labels or self.labels.of("new_w")
+        if labels.rounding.carry or new == old:
+            return labels.rounding.show_change(new, old)
         shown = labels.show(new)
-        if new == old or shown != labels.show(old):
+        if labels.rounding.faithful(shown, new, old, labels.show(old)):
             return shown
-        return labels.rounding.show_change(new, old)  # the change is hidden: widen
+        return labels.rounding.show_change(new, old)  # the change is hidden or distorted: widen
 
     def show_state(self, value: float) -> str:
         """Optimizer state to significant figures: a bias correction divides by 1 - β2^t
         (0.001 at t = 1), so a state rounded to decimals would not give the line's result."""
-        return Rounding(self.problem.rounding.digits, "significant").show(value)
+        return self.problem.rounding.at(self.problem.rounding.digits, "significant").show(value)
 
     def bias_neuron(self, j: int) -> int | None:
         return None if self.problem.bias == "per_layer" else j

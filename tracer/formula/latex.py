@@ -49,7 +49,19 @@ class LatexPrinter(FormulaPrinter[str]):
         return f"\x00{node.index}{'+' if lead else '-'}\x00"
 
     def _print_Number(self, node: Number, lead: bool) -> str:
-        return self.number(node, lead)
+        sci = node.scientific
+        if sci is None:
+            return self.number(node, lead)
+        text = f"{sci[0]} \\times 10^{{{sci[1]}}}"
+        return f"({text})" if node.negative and not lead else text
+
+    def factor(self, node: Node, lead: bool) -> str:
+        """A factor of a product or the base of a power: a number in powers of ten bracketed,
+        0.5 \\cdot (6.752 \\times 10^{-6})."""
+        text = self.print(node, lead)
+        if isinstance(node, Number) and node.scientific is not None and not text.startswith("("):
+            return f"({text})"
+        return text
 
     def _print_Text(self, node: Text, lead: bool) -> str:
         return f"\\text{{{node.text}}}"
@@ -67,7 +79,7 @@ class LatexPrinter(FormulaPrinter[str]):
         return f"-{self.print(node.body)}"
 
     def _print_Mul(self, node: Mul, lead: bool) -> str:
-        texts = [self.print(f, lead and k == 0) for k, f in enumerate(node.factors)]
+        texts = [self.factor(f, lead and k == 0) for k, f in enumerate(node.factors)]
         if node.sign != "juxtapose":
             return _SIGNS[node.sign].join(texts)
         out = texts[0]  # a control word after a symbol or bracket is spaced: t \ln o, but \frac{1}{2}\left(
@@ -79,7 +91,7 @@ class LatexPrinter(FormulaPrinter[str]):
         return f"\\frac{{{self.print(node.num, True)}}}{{{self.print(node.den, True)}}}"
 
     def _print_Pow(self, node: Pow, lead: bool) -> str:
-        return f"{self.print(node.base)}^{{{self.print(node.exp, True)}}}"
+        return f"{self.factor(node.base, False)}^{{{self.print(node.exp, True)}}}"
 
     def _print_Sqrt(self, node: Sqrt, lead: bool) -> str:
         return f"\\sqrt{{{self.print(node.body, True)}}}"

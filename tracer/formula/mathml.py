@@ -225,6 +225,10 @@ _DOTS = {"h": "⋯", "v": "⋮", "d": "⋱"}
 _MINUS = "<mo>\u2212</mo>"
 
 
+def _bracketed(body: str) -> str:
+    return f'<mrow><mo stretchy="false">(</mo>{body}<mo stretchy="false">)</mo></mrow>'
+
+
 class MathmlPrinter(FormulaPrinter):
     """One ``_print_<Node>`` method per node type, as ``tracer.formula.latex``; the output
     is the inside of a ``<math>`` element (``math_element`` wraps it)."""
@@ -233,6 +237,12 @@ class MathmlPrinter(FormulaPrinter):
         return mathml_name(node.latex)
 
     def _print_Number(self, node: Number, lead: bool) -> str:
+        sci = node.scientific
+        if sci is not None:   # 2.477 × 10^−10, as the LaTeX printer sets it
+            mantissa, exponent = sci
+            body = (f"{_MINUS if mantissa.startswith('-') else ''}<mn>{mantissa.lstrip('-')}</mn><mo>\u00d7</mo>"
+                    f"<msup><mn>10</mn><mrow>{_MINUS}<mn>{-exponent}</mn></mrow></msup>")
+            return f"<mrow>{body}</mrow>" if lead or not node.negative else _bracketed(body)
         text = escape(node.text, quote=False)
         if not node.negative:
             return f"<mn>{text}</mn>"
@@ -256,13 +266,20 @@ class MathmlPrinter(FormulaPrinter):
 
     def _print_Mul(self, node: Mul, lead: bool) -> str:
         sign = _SIGNS[node.sign]
-        return "<mrow>" + sign.join(self.print(f, lead and k == 0) for k, f in enumerate(node.factors)) + "</mrow>"
+        return "<mrow>" + sign.join(self.factor(f, lead and k == 0) for k, f in enumerate(node.factors)) + "</mrow>"
+
+    def factor(self, node: Node, lead: bool) -> str:
+        """A factor or a power's base: a number in powers of ten bracketed, as in LaTeX."""
+        text = self.print(node, lead)
+        if isinstance(node, Number) and node.scientific is not None and not (node.negative and not lead):
+            return _bracketed(text)
+        return text
 
     def _print_Frac(self, node: Frac, lead: bool) -> str:
         return f"<mfrac>{self.print(node.num, True)}{self.print(node.den, True)}</mfrac>"
 
     def _print_Pow(self, node: Pow, lead: bool) -> str:
-        return f"<msup>{self.print(node.base)}{self.print(node.exp, True)}</msup>"
+        return f"<msup>{self.factor(node.base, False)}{self.print(node.exp, True)}</msup>"
 
     def _print_Apply(self, node: Apply, lead: bool) -> str:
         name = mathml_name(node.func.latex)

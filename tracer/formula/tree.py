@@ -47,6 +47,13 @@ class Number(Node):
     def negative(self) -> bool:
         return self.text.startswith("-")
 
+    @property
+    def scientific(self) -> tuple[str, int] | None:
+        """``(mantissa, exponent)`` for a decimal below 0.00001 in size, digit for digit
+        (0.0000000002477 is 2.477 · 10^-10, 0.000003000 is 3.000 · 10^-6), else None: a
+        page sets such a number in powers of ten rather than as a run of zeros."""
+        return _scientific(self.text)
+
 
 @dataclass(frozen=True, slots=True)
 class Text(Node):
@@ -256,6 +263,23 @@ def number(text: str, value: float | None = None) -> Number:
 
 def elided(terms: Sequence[Node], max_terms: int | None) -> tuple[Node, ...]:
     """Keep long sums printable: first terms, a gap, the last term (as ``ops.elide`` does for text)."""
-    if max_terms is None or len(terms) <= max_terms or max_terms < 2:
+    if max_terms is None or len(terms) <= max_terms + 1 or max_terms < 2:   # a gap for one term saves nothing
         return tuple(terms)
     return (*terms[: max_terms - 1], Gap(), terms[-1])
+
+
+#: A number with at least this many zeros after its decimal point is set in powers of ten.
+SCIENTIFIC_ZEROS = 5
+
+
+def _scientific(text: str) -> tuple[str, int] | None:
+    sign, body = ("-", text[1:]) if text.startswith("-") else ("", text)
+    if not body.startswith("0." + "0" * SCIENTIFIC_ZEROS):
+        return None
+    fraction = body[2:]
+    digits = fraction.lstrip("0")
+    if not digits.isdigit():
+        return None
+    exponent = -(len(fraction) - len(digits) + 1)
+    mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    return sign + mantissa, exponent

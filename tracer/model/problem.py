@@ -249,7 +249,8 @@ class Problem:
             "notation": self.notation if isinstance(self.notation, str) else dict(self.notation),
             "rounding": {"digits": self.rounding.digits, "mode": self.rounding.mode,
                          "carry": self.rounding.carry,
-                         **({"kinds": dict(self.rounding.kinds)} if self.rounding.kinds else {})},
+                         **({"kinds": dict(self.rounding.kinds)} if self.rounding.kinds else {}),
+                         **({} if self.rounding.trailing_zeros else {"trailing_zeros": False})},
         }
         if self.ask:
             points = self.ask_points or (1,) * len(self.ask)
@@ -856,8 +857,9 @@ ROUNDING_KINDS = tuple(k for k in KINDS if k not in ("input", "target", "weight"
 
 
 def _rounding(value: Any, r: Reader) -> Rounding:
-    spec = r.mapping(value, ("digits", "mode", "carry", "kinds"),
-                     what="a mapping {digits: 4, mode: round, carry: false, kinds: {out: 3, err: 4}}")
+    spec = r.mapping(value, ("digits", "mode", "carry", "kinds", "trailing_zeros"),
+                     what="a mapping {digits: 4, mode: round, carry: false, kinds: {out: 3, err: 4}, "
+                          "trailing_zeros: true}")
     kinds: dict[str, int] = {}
     rk = r.at("kinds")
     for kind, digits in rk.mapping(spec.get("kinds", {}), ROUNDING_KINDS,
@@ -869,4 +871,5 @@ def _rounding(value: Any, r: Reader) -> Rounding:
         mode=r.at("mode").choice(spec.get("mode", "round"), MODES),  # type: ignore[arg-type]
         carry=r.at("carry").boolean(spec.get("carry", False)),
         kinds=tuple(sorted(kinds.items())),
+        trailing_zeros=r.at("trailing_zeros").boolean(spec.get("trailing_zeros", True)),
     )

@@ -204,10 +204,10 @@ def diagram(log: TraceLog, printer: Printer, name: str) -> str:
     p, names = log.problem, log.notation
 
     def bias_text(l: int, j: int | None) -> str:
-        return f"{names.quantity('bias', l, j).plain} = {p.rounding.show(p.biases[l - 1][(j or 1) - 1])}"
+        return f"{names.quantity('bias', l, j).plain} = {p.rounding.show_given(p.biases[l - 1][(j or 1) - 1])}"
     def edge_text(l: int, j: int, i: int) -> str:
         """The weight named as the text names it, with its value: w5 = 0.4."""
-        return f"{names.quantity('weight', l, j, i).plain} = {p.rounding.show(p.weights[l - 1][j - 1][i - 1])}"
+        return f"{names.quantity('weight', l, j, i).plain} = {p.rounding.show_given(p.weights[l - 1][j - 1][i - 1])}"
     return network_figure(printer, name, p.layers, names, p.bias, edge_text, bias_text)
 
 

@@ -71,7 +71,7 @@ class CompactView:
     def initial(self) -> list[Line]:
         """The matrix style's initial weights and biases as one matrix a layer, W^{[1]} = [..]
         (the per-weight tables of the other forms, 27 rows for a 1-4-3-1 network, in a few lines)."""
-        p, show = self.log.problem, self.log.problem.rounding.show
+        p, show = self.log.problem, self.log.problem.rounding.show_given   # data, as written
         out: list[Line] = []
         for l, matrix in enumerate(p.weights, 1):
             cells = grid(_cell(matrix, show), len(matrix), len(matrix[0]), self.viewer.max_terms)

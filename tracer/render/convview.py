@@ -513,14 +513,14 @@ class ConvView:
         if news:
             return self.shown_map([e.operand("old") for e in news], layer.kernel_shape)  # type: ignore[misc]
         K = self.problem.kernel(layer.index)
-        return np.array([self.problem.rounding.show(float(v)) for v in K.ravel()], dtype=object).reshape(K.shape)
+        return np.array([self.problem.rounding.show_given(float(v)) for v in K.ravel()], dtype=object).reshape(K.shape)
 
     def bias_values(self, layer: Conv2D, step: int) -> list[str]:
         k = self.update_example(step)
         news = self.entries("new_b", step, k, layer.index)
         if news:
             return [e.operand("old").shown for e in news]
-        return [self.problem.rounding.show(float(b)) for b in self.problem.bias_of(layer.index)]
+        return [self.problem.rounding.show_given(float(b)) for b in self.problem.bias_of(layer.index)]
 
     # --- symbolic --------------------------------------------------------------------------
     @property
@@ -649,10 +649,11 @@ class ConvView:
                 out.append(self.grid(f"b^{{({l})}}", np.array([self.bias_values(layer, step)], dtype=object)))
             elif isinstance(layer, Dense):
                 W = self.problem.kernel(l)
-                shown = np.array([self.problem.rounding.show(float(v)) for v in W.ravel()], dtype=object).reshape(W.shape)
+                shown = np.array([self.problem.rounding.show_given(float(v)) for v in W.ravel()], dtype=object).reshape(W.shape)
                 out.append(self.grid(self.names.layer_symbol("weight", l).latex, shown))
-                out.append(self.grid(self.names.layer_symbol("bias", l).latex, np.array([[self.problem.rounding.show(float(v))
-                                                                 for v in self.problem.bias_of(l)]], dtype=object)))
+                given = self.problem.rounding.show_given
+                out.append(self.grid(self.names.layer_symbol("bias", l).latex,
+                                     np.array([[given(float(v)) for v in self.problem.bias_of(l)]], dtype=object)))
         return out
 
 

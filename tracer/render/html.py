@@ -40,7 +40,7 @@ from ..formula.mathml import math_element, mathml, mathml_name
 from ..formula.names import latex_math_name, name_html
 from ..formula.tree import Node, Number, Relation
 from ..resources import templates_dir
-from .printers import PRINTERS, Part, Printer, _dedupe, _fits
+from .printers import PRINTERS, Part, Printer, _dedupe, _fits, tiny_number
 from .view import MathText
 
 _CELL = re.compile(r' data-e="(\d+)"')
@@ -333,7 +333,10 @@ class HtmlPrinter(Printer):
     def _cell(self, cell: str, compact: bool) -> str:
         if isinstance(cell, Math):
             return html_name(cell.latex) if compact else str(cell)
-        return str(self.inline(cell.tree)) if isinstance(cell, MathText) else cell
+        if isinstance(cell, MathText):
+            return str(self.inline(cell.tree))
+        tiny = tiny_number(cell)
+        return cell if tiny is None else str(self.inline(tiny))
 
     # -- the page -------------------------------------------------------------
     def paragraphs(self, body: str) -> str:

@@ -9,8 +9,9 @@ for the kept indices only, so eliding a 23,520-cell matrix costs 64 look-ups.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
-from ..formula.tree import Apply, Gap, Group, Matrix, Node, Pow, Symbol
+from ..formula.tree import Apply, Gap, Group, Matrix, Node, Number, Pow, Symbol
 
 Cell = Callable[[int, int], Node]
 T = Symbol("T", "T")
@@ -21,7 +22,7 @@ def keep(n: int, max_terms: int | None) -> list[int | None]:
 
     Same rule as ``ops.elide`` so a matrix and the sum it stands for elide alike.
     """
-    if max_terms is None or n <= max_terms or max_terms < 2:
+    if max_terms is None or n <= max_terms + 1 or max_terms < 2:   # a gap for one row saves nothing
         return list(range(n))
     return [*range(max_terms - 1), None, n - 1]
 
@@ -38,8 +39,24 @@ def grid(cell: Cell, rows: int, cols: int, max_terms: int | None = None,
     """A matrix of ``cell(r, c)`` (0-based), elided past ``max_terms`` rows and columns
     (past ``max_cols`` columns when given)."""
     kept_rows, kept_cols = keep(rows, max_terms), keep(cols, max_terms if max_cols is None else max_cols)
-    return Matrix(tuple(tuple(cell(r, c) if r is not None and c is not None else _dots(r, c)
-                              for c in kept_cols) for r in kept_rows))
+    return _aligned(Matrix(tuple(tuple(cell(r, c) if r is not None and c is not None else _dots(r, c)
+                                       for c in kept_cols) for r in kept_rows)))
+
+
+def _aligned(matrix: Matrix) -> Matrix:
+    """Computed whole numbers written with the decimals of the computed cells beside them:
+    Z = [1.1000, 2.0000, 0.9000], not [1.1000, 2, 0.9000] (a 0 stays 0; data stays as written)."""
+    computed = [c for row in matrix.rows for c in row if isinstance(c, Number) and c.entry is not None]
+    places = max((len(c.text.partition(".")[2]) for c in computed), default=0)
+    if not places or all("." in c.text or c.text in ("0", "-0") for c in computed):
+        return matrix
+
+    def padded(c: Node) -> Node:
+        if isinstance(c, Number) and c.entry is not None and "." not in c.text and c.text.lstrip("-").isdigit() \
+                and c.text not in ("0", "-0"):
+            return replace(c, text=f"{c.text}.{'0' * places}")
+        return c
+    return Matrix(tuple(tuple(padded(c) for c in row) for row in matrix.rows))
 
 
 def transpose(symbol: Node) -> Node:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..engine.log import Entry
 from ..formula.latex import latex
-from ..formula.tree import Node
+from ..formula.tree import Node, Number
 from ..formula.width import EQUALS
 from ..formula.width import width as tree_width
 from ..formula.width import wrap as wrap_tree
@@ -25,7 +25,7 @@ from .escape import latex_text, markdown_text
 LINE_WIDTH = 72.0
 
 #: LaTeX tables with more rows than this become a longtable that breaks across pages.
-LONG_TABLE = 40
+LONG_TABLE = 12
 
 #: Characters of table text a LaTeX line holds (11pt, 2.2 cm margins), and the columns
 #: shorter than this many characters that never wrap.
@@ -219,7 +219,7 @@ class MarkdownPrinter(Printer):
         align = (align or "l" * len(headers)).ljust(len(headers), "l")
         rule = {"l": ":---", "r": "---:", "c": ":---:"}
         lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(rule[a] for a in align) + "|"]
-        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        lines += ["| " + " | ".join(_tiny_md(c) for c in row) + " |" for row in rows]
         return "\n".join(lines)
 
     def figure(self, svg, tikz, name, caption):
@@ -313,8 +313,25 @@ PRINTERS: dict[str, type[Printer]] = {"md": MarkdownPrinter, "tex": LatexPrinter
 
 
 def _minus(cell: str) -> str:
-    """-0.0219 in a text cell prints a hyphen; as $-0.0219$ it prints the minus of the formulas."""
+    """-0.0219 in a text cell prints a hyphen; as $-0.0219$ it prints the minus of the formulas.
+    A tiny number is set in powers of ten, as in the formulas ($6.752 \\times 10^{-6}$)."""
+    tiny = tiny_number(cell)
+    if tiny is not None:
+        return f"${latex(tiny)}$"
     return f"${cell}$" if NEGATIVE.fullmatch(cell) else cell
+
+
+def _tiny_md(cell: str) -> str:
+    tiny = tiny_number(cell)
+    return cell if tiny is None else f"${latex(tiny)}$"
+
+
+def tiny_number(cell: object) -> Number | None:
+    """A table cell that is a number below 0.00001 in size, as a Number (``Number.scientific``)."""
+    if not isinstance(cell, str) or not cell.lstrip("-").startswith("0.00000"):
+        return None
+    number = Number(cell)
+    return number if number.scientific is not None else None
 
 
 def _columns(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str) -> list[str]:

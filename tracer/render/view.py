@@ -290,7 +290,7 @@ class Viewer:
             for j, row in enumerate(matrix, 1):
                 for i, w in enumerate(row, 1):
                     rows.append([names.quantity("weight", l, j, i).latex, labels[l - 1][i - 1],
-                                 labels[l][j - 1], p.rounding.show(w)])
+                                 labels[l][j - 1], p.rounding.show_given(w)])
         return rows
 
     def bias_rows(self) -> list[list[str]]:
@@ -302,7 +302,7 @@ class Viewer:
                 neuron = None if p.bias == "per_layer" else j
                 target = (f"every neuron of the {self.layer_title(l).lower()}" if neuron is None
                           else names.neuron(l, j).latex)  # LaTeX, as the weights table names neurons
-                rows.append([names.quantity("bias", l, neuron).latex, target, p.rounding.show(b)])
+                rows.append([names.quantity("bias", l, neuron).latex, target, p.rounding.show_given(b)])
         return rows
 
     def data_rows(self) -> list[list[str]]:
@@ -319,7 +319,8 @@ class Viewer:
         for layer in reversed(step.updates):
             for eq in layer.new_w + layer.new_b:
                 old = eq.entry.operand("old")
-                rows.append([old.latex, old.shown, eq.shown, printed_difference(eq.shown, old.shown)])
+                rows.append([old.latex, old.shown, eq.shown,
+                             printed_difference(eq.shown, old.shown, self.log.problem.rounding.trailing_zeros)])
         return rows
 
     def history_one_example(self) -> bool:
@@ -335,7 +336,12 @@ class Viewer:
         example (``history_one_example``) a row is the step and its loss.
         """
         one = self.history_one_example()
-        show = self.log.problem.rounding.show
+        rounding = self.log.problem.rounding
+        # a recorded step's loss as its walkthrough printed it (its line's own result: 0.2662)
+        printed = {(e.step, e.value): e.shown for e in self.log.entries if e.kind == "loss" and e.neuron is None}
+
+        def show(step: int, loss: float) -> str:
+            return printed.get((step, loss)) or rounding.show(loss)
         history = self.log.history
         wanted = sampled_steps(len(history), set(self.log.steps))
         rows: list[list[str]] = []
@@ -343,9 +349,9 @@ class Viewer:
             if rows and step != int(rows[-1][0]) + 1:
                 rows.append([MathText(Gap("v")), ""] if one else [MathText(Gap("v")), "", "", ""])
             h = history[step - 1]
-            rows.append([str(h["step"]), show(h["loss"])] if one else
+            rows.append([str(h["step"]), show(step, h["loss"])] if one else
                         [str(h["step"]), str(h["epoch"]), "" if h["example"] is None else str(h["example"]),
-                         show(h["loss"])])
+                         show(step, h["loss"])])
         return rows
 
     # --- activation functions, as the narrative and matrix styles write them ----------
@@ -680,13 +686,18 @@ def marked(symbol: Symbol, mark: str) -> Symbol:
     return Symbol(f"{{{symbol.latex}}}^{{{mark}}}", f"{symbol.text}#{mark}")
 
 
-def printed_difference(new: str, old: str) -> str:
-    """``new - old`` of two printed numbers, exactly (0.5011 - 0.5 = 0.0011)."""
+def printed_difference(new: str, old: str, zeros: bool = True) -> str:
+    """``new - old`` of two printed numbers, exactly (0.5011 - 0.5 = 0.0011), with the
+    decimals of the finer one (0.5010 - 0.5 = 0.0010), or trailing zeros dropped (``zeros``
+    False, as the problem's rounding prints them: 0.001)."""
     try:
         diff = Decimal(new) - Decimal(old)
     except ArithmeticError:  # nan, inf
         return "nan"
-    return "0" if diff == 0 else format(diff, "f")
+    if diff == 0:
+        return "0"
+    text = format(diff, "f")
+    return text if zeros or "." not in text else text.rstrip("0").rstrip(".")
 
 
 def sampled_steps(total: int, recorded: set[int], head: int = 10, spread: int = 20) -> list[int]:
