@@ -211,10 +211,10 @@ class Viewer:
         return Relation(_partial(total, "w"), "=", Mul((_partial(total, "out"), _partial("out", "net"),
                                                          _partial("net", "w"))))
 
-    def update_rule(self, by_delta: bool) -> Relation:
-        """w⁺ = w − η·δ·out (``by_delta``) or w⁺ = w − η·∂E/∂w, as a tree."""
+    def update_rule(self, by_delta: bool, total: str) -> Relation:
+        """w⁺ = w − η·δ·out (``by_delta``) or w⁺ = w − η·∂E/∂w (``total``: the loss's LaTeX name), as a tree."""
         w = Symbol("w", "w")
-        step = (ETA, DELTA, Symbol("out", "out")) if by_delta else (ETA, _partial("E", "w"))
+        step = (ETA, DELTA, Symbol("out", "out")) if by_delta else (ETA, _partial(total, "w"))
         return Relation(Symbol("w^{+}", "w+"), "=", Sub(w, Mul(step)))
 
     @property
