@@ -155,6 +155,26 @@ def test_mean_squared_error_of_one_output_has_no_unit_fraction():
     assert "\\frac{\\partial E_{total}}{\\partial out_{o1}} = 2(out_{o1} - target_{o1}) = 2(0.581 - 1) = -0.8379" in page
 
 
+def test_mean_squared_error_is_worded_by_what_it_computes():
+    """One output: no 1/n is printed, so the words say the mean is the squared error itself;
+    two outputs: the 1/2 in each output's term is named."""
+    one = "mean squared error over the one output, which is the squared error itself"
+    pages = {style: _md("mini-batch", style) for style in ("chain-rule", "narrative", "matrix", "symbolic")}
+    assert f"- Loss: {one}, $E_j = (t_j - o_j)^{{2}}$ per output $j$" in pages["chain-rule"]
+    assert f"How far off are we? The loss ({one}) says it in one number" in pages["narrative"]
+    assert f"against the target, with the {one}:" in pages["matrix"]
+    assert f"- Loss: {one}, $E_{{total}} = (target_{{o1}} - out_{{o1}})^{{2}}$" in pages["symbolic"]
+    for page in pages.values():
+        assert "mean squared error," not in page and "mean squared error)" not in page
+    raw = {"network": {"layers": [1, 2], "activation": "sigmoid", "bias": "none",
+                       "weights": [[[0.5], [-0.5]]]},
+           "loss": "mean_squared_error", "training": {"learning_rate": 0.1},
+           "data": [{"input": [1.0], "target": [0.0, 1.0]}]}
+    two = render_text(trace(Problem.from_dict(raw)), "md", RenderOptions(style="chain-rule")).text
+    assert ("- Loss: mean squared error over the 2 outputs, each output's squared error times 1/2,"
+            " $E_j = \\frac{1}{2}(t_j - o_j)^{2}$ per output $j$") in two
+
+
 # --- a long run ----------------------------------------------------------------------------
 def test_training_walkthrough_shows_first_and_last_step_loss_table_and_plot():
     log = _log("classic-2-2-2", "training.yaml")

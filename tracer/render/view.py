@@ -703,3 +703,16 @@ def nice_stride(x: float) -> int:
     """The 1-2-5 number at or above x (500, 1000, 2000, ...): steps a reader can count."""
     magnitude = 10 ** max(0, len(str(int(x))) - 1)
     return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= x)
+
+
+def loss_words(loss: object) -> str:
+    """The loss named in prose by what it computes (the ``loss_words`` filter): mean squared
+    error with one output has no 1/n to show, so the words say it is the squared error
+    itself; with n outputs they say where the 1/n sits. Other losses: their name in words."""
+    name = str(getattr(loss, "name", loss)).replace("_", " ")
+    if name != "mean squared error":
+        return name
+    n = int(getattr(loss, "n", 1))
+    if n == 1:
+        return "mean squared error over the one output, which is the squared error itself"
+    return f"mean squared error over the {n} outputs, each output's squared error times 1/{n}"
