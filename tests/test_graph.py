@@ -369,3 +369,26 @@ def test_the_circuit_tikz_slopes_its_wire_labels_and_names_as_the_text() -> None
             "node[grad, sloped, pos=0.500] {-1};") in tikz
     assert "{$w_{0}$};" in tikz and "{$x_{0}$};" in tikz and "{$g_{1}$};" in tikz and "w0}" not in tikz
     assert "above=2pt" in tikz and "below=2pt" in tikz
+
+
+def test_a_given_output_gradient_gets_its_own_name(capsys: pytest.CaptureFixture[str]) -> None:
+    """With G = 2 the walkthrough wrote ∂f/∂f = 2 and ∂f/∂q for both the local gradient (-4) and
+    the gradient 2·(-4) = -8: now G is ∂L/∂f and the gradients are ∂L/∂·, one symbol one value."""
+    assert main(["run", "--expr", "q = x + y; f = q * z", "--at", "x=-2, y=5, z=-4", "--output-gradient", "2",
+                 "--format", "md"]) == 0
+    page = capsys.readouterr().out
+    assert ("with the gradient arriving at the output $\\frac{\\partial L}{\\partial f} = 2$. Here $L$ is whatever "
+            "the output feeds (a loss further on, say): $\\frac{\\partial L}{\\partial f}$ is given, and every "
+            "gradient below is a derivative of $L$; a gate's local gradient keeps the gate's own name.") in page
+    assert "\\frac{\\partial f}{\\partial q} = z = -4" in page                # the local gradient
+    assert ("\\frac{\\partial L}{\\partial q} = \\frac{\\partial L}{\\partial f} \\cdot \\frac{\\partial f}"
+            "{\\partial q} = 2 \\cdot (-4) = -8") in page                     # the gradient it gives
+    assert "\\partial f}{\\partial f}" not in page
+    assert "| $x$ | -2 | $\\frac{\\partial L}{\\partial x}$ | -8 |" in page
+    # a name L of the expression's own: the seeded quantity is Loss
+    assert main(["run", "--expr", "f = L * z", "--at", "L=3, z=2", "--output-gradient", "2", "--format", "md"]) == 0
+    assert "\\frac{\\partial \\mathrm{Loss}}{\\partial L} = \\frac{\\partial \\mathrm{Loss}}{\\partial f}" in capsys.readouterr().out
+    # G = 1: unchanged, ∂f/∂x
+    assert main(["run", "--expr", "f = x * z", "--at", "x=3, z=2", "--format", "md"]) == 0
+    out = capsys.readouterr().out
+    assert "\\frac{\\partial f}{\\partial x} = \\frac{\\partial f}{\\partial f}" in out and "Here $L$" not in out
