@@ -54,7 +54,8 @@ def test_how_to_read_follows_the_notation_and_hand_rounding():
             " printed result exactly.") in xor
     # the nodes notation numbers weights sending neuron first: w2 goes from x1 to n4
     relu = _md("relu-blog", "chain-rule")
-    assert "- Weights: $w_{1}$ goes from $x_{1}$ to $n_{3}$, $w_{4}$ from $x_{2}$ to $n_{3}$, $w_{2}$ from $x_{1}$ to $n_{4}$." in relu
+    assert ("- Weights: $w_{1}$ goes from $x_{1}$ to $n_{3}$, $w_{4}$ from $x_{2}$ to $n_{3}$, $w_{2}$ from $x_{1}$"
+            " to $n_{4}$.") in relu
     symbolic = _md("devforum", "symbolic")
     assert "- Names: the Symbols table below says what each symbol stands for." in symbolic
     assert "- Numbers:" not in symbolic  # no numbers in the symbolic style
