@@ -212,6 +212,56 @@ def test_nothing_sticks_out_of_the_page(compiles, example, style):
     assert compiles.get(example, style).wider_than(1.0) == []
 
 
+def _page_ends(pdf: bytes) -> list[str]:
+    """The last line of text on each page of a PDF (page numbers left out)."""
+    pages = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+    ends = []
+    for page in pages.decode("utf-8").split("\f"):
+        lines = [line.strip() for line in page.splitlines() if line.strip() and not line.strip().isdigit()]
+        if lines:
+            ends.append(lines[-1])
+    return ends
+
+
+#: (style, example) whose PDF leaves a heading at a page's foot before its table (the heading
+#: and a tabular in center: found when this test was written, not yet fixed).
+HEADING_AT_FOOT = {("narrative", "l2-regularization"), ("narrative", "momentum"), ("matrix", "conv-lenet-exercise")}
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+@pytest.mark.parametrize("style", styles())
+def test_no_page_ends_with_a_heading(compiles, example, style, request):
+    """A heading stays with what follows it, also where a drawing floats to the next page
+    (issue 11). The known exceptions are expected to fail (strict: fixing one fails here)."""
+    if (style, example) in HEADING_AT_FOOT:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="a heading before a table ends a page"))
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed: the PDF's pages are not read")
+    tex = rendered(example, style, "tex")
+    headings = set(re.findall(r"\\(?:sub)*section\*?\{([^${}\\]+)\}", tex))
+    assert [end for end in _page_ends(compiles.get(example, style).pdf) if end in headings] == []
+
+
+def test_odd_even_fills_its_first_pages(compiles):
+    """odd-even's page 1 ended a third empty (its tall network did not fit under the setup) and
+    page 2 half empty (the 19-row weight table did not fit under the network): the drawing
+    floats, the training data fills page 1, and the network, at most 0.4 of the text height,
+    shares page 2 with the weight table, so the text on pages 1 and 2 reaches their last
+    fifth. Page size and text bottom from pdftotext's boxes."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed: the PDF's pages are not read")
+    pdf = compiles.get("odd-even", "matrix").pdf
+    boxes = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "2", "-", "-"], input=pdf,
+                           capture_output=True, check=True).stdout.decode("utf-8")
+    for page in boxes.split("<page ")[1:]:
+        height = float(re.search(r'height="([\d.]+)"', page)[1])
+        bottoms = sorted(float(y) for y, word in re.findall(r'yMax="([\d.]+)">([^<]*)</word>', page)
+                         if not word.strip().isdigit())
+        assert bottoms[-1] > 0.8 * (height - 62.4), (height, bottoms[-1])   # 62.4 pt: the 2.2 cm margin
+    tex = rendered("odd-even", "matrix", "tex")
+    assert "\\begin{figure}[htbp]\n\\centering\n" in tex and "{\\ifdim\\height>0.4\\textheight" in tex
+
+
 @pytest.mark.parametrize(("example", "file", "style"), GALLERY_EXTRA)
 def test_other_gallery_walkthroughs_stay_on_the_page(compiles, example, file, style):
     """The gallery's other problem files (classic-2-2-2's training run, the circuits) compile
