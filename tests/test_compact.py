@@ -87,10 +87,10 @@ def test_the_default_works_the_first_step_in_prose_and_the_repeats_compactly():
 
 def test_the_default_chain_rule_works_one_neuron_a_layer_in_prose():
     text = render_text(trace(load("classic-2-2-2")), "md", RenderOptions()).text
-    assert "#### Neuron $o2$\n\nThe same chain as for $o1$, one line a quantity.\n\n$$\n\\begin{aligned}\n" in text
+    assert "#### Neuron $o_{2}$\n\nThe same chain as for $o_{1}$, one line a quantity.\n\n$$\n\\begin{aligned}\n" in text
     assert ("\\delta_{o2} &= \\frac{\\partial E_{total}}{\\partial out_{o2}} \\cdot \\frac{\\partial out_{o2}}"
             "{\\partial net_{o2}} = -0.217071535 \\cdot 0.175510053 = -0.038098237 \\\\\n") in text
-    assert ("The other weight into $o1$ works the same way: the gradient is the delta times the value the weight "
+    assert ("The other weight into $o_{1}$ works the same way: the gradient is the delta times the value the weight "
             "multiplies, then the update.") in text
     assert text.count("Weight $w_{") == 2                   # w5 and w1 in prose; the others in lines
     # every weight's gradient and new value is still printed (Mazur's published w6+ = 0.408666186);

@@ -130,6 +130,12 @@ def test_whitelist_contains_required_macros() -> None:
         ("$x$", r"\$x\$"),
         ("a*b*_c_", r"a\*b\*\_c\_"),
         ("[link](http://x)", r"\[link\](http://x)"),
+        ("see [a](b) and [c][d]", r"see [a\](b) and [c\][d]"),   # no link: the ] before ( or [ is escaped
+        ("[a]: http://x", r"\[a]: http://x"),                   # no link definition
+        ("A3[1]: the delta", "A3[1]: the delta"),                # mid-line, no definition
+        (" [x] done", r" \[x] done"),                            # no task-list box
+        ("A1[2] and x[1, 1, 1]", "A1[2] and x[1, 1, 1]"),        # plain brackets: no link, left as written
+        ("\\[x\\]", r"\\\\[x\\\\]"),                          # MathJax's \[ delimiter: backslashes doubled once more
         ("# heading", r"\# heading"),
         ("`code`", r"\`code\`"),
         ("a|b", r"a\|b"),
@@ -155,7 +161,9 @@ def test_markdown_text_round_trips_and_leaves_no_bare_specials(seed: int) -> Non
     raw = "".join(rng.choice("\\*_[]#`|$&<>ab ") for _ in range(200))
     out = markdown_text(raw)
     assert "<" not in out and ">" not in out
-    assert re.search(r"(?<!\\)(?:\\\\)*[*_\[\]#`|$]", out) is None
+    assert re.search(r"(?<!\\)(?:\\\\)*[*_#`|$]", out) is None
+    # a bracket stays bare only where it cannot make a link: no ]( or ][ and no leading [
+    assert re.search(r"(?<!\\)(?:\\\\)*\][(\[]|^\s*\[", out) is None
     # A backslash run before ( ) [ ] reaches the page doubled (MathJax's processEscapes halves it).
     page = _markdown_unescape(out)
     assert re.sub(r"(\\+)(?=[()\[\]])", lambda m: m[1][:len(m[1]) // 2], page) == raw

@@ -358,3 +358,14 @@ def test_the_task_says_what_one_step_is():
     assert ("Work one step of mini-batch gradient descent by hand: for each of the 3 examples the forward pass, "
             "the total error and the backward pass with the chain rule; then the mean of their gradients, and one "
             "update of the weights and biases with it.") in sheet
+
+
+def test_bracket_names_print_as_written_in_markdown_prose():
+    """odd-even's matrix names: A1[1] is no Markdown link, so the sheet prints it without
+    backslashes (it printed A1\\[1\\]); the math beside it still parses."""
+    sheet = render_text(trace(load("odd-even")), "md", RenderOptions(exercise=True)).text
+    assert ("1. The net input of neuron A1[1] (Z1[1]): $\\displaystyle Z^{[1]}_{1} = "
+            "\\underline{\\hspace{4cm}}$") in sheet
+    assert "5. The output of neuron A1[1] (A1[1]): " in sheet
+    assert "\\[" not in sheet and "\\]" not in sheet
+    assert layout(sheet) == []

@@ -37,10 +37,10 @@ def test_how_to_read_states_rounding_names_indices_and_signs_from_the_problem():
         "- Numbers: computed values are rounded to 9 decimal places (trailing zeros dropped), or 4 significant"
         " figures where that keeps more; each line gives its printed result to within one unit of the last"
         " digit. Given data keep their own digits.\n"
-        "- Names: $net_{h1}$ is the net input of $h1$ (its inputs times their weights, plus its bias),"
+        "- Names: $net_{h1}$ is the net input of $h_{1}$ (its inputs times their weights, plus its bias),"
         " $out_{h1}$ its output (the activation of the net input), $E_{total}$ the total error"
         " (the sum over the outputs).\n"
-        "- Weights: $w_{1}$ goes from $i_{1}$ to $h1$, $w_{2}$ from $i_{2}$ to $h1$, $w_{3}$ from $i_{1}$ to $h2$.\n"
+        "- Weights: $w_{1}$ goes from $i_{1}$ to $h_{1}$, $w_{2}$ from $i_{2}$ to $h_{1}$, $w_{3}$ from $i_{1}$ to $h_{2}$.\n"
         "- Signs: a delta is the derivative of the error itself (not its negative),"
         " $\\delta_{o1} = \\frac{\\partial E_{total}}{\\partial net_{o1}}$, and each parameter steps against"
         " its gradient, $w_{1}^{+} = w_{1} - \\eta \\cdot \\frac{\\partial E_{total}}{\\partial w_{1}}$.")
@@ -56,7 +56,8 @@ def test_how_to_read_follows_the_notation_and_hand_rounding():
     relu = _md("relu-blog", "chain-rule")
     # trailing zeros kept (the default): not mentioned, unlike classic-2-2-2's Mazur style above
     assert "- Numbers: computed values are rounded to 4 decimal places, or 4 significant figures where" in relu
-    assert "- Weights: $w_{1}$ goes from $x_{1}$ to $n3$, $w_{4}$ from $x_{2}$ to $n3$, $w_{2}$ from $x_{1}$ to $n4$." in relu
+    assert ("- Weights: $w_{1}$ goes from $x_{1}$ to $n_{3}$, $w_{4}$ from $x_{2}$ to $n_{3}$, $w_{2}$ from $x_{1}$"
+            " to $n_{4}$.") in relu
     symbolic = _md("devforum", "symbolic")
     assert "- Names: the Symbols table below says what each symbol stands for." in symbolic
     assert "- Numbers:" not in symbolic  # no numbers in the symbolic style
@@ -108,8 +109,8 @@ def test_relu_with_net_below_zero_passes_no_gradient():
     page = _md("relu-blog", "chain-rule")
     assert ("ReLU is flat where its net input is 0 or less, so the derivative is 0 and no gradient flows back"
             " through n4: its delta is 0, and so are the gradients of the weights and the bias leading into it.") in page
-    assert ("Spelled out, the paths from $n3$ to the output are $n3 \\to n6 \\to n9$, $n3 \\to n7 \\to n9$,"
-            " $n3 \\to n8 \\to n9$; each term of"
+    assert ("Spelled out, the paths from $n_{3}$ to the output are $n_{3} \\to n_{6} \\to n_{9}$, $n_{3} \\to n_{7} \\to n_{9}$,"
+            " $n_{3} \\to n_{8} \\to n_{9}$; each term of"
             " the sum covers the paths through one neuron of the next layer.") in page
     for style in ("narrative", "matrix"):
         assert ("At n4 the slope is 0 (ReLU is flat where its net input is 0 or less), so no gradient flows"
@@ -156,6 +157,26 @@ def test_mean_squared_error_of_one_output_has_no_unit_fraction():
     # -0.8380: its line 2(0.5810 - 1) needs no rounding, and is within one unit of -0.837936
     assert "E_{o1} = (target_{o1} - out_{o1})^{2} = (1 - 0.5810)^{2} = 0.1755" in page
     assert "\\frac{\\partial E_{total}}{\\partial out_{o1}} = 2(out_{o1} - target_{o1}) = 2(0.5810 - 1) = -0.8380" in page
+
+
+def test_mean_squared_error_is_worded_by_what_it_computes():
+    """One output: no 1/n is printed, so the words say the mean is the squared error itself;
+    two outputs: the 1/2 in each output's term is named."""
+    one = "mean squared error over the one output, which is the squared error itself"
+    pages = {style: _md("mini-batch", style) for style in ("chain-rule", "narrative", "matrix", "symbolic")}
+    assert f"- Loss: {one}, $E_j = (t_j - o_j)^{{2}}$ per output $j$" in pages["chain-rule"]
+    assert f"How far off are we? The loss ({one}) says it in one number" in pages["narrative"]
+    assert f"against the target, with the {one}:" in pages["matrix"]
+    assert f"- Loss: {one}, $E_{{total}} = (target_{{o1}} - out_{{o1}})^{{2}}$" in pages["symbolic"]
+    for page in pages.values():
+        assert "mean squared error," not in page and "mean squared error)" not in page
+    raw = {"network": {"layers": [1, 2], "activation": "sigmoid", "bias": "none",
+                       "weights": [[[0.5], [-0.5]]]},
+           "loss": "mean_squared_error", "training": {"learning_rate": 0.1},
+           "data": [{"input": [1.0], "target": [0.0, 1.0]}]}
+    two = render_text(trace(Problem.from_dict(raw)), "md", RenderOptions(style="chain-rule")).text
+    assert ("- Loss: mean squared error over the 2 outputs, each output's squared error times 1/2,"
+            " $E_j = \\frac{1}{2}(t_j - o_j)^{2}$ per output $j$") in two
 
 
 # --- a long run ----------------------------------------------------------------------------
@@ -221,7 +242,7 @@ def test_elided_runs_name_their_ends_typeset_and_never_hide_a_single_item():
     assert "$\\vdots$ 4 more, $\\text{input-to-hidden}_{8}$ to $\\mathrm{bias}_{h3}$." in page
     assert "input\\_to" not in page
     three = render_text(_log("xor"), "md", RenderOptions(style="chain-rule", max_terms=3)).text
-    assert "The other 1 " not in three and "#### Neuron $h3$" in three   # 4 hidden neurons, 3 shown + 1: all 4
+    assert "The other 1 " not in three and "#### Neuron $h_{3}$" in three   # 4 hidden neurons, 3 shown + 1: all 4
 
 
 def test_a_bias_feeding_one_neuron_and_a_one_example_run_are_worded_for_one():

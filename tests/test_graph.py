@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -370,3 +371,44 @@ def test_the_circuit_tikz_slopes_its_wire_labels_and_names_as_the_text() -> None
             "node[grad, sloped, pos=0.500] {-1};") in tikz
     assert "{$w_{0}$};" in tikz and "{$x_{0}$};" in tikz and "{$g_{1}$};" in tikz and "w0}" not in tikz
     assert "above=2pt" in tikz and "below=2pt" in tikz
+
+
+def test_the_circuit_svg_sets_names_with_subscripts_as_the_tikz_does() -> None:
+    """The SVG wrote w0, g1 and out_h1 as plain text while the PDF typeset them: now a
+    subscript is a smaller tspan lowered by 0.3 of the font size (12.8 px labels: 3.8 px;
+    10.4 px gate names: 3.1 px), with and without numbers on the wires."""
+    from tracer.render.circuit import layout, to_svg
+    log = trace_graph(GraphProblem.from_command("f = w0 * x0 + out_h1", "w0=2, x0=-1, out_h1=3"))
+    svg = to_svg(layout(log))
+    assert 'font-style="italic">w<tspan dy="3.8" font-size="70%">0</tspan></text>' in svg
+    assert 'font-style="italic">out<tspan dy="3.8" font-size="70%">h1</tspan></text>' in svg
+    assert 'fill="#555555">g<tspan dy="3.1" font-size="70%">1</tspan></text>' in svg
+    assert ">w0<" not in svg and ">g1<" not in svg and ">out_h1<" not in svg
+    named = to_svg(layout(log, numbers=False))       # wires labelled with names (the exercise sheet)
+    assert '>x<tspan dy="3.1" font-size="70%">0</tspan></text>' in named and ">x0<" not in named
+    ET.fromstring(svg)
+    ET.fromstring(named)
+
+
+def test_a_given_output_gradient_gets_its_own_name(capsys: pytest.CaptureFixture[str]) -> None:
+    """With G = 2 the walkthrough wrote ∂f/∂f = 2 and ∂f/∂q for both the local gradient (-4) and
+    the gradient 2·(-4) = -8: now G is ∂L/∂f and the gradients are ∂L/∂·, one symbol one value."""
+    assert main(["run", "--expr", "q = x + y; f = q * z", "--at", "x=-2, y=5, z=-4", "--output-gradient", "2",
+                 "--format", "md"]) == 0
+    page = capsys.readouterr().out
+    assert ("with the gradient arriving at the output $\\frac{\\partial L}{\\partial f} = 2$. Here $L$ is whatever "
+            "the output feeds (a loss further on, say): $\\frac{\\partial L}{\\partial f}$ is given, and every "
+            "gradient below is a derivative of $L$; a gate's local gradient keeps the gate's own name.") in page
+    assert "\\frac{\\partial f}{\\partial q} = z = -4" in page                # the local gradient
+    assert ("\\frac{\\partial L}{\\partial q} = \\frac{\\partial L}{\\partial f} \\cdot \\frac{\\partial f}"
+            "{\\partial q} = 2 \\cdot (-4) = -8") in page                     # the gradient it gives
+    assert "\\partial f}{\\partial f}" not in page
+    assert "| $x$ | -2 | $\\frac{\\partial L}{\\partial x}$ | -8 |" in page
+    # a name L of the expression's own: the seeded quantity is Loss
+    assert main(["run", "--expr", "f = L * z", "--at", "L=3, z=2", "--output-gradient", "2", "--format", "md"]) == 0
+    out = capsys.readouterr().out
+    assert "\\frac{\\partial \\mathrm{Loss}}{\\partial L} = \\frac{\\partial \\mathrm{Loss}}{\\partial f}" in out
+    # G = 1: unchanged, ∂f/∂x
+    assert main(["run", "--expr", "f = x * z", "--at", "x=3, z=2", "--format", "md"]) == 0
+    out = capsys.readouterr().out
+    assert "\\frac{\\partial f}{\\partial x} = \\frac{\\partial f}{\\partial f}" in out and "Here $L$" not in out

@@ -288,7 +288,7 @@ def test_absurd_tolerances(tolerance: str, tmp_path: Path, capsys: pytest.Captur
 # --- 7. escaping ------------------------------------------------------------------------------------
 def test_mathjax_delimiters_in_a_title_reach_the_page_escaped(tmp_path: Path) -> None:
     from tracer.render.escape import markdown_text
-    assert markdown_text(r"\(x\) and \[y\]") == r"\\\\(x\\\\) and \\\\\[y\\\\\]"
+    assert markdown_text(r"\(x\) and \[y\]") == r"\\\\(x\\\\) and \\\\[y\\\\]"  # the page: \\(x\\) and \\[y\\]
     log = trace(Problem.from_text(CLASSIC.replace("title: A step-by-step backpropagation example",
                                                   r"title: '\(x\) A step-by-step backpropagation example'")))
     assert log.to_markdown().startswith("# \\\\\\\\(x\\\\\\\\) A step-by-step backpropagation example\n")

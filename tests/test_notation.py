@@ -14,8 +14,8 @@ from tracer.model.notation import Names, Notation, preset_names
 SEED_NAMES = [
     # letters: the classic 2-2-2 tutorial
     ("letters", (2, 2, 2), "per_layer", "neuron", (0, 1), "i1", "i_{1}"),
-    ("letters", (2, 2, 2), "per_layer", "neuron", (1, 2), "h2", "h2"),
-    ("letters", (2, 2, 2), "per_layer", "neuron", (2, 1), "o1", "o1"),
+    ("letters", (2, 2, 2), "per_layer", "neuron", (1, 2), "h2", "h_{2}"),  # set like i_{1}: number as subscript
+    ("letters", (2, 2, 2), "per_layer", "neuron", (2, 1), "o1", "o_{1}"),
     ("letters", (2, 2, 2), "per_layer", "quantity", ("input", 0, 1), "i1", "i_{1}"),
     ("letters", (2, 2, 2), "per_layer", "quantity", ("net", 1, 1), "net_h1", "net_{h1}"),
     ("letters", (2, 2, 2), "per_layer", "quantity", ("out", 1, 1), "out_h1", "out_{h1}"),
@@ -56,8 +56,8 @@ SEED_NAMES = [
     ("letters", (2, 3, 3, 1), "per_neuron", "quantity", ("bias", 3, 1), "b7", "b_{7}"),
     # nodes: seed 002, 2-3-3-1
     ("nodes", (2, 3, 3, 1), "per_neuron", "neuron", (0, 2), "x2", None),
-    ("nodes", (2, 3, 3, 1), "per_neuron", "neuron", (1, 1), "n3", None),
-    ("nodes", (2, 3, 3, 1), "per_neuron", "neuron", (3, 1), "n9", None),
+    ("nodes", (2, 3, 3, 1), "per_neuron", "neuron", (1, 1), "n3", "n_{3}"),
+    ("nodes", (2, 3, 3, 1), "per_neuron", "neuron", (3, 1), "n9", "n_{9}"),
     ("nodes", (2, 3, 3, 1), "per_neuron", "quantity", ("input", 0, 1), "x1", "x_{1}"),
     ("nodes", (2, 3, 3, 1), "per_neuron", "quantity", ("net", 1, 1), "net_n3", "net_{n3}"),
     ("nodes", (2, 3, 3, 1), "per_neuron", "quantity", ("out", 2, 1), "out_n6", "out_{n6}"),

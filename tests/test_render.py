@@ -212,6 +212,56 @@ def test_nothing_sticks_out_of_the_page(compiles, example, style):
     assert compiles.get(example, style).wider_than(1.0) == []
 
 
+def _page_ends(pdf: bytes) -> list[str]:
+    """The last line of text on each page of a PDF (page numbers left out)."""
+    pages = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+    ends = []
+    for page in pages.decode("utf-8").split("\f"):
+        lines = [line.strip() for line in page.splitlines() if line.strip() and not line.strip().isdigit()]
+        if lines:
+            ends.append(lines[-1])
+    return ends
+
+
+#: (style, example) whose PDF leaves a heading at a page's foot before its table (the heading
+#: and a tabular in center: found when this test was written, not yet fixed).
+HEADING_AT_FOOT = {("narrative", "l2-regularization"), ("narrative", "momentum"), ("matrix", "conv-lenet-exercise")}
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+@pytest.mark.parametrize("style", styles())
+def test_no_page_ends_with_a_heading(compiles, example, style, request):
+    """A heading stays with what follows it, also where a drawing floats to the next page
+    (issue 11). The known exceptions are expected to fail (strict: fixing one fails here)."""
+    if (style, example) in HEADING_AT_FOOT:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="a heading before a table ends a page"))
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed: the PDF's pages are not read")
+    tex = rendered(example, style, "tex")
+    headings = set(re.findall(r"\\(?:sub)*section\*?\{([^${}\\]+)\}", tex))
+    assert [end for end in _page_ends(compiles.get(example, style).pdf) if end in headings] == []
+
+
+def test_odd_even_fills_its_first_pages(compiles):
+    """odd-even's page 1 ended a third empty (its tall network did not fit under the setup) and
+    page 2 half empty (the 19-row weight table did not fit under the network): the drawing
+    floats, the training data fills page 1, and the network, at most 0.4 of the text height,
+    shares page 2 with the weight table, so the text on pages 1 and 2 reaches their last
+    fifth. Page size and text bottom from pdftotext's boxes."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed: the PDF's pages are not read")
+    pdf = compiles.get("odd-even", "matrix").pdf
+    boxes = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "2", "-", "-"], input=pdf,
+                           capture_output=True, check=True).stdout.decode("utf-8")
+    for page in boxes.split("<page ")[1:]:
+        height = float(re.search(r'height="([\d.]+)"', page)[1])
+        bottoms = sorted(float(y) for y, word in re.findall(r'yMax="([\d.]+)">([^<]*)</word>', page)
+                         if not word.strip().isdigit())
+        assert bottoms[-1] > 0.8 * (height - 62.4), (height, bottoms[-1])   # 62.4 pt: the 2.2 cm margin
+    tex = rendered("odd-even", "matrix", "tex")
+    assert "\\begin{figure}[htbp]\n\\centering\n" in tex and "{\\ifdim\\height>0.4\\textheight" in tex
+
+
 @pytest.mark.parametrize(("example", "file", "style"), GALLERY_EXTRA)
 def test_other_gallery_walkthroughs_stay_on_the_page(compiles, example, file, style):
     """The gallery's other problem files (classic-2-2-2's training run, the circuits) compile
@@ -313,8 +363,8 @@ def test_chain_rule_headings_follow_the_walkthrough():
     assert headings == [
         "# A step-by-step backpropagation example", "## How to read this", "## Setup", "### Training data", "### Initial weights",
         "### Initial biases", "## Forward pass", "### Hidden layer (sigmoid)", "### Output layer (sigmoid)",
-        "## Total error", "## Backward pass", "### Output layer", "#### Neuron $o1$", "#### Neuron $o2$",
-        "#### Bias $b_{2}$", "### Hidden layer", "#### Neuron $h1$", "#### Neuron $h2$", "#### Bias $b_{1}$",
+        "## Total error", "## Backward pass", "### Output layer", "#### Neuron $o_{1}$", "#### Neuron $o_{2}$",
+        "#### Bias $b_{2}$", "### Hidden layer", "#### Neuron $h_{1}$", "#### Neuron $h_{2}$", "#### Bias $b_{1}$",
         "## Old and new weights"]
 
 
@@ -330,7 +380,7 @@ def test_forward_pass_and_error_as_published():
 def test_output_weight_chain_with_each_factor_evaluated():
     """dE/dw5 = dE/dout_o1 . dout_o1/dnet_o1 . dnet_o1/dw5 = 0.74136507 . 0.186815602 . 0.593269992."""
     text = md_classic()
-    assert "Weight $w_{5}$, from $h1$ to $o1$:" in text
+    assert "Weight $w_{5}$, from $h_{1}$ to $o_{1}$:" in text
     assert "$$\n\\frac{\\partial net_{o1}}{\\partial w_{5}} = out_{h1} = 0.593269992\n$$" in text
     assert ("\\frac{\\partial E_{total}}{\\partial w_{5}} &= \\frac{\\partial E_{total}}{\\partial out_{o1}}"
             " \\cdot \\frac{\\partial out_{o1}}{\\partial net_{o1}} \\cdot \\frac{\\partial net_{o1}}{\\partial w_{5}}"
@@ -345,7 +395,7 @@ def test_output_weight_chain_with_each_factor_evaluated():
 def test_hidden_neuron_sums_its_paths():
     """dE_total/dout_h1 = dE_o1/dout_h1 + dE_o2/dout_h1 = δ_o1·w5 + δ_o2·w7, in words and formula."""
     text = md_classic()
-    assert "The output of $h1$ feeds 2 neurons ($o1$, $o2$), so the chain rule adds the 2 paths:" in text
+    assert "The output of $h_{1}$ feeds 2 neurons ($o_{1}$, $o_{2}$), so the chain rule adds the 2 paths:" in text
     assert ("\\frac{\\partial E_{total}}{\\partial out_{h1}} &= \\frac{\\partial E_{o1}}{\\partial out_{h1}}"
             " + \\frac{\\partial E_{o2}}{\\partial out_{h1}} = \\delta_{o1} \\cdot w_{5}"
             " + \\delta_{o2} \\cdot w_{7} \\\\\n&= 0.138498562 \\cdot 0.4 + (-0.038098237) \\cdot 0.5"
@@ -373,7 +423,7 @@ def test_shared_bias_adds_the_deltas_and_is_not_updated():
 
 def test_setup_tables_name_neurons_as_the_diagram_does():
     text = md_classic()
-    assert "| $w_{5}$ | $h1$ | $o1$ | 0.4 |" in text
+    assert "| $w_{5}$ | $h_{1}$ | $o_{1}$ | 0.4 |" in text
     assert "| $b_{1}$ | every neuron of the hidden layer | 0.35 |" in text
     assert "| $w_{7}$ | 0.5 | 0.51130127 | 0.01130127 |" in text
 
@@ -426,16 +476,16 @@ def test_relu_derivative_as_a_case_without_repeating_the_result(seed_002_md):
 
 
 def test_deeper_paths_go_through_the_next_layer(seed_002_md):
-    assert "The output of $n3$ feeds 3 neurons ($n6$, $n7$, $n8$), so the chain rule adds the 3 paths:" in seed_002_md
+    assert "The output of $n_{3}$ feeds 3 neurons ($n_{6}$, $n_{7}$, $n_{8}$), so the chain rule adds the 3 paths:" in seed_002_md
     assert ("\\frac{\\partial E_{total}}{\\partial net_{n6}} \\cdot \\frac{\\partial net_{n6}}{\\partial out_{n3}}"
             " + \\frac{\\partial E_{total}}{\\partial net_{n7}}") in seed_002_md
-    assert "The output of $n6$ feeds only $n9$, so it reaches the error along one path:" in seed_002_md
+    assert "The output of $n_{6}$ feeds only $n_{9}$, so it reaches the error along one path:" in seed_002_md
     assert ("\\frac{\\partial E_{total}}{\\partial out_{n6}} = \\frac{\\partial E_{n9}}{\\partial out_{n6}}"
             " = \\delta_{n9} \\cdot w_{16}") in seed_002_md
 
 
 def test_per_neuron_bias_has_its_own_chain(seed_002_md):
-    assert "Bias $b_{7}$, added to the net input of $n9$ with no weight:" in seed_002_md
+    assert "Bias $b_{7}$, added to the net input of $n_{9}$ with no weight:" in seed_002_md
     assert "$$\n\\frac{\\partial net_{n9}}{\\partial b_{7}} = 1\n$$" in seed_002_md
     assert "\\cdot \\frac{\\partial net_{n9}}{\\partial b_{7}} = " in seed_002_md
     assert "b_{7}^{\\mathrm{new}} = b_{7} - \\eta" in seed_002_md
@@ -457,13 +507,13 @@ def test_weights_selection_limits_sections_not_tables():
     assert sections == ["w_{5}", "w_{1}"]
     table = text[text.index("## Old and new weights"):]
     assert len(re.findall(r"^\| \$w_\{\d\}\$ \|", table, re.M)) == 8
-    assert len(re.findall(r"^\| \$w_\{\d\}\$ \| \$i_\{\d\}\$ \| \$h\d\$ \|", text, re.M)) == 4  # initial weights, layer 1
+    assert len(re.findall(r"^\| \$w_\{\d\}\$ \| \$i_\{\d\}\$ \| \$h_\{\d\}\$ \|", text, re.M)) == 4  # initial weights, layer 1
 
 
 def test_weights_selection_by_layer():
     text = render_text(traced(CLASSIC), "md", RenderOptions(weights=("layer:2",))).text
     assert re.findall(r"^Weight \$(w_\{\d+\})\$", text, re.M) == ["w_{5}", "w_{6}", "w_{7}", "w_{8}"]
-    assert "#### Neuron $h1$" in text  # the hidden deltas stay: the sums need them
+    assert "#### Neuron $h_{1}$" in text  # the hidden deltas stay: the sums need them
 
 
 def test_selected_macro():
@@ -517,10 +567,10 @@ def test_long_sums_are_elided(mnist_md):
 
 
 def test_long_sections_are_elided_and_tables_complete(mnist_md):
-    assert "The other 22 weights into $o1$ ($w_{23528}$ to $w_{23549}$) work the same way" in mnist_md
-    assert "The other 776 weights into $h1$ ($w_{8}$ to $w_{783}$) work the same way" in mnist_md
-    assert "The other 22 neurons of this layer ($h8$ to $h29$) work the same way" in mnist_md
-    assert "#### Neuron $h30$" in mnist_md and "#### Neuron $h8$" not in mnist_md
+    assert "The other 22 weights into $o_{1}$ ($w_{23528}$ to $w_{23549}$) work the same way" in mnist_md
+    assert "The other 776 weights into $h_{1}$ ($w_{8}$ to $w_{783}$) work the same way" in mnist_md
+    assert "The other 22 neurons of this layer ($h_{8}$ to $h_{29}$) work the same way" in mnist_md
+    assert "#### Neuron $h_{30}$" in mnist_md and "#### Neuron $h_{8}$" not in mnist_md
     initial = mnist_md[mnist_md.index("### Initial weights"):mnist_md.index("### Initial biases")]
     assert initial.count("\n| $w_{") == 784 * 30 + 30 * 10
     changes = mnist_md[mnist_md.index("## Old and new weights"):]

@@ -101,6 +101,20 @@ def test_carried_rounding_keeps_the_logged_update(rendered):
     assert "Some texts call" not in text
 
 
+def test_general_formulas_use_the_notations_loss_name(rendered):
+    """δ = ∂E/∂net and w⁺ = w − η·∂E/∂w name the loss as the walkthrough does (E_total, loss_total), not a bare E."""
+    classic = md(rendered, "classic")
+    assert "For every neuron we want its delta $\\delta = \\frac{\\partial E_{total}}{\\partial net}$:" in classic
+    seed = md(rendered, "seed000")
+    assert ("For every neuron we want its delta $\\delta = \\frac{\\partial \\mathrm{loss}_{\\mathrm{total}}}"
+            "{\\partial net}$:") in seed
+    by_hand = md(rendered, "seed000-by-hand")
+    assert ("Every weight takes a small step against its gradient, $w^{+} = w - \\eta \\cdot \\frac{\\partial "
+            "\\mathrm{loss}_{\\mathrm{total}}}{\\partial w}$,") in by_hand
+    for text in (classic, seed, by_hand):
+        assert "\\partial E}" not in text
+
+
 # --- other networks ------------------------------------------------------------------------
 def test_relu_network_seed002_values(rendered):
     text = md(rendered, "relu")

@@ -2,6 +2,7 @@
 network) or an ``expression.yaml`` (an expression worked as a circuit)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from .errors import ProblemError
@@ -90,7 +91,24 @@ def resolve_any(spec: str | None) -> Path:
 def load_any(spec: str | None) -> Problem | GraphProblem:
     """A network problem or an expression problem (a file with an ``expression`` field)."""
     path = resolve_any(spec)
-    return GraphProblem.from_file(path) if is_expression_file(path) else Problem.from_file(path)
+    return seeded(GraphProblem.from_file(path)) if is_expression_file(path) else Problem.from_file(path)
+
+
+#: The quantity a given output gradient G ≠ 1 belongs to (whatever the output feeds, a loss
+#: further on), as LaTeX with its plain name: the first whose name the expression leaves free.
+SEEDED_TOP = {"L": "L", "\\mathrm{Loss}": "Loss", "\\Lambda": "Lambda"}
+
+
+def seeded(problem: GraphProblem) -> GraphProblem:
+    """The problem with its gradients named as derivatives of L when the gradient arriving at
+    the output is G ≠ 1: ∂f/∂f is 1 by definition, so G is ∂L/∂f, and every gradient the
+    backward pass gives is ∂L/∂x (∂f/∂q would otherwise name both the local gradient and
+    G times it). An expression with a name L of its own gets Loss (then Λ)."""
+    if problem.output_gradient == 1.0 or problem.gradient_of is not None:
+        return problem
+    names = {*problem.program.defined, *problem.program.variables()}
+    top = next((latex for latex, plain in SEEDED_TOP.items() if plain not in names), None)
+    return problem if top is None else replace(problem, gradient_of=top)
 
 
 def describe(name: str) -> str:

@@ -53,7 +53,7 @@ def load(args: argparse.Namespace) -> GraphProblem | None:
     if args.expr is not None:
         if args.problem is not None:
             raise ProblemError(f"--expr: found together with the problem '{args.problem}'; expected one of the two")
-        return GraphProblem.from_command(args.expr, args.at, gradient)
+        return examples.seeded(GraphProblem.from_command(args.expr, args.at, gradient))
     if args.at is not None:
         raise ProblemError("--at: found without --expr; expected --expr EXPRESSION --at VALUES "
                            "(an expression problem file has its own values)")
@@ -66,7 +66,7 @@ def load(args: argparse.Namespace) -> GraphProblem | None:
                                "or an expression problem file")
         return None
     problem = GraphProblem.from_file(path)
-    return problem if gradient is None else replace(problem, output_gradient=gradient)
+    return examples.seeded(problem if gradient is None else replace(problem, output_gradient=gradient))
 
 
 def resolve(spec: str | None) -> Path:

@@ -56,6 +56,8 @@ def rate_symbol(value: object) -> Names:
 
 _STATE = frozenset(STATE_KINDS)
 _LAST_LAYER = frozenset({"target", "loss", "error", "data_loss", "penalty"})
+#: A neuron label of letters then a number (h1, o12), typeset with the number as a subscript.
+_LETTERS_NUMBER = re.compile(r"([A-Za-z]+)([0-9]+)")
 _NEEDS_J = frozenset({"j", "g", "node", "tag", "i", "gi", "wr", "ws", "wl", "src"})
 _NEEDS_I = frozenset({"i", "gi", "wr", "ws", "wl", "src"})
 # A key set in a higher layer (preset over defaults, overrides over preset)
@@ -253,10 +255,17 @@ class Notation:
         return tuple(sorted({key for key, _ in self._patterns}))
 
     def neuron(self, layer: int, j: int) -> Names:
-        """The label of neuron j (1-based) of a layer, e.g. h1."""
+        """The label of neuron j (1-based) of a layer, e.g. h1 (LaTeX h_{1}).
+
+        Standing alone, a label of letters and a number is typeset as textbooks set it,
+        the number as a subscript (h1 -> h_{1}, o1 -> o_{1}, n3 -> n_{3}), like the input
+        i_{1} beside it; inside another name it stays as the pattern writes it (net_{h1}).
+        The plain spelling, which the checker matches, is unchanged."""
         l = self._layer("node", layer)
         self._check(l, j, "neuron")
-        return self._names("node", l, j, None, False)
+        names = self._names("node", l, j, None, False)
+        label = _LETTERS_NUMBER.fullmatch(names.latex)
+        return names if label is None else Names(names.plain, f"{label[1]}_{{{label[2]}}}")
 
     def quantity(self, kind: str, layer: int, neuron: int | None = None,
                  source: int | None = None) -> Names:

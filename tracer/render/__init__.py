@@ -37,7 +37,7 @@ from .rules import RuleView
 from .symbolic import SymbolicView
 from .textbook import TextbookView
 from .textbook import active as textbook_active
-from .view import Viewer
+from .view import Viewer, loss_words
 
 if TYPE_CHECKING:
     from ..sheets.exercise import Exercise
@@ -115,6 +115,7 @@ def _environment(user_dir: str | None) -> jinja2.Environment:
     env.filters["math_cells"] = math_cells
     env.filters["text_cells"] = text_cells
     env.filters["paren"] = paren
+    env.filters["loss_words"] = loss_words
     env.tests["gap"] = lambda item: isinstance(item, Gap)
     env.globals["formula"] = FORMULA
     return env

@@ -9,7 +9,7 @@ and every text is escaped for its format (``tracer.render.escape``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..engine.gates import (
     ActivationGate,
@@ -23,6 +23,7 @@ from ..engine.gates import (
     number_text,
 )
 from ..engine.graph import GraphLog, Source
+from ..formula.names import name_pieces
 from ..model.expression import name_latex
 from .diagram import _num, svg_head
 from .escape import latex_text, xml_text
@@ -54,6 +55,7 @@ class Node:
     name: str         # under the gate ("" for variables: their label is the name)
     is_gate: bool
     name_tex: str = ""   # TikZ: the gate's or variable's name as the text typesets it ($g_{1}$, $w_{0}$)
+    name_latex: str = ""  # SVG: that name's LaTeX (g_{1}, w_{0}), set with lowered and raised tspans
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Wire:
     grad: str         # below
     t: float = 0.5    # where along the wire the labels sit (wires fanning out from one value differ)
     key: str = ""     # SOURCE>GATE (the output's wire: NAME>), data-wire in the HTML page
+    value_latex: str = ""  # the wire's name as LaTeX when it is labelled with names (numbers False)
 
     @property
     def mid(self) -> tuple[float, float]:
@@ -120,7 +123,7 @@ def layout(log: GraphLog, numbers: bool = True) -> Layout:
     for row, v in enumerate(circuit.variables):
         key = Source("variable", v)
         ys[key], xs[key] = row * ROW_GAP, 0.0
-        nodes.append(Node(key, 0.0, ys[key], 0.0, v, latex_text(v), "", False, f"${name_latex(v)}$"))
+        nodes.append(Node(key, 0.0, ys[key], 0.0, v, latex_text(v), "", False, f"${name_latex(v)}$", name_latex(v)))
     depth = circuit.depth()
     columns: dict[int, list[int]] = {}
     for i, d in enumerate(depth):
@@ -143,7 +146,8 @@ def layout(log: GraphLog, numbers: bool = True) -> Layout:
             key = log.gate_source(i)
             ys[key], xs[key] = y, d * COLUMN_GAP
             g = circuit.gates[i]
-            nodes.append(Node(key, xs[key], y, widths[i], labels[i][0], labels[i][1], g.name, True, f"${g.latex}$"))
+            nodes.append(Node(key, xs[key], y, widths[i], labels[i][0], labels[i][1], g.name, True, f"${g.latex}$",
+                              g.latex))
     right = {n.key: n.x + n.width / 2 if n.is_gate else n.x + 0.1 for n in nodes}
     left = {n.key: n.x - n.width / 2 for n in nodes}
     wires: list[Wire] = []
@@ -160,28 +164,53 @@ def layout(log: GraphLog, numbers: bool = True) -> Layout:
             uses = circuit.consumers(s)
             t = 0.5 if len(uses) == 1 else 0.3 + 0.4 * uses.index((i, k)) / (len(uses) - 1)
             wires.append(Wire(right[s], ys[s], left[key], ys[key] + dy,
-                              (value or "") if numbers else name, grad if numbers else "", t, f"{name}>{g.name}"))
+                              (value or "") if numbers else name, grad if numbers else "", t, f"{name}>{g.name}",
+                              "" if numbers else self_latex(log, s)))
     out = circuit.output
     out_key = log.gate_source(len(circuit.gates) - 1)
     x_end = right[out_key] + OUT_LENGTH
     wires.append(Wire(right[out_key], ys[out_key], x_end, ys[out_key],
                       log.output.shown if numbers else out.name, entries[log.seed].shown if numbers else "",
-                      key=f"{out.name}>"))
+                      key=f"{out.name}>", value_latex="" if numbers else out.latex))
     nodes.append(Node(Source("variable", "→" + out.name), x_end + 0.35, ys[out_key], 0.0, out.name,
-                      latex_text(out.name), "", False, f"${out.latex}$"))
+                      latex_text(out.name), "", False, f"${out.latex}$", out.latex))
     top = min(n.y for n in nodes) - MARGIN - 0.6
     width = x_end + 1.2 + 0.5 * len(out.name) * CHAR
     shift_x = 0.6 + max(CHAR * len(v) for v in circuit.variables) if circuit.variables else 0.6
-    moved = tuple(Node(n.key, n.x + shift_x, n.y - top, n.width, n.label, n.tex, n.name, n.is_gate, n.name_tex)
-                  for n in nodes)
-    moved_wires = tuple(Wire(w.x1 + shift_x, w.y1 - top, w.x2 + shift_x, w.y2 - top, w.value, w.grad, w.t, w.key)
+    moved = tuple(replace(n, x=n.x + shift_x, y=n.y - top) for n in nodes)
+    moved_wires = tuple(replace(w, x1=w.x1 + shift_x, y1=w.y1 - top, x2=w.x2 + shift_x, y2=w.y2 - top)
                         for w in wires)
     height = max(n.y for n in moved) + MARGIN + 0.8
     return Layout(moved, moved_wires, width + shift_x, height)
 
 
+def self_latex(log: GraphLog, s: Source) -> str:
+    """The LaTeX name of a wire's source: a variable's (w0 -> w_{0}) or a gate's (g_{1})."""
+    return name_latex(s.name) if s.kind == "variable" else log.circuit.gates[s.gate].latex
+
+
 def _px(x: float) -> str:
     return _num(x * SCALE, 1)
+
+
+_SHIFT = {"": 0.0, "sub": 0.3, "sup": -0.45}  # baseline shift of a script, in em (as the network diagram's)
+
+
+def svg_name(latex: str, plain: str, size: float) -> str:
+    """A name set as the text sets it, without a math engine: its subscripts and superscripts
+    as smaller tspans shifted down or up (w_{0}: w, then a lowered 0), as the network diagram
+    does (``diagram._svg_content``); ``plain`` where the name is not of the documented subset.
+    ``size``: the text's font size (cm), which the shifts are fractions of."""
+    try:
+        pieces = name_pieces(latex) if latex else ((plain, ""),)
+    except ValueError:
+        pieces = ((plain, ""),)
+    out, now = [], 0.0
+    for text, where in pieces:
+        shift, now = _SHIFT[where] - now, _SHIFT[where]
+        attrs = (f' dy="{_px(shift * size)}"' if shift else "") + (' font-size="70%"' if where else "")
+        out.append(f"<tspan{attrs}>{xml_text(text)}</tspan>" if attrs else xml_text(text))
+    return "".join(out)
 
 
 def _data(data: bool, what: str, value: str) -> str:
@@ -200,7 +229,8 @@ def to_svg(lay: Layout, title: str = "", data: bool = False) -> str:
     out.append(f'<g class="values" fill="{VALUE_COLOUR}" font-size="{_px(SMALL)}">')
     for c in lay.wires:
         x, y = _px(c.mid[0]), _px(c.mid[1] - 0.14)
-        out.append(f'<text x="{x}" y="{y}">{xml_text(c.value)}</text>')
+        text = svg_name(c.value_latex, c.value, SMALL) if c.value_latex else xml_text(c.value)
+        out.append(f'<text x="{x}" y="{y}">{text}</text>')
     out.append("</g>")
     out.append(f'<g class="gradients" fill="{GRAD_COLOUR}" font-size="{_px(SMALL)}">')
     for c in lay.wires:
@@ -220,12 +250,12 @@ def to_svg(lay: Layout, title: str = "", data: bool = False) -> str:
         if n.is_gate:
             out.append(f'<text x="{_px(n.x)}" y="{_px(n.y + 0.35 * LABEL)}">{xml_text(n.label)}</text>')
             out.append(f'<text class="gate-name" x="{_px(n.x)}" y="{_px(n.y + GATE_HEIGHT / 2 + 0.05 + SMALL)}" '
-                       f'font-size="{_px(SMALL)}" fill="#555555">{xml_text(n.name)}</text>')
+                       f'font-size="{_px(SMALL)}" fill="#555555">{svg_name(n.name_latex, n.name, SMALL)}</text>')
         else:
             anchor = "start" if n.key.name.startswith("→") else "end"
             node = "" if n.key.name.startswith("→") else n.key.name
             out.append(f'<text{_data(data, "node", node)} x="{_px(n.x)}" y="{_px(n.y + 0.35 * LABEL)}" text-anchor="{anchor}" '
-                       f'font-style="italic">{xml_text(n.label)}</text>')
+                       f'font-style="italic">{svg_name(n.name_latex, n.label, LABEL)}</text>')
     out.append("</g>")
     return "\n".join(out + ["</svg>"]) + "\n"
 

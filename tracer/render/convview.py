@@ -65,8 +65,11 @@ _GENERAL_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "\\frac{\\partial E}{\\partial b_{f}}": (("db",), "conv"), "K^{+}_{f,c,u,v}": (("new_k",), "conv"),
     "Z_{k}": (("net",), "dense"), "A_{k}": (("out",), "dense"), "W^{+}_{k,m}": (("new_w",), "dense"),
 }
-#: A conv or pool layer's output size: ⌊(W − K + 2P)/S⌋ + 1 (the floor, as PyTorch computes it).
-OUTPUT_SIZE = Add((Floor(Frac(Add((Sub(_n("W"), _n("K")), _n("2P"))), _n("S"))), ONE))
+#: A conv or pool layer's output size (the floor, as PyTorch computes it): ⌊(size_in − k + 2p)/s⌋
+#: + 1 in the letters of the layers' own lines (k, p, s). The size is spelled out: W names the
+#: dense weights W^{(l)}, and the size is a height or a width.
+SIZE_IN, SIZE_OUT = _n("\\mathrm{size}_{\\mathrm{in}}"), _n("\\mathrm{size}_{\\mathrm{out}}")
+OUTPUT_SIZE = Add((Floor(Frac(Add((Sub(SIZE_IN, _n("k")), _n("2p"))), _n("s"))), ONE))
 
 
 class Shown(str):
@@ -525,8 +528,17 @@ class ConvView:
     # --- symbolic --------------------------------------------------------------------------
     @property
     def output_size(self) -> Node:
-        """⌊(W − K + 2P)/S⌋ + 1, for the sizes paragraph."""
+        """⌊(size_in − k + 2p)/s⌋ + 1, for the sizes paragraph."""
         return OUTPUT_SIZE
+
+    @property
+    def size_in(self) -> Node:
+        return SIZE_IN
+
+    @property
+    def has_dense(self) -> bool:
+        """Whether a dense layer's weights W^{(l)} share the page with the widths W^{out}_l."""
+        return any(isinstance(layer, Dense) for layer in self.stack)
 
     def general(self) -> list[tuple[str, list[tuple[Node, Entry | None]]]]:
         """The general formulas of each layer type the network has, as trees (names of the
@@ -552,8 +564,9 @@ class ConvView:
         d_e = _partial  # ∂E/∂x of the formulas
         types = {layer_type(layer) for layer in self.stack}
         out: list[tuple[str, list[Node]]] = [
-            ("Output size of a layer with kernel (or window) K, padding P and stride S on an input of size W",
-             [_eq(_n("W_{\\mathrm{out}}"), OUTPUT_SIZE)])]
+            ("Output size (height or width) of a layer with kernel (or window) size k, padding p and stride s "
+             "on an input of that size",
+             [_eq(SIZE_OUT, OUTPUT_SIZE)])]
         if "conv" in types:
             out.append((("Convolution layer (filter f, output cell i, j; u, v run over the kernel, c over the "
                          "input channels; X is the zero-padded input, g the activation)"),

@@ -82,7 +82,7 @@ _MARKDOWN_MAP: dict[str, str] = {
     "&": "&amp;",
     "<": "&lt;",
     ">": "&gt;",
-    **{ch: "\\" + ch for ch in "\\*_[]#`|$~"},
+    **{ch: "\\" + ch for ch in "\\*_#`|$~"},
 }
 
 
@@ -90,8 +90,9 @@ def markdown_text(s: str) -> str:
     r"""Escape ``s`` for inline Markdown (GitHub, MkDocs, Jupyter) and the HTML it becomes.
 
     ``& < >`` become entities, so ``<script>`` is text and not a tag.  The
-    Markdown specials ``\ * _ [ ] # ` |`` are backslash-escaped so they do not
-    make emphasis, links, headings, code spans or table cells, and ``$`` is
+    Markdown specials ``\ * _ # ` |`` are backslash-escaped so they do not
+    make emphasis, headings, code spans or table cells, brackets only where they could
+    make a link (``_LINK_BRACKET``), and ``$`` is
     backslash-escaped so math renderers do not see ``$x$`` as math (nor ``\\(x\\)``
     or ``\\[x\\]``: their backslash is doubled once more, see below).  Line
     breaks become spaces so the text cannot open a new block (list, heading).
@@ -102,7 +103,16 @@ def markdown_text(s: str) -> str:
     """
     cleaned = _clean_controls(s)
     escaped = "".join(_MARKDOWN_MAP.get(ch, ch) for ch in cleaned)
+    escaped = _LINK_BRACKET.sub(lambda m: m[0][:-1] + "\\" + m[0][-1], escaped)
     return _BEFORE_DELIMITER.sub(lambda m: m[0] * 2, escaped)
+
+
+#: Brackets are escaped only where Markdown could read them as a link: a ``]`` that a
+#: ``(`` or ``[`` follows closes a link's text (``[a](b)``, ``[a][b]``), and a leading
+#: ``[`` may open a link definition (``[a]: url``, only ever at the start of a line) or a
+#: task-list box (``[x]``). ``[1, 1, 1]``, ``A1[2]`` and ``A1[2]:`` elsewhere are plain
+#: text and stay as written.
+_LINK_BRACKET = re.compile(r"\](?=[(\[])|^\s*\[")
 
 
 #: ``\(`` and ``\[`` are MathJax's inline and display delimiters: Markdown's ``\\(`` would
@@ -110,7 +120,7 @@ def markdown_text(s: str) -> str:
 #: more, so the page shows ``\\(``, which MathJax (processEscapes, the default) prints as
 #: a literal backslash and parenthesis. (A run of k backslashes is 2k after escaping; the
 #: bracket's own escape ``\[`` is not part of the run: it follows an even-length run.)
-_BEFORE_DELIMITER = re.compile(r"(?:\\\\)+(?=[()]|\\[\[\]])")
+_BEFORE_DELIMITER = re.compile(r"(?:\\\\)+(?=\\?[()\[\]])")
 
 
 # --------------------------------------------------------------------------- XML / SVG

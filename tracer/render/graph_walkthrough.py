@@ -19,6 +19,7 @@ from ..engine.gates import ActivationGate, Gate
 from ..engine.graph import GraphLog, Source
 from ..engine.log import Entry
 from ..errors import ProblemError
+from ..examples import SEEDED_TOP
 from ..formula.tree import Node as _Node
 from ..formula.tree import Symbol as _Symbol
 from ..model.graph_problem import GRAPH_STYLES
@@ -107,6 +108,13 @@ class GraphView:
     @property
     def output_gradient(self) -> Eq:
         return self.eq(self.log.seed)
+
+    @property
+    def seeded_top(self) -> _Symbol | None:
+        """L when the given output gradient is G ≠ 1 (``examples.seeded``): the name the
+        walkthrough explains once, so that ∂L/∂f = G is not read as ∂f/∂f, which is 1."""
+        top = self.log.problem.gradient_of
+        return _Symbol(top, SEEDED_TOP[top]) if top in SEEDED_TOP else None
 
     def statements(self) -> list[list[_Node]]:
         """The expression as given, one statement a row [name, formula], as formula trees."""

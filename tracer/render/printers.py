@@ -24,6 +24,10 @@ from .escape import latex_text, markdown_text
 #: margins holds about 85, GitHub's and Jupyter's text column about as many; some slack.
 LINE_WIDTH = 72.0
 
+#: The tallest a drawing is printed, as a fraction of the text height: a network drawing and
+#: its weight table fit on one page together (odd-even's 19 rows).
+FIGURE_HEIGHT = 0.4
+
 #: LaTeX tables with more rows than this become a longtable that breaks across pages.
 LONG_TABLE = 12
 
@@ -266,8 +270,9 @@ class LatexPrinter(Printer):
     def aligned(self, lines):
         """align*, not aligned inside a display: with the preamble's \\allowdisplaybreaks a
         block of many lines (a compact step) breaks between its lines instead of leaving the
-        page (an overfull box) or a page half empty before it."""
-        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+        page (an overfull box) or a page half empty before it. KEEP, as before a display: its
+        lead-in line (or heading) never ends a page without it."""
+        return f"{KEEP}\\begin{{align*}}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
 
     def bullets(self, items):
         return "\\begin{itemize}\n" + "\n".join(f"  \\item {item}" for item in items) + "\n\\end{itemize}"
@@ -304,9 +309,16 @@ class LatexPrinter(Printer):
 
     def figure(self, svg, tikz, name, caption):
         # A drawing wider than the text (a long circuit) is scaled down to the line, never
-        # past the margin; a narrower one keeps its size (graphicx, loaded by tikz).
-        return ("\\begin{center}\n\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n"
-                f"{tikz.strip()}%\n}}\n\\end{{center}}")
+        # past the margin, and one taller than FIGURE_HEIGHT to that; a smaller one keeps its
+        # size (graphicx, loaded by tikz). It floats (here if it fits, else atop the next
+        # page) so that the text after it fills the page it did not fit on: odd-even's page 1
+        # was a third empty above its tall network, and page 2 half empty below it (the
+        # network and its 19-row weight table did not fit together).
+        return ("\\begin{figure}[htbp]\n\\centering\n"
+                "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n"
+                f"\\resizebox{{!}}{{\\ifdim\\height>{FIGURE_HEIGHT}\\textheight{FIGURE_HEIGHT}\\textheight"
+                "\\else\\height\\fi}{%\n"
+                f"{tikz.strip()}%\n}}}}\n\\end{{figure}}")
 
 
 PRINTERS: dict[str, type[Printer]] = {"md": MarkdownPrinter, "tex": LatexPrinter}

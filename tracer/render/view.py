@@ -211,10 +211,10 @@ class Viewer:
         return Relation(_partial(total, "w"), "=", Mul((_partial(total, "out"), _partial("out", "net"),
                                                          _partial("net", "w"))))
 
-    def update_rule(self, by_delta: bool) -> Relation:
-        """w⁺ = w − η·δ·out (``by_delta``) or w⁺ = w − η·∂E/∂w, as a tree."""
+    def update_rule(self, by_delta: bool, total: str) -> Relation:
+        """w⁺ = w − η·δ·out (``by_delta``) or w⁺ = w − η·∂E/∂w (``total``: the loss's LaTeX name), as a tree."""
         w = Symbol("w", "w")
-        step = (ETA, DELTA, Symbol("out", "out")) if by_delta else (ETA, _partial("E", "w"))
+        step = (ETA, DELTA, Symbol("out", "out")) if by_delta else (ETA, _partial(total, "w"))
         return Relation(Symbol("w^{+}", "w+"), "=", Sub(w, Mul(step)))
 
     @property
@@ -714,3 +714,16 @@ def nice_stride(x: float) -> int:
     """The 1-2-5 number at or above x (500, 1000, 2000, ...): steps a reader can count."""
     magnitude = 10 ** max(0, len(str(int(x))) - 1)
     return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= x)
+
+
+def loss_words(loss: object) -> str:
+    """The loss named in prose by what it computes (the ``loss_words`` filter): mean squared
+    error with one output has no 1/n to show, so the words say it is the squared error
+    itself; with n outputs they say where the 1/n sits. Other losses: their name in words."""
+    name = str(getattr(loss, "name", loss)).replace("_", " ")
+    if name != "mean squared error":
+        return name
+    n = int(getattr(loss, "n", 1))
+    if n == 1:
+        return "mean squared error over the one output, which is the squared error itself"
+    return f"mean squared error over the {n} outputs, each output's squared error times 1/{n}"
