@@ -556,14 +556,14 @@ def test_the_matrix_style_derives_the_softmax_delta_before_its_lines():
 
 def test_the_size_formula_does_not_call_a_width_w_like_the_weights():
     """The sizes paragraph wrote ⌊(W − K + 2P)/S⌋ + 1 on a page whose dense weights are W^{(4)}:
-    the general size is spelled out, in the lines' own k, p, s, and W^{out} is said to be a width."""
+    the general size is spelled out, in the lines' own k, p, s, and a layer's height and width are
+    n_H and n_W (Ng's notation), so no W but the dense weights' is on the page."""
     md = render(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"))
     assert ("Each conv or pool layer's output height and width: $\\left\\lfloor \\frac{\\mathrm{size}_{\\mathrm{in}}"
             " - k + 2p}{s} \\right\\rfloor + 1$ with $\\mathrm{size}_{\\mathrm{in}}$ the input's height (or width),"
-            " the floor as PyTorch computes it. Below, $H^{\\mathrm{out}}_{l}$ and $W^{\\mathrm{out}}_{l}$ are the"
-            " height and width of layer $l$'s output; $W^{\\mathrm{out}}_{l}$ is a width, not one of the dense"
-            " weights $W^{(l)}$.") in md
-    assert "\\frac{W - K + 2P}{S}" not in md
+            " the floor as PyTorch computes it. Below, $n_{H}^{(l)}$ and $n_{W}^{(l)}$ are the"
+            " height and width of layer $l$'s output.") in md
+    assert "\\frac{W - K + 2P}{S}" not in md and "W^{\\mathrm{out}}" not in md and "n_{W}^{(1)}" in md
     symbolic = render(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"), style="symbolic")
     assert ("\\mathrm{size}_{\\mathrm{out}} = \\left\\lfloor \\frac{\\mathrm{size}_{\\mathrm{in}} - k + 2p}{s}"
             " \\right\\rfloor + 1") in symbolic

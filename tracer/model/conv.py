@@ -355,8 +355,9 @@ class ConvNames:
         l = layer
         if kind in _SIZE_GIVENS:
             letter, latex_letter = _SIZE_GIVENS[kind][(neuron or 1) - 1]
+            # an output's height and width as n_H, n_W (Ng's notation): W alone is a dense weight
             return Names(f"{letter}{l}", f"{latex_letter}^{{({l})}}" if kind != "out_size"
-                         else f"{letter[0]}^{{\\mathrm{{out}}}}_{{{l}}}")
+                         else f"n_{{{letter[0]}}}^{{({l})}}")
         if kind == "params":
             return Names(f"params{l}", f"N^{{({l})}}_{{\\mathrm{{params}}}}")
         if kind == "filters":

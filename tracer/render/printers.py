@@ -29,7 +29,7 @@ LINE_WIDTH = 72.0
 FIGURE_HEIGHT = 0.4
 
 #: LaTeX tables with more rows than this become a longtable that breaks across pages.
-LONG_TABLE = 12
+LONG_TABLE = 40
 
 #: Characters of table text a LaTeX line holds (11pt, 2.2 cm margins), and the columns
 #: shorter than this many characters that never wrap.
