@@ -1,0 +1,49 @@
+"""Wording a teacher can hand out (readers' findings on the gallery): every number the
+formulas use is stated in Setup, rules stated as applied, names typeset, words that fit
+the page and the network they describe."""
+from __future__ import annotations
+
+from functools import cache
+
+from tracer.engine.log import TraceLog
+from tracer.engine.trace import trace
+from tracer.examples import example_path
+from tracer.model.problem import Problem
+from tracer.render import RenderOptions, render_text
+
+
+@cache
+def _log(example: str, problem: str = "problem.yaml") -> TraceLog:
+    return trace(Problem.from_file(example_path(example).with_name(problem)))
+
+
+def _md(example: str, style: str | None = None, problem: str = "problem.yaml") -> str:
+    return render_text(_log(example, problem), "md", RenderOptions(style=style)).text
+
+
+def _setup(page: str) -> list[str]:
+    block = page.split("## Setup\n\n", 1)[1].split("\n\n", 1)[0]
+    return block.splitlines()
+
+
+# --- 1. hyperparameters stated in Setup ----------------------------------------------------
+def test_setup_states_momentum_with_its_symbol():
+    for style in ("chain-rule", "narrative", "matrix"):
+        lines = _setup(_md("momentum", style))
+        assert "- Optimizer: SGD with momentum, $\\mu = 0.9$" in lines, style
+        assert lines.index("- Optimizer: SGD with momentum, $\\mu = 0.9$") == lines.index("- Learning rate: $\\eta = 0.5$") + 1
+
+
+def test_setup_states_adams_betas_and_epsilon():
+    lines = _setup(_md("adam-two-steps"))
+    assert "- Optimizer: Adam, $\\beta_{1} = 0.9$, $\\beta_{2} = 0.999$, $\\epsilon = 1 \\times 10^{-8}$" in lines
+
+
+def test_setup_states_the_penalty_strength():
+    lines = _setup(_md("l2-regularization"))
+    assert "- Regularization: L2 penalty, $\\lambda = 0.01$" in lines
+
+
+def test_plain_gradient_descent_states_no_optimizer():
+    lines = _setup(_md("classic-2-2-2", "chain-rule"))
+    assert not [line for line in lines if line.startswith(("- Optimizer", "- Regularization"))]
