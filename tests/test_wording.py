@@ -3,6 +3,7 @@ formulas use is stated in Setup, rules stated as applied, names typeset, words t
 the page and the network they describe."""
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from tracer.engine.log import TraceLog
@@ -47,3 +48,22 @@ def test_setup_states_the_penalty_strength():
 def test_plain_gradient_descent_states_no_optimizer():
     lines = _setup(_md("classic-2-2-2", "chain-rule"))
     assert not [line for line in lines if line.startswith(("- Optimizer", "- Regularization"))]
+
+
+# --- 2. the answer key states the rounding rule it applies -----------------------------------
+def _sheet(example: str, **kind: bool) -> str:
+    return render_text(_log(example), "md", RenderOptions(**kind)).text
+
+
+def test_answer_key_states_the_significant_figures_its_small_values_keep():
+    key = _sheet("exercise-2-2-1", answer_key=True)
+    assert ("Numbers are shown rounded to 4 decimal places, or 4 significant figures where that keeps more."
+            in key)
+    # the rule is the one applied: a small gradient keeps four figures, past four decimals
+    assert re.search(r"= -?0\.0\d{4,}\b", key), "no small value past four decimals: the clause would be idle"
+
+
+def test_exercise_sheet_asks_for_the_same_rule():
+    sheet = _sheet("exercise-2-2-1", exercise=True)
+    assert ("Give every answer rounded to 4 decimal places, or 4 significant figures where that keeps more;"
+            in sheet)
