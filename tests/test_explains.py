@@ -105,12 +105,12 @@ def test_binary_cross_entropy_walkthrough_derives_once():
 def test_relu_with_net_below_zero_passes_no_gradient():
     page = _md("relu-blog", "chain-rule")
     assert ("ReLU is flat where its net input is 0 or less, so the derivative is 0 and no gradient flows back"
-            " through n4: its delta is 0, and so are the gradients of the weights and the bias leading into it.") in page
+            " through $n4$: its delta is 0, and so are the gradients of the weights and the bias leading into it.") in page
     assert ("Spelled out, the paths from $n3$ to the output are $n3 \\to n6 \\to n9$, $n3 \\to n7 \\to n9$,"
             " $n3 \\to n8 \\to n9$; each term of"
             " the sum covers the paths through one neuron of the next layer.") in page
     for style in ("narrative", "matrix"):
-        assert ("At n4 the slope is 0 (ReLU is flat where its net input is 0 or less), so no gradient flows"
+        assert ("At $n4$ the slope is 0 (ReLU is flat where its net input is 0 or less), so no gradient flows"
                 " back through it: its delta is 0, and so are the"
                 " gradients of the weights leading into it.") in _md("relu-blog", style)
 
