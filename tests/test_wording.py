@@ -92,3 +92,20 @@ def test_a_blocked_relu_is_named_in_math():
     page = _md("relu-blog", "chain-rule")
     assert "no gradient flows back through $n4$:" in page
     assert "through n4" not in page
+
+
+# --- 4. the matrix style's notation speaks of the general layer l --------------------------
+def test_matrix_notation_names_the_general_layer():
+    for example in ("odd-even", "adam-two-steps"):
+        page = _md(example, "matrix")
+        line = next(x for x in page.splitlines() if x.startswith("For layer "))
+        assert line.startswith("For layer $l$: $Z^{[l]}, A^{[l]}$ are columns with one row per neuron"), example
+        assert "$W^{[l]}$ holds the weights into layer $l$," in line
+        assert "$b^{[l]}$ its bias" in line
+        assert "^{[1]}" not in line
+
+
+def test_general_matrix_name_from_the_notation():
+    notation = _log("odd-even").notation
+    assert notation.general_matrix("net") is not None
+    assert (notation.general_matrix("net").plain, notation.general_matrix("net").latex) == ("Zl", "Z^{[l]}")
