@@ -109,3 +109,33 @@ def test_general_matrix_name_from_the_notation():
     notation = _log("odd-even").notation
     assert notation.general_matrix("net") is not None
     assert (notation.general_matrix("net").plain, notation.general_matrix("net").latex) == ("Zl", "Z^{[l]}")
+
+
+# --- 5. each gallery page's description fits that page ------------------------------------
+def test_a_numeric_gallery_page_is_not_described_as_symbolic():
+    from tracer.gallery import catalogue, render_files
+
+    checked = 0
+    for example in catalogue():
+        for w in example.walkthroughs:
+            if w.style == "symbolic" or w.example != "devforum":
+                continue
+            page = render_files(w)[f"{w.name}.md"]
+            lead = page.split("\n\n", 2)[1]
+            assert "symbolically" not in lead, (w.example, w.name)
+            assert lead == ("The 2-3-1 sigmoid network of seed 001 with one shared bias per layer, the derivation's "
+                            "formulas worked with its numbers, weight by weight.")
+            checked += 1
+    assert checked == 1
+
+
+def test_no_gallery_description_promises_symbols_to_a_numeric_page():
+    from tracer.gallery import catalogue
+    from tracer.model.graph_problem import is_expression_file
+
+    for example in catalogue():
+        for w in example.walkthroughs:
+            path = example_path(w.example).with_name(w.problem)
+            if w.style != "symbolic" and not w.sheet and not is_expression_file(path):
+                description = w.description or Problem.from_file(path).description
+                assert "symbolically" not in description, (w.example, w.name)
