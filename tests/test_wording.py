@@ -139,3 +139,30 @@ def test_no_gallery_description_promises_symbols_to_a_numeric_page():
             if w.style != "symbolic" and not w.sheet and not is_expression_file(path):
                 description = w.description or Problem.from_file(path).description
                 assert "symbolically" not in description, (w.example, w.name)
+
+
+# --- 6. words follow the number of neurons --------------------------------------------------
+def test_one_output_neuron_is_spoken_of_in_the_singular():
+    page = _md("xor", "narrative")
+    output = page.split("### Output layer: delta and gradients\n", 1)[1].split("### Hidden layer", 1)[0]
+    assert "First, how does the loss change when the output changes?" in output
+    assert "The slope of the activation at the neuron, " in output
+    assert "Multiply the two and we have the delta:" in output
+    assert "at each neuron" not in output and "the deltas" not in output
+    hidden = page.split("### Hidden layer: deltas and gradients\n", 1)[1]
+    assert "A neuron here feeds the only neuron of the next layer" in hidden
+    assert "is that neuron's delta sent back through the weight in between:" in hidden
+    assert "The slope of the activation at each neuron, " in hidden
+
+
+def test_two_output_neurons_keep_the_plural():
+    page = _md("classic-2-2-2", "narrative")
+    assert "### Output layer: deltas and gradients" in page
+    assert "First, how does the loss change when an output changes?" in page
+    assert "Multiply the two and we have the deltas:" in page
+    assert "A neuron here feeds every neuron of the next layer" in page
+
+
+def test_matrix_style_slope_of_one_neuron():
+    page = _md("xor", "matrix")
+    assert "The slope of the activation at the neuron" in page
