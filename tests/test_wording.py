@@ -166,3 +166,25 @@ def test_two_output_neurons_keep_the_plural():
 def test_matrix_style_slope_of_one_neuron():
     page = _md("xor", "matrix")
     assert "The slope of the activation at the neuron" in page
+
+
+# --- 7. a zero net in a sigmoid: e^{0}, not e^{-0} -------------------------------------------
+def test_a_negated_zero_prints_as_the_zero():
+    from tracer.formula.latex import latex
+    from tracer.formula.mathml import mathml
+    from tracer.formula.text import text
+    from tracer.formula.tree import Neg, Number, Symbol
+
+    assert latex(Neg(Number("0", 0.0))) == "0"
+    assert latex(Neg(Number("0.0000", 0.0))) == "0.0000"
+    assert text(Neg(Number("0", 0.0))) == "0"
+    assert "&#x2212;" not in mathml(Neg(Number("0", 0.0))) and "−" not in mathml(Neg(Number("0", 0.0)))
+    assert latex(Neg(Number("0.05", 0.05))) == "-0.05"
+    assert latex(Neg(Number("1e-8", 1e-8))) != "1e-8"
+    assert latex(Neg(Symbol("x", "x"))) == "-x"
+
+
+def test_mini_batch_sigmoid_of_a_zero_net():
+    page = _md("mini-batch")
+    assert "e^{-0}" not in page
+    assert "\\frac{1}{1 + e^{0}} = 0.5000" in page
