@@ -188,3 +188,22 @@ def test_mini_batch_sigmoid_of_a_zero_net():
     page = _md("mini-batch")
     assert "e^{-0}" not in page
     assert "\\frac{1}{1 + e^{0}} = 0.5000" in page
+
+
+# --- 8. Hebb's rule is worded as Hebb's: no error term --------------------------------------
+def test_hebb_rule_has_no_error_term():
+    page = _md("hebb-and", "narrative")
+    rule = page.split("## The learning rule\n\n", 1)[1].split("\n## ", 1)[0]
+    assert rule.startswith("After each example the unit moves every weight by the input that weight carries times "
+                           "the target: Hebb's rule has no error term, and the output plays no part in it.\n")
+    assert "e = t - y" not in rule and "error times" not in rule
+    assert "w_{i} \\leftarrow w_{i} + x_{i} \\cdot t" in rule
+    worked = page.split("## Worked presentations", 1)[1]
+    assert "e = t - y" not in worked
+
+
+def test_error_driven_rules_keep_their_error():
+    page = _md("perceptron-and", "narrative")
+    rule = page.split("## The learning rule\n\n", 1)[1].split("\n## ", 1)[0]
+    assert "the learning rate times the error times the input" in rule
+    assert "e = t - y" in rule
