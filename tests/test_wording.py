@@ -207,3 +207,19 @@ def test_error_driven_rules_keep_their_error():
     rule = page.split("## The learning rule\n\n", 1)[1].split("\n## ", 1)[0]
     assert "the learning rate times the error times the input" in rule
     assert "e = t - y" in rule
+
+
+# --- 9. adaline-lms: the rate agrees with the description; convergence in words --------------
+def test_adaline_lms_description_explains_its_rate():
+    page = _md("adaline-lms")
+    problem = _log("adaline-lms").problem
+    assert problem.training.learning_rate == 2 * 0.2   # the book's 2·alpha
+    assert "this page writes the same step as w + alpha e x, so its alpha is the book's 2 alpha = 0.4." in page
+    assert "- Learning rate: $\\alpha = 0.4$" in page
+
+
+def test_a_rule_that_converged_before_its_last_epoch_says_so_in_words():
+    page = _md("adaline-lms")
+    assert ("Training ran the 3 epochs it was given; epoch 2 is the first with no wrong output, "
+            "and the last one has none too.") in page
+    assert "the first epoch without one" not in page

@@ -228,8 +228,10 @@ class RuleView:
             return (f"Epoch {c['epoch']} has no wrong output, so the weights no longer change: the rule "
                     f"has converged, and training stops after {runs}.")
         if c["converged"]:
-            return (f"Training ran the {runs} it was given; the last epoch has no wrong output "
-                    f"(the first epoch without one: {c['epoch']}).")
+            if c["epoch"] == n:
+                return f"Training ran the {runs} it was given; the last one is the first with no wrong output."
+            return (f"Training ran the {runs} it was given; epoch {c['epoch']} is the first with no wrong "
+                    "output, and the last one has none too.")
         wrong = self.epochs[-1]["errors"]
         return (f"Training ran the {runs} it was given and stopped there; the last epoch still has "
                 f"{wrong} wrong output{'s' * (wrong != 1)}: it has not converged.")
