@@ -223,3 +223,15 @@ def test_a_rule_that_converged_before_its_last_epoch_says_so_in_words():
     assert ("Training ran the 3 epochs it was given; epoch 2 is the first with no wrong output, "
             "and the last one has none too.") in page
     assert "the first epoch without one" not in page
+
+
+# --- 10. l2-regularization: the chain's factors are said to be the data loss's too -----------
+def test_regularized_chain_says_its_factors_are_the_data_losss():
+    page = _md("l2-regularization", "chain-rule")
+    said = page.index("The penalty depends on the weights alone, not on any output or net input, so along this "
+                      "path the total error and the data loss change alike, $\\frac{\\partial E_{total}}{\\partial "
+                      "out_{o1}} = \\frac{\\partial E_{\\mathrm{data}}}{\\partial out_{o1}}$, and so do the deltas: "
+                      "the chain gives the data loss's part of the gradient, "
+                      "$\\frac{\\partial E_{\\mathrm{data}}}{\\partial w}$")
+    assert said < page.index("\\frac{\\partial E_{\\mathrm{data}}}{\\partial w_{5}} = ")
+    assert "The penalty depends on the weights alone" not in _md("classic-2-2-2", "chain-rule")
