@@ -235,3 +235,18 @@ def test_regularized_chain_says_its_factors_are_the_data_losss():
                       "$\\frac{\\partial E_{\\mathrm{data}}}{\\partial w}$")
     assert said < page.index("\\frac{\\partial E_{\\mathrm{data}}}{\\partial w_{5}} = ")
     assert "The penalty depends on the weights alone" not in _md("classic-2-2-2", "chain-rule")
+
+
+# --- 11. expression narrative: each block names its gate; nothing defined twice ---------------
+def test_expression_narrative_labels_gates_and_defines_each_gradient_once():
+    from tracer.gallery import catalogue, render_files
+
+    w = next(w for e in catalogue() for w in e.walkthroughs
+             if w.example == "variable-twice" and w.name == "walkthrough-narrative")
+    page = render_files(w)["walkthrough-narrative.md"]
+    backward = page.split("## Backward pass", 1)[1].split("| Variable", 1)[0]
+    assert ("Gate $f$ (add gate), the output gate: with the upstream gradient 1, its local gradients are the "
+            "gradients it passes back:") in backward
+    assert "Gate $g_{2}$ (max gate):" in backward and "Gate $g_{1}$ (multiply gate):" in backward
+    lhs = [line.split(" &= ", 1)[0] for line in backward.splitlines() if " &= " in line]
+    assert len(lhs) == len(set(lhs)), [x for x in lhs if lhs.count(x) > 1]
