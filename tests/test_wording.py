@@ -250,3 +250,24 @@ def test_expression_narrative_labels_gates_and_defines_each_gradient_once():
     assert "Gate $g_{2}$ (max gate):" in backward and "Gate $g_{1}$ (multiply gate):" in backward
     lhs = [line.split(" &= ", 1)[0] for line in backward.splitlines() if " &= " in line]
     assert len(lhs) == len(set(lhs)), [x for x in lhs if lhs.count(x) > 1]
+
+
+# --- 12. sentences start with a capital; LaTeX quotes open and close ----------------------------
+def test_vector_form_lead_in_is_a_sentence():
+    page = _md("han-kamber-backprop", "matrix")
+    assert "\nElement by element:\n" in page
+    assert "\nelement by element:" not in page
+
+
+def test_latex_text_quotes_open_and_close():
+    from tracer.render.escape import latex_text
+
+    assert latex_text('section 6.3 "The perceptron", Table 6.3') == "section 6.3 ``The perceptron'', Table 6.3"
+    assert latex_text('"AND" ("x")') == "``AND'' (``x'')"
+    assert latex_text("no quotes: it's 5 \\% off") == "no quotes: it's 5 \\textbackslash{}\\% off"
+
+
+def test_pdf_source_of_a_quoted_description_has_tex_quotes():
+    tex = render_text(_log("perceptron-and"), "tex", RenderOptions()).text
+    assert "section 6.3 ``The perceptron'', Table 6.3 ``Example of perceptron learning" in tex
+    assert '"The perceptron"' not in tex
