@@ -271,3 +271,18 @@ def test_pdf_source_of_a_quoted_description_has_tex_quotes():
     tex = render_text(_log("perceptron-and"), "tex", RenderOptions()).text
     assert "section 6.3 ``The perceptron'', Table 6.3 ``Example of perceptron learning" in tex
     assert '"The perceptron"' not in tex
+
+
+# --- 13. five-optimizers: the zig-zag explained; every step of every epoch shown ---------------
+def test_five_optimizers_page_explains_the_zigzag_and_shows_every_step():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "worked_examples" / "five-optimizers" / "README.md").read_text(encoding="utf-8")
+    problem = _log("five-optimizers").problem
+    steps = problem.training.epochs * len(problem.data)
+    assert readme.startswith(f"# The same network, five optimizers, {steps} steps\n")
+    assert "not the optimizer being unstable" in readme
+    assert "zig-zags with period 3" in readme
+    rows = [line for line in readme.splitlines() if line.startswith("<tr><td>")]
+    assert len(rows) == steps == 21
+    assert [r.split("<td>")[2].split("<")[0] for r in rows[:4]] == ["1", "2", "3", "1"]   # the example column
