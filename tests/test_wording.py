@@ -286,3 +286,25 @@ def test_five_optimizers_page_explains_the_zigzag_and_shows_every_step():
     rows = [line for line in readme.splitlines() if line.startswith("<tr><td>")]
     assert len(rows) == steps == 21
     assert [r.split("<td>")[2].split("<")[0] for r in rows[:4]] == ["1", "2", "3", "1"]   # the example column
+
+
+# --- 14. an elided list of updates shows the ones that change a value ---------------------------
+def test_elided_updates_show_the_nontrivial_and_count_the_unchanged():
+    page = _md("xor-training", "narrative")
+    first = page.split("Updating the weights", 1)[1].split("### Old and new weights", 1)[0]
+    for j in (1, 2, 3, 4):   # the hidden biases: the only hidden updates that change (the inputs are 0)
+        assert f"\\mathrm{{bias}}_{{h{j}}}^{{+}} &= " in first, j
+    assert ("The other 8, $\\text{input-to-hidden}_{1}$ to $\\text{input-to-hidden}_{8}$, are unchanged: "
+            "each new value is the old one.") in first
+    assert "\\text{input-to-hidden}_{1}^{+}" not in first
+    assert "more," not in first
+
+
+def test_unchanged_updates_are_the_ones_printing_the_old_value():
+    from tracer.render.chains import _unchanged
+
+    log = _log("xor-training")
+    first = [e for e in log.entries if e.step == log.steps[0] and e.kind in ("new_w", "new_b")]
+    same = [e for e in first if _unchanged(e)]
+    assert same and all(e.operand("old").shown == e.shown for e in same)
+    assert all(e.kind == "new_w" and e.layer == 1 for e in same)

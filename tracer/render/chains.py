@@ -8,6 +8,7 @@ computes a value (every number printed is an entry's or operand's ``shown`` stri
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -28,6 +29,7 @@ class Gap:
     count: int
     first: str
     last: str
+    unchanged: bool = False   # the items left out are updates whose new value is the old one
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,22 @@ class ChainView:
         if self.weights:
             return [eq for eq in eqs if self.selected(eq)]
         return self.shorten(eqs, lambda eq: self.parameter_latex(eq.entry))
+
+    def chosen_updates(self, eqs: list[Eq]) -> list[Eq | Gap]:
+        """Update lines: selected, or, when too many to show, the ones that change a value
+        first and the unchanged ones (new = old as printed: a zero input, a zero gradient)
+        counted in one Gap; shortened as ``chosen`` when every update changes a value."""
+        if self.weights:
+            return [eq for eq in eqs if self.selected(eq)]
+        m = self.max_terms
+        if m is None or m < 2 or len(eqs) <= m + 1:
+            return list(eqs)
+        same = [eq for eq in eqs if _unchanged(eq.entry)]
+        if not same or len(same) == len(eqs):
+            return self.chosen(eqs)
+        moved = [eq for eq in eqs if not _unchanged(eq.entry)]
+        label = lambda eq: self.parameter_latex(eq.entry)  # noqa: E731
+        return [*self.shorten(moved, label), Gap(len(same), label(same[0]), label(same[-1]), unchanged=True)]
 
     # --- neurons -----------------------------------------------------------------------
     def neurons(self, layer: LayerView) -> list[NeuronView | Gap]:
@@ -300,3 +318,15 @@ def partial(top: Symbol, bottom: Symbol) -> Symbol:
 
 def _symbol(names: Names) -> Symbol:
     return Symbol(names.latex, names.plain)
+
+
+def _unchanged(update: Entry) -> bool:
+    """Whether an update prints its old value as the new one (0.2 → 0.2): nothing to work."""
+    try:
+        old = update.operand("old")
+    except (KeyError, ValueError, LookupError):
+        return False
+    try:
+        return Decimal(old.shown) == Decimal(update.shown)
+    except ArithmeticError:
+        return False
