@@ -214,7 +214,8 @@ def test_the_exercise_lists_what_to_compute(example_log):
     assert md.startswith("# Exercise: one training step of a 2-2-1 network\n\n## Setup\n")
     assert md[md.index("Compute:"):] == COMPUTE
     assert DESCRIPTION not in md and "tracer" not in md
-    assert "Give every answer rounded to 4 decimal places, or 4 significant figures where that keeps more; keep full precision in the computations in between." in md
+    assert ("Give every answer rounded to 4 decimal places, or 4 significant figures where that keeps more; "
+            "keep full precision in the computations in between.") in md
     assert "### Initial weights" in md and "<svg" in md
 
 

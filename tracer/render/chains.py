@@ -8,15 +8,15 @@ computes a value (every number printed is an entry's or operand's ``shown`` stri
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TypeVar
 
 from ..engine.log import Entry
 from ..engine.ops import Identity, Product, WeightedSum
-from ..model.notation import Names
 from ..formula.tree import Add, Mul, Node, Number, Relation, Symbol, Text, elided
+from ..model.notation import Names
 from .view import Eq, ExampleView, LayerView, StepView, Viewer, known, shown, sym
 
 T = TypeVar("T")
@@ -234,7 +234,7 @@ class ChainView:
                 loss = self.name("loss", self.last, k)
                 paths.append((partial(loss, out), Mul((partial(loss, net), through)), Mul((sym(delta), sym(weight)))))
             else:  # named by where it passes: ∂E_total/∂out_h1 (through o1)
-                via = Mul((partial(total, out), Text(" (through "), _symbol(self.names.neuron(layer + 1, k)),
+                via = Mul((partial(total, out), Text(" (through "), _symbol(self.names.neuron(layer + 1, known(k))),
                            Text(")")),
                           sign="juxtapose")
                 paths.append((via, Mul((partial(total, net), through)), Mul((sym(delta), sym(weight)))))

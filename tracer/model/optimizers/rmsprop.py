@@ -12,7 +12,6 @@ from ...engine.ops import Operand
 from .base import EPSILON, INSIDE, Hyper, Slot, SquaredGradientCache, UpdateSink, previous, state_entry
 from .ops import MovingAverage
 
-
 DECAY = Hyper("decay", 0.9, "a decay rate from 0 to 1", low=0.0, high=1.0, symbol="\\rho")
 
 
