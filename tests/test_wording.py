@@ -308,3 +308,9 @@ def test_unchanged_updates_are_the_ones_printing_the_old_value():
     same = [e for e in first if _unchanged(e)]
     assert same and all(e.operand("old").shown == e.shown for e in same)
     assert all(e.kind == "new_w" and e.layer == 1 for e in same)
+
+
+def test_symbolic_setup_names_the_optimizer_and_penalty_symbols():
+    assert "- Optimizer: Adam, with $\\beta_{1}$, $\\beta_{2}$, $\\epsilon$" in _setup(_md("adam-two-steps", "symbolic"))
+    assert "- Optimizer: SGD with momentum, with $\\mu$" in _setup(_md("momentum", "symbolic"))
+    assert "- Regularization: L2 penalty, strength $\\lambda$" in _setup(_md("l2-regularization", "symbolic"))
