@@ -67,7 +67,7 @@ def test_narrative_keeps_the_gradient_sign_and_defines_the_hidden_error():
     assert "target minus what the network gave" not in page
     assert ("so how the loss changes with its output, $\\mathrm{error}_{h1} = \\frac{\\partial"
             " \\mathrm{loss}_{\\mathrm{total}}}{\\partial \\mathrm{output}_{h1}}$ for the first one, with the same sign,"
-            " is the next layer's deltas") in page
+            " is that neuron's delta sent back through the weight in between") in page   # xor has one output
 
 
 # --- derive, don't assert ------------------------------------------------------------------
@@ -209,13 +209,16 @@ def test_chain_rule_neuron_headings_and_prose_typeset_the_notation_name():
 
 def test_narrative_layer_headings_do_not_promise_an_error_of_the_other_sign():
     page = _md("xor", "narrative")
-    assert "### Output layer: deltas and gradients" in page and "### Hidden layer: deltas and gradients" in page
+    assert "### Output layer: delta and gradients" in page and "### Hidden layer: deltas and gradients" in page
     assert "error and delta" not in page
 
 
 def test_elided_runs_name_their_ends_typeset_and_never_hide_a_single_item():
-    page = _md("xor-training", "narrative")
-    assert "$\\vdots$ 4 more, $\\text{input-to-hidden}_{8}$ to $\\mathrm{bias}_{h3}$." in page
+    page = render_text(_log("xor"), "md", RenderOptions(style="narrative", max_terms=4)).text
+    assert "$\\vdots$ 4 more, $\\text{input-to-hidden}_{4}$ to $\\text{input-to-hidden}_{7}$." in page
+    training = _md("xor-training", "narrative")   # updates: the unchanged ones are counted, named typeset
+    assert "The other 8, $\\text{input-to-hidden}_{1}$ to $\\text{input-to-hidden}_{8}$, are unchanged" in training
+    assert "input\\_to" not in training
     assert "input\\_to" not in page
     three = render_text(_log("xor"), "md", RenderOptions(style="chain-rule", max_terms=3)).text
     assert "The other 1 " not in three and "#### Neuron $h3$" in three   # 4 hidden neurons, 3 shown + 1: all 4
