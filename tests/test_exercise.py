@@ -215,7 +215,8 @@ def test_the_exercise_lists_what_to_compute(example_log):
     assert md.startswith("# Exercise: one training step of a 2-2-1 network\n\n## Setup\n")
     assert md[md.index("Compute:"):] == COMPUTE
     assert DESCRIPTION not in md and "tracer" not in md
-    assert "Give every answer rounded to 4 decimal places; keep full precision in the computations in between." in md
+    assert ("Give every answer rounded to 4 decimal places, or 4 significant figures where that keeps more; "
+            "keep full precision in the computations in between.") in md
     assert "### Initial weights" in md and "<svg" in md
 
 
@@ -349,7 +350,8 @@ def test_every_kind_of_network_gets_a_sheet_and_a_key(name):
 
 def test_the_sheet_says_how_to_round():
     sheet = render_text(trace(load("xor")), "md", RenderOptions(exercise=True)).text
-    assert ("Give every answer truncated (not rounded) to 2 decimal places, and go on computing with the "
+    assert ("Give every answer truncated (not rounded) to 2 decimal places (significant figures where that would "
+            "leave 0), and go on computing with the "
             "truncated values, as by hand.") in sheet
 
 

@@ -70,7 +70,7 @@ def test_narrative_keeps_the_gradient_sign_and_defines_the_hidden_error():
     assert "target minus what the network gave" not in page
     assert ("so how the loss changes with its output, $\\mathrm{error}_{h1} = \\frac{\\partial"
             " \\mathrm{loss}_{\\mathrm{total}}}{\\partial \\mathrm{output}_{h1}}$ for the first one, with the same sign,"
-            " is the next layer's deltas") in page
+            " is that neuron's delta sent back through the weight in between") in page   # xor has one output
 
 
 # --- derive, don't assert ------------------------------------------------------------------
@@ -108,12 +108,12 @@ def test_binary_cross_entropy_walkthrough_derives_once():
 def test_relu_with_net_below_zero_passes_no_gradient():
     page = _md("relu-blog", "chain-rule")
     assert ("ReLU is flat where its net input is 0 or less, so the derivative is 0 and no gradient flows back"
-            " through n4: its delta is 0, and so are the gradients of the weights and the bias leading into it.") in page
+            " through $n_{4}$: its delta is 0, and so are the gradients of the weights and the bias leading into it.") in page
     assert ("Spelled out, the paths from $n_{3}$ to the output are $n_{3} \\to n_{6} \\to n_{9}$, $n_{3} \\to n_{7} \\to n_{9}$,"
             " $n_{3} \\to n_{8} \\to n_{9}$; each term of"
             " the sum covers the paths through one neuron of the next layer.") in page
     for style in ("narrative", "matrix"):
-        assert ("At n4 the slope is 0 (ReLU is flat where its net input is 0 or less), so no gradient flows"
+        assert ("At $n_{4}$ the slope is 0 (ReLU is flat where its net input is 0 or less), so no gradient flows"
                 " back through it: its delta is 0, and so are the"
                 " gradients of the weights leading into it.") in _md("relu-blog", style)
 
@@ -233,13 +233,16 @@ def test_chain_rule_neuron_headings_and_prose_typeset_the_notation_name():
 
 def test_narrative_layer_headings_do_not_promise_an_error_of_the_other_sign():
     page = _md("xor", "narrative")
-    assert "### Output layer: deltas and gradients" in page and "### Hidden layer: deltas and gradients" in page
+    assert "### Output layer: delta and gradients" in page and "### Hidden layer: deltas and gradients" in page
     assert "error and delta" not in page
 
 
 def test_elided_runs_name_their_ends_typeset_and_never_hide_a_single_item():
-    page = _md("xor-training", "narrative")
-    assert "$\\vdots$ 4 more, $\\text{input-to-hidden}_{8}$ to $\\mathrm{bias}_{h3}$." in page
+    page = render_text(_log("xor"), "md", RenderOptions(style="narrative", max_terms=4)).text
+    assert "$\\vdots$ 4 more, $\\text{input-to-hidden}_{4}$ to $\\text{input-to-hidden}_{7}$." in page
+    training = _md("xor-training", "narrative")   # updates: the unchanged ones are counted, named typeset
+    assert "The other 8, $\\text{input-to-hidden}_{1}$ to $\\text{input-to-hidden}_{8}$, are unchanged" in training
+    assert "input\\_to" not in training
     assert "input\\_to" not in page
     three = render_text(_log("xor"), "md", RenderOptions(style="chain-rule", max_terms=3)).text
     assert "The other 1 " not in three and "#### Neuron $h_{3}$" in three   # 4 hidden neurons, 3 shown + 1: all 4

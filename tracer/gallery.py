@@ -9,6 +9,7 @@ suite runs the check, so a walkthrough can never silently drift from the code.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ class Walkthrough:
     style: str
     problem: str = "problem.yaml"   # another problem file of the same folder (e.g. a long run)
     sheet: str = ""                 # exercise | answer_key: the sheet instead of the walkthrough
+    description: str = ""           # this page's own description, when the problem's does not fit it
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ def catalogue(root: Path | None = None) -> list[Example]:
     raw = yaml.safe_load((root / "gallery.yaml").read_text(encoding="utf-8"))
     return [Example(item["example"], item["teaches"],
                     tuple(Walkthrough(item["example"], w["name"], w["style"], w.get("problem", "problem.yaml"),
-                                      w.get("sheet", ""))
+                                      w.get("sheet", ""), w.get("description", ""))
                           for w in item["walkthroughs"]))
             for item in raw]
 
@@ -70,7 +72,10 @@ def render_files(w: Walkthrough) -> dict[str, str]:
         ghtml = render_graph(glog, "html", RenderOptions(style=w.style))
         return {f"{w.name}.md": gmd.text, **gmd.attachments, f"{w.name}.tex": gtex.text,
                 f"{w.name}.html": ghtml.text}
-    log = trace(Problem.from_file(path))
+    problem = Problem.from_file(path)
+    if w.description:  # the same network, another page (devforum's numbers beside its derivation)
+        problem = dataclasses.replace(problem, description=w.description)
+    log = trace(problem)
     exercise, key = w.sheet == "exercise", w.sheet == "answer_key"
     md = render_text(log, "md", RenderOptions(style=w.style, diagram_name=f"{w.name}.svg", inline_svg=False,
                                               exercise=exercise, answer_key=key))

@@ -550,12 +550,7 @@ class Recorder:
         """λ2, λ1 (each if used), then the batch size m with ``scale: batch``."""
         reg = self.problem.training.regularization
         assert reg is not None
-        both = bool(reg.l2) and bool(reg.l1)
-        out = []
-        if reg.l2:
-            out.append(self.hyperparameter("lambda2" if both else "lambda", "\\lambda_{2}" if both else "\\lambda", reg.l2))
-        if reg.l1:
-            out.append(self.hyperparameter("lambda1" if both else "lambda", "\\lambda_{1}" if both else "\\lambda", reg.l1))
+        out = [self.hyperparameter(name, latex, value) for name, latex, value in reg.strengths()]
         if reg.scale == "batch":
             out.append(self.hyperparameter("m", "m", float(batch)))
         return out

@@ -76,7 +76,7 @@ class LatexPrinter(FormulaPrinter[str]):
         return f"{self.print(node.left, lead)} - {self.print(node.right)}"
 
     def _print_Neg(self, node: Neg, lead: bool) -> str:
-        return f"-{self.print(node.body)}"
+        return self.print(node.body) if node.vanishes else f"-{self.print(node.body)}"
 
     def _print_Mul(self, node: Mul, lead: bool) -> str:
         texts = [self.factor(f, lead and k == 0) for k, f in enumerate(node.factors)]

@@ -262,7 +262,7 @@ class MathmlPrinter(FormulaPrinter):
         return f"<mrow>{self.print(node.left, lead)}{_MINUS}{self.print(node.right)}</mrow>"
 
     def _print_Neg(self, node: Neg, lead: bool) -> str:
-        return f"<mrow>{_MINUS}{self.print(node.body)}</mrow>"
+        return self.print(node.body) if node.vanishes else f"<mrow>{_MINUS}{self.print(node.body)}</mrow>"
 
     def _print_Mul(self, node: Mul, lead: bool) -> str:
         sign = _SIGNS[node.sign]

@@ -59,7 +59,7 @@ class TextPrinter(FormulaPrinter[str]):
         return f"{self.print(node.left, lead)} - {self.print(node.right)}"
 
     def _print_Neg(self, node: Neg, lead: bool) -> str:
-        return f"-{self.grouped(node.body)}"
+        return self.print(node.body) if node.vanishes else f"-{self.grouped(node.body)}"
 
     def _print_Mul(self, node: Mul, lead: bool) -> str:
         if node.sign != "juxtapose":

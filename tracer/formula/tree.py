@@ -99,6 +99,12 @@ class Neg(Node):
 
     body: Node
 
+    @property
+    def vanishes(self) -> bool:
+        """Whether the body is a number written as zero (0, 0.0000): −0 is 0, so printers
+        write the number alone (a sigmoid of a zero net is 1/(1 + e^{0}), not e^{-0})."""
+        return isinstance(self.body, Number) and _zero(self.body.text)
+
 
 @dataclass(frozen=True, slots=True)
 class Mul(Node):
@@ -283,3 +289,8 @@ def _scientific(text: str) -> tuple[str, int] | None:
     exponent = -(len(fraction) - len(digits) + 1)
     mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
     return sign + mantissa, exponent
+
+
+def _zero(text: str) -> bool:
+    """Whether a number's text is a zero: 0, 0.0000, -0.00 (not 0.5, not 1e-8)."""
+    return bool(text) and all(c in "+-0." for c in text) and "0" in text

@@ -82,7 +82,7 @@ class WidthPrinter(FormulaPrinter[float]):
         return self.print(node.left, lead) + PLUS + self.print(node.right)
 
     def _print_Neg(self, node: Neg, lead: bool) -> float:
-        return PLUS + self.print(node.body)
+        return self.print(node.body) + (0.0 if node.vanishes else PLUS)
 
     def _print_Mul(self, node: Mul, lead: bool) -> float:
         sign = {"cdot": CDOT, "odot": 1.0, "space": 0.3, "thin": 0.2}.get(node.sign, 0.0)

@@ -319,6 +319,19 @@ class Notation:
             return self._names(kind, l, None, 1 if param == "weight" else None, True)
         return self._names(kind, self._layer(kind, layer), None, None, True)
 
+    def general_matrix(self, kind: str) -> Names | None:
+        """The whole-layer symbol of any layer l, the layer written as the letter (Z^{[l]},
+        W^{[l]}), for text that explains the notation; None when the pattern uses more than
+        the layer number (a preset numbering layers otherwise)."""
+        key = f"{kind}@matrix"
+        spelled: list[str] = []
+        for f in range(len(FLAVOURS)):
+            parts = self._patterns.get((key, f))
+            if parts is None or any(v != "l" for v in parts[1::2]):
+                return None
+            spelled.append("".join(part if k % 2 == 0 else "l" for k, part in enumerate(parts)))
+        return Names(spelled[0], spelled[1])
+
     def _state(self, kind: str, layer: int, neuron: int | None, source: int | None) -> Names:
         """An optimizer state's name: its parameter's (``$param``), a weight's when ``source``
         is given, else a bias's."""

@@ -57,6 +57,17 @@ class Regularization:
             out["l1"] = self.l1
         return out | {"biases": self.biases, "scale": self.scale}
 
+    def strengths(self) -> list[tuple[str, str, float]]:
+        """Each penalty's strength as (name, LaTeX symbol, value): λ alone, or λ_2 and λ_1
+        when both penalties are used ({l2: 0.01} is [("lambda", "\\lambda", 0.01)])."""
+        both = bool(self.l2) and bool(self.l1)
+        out = []
+        if self.l2:
+            out.append(("lambda2", "\\lambda_{2}", self.l2) if both else ("lambda", "\\lambda", self.l2))
+        if self.l1:
+            out.append(("lambda1", "\\lambda_{1}", self.l1) if both else ("lambda", "\\lambda", self.l1))
+        return out
+
     def covers(self, kind: str) -> bool:
         """Whether parameters of this kind (weight, bias) are penalised."""
         return kind == "weight" or self.biases

@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TypeVar
 
 from ..engine.log import Entry
 from ..engine.ops import Identity, Product, WeightedSum
-from ..formula.tree import Add, Mul, Node, Number, Relation, Symbol, elided
+from ..formula.tree import Add, Mul, Node, Number, Relation, Symbol, Text, elided
+from ..model.notation import Names
 from .view import Eq, ExampleView, LayerView, StepView, Viewer, known, shown, sym
 
 T = TypeVar("T")
@@ -27,6 +29,7 @@ class Gap:
     count: int
     first: str
     last: str
+    unchanged: bool = False   # the items left out are updates whose new value is the old one
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,22 @@ class ChainView:
         if self.weights:
             return [eq for eq in eqs if self.selected(eq)]
         return self.shorten(eqs, lambda eq: self.parameter_latex(eq.entry))
+
+    def chosen_updates(self, eqs: list[Eq]) -> list[Eq | Gap]:
+        """Update lines: selected, or, when too many to show, the ones that change a value
+        first and the unchanged ones (new = old as printed: a zero input, a zero gradient)
+        counted in one Gap; shortened as ``chosen`` when every update changes a value."""
+        if self.weights:
+            return [eq for eq in eqs if self.selected(eq)]
+        m = self.max_terms
+        if m is None or m < 2 or len(eqs) <= m + 1:
+            return list(eqs)
+        same = [eq for eq in eqs if _unchanged(eq.entry)]
+        if not same or len(same) == len(eqs):
+            return self.chosen(eqs)
+        moved = [eq for eq in eqs if not _unchanged(eq.entry)]
+        label = lambda eq: self.parameter_latex(eq.entry)  # noqa: E731
+        return [*self.shorten(moved, label), Gap(len(same), label(same[0]), label(same[-1]), unchanged=True)]
 
     # --- neurons -----------------------------------------------------------------------
     def neurons(self, layer: LayerView) -> list[NeuronView | Gap]:
@@ -205,7 +224,7 @@ class ChainView:
             return []
         out = self.name("out", layer, e.neuron)
         total = self.name("loss", self.last, None)
-        per_output = layer + 1 == self.last and not self.log.problem.activations[-1].layerwise
+        per_output = self._per_output(layer)
         paths: list[tuple[Node, Node, Node]] = []
         for delta, weight in zip(e.operands_in("delta"), e.operands_in("weight")):
             k = self.log.entries[known(delta.entry)].neuron
@@ -214,14 +233,22 @@ class ChainView:
             if per_output:
                 loss = self.name("loss", self.last, k)
                 paths.append((partial(loss, out), Mul((partial(loss, net), through)), Mul((sym(delta), sym(weight)))))
-            else:
-                path = Mul((partial(total, net), through))
-                paths.append((path, path, Mul((sym(delta), sym(weight)))))
+            else:  # named by where it passes: ∂E_total/∂out_h1 (through o1)
+                via = Mul((partial(total, out), Text(" (through "), _symbol(self.names.neuron(layer + 1, known(k))),
+                           Text(")")),
+                          sign="juxtapose")
+                paths.append((via, Mul((partial(total, net), through)), Mul((sym(delta), sym(weight)))))
         return paths
 
     def path_sum(self, dout: Eq) -> Node:
         """The paths added up, elided like the log's own sums."""
-        return Add(elided([p[0] for p in self.paths(dout)], self.max_terms))
+        # next to the output, ∂E_o1/∂out_h1 + ∂E_o2/∂out_h1; deeper, the products ∂E/∂net_k·∂net_k/∂out_h1
+        named = self._per_output(known(dout.entry.layer))
+        return Add(elided([p[0] if named else p[1] for p in self.paths(dout)], self.max_terms))
+
+    def _per_output(self, layer: int) -> bool:
+        """Whether the layer's paths end in one output's own loss each (next to the output, no softmax)."""
+        return layer + 1 == self.last and not self.log.problem.activations[-1].layerwise
 
     def feeds(self, dout: Eq) -> list[str]:
         """LaTeX names of the next layer's neurons this neuron's output feeds (a_{21})."""
@@ -236,8 +263,9 @@ class ChainView:
         return dact is not None and dact.entry.value == 0
 
     def blocked_labels(self, layer: LayerView) -> list[str]:
-        """Plain labels of a backward layer's neurons whose activation derivative is 0."""
-        return [self.names.neuron(layer.layer, known(eq.entry.neuron)).plain for eq in layer.dact if self.blocked(eq)]
+        """LaTeX names of a backward layer's neurons whose activation derivative is 0 (n4),
+        typeset as math like every other name."""
+        return [self.names.neuron(layer.layer, known(eq.entry.neuron)).latex for eq in layer.dact if self.blocked(eq)]
 
     def routes(self, neuron: NeuronView, example: ExampleView, most: int = 6) -> list[tuple[Node, bool]]:
         """Every path from a hidden neuron through the later layers to an output, as its
@@ -286,3 +314,19 @@ def _delta_entry(e: Entry) -> int | None:
 def partial(top: Symbol, bottom: Symbol) -> Symbol:
     """The name ∂top/∂bottom."""
     return Symbol(f"\\frac{{\\partial {top.latex}}}{{\\partial {bottom.latex}}}", f"d{top.text}/d{bottom.text}")
+
+
+def _symbol(names: Names) -> Symbol:
+    return Symbol(names.latex, names.plain)
+
+
+def _unchanged(update: Entry) -> bool:
+    """Whether an update prints its old value as the new one (0.2 → 0.2): nothing to work."""
+    try:
+        old = update.operand("old")
+    except (KeyError, ValueError, LookupError):
+        return False
+    try:
+        return Decimal(old.shown) == Decimal(update.shown)
+    except ArithmeticError:
+        return False

@@ -73,7 +73,22 @@ def latex_text(s: str) -> str:
     Single pass, so the backslashes this function inserts are never re-escaped.
     """
     cleaned = _clean_controls(s)
-    return "".join(_LATEX_TEXT_MAP.get(ch, ch) for ch in cleaned)
+    return _quotes("".join(_LATEX_TEXT_MAP.get(ch, ch) for ch in cleaned))
+
+
+def _quotes(s: str) -> str:
+    """Straight double quotes as TeX's opening and closing quotes: a ``"`` at the start or
+    after a space or an opening bracket opens (``), any other closes ('') — in LaTeX a
+    straight ``"`` prints a closing quote on both sides (”The perceptron”)."""
+    if '"' not in s:
+        return s
+    out = []
+    for k, ch in enumerate(s):
+        if ch == '"':
+            out.append("``" if k == 0 or s[k - 1] in " ([{-/" else "''")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 # --------------------------------------------------------------------------- Markdown

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..engine.log import Entry, TraceLog
 from ..formula.tree import Node, Number, Relation, Symbol
 from ..model.notation import STATE_KINDS
+from ..model.optimizers import stated
 from .matrices import grid
 from .view import Eq, Line, StepView, Viewer
 
@@ -44,6 +45,25 @@ class OptimizerView:
         self.active = self.optimizer.name != "sgd" or self.regularization is not None
         self.name = _NAMES.get(self.optimizer.name, self.optimizer.name)
         self._steps: dict[int, list[Entry]] = {}
+
+    def hyperparameters(self) -> list[Relation]:
+        """The optimizer's numbers besides η as the problem states them, with the symbols of
+        its formulas (momentum: μ = 0.9; Adam: β_1 = 0.9, β_2 = 0.999, ε = 1e-08)."""
+        return [self._given(latex, value) for latex, value in stated(self.optimizer)]
+
+    def strengths(self) -> list[Relation]:
+        """The penalties' strengths (λ = 0.01), none without regularization."""
+        reg = self.regularization
+        return [] if reg is None else [self._given(latex, value) for _, latex, value in reg.strengths()]
+
+    def penalty_name(self) -> str:
+        """L2, L1, or L2 and L1."""
+        reg = self.regularization
+        return "" if reg is None else " and ".join(n for n, on in (("L2", reg.l2), ("L1", reg.l1)) if on)
+
+    def _given(self, latex: str, value: float) -> Relation:
+        return Relation(Symbol(latex, latex.replace("\\", "")), "=",
+                        Number(self.log.problem.rounding.show_given(value)))
 
 
     @staticmethod

@@ -91,7 +91,10 @@ class RuleView:
         return Relation(Symbol("e", "e"), "=", Sub(T, NET if self.rule.name == "adaline" else Y))
 
     def rules(self) -> Listing:
-        """The error and the update of one weight, side by side."""
+        """The error and the update of one weight, side by side; Hebb's rule has no error
+        term (w ← w + x·t), so only its update."""
+        if self.rule.name == "hebb":
+            return Listing((self.update_rule(),), spaced=True)
         return Listing((self.error_rule(), self.update_rule()), spaced=True)
 
     def _factor(self) -> list[Node]:
@@ -225,8 +228,10 @@ class RuleView:
             return (f"Epoch {c['epoch']} has no wrong output, so the weights no longer change: the rule "
                     f"has converged, and training stops after {runs}.")
         if c["converged"]:
-            return (f"Training ran the {runs} it was given; the last epoch has no wrong output "
-                    f"(the first epoch without one: {c['epoch']}).")
+            if c["epoch"] == n:
+                return f"Training ran the {runs} it was given; the last one is the first with no wrong output."
+            return (f"Training ran the {runs} it was given; epoch {c['epoch']} is the first with no wrong "
+                    "output, and the last one has none too.")
         wrong = self.epochs[-1]["errors"]
         return (f"Training ran the {runs} it was given and stopped there; the last epoch still has "
                 f"{wrong} wrong output{'s' * (wrong != 1)}: it has not converged.")
@@ -248,8 +253,9 @@ class RuleView:
                              key=lambda e: (e.neuron or 0, ORDER[e.kind], e.source or 0, e.index))
             ex = p.data[h["example"] - 1]
             show = p.rounding.show_given
+            # Hebb's update never reads the error: the table keeps its column, the working leaves it out
             lines = [Line([e.symbol, e.formula_tree(), e.substitution_tree(), Number(e.shown, e.value)], e)
-                     for e in entries]
+                     for e in entries if not (self.rule.name == "hebb" and e.kind == "error")]
             given = (Relation(Symbol("x", "x"), "=", Group(Listing(tuple(Number(show(x)) for x in ex.input)))),
                      Relation(T, "=", Listing(tuple(Number(show(t)) for t in ex.target))))
             out.append(Presentation(h["step"], h["epoch"], h["example"],

@@ -472,6 +472,12 @@ class Viewer:
         """The whole-layer symbol (Z^{[1]}, W^{[2]}, dZ^{[1]}) of the problem's notation, as LaTeX."""
         return self.matrix_symbol(kind, l).latex
 
+    def general_symbol(self, kind: str) -> str:
+        """The whole-layer symbol of the general layer l (Z^{[l]}), as LaTeX; "" when the
+        notation cannot write it."""
+        names = self.log.notation.general_matrix(kind)
+        return "" if names is None else names.latex
+
     def matrix_symbol(self, kind: str, l: int) -> Symbol:
         """The whole-layer symbol as a formula leaf."""
         if kind == "out" and l == 0:

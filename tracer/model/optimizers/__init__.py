@@ -12,12 +12,12 @@ from typing import Any
 from ..schema import MISSING, Reader, one_of
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
-from .base import NEW_KIND, SGD, Hyper, Optimizer, Slot, State, UpdateSink
+from .base import NEW_KIND, SGD, Hyper, Optimizer, Slot, State, UpdateSink, stated
 from .momentum import Momentum
 from .rmsprop import RMSProp
 
 __all__ = ["NEW_KIND", "OPTIMIZERS", "SGD", "STATE_KINDS", "Adagrad", "Adam", "AdamW", "Hyper", "Momentum",
-           "Optimizer", "RMSProp", "Slot", "State", "UpdateSink", "parse_optimizer"]
+           "Optimizer", "RMSProp", "Slot", "State", "UpdateSink", "parse_optimizer", "stated"]
 
 #: Every optimizer by the name a problem file gives it.
 OPTIMIZERS: dict[str, Any] = {cls.name: cls for cls in (SGD, Momentum, Adagrad, RMSProp, Adam, AdamW)}

@@ -28,8 +28,9 @@ from .base import (
 )
 from .ops import AdaptiveStep, BiasCorrection, MovingAverage
 
-BETA1 = Hyper("beta1", 0.9, "a decay rate from 0 to 1 (1 excluded)", low=0.0, high=1.0)
-BETA2 = Hyper("beta2", 0.999, "a decay rate from 0 to 1 (1 excluded)", low=0.0, high=1.0)
+BETA1 = Hyper("beta1", 0.9, "a decay rate from 0 to 1 (1 excluded)", low=0.0, high=1.0, symbol="\\beta_{1}")
+BETA2 = Hyper("beta2", 0.999, "a decay rate from 0 to 1 (1 excluded)", low=0.0, high=1.0, symbol="\\beta_{2}")
+DECAY = Hyper("weight_decay", 0.01, "a weight decay of at least 0", low=0.0, symbol="\\lambda")
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,8 @@ class Adam:
 
     def record(self, rec: UpdateSink, slot: Slot, old: Operand, grad: Operand, new: float,
                before: Mapping[str, float], after: Mapping[str, float]) -> None:
-        b1 = rec.hyperparameter("beta1", "\\beta_{1}", self.beta1)
-        b2 = rec.hyperparameter("beta2", "\\beta_{2}", self.beta2)
+        b1 = rec.hyperparameter("beta1", BETA1.symbol, self.beta1)
+        b2 = rec.hyperparameter("beta2", BETA2.symbol, self.beta2)
         t = rec.hyperparameter("t", "t", float(rec.step))
         m = state_entry(rec, slot, "m", MovingAverage(), [b1, previous(rec, slot, "m", before), grad], after["m"])
         v = state_entry(rec, slot, "v", MovingAverage(squared=True), [b2, previous(rec, slot, "v", before), grad],
@@ -85,9 +86,9 @@ class Adam:
         m_hat = state_entry(rec, slot, "m_hat", BiasCorrection("m"), [m, b1, t], after["m_hat"])
         v_hat = state_entry(rec, slot, "v_hat", BiasCorrection("v"), [v, b2, t], after["v_hat"])
         eta = rec.hyperparameter("eta", "\\eta", self.learning_rate)
-        eps = rec.hyperparameter("epsilon", "\\epsilon", self.epsilon)
+        eps = rec.hyperparameter("epsilon", EPSILON.symbol, self.epsilon)
         lam = self.weight_decay
-        decay = [rec.hyperparameter("weight_decay", "\\lambda", lam)] if lam is not None else []
+        decay = [rec.hyperparameter("weight_decay", DECAY.symbol, lam)] if lam is not None else []
         op = AdaptiveStep("m_hat", "v_hat", self.epsilon_inside_sqrt, decoupled=lam is not None)
         new_value(rec, slot, op, [old, eta, *decay, m_hat, v_hat, eps], new)
 
@@ -97,7 +98,7 @@ class AdamW(Adam):
     decay_rate: float = 0.01
     name: ClassVar[str] = "adamw"
     hyperparameters: ClassVar[tuple[Hyper, ...]] = (
-        BETA1, BETA2, EPSILON, Hyper("weight_decay", 0.01, "a weight decay of at least 0", low=0.0), INSIDE)
+        BETA1, BETA2, EPSILON, DECAY, INSIDE)
 
     @property
     def weight_decay(self) -> float | None:

@@ -115,9 +115,19 @@ class Hyper:
     high: float | None = None
     positive: bool = False
     choices: tuple[str, ...] = ()
+    #: Its symbol in the formulas (LaTeX), or "" for a switch (nesterov, form) that has none.
+    symbol: str = ""
 
 
-EPSILON = Hyper("epsilon", 1e-8, "a small number added to the root's denominator, greater than 0", positive=True)
+def stated(optimizer: object) -> list[tuple[str, float]]:
+    """The optimizer's numeric hyperparameters with their symbols, in the order it declares
+    them, as (LaTeX symbol, value): Adam's β_1 = 0.9, β_2 = 0.999, ε = 1e-08; SGD's none."""
+    return [(h.symbol, float(getattr(optimizer, h.name)))
+            for h in getattr(optimizer, "hyperparameters", ()) if h.symbol]
+
+
+EPSILON = Hyper("epsilon", 1e-8, "a small number added to the root's denominator, greater than 0", positive=True,
+                symbol="\\epsilon")
 INSIDE = Hyper("epsilon_inside_sqrt", False, "true (ε under the root) or false")
 
 
@@ -173,5 +183,5 @@ class SquaredGradientCache:
                before: Mapping[str, float], after: Mapping[str, float]) -> None:
         s = self.record_cache(rec, slot, grad, before, after)
         eta = rec.hyperparameter("eta", "\\eta", self.learning_rate)
-        eps = rec.hyperparameter("epsilon", "\\epsilon", self.epsilon)
+        eps = rec.hyperparameter("epsilon", EPSILON.symbol, self.epsilon)
         new_value(rec, slot, AdaptiveStep("grad", "cache", self.epsilon_inside_sqrt), [old, eta, grad, s, eps], new)

@@ -17,6 +17,7 @@ from .base import Hyper, Slot, State, UpdateSink, new_value, previous, state_ent
 from .ops import MomentumStep, NesterovStep, Velocity
 
 FORMS = ("pytorch", "cs231n")
+MOMENTUM = Hyper("momentum", 0.9, "a momentum from 0 to 1", low=0.0, high=1.0, symbol="\\mu")
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Momentum:
     name: ClassVar[str] = "momentum"
     state_kinds: ClassVar[tuple[str, ...]] = ("velocity",)
     hyperparameters: ClassVar[tuple[Hyper, ...]] = (
-        Hyper("momentum", 0.9, "a momentum from 0 to 1", low=0.0, high=1.0),
+        MOMENTUM,
         Hyper("nesterov", False, "true (Nesterov's step) or false"),
         Hyper("form", "pytorch", "pytorch or cs231n", choices=FORMS),
     )
@@ -55,7 +56,7 @@ class Momentum:
 
     def record(self, rec: UpdateSink, slot: Slot, old: Operand, grad: Operand, new: float,
                before: Mapping[str, float], after: Mapping[str, float]) -> None:
-        mu = rec.hyperparameter("mu", "\\mu", self.momentum)
+        mu = rec.hyperparameter("mu", MOMENTUM.symbol, self.momentum)
         eta = rec.hyperparameter("eta", "\\eta", self.learning_rate)
         prev = previous(rec, slot, "velocity", before)
         if self.form == "cs231n":

@@ -12,6 +12,8 @@ from ...engine.ops import Operand
 from .base import EPSILON, INSIDE, Hyper, Slot, SquaredGradientCache, UpdateSink, previous, state_entry
 from .ops import MovingAverage
 
+DECAY = Hyper("decay", 0.9, "a decay rate from 0 to 1", low=0.0, high=1.0, symbol="\\rho")
+
 
 @dataclass(frozen=True)
 class RMSProp(SquaredGradientCache):
@@ -21,7 +23,7 @@ class RMSProp(SquaredGradientCache):
     epsilon_inside_sqrt: bool = False
     name: ClassVar[str] = "rmsprop"
     hyperparameters: ClassVar[tuple[Hyper, ...]] = (
-        Hyper("decay", 0.9, "a decay rate from 0 to 1", low=0.0, high=1.0), EPSILON, INSIDE)
+        DECAY, EPSILON, INSIDE)
 
     def spec(self) -> dict[str, object]:
         return {"name": self.name, "decay": self.decay, "epsilon": self.epsilon,
@@ -33,6 +35,6 @@ class RMSProp(SquaredGradientCache):
 
     def record_cache(self, rec: UpdateSink, slot: Slot, grad: Operand, before: Mapping[str, float],
                      after: Mapping[str, float]) -> Operand:
-        rho = rec.hyperparameter("rho", "\\rho", self.decay)
+        rho = rec.hyperparameter("rho", DECAY.symbol, self.decay)
         return state_entry(rec, slot, "cache", MovingAverage(squared=True),
                            [rho, previous(rec, slot, "cache", before), grad], after["cache"])

@@ -361,9 +361,11 @@ def _context(log: TraceLog | GraphLog, printer: HtmlPrinter, options: RenderOpti
                 "exercise": conv.exercise}
     from ...render import _exercise, diagram
     from ...render.chains import ChainView
+    from ...render.optimizer_view import OptimizerView
     viewer = Viewer(log, options.max_terms)
     return {"p": printer, "log": log, "problem": log.problem, "notation": log.notation, "view": viewer,
-            "chains": ChainView(viewer, ()), "steps": viewer.steps(), "options": options,
+            "chains": ChainView(viewer, ()), "opt": OptimizerView(log, viewer), "steps": viewer.steps(),
+            "options": options,
             "style": "chain-rule", "diagram": lambda: diagram(log, printer, options.diagram_name),
             "exercise": lambda: _exercise(log, viewer)}
 
