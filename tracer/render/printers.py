@@ -104,6 +104,11 @@ class Printer:
     def bold(self, content: str) -> str:
         raise NotImplementedError
 
+    def label(self, content: str) -> str:
+        """A bold line of its own heading what follows (a compact step's Forward pass): on
+        paper it stays on the page of what it heads."""
+        return self.bold(content)
+
     def bullets(self, items: Sequence[str]) -> str:
         raise NotImplementedError
 
@@ -229,10 +234,13 @@ class MarkdownPrinter(Printer):
         return f"![{caption}]({name})"
 
 
-#: Before a display: a page break just above it costs as much as TeX allows short of
-#: forbidding it, so the line that leads into a formula (or a heading directly above it)
-#: does not end a page alone, yet a page of consecutive formulas can still break.
-KEEP_PENALTY = 9999
+#: Before a display (and a table, a figure): no page break just above it, so the line
+#: that leads into a formula never ends a page alone, and a heading stays with its first
+#: formula. Forbidden, not merely costly: on a page whose glue cannot stretch to fill it
+#: (most pages here: \parskip does not stretch) every break is equally "deplorable" to
+#: TeX's page builder, and a penalty of 9999 was taken like any other. A page of
+#: consecutive formulas still breaks after a display (\postdisplaypenalty, 0).
+KEEP_PENALTY = 10000
 KEEP = f"\\penalty{KEEP_PENALTY}\n"
 
 
@@ -259,15 +267,27 @@ class LatexPrinter(Printer):
     def bold(self, content):
         return f"\\textbf{{{content}}}"
 
+    def label(self, content):
+        """A bold line heading what follows (Forward pass): like a heading it never ends a
+        page alone (\\nobreak, then \\@afterheading), and it keeps the paragraph before it
+        (a step's lead-in sentence; the preamble forbids widows, so all of it) on its page.
+        After a display or a table the page may still break above it."""
+        return f"\\par\\nobreak\\textbf{{{content}}}\\par\\nobreak\\csname @afterheading\\endcsname"
+
     def working_space(self):
-        """A framed box the width of the line and 3.2 cm high, after a question's line."""
-        return "\\par\\smallskip\\noindent\\framebox[\\linewidth]{\\rule{0pt}{3.2cm}}"
+        """A framed box the width of the line and 3.2 cm high, after a question's line and
+        on its page (\\nobreak: a question never ends a page with its box atop the next)."""
+        return "\\par\\nobreak\\smallskip\\noindent\\framebox[\\linewidth]{\\rule{0pt}{3.2cm}}"
 
     def aligned(self, lines):
         """align*, not aligned inside a display: with the preamble's \\allowdisplaybreaks a
         block of many lines (a compact step) breaks between its lines instead of leaving the
         page (an overfull box) or a page half empty before it."""
-        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+        # \\* before a continuation line (&= ..., &\\quad ...): a chain never breaks mid-way
+        # (han-kamber's I_4 = ... on one page, "= -0.700" alone atop the next)
+        body = "".join((" \\\\*\n" if line.startswith("&") else " \\\\\n") + line if k else line
+                       for k, line in enumerate(lines))
+        return f"{KEEP}\\begin{{align*}}\n{body}\n\\end{{align*}}"
 
     def bullets(self, items):
         return "\\begin{itemize}\n" + "\n".join(f"  \\item {item}" for item in items) + "\n\\end{itemize}"
@@ -293,11 +313,10 @@ class LatexPrinter(Printer):
         if len(rows) > LONG_TABLE:
             table = (f"\\begin{{longtable}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n\\endhead\n"
                      f"\\bottomrule\n\\endfoot\n{body}\n\\end{{longtable}}")
-            return f"{{{stretch}{table}}}" if stretch else table
+            # KEEP: its lead-in line never ends a page above the table's first rows
+            return KEEP + (f"{{{stretch}{table}}}" if stretch else table)
         # center's own break point above it (\@beginparpenalty, -51 in article) raised to
-        # KEEP's: the line that leads into a table never ends a page alone. Not KEEP itself:
-        # after a heading center adds no penalty, and a \penalty there would let the page
-        # break between the heading and its table.
+        # KEEP's: the line that leads into a table never ends a page alone.
         return (f"{{\\csname @beginparpenalty\\endcsname={KEEP_PENALTY}\n"
                 f"\\begin{{center}}\n{stretch}\\begin{{tabular}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n"
                 f"{body}\n\\bottomrule\n\\end{{tabular}}\n\\end{{center}}}}")
