@@ -18,8 +18,8 @@ from tracer.cli import main
 from tracer.engine.graph import trace_graph
 from tracer.examples import load_any
 from tracer.model.graph_problem import GraphProblem
-from tracer.sheets.exercise import Exercise
 from tracer.render.printers import KEEP
+from tracer.sheets.exercise import Exercise
 from tracer.sheets.variants import circuit_flaw
 
 CS231N = """\

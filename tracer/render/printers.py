@@ -323,9 +323,25 @@ class LatexPrinter(Printer):
 
     def figure(self, svg, tikz, name, caption):
         # A drawing wider than the text (a long circuit) is scaled down to the line, never
-        # past the margin; a narrower one keeps its size (graphicx, loaded by tikz).
-        return ("\\begin{center}\n\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n"
-                f"{tikz.strip()}%\n}}\n\\end{{center}}")
+        # past the margin; a narrower one keeps its size (graphicx, loaded by tikz). One
+        # taller than the room left on the page (\\pagegoal - \\pagetotal, less two lines for
+        # center's skips) is shrunk into that room down to FIGURE_SHRINK of its height;
+        # taller still it floats to the top of a later page and the text goes on filling
+        # this one (conv-rgb-stride's feature maps left page 1 half empty).
+        return (f"{{\\par\\setbox0=\\hbox{{\\resizebox{{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}}{{!}}{{%\n"
+                f"{tikz.strip()}%\n}}}}%\n"
+                "\\dimen0=\\dimexpr\\pagegoal-\\pagetotal-2\\baselineskip\\relax\n"
+                f"\\ifdim\\dimen0<\\dimexpr\\ht0+\\dp0\\relax\\ifdim\\dimen0>{FIGURE_SHRINK}\\dimexpr\\ht0+\\dp0\\relax\n"
+                "\\setbox0=\\hbox{\\resizebox{!}{\\dimen0}{\\box0}}\\fi\\fi\n"
+                f"\\csname @beginparpenalty\\endcsname={KEEP_PENALTY}\n"
+                "\\ifdim\\dimen0<\\dimexpr\\ht0+\\dp0\\relax\n"
+                "\\begin{figure}[tp]\n\\centering\n\\leavevmode\\box0\n\\end{figure}\n"
+                "\\else\n\\begin{center}\n\\leavevmode\\box0\n\\end{center}\n\\fi}")
+
+
+#: The least a figure is shrunk to fit the room left on a page (below it, the numbers in a
+#: feature map's cells get too small to read: \scriptsize at 0.7 is 5 pt).
+FIGURE_SHRINK = 0.7
 
 
 PRINTERS: dict[str, type[Printer]] = {"md": MarkdownPrinter, "tex": LatexPrinter}
