@@ -833,3 +833,34 @@ def test_latex_table_rows_with_stacked_scripts_get_air():
     assert "\\begin{center}\n\\renewcommand{\\arraystretch}{1.25}\n\\begin{tabular}{ll}" in stacked
     plain = LatexPrinter().table(["Weight", "Value"], [["$w_{1}$", "0.5"]])
     assert "arraystretch" not in plain
+
+
+def _tall_figure(p: LatexPrinter, cm: float, text: str) -> str:
+    tikz = f"\\begin{{tikzpicture}}\\draw (0,0) rectangle (4,{cm});\\node at (2,{cm / 2}) {{{text}}};\\end{{tikzpicture}}"
+    return p.figure("", tikz, "x.svg", "")
+
+
+def test_a_figure_too_tall_for_the_room_left_shrinks_or_lets_the_text_fill_the_page(tmp_path):
+    """Half a page of text, then a drawing: 14 cm tall it is shrunk onto page 1 (at least
+    FIGURE_SHRINK of its height is room enough); 22 cm tall it floats to page 2 and the text
+    after it fills page 1 (conv-rgb-stride's and conv-lenet-exercise's page 1 was half empty);
+    a short one stays where it is, between its lead-in and what follows."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed: the PDF's pages are not read")
+    p = LatexPrinter()
+    filler = " ".join(["Filler text that takes up room on the page."] * 60)
+    after = "\n\n".join(f"After{k} " + " ".join(["Text after the figure."] * 8) for k in range(12))
+    preamble = ("\\documentclass[11pt]{article}\n\\usepackage[margin=2.2cm]{geometry}\n\\usepackage{tikz}\n"
+                "\\setlength{\\parskip}{0.4em}\n\\begin{document}\n")
+
+    def pages(figure: str) -> list[list[str]]:
+        document = preamble + filler + "\n\n" + figure + "\n\n" + after + "\n\\end{document}\n"
+        return _page_ends(assert_compiles(document).pdf, tmp_path)
+
+    shrunk = pages(_tall_figure(p, 14, "SHRUNK"))
+    assert "SHRUNK" in shrunk[0] and "After0" not in " ".join(shrunk[0])
+    floated = pages(_tall_figure(p, 22, "FLOATED"))
+    assert "FLOATED" not in floated[0] and "FLOATED" in floated[1]
+    assert any(line.startswith("After0") for line in floated[0])
+    short = pages("Lead-in:\n\n" + _tall_figure(p, 2, "SHORT"))
+    assert short[0].index("Lead-in:") < short[0].index("SHORT") < [k for k, l in enumerate(short[0]) if l.startswith("After0")][0]
