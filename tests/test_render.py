@@ -863,4 +863,5 @@ def test_a_figure_too_tall_for_the_room_left_shrinks_or_lets_the_text_fill_the_p
     assert "FLOATED" not in floated[0] and "FLOATED" in floated[1]
     assert any(line.startswith("After0") for line in floated[0])
     short = pages("Lead-in:\n\n" + _tall_figure(p, 2, "SHORT"))
-    assert short[0].index("Lead-in:") < short[0].index("SHORT") < [k for k, l in enumerate(short[0]) if l.startswith("After0")][0]
+    first_after = next(k for k, line in enumerate(short[0]) if line.startswith("After0"))
+    assert short[0].index("Lead-in:") < short[0].index("SHORT") < first_after
