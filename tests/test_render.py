@@ -52,7 +52,7 @@ from tracer.model.problem import Problem
 from tracer.render import STYLES, RenderOptions, environment, render_text
 from tracer.render.chains import ChainView, partial
 from tracer.render.graph_walkthrough import render_graph
-from tracer.render.printers import KEEP, LINE_WIDTH, LatexPrinter, MarkdownPrinter
+from tracer.render.printers import KEEP, LINE_WIDTH, LONG_TABLE, LatexPrinter, MarkdownPrinter
 from tracer.render.view import Viewer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,6 +210,29 @@ def test_nothing_sticks_out_of_the_page(compiles, example, style):
     """Long chains, sums and symbol lists are broken over lines, wide drawings scaled to the
     line: pdflatex's log reports no overfull box wider than 1 pt, in any style (issue 11)."""
     assert compiles.get(example, style).wider_than(1.0) == []
+
+
+#: a compact step's labels (tracer/render/compact.py) and a numbered heading (3.2 Output layer)
+_LABEL = re.compile(r"(Forward pass|Loss|Backward pass|Update|Mean over the mini-batch)(, example \d+)?")
+_HEADING = re.compile(r"\d+(\.\d+)*\s+[A-Z][a-z]")
+
+
+def _ends_alone(pdf: bytes, tmp_path) -> list[str]:
+    """The last line of every page but the last that leads into what the next page holds: a
+    lead-in ending with ':', a compact label, a numbered heading."""
+    ends = [page[-1] for page in _page_ends(pdf, tmp_path)[:-1] if page]
+    return [line for line in ends if line.endswith(":") or _LABEL.fullmatch(line) or _HEADING.match(line)]
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+@pytest.mark.parametrize("style", styles())
+def test_no_page_ends_with_a_lead_in_a_label_or_a_heading(compiles, example, style, tmp_path):
+    """In every example and style a heading, a compact label (Forward pass) and a line
+    leading into a formula stay on the page of what they lead into (issue 11: odd-even,
+    xor-training, xor-epoch, adam-two-steps, han-kamber as printed)."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed: the PDF's pages are not read")
+    assert _ends_alone(compiles.get(example, style).pdf, tmp_path) == []
 
 
 @pytest.mark.parametrize(("example", "file", "style"), GALLERY_EXTRA)
@@ -774,8 +797,8 @@ def _page_ends(pdf_bytes: bytes, tmp_path) -> list[list[str]]:
 def test_a_label_a_lead_in_and_a_question_keep_with_what_follows(tmp_path):
     """A compact step's bold label (Forward pass) never ends a page; nor does a lead-in line
     before an align* block; a chain's continuation line (&= -0.700) never starts a page; a
-    sheet's question keeps its working box (issue 11: odd-even, xor-epoch, adam, han-kamber,
-    exercise sheets)."""
+    sheet's question keeps its working box; a long table's lead-in stays with its first rows
+    (issue 11: odd-even, xor-epoch, adam, han-kamber, conv-rgb-stride, exercise sheets)."""
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (poppler-utils) is not installed: the PDF's pages are not read")
     p = LatexPrinter()
@@ -788,7 +811,10 @@ def test_a_label_a_lead_in_and_a_question_keep_with_what_follows(tmp_path):
         parts.append(f"Lead-in number {k}:")
         parts.append(p.aligned([f"a_{{{k}}} &= b + c", f"&= Continued{k}", f"d_{{{k}}} &= e"]))
         parts.append(p.numbered([f"Question {k}" + p.working_space()]))
-    document = ("\\documentclass[11pt]{article}\n\\usepackage{amsmath}\n\\allowdisplaybreaks\n"
+        if k % 3 == 0:     # a long table (a longtable past LONG_TABLE rows) after its lead-in
+            parts.append(f"Lead-in to table {k}:")
+            parts.append(p.table(["Row", "Value"], [[str(r), f"{k}.{r}"] for r in range(LONG_TABLE + 3)]))
+    document = ("\\documentclass[11pt]{article}\n\\usepackage{amsmath,booktabs,longtable}\n\\allowdisplaybreaks\n"
                 "\\setlength{\\parindent}{0pt}\n\\setlength{\\parskip}{0.4em}\n\\begin{document}\n"
                 + "\n\n".join(parts) + "\n\\end{document}\n")
     pages = _page_ends(assert_compiles(document).pdf, tmp_path)

@@ -313,8 +313,11 @@ class LatexPrinter(Printer):
         if len(rows) > LONG_TABLE:
             table = (f"\\begin{{longtable}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n\\endhead\n"
                      f"\\bottomrule\n\\endfoot\n{body}\n\\end{{longtable}}")
-            # KEEP: its lead-in line never ends a page above the table's first rows
-            return KEEP + (f"{{{stretch}{table}}}" if stretch else table)
+            # KEEP: its lead-in line never ends a page above the table's first rows. longtable
+            # itself adds a break point (\\penalty\\z@) and, when its head and first row do
+            # not fit, forces a break (\\vfil\\break), both after the lead-in: LT_KEEP turns
+            # them off for this table, and the page breaks above the lead-in instead
+            return f"{KEEP}{{{LT_KEEP}{stretch}{table}}}"
         # center's own break point above it (\@beginparpenalty, -51 in article) raised to
         # KEEP's: the line that leads into a table never ends a page alone.
         return (f"{{\\csname @beginparpenalty\\endcsname={KEEP_PENALTY}\n"
@@ -337,6 +340,17 @@ class LatexPrinter(Printer):
                 "\\ifdim\\dimen0<\\dimexpr\\ht0+\\dp0\\relax\n"
                 "\\begin{figure}[tp]\n\\centering\n\\leavevmode\\box0\n\\end{figure}\n"
                 "\\else\n\\begin{center}\n\\leavevmode\\box0\n\\end{center}\n\\fi}")
+
+
+#: In a group before a longtable: its start (longtable.sty's \LT@start) patched so it adds no
+#: break point above the table (\penalty\z@ becomes \penalty\@M) and forces no break there
+#: (\vfil\break dropped); a longtable.sty whose \LT@start lacks these is left as it is
+#: (the fourth argument, the sentinel's copy, is then empty).
+LT_KEEP = ("\\makeatletter\n"
+           "\\def\\tracer@keep#1\\penalty\\z@#2\\vfil\\break#3\\tracer@end#4\\tracer@stop{%\n"
+           "\\ifx\\relax#4\\relax\\else\\def\\LT@start{#1\\penalty\\@M#2\\relax#3}\\fi}%\n"
+           "\\expandafter\\tracer@keep\\LT@start\\tracer@end\\penalty\\z@\\vfil\\break\\tracer@end\\tracer@stop\n"
+           "\\makeatother\n")
 
 
 #: The least a figure is shrunk to fit the room left on a page (below it, the numbers in a
