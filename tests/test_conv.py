@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -568,3 +569,44 @@ def test_the_size_formula_does_not_call_a_width_w_like_the_weights():
     assert ("\\mathrm{size}_{\\mathrm{out}} = \\left\\lfloor \\frac{\\mathrm{size}_{\\mathrm{in}} - k + 2p}{s}"
             " \\right\\rfloor + 1") in symbolic
     assert "W_{\\mathrm{out}} =" not in symbolic
+def test_a_feature_map_cell_is_as_wide_as_its_number_typeset():
+    """conv-5x5's A1 cells hold 1.7000 and 0.2000 side by side: each numbered cell is wider
+    than its number as TeX sets it (\\scriptsize sans, the TikZ backend; the SVG's type is
+    smaller), so neighbours never run into each other (issue 11, readers' print of p1)."""
+    from tests.latexcheck import assert_compiles
+    from tracer.render.convdiagram import NUMBER, MapSpec, cell_width, layout, spec
+    from tracer.render.convview import ConvView
+    from tracer.render.escape import drawing_latex
+    from tracer.render.printers import MarkdownPrinter
+    log = trace(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"))
+    lay = layout(spec(ConvView(log, MarkdownPrinter(), 8, "chain-rule")))
+    numbers = [t for t in lay.labels if t.size == NUMBER]
+    assert {"1.7000", "0.2000"} <= {t.text for t in numbers}
+    cells = {(round(b.x + b.w / 2, 3), round(b.y + b.h / 2, 3)): b.w for b in lay.boxes if b.width == 0.6}
+    texts = sorted({t.text for t in numbers} | {"-0.1100"})
+    measure = "".join(f"\\setbox0=\\hbox{{\\sffamily\\scriptsize {drawing_latex(t)}}}\\typeout{{W {t} \\the\\wd0}}\n"
+                      for t in texts)
+    log_text = assert_compiles("\\documentclass{article}\n\\begin{document}\n" + measure + "x\n\\end{document}\n").log
+    typeset = {m.group(1): float(m.group(2)) * 2.54 / 72.27 for m in re.finditer(r"^W (\S+) ([\d.]+)pt", log_text, re.M)}
+    assert set(typeset) == set(texts)
+    for t in numbers:      # a number sits 0.35 of its size below its cell's centre (baseline)
+        width = cells[(round(t.x, 3), round(t.y - 0.35 * NUMBER, 3))]
+        assert typeset[t.text] + 0.1 <= width, (t.text, typeset[t.text], width)
+    negative = MapSpec("m", np.array([["-0.1100"]], dtype=object))
+    assert cell_width(negative) >= typeset["-0.1100"] + 0.1
+
+
+def test_diagrams_print_a_minus_sign_not_a_hyphen():
+    """conv-rgb-stride's maps hold -1; the drawing's SVG text is '−1' (U+2212), its TikZ
+    '$-$1', as the formulas print it; a hyphen inside a name stays one."""
+    from tracer.render.convdiagram import layout, spec, to_svg, to_tikz
+    from tracer.render.convview import ConvView
+    from tracer.render.printers import MarkdownPrinter
+    log = trace(Problem.from_file(GALLERY / "conv-rgb-stride" / "problem.yaml"))
+    lay = layout(spec(ConvView(log, MarkdownPrinter(), 8, "matrix")))
+    assert "-1" in {t.text for t in lay.labels}
+    svg, tikz = to_svg(lay), to_tikz(lay)
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert "\u22121" in texts and not [t for t in texts if re.search(r"-\d", t)]
+    nodes = re.findall(r"\\scriptsize ([^}]*)\}", tikz)
+    assert "$-$1" in nodes and not [t for t in nodes if re.search(r"(?<!\$)-\d", t)]

@@ -200,3 +200,12 @@ def test_xml_text_parses_in_text_and_attributes(seed: int) -> None:
     assert root.text == kept
     assert root.get("b") == kept
     assert len(list(root)) == 0
+
+
+def test_a_drawing_prints_a_number_sign_as_a_minus():
+    from tracer.render.escape import drawing_latex, drawing_text
+    assert drawing_text("w1 = -0.2000 (-.5) a<-1") == "w1 = \u22120.2000 (\u2212.5) a&lt;\u22121"
+    assert drawing_text("hidden-to-output1 x-1") == "hidden-to-output1 x-1"
+    assert drawing_latex("w1 = -0.2000") == "w1 = $-$0.2000"
+    assert drawing_latex("\u22120.3 & 5") == "$-$0.3 \\& 5"
+    assert drawing_latex("hidden-to-output1") == "hidden-to-output1"

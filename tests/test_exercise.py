@@ -231,7 +231,7 @@ def test_sheet_notes_print_the_description_and_the_checker_note(example_log):
 def test_the_pdf_sheet_leaves_a_framed_box_under_every_question(example_log, tmp_path):
     from tests.latexcheck import compile_tex, require_pdflatex
     tex = render_text(example_log, "tex", RenderOptions(exercise=True)).text
-    box = "\\par\\smallskip\\noindent\\framebox[\\linewidth]{\\rule{0pt}{3.2cm}}"
+    box = "\\par\\nobreak\\smallskip\\noindent\\framebox[\\linewidth]{\\rule{0pt}{3.2cm}}"   # kept with its question
     items = [line for line in tex.splitlines() if line.startswith("  \\item The ")]
     assert len(items) == len(ASKED) and all(item.endswith(box) for item in items)
     assert tex.count("\\framebox") == len(ASKED)

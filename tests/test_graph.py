@@ -363,14 +363,16 @@ def test_the_gallery_sigmoid_neuron_reads_right_at_its_precision() -> None:
 
 def test_the_circuit_tikz_slopes_its_wire_labels_and_names_as_the_text() -> None:
     """On a slanted wire a horizontal label sat across the line; the PDF's labels ride along it,
-    and the variables and gates are typeset as the text names them ($w_{0}$, $g_{1}$, not w0, g1)."""
-    from tracer.render.circuit import layout, to_tikz
+    and the variables and gates are typeset as the text names them ($w_{0}$, $g_{1}$, not w0, g1);
+    a negative value's sign is the formulas' minus ($-$1), as in the SVG (−1)."""
+    from tracer.render.circuit import layout, to_svg, to_tikz
     log = trace_graph(GraphProblem.from_command("f = w0 * x0 + w1", "w0=2, x0=-1, w1=3"))
     tikz = to_tikz(layout(log))
     assert ("\\draw (1.10,-1.00) -- " in tikz and "node[value, sloped, pos=0.500] {2} "
-            "node[grad, sloped, pos=0.500] {-1};") in tikz
+            "node[grad, sloped, pos=0.500] {$-$1};") in tikz      # a minus sign, not a hyphen
     assert "{$w_{0}$};" in tikz and "{$x_{0}$};" in tikz and "{$g_{1}$};" in tikz and "w0}" not in tikz
     assert "above=2pt" in tikz and "below=2pt" in tikz
+    assert ">\u22121</text>" in to_svg(layout(log)) and ">-1</text>" not in to_svg(layout(log))
 
 
 def test_the_circuit_svg_sets_names_with_subscripts_as_the_tikz_does() -> None:

@@ -18,6 +18,7 @@ from tracer.cli import main
 from tracer.engine.graph import trace_graph
 from tracer.examples import load_any
 from tracer.model.graph_problem import GraphProblem
+from tracer.render.printers import KEEP
 from tracer.sheets.exercise import Exercise
 from tracer.sheets.variants import circuit_flaw
 
@@ -100,7 +101,7 @@ def test_answer_key_works_what_is_asked(problem: Path, capsys: pytest.CaptureFix
 def test_answer_key_in_latex(problem: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(["run", str(problem), "--answer-key", "--format", "tex"], capsys)
     assert status == 0
-    assert "\\frac{\\partial q}{\\partial x} &= 1\n\\end{align*}\n\nThen:\n\n\\penalty9999\n\\[\n\\frac{\\partial f}" \
+    assert "\\frac{\\partial q}{\\partial x} &= 1\n\\end{align*}\n\nThen:\n\n" + KEEP + "\\[\n\\frac{\\partial f}" \
            "{\\partial x} = \\frac{\\partial f}{\\partial q} \\cdot \\frac{\\partial q}{\\partial x} = -4 \\cdot 1 = " \
            "-4\n\\]\n" in out
     assert "1 & $q$ & q & 3 \\\\\n2 & $\\frac{\\partial f}{\\partial x}$ & df/dx & $-4$ \\\\\n" in out

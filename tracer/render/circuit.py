@@ -26,7 +26,7 @@ from ..engine.graph import GraphLog, Source
 from ..formula.names import name_pieces
 from ..model.expression import name_latex
 from .diagram import _num, svg_head
-from .escape import latex_text, xml_text
+from .escape import drawing_latex, drawing_text, latex_text, xml_text
 from .printers import Printer
 
 COLUMN_GAP = 3.4    # cm between columns
@@ -104,7 +104,7 @@ def gate_label(gate: Gate, constants: list[tuple[int, str]], n: int) -> tuple[st
             return f"{c}/", f"${c}/$"
         return f"/{c}" if c else "÷", f"$/{c}$" if c else "$\\div$"
     if isinstance(gate, MaxGate):
-        return ("max " + c).strip(), latex_text(("max " + c).strip())
+        return ("max " + c).strip(), drawing_latex(("max " + c).strip())
     if isinstance(gate, PowGate):
         return "^", "$x^{y}$"
     if isinstance(gate, ActivationGate):
@@ -229,14 +229,14 @@ def to_svg(lay: Layout, title: str = "", data: bool = False) -> str:
     out.append(f'<g class="values" fill="{VALUE_COLOUR}" font-size="{_px(SMALL)}">')
     for c in lay.wires:
         x, y = _px(c.mid[0]), _px(c.mid[1] - 0.14)
-        text = svg_name(c.value_latex, c.value, SMALL) if c.value_latex else xml_text(c.value)
+        text = svg_name(c.value_latex, c.value, SMALL) if c.value_latex else drawing_text(c.value)
         out.append(f'<text x="{x}" y="{y}">{text}</text>')
     out.append("</g>")
     out.append(f'<g class="gradients" fill="{GRAD_COLOUR}" font-size="{_px(SMALL)}">')
     for c in lay.wires:
         if c.grad:
             x, y = _px(c.mid[0]), _px(c.mid[1] + 0.14 + SMALL)
-            out.append(f'<text x="{x}" y="{y}">{xml_text(c.grad)}</text>')
+            out.append(f'<text x="{x}" y="{y}">{drawing_text(c.grad)}</text>')
     out.append("</g>")
     out.append(f'<g class="gates" stroke="{LINE_COLOUR}" stroke-width="1.5" fill="{GATE_FILL}">')
     for n in lay.nodes:
@@ -248,7 +248,7 @@ def to_svg(lay: Layout, title: str = "", data: bool = False) -> str:
     out.append(f'<g class="labels" font-size="{_px(LABEL)}">')
     for n in lay.nodes:
         if n.is_gate:
-            out.append(f'<text x="{_px(n.x)}" y="{_px(n.y + 0.35 * LABEL)}">{xml_text(n.label)}</text>')
+            out.append(f'<text x="{_px(n.x)}" y="{_px(n.y + 0.35 * LABEL)}">{drawing_text(n.label)}</text>')
             out.append(f'<text class="gate-name" x="{_px(n.x)}" y="{_px(n.y + GATE_HEIGHT / 2 + 0.05 + SMALL)}" '
                        f'font-size="{_px(SMALL)}" fill="#555555">{svg_name(n.name_latex, n.name, SMALL)}</text>')
         else:
@@ -276,9 +276,9 @@ def to_tikz(lay: Layout) -> str:
         # the labels ride along the wire (sloped, at its label position t): set horizontally at
         # the midpoint of a slanted wire the line ran through them (CS231n's figure slopes them too)
         at = f"pos={_num(c.t, 3)}"
-        labels = f" node[value, sloped, {at}] {{{latex_text(c.value)}}}"
+        labels = f" node[value, sloped, {at}] {{{drawing_latex(c.value)}}}"
         if c.grad:
-            labels += f" node[grad, sloped, {at}] {{{latex_text(c.grad)}}}"
+            labels += f" node[grad, sloped, {at}] {{{drawing_latex(c.grad)}}}"
         lines.append(f"\\draw {_xy(c.x1, c.y1)} -- {_xy(c.x2, c.y2)}{labels};")
     for n in lay.nodes:
         if n.is_gate:

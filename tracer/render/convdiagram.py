@@ -16,7 +16,7 @@ import numpy as np
 
 from ..model.conv import Conv2D, Pool
 from .diagram import _num, svg_head
-from .escape import latex_text, xml_text
+from .escape import drawing_latex, drawing_text
 from .printers import Printer
 
 if TYPE_CHECKING:
@@ -37,6 +37,11 @@ PAD_COLOUR = "#aaaaaa"       # zero padding: grey
 MAX_WIDTH = 16.0     # cm: the TikZ drawing is scaled down to fit the page
 MAX_HEIGHT = 18.0
 LIMIT = 12           # maps larger than this (rows or columns) have no numbers
+#: cm a character of a cell's number takes (TikZ \scriptsize sans: a digit 0.123 cm; the
+#: SVG's 0.2 cm type: 0.11 cm; the minus sign one and a half), and the air either side: a
+#: cell is as wide as its widest number needs (1.7000: 0.97 cm), never narrower than CELL
+CHAR = 0.125
+CELL_AIR = 0.11
 
 
 @dataclass
@@ -140,26 +145,33 @@ def layout(columns: list[list[MapSpec]]) -> Layout:
             (ph, pw), (inner_rows, inner_cols) = m.pad, m.values.shape
             rows, cols = inner_rows + 2 * ph, inner_cols + 2 * pw
             small = rows > LIMIT or cols > LIMIT
-            cell = SMALL_CELL if small else CELL
-            labels.append(Label(x + cols * cell / 2, y - 0.15, m.label, LABEL))
+            cell = SMALL_CELL if small else CELL          # height
+            wide = cell if small else cell_width(m)       # width
+            labels.append(Label(x + cols * wide / 2, y - 0.15, m.label, LABEL))
             for (i, j), fill in sorted(m.filled.items()):
-                boxes.append(Box(x + j * cell, y + i * cell, cell, cell, "none", fill, 0))
+                boxes.append(Box(x + j * wide, y + i * cell, wide, cell, "none", fill, 0))
             for i in range(rows):
                 for j in range(cols):
                     padding = not (ph <= i < ph + inner_rows and pw <= j < pw + inner_cols)
-                    boxes.append(Box(x + j * cell, y + i * cell, cell, cell, PAD_COLOUR if padding else "#777777",
+                    boxes.append(Box(x + j * wide, y + i * cell, wide, cell, PAD_COLOUR if padding else "#777777",
                                      None, 0.6, f"{m.cell}:{i - ph + 1}:{j - pw + 1}" if m.cell else ""))
                     if not small:
                         text = "0" if padding else str(m.values[i - ph, j - pw])
-                        labels.append(Label(x + (j + 0.5) * cell, y + (i + 0.5) * cell + 0.35 * NUMBER, text,
+                        labels.append(Label(x + (j + 0.5) * wide, y + (i + 0.5) * cell + 0.35 * NUMBER, text,
                                             NUMBER, PAD_COLOUR if padding else "#000000"))
             for (i, j, h, w, colour) in m.windows:
-                boxes.append(Box(x + j * cell, y + i * cell, w * cell, h * cell, colour, None, 1.8))
-            widest = max(widest, cols * cell)
+                boxes.append(Box(x + j * wide, y + i * cell, w * wide, h * cell, colour, None, 1.8))
+            widest = max(widest, cols * wide)
             y += rows * cell + GAP
         height = max(height, y)
         x += widest + GAP
     return Layout(x - GAP + MARGIN, height - GAP + MARGIN, boxes, labels)
+
+
+def cell_width(m: MapSpec) -> float:
+    """A numbered map's cell width: its widest number with air either side, at least CELL."""
+    longest = max((len(str(v)) + 0.5 * str(v).startswith("-") for v in m.values.ravel()), default=1)
+    return max(CELL, round(longest * CHAR + 2 * CELL_AIR, 2))
 
 
 def _px(cm: float) -> str:
@@ -177,7 +189,7 @@ def to_svg(lay: Layout, title: str = "", data: bool = False) -> str:
         out.append(f'<rect{tag} x="{_px(b.x)}" y="{_px(b.y)}" width="{_px(b.w)}" height="{_px(b.h)}" fill="{fill}"{stroke}/>')
     for t in lay.labels:
         colour = "" if t.colour == "#000000" else f' fill="{t.colour}"'
-        out.append(f'<text x="{_px(t.x)}" y="{_px(t.y)}" font-size="{_px(t.size)}"{colour}>{xml_text(t.text)}</text>')
+        out.append(f'<text x="{_px(t.x)}" y="{_px(t.y)}" font-size="{_px(t.size)}"{colour}>{drawing_text(t.text)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -208,7 +220,7 @@ def to_tikz(lay: Layout) -> str:
         size = "\\scriptsize" if t.size <= NUMBER else "\\small"
         colour = "" if t.colour == "#000000" else f"text={_tikz_colour(t.colour)},"
         out.append(f"\\node[{colour}inner sep=0pt] at ({_num(t.x, 3)},{_num(t.y - 0.3 * t.size, 3)}) "
-                   f"{{{size} {latex_text(t.text)}}};")
+                   f"{{{size} {drawing_latex(t.text)}}};")
     out.append("\\end{tikzpicture}")
     return "\n".join(out) + "\n"
 

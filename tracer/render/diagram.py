@@ -33,7 +33,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from tracer.formula.names import latex_math_name, name_pieces, name_width
-from tracer.render.escape import latex_text, xml_text
+from tracer.render.escape import drawing_latex, drawing_text, xml_text
 
 __all__ = [
     "DiagramSpec",
@@ -581,7 +581,8 @@ def _svg_content(c: _Svg, t: Text, names: Mapping[str, str]) -> str:
             dy = (_SHIFT[where] - now) * t.size
             now = _SHIFT[where]
             attrs = (f' dy="{c.size(dy)}"' if dy else "") + (' font-size="70%"' if where else "")
-            out.append(f"<tspan{attrs}>{xml_text(text)}</tspan>" if attrs else xml_text(text))
+            shown = xml_text(text) if is_name else drawing_text(text)   # a number's sign: −0.5
+            out.append(f"<tspan{attrs}>{shown}</tspan>" if attrs else shown)
     return "".join(out)
 
 
@@ -722,7 +723,7 @@ def _tikz_font(size: float) -> str:
 
 def _tikz_label(t: Text, names: Mapping[str, str]) -> str:
     """A label in TikZ: a name in math as the formulas set it, the rest as escaped text."""
-    return "".join(f"${latex_math_name(run)}$" if is_name else latex_text(run) for run, is_name in _words(t.text, names))
+    return "".join(f"${latex_math_name(run)}$" if is_name else drawing_latex(run) for run, is_name in _words(t.text, names))
 
 
 def _tikz_edges(lay: Layout, names: Mapping[str, str]) -> list[str]:

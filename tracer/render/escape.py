@@ -15,6 +15,8 @@ import re
 import unicodedata
 
 __all__ = [
+    "drawing_latex",
+    "drawing_text",
     "latex_text",
     "markdown_text",
     "xml_text",
@@ -99,6 +101,21 @@ _MARKDOWN_MAP: dict[str, str] = {
     ">": "&gt;",
     **{ch: "\\" + ch for ch in "\\*_#`|$~"},
 }
+
+
+#: a hyphen that is a number's sign (-0.5, x = -2, (-.5)), not one inside a word (hidden-to-output)
+_SIGN = re.compile(r"(?<![\w.])-(?=\d|\.\d)|\u2212")
+
+
+def drawing_text(s: str) -> str:
+    """A diagram's text for SVG (escaped): a number's sign is the minus sign U+2212 (−0.5),
+    as in the formulas, not the hyphen of the data (-0.5)."""
+    return xml_text(_SIGN.sub("\u2212", s))
+
+
+def drawing_latex(s: str) -> str:
+    """A diagram's text for TikZ (escaped): a number's sign as math's minus, $-$0.5."""
+    return "$-$".join(latex_text(part) for part in _SIGN.split(s))
 
 
 def markdown_text(s: str) -> str:

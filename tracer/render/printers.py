@@ -29,7 +29,7 @@ LINE_WIDTH = 72.0
 FIGURE_HEIGHT = 0.4
 
 #: LaTeX tables with more rows than this become a longtable that breaks across pages.
-LONG_TABLE = 40
+LONG_TABLE = 12
 
 #: Characters of table text a LaTeX line holds (11pt, 2.2 cm margins), and the columns
 #: shorter than this many characters that never wrap.
@@ -107,6 +107,11 @@ class Printer:
 
     def bold(self, content: str) -> str:
         raise NotImplementedError
+
+    def label(self, content: str) -> str:
+        """A bold line of its own heading what follows (a compact step's Forward pass): on
+        paper it stays on the page of what it heads."""
+        return self.bold(content)
 
     def bullets(self, items: Sequence[str]) -> str:
         raise NotImplementedError
@@ -233,10 +238,13 @@ class MarkdownPrinter(Printer):
         return f"![{caption}]({name})"
 
 
-#: Before a display: a page break just above it costs as much as TeX allows short of
-#: forbidding it, so the line that leads into a formula (or a heading directly above it)
-#: does not end a page alone, yet a page of consecutive formulas can still break.
-KEEP_PENALTY = 9999
+#: Before a display (and a table, a figure): no page break just above it, so the line
+#: that leads into a formula never ends a page alone, and a heading stays with its first
+#: formula. Forbidden, not merely costly: on a page whose glue cannot stretch to fill it
+#: (most pages here: \parskip does not stretch) every break is equally "deplorable" to
+#: TeX's page builder, and a penalty of 9999 was taken like any other. A page of
+#: consecutive formulas still breaks after a display (\postdisplaypenalty, 0).
+KEEP_PENALTY = 10000
 KEEP = f"\\penalty{KEEP_PENALTY}\n"
 
 
@@ -263,16 +271,27 @@ class LatexPrinter(Printer):
     def bold(self, content):
         return f"\\textbf{{{content}}}"
 
+    def label(self, content):
+        """A bold line heading what follows (Forward pass): like a heading it never ends a
+        page alone (\\nobreak, then \\@afterheading), and it keeps the paragraph before it
+        (a step's lead-in sentence; the preamble forbids widows, so all of it) on its page.
+        After a display or a table the page may still break above it."""
+        return f"\\par\\nobreak\\textbf{{{content}}}\\par\\nobreak\\csname @afterheading\\endcsname"
+
     def working_space(self):
-        """A framed box the width of the line and 3.2 cm high, after a question's line."""
-        return "\\par\\smallskip\\noindent\\framebox[\\linewidth]{\\rule{0pt}{3.2cm}}"
+        """A framed box the width of the line and 3.2 cm high, after a question's line and
+        on its page (\\nobreak: a question never ends a page with its box atop the next)."""
+        return "\\par\\nobreak\\smallskip\\noindent\\framebox[\\linewidth]{\\rule{0pt}{3.2cm}}"
 
     def aligned(self, lines):
         """align*, not aligned inside a display: with the preamble's \\allowdisplaybreaks a
         block of many lines (a compact step) breaks between its lines instead of leaving the
-        page (an overfull box) or a page half empty before it. KEEP, as before a display: its
-        lead-in line (or heading) never ends a page without it."""
-        return f"{KEEP}\\begin{{align*}}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
+        page (an overfull box) or a page half empty before it."""
+        # \\* before a continuation line (&= ..., &\\quad ...): a chain never breaks mid-way
+        # (han-kamber's I_4 = ... on one page, "= -0.700" alone atop the next)
+        body = "".join((" \\\\*\n" if line.startswith("&") else " \\\\\n") + line if k else line
+                       for k, line in enumerate(lines))
+        return f"{KEEP}\\begin{{align*}}\n{body}\n\\end{{align*}}"
 
     def bullets(self, items):
         return "\\begin{itemize}\n" + "\n".join(f"  \\item {item}" for item in items) + "\n\\end{itemize}"
@@ -298,27 +317,52 @@ class LatexPrinter(Printer):
         if len(rows) > LONG_TABLE:
             table = (f"\\begin{{longtable}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n\\endhead\n"
                      f"\\bottomrule\n\\endfoot\n{body}\n\\end{{longtable}}")
-            return f"{{{stretch}{table}}}" if stretch else table
+            # KEEP: its lead-in line never ends a page above the table's first rows. longtable
+            # itself adds a break point (\\penalty\\z@) and, when its head and first row do
+            # not fit, forces a break (\\vfil\\break), both after the lead-in: LT_KEEP turns
+            # them off for this table, and the page breaks above the lead-in instead
+            return f"{KEEP}{{{LT_KEEP}{stretch}{table}}}"
         # center's own break point above it (\@beginparpenalty, -51 in article) raised to
-        # KEEP's: the line that leads into a table never ends a page alone. Not KEEP itself:
-        # after a heading center adds no penalty, and a \penalty there would let the page
-        # break between the heading and its table.
+        # KEEP's: the line that leads into a table never ends a page alone.
         return (f"{{\\csname @beginparpenalty\\endcsname={KEEP_PENALTY}\n"
                 f"\\begin{{center}}\n{stretch}\\begin{{tabular}}{{{align}}}\n\\toprule\n{head}\n\\midrule\n"
                 f"{body}\n\\bottomrule\n\\end{{tabular}}\n\\end{{center}}}}")
 
     def figure(self, svg, tikz, name, caption):
         # A drawing wider than the text (a long circuit) is scaled down to the line, never
-        # past the margin, and one taller than FIGURE_HEIGHT to that; a smaller one keeps its
-        # size (graphicx, loaded by tikz). It floats (here if it fits, else atop the next
-        # page) so that the text after it fills the page it did not fit on: odd-even's page 1
-        # was a third empty above its tall network, and page 2 half empty below it (the
-        # network and its 19-row weight table did not fit together).
-        return ("\\begin{figure}[htbp]\n\\centering\n"
-                "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n"
-                f"\\resizebox{{!}}{{\\ifdim\\height>{FIGURE_HEIGHT}\\textheight{FIGURE_HEIGHT}\\textheight"
-                "\\else\\height\\fi}{%\n"
-                f"{tikz.strip()}%\n}}}}\n\\end{{figure}}")
+        # past the margin; a narrower one keeps its size (graphicx, loaded by tikz). One
+        # taller than the room left on the page (\\pagegoal - \\pagetotal, less two lines for
+        # center's skips) is shrunk into that room down to FIGURE_SHRINK of its height;
+        # taller still it floats to the top of a later page and the text goes on filling
+        # this one (conv-rgb-stride's feature maps left page 1 half empty).
+        # Never taller than FIGURE_HEIGHT of the text (odd-even's tall network shares page 2
+        # with its 19-row weight table).
+        return (f"{{\\par\\setbox0=\\hbox{{\\resizebox{{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}}{{!}}{{%\n"
+                f"\\resizebox{{!}}{{\\ifdim\\height>{FIGURE_HEIGHT}\\textheight{FIGURE_HEIGHT}\\textheight\\else\\height\\fi}}{{%\n"
+                f"{tikz.strip()}%\n}}}}}}%\n"
+                "\\dimen0=\\dimexpr\\pagegoal-\\pagetotal-2\\baselineskip\\relax\n"
+                f"\\ifdim\\dimen0<\\dimexpr\\ht0+\\dp0\\relax\\ifdim\\dimen0>{FIGURE_SHRINK}\\dimexpr\\ht0+\\dp0\\relax\n"
+                "\\setbox0=\\hbox{\\resizebox{!}{\\dimen0}{\\box0}}\\fi\\fi\n"
+                f"\\csname @beginparpenalty\\endcsname={KEEP_PENALTY}\n"
+                "\\ifdim\\dimen0<\\dimexpr\\ht0+\\dp0\\relax\n"
+                "\\begin{figure}[tp]\n\\centering\n\\leavevmode\\box0\n\\end{figure}\n"
+                "\\else\n\\begin{center}\n\\leavevmode\\box0\n\\end{center}\n\\fi}")
+
+
+#: In a group before a longtable: its start (longtable.sty's \LT@start) patched so it adds no
+#: break point above the table (\penalty\z@ becomes \penalty\@M) and forces no break there
+#: (\vfil\break dropped); a longtable.sty whose \LT@start lacks these is left as it is
+#: (the fourth argument, the sentinel's copy, is then empty).
+LT_KEEP = ("\\makeatletter\n"
+           "\\def\\tracer@keep#1\\penalty\\z@#2\\vfil\\break#3\\tracer@end#4\\tracer@stop{%\n"
+           "\\ifx\\relax#4\\relax\\else\\def\\LT@start{#1\\penalty\\@M#2\\relax#3}\\fi}%\n"
+           "\\expandafter\\tracer@keep\\LT@start\\tracer@end\\penalty\\z@\\vfil\\break\\tracer@end\\tracer@stop\n"
+           "\\makeatother\n")
+
+
+#: The least a figure is shrunk to fit the room left on a page (below it, the numbers in a
+#: feature map's cells get too small to read: \scriptsize at 0.7 is 5 pt).
+FIGURE_SHRINK = 0.7
 
 
 PRINTERS: dict[str, type[Printer]] = {"md": MarkdownPrinter, "tex": LatexPrinter}
