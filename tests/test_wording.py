@@ -77,20 +77,20 @@ def _path_intro(page: str, heading: str) -> str:
 
 def test_deep_layer_path_is_named_by_the_output_it_reaches():
     relu = _path_intro(_md("relu-blog", "chain-rule"), "### Hidden layer 1")
-    assert relu.startswith("\\frac{\\partial E_{total}}{\\partial out_{n3}} \\text{ (through }n6 \\text{)} = "
+    assert relu.startswith("\\frac{\\partial E_{total}}{\\partial out_{n3}} \\text{ (through }n_{6} \\text{)} = "
                            "\\frac{\\partial E_{total}}{\\partial net_{n6}} \\cdot ")
     softmax = _path_intro(_md("three-classes", "chain-rule"), "### Hidden layer")
-    assert softmax.startswith("\\frac{\\partial E_{total}}{\\partial out_{h1}} \\text{ (through }o1 \\text{)} = ")
+    assert softmax.startswith("\\frac{\\partial E_{total}}{\\partial out_{h1}} \\text{ (through }o_{1} \\text{)} = ")
 
 
 def test_a_sum_of_paths_adds_the_products_not_their_names():
     page = _md("relu-blog", "chain-rule")
-    assert "\\text{ (through }" not in page.split("#### Neuron $n3$", 1)[1].split("####", 1)[0]
+    assert "\\text{ (through }" not in page.split("#### Neuron $n_{3}$", 1)[1].split("####", 1)[0]
 
 
 def test_a_blocked_relu_is_named_in_math():
     page = _md("relu-blog", "chain-rule")
-    assert "no gradient flows back through $n4$:" in page
+    assert "no gradient flows back through $n_{4}$:" in page
     assert "through n4" not in page
 
 
