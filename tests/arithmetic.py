@@ -99,8 +99,9 @@ def adds_up(computed: float, printed: str, rounding: Rounding) -> bool:
         computed = 0.0
     exact = Decimal(format(float(computed), ".15g"))  # as rounding.py reads a float
     # the printed result's last digit; a trailing zero dropped (0.5 for 0.5000) is still a digit
-    # (a printed 0.0000 is a zero within a unit: an exact zero gradient's rounded terms)
-    exponent = _exponent(p) if p == 0 else min(_exponent(p), _exponent(Decimal(rounding.show(float(exact)))))
+    # (a printed 0 is an exact zero: an exact zero gradient's rounded terms may miss it by less
+    # than a unit of the problem's digits)
+    exponent = -rounding.digits if p == 0 else min(_exponent(p), _exponent(Decimal(rounding.show(float(exact)))))
     unit = Decimal(1).scaleb(exponent)
     if rounding.carry:
         mode = ROUND_DOWN if rounding.mode == "truncate" else ROUND_HALF_UP

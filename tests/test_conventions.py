@@ -517,6 +517,6 @@ def test_the_textbook_page_states_its_rounding_with_the_books_exceptions():
     text = render(trace(Problem.from_file(HAN_KAMBER)), "md", RenderOptions())
     rule = ("- Numbers: as by hand, every computed value is rounded to 3 decimal places (significant figures where "
             "that would leave 0) and used on exactly as printed (an updated weight with the digits its change needs), "
-            "so each line gives its printed result exactly. "
+            "so each line, rounded at its result's last digit, gives that result exactly. "
             "The exceptions: bias changes, weight changes and error terms to 4 decimal places.")
     assert rule in text and text.index(rule) < text.index("O_{6}(1 - O_{6})(T_{6} - O_{6}) = 0.474(1 - 0.474)")

@@ -30,7 +30,8 @@ from tests.reference import (
     train,
 )
 from tracer.engine.trace import trace
-from tracer.formula.tree import Text, Where
+from tracer.formula.latex import latex as latex_of
+from tracer.formula.tree import Number, Text, Where
 from tracer.model.problem import Problem
 
 
@@ -223,7 +224,8 @@ def test_formula_latex_uses_the_symbols_the_sympy_formula_uses(run: Run) -> None
         for o in e.operands:
             if o.name in used:
                 assert o.latex in latex, (e.name, o.latex, latex)
-                assert o.shown.lstrip("-") in sub, (e.name, o.shown, sub)
+                # a tiny number is set in powers of ten (-0.00007800 as 7.800 \times 10^{-5})
+                assert latex_of(Number(o.shown.lstrip("-"))) in sub, (e.name, o.shown, sub)
 
 
 def test_depends_on_point_to_earlier_entries(run: Run) -> None:

@@ -51,7 +51,8 @@ def test_how_to_read_follows_the_notation_and_hand_rounding():
     xor = _md("xor", "narrative")
     assert ("- Numbers: as by hand, every computed value is truncated to 2 decimal places (significant"
             " figures where that would leave 0) and used on exactly as printed (an updated weight with the"
-            " digits its change needs), so each line gives its printed result exactly.") in xor
+            " digits its change needs), so each line, rounded at its result's last digit, gives that result"
+            " exactly.") in xor
     # the nodes notation numbers weights sending neuron first: w2 goes from x1 to n4
     relu = _md("relu-blog", "chain-rule")
     # trailing zeros kept (the default): not mentioned, unlike classic-2-2-2's Mazur style above
@@ -185,7 +186,7 @@ def test_training_walkthrough_shows_first_and_last_step_loss_table_and_plot():
     assert log.steps == [1, 10000]
     out = render_text(log, "md", RenderOptions(style="chain-rule", diagram_name="training.svg", inline_svg=False))
     assert "## Step 10000 (epoch 10000, example 1)" in out.text
-    assert "| 10000 | 0.000035109 |" in out.text
+    assert "| 10000 | $3.5109 \\times 10^{-5}$ |" in out.text   # 0.000035109, in powers of ten
     assert "![Loss over the steps](training-loss.svg)" in out.text
     assert "The new weights of step 10000 above are the final weights." in out.text
     svg = out.attachments["training-loss.svg"]

@@ -19,7 +19,8 @@ NEGATIVE = Number("-0.000006752")
     ("-0.000006834", ("-6.834", -6)),
     ("0.00000001", ("1", -8)),             # Adam's epsilon, as the problem writes it
     ("0.000003000", ("3.000", -6)),        # trailing zeros are digits: kept
-    ("0.00001", None),                     # four zeros: still a plain decimal
+    ("0.00001008", ("1.008", -5)),         # four zeros: powers of ten too (Adam's v beside 6.751e-6)
+    ("0.0001", None),                      # three zeros: a plain decimal
     ("0.5933", None),
     ("-12", None),
 ])

@@ -12,7 +12,6 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -304,10 +303,10 @@ class Recorder:
             return shown
         if old is not None:
             return labels.rounding.show_change(result, printed[old])
-        if value == 0 and rounding.trailing_zeros and abs(result) <= 10.0 ** -rounding.digits:
+        if value == 0 and abs(result) <= 10.0 ** -rounding.digits:
             # a gradient that is exactly 0 whose printed terms miss by less than a unit:
-            # 0.05498 - 0.05494 + 0.05502 - 0.05506 = 0.0000, not -0.00004000
-            return format(Decimal(0).scaleb(-rounding.digits), "f")
+            # 0.05498 - 0.05494 + 0.05502 - 0.05506 = 0, not -0.00004000
+            return "0"
         return labels.show(result)
 
     def change_value(self, kind: str, op: Op, operands: list[Operand]) -> float:

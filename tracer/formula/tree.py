@@ -49,7 +49,7 @@ class Number(Node):
 
     @property
     def scientific(self) -> tuple[str, int] | None:
-        """``(mantissa, exponent)`` for a decimal below 0.00001 in size, digit for digit
+        """``(mantissa, exponent)`` for a decimal below 0.0001 in size, digit for digit
         (0.0000000002477 is 2.477 · 10^-10, 0.000003000 is 3.000 · 10^-6), else None: a
         page sets such a number in powers of ten rather than as a run of zeros."""
         return _scientific(self.text)
@@ -275,7 +275,7 @@ def elided(terms: Sequence[Node], max_terms: int | None) -> tuple[Node, ...]:
 
 
 #: A number with at least this many zeros after its decimal point is set in powers of ten.
-SCIENTIFIC_ZEROS = 5
+SCIENTIFIC_ZEROS = 4
 
 
 def _scientific(text: str) -> tuple[str, int] | None:

@@ -24,10 +24,6 @@ from .escape import latex_text, markdown_text
 #: margins holds about 85, GitHub's and Jupyter's text column about as many; some slack.
 LINE_WIDTH = 72.0
 
-#: The tallest a drawing is printed, as a fraction of the text height: a network drawing and
-#: its weight table fit on one page together (odd-even's 19 rows).
-FIGURE_HEIGHT = 0.4
-
 #: LaTeX tables with more rows than this become a longtable that breaks across pages.
 LONG_TABLE = 12
 
@@ -335,11 +331,8 @@ class LatexPrinter(Printer):
         # center's skips) is shrunk into that room down to FIGURE_SHRINK of its height;
         # taller still it floats to the top of a later page and the text goes on filling
         # this one (conv-rgb-stride's feature maps left page 1 half empty).
-        # Never taller than FIGURE_HEIGHT of the text (odd-even's tall network shares page 2
-        # with its 19-row weight table).
         return (f"{{\\par\\setbox0=\\hbox{{\\resizebox{{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}}{{!}}{{%\n"
-                f"\\resizebox{{!}}{{\\ifdim\\height>{FIGURE_HEIGHT}\\textheight{FIGURE_HEIGHT}\\textheight\\else\\height\\fi}}{{%\n"
-                f"{tikz.strip()}%\n}}}}}}%\n"
+                f"{tikz.strip()}%\n}}}}%\n"
                 "\\dimen0=\\dimexpr\\pagegoal-\\pagetotal-2\\baselineskip\\relax\n"
                 f"\\ifdim\\dimen0<\\dimexpr\\ht0+\\dp0\\relax\\ifdim\\dimen0>{FIGURE_SHRINK}\\dimexpr\\ht0+\\dp0\\relax\n"
                 "\\setbox0=\\hbox{\\resizebox{!}{\\dimen0}{\\box0}}\\fi\\fi\n"
@@ -383,8 +376,8 @@ def _tiny_md(cell: str) -> str:
 
 
 def tiny_number(cell: object) -> Number | None:
-    """A table cell that is a number below 0.00001 in size, as a Number (``Number.scientific``)."""
-    if not isinstance(cell, str) or not cell.lstrip("-").startswith("0.00000"):
+    """A table cell that is a number below 0.0001 in size, as a Number (``Number.scientific``)."""
+    if not isinstance(cell, str) or not cell.lstrip("-").startswith("0.0000"):
         return None
     number = Number(cell)
     return number if number.scientific is not None else None
