@@ -286,6 +286,19 @@ def test_every_printed_line_adds_up():
                 assert abs(again - float(e.shown)) <= 1e-3 * (1 + len(e.operands)), (name, e.name)
 
 
+def test_the_general_size_formula_uses_the_names_of_the_size_lines():
+    """The sizes paragraph states the rule in the names its lines use (n_H^{(l)}, k_h^{(l)}...),
+    and the legend's n^{(l)} (a layer's number of values) is not reused for a height."""
+    md = render(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"))
+    para = md.split("## Output sizes and parameter counts\n\n", 1)[1].split("\n\n", 1)[0]
+    assert ("output height is $n_{H}^{(l)} = \\left\\lfloor \\frac{n_{H}^{(l-1)} - k_{h}^{(l)} + 2 \\cdot p_{h}^{(l)}}"
+            "{s_{h}^{(l)}} \\right\\rfloor + 1$") in para
+    assert "size" not in para.replace("kernel (or pooling window) size", "")
+    # the first line is that rule with layer 1's names: n_H^{(0)} = 5, k_h = 3, p_h = 0, s_h = 1
+    assert ("n_{H}^{(1)} = \\left\\lfloor \\frac{n_{H}^{(0)} - k_{h}^{(1)} + 2 \\cdot p_{h}^{(1)}}{s_{h}^{(1)}} "
+            "\\right\\rfloor + 1 = \\left\\lfloor \\frac{5 - 3 + 2 \\cdot 0}{1} \\right\\rfloor + 1 = 3") in md
+
+
 def test_walkthrough_marks_the_receptive_field_the_winners_and_the_first_cell():
     md = render(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"))
     assert "| 1 | **1** | **0** | **2** | 1 | 0 |" in md        # X rows 1-3, columns 1-3
@@ -557,18 +570,17 @@ def test_the_matrix_style_derives_the_softmax_delta_before_its_lines():
 
 def test_the_size_formula_does_not_call_a_width_w_like_the_weights():
     """The sizes paragraph wrote ⌊(W − K + 2P)/S⌋ + 1 on a page whose dense weights are W^{(4)}:
-    the general size is spelled out, in the lines' own k, p, s, and a layer's height and width are
-    n_H and n_W (Ng's notation), so no W but the dense weights' is on the page."""
+    a layer's height and width are n_H and n_W (Ng's notation), in the general rule as in the
+    lines, so no W but the dense weights' is on the page."""
     md = render(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"))
-    assert ("Each conv or pool layer's output height and width: $\\left\\lfloor \\frac{\\mathrm{size}_{\\mathrm{in}}"
-            " - k + 2p}{s} \\right\\rfloor + 1$ with $\\mathrm{size}_{\\mathrm{in}}$ the input's height (or width),"
-            " the floor as PyTorch computes it. Below, $n_{H}^{(l)}$ and $n_{W}^{(l)}$ are the"
-            " height and width of layer $l$'s output.") in md
+    assert "Each conv or pool layer's output height is $n_{H}^{(l)} = " in md   # the rest: the test above
     assert "\\frac{W - K + 2P}{S}" not in md and "W^{\\mathrm{out}}" not in md and "n_{W}^{(1)}" in md
     symbolic = render(Problem.from_file(GALLERY / "conv-5x5" / "problem.yaml"), style="symbolic")
-    assert ("\\mathrm{size}_{\\mathrm{out}} = \\left\\lfloor \\frac{\\mathrm{size}_{\\mathrm{in}} - k + 2p}{s}"
+    assert ("n_{H}^{(l)} = \\left\\lfloor \\frac{n_{H}^{(l-1)} - k_{h}^{(l)} + 2 \\cdot p_{h}^{(l)}}{s_{h}^{(l)}}"
             " \\right\\rfloor + 1") in symbolic
     assert "W_{\\mathrm{out}} =" not in symbolic
+
+
 def test_a_feature_map_cell_is_as_wide_as_its_number_typeset():
     """conv-5x5's A1 cells hold 1.7000 and 0.2000 side by side: each numbered cell is wider
     than its number as TeX sets it (\\scriptsize sans, the TikZ backend; the SVG's type is

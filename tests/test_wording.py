@@ -295,7 +295,7 @@ def test_elided_updates_show_the_nontrivial_and_count_the_unchanged():
     for j in (1, 2, 3, 4):   # the hidden biases: the only hidden updates that change (the inputs are 0)
         assert f"\\mathrm{{bias}}_{{h{j}}}^{{+}} &= " in first, j
     assert ("The other 8, $\\text{input-to-hidden}_{1}$ to $\\text{input-to-hidden}_{8}$, are unchanged: "
-            "each new value is the old one.") in first
+            "their gradients are 0, so each new value is the old one.") in first
     assert "\\text{input-to-hidden}_{1}^{+}" not in first
     assert "more," not in first
 
@@ -308,6 +308,23 @@ def test_unchanged_updates_are_the_ones_printing_the_old_value():
     same = [e for e in first if _unchanged(e)]
     assert same and all(e.operand("old").shown == e.shown for e in same)
     assert all(e.kind == "new_w" and e.layer == 1 for e in same)
+    from tracer.render.chains import _zero_gradient
+
+    # xor-training's first example is (0, 0): every input-to-hidden gradient is δ·0 = 0 exactly
+    assert all(e.operand("grad").value == 0 and _zero_gradient(e) for e in same)
+    assert not any(_zero_gradient(e) for e in first if not _unchanged(e))
+
+
+def test_unchanged_updates_of_a_blocked_relu_say_why():
+    page = _md("relu-blog", "narrative")
+    assert ("The other 3, $w_{10}$ to $w_{12}$, are unchanged: their gradients are 0, "
+            "so each new value is the old one.") in page
+
+
+def test_a_rule_that_never_stops_early_runs_exactly_its_epochs():
+    assert "- Epochs: 1" in _setup(_md("hebb-and"))
+    assert ("- Epochs: at most 10; training stops after the first epoch without a wrong output"
+            in _setup(_md("perceptron-and")))
 
 
 def test_symbolic_setup_names_the_optimizer_and_penalty_symbols():

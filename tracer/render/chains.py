@@ -30,6 +30,8 @@ class Gap:
     first: str
     last: str
     unchanged: bool = False   # the items left out are updates whose new value is the old one
+    why: str = ""             # for unchanged updates: "zero" (every gradient is exactly 0), or
+                              # "small" (a change below the last printed digit)
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,8 @@ class ChainView:
             return self.chosen(eqs)
         moved = [eq for eq in eqs if not _unchanged(eq.entry)]
         label = lambda eq: self.parameter_latex(eq.entry)  # noqa: E731
-        return [*self.shorten(moved, label), Gap(len(same), label(same[0]), label(same[-1]), unchanged=True)]
+        why = "zero" if all(_zero_gradient(eq.entry) for eq in same) else "small"
+        return [*self.shorten(moved, label), Gap(len(same), label(same[0]), label(same[-1]), unchanged=True, why=why)]
 
     # --- neurons -----------------------------------------------------------------------
     def neurons(self, layer: LayerView) -> list[NeuronView | Gap]:
@@ -318,6 +321,15 @@ def partial(top: Symbol, bottom: Symbol) -> Symbol:
 
 def _symbol(names: Names) -> Symbol:
     return Symbol(names.latex, names.plain)
+
+
+def _zero_gradient(update: Entry) -> bool:
+    """Whether an update's gradient is exactly 0 (an input of 0, a blocked ReLU) and so its
+    change is 0 too; False for an update without a gradient operand or with state that moves."""
+    try:
+        return update.operand("grad").value == 0 and update.value == update.operand("old").value
+    except (KeyError, ValueError, LookupError):
+        return False
 
 
 def _unchanged(update: Entry) -> bool:

@@ -65,11 +65,12 @@ _GENERAL_KINDS: dict[str, tuple[tuple[str, ...], str]] = {
     "\\frac{\\partial E}{\\partial b_{f}}": (("db",), "conv"), "K^{+}_{f,c,u,v}": (("new_k",), "conv"),
     "Z_{k}": (("net",), "dense"), "A_{k}": (("out",), "dense"), "W^{+}_{k,m}": (("new_w",), "dense"),
 }
-#: A conv or pool layer's output size (the floor, as PyTorch computes it): ⌊(size_in − k + 2p)/s⌋
-#: + 1 in the letters of the layers' own lines (k, p, s). The size is spelled out: W names the
-#: dense weights W^{(l)}, and the size is a height or a width.
-SIZE_IN, SIZE_OUT = _n("\\mathrm{size}_{\\mathrm{in}}"), _n("\\mathrm{size}_{\\mathrm{out}}")
-OUTPUT_SIZE = Add((Floor(Frac(Add((Sub(SIZE_IN, _n("k")), _n("2p"))), _n("s"))), ONE))
+#: A conv or pool layer's output height (the floor, as PyTorch computes it): n_H^{(l)} =
+#: ⌊(n_H^{(l−1)} − k_h^{(l)} + 2·p_h^{(l)})/s_h^{(l)}⌋ + 1, in the names of the layers' own lines
+#: (n^{(l)} alone is a layer's number of values); the width likewise in n_W, k_w, p_w, s_w.
+SIZE_IN, SIZE_OUT = _n("n_{H}^{(l-1)}"), _n("n_{H}^{(l)}")
+OUTPUT_SIZE = Add((Floor(Frac(Add((Sub(SIZE_IN, _n("k_{h}^{(l)}")), Mul((Number("2", 2.0), _n("p_{h}^{(l)}"))))),
+                              _n("s_{h}^{(l)}"))), ONE))
 
 
 class Shown(str):
@@ -528,12 +529,8 @@ class ConvView:
     # --- symbolic --------------------------------------------------------------------------
     @property
     def output_size(self) -> Node:
-        """⌊(size_in − k + 2p)/s⌋ + 1, for the sizes paragraph."""
-        return OUTPUT_SIZE
-
-    @property
-    def size_in(self) -> Node:
-        return SIZE_IN
+        """n_H^{(l)} = ⌊(n_H^{(l−1)} − k_h^{(l)} + 2·p_h^{(l)})/s_h^{(l)}⌋ + 1, for the sizes paragraph."""
+        return _eq(SIZE_OUT, OUTPUT_SIZE)
 
     @property
     def has_dense(self) -> bool:
@@ -564,8 +561,8 @@ class ConvView:
         d_e = _partial  # ∂E/∂x of the formulas
         types = {layer_type(layer) for layer in self.stack}
         out: list[tuple[str, list[Node]]] = [
-            ("Output size (height or width) of a layer with kernel (or window) size k, padding p and stride s "
-             "on an input of that size",
+            ("Output height of a layer from its input's height, with the kernel (or window) height, the padding "
+             "and the stride in rows; the width likewise in columns",
              [_eq(SIZE_OUT, OUTPUT_SIZE)])]
         if "conv" in types:
             out.append((("Convolution layer (filter f, output cell i, j; u, v run over the kernel, c over the "
