@@ -532,6 +532,57 @@ def test_a_cell_exercise_still_gives_the_values():
     assert "| $K^{(1)}_{1,1,\\cdot,\\cdot}$ | 1 | 2 | 3 |" in md
 
 
+def test_a_conv_sheet_asks_in_words_and_says_how_to_round_values():
+    """As the dense sheet: the answer-file names and the checker's note only with --sheet-notes;
+    a sheet asking values (not only sizes) says how to round them."""
+    raw = yaml.safe_load((GALLERY / "conv-5x5" / "problem.yaml").read_text())
+    p = Problem.from_dict(dict(raw, ask=["Z1[1,1,1]", "Hout1"]))
+    md = render(p, exercise=True)
+    assert ("1. $n_{H}^{(1)}$: the output height of layer 1\n"
+            "2. $Z^{(1)}_{1,1,1}$: cell [1, 1, 1] of layer 1's feature map, before the activation\n") in md
+    assert "answer as" not in md and "tracer" not in md
+    assert ("Give every answer rounded to 4 decimal places, or 4 significant figures where that keeps more; "
+            "keep full precision in the computations in between.\n\nCompute:") in md
+    named = render(p, exercise=True, sheet_notes=True)
+    assert "1. $n_{H}^{(1)}$: the output height of layer 1 (answer as Hout1)\n" in named
+    assert "the names given after \"answer as\", and run tracer check" in named
+    sizes = render(Problem.from_file(GALLERY / "conv-lenet-exercise" / "problem.yaml"), exercise=True)
+    assert "Give every answer" not in sizes        # whole numbers: nothing to round
+
+
+def test_a_conv_sheet_prints_none_of_its_answers():
+    """A sheet asking a cell and an output size: the network table hides the shapes (Hout1 = 3
+    was in its Output column) and no feature map is drawn (its grid would count the size); a
+    sheet asking cells alone draws the maps empty, without pooling winners (A1[1,·,·] showed
+    1.7000, the asked Z1[1,1,1])."""
+    raw = yaml.safe_load((GALLERY / "conv-5x5" / "problem.yaml").read_text())
+    log = trace(Problem.from_dict(dict(raw, ask=["Z1[1,1,1]", "Hout1"])))
+    md = render(Problem.from_dict(dict(raw, ask=["Z1[1,1,1]", "Hout1"])), exercise=True)
+    assert "| Layer | Type | Settings |" in md and "2×3×3" not in md and "<svg" not in md and ".svg" not in md
+    assert "## Given" in md                                      # the cell still needs the values
+    cells = Problem.from_dict(dict(raw, ask=["Z1[1,1,1]", "P2[1,1,1]"]))
+    from tracer.render import RenderOptions, render_text
+    sheet = render_text(trace(cells), "md", RenderOptions(inline_svg=True, exercise=True)).text
+    svg = sheet[sheet.index("<svg"):sheet.index("</svg>")]
+    texts = re.findall(r">([^<>]*)</text", svg)
+    computed = {e.shown for e in trace(cells).entries if e.kind in ("cell_net", "cell_out", "pooled")} - {"0", "1", "2"}
+    assert computed and not computed & set(texts)
+    assert {"A1[1,·,·]", "P2[2,·,·]"} <= set(texts)            # the maps are there, named, empty
+    assert "pooling windows (red); the maps to compute are left empty" in render(cells, exercise=True)
+    walk = render_text(trace(cells), "md", RenderOptions(inline_svg=True)).text
+    assert "1.7000" in re.findall(r">([^<>]*)</text", walk[walk.index("<svg"):walk.index("</svg>")])
+    assert log["Hout1"].shown == "3"
+
+
+def test_a_conv_sheet_without_ask_stops_with_one_line(tmp_path, capsys):
+    out = tmp_path / "sheet.md"
+    assert main(["run", str(GALLERY / "conv-5x5" / "problem.yaml"), "--exercise", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("problem.yaml: ask: found none; expected the quantities a convolutional network's exercise "
+                        "asks (names such as Z1[1,1,1] or Hout1, kinds such as dk or params)\n")
+    assert err.count("\n") == 1 and not out.exists()
+
+
 def test_the_conv_answer_key_shows_what_it_uses_and_not_the_setup_again():
     raw = yaml.safe_load((GALLERY / "conv-5x5" / "problem.yaml").read_text())
     key = render(Problem.from_dict(dict(raw, ask=["Z1[1,1,1]", "P2[1,1,1]"])), answer_key=True)

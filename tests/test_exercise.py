@@ -193,16 +193,27 @@ def test_the_exercise_shows_no_number_of_any_answer(example_log, fmt):
     assert given <= numbers_in(sheet)                           # but all that is given
 
 
-COMPUTE = (
+COMPUTE = (   # names typeset as in the formulas; no answer-file names without the checker's note
     "Compute:\n\n"
-    "1. The output of neuron h1 (out\\_h1): $\\displaystyle out_{h1} = \\underline{\\hspace{4cm}}$\n"
-    "2. The output of neuron o1 (out\\_o1): $\\displaystyle out_{o1} = \\underline{\\hspace{4cm}}$\n"
-    "3. The total error (E\\_total): $\\displaystyle E_{total} = \\underline{\\hspace{4cm}}$\n"
-    "4. The gradient of the total error with respect to w5 (dE/dw5): "
+    "1. The output of neuron $h_{1}$: $\\displaystyle out_{h1} = \\underline{\\hspace{4cm}}$\n"
+    "2. The output of neuron $o_{1}$: $\\displaystyle out_{o1} = \\underline{\\hspace{4cm}}$\n"
+    "3. The total error: $\\displaystyle E_{total} = \\underline{\\hspace{4cm}}$\n"
+    "4. The gradient of the total error with respect to $w_{5}$: "
     "$\\displaystyle \\frac{\\partial E_{total}}{\\partial w_{5}} = \\underline{\\hspace{4cm}}$\n"
-    "5. The gradient of the total error with respect to w1 (dE/dw1): "
+    "5. The gradient of the total error with respect to $w_{1}$: "
     "$\\displaystyle \\frac{\\partial E_{total}}{\\partial w_{1}} = \\underline{\\hspace{4cm}}$\n"
-    "6. The new value of w5 after the update (w5+): $\\displaystyle w_{5}^{+} = \\underline{\\hspace{4cm}}$\n")
+    "6. The new value of $w_{5}$ after the update: $\\displaystyle w_{5}^{+} = \\underline{\\hspace{4cm}}$\n")
+#: With ``--sheet-notes`` each question names what to write in the answers file for tracer check.
+NAMED = (
+    "Compute:\n\n"
+    "1. The output of neuron $h_{1}$ (out\\_h1): $\\displaystyle out_{h1} = \\underline{\\hspace{4cm}}$\n"
+    "2. The output of neuron $o_{1}$ (out\\_o1): $\\displaystyle out_{o1} = \\underline{\\hspace{4cm}}$\n"
+    "3. The total error (E\\_total): $\\displaystyle E_{total} = \\underline{\\hspace{4cm}}$\n"
+    "4. The gradient of the total error with respect to $w_{5}$ (dE/dw5): "
+    "$\\displaystyle \\frac{\\partial E_{total}}{\\partial w_{5}} = \\underline{\\hspace{4cm}}$\n"
+    "5. The gradient of the total error with respect to $w_{1}$ (dE/dw1): "
+    "$\\displaystyle \\frac{\\partial E_{total}}{\\partial w_{1}} = \\underline{\\hspace{4cm}}$\n"
+    "6. The new value of $w_{5}$ after the update (w5+): $\\displaystyle w_{5}^{+} = \\underline{\\hspace{4cm}}$\n")
 DESCRIPTION = ("A 2-2-1 sigmoid network with a bias per neuron, as an exercise sheet; the sheet asks "
                "for two outputs, the error, two gradients and one update.")
 NOTE = ("To have your answers checked, write them in a text file, one name = value a line with the names in "
@@ -223,7 +234,7 @@ def test_the_exercise_lists_what_to_compute(example_log):
 def test_sheet_notes_print_the_description_and_the_checker_note(example_log):
     md = render_text(example_log, "md", RenderOptions(exercise=True, sheet_notes=True)).text
     assert md.startswith(f"# Exercise: one training step of a 2-2-1 network\n\n{DESCRIPTION}\n\n## Setup\n")
-    assert md[md.index("Compute:"):] == COMPUTE + "\n" + NOTE
+    assert md[md.index("Compute:"):] == NAMED + "\n" + NOTE
     key = render_text(example_log, "md", RenderOptions(answer_key=True)).text   # the teacher's key keeps it
     assert DESCRIPTION in key
 
@@ -261,7 +272,7 @@ def test_the_latex_sheet_is_a_numbered_list_numbered_on_across_steps():
 # --- the answer key --------------------------------------------------------------------------
 def test_the_answer_key_works_exactly_the_asked_quantities(example_log):
     md = render_text(example_log, "md", RenderOptions(answer_key=True)).text
-    assert ("**6.** The new value of w5 after the update (w5+):\n\n$$\nw_{5}^{+} = w_{5} - \\eta \\cdot "
+    assert ("**6.** The new value of $w_{5}$ after the update:\n\n$$\nw_{5}^{+} = w_{5} - \\eta \\cdot "
             "\\frac{\\partial E_{total}}{\\partial w_{5}} = 0.5 - 0.5 \\cdot (-0.05318) = 0.5266\n$$") in md
     assert "$$\nout_{h1} = \\frac{1}{1 + e^{-net_{h1}}} = \\frac{1}{1 + e^{-0.4050}} = 0.5999\n$$" in md
     assert ("$$\n\\frac{\\partial E_{total}}{\\partial w_{5}} = \\frac{\\partial E_{total}}{\\partial out_{o1}} "
@@ -279,24 +290,24 @@ def test_the_answer_key_shows_every_quantity_before_using_it(example_log):
     before dE/dw1; each once, worked from numbers already shown (issue 11, section 4)."""
     md = render_text(example_log, "md", RenderOptions(answer_key=True)).text
     first = "First the quantities it is computed from:\n\n$$\n\\begin{aligned}\n"
-    assert ("**1.** The output of neuron h1 (out\\_h1):\n\n" + first +
+    assert ("**1.** The output of neuron $h_{1}$:\n\n" + first +
             "net_{h1} &= w_{1} \\cdot i_{1} + w_{2} \\cdot i_{2} + b_{1} = 0.1 \\cdot 0.35 + 0.3 \\cdot 0.9 + 0.1 = 0.4050\n"
             "\\end{aligned}\n$$\n\nThen:\n\n$$\nout_{h1} = ") in md
-    assert ("**2.** The output of neuron o1 (out\\_o1):\n\n" + first +
+    assert ("**2.** The output of neuron $o_{1}$:\n\n" + first +
             "net_{h2} &= w_{3} \\cdot i_{1} + w_{4} \\cdot i_{2} + b_{2} = -0.2 \\cdot 0.35 + 0.4 \\cdot 0.9 + (-0.1) "
             "= 0.1900 \\\\\n"
             "out_{h2} &= \\frac{1}{1 + e^{-net_{h2}}} = \\frac{1}{1 + e^{-0.1900}} = 0.5474 \\\\\n"
             "net_{o1} &= w_{5} \\cdot out_{h1} + w_{6} \\cdot out_{h2} + b_{3} = 0.5 \\cdot 0.5999 + (-0.6) \\cdot 0.5474 "
             "+ 0.2 = 0.1715\n\\end{aligned}\n$$") in md
-    assert ("**3.** The total error (E\\_total):\n\n" + first +
+    assert ("**3.** The total error:\n\n" + first +
             "E_{o1} &= \\frac{1}{2}(target_{o1} - out_{o1})^{2} = \\frac{1}{2}(0.9 - 0.5428)^{2} = 0.06380\n"
             "\\end{aligned}\n$$\n\nThen:\n\n$$\nE_{total} = E_{o1} = 0.06380\n$$") in md
     assert ("\\delta_{o1} &= \\frac{\\partial E_{total}}{\\partial out_{o1}} \\cdot \\frac{\\partial out_{o1}}"
             "{\\partial net_{o1}} = -0.3572 \\cdot 0.2482 = -0.08865") in md
-    assert ("**5.** The gradient of the total error with respect to w1 (dE/dw1):\n\n" + first +
+    assert ("**5.** The gradient of the total error with respect to $w_{1}$:\n\n" + first +
             "\\frac{\\partial E_{total}}{\\partial out_{h1}} &= \\delta_{o1} \\cdot w_{5} = -0.08865 \\cdot 0.5 = -0.04433 \\\\\n"
             "\\frac{\\partial out_{h1}}{\\partial net_{h1}} &= out_{h1}(1 - out_{h1}) = 0.5999(1 - 0.5999) = 0.2400 \\\\\n") in md
-    assert "**6.** The new value of w5 after the update (w5+):\n\n$$\nw_{5}^{+}" in md   # all it uses is shown
+    assert "**6.** The new value of $w_{5}$ after the update:\n\n$$\nw_{5}^{+}" in md   # all it uses is shown
     # every symbol on the right of a line was the left of an earlier line, or is given
     given = {"w_{1}", "w_{2}", "w_{3}", "w_{4}", "w_{5}", "w_{6}", "b_{1}", "b_{2}", "b_{3}", "i_{1}", "i_{2}",
              "target_{o1}", "\\eta"}
@@ -312,7 +323,7 @@ def test_the_answer_key_shows_every_quantity_before_using_it(example_log):
 
 def test_the_answer_key_in_latex(example_log):
     tex = render_text(example_log, "tex", RenderOptions(answer_key=True)).text
-    assert "\\section{Answer key}" in tex and "\\textbf{3.} The total error (E\\_total):" in tex
+    assert "\\section{Answer key}" in tex and "\\textbf{3.} The total error:" in tex
     assert "\\[\nE_{total} = E_{o1} = 0.06380\n\\]" in tex
 
 
@@ -365,9 +376,9 @@ def test_the_task_says_what_one_step_is():
 def test_bracket_names_print_as_written_in_markdown_prose():
     """odd-even's matrix names: A1[1] is no Markdown link, so the sheet prints it without
     backslashes (it printed A1\\[1\\]); the math beside it still parses."""
-    sheet = render_text(trace(load("odd-even")), "md", RenderOptions(exercise=True)).text
-    assert ("1. The net input of neuron A1[1] (Z1[1]): $\\displaystyle Z^{[1]}_{1} = "
+    sheet = render_text(trace(load("odd-even")), "md", RenderOptions(exercise=True, sheet_notes=True)).text
+    assert ("1. The net input of neuron $A^{[1]}_{1}$ (Z1[1]): $\\displaystyle Z^{[1]}_{1} = "
             "\\underline{\\hspace{4cm}}$") in sheet
-    assert "5. The output of neuron A1[1] (A1[1]): " in sheet
+    assert "5. The output of neuron $A^{[1]}_{1}$ (A1[1]): " in sheet
     assert "\\[" not in sheet and "\\]" not in sheet
     assert layout(sheet) == []

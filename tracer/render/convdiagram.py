@@ -85,8 +85,10 @@ class Layout:
     labels: list[Label]
 
 
-def spec(view: ConvView) -> list[list[MapSpec]]:
-    """Columns of maps: the input, then each conv and pool layer's output (first recorded example)."""
+def spec(view: ConvView, blank: bool = False) -> list[list[MapSpec]]:
+    """Columns of maps: the input, then each conv and pool layer's output (first recorded example).
+    ``blank`` (an exercise sheet): the computed maps are drawn empty and no pooling winner is
+    marked, since those are the answers; the input and the windows stay."""
     step = view.steps[0]
     ex = view.examples(step)[0]
     problem, names = view.problem, view.names
@@ -102,6 +104,8 @@ def spec(view: ConvView) -> list[list[MapSpec]]:
         l = layer.index
         kind, letter = ("cell_out", "A") if isinstance(layer, Conv2D) else ("pooled", "P")
         shown = view.shown_map(view.entries(kind, step, ex, l), layer.out_shape)
+        if blank:
+            shown = np.full(shown.shape, "", dtype=object)
         maps[l] = [MapSpec(f"{letter}{l}[{c + names.base},·,·]", shown[c], cell=f"{l}:{c + 1}")
                    for c in range(layer.out_shape[0])]
         below = maps.get(l - 1)
@@ -120,7 +124,7 @@ def spec(view: ConvView) -> list[list[MapSpec]]:
                 c, i, j = at
                 p, q = i * layer.stride[0], j * layer.stride[1]
                 below[c].windows.append((p, q, kh, kw, POOL_COLOUR))
-                if layer.mode == "max":
+                if layer.mode == "max" and not blank:
                     values = [o.value for o in e.operands]
                     first = values.index(max(values))
                     below[c].filled[(p + first // kw, q + first % kw)] = WIN_FILL
@@ -155,8 +159,8 @@ def layout(columns: list[list[MapSpec]]) -> Layout:
                     padding = not (ph <= i < ph + inner_rows and pw <= j < pw + inner_cols)
                     boxes.append(Box(x + j * wide, y + i * cell, wide, cell, PAD_COLOUR if padding else "#777777",
                                      None, 0.6, f"{m.cell}:{i - ph + 1}:{j - pw + 1}" if m.cell else ""))
-                    if not small:
-                        text = "0" if padding else str(m.values[i - ph, j - pw])
+                    text = "0" if padding else str(m.values[i - ph, j - pw])
+                    if not small and text:
                         labels.append(Label(x + (j + 0.5) * wide, y + (i + 0.5) * cell + 0.35 * NUMBER, text,
                                             NUMBER, PAD_COLOUR if padding else "#000000"))
             for (i, j, h, w, colour) in m.windows:
@@ -225,12 +229,15 @@ def to_tikz(lay: Layout) -> str:
     return "\n".join(out) + "\n"
 
 
-def conv_figure(printer: Printer, view: ConvView, name: str) -> str:
-    """The feature maps as the printer's figure: SVG (inline or beside the Markdown), TikZ in LaTeX."""
-    columns = spec(view)
+def conv_figure(printer: Printer, view: ConvView, name: str, blank: bool = False) -> str:
+    """The feature maps as the printer's figure: SVG (inline or beside the Markdown), TikZ in LaTeX;
+    ``blank`` (an exercise sheet): the computed maps without their values."""
+    columns = spec(view, blank)
     lay = layout(columns)
     # the maps carry the names answers are written with (A1[1,·,·]); the text writes A^{(1)}_{1,·,·}
-    caption = "Feature maps: the kernel window of the first cell (blue), pooling windows and their winners (red)"
+    caption = ("Feature maps: the kernel window of the first cell (blue), pooling windows (red); the maps to "
+               "compute are left empty" if blank else
+               "Feature maps: the kernel window of the first cell (blue), pooling windows and their winners (red)")
     if len(columns) > 1:
         first = columns[1][0].label
         caption += (f"; each map is labelled with the name an answer uses, {first} for channel "

@@ -616,6 +616,10 @@ class ConvView:
         exercise on them asks for."""
         return [[r[0], r[1], r[4]] for r in self.layer_rows()]
 
+    def asks_shapes(self) -> bool:
+        """The exercise asks an output size or a parameter count: the network table hides them."""
+        return any(e.kind in ("out_size", "params") for e in self.asked())
+
     def asks_shapes_only(self) -> bool:
         """The exercise asks output sizes and parameter counts and nothing that needs a value."""
         asked = self.asked()
@@ -636,11 +640,15 @@ class ConvView:
             self._exercise = Exercise(self.log, self)
         return self._exercise
 
-    def question(self, e: Entry) -> str:
-        """``Z^{(1)}_{1,1,1}: cell [1, 1, 1] of layer 1's feature map (answer as Z1[1,1,1])``."""
-        name = next((q.name for q in self.exercise().questions if q.entry is e), e.name)
+    def question(self, e: Entry, named: bool = False) -> str:
+        """``Z^{(1)}_{1,1,1}: cell [1, 1, 1] of layer 1's feature map``; ``named``: with the name
+        an answers file uses for it (``(answer as Z1[1,1,1])``: a sheet with ``--sheet-notes``)."""
         what = conv_what(self.log, e)
-        return f"{self.p.inline(e.latex)}: {self.p.text(what[0].lower() + what[1:])} (answer as {self.p.text(name)})"
+        line = f"{self.p.inline(e.latex)}: {self.p.text(what[0].lower() + what[1:])}"
+        if not named:
+            return line
+        name = next((q.name for q in self.exercise().questions if q.entry is e), e.name)
+        return f"{line} (answer as {self.p.text(name)})"
 
     def givens(self) -> list[Grid]:
         """What an exercise gives: each example's input, every kernel, bias and dense weight matrix."""
@@ -705,6 +713,9 @@ def render_conv(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
     if options.compact:
         raise ProblemError("--compact: found with a convolutional network; expected a dense network or an "
                            "expression (a feature map's walkthrough is grids, and has no compact form)")
+    if (options.exercise or options.answer_key) and not log.problem.ask:
+        raise ProblemError(f"{log.problem.source}: ask: found none; expected the quantities a convolutional "
+                           "network's exercise asks (names such as Z1[1,1,1] or Hout1, kinds such as dk or params)")
     printer = PRINTERS[fmt](inline_svg=options.inline_svg) if fmt == "md" else PRINTERS[fmt]()  # type: ignore[call-arg]
     if isinstance(printer, HtmlPrinter):  # marks the log's entries; the feature maps' cells light up
         assert isinstance(log.problem, ConvProblem)
@@ -713,7 +724,7 @@ def render_conv(log: TraceLog, fmt: str, options: RenderOptions) -> Rendered:
     env = environment(options.templates)
     view = ConvView(log, printer, options.max_terms, style)
     context = {"p": printer, "log": log, "problem": log.problem, "view": view, "options": options, "style": style,
-               "diagram": lambda: conv_figure(printer, view, options.diagram_name)}
+               "diagram": lambda: conv_figure(printer, view, options.diagram_name, blank=options.exercise)}
     body_name = ("conv/exercise.j2" if options.exercise else "conv/answer_key.j2" if options.answer_key
                  else f"conv/{style}.j2")
     try:

@@ -23,6 +23,7 @@ from ..check.nodes import Node
 from ..engine.gates import Seed
 from ..engine.graph import GraphLog, Source
 from ..engine.log import KINDS, Entry, TraceLog
+from ..formula.tree import Symbol
 from ..model.conv_problem import ConvProblem
 from ..model.schema import Reader
 from ..render.convwords import conv_what
@@ -76,14 +77,20 @@ class Views(Protocol):
     def eq(self, e: Entry) -> Eq: ...
 
 
+#: A description in words with its names typeset: text, and the names as symbols.
+Words = tuple["str | Symbol", ...]
+
+
 @dataclass(frozen=True)
 class Question:
-    """One asked quantity: its place on the sheet, the name to answer with, what it is."""
+    """One asked quantity: its place on the sheet, the name to answer with, what it is (in
+    plain text, ``what``; with its neuron's or parameter's name as a symbol, ``words``)."""
 
     number: int
     eq: Eq
     name: str
     what: str
+    words: Words = ()
 
     @property
     def symbol(self) -> str:
@@ -115,9 +122,12 @@ class Exercise:
             if e.example is not None:
                 self._examples.setdefault(e.step, set()).add(e.example)
         nodes = asked_nodes(self.checker, log.problem.ask, log.problem.source)
-        self.questions: list[Question] = [
-            Question(k, self.viewer.eq(node.entry), self.checker.graph.display(node), self._what(node.entry))
-            for k, node in enumerate(nodes, 1) if node.entry is not None]
+        self.questions: list[Question] = []
+        for k, node in enumerate((node for node in nodes if node.entry is not None), 1):
+            assert node.entry is not None
+            words = self._words(node.entry)
+            what = "".join(w if isinstance(w, str) else w.text for w in words)
+            self.questions.append(Question(k, self.viewer.eq(node.entry), self.checker.graph.display(node), what, words))
 
     @property
     def groups(self) -> list[Group]:
@@ -170,34 +180,37 @@ class Exercise:
         part = "the mini-batch mean and update" if example is None else f"example {example}"
         return f"Step {step} (epoch {epoch}), {part}"
 
-    def _what(self, e: Entry) -> str:
-        """The quantity in words, for a student who reads the symbol for the first time."""
+    def _words(self, e: Entry) -> Words:
+        """The quantity in words, for a student who reads the symbol for the first time; the
+        neuron or parameter it is about as its symbol (``The output of neuron``, h_{1})."""
         log = self.log
         if isinstance(log, GraphLog):
-            return circuit_what(log, e)
+            return (circuit_what(log, e),)
         if isinstance(log.problem, ConvProblem):
-            return conv_what(log, e)
+            return (conv_what(log, e),)
         names = log.notation
         if e.kind == "loss" and e.neuron is None:
-            return TOTAL_LOSS
+            return (TOTAL_LOSS,)
+        if e.kind not in DESCRIPTIONS:  # a kind without words yet: its name says what it is
+            return (f"The value of {e.name}",)
         layer = e.layer
         assert layer is not None      # every network entry has its layer (only an expression's have none)
-        neuron = names.neuron(layer, e.neuron).plain if e.neuron is not None else ""
-        if e.kind in ("dw", "new_w", "delta_w"):
-            param = names.quantity("weight", layer, e.neuron, e.source).plain
-        elif e.kind in ("db", "new_b", "delta_b"):
-            param = names.quantity("bias", layer, e.neuron).plain
-        elif e.kind in PARAMETER_KINDS:
-            param = (names.quantity("weight", layer, e.neuron, e.source) if e.source is not None
-                     else names.quantity("bias", layer, e.neuron)).plain
-        else:
-            param = ""
-        if e.kind not in DESCRIPTIONS:  # a kind without words yet: its name says what it is
-            return f"The value of {e.name}"
-        what = DESCRIPTIONS[e.kind].format(n=neuron, p=param)
+        named = None
+        if e.kind in ("dw", "new_w", "delta_w") or (e.kind in PARAMETER_KINDS and e.source is not None):
+            named = names.quantity("weight", layer, e.neuron, e.source)
+        elif e.kind in ("db", "new_b", "delta_b") or e.kind in PARAMETER_KINDS:
+            named = names.quantity("bias", layer, e.neuron)
+        elif e.neuron is not None:
+            named = names.neuron(layer, e.neuron)
+        template = DESCRIPTIONS[e.kind]
+        words: list[str | Symbol] = []
+        for k, text in enumerate(template.replace("{p}", "{n}").split("{n}")):
+            if k:
+                words.append(Symbol(named.latex, named.plain) if named is not None else "")
+            words.append(text)
         if e.kind in ("dw", "db") and e.example is None and len(self._examples.get(e.step, ())) > 1:
-            what += ", averaged over the mini-batch"
-        return what
+            words.append(", averaged over the mini-batch")
+        return tuple(w for w in words if w != "")
 
 
 def _views(log: TraceLog | GraphLog) -> Views:
