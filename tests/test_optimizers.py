@@ -362,8 +362,11 @@ def test_exercises_ask_for_optimizer_state() -> None:
     problem = Problem.from_dict({**problem.to_dict(), "ask": ["m_w5", "v_hat_w5", "w5+"]})
     log = trace(problem)
     sheet = render_text(log, "md", RenderOptions(exercise=True)).text
-    assert "1. The first moment m of w5 (Adam) (m\\_w5)" in sheet
-    assert "2. The bias-corrected second moment of w5 (v\\_hat\\_w5)" in sheet
+    assert "1. The first moment m of $w_{5}$ (Adam): " in sheet
+    assert "2. The bias-corrected second moment of $w_{5}$: " in sheet
+    named = render_text(log, "md", RenderOptions(exercise=True, sheet_notes=True)).text
+    assert "1. The first moment m of $w_{5}$ (Adam) (m\\_w5): " in named
+    assert "2. The bias-corrected second moment of $w_{5}$ (v\\_hat\\_w5): " in named
     key = render_text(log, "md", RenderOptions(answer_key=True)).text
     for name, symbol in (("m_w5", "m_{w_{5}}"), ("v_hat_w5", "\\hat{v}_{w_{5}}"), ("w5+", "w_{5}^{+}")):
         assert f"| ${symbol}$ | {name.replace('_', chr(92) + '_')} | {log[name].shown} |" in key
