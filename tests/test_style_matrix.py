@@ -181,3 +181,18 @@ def test_wide_matrix_without_elision_compiles():
     text, _ = walkthrough("wide", STYLE, "tex", max_terms=None)
     assert "\\left[\\begin{array}{cccccccccccc}" in text
     assert pdflatex_errors(text) == []
+
+
+def test_a_computed_value_prints_alike_as_result_and_as_argument():
+    """odd-even: Z^{[1]} = [1.1000, 2.0000, 0.9000, 1.8000] (0.9·2 + 0.2 = 2 exactly, padded like
+    its neighbours), and σ(Z^{[1]}) takes the same column: it printed [1.1000, 2, 0.9000, 1.8000].
+    Given data stay as written: the input A^{[0]} = [2]."""
+    from tracer.engine.trace import trace
+    from tracer.examples import example_path
+    from tracer.model.problem import Problem
+    from tracer.render import RenderOptions, render_text
+    page = render_text(trace(Problem.from_file(example_path("odd-even"))), "md", RenderOptions(style=STYLE)).text
+    z = bm("1.1000", "2.0000", "0.9000", "1.8000")
+    assert f"\\cdot {bm('2')} + " in page
+    assert f"= {z}\n$$" in page
+    assert f"A^{{[1]}} = \\sigma\\left(Z^{{[1]}}\\right) = \\sigma\\left({z}\\right) = " in page

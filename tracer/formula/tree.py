@@ -42,6 +42,8 @@ class Number(Node):
     text: str
     value: float | None = None
     entry: int | None = None   # the log entry whose value this is, in a whole-layer matrix (HTML marks the cell)
+    made: int | None = None    # an operand's: the entry that computed it (a matrix pads it as it pads that
+                               # entry: σ([1.1000, 2.0000]) as Z was printed, not σ([1.1000, 2]); not marked)
 
     @property
     def negative(self) -> bool:

@@ -46,17 +46,22 @@ def grid(cell: Cell, rows: int, cols: int, max_terms: int | None = None,
 def _aligned(matrix: Matrix) -> Matrix:
     """Computed whole numbers written with the decimals of the computed cells beside them:
     Z = [1.1000, 2.0000, 0.9000], not [1.1000, 2, 0.9000] (a 0 stays 0; data stays as written)."""
-    computed = [c for row in matrix.rows for c in row if isinstance(c, Number) and c.entry is not None]
+    computed = [c for row in matrix.rows for c in row if isinstance(c, Number) and _computed(c)]
     places = max((len(c.text.partition(".")[2]) for c in computed), default=0)
     if not places or all("." in c.text or c.text in ("0", "-0") for c in computed):
         return matrix
 
     def padded(c: Node) -> Node:
-        if isinstance(c, Number) and c.entry is not None and "." not in c.text and c.text.lstrip("-").isdigit() \
+        if isinstance(c, Number) and _computed(c) and "." not in c.text and c.text.lstrip("-").isdigit() \
                 and c.text not in ("0", "-0"):
             return replace(c, text=f"{c.text}.{'0' * places}")
         return c
     return Matrix(tuple(tuple(padded(c) for c in row) for row in matrix.rows))
+
+
+def _computed(c: Number) -> bool:
+    """A cell showing a computed value: an entry's, or an operand some entry made (not data)."""
+    return c.entry is not None or c.made is not None
 
 
 def transpose(symbol: Node) -> Node:

@@ -103,8 +103,8 @@ class MathText(str):
 
 
 def shown(x: Entry | Operand) -> Number:
-    """A value as printed, as a formula leaf."""
-    return Number(x.shown, x.value)
+    """A value as printed, as a formula leaf (an operand's with the entry that computed it)."""
+    return Number(x.shown, x.value, made=x.entry if isinstance(x, Operand) else None)
 
 
 def sym(x: Entry | Operand) -> Symbol:
