@@ -288,6 +288,25 @@ def test_five_optimizers_page_explains_the_zigzag_and_shows_every_step():
     assert [r.split("<td>")[2].split("<")[0] for r in rows[:4]] == ["1", "2", "3", "1"]   # the example column
 
 
+def test_five_optimizers_page_states_every_hyperparameter():
+    """The page named no hyperparameter: each line now gives the defaults its curve used, the
+    ones a problem file may set under training.optimizer (Adam's beta2 = 0.999...)."""
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "worked_examples" / "five-optimizers" / "README.md").read_text(encoding="utf-8")
+    assert "learning rate η = 0.5 for all five:\n\n- sgd: none (w ← w − η·g)\n" in readme
+    assert "- momentum: `momentum` = 0.9, `form` = pytorch\n" in readme
+    assert "- rmsprop: `decay` = 0.9, `epsilon` = 1e-08\n" in readme
+    assert "- adagrad: `epsilon` = 1e-08\n" in readme
+    assert "- adam: `beta1` = 0.9, `beta2` = 0.999, `epsilon` = 1e-08\n" in readme
+    import yaml
+
+    raw = yaml.safe_load(example_path("five-optimizers").read_text(encoding="utf-8"))
+    raw["training"]["optimizer"] = {"name": "adam"}     # as make_page.py sets it: the values above
+    adam = Problem.from_dict(raw).training.optimizer
+    assert (adam.learning_rate, adam.beta1, adam.beta2, adam.epsilon) == (0.5, 0.9, 0.999, 1e-8)
+
+
 # --- 14. an elided list of updates shows the ones that change a value ---------------------------
 def test_elided_updates_show_the_nontrivial_and_count_the_unchanged():
     page = _md("xor-training", "narrative")
