@@ -350,3 +350,30 @@ def test_symbolic_setup_names_the_optimizer_and_penalty_symbols():
     assert "- Optimizer: Adam, with $\\beta_{1}$, $\\beta_{2}$, $\\epsilon$" in _setup(_md("adam-two-steps", "symbolic"))
     assert "- Optimizer: SGD with momentum, with $\\mu$" in _setup(_md("momentum", "symbolic"))
     assert "- Regularization: L2 penalty, strength $\\lambda$" in _setup(_md("l2-regularization", "symbolic"))
+
+
+# --- 15. a sampled loss table says which steps it shows -------------------------------------------
+def test_a_sampled_loss_table_says_which_steps_it_shows():
+    page = _md("classic-2-2-2", "chain-rule", "training.yaml")
+    table = page.split("## Loss over the steps\n\n", 1)[1]
+    assert table.startswith("The loss of steps 1 to 10, then every 500th step up to 10,000; a row of dots "
+                            "stands for the steps left out.\n\n| Step |")
+    rows = [r.split(" | ")[0].lstrip("| ") for r in table.split("\n\n", 2)[1].splitlines()[2:]]
+    numbered = [int(r) for r in rows if r.isdigit()]
+    assert numbered == [*range(1, 11), *range(500, 10001, 500)]   # what the sentence says, nothing else
+
+
+def test_a_worked_step_off_the_sample_is_named():
+    from tracer.render.view import Viewer
+
+    raw = _log("classic-2-2-2", "training.yaml").problem.to_dict()
+    raw = {**raw, "training": {**raw["training"], "epochs": 1234}, "show_steps": [1, 777, "last"]}
+    log = trace(Problem.from_dict(raw))
+    # 1,234 steps / 20 = 61.7: every 100th; 777 is worked and off the stride, 1,234 too
+    assert Viewer(log).history_sample() == ("steps 1 to 10, then every 100th step, and the last, 1,234, "
+                                            "and step 777 worked above")
+    assert "777 |" in _table_of(render_text(log, "md", RenderOptions()).text)
+
+
+def _table_of(page: str) -> str:
+    return page.split("## Loss over the steps\n\n", 1)[1]

@@ -328,6 +328,21 @@ class Viewer:
         needs no Epoch and Example columns (classic-2-2-2's 10,000 steps)."""
         return len(self.log.problem.data) == 1 and all(h["example"] in (1, None) for h in self.log.history)
 
+    def history_sample(self) -> str:
+        """How a long loss table samples the steps, in words ("" when it shows them all):
+        "steps 1 to 10, then every 500th step up to 10,000". The recorded steps beyond
+        these are in it too (they are worked above)."""
+        total = len(self.log.history)
+        if total <= HEAD + SPREAD:
+            return ""
+        stride = nice_stride(total / SPREAD)
+        nth = f"{stride:,}{'nd' if stride % 10 == 2 else 'th'}"     # 2nd, 5th, 20th, 500th, 1,000th
+        end = f", and the last, {total:,}" if total % stride else f" up to {total:,}"
+        worked = sorted(k for k in self.log.steps if k > HEAD and k % stride and k != total)
+        also = f", and step{'s' if len(worked) > 1 else ''} {', '.join(f'{k:,}' for k in worked)} worked above" \
+            if worked else ""
+        return f"steps 1 to {HEAD}, then every {nth} step{end}{also}"
+
     def history_rows(self) -> list[list[str]]:
         """The loss of every step; a long run shows a sample of steps, with every recorded one.
 
@@ -706,7 +721,11 @@ def printed_difference(new: str, old: str, zeros: bool = True) -> str:
     return text if zeros or "." not in text else text.rstrip("0").rstrip(".")
 
 
-def sampled_steps(total: int, recorded: set[int], head: int = 10, spread: int = 20) -> list[int]:
+#: A long loss table: its first HEAD steps, and SPREAD evenly spaced ones ending with the last.
+HEAD, SPREAD = 10, 20
+
+
+def sampled_steps(total: int, recorded: set[int], head: int = HEAD, spread: int = SPREAD) -> list[int]:
     """Step numbers for a loss table: all when few, else the first ``head``, the recorded
     steps and ``spread`` evenly spaced ones ending with the last."""
     if total <= head + spread:
