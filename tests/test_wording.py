@@ -214,7 +214,9 @@ def test_adaline_lms_description_explains_its_rate():
     page = _md("adaline-lms")
     problem = _log("adaline-lms").problem
     assert problem.training.learning_rate == 2 * 0.2   # the book's 2·alpha
-    assert "this page writes the same step as w + alpha e x, so its alpha is the book's 2 alpha = 0.4." in page
+    assert ("The book's step adds twice its learning rate 0.2 times the error times the input; this page's step "
+            "adds its learning rate times the error times the input, so its learning rate is the book's doubled, "
+            "0.4.") in page
     assert "- Learning rate: $\\alpha = 0.4$" in page
 
 
@@ -377,3 +379,22 @@ def test_a_worked_step_off_the_sample_is_named():
 
 def _table_of(page: str) -> str:
     return page.split("## Loss over the steps\n\n", 1)[1]
+
+
+# --- 16. a problem's description reads as prose: no code spelling of a formula -------------------
+def test_gallery_descriptions_spell_no_formula_as_code():
+    """The description opens the page as plain text (never typeset): han-kamber's said
+    'theta_j', 'I_j = sum of w_ij O_i', perceptron-and's 'x1 w1 + x2 w2 - theta >= 0' and
+    pointed students at tests/test_conventions.py. Each now says it in words."""
+    import yaml
+
+    from tracer.gallery import catalogue
+
+    code = re.compile(r"\b[A-Za-z]+_[A-Za-z0-9]+\b|\b(?:theta|alpha|eta)\b|>=|<=|tests/|\.py\b")
+    from tracer.resources import examples_dir
+
+    problems = {examples_dir() / w.example / w.problem for example in catalogue() for w in example.walkthroughs}
+    assert len(problems) > 20
+    for path in sorted(problems):
+        text = yaml.safe_load(path.read_text(encoding="utf-8")).get("description", "")
+        assert not code.findall(text), (path, code.findall(text))
