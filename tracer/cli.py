@@ -24,7 +24,8 @@ from .errors import ProblemError
 from .model.conv_problem import ConvProblem
 from .model.problem import Problem
 from .model.schema import closest, one_of
-from .outputs import STDOUT, check_target, emit, emit_page, write_stdout
+from .outputs import STDOUT, check_target, write_stdout
+from .run_output import write_run
 
 FORMATS = ("json", "md", "tex", "pdf", "html")
 #: The format an -o file's extension implies when --format is not given.
@@ -290,21 +291,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     with collector_paused():  # the log is kept to the end: no collection rescans its objects
         log = finite_trace(problem)
         assert isinstance(log, TraceLog)   # expressions were run by graph_cli above
-        return _output(log, args)
-
-
-def _output(log: TraceLog, args: argparse.Namespace) -> int:
-    if args.format == "json":
-        emit(log.to_json(), args.output)
-        return 0
-    from .render import RenderOptions, render, render_text
-    options = RenderOptions.from_args(args)
-    if args.format == "pdf":
-        emit(render(log, "pdf", options), args.output)
-        return 0
-    rendered = render_text(log, args.format, options)
-    emit_page(rendered.text, rendered.attachments, args.output)
-    return 0
+        return write_run(log, args)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

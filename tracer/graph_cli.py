@@ -15,7 +15,7 @@ from pathlib import Path
 from . import examples
 from .errors import ProblemError
 from .model.graph_problem import GraphProblem, is_expression_file
-from .outputs import emit, emit_page
+from .run_output import write_run
 
 
 def add_arguments(run: argparse.ArgumentParser) -> None:
@@ -86,21 +86,7 @@ def run(args: argparse.Namespace) -> int | None:
         source = Path(problem.source)
         if Path(args.output).exists() and source.exists() and Path(args.output).resolve() == source.resolve():
             raise ProblemError(f"-o: found '{args.output}', the problem file itself; expected another file")
-    log = trace_graph(problem)
-    if args.format == "json":
-        emit(log.to_json(), args.output)
-        return 0
-    from .render import RenderOptions
-    from .render.graph_walkthrough import render_graph, render_graph_output
-    options = RenderOptions.from_args(args)
-    if args.output is not None:
-        options = replace(options, diagram_name=Path(args.output).stem + ".svg")
-    if args.format == "pdf":
-        emit(render_graph_output(log, "pdf", options), args.output)
-        return 0
-    rendered = render_graph(log, args.format, options)
-    emit_page(rendered.text, rendered.attachments, args.output)
-    return 0
+    return write_run(trace_graph(problem), args)
 
 
 _IDENT = re.compile(r"[^A-Za-z0-9_]")
