@@ -59,12 +59,12 @@ def test_exercise_sheet_asks_without_answers(problem: Path, capsys: pytest.Captu
         "Give every answer rounded to 4 decimal places, or 4 significant figures where that keeps more; "
         "keep full precision in the computations in between.\n\n"
         "Compute:\n\n"
-        "1. The value of gate q: $\\displaystyle q = \\underline{\\hspace{4cm}}$\n"
-        "2. The gradient of f with respect to the variable x: "
+        "1. The value of gate $q$: $\\displaystyle q = \\underline{\\hspace{4cm}}$\n"
+        "2. The gradient of $f$ with respect to the variable $x$: "
         "$\\displaystyle \\frac{\\partial f}{\\partial x} = \\underline{\\hspace{4cm}}$\n")
     # the note on tracer check only when asked for (a sheet is for students)
     status, out, err = run(["run", str(problem), "--exercise", "--sheet-notes"], capsys)
-    assert "1. The value of gate q (q): " in out    # the names an answers file uses, with the note
+    assert "1. The value of gate $q$ (q): " in out    # the names an answers file uses, with the note
     assert out.endswith("\\underline{\\hspace{4cm}}$\n\nTo have your answers checked, write them in a text file, "
                         "one name = value a line with the names in brackets, and run tracer check on the problem "
                         "file and yours.\n")
@@ -85,8 +85,8 @@ def test_answer_key_works_what_is_asked(problem: Path, capsys: pytest.CaptureFix
         "order they are computed, at the point $x = -2$, $y = 5$, $z = -4$ with the gradient "
         "$\\frac{\\partial f}{\\partial f} = 1$ arriving at the output. Numbers are shown rounded to 4 decimal "
         "places, or 4 significant figures where that keeps more.\n\n"
-        "**1.** The value of gate q:\n\n$$\nq = x + y = -2 + 5 = 3\n$$\n\n"
-        "**2.** The gradient of f with respect to the variable x:\n\n"
+        "**1.** The value of gate $q$:\n\n$$\nq = x + y = -2 + 5 = 3\n$$\n\n"
+        "**2.** The gradient of $f$ with respect to the variable $x$:\n\n"
         "First the quantities it is computed from:\n\n$$\n\\begin{aligned}\n"
         "f &= q \\cdot z = 3 \\cdot (-4) = -12 \\\\\n"
         "\\frac{\\partial f}{\\partial q} &= z = -4 \\\\\n"

@@ -25,6 +25,7 @@ from ..engine.graph import GraphLog, Source
 from ..engine.log import KINDS, Entry, TraceLog
 from ..formula.tree import Symbol
 from ..model.conv_problem import ConvProblem
+from ..model.expression import name_latex
 from ..model.schema import Reader
 from ..render.convwords import conv_what
 from ..render.view import Eq, Viewer
@@ -185,7 +186,7 @@ class Exercise:
         neuron or parameter it is about as its symbol (``The output of neuron``, h_{1})."""
         log = self.log
         if isinstance(log, GraphLog):
-            return (circuit_what(log, e),)
+            return circuit_what(log, e)
         if isinstance(log.problem, ConvProblem):
             return (conv_what(log, e),)
         names = log.notation
@@ -233,27 +234,32 @@ class _CircuitViews:
         return Eq(e, self.max_terms)
 
 
-def circuit_what(log: GraphLog, e: Entry) -> str:
-    """An expression's quantity in words, from where its entry sits in the circuit."""
+def circuit_what(log: GraphLog, e: Entry) -> Words:
+    """An expression's quantity in words, from where its entry sits in the circuit; its gates
+    and variables as symbols, written as the circuit's formulas write them (``x_1`` -> x_{1})."""
     circuit, i = log.circuit, e.index
-    out = circuit.output.name
+
+    def named(name: str) -> Symbol:
+        return Symbol(name_latex(name), name)
+    out = named(circuit.output.name)
     if e.kind == "gate":
         g = log.gate_entry.index(i)
-        return f"The output {out} of the circuit" if g == len(circuit.gates) - 1 else f"The value of gate {e.name}"
+        return ("The output ", out, " of the circuit") if g == len(circuit.gates) - 1 else \
+            ("The value of gate ", named(e.name))
     if e.kind == "local_grad":
         gate, k = next(key for key, index in log.local_entry.items() if index == i)
-        return (f"The local gradient of gate {circuit.gates[gate].name} with respect to its input "
-                f"{circuit.name(circuit.gates[gate].inputs[k])}")
+        return ("The local gradient of gate ", named(circuit.gates[gate].name), " with respect to its input ",
+                named(circuit.name(circuit.gates[gate].inputs[k])))
     if i == log.seed:
-        return f"The gradient arriving at the output {out}"
+        return ("The gradient arriving at the output ", out)
     at = next((s for s, index in log.grad_entry.items() if index == i), None)
     if at is not None:
         what = "variable" if at.kind == "variable" else "gate"
-        return f"The gradient of {out} with respect to the {what} {circuit.name(at)}"
+        return ("The gradient of ", out, f" with respect to the {what} ", named(circuit.name(at)))
     gate, k = next(key for key, index in log.wire_entry.items() if index == i)
     source: Source = circuit.gates[gate].inputs[k]
-    return (f"The gradient of {out} with respect to {circuit.name(source)} along its path through gate "
-            f"{circuit.gates[gate].name}")
+    return ("The gradient of ", out, " with respect to ", named(circuit.name(source)), " along its path through gate ",
+            named(circuit.gates[gate].name))
 
 
 def asked_nodes(checker: Checker, ask: Sequence[str], source: str) -> list[Node]:
