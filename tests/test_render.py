@@ -224,25 +224,19 @@ def _ends_alone(pdf: bytes, tmp_path) -> list[str]:
     return [line for line in ends if line.endswith(":") or _LABEL.fullmatch(line) or _HEADING.match(line)]
 
 
-#: (style, example) whose PDF still leaves a heading at a page's foot before its table
-#: (chain-rule momentum: "Old and new weights", though the table's center carries penalty
-#: 10000; not yet understood). Strict: fixing it fails here, so the entry is removed.
-HEADING_AT_FOOT = {("chain-rule", "momentum")}
-
-
 @pytest.mark.parametrize("example", EXAMPLES)
 @pytest.mark.parametrize("style", styles())
-def test_no_page_ends_with_a_heading(compiles, example, style, tmp_path, request):
+def test_no_page_ends_with_a_heading(compiles, example, style, tmp_path):
     """A heading stays with what follows it, also where a drawing floats to the next page or
     a table follows it (issue 11; narrative l2-regularization and momentum, matrix
-    conv-lenet-exercise left one at a page's foot before their tables)."""
-    if (style, example) in HEADING_AT_FOOT:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="a heading before a table ends a page"))
+    conv-lenet-exercise left one at a page's foot before their tables). A page's last line is
+    its lowest (pdftotext -layout): chain-rule momentum's "3.5 Old and new weights" sat above
+    its table on page 7, but read in pdftotext's raw order it came after the table's columns."""
     if not shutil.which("pdftotext"):
         pytest.skip("pdftotext (poppler-utils) is not installed: the PDF's pages are not read")
     tex = rendered(example, style, "tex")
     headings = set(re.findall(r"\\(?:sub)*section\*?\{([^${}\\]+)\}", tex))
-    ends = [page[-1] for page in _page_ends(compiles.get(example, style).pdf, tmp_path) if page]
+    ends = [_SECTION_NUMBER.sub("", page[-1]) for page in _page_ends(compiles.get(example, style).pdf, tmp_path) if page]
     assert [end for end in ends if end in headings] == []
 
 
@@ -838,22 +832,28 @@ def test_a_lead_in_never_ends_a_page(tmp_path):
     document = ("\\documentclass[11pt]{article}\n\\usepackage{amsmath}\n\\setlength{\\parindent}{0pt}\n"
                 "\\setlength{\\parskip}{0.6em}\n\\begin{document}\n" + "\n\n".join(parts) + "\n\\end{document}\n")
     result = assert_compiles(document)
-    pdf = tmp_path / "doc.pdf"
-    pdf.write_bytes(result.pdf)
-    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    pages = _page_ends(result.pdf, tmp_path)
     assert len(pages) > 4
-    for page in pages:
-        lines = [line.strip() for line in page.splitlines() if line.strip() and not line.strip().isdigit()]
+    for lines in pages:
         if lines:
-            assert not lines[-1].endswith(":") and not lines[-1].startswith("Heading"), lines[-3:]
+            assert not lines[-1].endswith(":") and not _SECTION_NUMBER.sub("", lines[-1]).startswith("Heading"), lines[-3:]
+
+
+#: a numbered heading's number (3.5 in "3.5 Old and new weights"; not a list item's "1.")
+_SECTION_NUMBER = re.compile(r"^\d+(\.\d+)*\s+")
 
 
 def _page_ends(pdf_bytes: bytes, tmp_path) -> list[list[str]]:
-    """Each page's text lines (pdftotext), page numbers left out."""
+    """Each page's text lines top to bottom as printed (pdftotext -layout; runs of spaces
+    between a line's columns made one), page numbers left out. Not pdftotext's raw reading
+    order: it reads a table column by column and may put a heading whose number it takes for
+    a column of its own after the table below it (chain-rule momentum's page 7 seemed to end
+    with "Old and new weights", which stood above its table)."""
     pdf = tmp_path / "doc.pdf"
     pdf.write_bytes(pdf_bytes)
-    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
-    return [[line.strip() for line in page.splitlines() if line.strip() and not line.strip().isdigit()]
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    return [[" ".join(line.split()) for line in page.splitlines() if line.strip() and not line.strip().isdigit()]
             for page in pages]
 
 
@@ -885,7 +885,7 @@ def test_a_label_a_lead_in_and_a_question_keep_with_what_follows(tmp_path):
     for before, after in zip(pages, pages[1:]):
         if before and after:
             assert not before[-1].endswith(":"), before[-3:]
-            assert not before[-1].startswith(("Heading", "Label", "Question")), before[-3:]
+            assert not _SECTION_NUMBER.sub("", before[-1]).startswith(("Heading", "Label", "Question")), before[-3:]
             assert not after[0].startswith("= Continued"), after[:2]
 
 
