@@ -153,6 +153,10 @@ def end_to_end() -> bool:
             return (f"import sys, runpy; sys.path.insert(0, {str(SOURCE)!r}); {before}sys.argv = {argv!r}; "
                     "runpy.run_module('tracer', run_name='__main__', alter_sys=True)")
         mnist_run, classic_run = command("mnist"), command("classic")
+        # the machine's speed at plain Python, so figures from different machines compare (the same
+        # code took 1.28 s for 784-30-10 in session 22 and 3.3 s on session 23's machine, 1.6 s here)
+        reference = subprocess_seconds("s = 0\nfor i in range(10_000_000):\n    s += i", repeat=3)
+        print(f"{'machine: 10,000,000 Python additions':<52} {reference:>6.2f} s")
         ok = row("784-30-10 to JSON, fresh process", subprocess_seconds(mnist_run, repeat=5), None, 2.0, "s")
         at_exit = "import atexit; from common import peak_rss_mb; atexit.register(lambda: print(peak_rss_mb())); "
         rss = float(subprocess.run([sys.executable, "-c", command("mnist", at_exit)], capture_output=True,
