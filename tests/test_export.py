@@ -131,6 +131,9 @@ def test_moodle_cloze_answers_are_the_variants_keys_within_their_tolerance(tmp_p
         svg = SafeET.fromstring(base64.b64decode(file.text))
         assert svg.tag == "{http://www.w3.org/2000/svg}svg"
         assert '<img src="@@PLUGINFILE@@/network.svg"' in text
+        # each question as the sheet words it, its neuron or weight typeset, with the space before it
+        assert "<li>The output of neuron \\(h_{1}\\) (out_h1): \\(out_{h1} =\\) {1:NUMERICAL:" in text
+        assert "with respect to \\(w_{5}\\) (dE/dw5)" in text
         feedback = q.findtext("generalfeedback/text")
         assert feedback.startswith("<h3>Answer key</h3>")
         assert all(shown in feedback for shown in key.values())
@@ -197,6 +200,8 @@ def test_canvas_qti_has_the_ims_structure_and_the_keys(tmp_path):
             assert _field(item, "points_possible") == "1.0"
             text = item.findtext(f"{QTI}presentation/{QTI}material/{QTI}mattext")
             assert text.startswith(f"<p><strong>Variant {codes.encode(SEED, k)} (seed 2026), question {n} of 6")
+            if n == 1:   # the neuron typeset, a space before it
+                assert "<p>The output of neuron \\(h_{1}\\) (out_h1): " in text
             fib = item.find(f"{QTI}presentation/{QTI}response_str/{QTI}render_fib")
             assert fib.get("fibtype") == "Decimal"
             processing = item.find(f"{QTI}resprocessing")
@@ -272,6 +277,7 @@ def test_prairielearn_generate_gives_each_variants_key(tmp_path):
     inputs = _number_inputs((folder / "question.html").read_text())
     assert [i["answers-name"] for i in inputs] == ["q1", "q2", "q3", "q4", "q5", "q6"]
     assert inputs[0]["label"] == "\\(out_{h1} =\\)" and inputs[0]["atol"] == "{{params.atol_q1}}"
+    assert "<p>1. The output of neuron \\(h_{1}\\) (out_h1)</p>" in (folder / "question.html").read_text()
     (tmp_path / "again").mkdir()
     again = export(tmp_path / "again", "prairielearn")
     for name in ("info.json", "question.html", "server.py"):

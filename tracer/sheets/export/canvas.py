@@ -86,7 +86,7 @@ def numerical_item(export: Export, item: Item, a: Asked, section: ET.Element, wo
     printer = HtmlPrinter()
     ids = [ident(export, item.label, a.number, "answer", k) for k in range(len(a.accepted))]
     text = (f"<p><strong>{printer.text(item_heading(item, a))}</strong></p>\n"
-            f"<p>{printer.text(a.what)} ({printer.text(a.name)}): {printer.inline(a.symbol + ' =')}</p>\n")
+            f"<p>{a.describe(printer)} ({printer.text(a.name)}): {printer.inline(a.symbol + ' =')}</p>\n")
     node = ET.SubElement(section, "item", {"ident": ident(export, item.label, a.number),
                                            "title": f"Question {a.number}: {a.name}"})
     _meta(ET.SubElement(node, "itemmetadata"), {

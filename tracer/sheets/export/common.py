@@ -48,7 +48,7 @@ from ...render.view import Viewer
 from .. import variants as drawing
 from ..convvariants import ConvVariant
 from ..convvariants import variant as conv_variant
-from ..exercise import Exercise
+from ..exercise import Exercise, Words
 from .codes import encode
 
 TARGETS = ("moodle", "canvas", "prairielearn")
@@ -86,6 +86,15 @@ class Asked:
     points: int
     accepted: tuple[Accepted, ...]
     single: Accepted     # one answer covering the accepted ones (PrairieLearn)
+    words: Words = ()    # ``what`` with its names as symbols (Question.words), for the question text
+
+    def describe(self, printer: Printer) -> str:
+        """What it is, in words with its names typeset (The output of neuron h_1), as the sheet says it."""
+        if not self.words:
+            return printer.text(self.what)
+        # an LMS printer collapses a text's edge spaces: the spaces around a name are put back here
+        return "".join(f"{' ' if w[:1] == ' ' else ''}{printer.text(w.strip())}{' ' if w[-1:] == ' ' else ''}"
+                       if isinstance(w, str) else printer.inline(w) for w in self.words)
 
 
 @dataclass
@@ -227,7 +236,7 @@ def _item(v: drawing.AnyVariant | ConvVariant, seed: int, tolerance: Tolerance |
         true = exact_text(exact_log.entries[q.entry.index].value)
         answers, single = accepted(q.eq.shown, true, tolerance, v.problem.rounding)
         asked.append(Asked(q.number, q.name, q.symbol, q.what, q.eq.shown, true,
-                           points.get(q.entry.index, 1), answers, single))
+                           points.get(q.entry.index, 1), answers, single, q.words))
     return Item(v, seed, encode(seed, v.number), asked, tolerance)
 
 
@@ -411,7 +420,7 @@ def statement_html(item: Item, printer: HtmlPrinter, field_html: Callable[[Asked
              "<ol>"]
     for a in item.asked:
         worth = f" [{a.points} points]" if a.points != 1 else ""
-        lines.append(f"<li>{printer.text(a.what)} ({printer.text(a.name)}){worth}: "
+        lines.append(f"<li>{a.describe(printer)} ({printer.text(a.name)}){worth}: "
                      f"{printer.inline(a.symbol + ' =')} {field_html(a)}</li>")
     lines += ["</ol>", f"<p><small>{printer.text(provenance)}</small></p>"]
     return "\n".join(lines) + "\n"
@@ -428,7 +437,7 @@ def output_problem(output: Path, problem: Problem | GraphProblem, keys: Path) ->
 
 WORKED_TEMPLATE = """{% import "_macros.j2" as m with context %}
 {% for q in ex.questions %}
-{{ p.bold(q.number ~ ".") }} {{ p.text(q.what) }} ({{ p.text(q.name) }}):
+{{ p.bold(q.number ~ ".") }} {{ m.words(q.words) }} ({{ p.text(q.name) }}):
 
 {% if q.entry.kind in ["dw", "db"] and not plain %}
 {{ m.gradient(q.eq) }}

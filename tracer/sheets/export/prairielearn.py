@@ -49,7 +49,7 @@ def question_html(export: Export) -> str:
         attributes = {"answers-name": answer_key(a), "label": printer.inline(a.symbol + " ="),
                       **comparison(export, a), "weight": str(a.points)}
         attrs = " ".join(f'{k}="{_attribute(v)}"' for k, v in attributes.items())
-        lines += [f"<p>{a.number}. {printer.text(a.what)} ({printer.text(a.name)})</p>",
+        lines += [f"<p>{a.number}. {a.describe(printer)} ({printer.text(a.name)})</p>",
                   f"<pl-number-input {attrs}></pl-number-input>", ""]
     lines += ["<pl-answer-panel>", "{{{params.key}}}", "</pl-answer-panel>"]
     return "\n".join(lines) + "\n"
