@@ -128,6 +128,18 @@ class Printer:
         return ""
 
     # -- shared --------------------------------------------------------------
+    def words(self, parts: Sequence[str | Node]) -> str:
+        """Words with names in them (an exercise question: "The output of neuron ", h_{1}): the
+        text escaped, the names typeset, and the spaces around a name kept even where ``text``
+        trims a text's edges (an LMS printer collapses them: it printed "neuron\\(h_{1}\\)")."""
+        out = []
+        for part in parts:
+            if isinstance(part, str):
+                out.append(f"{' ' if part[:1] == ' ' else ''}{self.text(part.strip())}{' ' if part[-1:] == ' ' else ''}")
+            else:
+                out.append(self.inline(part))
+        return "".join(out)
+
     def chain(self, parts: Sequence[Part | None], entry: Entry | None = None) -> str:
         """``a = b = c = d`` on one line when it fits, else aligned, one step a line.
 

@@ -90,11 +90,7 @@ class Asked:
 
     def describe(self, printer: Printer) -> str:
         """What it is, in words with its names typeset (The output of neuron h_1), as the sheet says it."""
-        if not self.words:
-            return printer.text(self.what)
-        # an LMS printer collapses a text's edge spaces: the spaces around a name are put back here
-        return "".join(f"{' ' if w[:1] == ' ' else ''}{printer.text(w.strip())}{' ' if w[-1:] == ' ' else ''}"
-                       if isinstance(w, str) else printer.inline(w) for w in self.words)
+        return printer.words(self.words) if self.words else printer.text(self.what)
 
 
 @dataclass
@@ -437,7 +433,7 @@ def output_problem(output: Path, problem: Problem | GraphProblem, keys: Path) ->
 
 WORKED_TEMPLATE = """{% import "_macros.j2" as m with context %}
 {% for q in ex.questions %}
-{{ p.bold(q.number ~ ".") }} {{ m.words(q.words) }} ({{ p.text(q.name) }}):
+{{ p.bold(q.number ~ ".") }} {{ p.words(q.words) }} ({{ p.text(q.name) }}):
 
 {% if q.entry.kind in ["dw", "db"] and not plain %}
 {{ m.gradient(q.eq) }}
