@@ -105,6 +105,28 @@ def test_output_must_not_be_the_problem_file(problem: Path, capsys: pytest.Captu
     assert problem.read_bytes() == before
 
 
+
+@pytest.mark.parametrize("command, expected", [
+    (["run"], "another file"),                                     # an expression file: graph_cli's run
+    (["export", "--to", "moodle", "--count", "1"], "another path"),
+])
+def test_no_command_overwrites_its_problem_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                command: list[str], expected: str) -> None:
+    """The one check (outputs.not_the_input) on every path that writes -o: an expression's run
+    and an LMS export refuse the problem file itself as their output too."""
+    import shutil
+
+    from tracer.resources import examples_dir
+    source = examples_dir() / ("cs231n-circuit/expression.yaml" if command == ["run"] else "exercise-2-2-1/problem.yaml")
+    # an export's -o must end in .xml first: a problem file so named reaches the check
+    problem = tmp_path / (source.name if command == ["run"] else "quiz.xml")
+    shutil.copy(source, problem)
+    before = problem.read_bytes()
+    status, err = run_bad([command[0], str(problem), *command[1:], "-o", str(problem)], capsys)
+    assert (status, err) == (2, f"tracer: -o: found '{problem}', the problem file itself; expected {expected}\n")
+    assert problem.read_bytes() == before
+
+
 def test_output_in_a_missing_folder(problem: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "no" / "such" / "out.md"
     assert run_bad(["run", str(problem), "-o", str(target)], capsys) == (

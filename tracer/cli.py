@@ -24,7 +24,7 @@ from .errors import ProblemError
 from .model.conv_problem import ConvProblem
 from .model.problem import Problem
 from .model.schema import closest, one_of
-from .outputs import STDOUT, check_target, write_stdout
+from .outputs import STDOUT, check_target, not_the_input, write_stdout
 from .run_output import write_run
 
 FORMATS = ("json", "md", "tex", "pdf", "html")
@@ -268,12 +268,6 @@ def check_run_options(args: argparse.Namespace) -> None:
         check_target(args.output)
 
 
-def _not_the_input(output: Path, problem_file: Path) -> None:
-    """``tracer run p.yaml -o p.yaml`` must not destroy the problem it reads."""
-    if output.exists() and output.resolve() == problem_file.resolve():
-        raise ProblemError(f"-o: found '{output}', the problem file itself; expected another file")
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from .finite import finite_trace
     check_run_options(args)
@@ -284,7 +278,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         problem_file = examples.resolve(args.problem)
         if args.output is not None:
-            _not_the_input(Path(args.output), problem_file)
+            not_the_input(Path(args.output), problem_file)
         problem = Problem.from_file(problem_file)
     if args.digits is not None:
         problem = replace(problem, rounding=replace(problem.rounding, digits=args.digits))

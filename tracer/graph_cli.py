@@ -15,6 +15,7 @@ from pathlib import Path
 from . import examples
 from .errors import ProblemError
 from .model.graph_problem import GraphProblem, is_expression_file
+from .outputs import not_the_input
 from .run_output import write_run
 
 
@@ -83,9 +84,7 @@ def run(args: argparse.Namespace) -> int | None:
     if args.digits is not None:
         problem = replace(problem, rounding=replace(problem.rounding, digits=args.digits))
     if args.output is not None and args.problem is not None and not args.graph:
-        source = Path(problem.source)
-        if Path(args.output).exists() and source.exists() and Path(args.output).resolve() == source.resolve():
-            raise ProblemError(f"-o: found '{args.output}', the problem file itself; expected another file")
+        not_the_input(Path(args.output), Path(problem.source))
     return write_run(trace_graph(problem), args)
 
 

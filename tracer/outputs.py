@@ -187,3 +187,10 @@ def emit(data: str | bytes, path: str | Path | None) -> None:
         write_atomic(path, data)
     else:
         write_stdout(data)
+
+
+def not_the_input(output: Path, problem_file: Path, expected: str = "another file") -> None:
+    """``-o`` must not be the problem file it reads (``tracer run p.yaml -o p.yaml`` would
+    destroy the problem): one line naming it instead."""
+    if output.exists() and problem_file.exists() and output.resolve() == problem_file.resolve():
+        raise ProblemError(f"-o: found '{output}', the problem file itself; expected {expected}")

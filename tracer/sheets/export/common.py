@@ -41,7 +41,7 @@ from ...formula.tree import Node
 from ...model.conv_problem import ConvProblem
 from ...model.graph_problem import GraphProblem
 from ...model.problem import Problem, VariantSpec
-from ...outputs import write_files
+from ...outputs import not_the_input, write_files
 from ...render import RenderOptions, environment, tidy
 from ...render.printers import Printer, source
 from ...render.view import Viewer
@@ -424,8 +424,7 @@ def statement_html(item: Item, printer: HtmlPrinter, field_html: Callable[[Asked
 
 def output_problem(output: Path, problem: Problem | GraphProblem, keys: Path) -> None:
     """-o must not be the problem file, and its keys folder must not be a file."""
-    if output.exists() and Path(problem.source).exists() and output.resolve() == Path(problem.source).resolve():
-        raise ProblemError(f"-o: found '{output}', the problem file itself; expected another path")
+    not_the_input(output, Path(problem.source), "another path")
     if keys.exists() and not keys.is_dir():
         raise ProblemError(f"-o: found that '{keys}' (where the answer keys go) is a file; expected a folder "
                            "or nothing there")
