@@ -30,8 +30,8 @@ class Gap:
     first: str
     last: str
     unchanged: bool = False   # the items left out are updates whose new value is the old one
-    why: str = ""             # for unchanged updates: "zero" (every gradient is exactly 0), or
-                              # "small" (a change below the last printed digit)
+    why: str = ""             # for unchanged updates: "zero" when every gradient is exactly 0 (the
+                              # words say so), else "" (a change the printed digits cannot show)
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ class ChainView:
             return self.chosen(eqs)
         moved = [eq for eq in eqs if not _unchanged(eq.entry)]
         label = lambda eq: self.parameter_latex(eq.entry)  # noqa: E731
-        why = "zero" if all(_zero_gradient(eq.entry) for eq in same) else "small"
+        why = "zero" if all(_zero_gradient(eq.entry) for eq in same) else ""
         return [*self.shorten(moved, label), Gap(len(same), label(same[0]), label(same[-1]), unchanged=True, why=why)]
 
     # --- neurons -----------------------------------------------------------------------
