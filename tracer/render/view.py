@@ -333,9 +333,9 @@ class Viewer:
         "steps 1 to 10, then every 500th step up to 10,000". The recorded steps beyond
         these are in it too (they are worked above)."""
         total = len(self.log.history)
-        if total <= HEAD + SPREAD:
+        stride = sample_stride(total)
+        if stride is None:
             return ""
-        stride = nice_stride(total / SPREAD)
         nth = f"{stride:,}{'nd' if stride % 10 == 2 else 'th'}"     # 2nd, 5th, 20th, 500th, 1,000th
         end = f", and the last, {total:,}" if total % stride else f" up to {total:,}"
         worked = sorted(k for k in self.log.steps if k > HEAD and k % stride and k != total)
@@ -728,11 +728,17 @@ HEAD, SPREAD = 10, 20
 def sampled_steps(total: int, recorded: set[int], head: int = HEAD, spread: int = SPREAD) -> list[int]:
     """Step numbers for a loss table: all when few, else the first ``head``, the recorded
     steps and ``spread`` evenly spaced ones ending with the last."""
-    if total <= head + spread:
+    stride = sample_stride(total, head, spread)
+    if stride is None:
         return list(range(1, total + 1))
-    stride = nice_stride(total / spread)
     spaced = set(range(stride, total + 1, stride))
     return sorted(set(range(1, head + 1)) | spaced | {s for s in recorded if 1 <= s <= total} | {total})
+
+
+def sample_stride(total: int, head: int = HEAD, spread: int = SPREAD) -> int | None:
+    """The steps between two sampled rows of a long loss table (500 for 10,000 steps); None
+    when the table shows every step (at most ``head + spread``)."""
+    return None if total <= head + spread else nice_stride(total / spread)
 
 
 def nice_stride(x: float) -> int:

@@ -90,8 +90,12 @@ class Question:
     number: int
     eq: Eq
     name: str
-    what: str
-    words: Words = ()
+    words: Words
+
+    @property
+    def what(self) -> str:
+        """The words in plain text, names as their plain form (The output of neuron h1)."""
+        return "".join(w if isinstance(w, str) else w.text for w in self.words)
 
     @property
     def symbol(self) -> str:
@@ -126,9 +130,8 @@ class Exercise:
         self.questions: list[Question] = []
         for k, node in enumerate((node for node in nodes if node.entry is not None), 1):
             assert node.entry is not None
-            words = self._words(node.entry)
-            what = "".join(w if isinstance(w, str) else w.text for w in words)
-            self.questions.append(Question(k, self.viewer.eq(node.entry), self.checker.graph.display(node), what, words))
+            self.questions.append(Question(k, self.viewer.eq(node.entry), self.checker.graph.display(node),
+                                           self._words(node.entry)))
 
     @property
     def groups(self) -> list[Group]:

@@ -80,17 +80,16 @@ class Asked:
     number: int          # on the sheet: 1, 2, ...
     name: str            # the name tracer check reads (out_h1, dE/dw5, w5+)
     symbol: str          # LaTeX
-    what: str            # in words
+    words: Words         # what it is, in words with its names as symbols (Question.words)
     shown: str           # the answer key's printed number
     exact: str           # the exact value, 12 significant digits
     points: int
     accepted: tuple[Accepted, ...]
     single: Accepted     # one answer covering the accepted ones (PrairieLearn)
-    words: Words = ()    # ``what`` with its names as symbols (Question.words), for the question text
 
     def describe(self, printer: Printer) -> str:
         """What it is, in words with its names typeset (The output of neuron h_1), as the sheet says it."""
-        return printer.words(self.words) if self.words else printer.text(self.what)
+        return printer.words(self.words)
 
 
 @dataclass
@@ -231,8 +230,8 @@ def _item(v: drawing.AnyVariant | ConvVariant, seed: int, tolerance: Tolerance |
     for q in v.exercise.questions:
         true = exact_text(exact_log.entries[q.entry.index].value)
         answers, single = accepted(q.eq.shown, true, tolerance, v.problem.rounding)
-        asked.append(Asked(q.number, q.name, q.symbol, q.what, q.eq.shown, true,
-                           points.get(q.entry.index, 1), answers, single, q.words))
+        asked.append(Asked(q.number, q.name, q.symbol, q.words, q.eq.shown, true,
+                           points.get(q.entry.index, 1), answers, single))
     return Item(v, seed, encode(seed, v.number), asked, tolerance)
 
 
